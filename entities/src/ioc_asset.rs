@@ -1,0 +1,17 @@
+//! An IOC linked to a case asset.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "ioc_assets")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub ioc_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub asset_id: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,22 @@
+//! Pivot's schema migrations: one file per change, never edited once landed.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_accounts;
+mod m20261123_000002_hosts_scans_flows_alerts;
+mod m20261123_000003_cases;
+mod m20261123_000004_inventory;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_accounts::Migration),
+            Box::new(m20261123_000002_hosts_scans_flows_alerts::Migration),
+            Box::new(m20261123_000003_cases::Migration),
+            Box::new(m20261123_000004_inventory::Migration),
+        ]
+    }
+}

@@ -1,0 +1,248 @@
+//! The monitored estate: networks, devices, services and passive DNS.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Networks::Table)
+                .col(
+                    ColumnDef::new(Networks::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(Networks::Name).text().not_null())
+                .col(
+                    ColumnDef::new(Networks::Cidr)
+                        .text()
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(ColumnDef::new(Networks::StartIp).blob().not_null())
+                .col(ColumnDef::new(Networks::EndIp).blob().not_null())
+                .col(ColumnDef::new(Networks::GatewayIp).blob().null())
+                .col(ColumnDef::new(Networks::GatewayMac).text().null())
+                .col(ColumnDef::new(Networks::AlertLevel).integer().not_null())
+                .col(ColumnDef::new(Networks::Description).text().null())
+                .col(
+                    ColumnDef::new(Networks::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_networks_start_ip_end_ip")
+                .table(Networks::Table)
+                .col(Networks::StartIp)
+                .col(Networks::EndIp)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Devices::Table)
+                .col(
+                    ColumnDef::new(Devices::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(Devices::Mac).text().not_null().unique_key())
+                .col(ColumnDef::new(Devices::LastIp).blob().null())
+                .col(ColumnDef::new(Devices::Hostname).text().null())
+                .col(ColumnDef::new(Devices::FriendlyName).text().null())
+                .col(ColumnDef::new(Devices::Vendor).text().null())
+                .col(
+                    ColumnDef::new(Devices::FirstSeen)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Devices::LastSeen)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_devices_last_ip")
+                .table(Devices::Table)
+                .col(Devices::LastIp)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Services::Table)
+                .col(
+                    ColumnDef::new(Services::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(Services::Ip).blob().not_null())
+                .col(ColumnDef::new(Services::Port).integer().not_null())
+                .col(ColumnDef::new(Services::Protocol).text().not_null())
+                .col(ColumnDef::new(Services::Name).text().null())
+                .col(ColumnDef::new(Services::Authorized).boolean().not_null())
+                .col(
+                    ColumnDef::new(Services::FirstSeen)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Services::LastSeen)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_services_ip_protocol_port")
+                .table(Services::Table)
+                .col(Services::Ip)
+                .col(Services::Protocol)
+                .col(Services::Port)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(DnsRecords::Table)
+                .col(
+                    ColumnDef::new(DnsRecords::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(DnsRecords::Name).text().not_null())
+                .col(ColumnDef::new(DnsRecords::Rtype).text().not_null())
+                .col(ColumnDef::new(DnsRecords::Value).text().not_null())
+                .col(ColumnDef::new(DnsRecords::Ip).blob().null())
+                .col(
+                    ColumnDef::new(DnsRecords::FirstSeen)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(DnsRecords::LastSeen)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(ColumnDef::new(DnsRecords::Count).big_integer().not_null())
+                .col(ColumnDef::new(DnsRecords::Sensor).text().null())
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_dns_records_name")
+                .table(DnsRecords::Table)
+                .col(DnsRecords::Name)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_dns_records_ip")
+                .table(DnsRecords::Table)
+                .col(DnsRecords::Ip)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_dns_records_value")
+                .table(DnsRecords::Table)
+                .col(DnsRecords::Value)
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(DnsRecords::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Services::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Devices::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Networks::Table).to_owned())
+            .await?;
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum Networks {
+    Table,
+    Id,
+    Name,
+    Cidr,
+    StartIp,
+    EndIp,
+    GatewayIp,
+    GatewayMac,
+    AlertLevel,
+    Description,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Devices {
+    Table,
+    Id,
+    Mac,
+    LastIp,
+    Hostname,
+    FriendlyName,
+    Vendor,
+    FirstSeen,
+    LastSeen,
+}
+
+#[derive(DeriveIden)]
+enum Services {
+    Table,
+    Id,
+    Ip,
+    Port,
+    Protocol,
+    Name,
+    Authorized,
+    FirstSeen,
+    LastSeen,
+}
+
+#[derive(DeriveIden)]
+enum DnsRecords {
+    Table,
+    Id,
+    Name,
+    Rtype,
+    Value,
+    Ip,
+    FirstSeen,
+    LastSeen,
+    Count,
+    Sensor,
+}

@@ -1,0 +1,171 @@
+//! The HTTP application: GraphQL over POST and GET, health and metrics.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_graphql::http::parse_query_string;
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, ServerError};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db::{self, StatementCounter};
+use crate::graphql::errors::{BAD_USER_INPUT, PAYLOAD_TOO_LARGE, TIMEOUT};
+use crate::graphql::guardrails::ReadOnly;
+use crate::graphql::{self, limits, PivotSchema};
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    schema: PivotSchema,
+    db: DatabaseConnection,
+    statements: StatementCounter,
+    config: Config,
+}
+
+impl AppState {
+    /// Opens the database, brings its schema up to date and builds the GraphQL schema.
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let (db, statements) =
+            db::connect(&config.database_url, Some(config.query_timeout)).await?;
+        db::migrate(&db).await?;
+        let schema = graphql::build(db.clone());
+        Ok(Self(Arc::new(Inner {
+            schema,
+            db,
+            statements,
+            config,
+        })))
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.0.db
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
+        .with_state(state)
+}
+
+/// Serves until the process is interrupted.
+pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// A response carrying one coded GraphQL error.
+fn error_response(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
+    let mut e = ServerError::new(message, None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", code);
+    e.extensions = Some(ext);
+    (status, Json(async_graphql::Response::from_errors(vec![e]))).into_response()
+}
+
+async fn execute(state: &AppState, request: BatchRequest) -> Response {
+    if let BatchRequest::Batch(list) = &request {
+        if list.len() > limits::BATCH {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format!("a batch holds at most {} operations", limits::BATCH),
+                BAD_USER_INPUT,
+            );
+        }
+    }
+    match tokio::time::timeout(
+        state.0.config.query_timeout,
+        state.0.schema.execute_batch(request),
+    )
+    .await
+    {
+        Ok(response) => graphql_json(response),
+        Err(_) => error_response(
+            StatusCode::OK,
+            "the query took too long; narrow it down",
+            TIMEOUT,
+        ),
+    }
+}
+
+fn graphql_json(response: BatchResponse) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], Json(response)).into_response()
+}
+
+async fn graphql_post(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request body is larger than {} bytes",
+                    limits::BODY_BYTES
+                ),
+                PAYLOAD_TOO_LARGE,
+            )
+        }
+        Err(e) => return error_response(e.status(), e.body_text(), BAD_USER_INPUT),
+    };
+    match serde_json::from_slice::<BatchRequest>(&body) {
+        Ok(request) => execute(&state, request).await,
+        Err(e) => error_response(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a GraphQL request in JSON ({{\"query\": ..., \"variables\": ...}}): {e}"),
+            BAD_USER_INPUT,
+        ),
+    }
+}
+
+async fn graphql_get(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    match parse_query_string(query.as_deref().unwrap_or_default()) {
+        Ok(request) => execute(&state, BatchRequest::Single(request.data(ReadOnly))).await,
+        Err(e) => error_response(
+            StatusCode::BAD_REQUEST,
+            format!("bad GraphQL GET request: {e}"),
+            BAD_USER_INPUT,
+        ),
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    if db::ping(state.db()).await {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+    }
+}
+
+/// Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let body = format!(
+        "# HELP pivot_sql_statements_total SQL statements sent to the database.\n\
+         # TYPE pivot_sql_statements_total counter\n\
+         pivot_sql_statements_total {}\n",
+        state.0.statements.get()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}

@@ -1,0 +1,23 @@
+//! One typed configuration, read from flags and environment; the defaults run Pivot
+//! with no configuration at all (SQLite file under `./data/`, loopback on 8080).
+
+use std::time::Duration;
+
+/// The default database: a SQLite file under `./data/`, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/pivot.db";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    /// How long one interactive GraphQL request may run before it fails with `TIMEOUT`.
+    pub query_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.into(),
+            query_timeout: Duration::from_secs(5),
+        }
+    }
+}

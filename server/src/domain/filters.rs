@@ -1,0 +1,82 @@
+//! Filter pieces shared by several types: time ranges, address ranges, and how an
+//! address filter becomes a range condition on a 16-byte key column.
+
+use async_graphql::InputObject;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Condition, Expr, IntoColumnRef, SimpleExpr};
+use serde::Serialize;
+
+use super::error::{DomainError, DomainResult};
+use super::ip;
+use super::values::{Cidr, IpAddr};
+
+/// A time range; either end may be open. `from` is inclusive, `to` exclusive.
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct TimeRange {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl TimeRange {
+    pub fn validate(&self, field: &str) -> DomainResult<()> {
+        match (self.from, self.to) {
+            (Some(f), Some(t)) if f > t => {
+                Err(DomainError::bad(field, "from must not be after to"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `column` within the range.
+    pub fn condition(&self, column: impl IntoColumnRef + Clone) -> Condition {
+        let mut c = Condition::all();
+        if let Some(from) = self.from {
+            c = c.add(Expr::col(column.clone()).gte(from));
+        }
+        if let Some(to) = self.to {
+            c = c.add(Expr::col(column).lt(to));
+        }
+        c
+    }
+}
+
+/// An inclusive range of addresses of the same family.
+#[derive(InputObject, Serialize, Clone, Debug)]
+pub struct IpRange {
+    pub from: IpAddr,
+    pub to: IpAddr,
+}
+
+impl IpRange {
+    pub fn bounds(&self, field: &str) -> DomainResult<(Vec<u8>, Vec<u8>)> {
+        let (lo, hi) = (ip::to_key(self.from.0), ip::to_key(self.to.0));
+        if self.from.0.is_ipv4() != self.to.0.is_ipv4() {
+            return Err(DomainError::bad(
+                field,
+                "both ends must be IPv4 or both IPv6",
+            ));
+        }
+        if lo > hi {
+            return Err(DomainError::bad(field, "from must not be above to"));
+        }
+        Ok((lo, hi))
+    }
+}
+
+/// `column = ip`.
+pub fn ip_eq(column: impl IntoColumnRef, ip: &IpAddr) -> SimpleExpr {
+    Expr::col(column).eq(ip::to_key(ip.0))
+}
+
+/// `column` inside the network: a range scan over the key index.
+pub fn in_cidr(column: impl IntoColumnRef, net: &Cidr) -> SimpleExpr {
+    let (lo, hi) = ip::net_bounds(&net.0);
+    Expr::col(column).between(lo, hi)
+}
+
+/// Case-insensitive `column LIKE pattern` (pattern already escaped with `\`).
+pub fn ilike(column: impl IntoColumnRef, pattern: &str) -> SimpleExpr {
+    use sea_orm::sea_query::{Func, LikeExpr};
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(LikeExpr::new(pattern.to_lowercase()).escape('\\'))
+}

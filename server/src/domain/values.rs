@@ -1,0 +1,172 @@
+//! The scalar values of the graph: IP addresses, networks and MAC addresses. Each
+//! parses strictly and renders in one canonical form.
+
+use std::fmt;
+use std::str::FromStr;
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use serde::Serialize;
+
+/// An IPv4 or IPv6 address, as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct IpAddr(pub std::net::IpAddr);
+
+/// A network in CIDR notation; host bits are cleared (`10.1.2.3/8` is `10.0.0.0/8`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Cidr(pub ipnet::IpNet);
+
+/// A MAC address, rendered upper case and colon separated (`AA:BB:CC:DD:EE:FF`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct MacAddr(pub String);
+
+fn from_string<T: FromStr<Err = String> + async_graphql::InputType>(
+    value: Value,
+) -> InputValueResult<T> {
+    match value {
+        Value::String(s) => s.parse().map_err(InputValueError::custom),
+        other => Err(InputValueError::expected_type(other)),
+    }
+}
+
+impl FromStr for IpAddr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.trim()
+            .parse::<std::net::IpAddr>()
+            .map(|ip| Self(ip.to_canonical()))
+            .map_err(|_| format!("{s:?} is not an IPv4 or IPv6 address"))
+    }
+}
+
+impl fmt::Display for IpAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An IPv4 or IPv6 address in its textual form, e.g. `192.0.2.1` or `2001:db8::1`.
+#[Scalar(name = "IpAddr")]
+impl ScalarType for IpAddr {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        from_string(value)
+    }
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+impl FromStr for Cidr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let net = match s.parse::<ipnet::IpNet>() {
+            Ok(net) => net,
+            // A bare address is the network of that one address.
+            Err(_) => s
+                .parse::<std::net::IpAddr>()
+                .map(ipnet::IpNet::from)
+                .map_err(|_| {
+                    format!("{s:?} is not a network in CIDR notation (e.g. 10.0.0.0/8)")
+                })?,
+        };
+        Ok(Self(net.trunc()))
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A network in CIDR notation, e.g. `10.0.0.0/8` or `2001:db8::/32`.
+#[Scalar(name = "Cidr")]
+impl ScalarType for Cidr {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        from_string(value)
+    }
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+impl FromStr for MacAddr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let hex: String = s
+            .chars()
+            .filter(|c| !matches!(c, ':' | '-' | '.'))
+            .collect();
+        if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(format!(
+                "{s:?} is not a MAC address (e.g. AA:BB:CC:DD:EE:FF)"
+            ));
+        }
+        let hex = hex.to_ascii_uppercase();
+        let pairs: Vec<&str> = (0..6).map(|i| &hex[i * 2..i * 2 + 2]).collect();
+        Ok(Self(pairs.join(":")))
+    }
+}
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A MAC address, e.g. `AA:BB:CC:DD:EE:FF` (dashes and Cisco dots are accepted on input).
+#[Scalar(name = "MacAddr")]
+impl ScalarType for MacAddr {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        from_string(value)
+    }
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_parses_strictly() {
+        assert_eq!(
+            "10.0.0.1".parse::<IpAddr>().unwrap().to_string(),
+            "10.0.0.1"
+        );
+        assert_eq!(
+            "::ffff:10.0.0.1".parse::<IpAddr>().unwrap().to_string(),
+            "10.0.0.1"
+        );
+        assert!("10.0.0.256".parse::<IpAddr>().is_err());
+        assert!("host.example".parse::<IpAddr>().is_err());
+    }
+
+    #[test]
+    fn cidr_clears_host_bits_and_accepts_bare_addresses() {
+        assert_eq!(
+            "10.1.2.3/8".parse::<Cidr>().unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            "10.1.2.3".parse::<Cidr>().unwrap().to_string(),
+            "10.1.2.3/32"
+        );
+        assert!("10.0.0.0/33".parse::<Cidr>().is_err());
+    }
+
+    #[test]
+    fn mac_is_normalised() {
+        assert_eq!(
+            "aa-bb-cc-dd-ee-ff".parse::<MacAddr>().unwrap().0,
+            "AA:BB:CC:DD:EE:FF"
+        );
+        assert_eq!(
+            "aabb.ccdd.eeff".parse::<MacAddr>().unwrap().0,
+            "AA:BB:CC:DD:EE:FF"
+        );
+        assert!("aa:bb:cc:dd:ee".parse::<MacAddr>().is_err());
+        assert!("gg:bb:cc:dd:ee:ff".parse::<MacAddr>().is_err());
+    }
+}

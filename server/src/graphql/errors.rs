@@ -1,0 +1,67 @@
+//! Every GraphQL error carries `extensions.code` (ARCHITECTURE principle 2).
+
+use std::sync::Arc;
+
+use async_graphql::{Error, ErrorExtensions};
+use sea_orm::DbErr;
+
+use crate::domain::error::DomainError;
+
+pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+pub const NOT_FOUND: &str = "NOT_FOUND";
+pub const CONFLICT: &str = "CONFLICT";
+pub const TIMEOUT: &str = "TIMEOUT";
+pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+
+pub fn coded(message: impl Into<String>, code: &'static str) -> Error {
+    Error::new(message).extend_with(|_, e| e.set("code", code))
+}
+
+fn db_error(e: &DbErr) -> Error {
+    let text = e.to_string();
+    if text.contains("statement timeout") || text.contains("canceling statement") {
+        return coded("the query took too long; narrow it down", TIMEOUT);
+    }
+    tracing::error!(error = %text, "database error");
+    coded("internal error", INTERNAL)
+}
+
+pub fn gql(e: DomainError) -> Error {
+    match e {
+        DomainError::BadInput { field, message } => Error::new(format!("{field}: {message}"))
+            .extend_with(|_, ext| {
+                ext.set("code", BAD_USER_INPUT);
+                ext.set("field", field.as_str());
+            }),
+        DomainError::NotFound(what) => coded(format!("{what} not found"), NOT_FOUND),
+        DomainError::Conflict(message) => coded(message, CONFLICT),
+        DomainError::Db(e) => db_error(&e),
+    }
+}
+
+/// `.gql()?` turns domain and loader results into coded GraphQL errors.
+pub trait Gql<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> Gql<T> for Result<T, DomainError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(gql)
+    }
+}
+
+impl<T> Gql<T> for Result<T, DbErr> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(DomainError::from).map_err(gql)
+    }
+}
+
+impl<T> Gql<T> for Result<T, Arc<DbErr>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| db_error(&e))
+    }
+}

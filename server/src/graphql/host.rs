@@ -1,0 +1,233 @@
+//! Hosts and their edges to everything an investigator pivots to from an address.
+
+use std::net::Ipv6Addr;
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use entities::{host, hostname, port};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::errors::Gql;
+use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, GroupBy, Paged};
+use super::pagination::{connection, edge_connection, Conn, PageArgs};
+use super::port::Port;
+use crate::domain::hosts::{self, CreateHostInput, HostFilter, HostInput};
+use crate::domain::ids::{self, Kind};
+use crate::domain::ports::PortFilter;
+use crate::domain::values::IpAddr;
+use crate::domain::{ip, text};
+use crate::group;
+
+group!(
+    HostnamesOfHost,
+    hostname::Entity,
+    hostname::Column::HostId,
+    i64
+);
+group!(HostByIp, host::Entity, host::Column::Ip, Vec<u8>);
+
+/// The ports of hosts, keyed by host id.
+pub struct PortsOfHost;
+
+impl Paged for PortsOfHost {
+    type E = port::Entity;
+    type Key = i64;
+    fn base(keys: Vec<i64>) -> SelectStatement {
+        Query::select()
+            .column(Asterisk)
+            .expr_as(Expr::col(port::Column::HostId), Alias::new("pk"))
+            .from(port::Entity)
+            .and_where(port::Column::HostId.is_in(keys))
+            .to_owned()
+    }
+}
+
+/// A filter's fingerprint: equal filters batch into one statement.
+pub fn fingerprint<T: serde::Serialize>(filter: &Option<T>) -> String {
+    serde_json::to_string(filter).unwrap_or_default()
+}
+
+pub struct Host(pub host::Model);
+
+impl Host {
+    pub fn ip_addr(&self) -> std::net::IpAddr {
+        ip::from_key(&self.0.ip).unwrap_or(std::net::IpAddr::V6(Ipv6Addr::UNSPECIFIED))
+    }
+}
+
+/// Where a host is, as far as geolocation and routing data tell.
+#[derive(SimpleObject)]
+pub struct GeoInfo {
+    /// ISO 3166 two-letter code.
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub asn: Option<i64>,
+    pub as_name: Option<String>,
+}
+
+#[Object]
+impl Host {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Host, self.0.id)
+    }
+    async fn ip(&self) -> IpAddr {
+        IpAddr(self.ip_addr())
+    }
+    async fn hostnames(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let rows = loader::<GroupBy<HostnamesOfHost>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|h| h.name)
+            .collect())
+    }
+    async fn mac(&self) -> Option<&str> {
+        self.0.mac.as_deref()
+    }
+    async fn os(&self) -> Option<&str> {
+        self.0.os.as_deref()
+    }
+    async fn first_seen(&self) -> Option<DateTime<Utc>> {
+        self.0.first_seen
+    }
+    async fn last_seen(&self) -> Option<DateTime<Utc>> {
+        self.0.last_seen
+    }
+    async fn geo(&self) -> Option<GeoInfo> {
+        let h = &self.0;
+        let any =
+            h.country.is_some() || h.city.is_some() || h.latitude.is_some() || h.asn.is_some();
+        any.then(|| GeoInfo {
+            country: h.country.clone(),
+            city: h.city.clone(),
+            latitude: h.latitude,
+            longitude: h.longitude,
+            asn: h.asn,
+            as_name: h.as_name.clone(),
+        })
+    }
+    async fn categories(&self) -> Vec<String> {
+        text::decode_tags(&self.0.categories)
+    }
+    async fn open_port_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let query = Arc::new(EdgeQuery {
+            fingerprint: "open".into(),
+            condition: Condition::all().add(port::Column::State.eq("open")),
+            after: None,
+            limit: 0,
+        });
+        let n = loader::<CountBy<PortsOfHost>>(ctx)
+            .load_one(EdgeKey {
+                parent: self.0.id,
+                query,
+            })
+            .await
+            .gql()?;
+        Ok(n.unwrap_or(0))
+    }
+    #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
+    async fn ports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<PortFilter>,
+    ) -> Result<Conn<Port>> {
+        let cond = filter
+            .as_ref()
+            .map(PortFilter::condition)
+            .transpose()
+            .gql()?
+            .unwrap_or_else(Condition::all);
+        edge_connection::<PortsOfHost, _>(
+            ctx,
+            self.0.id,
+            fingerprint(&filter),
+            cond,
+            PageArgs::forward(first, after),
+            Port,
+        )
+        .await
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+#[derive(Default)]
+pub struct HostQuery;
+
+#[Object]
+impl HostQuery {
+    /// The host with this address, if Pivot knows it.
+    async fn host(&self, ctx: &Context<'_>, ip: IpAddr) -> Result<Option<Host>> {
+        let rows = loader::<GroupBy<HostByIp>>(ctx)
+            .load_one(ip::to_key(ip.0))
+            .await
+            .gql()?;
+        Ok(rows.and_then(|mut r| r.pop()).map(Host))
+    }
+    /// Hosts in address order of insertion, filtered.
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    async fn hosts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<HostFilter>,
+    ) -> Result<Conn<Host>> {
+        let cond = filter.unwrap_or_default().condition().gql()?;
+        connection(
+            ctx,
+            host::Entity::find().filter(cond),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Host,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct HostMutation;
+
+#[Object]
+impl HostMutation {
+    async fn create_host(&self, ctx: &Context<'_>, input: CreateHostInput) -> Result<Host> {
+        hosts::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+            .await
+            .gql()
+            .map(Host)
+    }
+    async fn update_host(&self, ctx: &Context<'_>, id: ID, input: HostInput) -> Result<Host> {
+        let id = ids::decode("id", &id, Kind::Host).gql()?;
+        hosts::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
+            .await
+            .gql()
+            .map(Host)
+    }
+    /// Deletes a host with its names, ports and the notes about it.
+    async fn delete_host(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::Host).gql()?;
+        hosts::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,72 @@
+//! The `Node` interface: fetch any object by its global ID.
+
+use async_graphql::{Context, Interface, Object, Result, ID};
+use futures_util::future::try_join_all;
+use sea_orm::EntityTrait;
+
+use super::errors::Gql;
+use super::host::Host;
+use super::loaders::{loader, ById};
+use super::port::{Port, Scan};
+use crate::domain::error::DomainError;
+use crate::domain::ids::{self, Kind};
+
+/// An object with a global ID.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Host(Host),
+    Port(Port),
+    Scan(Scan),
+}
+
+async fn by_id<E>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync + Clone,
+{
+    loader::<ById<E>>(ctx).load_one(id).await.gql()
+}
+
+/// The object of `kind` with row number `id`, through the same loaders as every edge.
+pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>> {
+    use entities::*;
+    Ok(match kind {
+        Kind::Host => by_id::<host::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Host(Host(m))),
+        Kind::Port => by_id::<port::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Port(Port(m))),
+        Kind::Scan => by_id::<scan::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Scan(Scan(m))),
+        _ => None,
+    })
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this ID, or null when there is none.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let (kind, n) = ids::decode_any("id", &id).gql()?;
+        load(ctx, kind, n).await
+    }
+
+    /// The objects with these IDs, in order; null where there is none.
+    #[graphql(complexity = "ids.len().max(1) * child_complexity")]
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+        if ids.len() > super::pagination::MAX_PAGE as usize {
+            return Err(DomainError::bad("ids", "at most 1000 IDs at once")).gql();
+        }
+        let decoded = ids
+            .iter()
+            .map(|id| ids::decode_any("ids", id))
+            .collect::<Result<Vec<_>, _>>()
+            .gql()?;
+        try_join_all(decoded.into_iter().map(|(kind, n)| load(ctx, kind, n))).await
+    }
+}

@@ -1,0 +1,362 @@
+//! Relay connections with keyset cursors (ARCHITECTURE principle 4): pages are
+//! `id > cursor` / `id < cursor` range scans, never OFFSET; `totalCount` runs only
+//! when selected.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, Object, OutputType};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use futures_util::future::BoxFuture;
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Value,
+};
+
+use super::errors::Gql;
+use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, Paged, PagedBy};
+use crate::domain::error::{DomainError, DomainResult};
+
+pub const DEFAULT_PAGE: i32 = 50;
+pub const MAX_PAGE: i32 = 1000;
+
+/// Every connection of the graph: `edges`, `nodes`, `pageInfo`, `totalCount`.
+pub type Conn<N> = Connection<String, N, TotalCount, EmptyFields>;
+
+type CountFn =
+    Arc<dyn for<'a> Fn(&'a Context<'a>) -> BoxFuture<'a, async_graphql::Result<i64>> + Send + Sync>;
+
+/// `totalCount`, computed on demand: a connection carries the count query, not its result.
+pub struct TotalCount(CountFn);
+
+impl TotalCount {
+    pub fn new(
+        f: impl for<'a> Fn(&'a Context<'a>) -> BoxFuture<'a, async_graphql::Result<i64>>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        Self(Arc::new(f))
+    }
+}
+
+#[Object]
+impl TotalCount {
+    /// How many objects match, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        (self.0)(ctx).await
+    }
+}
+
+/// The pagination arguments of a connection field.
+#[derive(Clone, Debug, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Backward,
+}
+
+/// A validated page request: `limit` rows after (or before) the row `cursor`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub direction: Direction,
+    pub limit: u64,
+    pub cursor: Option<i64>,
+}
+
+impl PageArgs {
+    pub fn forward(first: Option<i32>, after: Option<String>) -> Self {
+        Self {
+            first,
+            after,
+            ..Default::default()
+        }
+    }
+
+    pub fn page(&self) -> DomainResult<Page> {
+        let size = |field: &str, n: i32| {
+            if (0..=MAX_PAGE).contains(&n) {
+                Ok(n as u64)
+            } else {
+                Err(DomainError::bad(
+                    field,
+                    format!("must be between 0 and {MAX_PAGE}"),
+                ))
+            }
+        };
+        match (self.first, self.last) {
+            (Some(_), Some(_)) => Err(DomainError::bad("last", "cannot be combined with first")),
+            (_, Some(last)) => {
+                if self.after.is_some() {
+                    return Err(DomainError::bad(
+                        "after",
+                        "cannot be combined with last; use before",
+                    ));
+                }
+                Ok(Page {
+                    direction: Direction::Backward,
+                    limit: size("last", last)?,
+                    cursor: self
+                        .before
+                        .as_deref()
+                        .map(|c| decode_cursor("before", c))
+                        .transpose()?,
+                })
+            }
+            (first, None) => {
+                if self.before.is_some() {
+                    return Err(DomainError::bad(
+                        "before",
+                        "goes with last; use after with first",
+                    ));
+                }
+                Ok(Page {
+                    direction: Direction::Forward,
+                    limit: size("first", first.unwrap_or(DEFAULT_PAGE))?,
+                    cursor: self
+                        .after
+                        .as_deref()
+                        .map(|c| decode_cursor("after", c))
+                        .transpose()?,
+                })
+            }
+        }
+    }
+}
+
+/// The complexity of a connection field: each of the rows it may return costs its
+/// selection (`first × child`).
+pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let rows = last.or(first).unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
+    rows.saturating_mul(child.max(1))
+}
+
+pub fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("k{id}"))
+}
+
+pub fn decode_cursor(field: &str, cursor: &str) -> DomainResult<i64> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.strip_prefix('k').and_then(|n| n.parse::<i64>().ok()))
+        .ok_or_else(|| {
+            DomainError::bad(
+                field,
+                format!("{cursor:?} is not a cursor of this connection"),
+            )
+        })
+}
+
+/// The `id` column of an entity (every paginated table has one).
+pub fn id_column<E: EntityTrait>() -> E::Column {
+    E::Column::from_str("id")
+        .ok()
+        .expect("paginated entities have an id column")
+}
+
+pub fn model_id<E: EntityTrait>(m: &E::Model) -> i64 {
+    match m.get(id_column::<E>()) {
+        Value::BigInt(Some(id)) => id,
+        other => unreachable!("id column holds {other:?}"),
+    }
+}
+
+/// One page of `select` (already filtered) as a connection of `N`.
+pub async fn connection<E, N>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    args: PageArgs,
+    map: impl Fn(E::Model) -> N,
+) -> async_graphql::Result<Conn<N>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    N: OutputType,
+{
+    let db = ctx.data_unchecked::<DatabaseConnection>().clone();
+    let page = args.page().gql()?;
+    let id = id_column::<E>();
+    let counted = select.clone();
+    let mut q = select;
+    q = match (page.direction, page.cursor) {
+        (Direction::Forward, Some(c)) => q.filter(id.gt(c)),
+        (Direction::Backward, Some(c)) => q.filter(id.lt(c)),
+        (_, None) => q,
+    };
+    q = match page.direction {
+        Direction::Forward => q.order_by_asc(id),
+        Direction::Backward => q.order_by_desc(id),
+    };
+    let mut rows = q.limit(page.limit + 1).all(&db).await.gql()?;
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    if page.direction == Direction::Backward {
+        rows.reverse();
+    }
+    let (has_previous, has_next) = match page.direction {
+        Direction::Forward => (page.cursor.is_some(), more),
+        Direction::Backward => (more, page.cursor.is_some()),
+    };
+    let total = TotalCount::new(move |_| {
+        let (q, db) = (counted.clone(), db.clone());
+        Box::pin(async move { q.count(&db).await.gql().map(|n| n as i64) })
+    });
+    let mut conn = Connection::with_additional_fields(has_previous, has_next, total);
+    conn.edges.extend(
+        rows.into_iter()
+            .map(|m| Edge::new(encode_cursor(model_id::<E>(&m)), map(m))),
+    );
+    Ok(conn)
+}
+
+/// One page of the children of `parent` along the paged relation `R`, filtered by
+/// `condition`; `fingerprint` must identify the filter (it batches equal requests).
+pub async fn edge_connection<R, N>(
+    ctx: &Context<'_>,
+    parent: R::Key,
+    fingerprint: String,
+    condition: Condition,
+    args: PageArgs,
+    map: impl Fn(<R::E as EntityTrait>::Model) -> N,
+) -> async_graphql::Result<Conn<N>>
+where
+    R: Paged,
+    <R::E as EntityTrait>::Model: Send + Sync + Clone,
+    N: OutputType,
+{
+    let page = args.page().gql()?;
+    if page.direction == Direction::Backward {
+        return Err(DomainError::bad(
+            "last",
+            "edges page forward only; use first and after",
+        ))
+        .gql();
+    }
+    let query = Arc::new(EdgeQuery {
+        fingerprint: format!("{fingerprint}|{:?}|{}", page.cursor, page.limit),
+        condition: condition.clone(),
+        after: page.cursor,
+        limit: page.limit,
+    });
+    let mut rows = loader::<PagedBy<R>>(ctx)
+        .load_one(EdgeKey {
+            parent: parent.clone(),
+            query,
+        })
+        .await
+        .gql()?
+        .unwrap_or_default();
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let count_query = Arc::new(EdgeQuery {
+        fingerprint,
+        condition,
+        after: None,
+        limit: 0,
+    });
+    let total = TotalCount::new(move |ctx| {
+        let key = EdgeKey {
+            parent: parent.clone(),
+            query: count_query.clone(),
+        };
+        Box::pin(async move {
+            Ok(loader::<CountBy<R>>(ctx)
+                .load_one(key)
+                .await
+                .gql()?
+                .unwrap_or(0))
+        })
+    });
+    let mut conn = Connection::with_additional_fields(page.cursor.is_some(), more, total);
+    conn.edges.extend(
+        rows.into_iter()
+            .map(|m| Edge::new(encode_cursor(model_id::<R::E>(&m)), map(m))),
+    );
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        assert_eq!(decode_cursor("after", &encode_cursor(123)).unwrap(), 123);
+        assert!(decode_cursor("after", "abc").is_err());
+        assert!(decode_cursor("after", &URL_SAFE_NO_PAD.encode("x12")).is_err());
+    }
+
+    #[test]
+    fn page_defaults_and_limits() {
+        let p = PageArgs::default().page().unwrap();
+        assert_eq!(
+            p,
+            Page {
+                direction: Direction::Forward,
+                limit: 50,
+                cursor: None
+            }
+        );
+        assert!(PageArgs {
+            first: Some(1001),
+            ..Default::default()
+        }
+        .page()
+        .is_err());
+        assert!(PageArgs {
+            first: Some(-1),
+            ..Default::default()
+        }
+        .page()
+        .is_err());
+        assert!(PageArgs {
+            first: Some(1),
+            last: Some(1),
+            ..Default::default()
+        }
+        .page()
+        .is_err());
+        let back = PageArgs {
+            last: Some(5),
+            before: Some(encode_cursor(9)),
+            ..Default::default()
+        }
+        .page()
+        .unwrap();
+        assert_eq!(
+            back,
+            Page {
+                direction: Direction::Backward,
+                limit: 5,
+                cursor: Some(9)
+            }
+        );
+        assert!(PageArgs {
+            last: Some(5),
+            after: Some(encode_cursor(9)),
+            ..Default::default()
+        }
+        .page()
+        .is_err());
+    }
+
+    #[test]
+    fn cost_multiplies_rows_by_child() {
+        assert_eq!(cost(None, None, 3), 150);
+        assert_eq!(cost(Some(10), None, 2), 20);
+        assert_eq!(cost(None, Some(1000), 2), 2000);
+        assert_eq!(cost(Some(5000), None, 1), 1000);
+    }
+}

@@ -1,0 +1,207 @@
+//! Ports, their NSE script results, and scans.
+
+use async_graphql::{Context, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use entities::{port, scan, script_result};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::errors::Gql;
+use super::host::Host;
+use super::loaders::{loader, ById, GroupBy};
+use super::pagination::{connection, Conn, PageArgs};
+use crate::domain::ids::{self, Kind};
+use crate::domain::ports::{self, CreatePortInput, PortInput, Protocol};
+use crate::group;
+
+group!(
+    ScriptsOfPort,
+    script_result::Entity,
+    script_result::Column::PortId,
+    i64
+);
+
+pub struct Port(pub port::Model);
+
+#[Object]
+impl Port {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Port, self.0.id)
+    }
+    async fn host(&self, ctx: &Context<'_>) -> Result<Host> {
+        let host = loader::<ById<entities::host::Entity>>(ctx)
+            .load_one(self.0.host_id)
+            .await
+            .gql()?;
+        host.map(Host)
+            .ok_or_else(|| "the host of a port is gone".into())
+    }
+    async fn port(&self) -> i32 {
+        self.0.port
+    }
+    async fn protocol(&self) -> Protocol {
+        Protocol::parse(&self.0.protocol)
+    }
+    /// `open`, `closed`, `filtered` ...
+    async fn state(&self) -> &str {
+        &self.0.state
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    async fn service_name(&self) -> Option<&str> {
+        self.0.service_name.as_deref()
+    }
+    async fn service_product(&self) -> Option<&str> {
+        self.0.service_product.as_deref()
+    }
+    async fn service_version(&self) -> Option<&str> {
+        self.0.service_version.as_deref()
+    }
+    async fn service_extra(&self) -> Option<&str> {
+        self.0.service_extra.as_deref()
+    }
+    async fn scripts(&self, ctx: &Context<'_>) -> Result<Vec<ScriptResult>> {
+        let rows = loader::<GroupBy<ScriptsOfPort>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(ScriptResult)
+            .collect())
+    }
+    async fn scan(&self, ctx: &Context<'_>) -> Result<Option<Scan>> {
+        let Some(id) = self.0.scan_id else {
+            return Ok(None);
+        };
+        Ok(loader::<ById<scan::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?
+            .map(Scan))
+    }
+    async fn last_seen(&self) -> Option<DateTime<Utc>> {
+        self.0.last_seen
+    }
+}
+
+/// The output of one NSE script on a port.
+pub struct ScriptResult(pub script_result::Model);
+
+#[Object]
+impl ScriptResult {
+    /// The script's name, e.g. `ssh-hostkey`.
+    async fn script_id(&self) -> &str {
+        &self.0.script_id
+    }
+    async fn output(&self) -> &str {
+        &self.0.output
+    }
+    /// The script's structured output, when it has one.
+    async fn data(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        self.0.data.clone().map(async_graphql::Json)
+    }
+}
+
+/// One scan run that was imported.
+pub struct Scan(pub scan::Model);
+
+#[Object]
+impl Scan {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Scan, self.0.id)
+    }
+    /// The scanner: `nmap`, `masscan` ...
+    async fn tool(&self) -> &str {
+        &self.0.tool
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn args(&self) -> Option<&str> {
+        self.0.args.as_deref()
+    }
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct PortQuery;
+
+#[Object]
+impl PortQuery {
+    /// Imported scans, oldest first.
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    async fn scans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        tool: Option<String>,
+    ) -> Result<Conn<Scan>> {
+        let mut q = scan::Entity::find();
+        if let Some(tool) = tool {
+            q = q.filter(sea_orm::ColumnTrait::eq(
+                &scan::Column::Tool,
+                tool.trim().to_lowercase(),
+            ));
+        }
+        connection(
+            ctx,
+            q,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Scan,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct PortMutation;
+
+#[Object]
+impl PortMutation {
+    async fn create_port(&self, ctx: &Context<'_>, input: CreatePortInput) -> Result<Port> {
+        ports::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+            .await
+            .gql()
+            .map(Port)
+    }
+    async fn update_port(&self, ctx: &Context<'_>, id: ID, input: PortInput) -> Result<Port> {
+        let id = ids::decode("id", &id, Kind::Port).gql()?;
+        ports::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
+            .await
+            .gql()
+            .map(Port)
+    }
+    async fn delete_port(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::Port).gql()?;
+        ports::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
+    /// Deletes a scan; the ports it saw stay.
+    async fn delete_scan(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::Scan).gql()?;
+        ports::delete_scan(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,10 @@
+//! Pivot: a GraphQL-first network-security investigation platform.
+//!
+//! `domain` holds the logic (queries, validation, invariants), `graphql` maps it to
+//! the API, `app` wires HTTP routes, `db` owns connections and migrations.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod graphql;
