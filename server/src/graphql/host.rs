@@ -9,10 +9,14 @@ use entities::{host, hostname, port};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use super::alert::{Alert, AlertsOfHost};
 use super::errors::Gql;
+use super::flow::{Flow, FlowsOfHost};
 use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, GroupBy, Paged};
 use super::pagination::{connection, edge_connection, Conn, PageArgs};
 use super::port::Port;
+use crate::domain::alerts::AlertFilter;
+use crate::domain::flows::FlowFilter;
 use crate::domain::hosts::{self, CreateHostInput, HostFilter, HostInput};
 use crate::domain::ids::{self, Kind};
 use crate::domain::ports::PortFilter;
@@ -153,6 +157,58 @@ impl Host {
             cond,
             PageArgs::forward(first, after),
             Port,
+        )
+        .await
+    }
+    /// Flows with this host at either end.
+    #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
+    async fn flows(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<FlowFilter>,
+    ) -> Result<Conn<Flow>> {
+        let cond = filter
+            .as_ref()
+            .map(FlowFilter::condition)
+            .transpose()
+            .gql()?
+            .unwrap_or_else(Condition::all);
+        let args = PageArgs::forward(first, after);
+        edge_connection::<FlowsOfHost, _>(
+            ctx,
+            self.0.ip.clone(),
+            fingerprint(&filter),
+            cond,
+            args,
+            Flow,
+        )
+        .await
+    }
+    /// Alerts with this host as source or destination.
+    #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
+    async fn alerts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AlertFilter>,
+    ) -> Result<Conn<Alert>> {
+        let cond = filter
+            .as_ref()
+            .map(AlertFilter::condition)
+            .transpose()
+            .gql()?
+            .unwrap_or_else(Condition::all);
+        let args = PageArgs::forward(first, after);
+        edge_connection::<AlertsOfHost, _>(
+            ctx,
+            self.0.ip.clone(),
+            fingerprint(&filter),
+            cond,
+            args,
+            Alert,
         )
         .await
     }

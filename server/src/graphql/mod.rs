@@ -1,7 +1,9 @@
 //! The GraphQL schema: one module per type family, assembled here with its limits
 //! and the DataLoaders every edge goes through.
 
+pub mod alert;
 pub mod errors;
+pub mod flow;
 pub mod guardrails;
 pub mod host;
 pub mod loaders;
@@ -16,10 +18,21 @@ use sea_orm::DatabaseConnection;
 use loaders::{ById, CountBy, GroupBy, PagedBy};
 
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, host::HostQuery, port::PortQuery);
+pub struct Query(
+    node::NodeQuery,
+    host::HostQuery,
+    port::PortQuery,
+    flow::FlowQuery,
+    alert::AlertQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(host::HostMutation, port::PortMutation);
+pub struct Mutation(
+    host::HostMutation,
+    port::PortMutation,
+    flow::FlowMutation,
+    alert::AlertMutation,
+);
 
 pub type PivotSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -65,7 +78,10 @@ pub fn build(db: DatabaseConnection) -> PivotSchema {
     let b = with_loaders!(builder().data(db.clone()), db, [
         ById<e::host::Entity>, ById<e::port::Entity>, ById<e::scan::Entity>,
         GroupBy<host::HostnamesOfHost>, GroupBy<host::HostByIp>, GroupBy<port::ScriptsOfPort>,
+        ById<e::flow::Entity>, ById<e::alert::Entity>, GroupBy<flow::AlertsOfFlow>,
         PagedBy<host::PortsOfHost>, CountBy<host::PortsOfHost>,
+        PagedBy<flow::FlowsOfHost>, CountBy<flow::FlowsOfHost>,
+        PagedBy<alert::AlertsOfHost>, CountBy<alert::AlertsOfHost>,
     ]);
     b.finish()
 }

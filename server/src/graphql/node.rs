@@ -4,7 +4,9 @@ use async_graphql::{Context, Interface, Object, Result, ID};
 use futures_util::future::try_join_all;
 use sea_orm::EntityTrait;
 
+use super::alert::Alert;
 use super::errors::Gql;
+use super::flow::Flow;
 use super::host::Host;
 use super::loaders::{loader, ById};
 use super::port::{Port, Scan};
@@ -18,6 +20,8 @@ pub enum Node {
     Host(Host),
     Port(Port),
     Scan(Scan),
+    Flow(Flow),
+    Alert(Alert),
 }
 
 async fn by_id<E>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>>
@@ -41,6 +45,12 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
         Kind::Scan => by_id::<scan::Entity>(ctx, id)
             .await?
             .map(|m| Node::Scan(Scan(m))),
+        Kind::Flow => by_id::<flow::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Flow(Flow(m))),
+        Kind::Alert => by_id::<alert::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Alert(Alert(m))),
         _ => None,
     })
 }

@@ -1,0 +1,237 @@
+//! Alerts from every kind of sensor (ntopng host/flow alerts, Intrudect network and
+//! server alerts, IDS alerts), on one severity scale.
+
+use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
+use chrono::{DateTime, Utc};
+use entities::{alert, flow};
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+use serde::Serialize;
+
+use super::crud::{self, opt_text, req_text, set, set_opt};
+use super::error::{DomainError, DomainResult};
+use super::filters::{in_cidr, ip_eq, TimeRange};
+use super::ids::{self, Kind};
+use super::ip;
+use super::text;
+use super::values::{Cidr, IpAddr};
+
+/// Severity, lowest first; stored as its rank so that "at least" is a range.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Severity {
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Critical,
+    Emergency,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 6] = [
+        Self::Info,
+        Self::Notice,
+        Self::Warning,
+        Self::Error,
+        Self::Critical,
+        Self::Emergency,
+    ];
+
+    pub fn rank(self) -> i16 {
+        self as i16
+    }
+
+    pub fn from_rank(rank: i16) -> Self {
+        Self::ALL[rank.clamp(0, 5) as usize]
+    }
+
+    /// The score an alert gets when none is given.
+    pub fn default_score(self) -> i32 {
+        [10, 20, 50, 80, 100, 150][self as usize]
+    }
+}
+
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct AlertFilter {
+    /// `host`, `flow`, `network`, `server`, `interface`, `mac`, `system`, `user` ...
+    pub kind: Option<String>,
+    #[graphql(name = "type")]
+    pub alert_type: Option<String>,
+    /// Exactly this severity.
+    pub severity: Option<Severity>,
+    /// This severity or worse.
+    pub severity_at_least: Option<Severity>,
+    pub sensor: Option<String>,
+    pub acknowledged: Option<bool>,
+    /// Source or destination is this address.
+    pub host: Option<IpAddr>,
+    /// Source or destination is inside this network.
+    pub cidr: Option<Cidr>,
+    /// Occurred within this range.
+    pub time: Option<TimeRange>,
+}
+
+impl AlertFilter {
+    pub fn condition(&self) -> DomainResult<Condition> {
+        let (src, dst) = (
+            (alert::Entity, alert::Column::SrcIp),
+            (alert::Entity, alert::Column::DstIp),
+        );
+        let mut c = Condition::all();
+        if let Some(k) = &self.kind {
+            c = c.add(alert::Column::Kind.eq(k.trim().to_lowercase()));
+        }
+        if let Some(t) = &self.alert_type {
+            c = c.add(alert::Column::AlertType.eq(t.trim()));
+        }
+        if let Some(s) = self.severity {
+            c = c.add(alert::Column::Severity.eq(s.rank()));
+        }
+        if let Some(s) = self.severity_at_least {
+            c = c.add(alert::Column::Severity.gte(s.rank()));
+        }
+        if let Some(s) = &self.sensor {
+            c = c.add(alert::Column::Sensor.eq(s.trim()));
+        }
+        if let Some(a) = self.acknowledged {
+            c = c.add(alert::Column::Acknowledged.eq(a));
+        }
+        if let Some(h) = &self.host {
+            c = c.add(Condition::any().add(ip_eq(src, h)).add(ip_eq(dst, h)));
+        }
+        if let Some(n) = &self.cidr {
+            c = c.add(Condition::any().add(in_cidr(src, n)).add(in_cidr(dst, n)));
+        }
+        if let Some(t) = &self.time {
+            t.validate("filter.time")?;
+            c = c.add(t.condition((alert::Entity, alert::Column::OccurredAt)));
+        }
+        Ok(c)
+    }
+}
+
+/// The writable fields of an alert; on update, an absent field is left as it is.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct AlertInput {
+    pub severity: Option<Severity>,
+    /// 0-1000; defaults from the severity.
+    pub score: Option<i32>,
+    pub title: Option<String>,
+    pub message: MaybeUndefined<String>,
+    pub acknowledged: Option<bool>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateAlertInput {
+    pub kind: String,
+    #[graphql(name = "type")]
+    pub alert_type: String,
+    pub severity: Severity,
+    pub title: String,
+    /// When the alert happened; defaults to now.
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub src_ip: Option<IpAddr>,
+    pub dst_ip: Option<IpAddr>,
+    pub src_port: Option<i32>,
+    pub dst_port: Option<i32>,
+    pub flow_id: Option<ID>,
+    pub sensor: Option<String>,
+    pub score: Option<i32>,
+    pub message: Option<String>,
+}
+
+fn apply(am: &mut alert::ActiveModel, f: AlertInput) -> DomainResult<()> {
+    set(&mut am.severity, f.severity.map(Severity::rank));
+    if let Some(score) = f.score {
+        if !(0..=1000).contains(&score) {
+            return Err(DomainError::bad("score", "must be between 0 and 1000"));
+        }
+        am.score = Set(score);
+    }
+    set(&mut am.title, req_text("title", f.title, 500)?);
+    set_opt(&mut am.message, opt_text("message", f.message, 10_000)?);
+    set(&mut am.acknowledged, f.acknowledged);
+    Ok(())
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    input: CreateAlertInput,
+) -> DomainResult<alert::Model> {
+    let flow_id = ids::decode_opt("flowId", input.flow_id.as_ref(), Kind::Flow)?;
+    if let Some(id) = flow_id {
+        crud::find::<flow::Entity>(db, "flow", id).await?;
+    }
+    let mut am = alert::ActiveModel {
+        kind: Set(text::required("kind", &input.kind, 32)?.to_lowercase()),
+        alert_type: Set(text::required("type", &input.alert_type, 128)?),
+        severity: Set(input.severity.rank()),
+        score: Set(input.severity.default_score()),
+        title: Set(String::new()),
+        occurred_at: Set(input.occurred_at.unwrap_or_else(Utc::now)),
+        src_ip: Set(input.src_ip.map(|i| ip::to_key(i.0))),
+        dst_ip: Set(input.dst_ip.map(|i| ip::to_key(i.0))),
+        src_port: Set(input
+            .src_port
+            .map(|p| text::port("srcPort", p))
+            .transpose()?),
+        dst_port: Set(input
+            .dst_port
+            .map(|p| text::port("dstPort", p))
+            .transpose()?),
+        flow_id: Set(flow_id),
+        sensor: Set(text::optional("sensor", input.sensor.as_deref(), 128)?),
+        acknowledged: Set(false),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    apply(
+        &mut am,
+        AlertInput {
+            severity: None,
+            score: input.score,
+            title: Some(input.title),
+            message: input
+                .message
+                .map_or(MaybeUndefined::Undefined, MaybeUndefined::Value),
+            acknowledged: None,
+        },
+    )?;
+    Ok(am.insert(db).await?)
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: i64,
+    input: AlertInput,
+) -> DomainResult<alert::Model> {
+    let mut am: alert::ActiveModel = crud::find::<alert::Entity>(db, "alert", id).await?.into();
+    apply(&mut am, input)?;
+    Ok(am.update(db).await?)
+}
+
+/// Sets the acknowledged flag of several alerts; returns how many exist.
+pub async fn acknowledge(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    acknowledged: bool,
+) -> DomainResult<u64> {
+    if ids.len() > 1000 {
+        return Err(DomainError::bad("ids", "at most 1000 alerts at once"));
+    }
+    let res = alert::Entity::update_many()
+        .col_expr(
+            alert::Column::Acknowledged,
+            sea_orm::sea_query::Expr::value(acknowledged),
+        )
+        .filter(alert::Column::Id.is_in(ids.to_vec()))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<alert::Entity>(db, "alert", id).await
+}
