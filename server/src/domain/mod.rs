@@ -3,13 +3,21 @@
 //! and the domain share one definition of each (one way to do each thing).
 
 pub mod alerts;
+pub mod assets;
+pub mod cases;
 pub mod crud;
+pub mod customers;
 pub mod error;
+pub mod evidences;
 pub mod filters;
 pub mod flows;
 pub mod hosts;
 pub mod ids;
+pub mod iocs;
 pub mod ip;
+pub mod notes;
 pub mod ports;
+pub mod tasks;
 pub mod text;
+pub mod timeline;
 pub mod values;

@@ -6,6 +6,7 @@ use entities::{alert, flow};
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
 
+use super::case::{cases_of_alert, Case};
 use super::errors::Gql;
 use super::flow::{by_either_end, host_at, Flow};
 use super::host::Host;
@@ -97,6 +98,10 @@ impl Alert {
     }
     async fn acknowledged(&self) -> bool {
         self.0.acknowledged
+    }
+    /// Cases the alert is attached to.
+    async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
+        cases_of_alert(ctx, self.0.id).await
     }
 }
 

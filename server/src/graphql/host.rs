@@ -5,14 +5,18 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use entities::{host, hostname, port};
+use entities::{host, hostname, note, port};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::alert::{Alert, AlertsOfHost};
+use super::asset::{Asset, AssetsByIp};
+use super::case::{cases_by_id, Case, CaseLinksOfIoc};
 use super::errors::Gql;
 use super::flow::{Flow, FlowsOfHost};
+use super::ioc::{Ioc, IocsByValue};
 use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, GroupBy, Paged};
+use super::note::Note;
 use super::pagination::{connection, edge_connection, Conn, PageArgs};
 use super::port::Port;
 use crate::domain::alerts::AlertFilter;
@@ -31,6 +35,13 @@ group!(
     i64
 );
 group!(HostByIp, host::Entity, host::Column::Ip, Vec<u8>);
+group!(
+    NotesOfHost,
+    note::Entity,
+    note::Column::SubjectId,
+    i64,
+    Condition::all().add(note::Column::SubjectType.eq(Kind::Host.name()))
+);
 
 /// The ports of hosts, keyed by host id.
 pub struct PortsOfHost;
@@ -211,6 +222,58 @@ impl Host {
             Alert,
         )
         .await
+    }
+    /// Notes written about this host.
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
+        let rows = loader::<GroupBy<NotesOfHost>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Note).collect())
+    }
+    /// IOCs whose value is this host's address or one of its names.
+    async fn iocs(&self, ctx: &Context<'_>) -> Result<Vec<Ioc>> {
+        let names = loader::<GroupBy<HostnamesOfHost>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        let values =
+            std::iter::once(ip::canonical(self.ip_addr())).chain(names.into_iter().map(|n| n.name));
+        let found = loader::<GroupBy<IocsByValue>>(ctx)
+            .load_many(values)
+            .await
+            .gql()?;
+        let mut out: Vec<Ioc> = found.into_values().flatten().map(Ioc).collect();
+        out.sort_by_key(|i| i.0.id);
+        out.dedup_by_key(|i| i.0.id);
+        Ok(out)
+    }
+    /// Case assets that name this host's address.
+    async fn assets(&self, ctx: &Context<'_>) -> Result<Vec<Asset>> {
+        let rows = loader::<GroupBy<AssetsByIp>>(ctx)
+            .load_one(self.0.ip.clone())
+            .await
+            .gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Asset).collect())
+    }
+    /// Cases with an asset naming this host, or an IOC matching it.
+    async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
+        let assets = loader::<GroupBy<AssetsByIp>>(ctx)
+            .load_one(self.0.ip.clone())
+            .await
+            .gql()?
+            .unwrap_or_default();
+        let iocs = self.iocs(ctx).await?;
+        let links = loader::<GroupBy<CaseLinksOfIoc>>(ctx)
+            .load_many(iocs.iter().map(|i| i.0.id))
+            .await
+            .gql()?;
+        let ids = assets
+            .iter()
+            .map(|a| a.case_id)
+            .chain(links.into_values().flatten().map(|l| l.case_id));
+        cases_by_id(ctx, ids).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

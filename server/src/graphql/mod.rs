@@ -2,14 +2,22 @@
 //! and the DataLoaders every edge goes through.
 
 pub mod alert;
+pub mod asset;
+pub mod case;
+pub mod customer;
 pub mod errors;
+pub mod evidence;
 pub mod flow;
 pub mod guardrails;
 pub mod host;
+pub mod ioc;
 pub mod loaders;
 pub mod node;
+pub mod note;
 pub mod pagination;
 pub mod port;
+pub mod task;
+pub mod timeline;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
@@ -24,6 +32,14 @@ pub struct Query(
     port::PortQuery,
     flow::FlowQuery,
     alert::AlertQuery,
+    customer::CustomerQuery,
+    case::CaseQuery,
+    ioc::IocQuery,
+    note::NoteQuery,
+    asset::AssetQuery,
+    task::TaskQuery,
+    timeline::TimelineQuery,
+    evidence::EvidenceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,6 +48,14 @@ pub struct Mutation(
     port::PortMutation,
     flow::FlowMutation,
     alert::AlertMutation,
+    customer::CustomerMutation,
+    case::CaseMutation,
+    ioc::IocMutation,
+    note::NoteMutation,
+    asset::AssetMutation,
+    task::TaskMutation,
+    timeline::TimelineMutation,
+    evidence::EvidenceMutation,
 );
 
 pub type PivotSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -79,6 +103,18 @@ pub fn build(db: DatabaseConnection) -> PivotSchema {
         ById<e::host::Entity>, ById<e::port::Entity>, ById<e::scan::Entity>,
         GroupBy<host::HostnamesOfHost>, GroupBy<host::HostByIp>, GroupBy<port::ScriptsOfPort>,
         ById<e::flow::Entity>, ById<e::alert::Entity>, GroupBy<flow::AlertsOfFlow>,
+        ById<e::customer::Entity>, ById<e::user::Entity>, ById<e::case::Entity>, ById<e::ioc::Entity>,
+        ById<e::note::Entity>, ById<e::note_group::Entity>, ById<e::asset::Entity>, ById<e::asset_type::Entity>,
+        ById<e::analysis_status::Entity>, ById<e::task::Entity>, ById<e::timeline_event::Entity>,
+        ById<e::evidence::Entity>,
+        GroupBy<host::NotesOfHost>, GroupBy<customer::CasesOfCustomer>,
+        GroupBy<case::AssetsOfCase>, GroupBy<case::TasksOfCase>, GroupBy<case::NotesOfCase>,
+        GroupBy<case::GroupsOfCase>, GroupBy<case::EventsOfCase>, GroupBy<case::EventLinks>,
+        GroupBy<case::EvidencesOfCase>, GroupBy<case::CaseLinksOfAlert>, GroupBy<case::CaseLinksOfIoc>,
+        GroupBy<ioc::IocsByValue>, GroupBy<ioc::HostnamesByName>, GroupBy<note::RevisionsOfNote>,
+        GroupBy<note::NotesOfGroup>, GroupBy<asset::IocLinksOfAsset>, GroupBy<asset::AssetsByIp>,
+        PagedBy<case::IocsOfCase>, CountBy<case::IocsOfCase>,
+        PagedBy<case::AlertsOfCase>, CountBy<case::AlertsOfCase>,
         PagedBy<host::PortsOfHost>, CountBy<host::PortsOfHost>,
         PagedBy<flow::FlowsOfHost>, CountBy<flow::FlowsOfHost>,
         PagedBy<alert::AlertsOfHost>, CountBy<alert::AlertsOfHost>,

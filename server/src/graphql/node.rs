@@ -5,11 +5,19 @@ use futures_util::future::try_join_all;
 use sea_orm::EntityTrait;
 
 use super::alert::Alert;
+use super::asset::{Asset, AssetType};
+use super::case::Case;
+use super::customer::{Customer, User};
 use super::errors::Gql;
+use super::evidence::Evidence;
 use super::flow::Flow;
 use super::host::Host;
+use super::ioc::Ioc;
 use super::loaders::{loader, ById};
+use super::note::{Note, NoteGroup};
 use super::port::{Port, Scan};
+use super::task::Task;
+use super::timeline::TimelineEvent;
 use crate::domain::error::DomainError;
 use crate::domain::ids::{self, Kind};
 
@@ -22,6 +30,17 @@ pub enum Node {
     Scan(Scan),
     Flow(Flow),
     Alert(Alert),
+    Customer(Customer),
+    User(User),
+    Case(Case),
+    Ioc(Ioc),
+    Note(Note),
+    NoteGroup(NoteGroup),
+    Asset(Asset),
+    AssetType(AssetType),
+    Task(Task),
+    TimelineEvent(TimelineEvent),
+    Evidence(Evidence),
 }
 
 async fn by_id<E>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>>
@@ -51,6 +70,39 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
         Kind::Alert => by_id::<alert::Entity>(ctx, id)
             .await?
             .map(|m| Node::Alert(Alert(m))),
+        Kind::Customer => by_id::<customer::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Customer(Customer(m))),
+        Kind::User => by_id::<user::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::User(User(m))),
+        Kind::Case => by_id::<case::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Case(Case(m))),
+        Kind::Ioc => by_id::<ioc::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Ioc(Ioc(m))),
+        Kind::Note => by_id::<note::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Note(Note(m))),
+        Kind::NoteGroup => by_id::<note_group::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::NoteGroup(NoteGroup(m))),
+        Kind::Asset => by_id::<asset::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Asset(Asset(m))),
+        Kind::AssetType => by_id::<asset_type::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::AssetType(AssetType(m))),
+        Kind::Task => by_id::<task::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Task(Task(m))),
+        Kind::TimelineEvent => by_id::<timeline_event::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::TimelineEvent(TimelineEvent(m))),
+        Kind::Evidence => by_id::<evidence::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Evidence(Evidence(m))),
         _ => None,
     })
 }

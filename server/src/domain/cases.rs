@@ -1,0 +1,241 @@
+//! Cases: filters, writes, the alerts attached to them, and deletion of everything a
+//! case owns in one transaction.
+
+use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
+use chrono::Utc;
+use entities::{alert, case, case_alert, customer, ioc, ioc_case, user};
+use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use serde::Serialize;
+
+use super::crud::{self, opt_text, req_text, set, set_opt};
+use super::error::{DomainError, DomainResult};
+use super::filters::{ilike, TimeRange};
+use super::ids::{self, Kind};
+use super::text::{escape_like, required};
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CaseStatus {
+    Open,
+    Closed,
+}
+
+impl CaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        if s == "closed" {
+            Self::Closed
+        } else {
+            Self::Open
+        }
+    }
+}
+
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub customer_id: Option<ID>,
+    /// Name, description or SOC ticket contains this text, case-insensitive.
+    pub text: Option<String>,
+    /// Opened within this range.
+    pub opened: Option<TimeRange>,
+}
+
+impl CaseFilter {
+    pub fn condition(&self) -> DomainResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(s) = self.status {
+            c = c.add(case::Column::Status.eq(s.as_str()));
+        }
+        if let Some(id) = &self.customer_id {
+            c = c.add(case::Column::CustomerId.eq(ids::decode(
+                "filter.customerId",
+                id,
+                Kind::Customer,
+            )?));
+        }
+        if let Some(t) = &self.text {
+            let p = format!("%{}%", escape_like(t.trim()));
+            c = c.add(
+                Condition::any()
+                    .add(ilike((case::Entity, case::Column::Name), &p))
+                    .add(ilike((case::Entity, case::Column::Description), &p))
+                    .add(ilike((case::Entity, case::Column::SocId), &p)),
+            );
+        }
+        if let Some(t) = &self.opened {
+            t.validate("filter.opened")?;
+            c = c.add(t.condition((case::Entity, case::Column::OpenedAt)));
+        }
+        Ok(c)
+    }
+}
+
+/// The writable fields of a case; on update, an absent field is left as it is.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct CaseInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// The ticket number in the SOC's tracker.
+    pub soc_id: MaybeUndefined<String>,
+    pub summary: MaybeUndefined<String>,
+    pub customer_id: Option<ID>,
+    /// Closing sets `closedAt`; reopening clears it.
+    pub status: Option<CaseStatus>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateCaseInput {
+    pub name: String,
+    pub customer_id: ID,
+    #[graphql(flatten)]
+    pub fields: CaseInput,
+}
+
+async fn apply(
+    db: &impl ConnectionTrait,
+    am: &mut case::ActiveModel,
+    f: CaseInput,
+) -> DomainResult<()> {
+    set(&mut am.name, req_text("name", f.name, 300)?);
+    if let Some(d) = f.description {
+        am.description =
+            Set(super::text::optional("description", Some(&d), 100_000)?.unwrap_or_default());
+    }
+    set_opt(&mut am.soc_id, opt_text("socId", f.soc_id, 100)?);
+    set_opt(&mut am.summary, opt_text("summary", f.summary, 100_000)?);
+    if let Some(id) = f.customer_id {
+        let id = ids::decode("customerId", &id, Kind::Customer)?;
+        crud::find::<customer::Entity>(db, "customer", id).await?;
+        am.customer_id = Set(id);
+    }
+    if let Some(status) = f.status {
+        let was_closed = am
+            .closed_at
+            .try_as_ref()
+            .map(Option::is_some)
+            .unwrap_or(false);
+        am.status = Set(status.as_str().into());
+        match status {
+            CaseStatus::Closed if !was_closed => am.closed_at = Set(Some(Utc::now())),
+            CaseStatus::Open => am.closed_at = Set(None),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    input: CreateCaseInput,
+    opened_by: Option<i64>,
+) -> DomainResult<case::Model> {
+    let now = Utc::now();
+    if let Some(u) = opened_by {
+        crud::find::<user::Entity>(db, "user", u).await?;
+    }
+    let mut am = case::ActiveModel {
+        name: Set(required("name", &input.name, 300)?),
+        description: Set(String::new()),
+        status: Set(CaseStatus::Open.as_str().into()),
+        opened_at: Set(now),
+        closed_at: Set(None),
+        opened_by: Set(opened_by),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let mut fields = input.fields;
+    fields.customer_id = Some(input.customer_id);
+    apply(db, &mut am, fields).await?;
+    Ok(am.insert(db).await?)
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: i64,
+    input: CaseInput,
+) -> DomainResult<case::Model> {
+    let mut am: case::ActiveModel = crud::find::<case::Entity>(db, "case", id).await?.into();
+    apply(db, &mut am, input).await?;
+    am.updated_at = Set(Utc::now());
+    Ok(am.update(db).await?)
+}
+
+/// Deletes a case and everything it owns (assets, tasks, notes, note groups, timeline,
+/// evidences, IOC and alert links) in one transaction. IOCs linked to no other case
+/// go with it; an IOC still linked to another case survives.
+pub async fn delete(db: &impl TransactionTrait, id: i64) -> DomainResult<()> {
+    let tx = db.begin().await?;
+    crud::find::<case::Entity>(&tx, "case", id).await?;
+    let others = Query::select()
+        .column(ioc_case::Column::IocId)
+        .from(ioc_case::Entity)
+        .and_where(ioc_case::Column::CaseId.ne(id))
+        .to_owned();
+    let only_here = Query::select()
+        .column(ioc_case::Column::IocId)
+        .from(ioc_case::Entity)
+        .and_where(ioc_case::Column::CaseId.eq(id))
+        .to_owned();
+    ioc::Entity::delete_many()
+        .filter(Expr::col((ioc::Entity, ioc::Column::Id)).in_subquery(only_here))
+        .filter(Expr::col((ioc::Entity, ioc::Column::Id)).not_in_subquery(others))
+        .exec(&tx)
+        .await?;
+    // Everything else the case owns goes through ON DELETE CASCADE.
+    crud::delete::<case::Entity>(&tx, "case", id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Attaches alerts to a case (idempotent).
+pub async fn attach_alerts(
+    db: &impl TransactionTrait,
+    case_id: i64,
+    alert_ids: &[i64],
+) -> DomainResult<()> {
+    if alert_ids.len() > 1000 {
+        return Err(DomainError::bad("alertIds", "at most 1000 alerts at once"));
+    }
+    let tx = db.begin().await?;
+    crud::find::<case::Entity>(&tx, "case", case_id).await?;
+    crud::require_all::<alert::Entity>(&tx, "alert", alert_ids).await?;
+    if !alert_ids.is_empty() {
+        case_alert::Entity::insert_many(alert_ids.iter().map(|a| case_alert::ActiveModel {
+            case_id: Set(case_id),
+            alert_id: Set(*a),
+        }))
+        .on_conflict(
+            OnConflict::columns([case_alert::Column::CaseId, case_alert::Column::AlertId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn detach_alerts(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    alert_ids: &[i64],
+) -> DomainResult<()> {
+    crud::find::<case::Entity>(db, "case", case_id).await?;
+    case_alert::Entity::delete_many()
+        .filter(case_alert::Column::CaseId.eq(case_id))
+        .filter(case_alert::Column::AlertId.is_in(alert_ids.to_vec()))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! Evidences registered in a case (files and their hashes; the files stay where the
+//! investigators keep them).
+
+use async_graphql::{InputObject, MaybeUndefined, ID};
+use chrono::Utc;
+use entities::{case, evidence};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+
+use super::crud::{self, opt_text, req_text, set, set_opt};
+use super::error::{DomainError, DomainResult};
+use super::ids::{self, Kind};
+
+/// The writable fields of an evidence; on update, an absent field is left as it is.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct EvidenceInput {
+    pub filename: Option<String>,
+    /// Size in bytes.
+    pub size: MaybeUndefined<i64>,
+    /// A hex digest (MD5, SHA-1, SHA-256 or SHA-512).
+    pub hash: MaybeUndefined<String>,
+    pub description: MaybeUndefined<String>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateEvidenceInput {
+    pub case_id: ID,
+    pub filename: String,
+    #[graphql(flatten)]
+    pub fields: EvidenceInput,
+}
+
+fn apply(am: &mut evidence::ActiveModel, f: EvidenceInput) -> DomainResult<()> {
+    set(&mut am.filename, req_text("filename", f.filename, 1024)?);
+    if let MaybeUndefined::Value(s) = f.size {
+        if s < 0 {
+            return Err(DomainError::bad("size", "must not be negative"));
+        }
+    }
+    set_opt(&mut am.size, f.size);
+    let hash = opt_text("hash", f.hash, 128)?.map_value(|h| h.to_lowercase());
+    if let MaybeUndefined::Value(h) = &hash {
+        if ![32, 40, 64, 128].contains(&h.len()) || !h.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(DomainError::bad(
+                "hash",
+                "must be an MD5, SHA-1, SHA-256 or SHA-512 hex digest",
+            ));
+        }
+    }
+    set_opt(&mut am.hash, hash);
+    set_opt(
+        &mut am.description,
+        opt_text("description", f.description, 100_000)?,
+    );
+    Ok(())
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    input: CreateEvidenceInput,
+    added_by: Option<i64>,
+) -> DomainResult<evidence::Model> {
+    let case_id = ids::decode("caseId", &input.case_id, Kind::Case)?;
+    crud::find::<case::Entity>(db, "case", case_id).await?;
+    let mut am = evidence::ActiveModel {
+        case_id: Set(case_id),
+        added_at: Set(Utc::now()),
+        added_by: Set(added_by),
+        ..Default::default()
+    };
+    let mut fields = input.fields;
+    fields.filename = Some(input.filename);
+    apply(&mut am, fields)?;
+    Ok(am.insert(db).await?)
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: i64,
+    input: EvidenceInput,
+) -> DomainResult<evidence::Model> {
+    let mut am: evidence::ActiveModel = crud::find::<evidence::Entity>(db, "evidence", id)
+        .await?
+        .into();
+    apply(&mut am, input)?;
+    Ok(am.update(db).await?)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<evidence::Entity>(db, "evidence", id).await
+}

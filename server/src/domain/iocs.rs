@@ -1,0 +1,294 @@
+//! Indicators of compromise, and their links to cases and case assets.
+
+use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
+use chrono::Utc;
+use entities::{asset, case, ioc, ioc_asset, ioc_case};
+use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
+};
+use serde::Serialize;
+
+use super::crud::{self, opt_text, set, set_opt};
+use super::error::{DomainError, DomainResult};
+use super::filters::ilike;
+use super::ids::{self, Kind};
+use super::text::{self, wildcard_pattern};
+use super::values::IpAddr;
+
+/// Traffic Light Protocol 2.0.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Tlp {
+    Clear,
+    Green,
+    Amber,
+    AmberStrict,
+    Red,
+}
+
+impl Tlp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Clear => "clear",
+            Self::Green => "green",
+            Self::Amber => "amber",
+            Self::AmberStrict => "amber_strict",
+            Self::Red => "red",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "clear" | "white" => Self::Clear,
+            "green" => Self::Green,
+            "amber_strict" | "amber+strict" => Self::AmberStrict,
+            "red" => Self::Red,
+            _ => Self::Amber,
+        }
+    }
+}
+
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct IocFilter {
+    /// `ip-src`, `domain`, `md5` ... (IRIS/MISP type names).
+    #[graphql(name = "type")]
+    pub ioc_type: Option<String>,
+    /// Exactly this value (IP addresses and names are compared in canonical form).
+    pub value: Option<String>,
+    /// Value matches this pattern, case-insensitive; `*` and `?` are wildcards.
+    pub value_like: Option<String>,
+    pub tag: Option<String>,
+    pub tlp: Option<Tlp>,
+    /// Linked to this case.
+    pub case_id: Option<ID>,
+}
+
+impl IocFilter {
+    pub fn condition(&self) -> DomainResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(t) = &self.ioc_type {
+            c = c.add(ioc::Column::IocType.eq(t.trim().to_lowercase()));
+        }
+        if let Some(v) = &self.value {
+            c = c.add(ioc::Column::Value.eq(canonical_value(v)));
+        }
+        if let Some(v) = &self.value_like {
+            c = c.add(ilike(
+                (ioc::Entity, ioc::Column::Value),
+                &wildcard_pattern(v.trim()),
+            ));
+        }
+        if let Some(t) = &self.tag {
+            c = c.add(Expr::col((ioc::Entity, ioc::Column::Tags)).like(text::tag_pattern(t)));
+        }
+        if let Some(t) = self.tlp {
+            c = c.add(ioc::Column::Tlp.eq(t.as_str()));
+        }
+        if let Some(id) = &self.case_id {
+            let case_id = ids::decode("filter.caseId", id, Kind::Case)?;
+            let sub = Query::select()
+                .column(ioc_case::Column::IocId)
+                .from(ioc_case::Entity)
+                .and_where(ioc_case::Column::CaseId.eq(case_id))
+                .to_owned();
+            c = c.add(Expr::col((ioc::Entity, ioc::Column::Id)).in_subquery(sub));
+        }
+        Ok(c)
+    }
+}
+
+/// The form IOC values are stored and matched in: addresses canonical, names lower
+/// case without a trailing dot, anything else trimmed.
+pub fn canonical_value(value: &str) -> String {
+    let v = value.trim();
+    if let Ok(ip) = v.parse::<IpAddr>() {
+        return ip.to_string();
+    }
+    let looks_like_name =
+        v.contains('.') && !v.contains('/') && !v.contains(' ') && !v.contains('@');
+    if looks_like_name {
+        v.trim_end_matches('.').to_lowercase()
+    } else {
+        v.to_string()
+    }
+}
+
+/// The writable fields of an IOC; on update, an absent field is left as it is.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct IocInput {
+    pub description: MaybeUndefined<String>,
+    /// Replaces the tags.
+    pub tags: Option<Vec<String>>,
+    pub tlp: Option<Tlp>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateIocInput {
+    #[graphql(name = "type")]
+    pub ioc_type: String,
+    pub value: String,
+    /// Cases to link the new IOC to.
+    #[graphql(default)]
+    pub case_ids: Vec<ID>,
+    #[graphql(flatten)]
+    pub fields: IocInput,
+}
+
+fn apply(am: &mut ioc::ActiveModel, f: IocInput) -> DomainResult<()> {
+    set_opt(
+        &mut am.description,
+        opt_text("description", f.description, 10_000)?,
+    );
+    set(
+        &mut am.tags,
+        f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?,
+    );
+    set(&mut am.tlp, f.tlp.map(|t| t.as_str().to_string()));
+    am.updated_at = Set(Utc::now());
+    Ok(())
+}
+
+pub async fn create(db: &impl TransactionTrait, input: CreateIocInput) -> DomainResult<ioc::Model> {
+    let ioc_type = text::required("type", &input.ioc_type, 64)?.to_lowercase();
+    let value = canonical_value(&text::required("value", &input.value, 4096)?);
+    let case_ids = ids::decode_all("caseIds", &input.case_ids, Kind::Case)?;
+    let now = Utc::now();
+    let mut am = ioc::ActiveModel {
+        ioc_type: Set(ioc_type.clone()),
+        value: Set(value.clone()),
+        tags: Set(String::new()),
+        tlp: Set(Tlp::Amber.as_str().into()),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    apply(&mut am, input.fields)?;
+    let tx = db.begin().await?;
+    let dup = ioc::Entity::find()
+        .filter(ioc::Column::IocType.eq(ioc_type.clone()))
+        .filter(ioc::Column::Value.eq(value.clone()))
+        .count(&tx)
+        .await?;
+    if dup > 0 {
+        return Err(DomainError::Conflict(format!(
+            "an IOC {ioc_type} {value:?} already exists; link it instead"
+        )));
+    }
+    crud::require_all::<case::Entity>(&tx, "case", &case_ids).await?;
+    let model = am.insert(&tx).await?;
+    link_cases(&tx, model.id, &case_ids).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: i64,
+    input: IocInput,
+) -> DomainResult<ioc::Model> {
+    let mut am: ioc::ActiveModel = crud::find::<ioc::Entity>(db, "IOC", id).await?.into();
+    apply(&mut am, input)?;
+    Ok(am.update(db).await?)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<ioc::Entity>(db, "IOC", id).await
+}
+
+async fn link_cases(db: &impl ConnectionTrait, ioc_id: i64, case_ids: &[i64]) -> DomainResult<()> {
+    if case_ids.is_empty() {
+        return Ok(());
+    }
+    ioc_case::Entity::insert_many(case_ids.iter().map(|c| ioc_case::ActiveModel {
+        ioc_id: Set(ioc_id),
+        case_id: Set(*c),
+    }))
+    .on_conflict(
+        OnConflict::columns([ioc_case::Column::IocId, ioc_case::Column::CaseId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Links an IOC to a case (idempotent).
+pub async fn link(db: &impl TransactionTrait, ioc_id: i64, case_id: i64) -> DomainResult<()> {
+    let tx = db.begin().await?;
+    crud::find::<ioc::Entity>(&tx, "IOC", ioc_id).await?;
+    crud::find::<case::Entity>(&tx, "case", case_id).await?;
+    link_cases(&tx, ioc_id, &[case_id]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Unlinks an IOC from a case; the IOC itself stays.
+pub async fn unlink(db: &impl ConnectionTrait, ioc_id: i64, case_id: i64) -> DomainResult<()> {
+    let res = ioc_case::Entity::delete_many()
+        .filter(ioc_case::Column::IocId.eq(ioc_id))
+        .filter(ioc_case::Column::CaseId.eq(case_id))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(DomainError::not_found(format!(
+            "link of IOC {ioc_id} to case {case_id}"
+        )));
+    }
+    Ok(())
+}
+
+/// Replaces the IOCs linked to an asset; they must be linked to the asset's case.
+pub async fn set_asset_iocs(
+    db: &impl ConnectionTrait,
+    asset: &asset::Model,
+    ioc_ids: &[i64],
+) -> DomainResult<()> {
+    crud::require_all::<ioc::Entity>(db, "IOC", ioc_ids).await?;
+    let linked = ioc_case::Entity::find()
+        .filter(ioc_case::Column::CaseId.eq(asset.case_id))
+        .filter(ioc_case::Column::IocId.is_in(ioc_ids.to_vec()))
+        .count(db)
+        .await?;
+    let mut wanted = ioc_ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if linked as usize != wanted.len() {
+        return Err(DomainError::bad(
+            "iocIds",
+            "every IOC must be linked to the asset's case first",
+        ));
+    }
+    ioc_asset::Entity::delete_many()
+        .filter(ioc_asset::Column::AssetId.eq(asset.id))
+        .exec(db)
+        .await?;
+    if !wanted.is_empty() {
+        ioc_asset::Entity::insert_many(wanted.iter().map(|i| ioc_asset::ActiveModel {
+            ioc_id: Set(*i),
+            asset_id: Set(asset.id),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_value;
+
+    #[test]
+    fn values_are_canonical() {
+        assert_eq!(canonical_value(" ::ffff:10.0.0.1 "), "10.0.0.1");
+        assert_eq!(canonical_value("Evil.Example.COM."), "evil.example.com");
+        assert_eq!(
+            canonical_value("D41D8CD98F00B204E9800998ECF8427E"),
+            "D41D8CD98F00B204E9800998ECF8427E"
+        );
+        assert_eq!(
+            canonical_value("http://Evil.example/x"),
+            "http://Evil.example/x"
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! Notes about any node, with every edit kept as a revision and optimistic
+//! concurrency (`expectedRevision`); note groups of a case.
+
+use async_graphql::{InputObject, MaybeUndefined, ID};
+use chrono::Utc;
+use entities::{case, note, note_group, note_revision};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+
+use super::crud::{self, opt_text};
+use super::error::{DomainError, DomainResult};
+use super::filters::ilike;
+use super::ids::{self, Kind};
+use super::text::{self, escape_like};
+
+pub const MAX_BODY: usize = 1_000_000;
+
+/// Notes whose title or body contains every word of `search`, case-insensitive.
+pub fn search_condition(search: &str) -> Condition {
+    search.split_whitespace().fold(Condition::all(), |c, word| {
+        let p = format!("%{}%", escape_like(word));
+        c.add(
+            Condition::any()
+                .add(ilike((note::Entity, note::Column::Title), &p))
+                .add(ilike((note::Entity, note::Column::Body), &p)),
+        )
+    })
+}
+
+/// Checks that the subject exists and tells the case it belongs to, if any: a note
+/// about a case, or about something a case owns, belongs to that case.
+pub async fn subject_case(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    id: i64,
+) -> DomainResult<Option<i64>> {
+    async fn case_of<E>(
+        db: &impl ConnectionTrait,
+        id: i64,
+        f: impl Fn(&E::Model) -> Option<i64>,
+    ) -> DomainResult<Option<i64>>
+    where
+        E: EntityTrait,
+        <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+    {
+        let m = E::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or_else(|| DomainError::not_found(format!("subject {id}")))?;
+        Ok(f(&m))
+    }
+    use entities::*;
+    match kind {
+        Kind::Case => case_of::<case::Entity>(db, id, |c| Some(c.id)).await,
+        Kind::Asset => case_of::<asset::Entity>(db, id, |a| Some(a.case_id)).await,
+        Kind::Task => case_of::<task::Entity>(db, id, |t| t.case_id).await,
+        Kind::TimelineEvent => case_of::<timeline_event::Entity>(db, id, |e| Some(e.case_id)).await,
+        Kind::Evidence => case_of::<evidence::Entity>(db, id, |e| Some(e.case_id)).await,
+        Kind::NoteGroup => case_of::<note_group::Entity>(db, id, |g| Some(g.case_id)).await,
+        Kind::Host => case_of::<host::Entity>(db, id, |_| None).await,
+        Kind::Port => case_of::<port::Entity>(db, id, |_| None).await,
+        Kind::Scan => case_of::<scan::Entity>(db, id, |_| None).await,
+        Kind::Flow => case_of::<flow::Entity>(db, id, |_| None).await,
+        Kind::Alert => case_of::<alert::Entity>(db, id, |_| None).await,
+        Kind::Customer => case_of::<customer::Entity>(db, id, |_| None).await,
+        Kind::Ioc => case_of::<ioc::Entity>(db, id, |_| None).await,
+        Kind::Device => case_of::<device::Entity>(db, id, |_| None).await,
+        Kind::Network => case_of::<network::Entity>(db, id, |_| None).await,
+        Kind::Service => case_of::<service::Entity>(db, id, |_| None).await,
+        Kind::DnsRecord => case_of::<dns_record::Entity>(db, id, |_| None).await,
+        Kind::Note | Kind::AssetType | Kind::User => Err(DomainError::bad(
+            "subjectId",
+            format!("notes cannot be written about a {}", kind.name()),
+        )),
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateNoteInput {
+    /// What the note is about: any node (a host, a case, an alert ...).
+    pub subject_id: ID,
+    pub title: Option<String>,
+    pub body: String,
+    /// A note group of the same case.
+    pub group_id: Option<ID>,
+}
+
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct UpdateNoteInput {
+    pub title: MaybeUndefined<String>,
+    pub body: Option<String>,
+    pub group_id: MaybeUndefined<ID>,
+    /// The revision the edit is based on; the update fails with CONFLICT when the note
+    /// has changed since.
+    pub expected_revision: Option<i32>,
+}
+
+async fn check_group(
+    db: &impl ConnectionTrait,
+    group: &ID,
+    case_id: Option<i64>,
+) -> DomainResult<i64> {
+    let gid = ids::decode("groupId", group, Kind::NoteGroup)?;
+    let g = crud::find::<note_group::Entity>(db, "note group", gid).await?;
+    if Some(g.case_id) != case_id {
+        return Err(DomainError::bad(
+            "groupId",
+            "the group belongs to another case",
+        ));
+    }
+    Ok(gid)
+}
+
+fn body(value: &str) -> DomainResult<String> {
+    if value.trim().is_empty() {
+        return Err(DomainError::bad("body", "must not be empty"));
+    }
+    if value.len() > MAX_BODY {
+        return Err(DomainError::bad(
+            "body",
+            format!("must be at most {MAX_BODY} bytes"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+pub async fn create(
+    db: &impl TransactionTrait,
+    input: CreateNoteInput,
+    author: Option<i64>,
+) -> DomainResult<note::Model> {
+    let (kind, subject) = ids::decode_any("subjectId", &input.subject_id)?;
+    let tx = db.begin().await?;
+    let case_id = subject_case(&tx, kind, subject).await?;
+    let group_id = match &input.group_id {
+        Some(g) => Some(check_group(&tx, g, case_id).await?),
+        None => None,
+    };
+    let now = Utc::now();
+    let model = note::ActiveModel {
+        title: Set(text::optional("title", input.title.as_deref(), 300)?),
+        body: Set(body(&input.body)?),
+        revision: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        author_id: Set(author),
+        subject_type: Set(kind.name().into()),
+        subject_id: Set(subject),
+        case_id: Set(case_id),
+        group_id: Set(group_id),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// Edits a note; the state before the edit is kept as a revision.
+pub async fn update(
+    db: &impl TransactionTrait,
+    id: i64,
+    input: UpdateNoteInput,
+    author: Option<i64>,
+) -> DomainResult<note::Model> {
+    let tx = db.begin().await?;
+    let old = crud::find::<note::Entity>(&tx, "note", id).await?;
+    if let Some(expected) = input.expected_revision {
+        if expected != old.revision {
+            return Err(DomainError::Conflict(format!(
+                "note {id} is at revision {}, not {expected}: reload it and apply your edit again",
+                old.revision
+            )));
+        }
+    }
+    note_revision::ActiveModel {
+        note_id: Set(old.id),
+        revision: Set(old.revision),
+        title: Set(old.title.clone()),
+        body: Set(old.body.clone()),
+        author_id: Set(old.author_id),
+        created_at: Set(old.updated_at),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    let mut am: note::ActiveModel = old.clone().into();
+    crud::set_opt(&mut am.title, opt_text("title", input.title, 300)?);
+    if let Some(b) = input.body {
+        am.body = Set(body(&b)?);
+    }
+    match input.group_id {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => am.group_id = Set(None),
+        MaybeUndefined::Value(g) => {
+            am.group_id = Set(Some(check_group(&tx, &g, old.case_id).await?))
+        }
+    }
+    am.revision = Set(old.revision + 1);
+    am.updated_at = Set(Utc::now());
+    am.author_id = Set(author.or(old.author_id));
+    let model = am.update(&tx).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<note::Entity>(db, "note", id).await
+}
+
+pub async fn create_group(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    title: &str,
+) -> DomainResult<note_group::Model> {
+    crud::find::<case::Entity>(db, "case", case_id).await?;
+    Ok(note_group::ActiveModel {
+        case_id: Set(case_id),
+        title: Set(text::required("title", title, 300)?),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn rename_group(
+    db: &impl ConnectionTrait,
+    id: i64,
+    title: &str,
+) -> DomainResult<note_group::Model> {
+    let mut am: note_group::ActiveModel = crud::find::<note_group::Entity>(db, "note group", id)
+        .await?
+        .into();
+    am.title = Set(text::required("title", title, 300)?);
+    Ok(am.update(db).await?)
+}
+
+/// Deletes a note group; its notes stay, outside any group.
+pub async fn delete_group(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<note_group::Entity>(db, "note group", id).await
+}

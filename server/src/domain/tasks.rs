@@ -1,0 +1,127 @@
+//! Tasks: of a case, or global (no case).
+
+use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
+use chrono::Utc;
+use entities::{case, task, user};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use serde::Serialize;
+
+use super::crud::{self, opt_text, req_text, set, set_opt};
+use super::error::DomainResult;
+use super::ids::{self, Kind};
+use super::text;
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TaskStatus {
+    Todo,
+    InProgress,
+    OnHold,
+    Done,
+    Canceled,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Todo => "todo",
+            Self::InProgress => "in_progress",
+            Self::OnHold => "on_hold",
+            Self::Done => "done",
+            Self::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "in_progress" => Self::InProgress,
+            "on_hold" => Self::OnHold,
+            "done" => Self::Done,
+            "canceled" => Self::Canceled,
+            _ => Self::Todo,
+        }
+    }
+}
+
+/// The writable fields of a task; on update, an absent field is left as it is.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct TaskInput {
+    pub title: Option<String>,
+    pub description: MaybeUndefined<String>,
+    pub status: Option<TaskStatus>,
+    pub assignee_id: MaybeUndefined<ID>,
+    /// Replaces the tags.
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateTaskInput {
+    /// The case of the task; none for a global task.
+    pub case_id: Option<ID>,
+    pub title: String,
+    #[graphql(flatten)]
+    pub fields: TaskInput,
+}
+
+async fn apply(
+    db: &impl ConnectionTrait,
+    am: &mut task::ActiveModel,
+    f: TaskInput,
+) -> DomainResult<()> {
+    set(&mut am.title, req_text("title", f.title, 300)?);
+    set_opt(
+        &mut am.description,
+        opt_text("description", f.description, 100_000)?,
+    );
+    set(&mut am.status, f.status.map(|s| s.as_str().to_string()));
+    let assignee = match f.assignee_id {
+        MaybeUndefined::Value(id) => {
+            let id = ids::decode("assigneeId", &id, Kind::User)?;
+            crud::find::<user::Entity>(db, "user", id).await?;
+            MaybeUndefined::Value(id)
+        }
+        MaybeUndefined::Null => MaybeUndefined::Null,
+        MaybeUndefined::Undefined => MaybeUndefined::Undefined,
+    };
+    set_opt(&mut am.assignee_id, assignee);
+    set(
+        &mut am.tags,
+        f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?,
+    );
+    am.updated_at = Set(Utc::now());
+    Ok(())
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    input: CreateTaskInput,
+) -> DomainResult<task::Model> {
+    let case_id = ids::decode_opt("caseId", input.case_id.as_ref(), Kind::Case)?;
+    if let Some(c) = case_id {
+        crud::find::<case::Entity>(db, "case", c).await?;
+    }
+    let mut am = task::ActiveModel {
+        case_id: Set(case_id),
+        status: Set(TaskStatus::Todo.as_str().into()),
+        tags: Set(String::new()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let mut fields = input.fields;
+    fields.title = Some(input.title);
+    apply(db, &mut am, fields).await?;
+    Ok(am.insert(db).await?)
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: i64,
+    input: TaskInput,
+) -> DomainResult<task::Model> {
+    let mut am: task::ActiveModel = crud::find::<task::Entity>(db, "task", id).await?.into();
+    apply(db, &mut am, input).await?;
+    Ok(am.update(db).await?)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<task::Entity>(db, "task", id).await
+}

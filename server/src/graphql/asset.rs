@@ -1,0 +1,246 @@
+//! Case assets, asset types and analysis statuses.
+
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use entities::{analysis_status, asset, asset_type, case, ioc, ioc_asset};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+use super::case::Case;
+use super::errors::Gql;
+use super::ioc::Ioc;
+use super::loaders::{loader, ById, GroupBy};
+use super::pagination::{connection, Conn, PageArgs};
+use crate::domain::assets::{self, AssetInput, CompromiseStatus, CreateAssetInput};
+use crate::domain::error::DomainResult;
+use crate::domain::filters::{ilike, in_cidr, ip_eq};
+use crate::domain::ids::{self, Kind};
+use crate::domain::text::{self, escape_like};
+use crate::domain::values::{Cidr, IpAddr};
+use crate::group;
+
+group!(
+    IocLinksOfAsset,
+    ioc_asset::Entity,
+    ioc_asset::Column::AssetId,
+    i64
+);
+group!(AssetsByIp, asset::Entity, asset::Column::IpBytes, Vec<u8>);
+
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct AssetFilter {
+    pub case_id: Option<ID>,
+    pub ip: Option<IpAddr>,
+    pub cidr: Option<Cidr>,
+    /// Name contains this text, case-insensitive.
+    pub name: Option<String>,
+    pub compromise_status: Option<CompromiseStatus>,
+}
+
+impl AssetFilter {
+    fn condition(&self) -> DomainResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(id) = &self.case_id {
+            c = c.add(asset::Column::CaseId.eq(ids::decode("filter.caseId", id, Kind::Case)?));
+        }
+        if let Some(ip) = &self.ip {
+            c = c.add(ip_eq((asset::Entity, asset::Column::IpBytes), ip));
+        }
+        if let Some(net) = &self.cidr {
+            c = c.add(in_cidr((asset::Entity, asset::Column::IpBytes), net));
+        }
+        if let Some(n) = &self.name {
+            c = c.add(ilike(
+                (asset::Entity, asset::Column::Name),
+                &format!("%{}%", escape_like(n.trim())),
+            ));
+        }
+        if let Some(s) = self.compromise_status {
+            c = c.add(asset::Column::CompromiseStatus.eq(s.as_str()));
+        }
+        Ok(c)
+    }
+}
+
+pub struct Asset(pub asset::Model);
+
+#[Object]
+impl Asset {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Asset, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn ip(&self) -> Option<&str> {
+        self.0.ip.as_deref()
+    }
+    async fn domain(&self) -> Option<&str> {
+        self.0.domain.as_deref()
+    }
+    async fn compromise_status(&self) -> CompromiseStatus {
+        CompromiseStatus::parse(&self.0.compromise_status)
+    }
+    async fn tags(&self) -> Vec<String> {
+        text::decode_tags(&self.0.tags)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    #[graphql(name = "type")]
+    async fn asset_type(&self, ctx: &Context<'_>) -> Result<AssetType> {
+        let t = loader::<ById<asset_type::Entity>>(ctx)
+            .load_one(self.0.asset_type_id)
+            .await
+            .gql()?;
+        t.map(AssetType)
+            .ok_or_else(|| "the type of an asset is gone".into())
+    }
+    async fn analysis_status(&self, ctx: &Context<'_>) -> Result<Option<AnalysisStatus>> {
+        let Some(id) = self.0.analysis_status_id else {
+            return Ok(None);
+        };
+        let s = loader::<ById<analysis_status::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?;
+        Ok(s.map(|s| AnalysisStatus {
+            id: s.id,
+            name: s.name,
+        }))
+    }
+    async fn case(&self, ctx: &Context<'_>) -> Result<Case> {
+        let c = loader::<ById<case::Entity>>(ctx)
+            .load_one(self.0.case_id)
+            .await
+            .gql()?;
+        c.map(Case)
+            .ok_or_else(|| "the case of an asset is gone".into())
+    }
+    async fn iocs(&self, ctx: &Context<'_>) -> Result<Vec<Ioc>> {
+        let links = loader::<GroupBy<IocLinksOfAsset>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        let found = loader::<ById<ioc::Entity>>(ctx)
+            .load_many(links.iter().map(|l| l.ioc_id))
+            .await
+            .gql()?;
+        let mut out: Vec<Ioc> = found.into_values().map(Ioc).collect();
+        out.sort_by_key(|i| i.0.id);
+        Ok(out)
+    }
+}
+
+/// A kind of asset (the IRIS asset types).
+pub struct AssetType(pub asset_type::Model);
+
+#[Object]
+impl AssetType {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::AssetType, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+}
+
+/// How far the analysis of an asset has come (IRIS's analysis statuses).
+#[derive(SimpleObject)]
+pub struct AnalysisStatus {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Default)]
+pub struct AssetQuery;
+
+#[Object]
+impl AssetQuery {
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    async fn assets(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AssetFilter>,
+    ) -> Result<Conn<Asset>> {
+        let cond = filter.unwrap_or_default().condition().gql()?;
+        connection(
+            ctx,
+            asset::Entity::find().filter(cond),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Asset,
+        )
+        .await
+    }
+    async fn asset_types(&self, ctx: &Context<'_>) -> Result<Vec<AssetType>> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let rows = asset_type::Entity::find()
+            .order_by_asc(asset_type::Column::Id)
+            .all(db)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(AssetType).collect())
+    }
+    async fn analysis_statuses(&self, ctx: &Context<'_>) -> Result<Vec<AnalysisStatus>> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let rows = analysis_status::Entity::find()
+            .order_by_asc(analysis_status::Column::Id)
+            .all(db)
+            .await
+            .gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|s| AnalysisStatus {
+                id: s.id,
+                name: s.name,
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct AssetMutation;
+
+#[Object]
+impl AssetMutation {
+    async fn create_asset(&self, ctx: &Context<'_>, input: CreateAssetInput) -> Result<Asset> {
+        assets::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+            .await
+            .gql()
+            .map(Asset)
+    }
+    async fn update_asset(&self, ctx: &Context<'_>, id: ID, input: AssetInput) -> Result<Asset> {
+        let id = ids::decode("id", &id, Kind::Asset).gql()?;
+        assets::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
+            .await
+            .gql()
+            .map(Asset)
+    }
+    async fn delete_asset(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::Asset).gql()?;
+        assets::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,423 @@
+//! Cases and the edges to what they own and reference.
+
+use async_graphql::{Context, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use entities::{
+    alert, asset, case, case_alert, customer, evidence, ioc, ioc_case, note, note_group, task,
+    timeline_event, timeline_event_asset, user,
+};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::alert::Alert;
+use super::asset::Asset;
+use super::customer::{Customer, User};
+use super::errors::Gql;
+use super::evidence::Evidence;
+use super::host::fingerprint;
+use super::ioc::Ioc;
+use super::loaders::{loader, ById, GroupBy, Paged};
+use super::note::{Note, NoteGroup};
+use super::pagination::{connection, edge_connection, Conn, PageArgs};
+use super::task::Task;
+use super::timeline::TimelineEvent;
+use crate::domain::alerts::AlertFilter;
+use crate::domain::cases::{self, CaseFilter, CaseInput, CaseStatus, CreateCaseInput};
+use crate::domain::ids::{self, Kind};
+use crate::domain::iocs::IocFilter;
+use crate::group;
+
+group!(AssetsOfCase, asset::Entity, asset::Column::CaseId, i64);
+group!(TasksOfCase, task::Entity, task::Column::CaseId, i64);
+group!(NotesOfCase, note::Entity, note::Column::CaseId, i64);
+group!(
+    GroupsOfCase,
+    note_group::Entity,
+    note_group::Column::CaseId,
+    i64
+);
+group!(
+    EventsOfCase,
+    timeline_event::Entity,
+    timeline_event::Column::CaseId,
+    i64
+);
+group!(
+    EventLinks,
+    timeline_event_asset::Entity,
+    timeline_event_asset::Column::EventId,
+    i64
+);
+group!(
+    EvidencesOfCase,
+    evidence::Entity,
+    evidence::Column::CaseId,
+    i64
+);
+group!(
+    CaseLinksOfAlert,
+    case_alert::Entity,
+    case_alert::Column::AlertId,
+    i64
+);
+group!(
+    CaseLinksOfIoc,
+    ioc_case::Entity,
+    ioc_case::Column::IocId,
+    i64
+);
+
+/// Rows of `E` linked to cases through the link table `L` (`L.case_id`, `L.<link>`).
+fn linked<E: EntityTrait, L: EntityTrait>(
+    link: L::Column,
+    case: L::Column,
+    keys: Vec<i64>,
+) -> SelectStatement {
+    Query::select()
+        .column((E::default(), Asterisk))
+        .expr_as(Expr::col((L::default(), case)), Alias::new("pk"))
+        .from(E::default())
+        .inner_join(
+            L::default(),
+            Expr::col((L::default(), link)).equals((E::default(), Alias::new("id"))),
+        )
+        .and_where(Expr::col((L::default(), case)).is_in(keys))
+        .to_owned()
+}
+
+/// The IOCs of cases.
+pub struct IocsOfCase;
+
+impl Paged for IocsOfCase {
+    type E = ioc::Entity;
+    type Key = i64;
+    fn base(keys: Vec<i64>) -> SelectStatement {
+        linked::<ioc::Entity, ioc_case::Entity>(
+            ioc_case::Column::IocId,
+            ioc_case::Column::CaseId,
+            keys,
+        )
+    }
+}
+
+/// The alerts attached to cases.
+pub struct AlertsOfCase;
+
+impl Paged for AlertsOfCase {
+    type E = alert::Entity;
+    type Key = i64;
+    fn base(keys: Vec<i64>) -> SelectStatement {
+        linked::<alert::Entity, case_alert::Entity>(
+            case_alert::Column::AlertId,
+            case_alert::Column::CaseId,
+            keys,
+        )
+    }
+}
+
+/// The cases with these ids, in the order given, through the case loader.
+pub async fn cases_by_id(
+    ctx: &Context<'_>,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<Vec<Case>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let found = loader::<ById<case::Entity>>(ctx)
+        .load_many(ids.iter().copied())
+        .await
+        .gql()?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| found.get(&id).cloned().map(Case))
+        .collect())
+}
+
+pub struct Case(pub case::Model);
+
+#[Object]
+impl Case {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Case, self.0.id)
+    }
+    /// The case number investigators refer to.
+    async fn number(&self) -> i64 {
+        self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn soc_id(&self) -> Option<&str> {
+        self.0.soc_id.as_deref()
+    }
+    async fn status(&self) -> CaseStatus {
+        CaseStatus::parse(&self.0.status)
+    }
+    async fn opened_at(&self) -> DateTime<Utc> {
+        self.0.opened_at
+    }
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+    async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
+        let c = loader::<ById<customer::Entity>>(ctx)
+            .load_one(self.0.customer_id)
+            .await
+            .gql()?;
+        c.map(Customer)
+            .ok_or_else(|| "the customer of a case is gone".into())
+    }
+    async fn opened_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.opened_by else {
+            return Ok(None);
+        };
+        Ok(loader::<ById<user::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?
+            .map(User))
+    }
+    #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
+    async fn iocs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<IocFilter>,
+    ) -> Result<Conn<Ioc>> {
+        let cond = filter
+            .as_ref()
+            .map(IocFilter::condition)
+            .transpose()
+            .gql()?
+            .unwrap_or_else(Condition::all);
+        let args = PageArgs::forward(first, after);
+        edge_connection::<IocsOfCase, _>(ctx, self.0.id, fingerprint(&filter), cond, args, Ioc)
+            .await
+    }
+    #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
+    async fn alerts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AlertFilter>,
+    ) -> Result<Conn<Alert>> {
+        let cond = filter
+            .as_ref()
+            .map(AlertFilter::condition)
+            .transpose()
+            .gql()?
+            .unwrap_or_else(Condition::all);
+        let args = PageArgs::forward(first, after);
+        edge_connection::<AlertsOfCase, _>(ctx, self.0.id, fingerprint(&filter), cond, args, Alert)
+            .await
+    }
+    async fn assets(&self, ctx: &Context<'_>) -> Result<Vec<Asset>> {
+        let rows = loader::<GroupBy<AssetsOfCase>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Asset).collect())
+    }
+    async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
+        let rows = loader::<GroupBy<TasksOfCase>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Task).collect())
+    }
+    /// Every note of the case, including notes about what it owns.
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
+        let rows = loader::<GroupBy<NotesOfCase>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Note).collect())
+    }
+    async fn note_groups(&self, ctx: &Context<'_>) -> Result<Vec<NoteGroup>> {
+        let rows = loader::<GroupBy<GroupsOfCase>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(NoteGroup)
+            .collect())
+    }
+    /// Events in time order; with `assetId`, only events about that asset.
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        asset_id: Option<ID>,
+    ) -> Result<Vec<TimelineEvent>> {
+        let asset = ids::decode_opt("assetId", asset_id.as_ref(), Kind::Asset).gql()?;
+        let mut rows = loader::<GroupBy<EventsOfCase>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        if let Some(asset) = asset {
+            let links = loader::<GroupBy<EventLinks>>(ctx)
+                .load_many(rows.iter().map(|e| e.id))
+                .await
+                .gql()?;
+            rows.retain(|e| {
+                links
+                    .get(&e.id)
+                    .is_some_and(|l| l.iter().any(|l| l.asset_id == asset))
+            });
+        }
+        rows.sort_by_key(|e| (e.occurred_at, e.id));
+        Ok(rows.into_iter().map(TimelineEvent).collect())
+    }
+    async fn evidences(&self, ctx: &Context<'_>) -> Result<Vec<Evidence>> {
+        let rows = loader::<GroupBy<EvidencesOfCase>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Evidence).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct CaseQuery;
+
+#[Object]
+impl CaseQuery {
+    /// Cases in order of opening, filtered.
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<CaseFilter>,
+    ) -> Result<Conn<Case>> {
+        let cond = filter.unwrap_or_default().condition().gql()?;
+        connection(
+            ctx,
+            case::Entity::find().filter(cond),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Case,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct CaseMutation;
+
+#[Object]
+impl CaseMutation {
+    async fn create_case(&self, ctx: &Context<'_>, input: CreateCaseInput) -> Result<Case> {
+        cases::create(ctx.data_unchecked::<DatabaseConnection>(), input, None)
+            .await
+            .gql()
+            .map(Case)
+    }
+    async fn update_case(&self, ctx: &Context<'_>, id: ID, input: CaseInput) -> Result<Case> {
+        let id = ids::decode("id", &id, Kind::Case).gql()?;
+        cases::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
+            .await
+            .gql()
+            .map(Case)
+    }
+    async fn close_case(&self, ctx: &Context<'_>, id: ID) -> Result<Case> {
+        let id = ids::decode("id", &id, Kind::Case).gql()?;
+        let input = CaseInput {
+            status: Some(CaseStatus::Closed),
+            ..Default::default()
+        };
+        cases::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
+            .await
+            .gql()
+            .map(Case)
+    }
+    async fn reopen_case(&self, ctx: &Context<'_>, id: ID) -> Result<Case> {
+        let id = ids::decode("id", &id, Kind::Case).gql()?;
+        let input = CaseInput {
+            status: Some(CaseStatus::Open),
+            ..Default::default()
+        };
+        cases::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
+            .await
+            .gql()
+            .map(Case)
+    }
+    /// Deletes a case and everything it owns, in one transaction.
+    async fn delete_case(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::Case).gql()?;
+        cases::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
+    async fn attach_alerts(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        alert_ids: Vec<ID>,
+    ) -> Result<Case> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
+        let alert_ids = ids::decode_all("alertIds", &alert_ids, Kind::Alert).gql()?;
+        cases::attach_alerts(db, case_id, &alert_ids).await.gql()?;
+        crate::domain::crud::find::<case::Entity>(db, "case", case_id)
+            .await
+            .gql()
+            .map(Case)
+    }
+    async fn detach_alerts(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        alert_ids: Vec<ID>,
+    ) -> Result<Case> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
+        let alert_ids = ids::decode_all("alertIds", &alert_ids, Kind::Alert).gql()?;
+        cases::detach_alerts(db, case_id, &alert_ids).await.gql()?;
+        crate::domain::crud::find::<case::Entity>(db, "case", case_id)
+            .await
+            .gql()
+            .map(Case)
+    }
+}
+
+/// Cases an alert is attached to.
+pub async fn cases_of_alert(ctx: &Context<'_>, alert_id: i64) -> Result<Vec<Case>> {
+    let links = loader::<GroupBy<CaseLinksOfAlert>>(ctx)
+        .load_one(alert_id)
+        .await
+        .gql()?
+        .unwrap_or_default();
+    cases_by_id(ctx, links.into_iter().map(|l| l.case_id)).await
+}
+
+/// Cases an IOC is linked to.
+pub async fn cases_of_ioc(ctx: &Context<'_>, ioc_id: i64) -> Result<Vec<Case>> {
+    let links = loader::<GroupBy<CaseLinksOfIoc>>(ctx)
+        .load_one(ioc_id)
+        .await
+        .gql()?
+        .unwrap_or_default();
+    cases_by_id(ctx, links.into_iter().map(|l| l.case_id)).await
+}

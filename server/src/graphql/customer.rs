@@ -1,0 +1,139 @@
+//! Customers (tenants) and users as they appear in the graph.
+
+use async_graphql::{Context, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use entities::{case, customer, user};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::case::Case;
+use super::errors::Gql;
+use super::loaders::{loader, GroupBy};
+use super::pagination::{connection, Conn, PageArgs};
+use crate::domain::customers::{self, CustomerFilter, CustomerInput};
+use crate::domain::ids::{self, Kind};
+use crate::group;
+
+group!(CasesOfCustomer, case::Entity, case::Column::CustomerId, i64);
+
+pub struct Customer(pub customer::Model);
+
+#[Object]
+impl Customer {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Customer, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
+        let rows = loader::<GroupBy<CasesOfCustomer>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Case).collect())
+    }
+}
+
+/// A person or service account of Pivot.
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::User, self.0.id)
+    }
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn display_name(&self) -> Option<&str> {
+        self.0.display_name.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn role(&self) -> &str {
+        &self.0.role
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct CustomerQuery;
+
+#[Object]
+impl CustomerQuery {
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<CustomerFilter>,
+    ) -> Result<Conn<Customer>> {
+        let q = customer::Entity::find().filter(filter.unwrap_or_default().condition());
+        connection(
+            ctx,
+            q,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Customer,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct CustomerMutation;
+
+#[Object]
+impl CustomerMutation {
+    async fn create_customer(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        input: Option<CustomerInput>,
+    ) -> Result<Customer> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        customers::create(db, name, input.unwrap_or_default())
+            .await
+            .gql()
+            .map(Customer)
+    }
+    async fn update_customer(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: CustomerInput,
+    ) -> Result<Customer> {
+        let id = ids::decode("id", &id, Kind::Customer).gql()?;
+        customers::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
+            .await
+            .gql()
+            .map(Customer)
+    }
+    /// Deletes a customer without cases (CONFLICT otherwise).
+    async fn delete_customer(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::Customer).gql()?;
+        customers::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,166 @@
+//! IOCs: the cases they are linked to and the hosts they match.
+
+use async_graphql::{Context, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use entities::{hostname, ioc};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::case::{cases_of_ioc, Case};
+use super::errors::Gql;
+use super::flow::host_at;
+use super::host::Host;
+use super::loaders::{loader, ById, GroupBy};
+use super::pagination::{connection, Conn, PageArgs};
+use crate::domain::ids::{self, Kind};
+use crate::domain::iocs::{self, CreateIocInput, IocFilter, IocInput, Tlp};
+use crate::domain::values::IpAddr;
+use crate::domain::{ip, text};
+use crate::group;
+
+group!(IocsByValue, ioc::Entity, ioc::Column::Value, String);
+group!(
+    HostnamesByName,
+    hostname::Entity,
+    hostname::Column::Name,
+    String
+);
+
+pub struct Ioc(pub ioc::Model);
+
+/// Hosts an IOC value names: the host at that address, or the hosts with that name.
+pub async fn hosts_matching(ctx: &Context<'_>, value: &str) -> Result<Vec<Host>> {
+    if let Ok(addr) = value.parse::<IpAddr>() {
+        return Ok(host_at(ctx, &ip::to_key(addr.0))
+            .await?
+            .into_iter()
+            .collect());
+    }
+    let names = loader::<GroupBy<HostnamesByName>>(ctx)
+        .load_one(value.to_string())
+        .await
+        .gql()?
+        .unwrap_or_default();
+    let hosts = loader::<ById<entities::host::Entity>>(ctx)
+        .load_many(names.iter().map(|n| n.host_id))
+        .await
+        .gql()?;
+    let mut out: Vec<Host> = hosts.into_values().map(Host).collect();
+    out.sort_by_key(|h| h.0.id);
+    Ok(out)
+}
+
+#[Object]
+impl Ioc {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Ioc, self.0.id)
+    }
+    /// `ip-src`, `domain`, `md5` ... (IRIS/MISP type names).
+    #[graphql(name = "type")]
+    async fn ioc_type(&self) -> &str {
+        &self.0.ioc_type
+    }
+    async fn value(&self) -> &str {
+        &self.0.value
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn tags(&self) -> Vec<String> {
+        text::decode_tags(&self.0.tags)
+    }
+    async fn tlp(&self) -> Tlp {
+        Tlp::parse(&self.0.tlp)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
+        cases_of_ioc(ctx, self.0.id).await
+    }
+    /// Hosts whose address or name is this IOC's value.
+    async fn hosts(&self, ctx: &Context<'_>) -> Result<Vec<Host>> {
+        hosts_matching(ctx, &self.0.value).await
+    }
+}
+
+#[derive(Default)]
+pub struct IocQuery;
+
+#[Object]
+impl IocQuery {
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    async fn iocs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<IocFilter>,
+    ) -> Result<Conn<Ioc>> {
+        let cond = filter.unwrap_or_default().condition().gql()?;
+        connection(
+            ctx,
+            ioc::Entity::find().filter(cond),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Ioc,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct IocMutation;
+
+#[Object]
+impl IocMutation {
+    /// Adds an IOC, linked to the given cases; CONFLICT when the same type and value exist.
+    async fn add_ioc(&self, ctx: &Context<'_>, input: CreateIocInput) -> Result<Ioc> {
+        iocs::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+            .await
+            .gql()
+            .map(Ioc)
+    }
+    async fn update_ioc(&self, ctx: &Context<'_>, id: ID, input: IocInput) -> Result<Ioc> {
+        let id = ids::decode("id", &id, Kind::Ioc).gql()?;
+        iocs::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
+            .await
+            .gql()
+            .map(Ioc)
+    }
+    async fn delete_ioc(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::Ioc).gql()?;
+        iocs::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
+    async fn link_ioc(&self, ctx: &Context<'_>, ioc_id: ID, case_id: ID) -> Result<Ioc> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let i = ids::decode("iocId", &ioc_id, Kind::Ioc).gql()?;
+        let c = ids::decode("caseId", &case_id, Kind::Case).gql()?;
+        iocs::link(db, i, c).await.gql()?;
+        crate::domain::crud::find::<ioc::Entity>(db, "IOC", i)
+            .await
+            .gql()
+            .map(Ioc)
+    }
+    async fn unlink_ioc(&self, ctx: &Context<'_>, ioc_id: ID, case_id: ID) -> Result<Ioc> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let i = ids::decode("iocId", &ioc_id, Kind::Ioc).gql()?;
+        let c = ids::decode("caseId", &case_id, Kind::Case).gql()?;
+        iocs::unlink(db, i, c).await.gql()?;
+        crate::domain::crud::find::<ioc::Entity>(db, "IOC", i)
+            .await
+            .gql()
+            .map(Ioc)
+    }
+}

@@ -1,0 +1,247 @@
+//! Notes (with revisions) and note groups.
+
+use async_graphql::{Context, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use entities::{note, note_group, note_revision, user};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::customer::User;
+use super::errors::Gql;
+use super::loaders::{loader, ById, GroupBy};
+use super::node::{self, Node};
+use super::pagination::{connection, Conn, PageArgs};
+use crate::domain::ids::{self, Kind};
+use crate::domain::notes::{self, CreateNoteInput, UpdateNoteInput};
+use crate::group;
+
+group!(
+    RevisionsOfNote,
+    note_revision::Entity,
+    note_revision::Column::NoteId,
+    i64
+);
+group!(NotesOfGroup, note::Entity, note::Column::GroupId, i64);
+
+pub struct Note(pub note::Model);
+
+#[Object]
+impl Note {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Note, self.0.id)
+    }
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// Starts at 1 and grows with each edit; pass it as `expectedRevision` when editing.
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.author_id else {
+            return Ok(None);
+        };
+        Ok(loader::<ById<user::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?
+            .map(User))
+    }
+    /// What the note is about.
+    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        match Kind::from_name(&self.0.subject_type) {
+            Some(kind) => node::load(ctx, kind, self.0.subject_id).await,
+            None => Ok(None),
+        }
+    }
+    async fn group(&self, ctx: &Context<'_>) -> Result<Option<NoteGroup>> {
+        let Some(id) = self.0.group_id else {
+            return Ok(None);
+        };
+        Ok(loader::<ById<note_group::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?
+            .map(NoteGroup))
+    }
+    /// Earlier states of the note, oldest first.
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<NoteRevision>> {
+        let mut rows = loader::<GroupBy<RevisionsOfNote>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        rows.sort_by_key(|r| r.revision);
+        Ok(rows.into_iter().map(NoteRevision).collect())
+    }
+}
+
+/// A past state of a note.
+pub struct NoteRevision(pub note_revision::Model);
+
+#[Object]
+impl NoteRevision {
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// When this state was written.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.author_id else {
+            return Ok(None);
+        };
+        Ok(loader::<ById<user::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?
+            .map(User))
+    }
+}
+
+/// A group (directory) of notes in a case.
+pub struct NoteGroup(pub note_group::Model);
+
+#[Object]
+impl NoteGroup {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::NoteGroup, self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
+        let rows = loader::<GroupBy<NotesOfGroup>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Note).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct NoteQuery;
+
+#[Object]
+impl NoteQuery {
+    /// Notes, optionally those containing every word of `search` (title or body,
+    /// case-insensitive), about one subject, or of one case.
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn notes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        search: Option<String>,
+        subject_id: Option<ID>,
+        case_id: Option<ID>,
+    ) -> Result<Conn<Note>> {
+        let mut cond = search
+            .as_deref()
+            .map(notes::search_condition)
+            .unwrap_or_else(Condition::all);
+        if let Some(s) = subject_id {
+            let (kind, id) = ids::decode_any("subjectId", &s).gql()?;
+            cond = cond
+                .add(note::Column::SubjectType.eq(kind.name()))
+                .add(note::Column::SubjectId.eq(id));
+        }
+        if let Some(c) = case_id {
+            cond = cond.add(note::Column::CaseId.eq(ids::decode("caseId", &c, Kind::Case).gql()?));
+        }
+        connection(
+            ctx,
+            note::Entity::find().filter(cond),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Note,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct NoteMutation;
+
+#[Object]
+impl NoteMutation {
+    async fn create_note(&self, ctx: &Context<'_>, input: CreateNoteInput) -> Result<Note> {
+        notes::create(ctx.data_unchecked::<DatabaseConnection>(), input, None)
+            .await
+            .gql()
+            .map(Note)
+    }
+    /// Edits a note, keeping its previous state as a revision.
+    async fn update_note(&self, ctx: &Context<'_>, id: ID, input: UpdateNoteInput) -> Result<Note> {
+        let id = ids::decode("id", &id, Kind::Note).gql()?;
+        notes::update(ctx.data_unchecked::<DatabaseConnection>(), id, input, None)
+            .await
+            .gql()
+            .map(Note)
+    }
+    async fn delete_note(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::Note).gql()?;
+        notes::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
+    async fn create_note_group(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        title: String,
+    ) -> Result<NoteGroup> {
+        let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
+        notes::create_group(ctx.data_unchecked::<DatabaseConnection>(), case_id, &title)
+            .await
+            .gql()
+            .map(NoteGroup)
+    }
+    async fn update_note_group(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        title: String,
+    ) -> Result<NoteGroup> {
+        let id = ids::decode("id", &id, Kind::NoteGroup).gql()?;
+        notes::rename_group(ctx.data_unchecked::<DatabaseConnection>(), id, &title)
+            .await
+            .gql()
+            .map(NoteGroup)
+    }
+    /// Deletes a note group; its notes stay, outside any group.
+    async fn delete_note_group(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::NoteGroup).gql()?;
+        notes::delete_group(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
+}
