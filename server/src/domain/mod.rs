@@ -13,6 +13,7 @@ pub mod filters;
 pub mod flows;
 pub mod hosts;
 pub mod ids;
+pub mod inventory;
 pub mod iocs;
 pub mod ip;
 pub mod notes;

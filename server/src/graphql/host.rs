@@ -14,6 +14,9 @@ use super::asset::{Asset, AssetsByIp};
 use super::case::{cases_by_id, Case, CaseLinksOfIoc};
 use super::errors::Gql;
 use super::flow::{Flow, FlowsOfHost};
+use super::inventory::{
+    device_of, network_of, services_of, Device, DnsOfHost, DnsRecord, Network, Service,
+};
 use super::ioc::{Ioc, IocsByValue};
 use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, GroupBy, Paged};
 use super::note::Note;
@@ -274,6 +277,36 @@ impl Host {
             .map(|a| a.case_id)
             .chain(links.into_values().flatten().map(|l| l.case_id));
         cases_by_id(ctx, ids).await
+    }
+    /// The device at this host: by MAC when known, else by last address.
+    async fn device(&self, ctx: &Context<'_>) -> Result<Option<Device>> {
+        device_of(ctx, self.0.mac.as_deref(), &self.0.ip).await
+    }
+    /// The most specific network containing this host.
+    async fn network(&self, ctx: &Context<'_>) -> Result<Option<Network>> {
+        network_of(ctx, &self.0.ip).await
+    }
+    async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>> {
+        services_of(ctx, &self.0.ip).await
+    }
+    /// Passive DNS records resolving to this host.
+    #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
+    async fn dns_records(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<DnsRecord>> {
+        let args = PageArgs::forward(first, after);
+        edge_connection::<DnsOfHost, _>(
+            ctx,
+            self.0.ip.clone(),
+            String::new(),
+            Condition::all(),
+            args,
+            DnsRecord,
+        )
+        .await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod flow;
 pub mod guardrails;
 pub mod host;
+pub mod inventory;
 pub mod ioc;
 pub mod loaders;
 pub mod node;
@@ -40,6 +41,7 @@ pub struct Query(
     task::TaskQuery,
     timeline::TimelineQuery,
     evidence::EvidenceQuery,
+    inventory::InventoryQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -56,6 +58,7 @@ pub struct Mutation(
     task::TaskMutation,
     timeline::TimelineMutation,
     evidence::EvidenceMutation,
+    inventory::InventoryMutation,
 );
 
 pub type PivotSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -106,7 +109,10 @@ pub fn build(db: DatabaseConnection) -> PivotSchema {
         ById<e::customer::Entity>, ById<e::user::Entity>, ById<e::case::Entity>, ById<e::ioc::Entity>,
         ById<e::note::Entity>, ById<e::note_group::Entity>, ById<e::asset::Entity>, ById<e::asset_type::Entity>,
         ById<e::analysis_status::Entity>, ById<e::task::Entity>, ById<e::timeline_event::Entity>,
-        ById<e::evidence::Entity>,
+        ById<e::evidence::Entity>, ById<e::device::Entity>, ById<e::network::Entity>, ById<e::service::Entity>,
+        ById<e::dns_record::Entity>, GroupBy<inventory::DeviceByMac>, GroupBy<inventory::DevicesByIp>,
+        GroupBy<inventory::ServicesByIp>, inventory::NetworkContaining,
+        PagedBy<inventory::DnsOfHost>, CountBy<inventory::DnsOfHost>,
         GroupBy<host::NotesOfHost>, GroupBy<customer::CasesOfCustomer>,
         GroupBy<case::AssetsOfCase>, GroupBy<case::TasksOfCase>, GroupBy<case::NotesOfCase>,
         GroupBy<case::GroupsOfCase>, GroupBy<case::EventsOfCase>, GroupBy<case::EventLinks>,

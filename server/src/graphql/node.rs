@@ -12,6 +12,7 @@ use super::errors::Gql;
 use super::evidence::Evidence;
 use super::flow::Flow;
 use super::host::Host;
+use super::inventory::{Device, DnsRecord, Network, Service};
 use super::ioc::Ioc;
 use super::loaders::{loader, ById};
 use super::note::{Note, NoteGroup};
@@ -41,6 +42,10 @@ pub enum Node {
     Task(Task),
     TimelineEvent(TimelineEvent),
     Evidence(Evidence),
+    Device(Device),
+    Network(Network),
+    Service(Service),
+    DnsRecord(DnsRecord),
 }
 
 async fn by_id<E>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>>
@@ -103,7 +108,18 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
         Kind::Evidence => by_id::<evidence::Entity>(ctx, id)
             .await?
             .map(|m| Node::Evidence(Evidence(m))),
-        _ => None,
+        Kind::Device => by_id::<device::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Device(Device(m))),
+        Kind::Network => by_id::<network::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Network(Network(m))),
+        Kind::Service => by_id::<service::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::Service(Service(m))),
+        Kind::DnsRecord => by_id::<dns_record::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::DnsRecord(DnsRecord(m))),
     })
 }
 

@@ -1,0 +1,571 @@
+//! The monitored estate: networks, devices (by MAC), services (IP, protocol, port)
+//! and passive DNS observations.
+
+use async_graphql::{InputObject, MaybeUndefined};
+use chrono::{DateTime, Utc};
+use entities::{device, dns_record, network, service};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter,
+};
+use serde::Serialize;
+
+use super::crud::{self, opt_text, req_text, set, set_opt};
+use super::error::{DomainError, DomainResult};
+use super::filters::{ilike, in_cidr, ip_eq, TimeRange};
+use super::hosts::normalize_hostname;
+use super::ip;
+use super::ports::Protocol;
+use super::text::{self, escape_like, wildcard_pattern};
+use super::values::{Cidr, IpAddr, MacAddr};
+
+// ---- networks ----
+
+/// Intrudect's new-device alert levels.
+pub const ALERT_LEVELS: [i32; 4] = [0, 10, 20, 30];
+
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct NetworkFilter {
+    /// Name matches, case-insensitive; `*` and `?` are wildcards.
+    pub name: Option<String>,
+    /// Contains this address.
+    pub contains: Option<IpAddr>,
+    /// Lies inside this network.
+    pub within: Option<Cidr>,
+    pub alert_level: Option<i32>,
+}
+
+impl NetworkFilter {
+    pub fn condition(&self) -> Condition {
+        let mut c = Condition::all();
+        if let Some(n) = &self.name {
+            c = c.add(ilike(
+                (network::Entity, network::Column::Name),
+                &wildcard_pattern(n.trim()),
+            ));
+        }
+        if let Some(a) = &self.contains {
+            let k = ip::to_key(a.0);
+            c = c
+                .add(network::Column::StartIp.lte(k.clone()))
+                .add(network::Column::EndIp.gte(k));
+        }
+        if let Some(net) = &self.within {
+            let (lo, hi) = ip::net_bounds(&net.0);
+            c = c
+                .add(network::Column::StartIp.gte(lo))
+                .add(network::Column::EndIp.lte(hi));
+        }
+        if let Some(l) = self.alert_level {
+            c = c.add(network::Column::AlertLevel.eq(l));
+        }
+        c
+    }
+}
+
+/// The writable fields of a network; on update, an absent field is left as it is.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct NetworkInput {
+    pub name: Option<String>,
+    pub cidr: Option<Cidr>,
+    pub gateway_ip: MaybeUndefined<IpAddr>,
+    pub gateway_mac: MaybeUndefined<MacAddr>,
+    /// New-device alert level: 0, 10, 20 or 30.
+    pub alert_level: Option<i32>,
+    pub description: MaybeUndefined<String>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateNetworkInput {
+    pub name: String,
+    pub cidr: Cidr,
+    #[graphql(flatten)]
+    pub fields: NetworkInput,
+}
+
+fn apply_network(am: &mut network::ActiveModel, f: NetworkInput) -> DomainResult<()> {
+    set(&mut am.name, req_text("name", f.name, 200)?);
+    if let Some(net) = f.cidr {
+        let (lo, hi) = ip::net_bounds(&net.0);
+        am.cidr = Set(net.to_string());
+        am.start_ip = Set(lo);
+        am.end_ip = Set(hi);
+    }
+    set_opt(
+        &mut am.gateway_ip,
+        f.gateway_ip.map_value(|g| ip::to_key(g.0)),
+    );
+    set_opt(&mut am.gateway_mac, f.gateway_mac.map_value(|m| m.0));
+    if let Some(level) = f.alert_level {
+        if !ALERT_LEVELS.contains(&level) {
+            return Err(DomainError::bad("alertLevel", "must be 0, 10, 20 or 30"));
+        }
+        am.alert_level = Set(level);
+    }
+    set_opt(
+        &mut am.description,
+        opt_text("description", f.description, 10_000)?,
+    );
+    if let (Some(Some(gw)), Some(lo), Some(hi)) = (
+        am.gateway_ip.try_as_ref(),
+        am.start_ip.try_as_ref(),
+        am.end_ip.try_as_ref(),
+    ) {
+        if gw < lo || gw > hi {
+            return Err(DomainError::bad("gatewayIp", "must be inside the network"));
+        }
+    }
+    Ok(())
+}
+
+async fn cidr_taken(db: &impl ConnectionTrait, am: &network::ActiveModel) -> DomainResult<()> {
+    if let Some(cidr) = am.cidr.try_as_ref() {
+        let mut q = network::Entity::find().filter(network::Column::Cidr.eq(cidr.clone()));
+        if let Some(id) = am.id.try_as_ref() {
+            q = q.filter(network::Column::Id.ne(*id));
+        }
+        if q.count(db).await? > 0 {
+            return Err(DomainError::Conflict(format!(
+                "the network {cidr} already exists"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_network(
+    db: &impl ConnectionTrait,
+    input: CreateNetworkInput,
+) -> DomainResult<network::Model> {
+    let mut am = network::ActiveModel {
+        alert_level: Set(0),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let mut f = input.fields;
+    f.name = Some(input.name);
+    f.cidr = Some(input.cidr);
+    apply_network(&mut am, f)?;
+    cidr_taken(db, &am).await?;
+    Ok(am.insert(db).await?)
+}
+
+pub async fn update_network(
+    db: &impl ConnectionTrait,
+    id: i64,
+    input: NetworkInput,
+) -> DomainResult<network::Model> {
+    let mut am: network::ActiveModel = crud::find::<network::Entity>(db, "network", id)
+        .await?
+        .into();
+    apply_network(&mut am, input)?;
+    cidr_taken(db, &am).await?;
+    Ok(am.update(db).await?)
+}
+
+pub async fn delete_network(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<network::Entity>(db, "network", id).await
+}
+
+// ---- devices ----
+
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct DeviceFilter {
+    pub mac: Option<MacAddr>,
+    /// Last seen at this address.
+    pub ip: Option<IpAddr>,
+    pub cidr: Option<Cidr>,
+    /// Vendor contains this text, case-insensitive.
+    pub vendor: Option<String>,
+    /// Hostname matches; `*` and `?` are wildcards.
+    pub hostname: Option<String>,
+    /// Last seen within this range.
+    pub seen: Option<TimeRange>,
+}
+
+impl DeviceFilter {
+    pub fn condition(&self) -> DomainResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(m) = &self.mac {
+            c = c.add(device::Column::Mac.eq(m.0.clone()));
+        }
+        if let Some(a) = &self.ip {
+            c = c.add(ip_eq((device::Entity, device::Column::LastIp), a));
+        }
+        if let Some(n) = &self.cidr {
+            c = c.add(in_cidr((device::Entity, device::Column::LastIp), n));
+        }
+        if let Some(v) = &self.vendor {
+            c = c.add(ilike(
+                (device::Entity, device::Column::Vendor),
+                &format!("%{}%", escape_like(v.trim())),
+            ));
+        }
+        if let Some(h) = &self.hostname {
+            c = c.add(ilike(
+                (device::Entity, device::Column::Hostname),
+                &wildcard_pattern(&normalize_hostname(h)),
+            ));
+        }
+        if let Some(t) = &self.seen {
+            t.validate("filter.seen")?;
+            c = c.add(t.condition((device::Entity, device::Column::LastSeen)));
+        }
+        Ok(c)
+    }
+}
+
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct DeviceInput {
+    pub last_ip: MaybeUndefined<IpAddr>,
+    pub hostname: MaybeUndefined<String>,
+    pub friendly_name: MaybeUndefined<String>,
+    pub vendor: MaybeUndefined<String>,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateDeviceInput {
+    pub mac: MacAddr,
+    #[graphql(flatten)]
+    pub fields: DeviceInput,
+}
+
+fn apply_device(am: &mut device::ActiveModel, f: DeviceInput) -> DomainResult<()> {
+    set_opt(&mut am.last_ip, f.last_ip.map_value(|a| ip::to_key(a.0)));
+    set_opt(
+        &mut am.hostname,
+        opt_text("hostname", f.hostname, 253)?.map_value(|h| normalize_hostname(&h)),
+    );
+    set_opt(
+        &mut am.friendly_name,
+        opt_text("friendlyName", f.friendly_name, 200)?,
+    );
+    set_opt(&mut am.vendor, opt_text("vendor", f.vendor, 200)?);
+    set(&mut am.first_seen, f.first_seen);
+    set(&mut am.last_seen, f.last_seen);
+    if let (Some(first), Some(last)) = (am.first_seen.try_as_ref(), am.last_seen.try_as_ref()) {
+        if last < first {
+            return Err(DomainError::bad("lastSeen", "must not be before firstSeen"));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_device(
+    db: &impl ConnectionTrait,
+    input: CreateDeviceInput,
+) -> DomainResult<device::Model> {
+    let now = Utc::now();
+    let mac = input.mac.0;
+    if device::Entity::find()
+        .filter(device::Column::Mac.eq(mac.clone()))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Err(DomainError::Conflict(format!(
+            "the device {mac} already exists"
+        )));
+    }
+    let mut am = device::ActiveModel {
+        mac: Set(mac),
+        first_seen: Set(now),
+        last_seen: Set(now),
+        ..Default::default()
+    };
+    apply_device(&mut am, input.fields)?;
+    Ok(am.insert(db).await?)
+}
+
+pub async fn update_device(
+    db: &impl ConnectionTrait,
+    id: i64,
+    input: DeviceInput,
+) -> DomainResult<device::Model> {
+    let mut am: device::ActiveModel = crud::find::<device::Entity>(db, "device", id).await?.into();
+    apply_device(&mut am, input)?;
+    Ok(am.update(db).await?)
+}
+
+pub async fn delete_device(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<device::Entity>(db, "device", id).await
+}
+
+// ---- services ----
+
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct ServiceFilter {
+    pub ip: Option<IpAddr>,
+    pub cidr: Option<Cidr>,
+    pub port: Option<i32>,
+    pub protocol: Option<Protocol>,
+    pub authorized: Option<bool>,
+    /// Name contains this text, case-insensitive.
+    pub name: Option<String>,
+}
+
+impl ServiceFilter {
+    pub fn condition(&self) -> DomainResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(a) = &self.ip {
+            c = c.add(ip_eq((service::Entity, service::Column::Ip), a));
+        }
+        if let Some(n) = &self.cidr {
+            c = c.add(in_cidr((service::Entity, service::Column::Ip), n));
+        }
+        if let Some(p) = self.port {
+            c = c.add(service::Column::Port.eq(text::port("filter.port", p)?));
+        }
+        if let Some(p) = self.protocol {
+            c = c.add(service::Column::Protocol.eq(p.as_str()));
+        }
+        if let Some(a) = self.authorized {
+            c = c.add(service::Column::Authorized.eq(a));
+        }
+        if let Some(n) = &self.name {
+            c = c.add(ilike(
+                (service::Entity, service::Column::Name),
+                &format!("%{}%", escape_like(n.trim())),
+            ));
+        }
+        Ok(c)
+    }
+}
+
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct ServiceInput {
+    pub name: MaybeUndefined<String>,
+    pub authorized: Option<bool>,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateServiceInput {
+    pub ip: IpAddr,
+    pub port: i32,
+    /// TCP or UDP.
+    pub protocol: Protocol,
+    #[graphql(flatten)]
+    pub fields: ServiceInput,
+}
+
+fn apply_service(am: &mut service::ActiveModel, f: ServiceInput) -> DomainResult<()> {
+    set_opt(&mut am.name, opt_text("name", f.name, 200)?);
+    set(&mut am.authorized, f.authorized);
+    set(&mut am.first_seen, f.first_seen);
+    set(&mut am.last_seen, f.last_seen);
+    Ok(())
+}
+
+pub async fn create_service(
+    db: &impl ConnectionTrait,
+    input: CreateServiceInput,
+) -> DomainResult<service::Model> {
+    if !matches!(input.protocol, Protocol::Tcp | Protocol::Udp) {
+        return Err(DomainError::bad("protocol", "a service is TCP or UDP"));
+    }
+    let port = text::port("port", input.port)?;
+    let key = ip::to_key(input.ip.0);
+    let dup = service::Entity::find()
+        .filter(service::Column::Ip.eq(key.clone()))
+        .filter(service::Column::Protocol.eq(input.protocol.as_str()))
+        .filter(service::Column::Port.eq(port))
+        .count(db)
+        .await?;
+    if dup > 0 {
+        return Err(DomainError::Conflict(format!(
+            "the service {}/{port}/{} already exists",
+            input.ip,
+            input.protocol.as_str()
+        )));
+    }
+    let now = Utc::now();
+    let mut am = service::ActiveModel {
+        ip: Set(key),
+        port: Set(port),
+        protocol: Set(input.protocol.as_str().into()),
+        authorized: Set(false),
+        first_seen: Set(now),
+        last_seen: Set(now),
+        ..Default::default()
+    };
+    apply_service(&mut am, input.fields)?;
+    Ok(am.insert(db).await?)
+}
+
+pub async fn update_service(
+    db: &impl ConnectionTrait,
+    id: i64,
+    input: ServiceInput,
+) -> DomainResult<service::Model> {
+    let mut am: service::ActiveModel = crud::find::<service::Entity>(db, "service", id)
+        .await?
+        .into();
+    apply_service(&mut am, input)?;
+    Ok(am.update(db).await?)
+}
+
+pub async fn delete_service(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<service::Entity>(db, "service", id).await
+}
+
+// ---- passive DNS ----
+
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct DnsRecordFilter {
+    /// Name matches; `*` and `?` are wildcards (`*.example.com`).
+    pub name: Option<String>,
+    /// Record type: `A`, `AAAA`, `CNAME`, `MX` ...
+    #[graphql(name = "type")]
+    pub rtype: Option<String>,
+    /// Exactly this value.
+    pub value: Option<String>,
+    /// A/AAAA records resolving to this address.
+    pub ip: Option<IpAddr>,
+    pub cidr: Option<Cidr>,
+    pub sensor: Option<String>,
+    /// Seen at some time in this range.
+    pub seen: Option<TimeRange>,
+}
+
+impl DnsRecordFilter {
+    pub fn condition(&self) -> DomainResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(n) = &self.name {
+            c = c.add(
+                Expr::col((dns_record::Entity, dns_record::Column::Name))
+                    .like(wildcard_pattern(&normalize_hostname(n))),
+            );
+        }
+        if let Some(t) = &self.rtype {
+            c = c.add(dns_record::Column::Rtype.eq(t.trim().to_uppercase()));
+        }
+        if let Some(v) = &self.value {
+            c = c.add(dns_record::Column::Value.eq(dns_value(v)));
+        }
+        if let Some(a) = &self.ip {
+            c = c.add(ip_eq((dns_record::Entity, dns_record::Column::Ip), a));
+        }
+        if let Some(n) = &self.cidr {
+            c = c.add(in_cidr((dns_record::Entity, dns_record::Column::Ip), n));
+        }
+        if let Some(s) = &self.sensor {
+            c = c.add(dns_record::Column::Sensor.eq(s.trim()));
+        }
+        if let Some(t) = &self.seen {
+            t.validate("filter.seen")?;
+            if let Some(to) = t.to {
+                c = c.add(dns_record::Column::FirstSeen.lt(to));
+            }
+            if let Some(from) = t.from {
+                c = c.add(dns_record::Column::LastSeen.gte(from));
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Addresses canonical, names lower case without the trailing dot.
+fn dns_value(v: &str) -> String {
+    match v.trim().parse::<IpAddr>() {
+        Ok(a) => a.to_string(),
+        Err(_) => normalize_hostname(v),
+    }
+}
+
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct DnsRecordInput {
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    /// How many times the answer was seen.
+    pub count: Option<i64>,
+    pub sensor: MaybeUndefined<String>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateDnsRecordInput {
+    pub name: String,
+    #[graphql(name = "type")]
+    pub rtype: String,
+    pub value: String,
+    #[graphql(flatten)]
+    pub fields: DnsRecordInput,
+}
+
+fn apply_dns(am: &mut dns_record::ActiveModel, f: DnsRecordInput) -> DomainResult<()> {
+    set(&mut am.first_seen, f.first_seen);
+    set(&mut am.last_seen, f.last_seen);
+    set(
+        &mut am.count,
+        f.count
+            .map(|c| text::non_negative("count", c))
+            .transpose()?,
+    );
+    set_opt(&mut am.sensor, opt_text("sensor", f.sensor, 128)?);
+    if let (Some(first), Some(last)) = (am.first_seen.try_as_ref(), am.last_seen.try_as_ref()) {
+        if last < first {
+            return Err(DomainError::bad("lastSeen", "must not be before firstSeen"));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_dns_record(
+    db: &impl ConnectionTrait,
+    input: CreateDnsRecordInput,
+) -> DomainResult<dns_record::Model> {
+    let rtype = text::required("type", &input.rtype, 16)?.to_uppercase();
+    let value = dns_value(&text::required("value", &input.value, 4096)?);
+    let address = match rtype.as_str() {
+        "A" | "AAAA" => {
+            let a = value
+                .parse::<IpAddr>()
+                .map_err(|e| DomainError::bad("value", e))?;
+            if (rtype == "A") != a.0.is_ipv4() {
+                return Err(DomainError::bad(
+                    "value",
+                    format!("{value} is not an address for a {rtype} record"),
+                ));
+            }
+            Some(ip::to_key(a.0))
+        }
+        _ => None,
+    };
+    let now = Utc::now();
+    let mut am = dns_record::ActiveModel {
+        name: Set(normalize_hostname(&text::required(
+            "name",
+            &input.name,
+            253,
+        )?)),
+        rtype: Set(rtype),
+        value: Set(value),
+        ip: Set(address),
+        first_seen: Set(now),
+        last_seen: Set(now),
+        count: Set(1),
+        ..Default::default()
+    };
+    apply_dns(&mut am, input.fields)?;
+    Ok(am.insert(db).await?)
+}
+
+pub async fn update_dns_record(
+    db: &impl ConnectionTrait,
+    id: i64,
+    input: DnsRecordInput,
+) -> DomainResult<dns_record::Model> {
+    let mut am: dns_record::ActiveModel = crud::find::<dns_record::Entity>(db, "DNS record", id)
+        .await?
+        .into();
+    apply_dns(&mut am, input)?;
+    Ok(am.update(db).await?)
+}
+
+pub async fn delete_dns_record(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    crud::delete::<dns_record::Entity>(db, "DNS record", id).await
+}
