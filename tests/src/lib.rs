@@ -1,1 +1,180 @@
+//! The black-box test harness: each test starts the real Pivot application on an
+//! ephemeral port, against a fresh SQLite file or a fresh PostgreSQL database, and
+//! speaks HTTP to it.
+//!
+//! PostgreSQL tests never skip: they fail when the server at
+//! `PIVOT_TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
+//! cannot be reached. Each test creates its own database next to that one and drops
+//! it when done.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+use server::app::{self, AppState};
+use server::config::Config;
+
+pub use serde_json;
+
+pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A running Pivot and an HTTP client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    _db: TestDb,
+}
+
+enum TestDb {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDb::Postgres { admin_url, name } => {
+                let (url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    rt.block_on(async {
+                        if let Ok(db) = Database::connect(&url).await {
+                            let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("PIVOT_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG.to_string())
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        Self::sqlite_with(Config::default()).await
+    }
+
+    pub async fn sqlite_with(config: Config) -> Self {
+        let dir = std::env::temp_dir().join(format!("pivot-test-{}", unique()));
+        let url = format!("sqlite://{}/pivot.db", dir.display());
+        Self::start(Config { database_url: url, ..config }, TestDb::Sqlite(dir)).await
+    }
+
+    pub async fn postgres() -> Self {
+        Self::postgres_with(Config::default()).await
+    }
+
+    pub async fn postgres_with(config: Config) -> Self {
+        let admin_url = postgres_admin_url();
+        let admin = Database::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL tests need a server at {admin_url}: {e}"));
+        let base = admin_url.rsplit('/').next().unwrap_or("postgres").split('?').next().unwrap_or("postgres");
+        let name = format!("{base}_t{}", unique()).to_lowercase();
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create the test database");
+        let url = format!("{}/{name}", admin_url.rsplit_once('/').map(|(a, _)| a).unwrap_or(&admin_url));
+        Self::start(Config { database_url: url, ..config }, TestDb::Postgres { admin_url, name }).await
+    }
+
+    async fn start(config: Config, db: TestDb) -> Self {
+        let state = AppState::start(config).await.expect("start Pivot");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(app::serve(listener, state));
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        Self { base, client, _db: db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The whole GraphQL response of one operation.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let res = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("POST /graphql");
+        res.json().await.expect("a JSON response")
+    }
+
+    /// The `data` of an operation that must succeed.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let res = self.gql(query, variables).await;
+        assert!(res.get("errors").is_none(), "unexpected errors: {res:#}\nquery: {query}");
+        res["data"].clone()
+    }
+
+    /// The first error of an operation that must fail: (code, message).
+    pub async fn error(&self, query: &str, variables: Value) -> (String, String) {
+        let res = self.gql(query, variables).await;
+        let e = &res["errors"][0];
+        assert!(e.is_object(), "expected an error, got {res:#}\nquery: {query}");
+        let code = e["extensions"]["code"].as_str().unwrap_or_else(|| panic!("error without a code: {res:#}"));
+        (code.to_string(), e["message"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// Asserts that an operation fails with `code`, and returns the message.
+    pub async fn expect_error(&self, code: &str, query: &str, variables: Value) -> String {
+        let (got, message) = self.error(query, variables).await;
+        assert_eq!(got, code, "wrong code for {query}: {message}");
+        message
+    }
+
+    /// The SQL statements the server has sent so far (from `/metrics`).
+    pub async fn statements(&self) -> u64 {
+        let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("pivot_sql_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("the statement counter in /metrics")
+    }
+}
+
+/// Runs a test body against SQLite and against PostgreSQL, as two tests
+/// (`NAME::sqlite`, `NAME::postgres`).
+#[macro_export]
+macro_rules! both_dbs {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::TestApp::sqlite().await;
+                ($body)(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = $crate::TestApp::postgres().await;
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+/// `data[path]` as a string, for IDs.
+pub fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_else(|| panic!("expected a string, got {v}")).to_string()
+}
