@@ -41,10 +41,17 @@ impl Drop for TestDb {
                 let (url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: use a thread with its own.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
                     rt.block_on(async {
                         if let Ok(db) = Database::connect(&url).await {
-                            let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                            let _ = db
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
                         }
                     });
                 })
@@ -57,8 +64,16 @@ impl Drop for TestDb {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos)
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
 }
 
 pub fn postgres_admin_url() -> String {
@@ -73,7 +88,14 @@ impl TestApp {
     pub async fn sqlite_with(config: Config) -> Self {
         let dir = std::env::temp_dir().join(format!("pivot-test-{}", unique()));
         let url = format!("sqlite://{}/pivot.db", dir.display());
-        Self::start(Config { database_url: url, ..config }, TestDb::Sqlite(dir)).await
+        Self::start(
+            Config {
+                database_url: url,
+                ..config
+            },
+            TestDb::Sqlite(dir),
+        )
+        .await
     }
 
     pub async fn postgres() -> Self {
@@ -85,11 +107,33 @@ impl TestApp {
         let admin = Database::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL tests need a server at {admin_url}: {e}"));
-        let base = admin_url.rsplit('/').next().unwrap_or("postgres").split('?').next().unwrap_or("postgres");
+        let base = admin_url
+            .rsplit('/')
+            .next()
+            .unwrap_or("postgres")
+            .split('?')
+            .next()
+            .unwrap_or("postgres");
         let name = format!("{base}_t{}", unique()).to_lowercase();
-        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create the test database");
-        let url = format!("{}/{name}", admin_url.rsplit_once('/').map(|(a, _)| a).unwrap_or(&admin_url));
-        Self::start(Config { database_url: url, ..config }, TestDb::Postgres { admin_url, name }).await
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create the test database");
+        let url = format!(
+            "{}/{name}",
+            admin_url
+                .rsplit_once('/')
+                .map(|(a, _)| a)
+                .unwrap_or(&admin_url)
+        );
+        Self::start(
+            Config {
+                database_url: url,
+                ..config
+            },
+            TestDb::Postgres { admin_url, name },
+        )
+        .await
     }
 
     async fn start(config: Config, db: TestDb) -> Self {
@@ -97,8 +141,15 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(app::serve(listener, state));
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-        Self { base, client, _db: db }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        Self {
+            base,
+            client,
+            _db: db,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -120,7 +171,10 @@ impl TestApp {
     /// The `data` of an operation that must succeed.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let res = self.gql(query, variables).await;
-        assert!(res.get("errors").is_none(), "unexpected errors: {res:#}\nquery: {query}");
+        assert!(
+            res.get("errors").is_none(),
+            "unexpected errors: {res:#}\nquery: {query}"
+        );
         res["data"].clone()
     }
 
@@ -128,9 +182,17 @@ impl TestApp {
     pub async fn error(&self, query: &str, variables: Value) -> (String, String) {
         let res = self.gql(query, variables).await;
         let e = &res["errors"][0];
-        assert!(e.is_object(), "expected an error, got {res:#}\nquery: {query}");
-        let code = e["extensions"]["code"].as_str().unwrap_or_else(|| panic!("error without a code: {res:#}"));
-        (code.to_string(), e["message"].as_str().unwrap_or_default().to_string())
+        assert!(
+            e.is_object(),
+            "expected an error, got {res:#}\nquery: {query}"
+        );
+        let code = e["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("error without a code: {res:#}"));
+        (
+            code.to_string(),
+            e["message"].as_str().unwrap_or_default().to_string(),
+        )
     }
 
     /// Asserts that an operation fails with `code`, and returns the message.
@@ -142,7 +204,15 @@ impl TestApp {
 
     /// The SQL statements the server has sent so far (from `/metrics`).
     pub async fn statements(&self) -> u64 {
-        let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         text.lines()
             .find_map(|l| l.strip_prefix("pivot_sql_statements_total "))
             .and_then(|n| n.trim().parse().ok())
@@ -176,5 +246,7 @@ macro_rules! both_dbs {
 
 /// `data[path]` as a string, for IDs.
 pub fn s(v: &Value) -> String {
-    v.as_str().unwrap_or_else(|| panic!("expected a string, got {v}")).to_string()
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
+        .to_string()
 }
