@@ -18,12 +18,7 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(
-                    ColumnDef::new(Customers::Name)
-                        .text()
-                        .not_null()
-                        .unique_key(),
-                )
+                .col(ColumnDef::new(Customers::Name).text().not_null().unique_key())
                 .col(ColumnDef::new(Customers::Description).text().null())
                 .col(
                     ColumnDef::new(Customers::CreatedAt)
@@ -43,28 +38,15 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(
-                    ColumnDef::new(Users::Username)
-                        .text()
-                        .not_null()
-                        .unique_key(),
-                )
+                .col(ColumnDef::new(Users::Username).text().not_null().unique_key())
                 .col(ColumnDef::new(Users::DisplayName).text().null())
                 .col(ColumnDef::new(Users::Email).text().null())
                 .col(ColumnDef::new(Users::PasswordHash).text().null())
                 .col(ColumnDef::new(Users::Role).text().not_null())
                 .col(ColumnDef::new(Users::Capabilities).text().not_null())
                 .col(ColumnDef::new(Users::Active).boolean().not_null())
-                .col(
-                    ColumnDef::new(Users::CreatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Users::LastLoginAt)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
+                .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Users::LastLoginAt).timestamp_with_time_zone().null())
                 .to_owned(),
         )
         .await?;
@@ -80,32 +62,15 @@ impl MigrationTrait for Migration {
                 )
                 .col(ColumnDef::new(ApiTokens::UserId).big_integer().not_null())
                 .col(ColumnDef::new(ApiTokens::Name).text().not_null())
-                .col(
-                    ColumnDef::new(ApiTokens::TokenHash)
-                        .text()
-                        .not_null()
-                        .unique_key(),
-                )
+                .col(ColumnDef::new(ApiTokens::TokenHash).text().not_null().unique_key())
                 .col(
                     ColumnDef::new(ApiTokens::CreatedAt)
                         .timestamp_with_time_zone()
                         .not_null(),
                 )
-                .col(
-                    ColumnDef::new(ApiTokens::ExpiresAt)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
-                .col(
-                    ColumnDef::new(ApiTokens::LastUsedAt)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
-                .col(
-                    ColumnDef::new(ApiTokens::RevokedAt)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
+                .col(ColumnDef::new(ApiTokens::ExpiresAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(ApiTokens::LastUsedAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(ApiTokens::RevokedAt).timestamp_with_time_zone().null())
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_api_tokens_user_id")
@@ -155,11 +120,7 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(
-                    ColumnDef::new(AuditEvents::At)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(AuditEvents::At).timestamp_with_time_zone().not_null())
                 .col(ColumnDef::new(AuditEvents::UserId).big_integer().null())
                 .col(ColumnDef::new(AuditEvents::Action).text().not_null())
                 .col(ColumnDef::new(AuditEvents::ObjectType).text().null())
@@ -196,16 +157,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(AuditEvents::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Sessions::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(ApiTokens::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Users::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Customers::Table).to_owned())
-            .await?;
+        m.drop_table(Table::drop().table(AuditEvents::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Sessions::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(ApiTokens::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Users::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Customers::Table).to_owned()).await?;
         Ok(())
     }
 }

@@ -21,16 +21,8 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Hosts::Ip).blob().not_null().unique_key())
                 .col(ColumnDef::new(Hosts::Mac).text().null())
                 .col(ColumnDef::new(Hosts::Os).text().null())
-                .col(
-                    ColumnDef::new(Hosts::FirstSeen)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
-                .col(
-                    ColumnDef::new(Hosts::LastSeen)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
+                .col(ColumnDef::new(Hosts::FirstSeen).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(Hosts::LastSeen).timestamp_with_time_zone().null())
                 .col(ColumnDef::new(Hosts::Country).text().null())
                 .col(ColumnDef::new(Hosts::City).text().null())
                 .col(ColumnDef::new(Hosts::Latitude).double().null())
@@ -38,16 +30,8 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Hosts::Asn).big_integer().null())
                 .col(ColumnDef::new(Hosts::AsName).text().null())
                 .col(ColumnDef::new(Hosts::Categories).text().not_null())
-                .col(
-                    ColumnDef::new(Hosts::CreatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Hosts::UpdatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Hosts::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Hosts::UpdatedAt).timestamp_with_time_zone().not_null())
                 .to_owned(),
         )
         .await?;
@@ -137,21 +121,9 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Scans::Tool).text().not_null())
                 .col(ColumnDef::new(Scans::Name).text().null())
                 .col(ColumnDef::new(Scans::Args).text().null())
-                .col(
-                    ColumnDef::new(Scans::StartedAt)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
-                .col(
-                    ColumnDef::new(Scans::EndedAt)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
-                .col(
-                    ColumnDef::new(Scans::CreatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Scans::StartedAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(Scans::EndedAt).timestamp_with_time_zone().null())
+                .col(ColumnDef::new(Scans::CreatedAt).timestamp_with_time_zone().not_null())
                 .to_owned(),
         )
         .await?;
@@ -175,11 +147,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Ports::ServiceProduct).text().null())
                 .col(ColumnDef::new(Ports::ServiceVersion).text().null())
                 .col(ColumnDef::new(Ports::ServiceExtra).text().null())
-                .col(
-                    ColumnDef::new(Ports::LastSeen)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
+                .col(ColumnDef::new(Ports::LastSeen).timestamp_with_time_zone().null())
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_ports_host_id")
@@ -250,11 +218,7 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(
-                    ColumnDef::new(ScriptResults::PortId)
-                        .big_integer()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(ScriptResults::PortId).big_integer().not_null())
                 .col(ColumnDef::new(ScriptResults::ScriptId).text().not_null())
                 .col(ColumnDef::new(ScriptResults::Output).text().not_null())
                 .col(ColumnDef::new(ScriptResults::Data).json_binary().null())
@@ -296,16 +260,8 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Flows::DstBytes).big_integer().not_null())
                 .col(ColumnDef::new(Flows::SrcPackets).big_integer().not_null())
                 .col(ColumnDef::new(Flows::DstPackets).big_integer().not_null())
-                .col(
-                    ColumnDef::new(Flows::StartedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Flows::EndedAt)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
+                .col(ColumnDef::new(Flows::StartedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Flows::EndedAt).timestamp_with_time_zone().null())
                 .col(ColumnDef::new(Flows::Sensor).text().null())
                 .to_owned(),
         )
@@ -358,11 +314,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Alerts::Score).integer().not_null())
                 .col(ColumnDef::new(Alerts::Title).text().not_null())
                 .col(ColumnDef::new(Alerts::Message).text().null())
-                .col(
-                    ColumnDef::new(Alerts::OccurredAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Alerts::OccurredAt).timestamp_with_time_zone().not_null())
                 .col(ColumnDef::new(Alerts::SrcIp).blob().null())
                 .col(ColumnDef::new(Alerts::DstIp).blob().null())
                 .col(ColumnDef::new(Alerts::SrcPort).integer().null())
@@ -370,11 +322,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Alerts::FlowId).big_integer().null())
                 .col(ColumnDef::new(Alerts::Sensor).text().null())
                 .col(ColumnDef::new(Alerts::Acknowledged).boolean().not_null())
-                .col(
-                    ColumnDef::new(Alerts::CreatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Alerts::CreatedAt).timestamp_with_time_zone().not_null())
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_alerts_flow_id")
@@ -437,20 +385,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Alerts::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Flows::Table).to_owned())
-            .await?;
+        m.drop_table(Table::drop().table(Alerts::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Flows::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(ScriptResults::Table).to_owned())
             .await?;
-        m.drop_table(Table::drop().table(Ports::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Scans::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Hostnames::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Hosts::Table).to_owned())
-            .await?;
+        m.drop_table(Table::drop().table(Ports::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Scans::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Hostnames::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Hosts::Table).to_owned()).await?;
         Ok(())
     }
 }

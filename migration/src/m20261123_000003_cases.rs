@@ -22,24 +22,12 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Cases::Description).text().not_null())
                 .col(ColumnDef::new(Cases::SocId).text().null())
                 .col(ColumnDef::new(Cases::Status).text().not_null())
-                .col(
-                    ColumnDef::new(Cases::OpenedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Cases::ClosedAt)
-                        .timestamp_with_time_zone()
-                        .null(),
-                )
+                .col(ColumnDef::new(Cases::OpenedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Cases::ClosedAt).timestamp_with_time_zone().null())
                 .col(ColumnDef::new(Cases::CustomerId).big_integer().not_null())
                 .col(ColumnDef::new(Cases::OpenedBy).big_integer().null())
                 .col(ColumnDef::new(Cases::Summary).text().null())
-                .col(
-                    ColumnDef::new(Cases::UpdatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Cases::UpdatedAt).timestamp_with_time_zone().not_null())
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_cases_customer_id")
@@ -78,11 +66,7 @@ impl MigrationTrait for Migration {
                 .table(CaseAlerts::Table)
                 .col(ColumnDef::new(CaseAlerts::CaseId).big_integer().not_null())
                 .col(ColumnDef::new(CaseAlerts::AlertId).big_integer().not_null())
-                .primary_key(
-                    Index::create()
-                        .col(CaseAlerts::CaseId)
-                        .col(CaseAlerts::AlertId),
-                )
+                .primary_key(Index::create().col(CaseAlerts::CaseId).col(CaseAlerts::AlertId))
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_case_alerts_case_id")
@@ -123,16 +107,8 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Iocs::Description).text().null())
                 .col(ColumnDef::new(Iocs::Tags).text().not_null())
                 .col(ColumnDef::new(Iocs::Tlp).text().not_null())
-                .col(
-                    ColumnDef::new(Iocs::CreatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Iocs::UpdatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Iocs::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Iocs::UpdatedAt).timestamp_with_time_zone().not_null())
                 .to_owned(),
         )
         .await?;
@@ -195,12 +171,7 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(
-                    ColumnDef::new(AssetTypes::Name)
-                        .text()
-                        .not_null()
-                        .unique_key(),
-                )
+                .col(ColumnDef::new(AssetTypes::Name).text().not_null().unique_key())
                 .col(ColumnDef::new(AssetTypes::Description).text().not_null())
                 .to_owned(),
         )
@@ -215,12 +186,7 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(
-                    ColumnDef::new(AnalysisStatuses::Name)
-                        .text()
-                        .not_null()
-                        .unique_key(),
-                )
+                .col(ColumnDef::new(AnalysisStatuses::Name).text().not_null().unique_key())
                 .to_owned(),
         )
         .await?;
@@ -242,22 +208,10 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Assets::IpBytes).blob().null())
                 .col(ColumnDef::new(Assets::Domain).text().null())
                 .col(ColumnDef::new(Assets::CompromiseStatus).text().not_null())
-                .col(
-                    ColumnDef::new(Assets::AnalysisStatusId)
-                        .big_integer()
-                        .null(),
-                )
+                .col(ColumnDef::new(Assets::AnalysisStatusId).big_integer().null())
                 .col(ColumnDef::new(Assets::Tags).text().not_null())
-                .col(
-                    ColumnDef::new(Assets::CreatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Assets::UpdatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Assets::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Assets::UpdatedAt).timestamp_with_time_zone().not_null())
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_assets_case_id")
@@ -303,11 +257,7 @@ impl MigrationTrait for Migration {
                 .table(IocAssets::Table)
                 .col(ColumnDef::new(IocAssets::IocId).big_integer().not_null())
                 .col(ColumnDef::new(IocAssets::AssetId).big_integer().not_null())
-                .primary_key(
-                    Index::create()
-                        .col(IocAssets::IocId)
-                        .col(IocAssets::AssetId),
-                )
+                .primary_key(Index::create().col(IocAssets::IocId).col(IocAssets::AssetId))
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_ioc_assets_ioc_id")
@@ -381,16 +331,8 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Notes::Title).text().null())
                 .col(ColumnDef::new(Notes::Body).text().not_null())
                 .col(ColumnDef::new(Notes::Revision).integer().not_null())
-                .col(
-                    ColumnDef::new(Notes::CreatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Notes::UpdatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Notes::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Notes::UpdatedAt).timestamp_with_time_zone().not_null())
                 .col(ColumnDef::new(Notes::AuthorId).big_integer().null())
                 .col(ColumnDef::new(Notes::SubjectType).text().not_null())
                 .col(ColumnDef::new(Notes::SubjectId).big_integer().not_null())
@@ -455,11 +397,7 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(
-                    ColumnDef::new(NoteRevisions::NoteId)
-                        .big_integer()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(NoteRevisions::NoteId).big_integer().not_null())
                 .col(ColumnDef::new(NoteRevisions::Revision).integer().not_null())
                 .col(ColumnDef::new(NoteRevisions::Title).text().null())
                 .col(ColumnDef::new(NoteRevisions::Body).text().not_null())
@@ -512,16 +450,8 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Tasks::Status).text().not_null())
                 .col(ColumnDef::new(Tasks::AssigneeId).big_integer().null())
                 .col(ColumnDef::new(Tasks::Tags).text().not_null())
-                .col(
-                    ColumnDef::new(Tasks::CreatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Tasks::UpdatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Tasks::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Tasks::UpdatedAt).timestamp_with_time_zone().not_null())
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_tasks_case_id")
@@ -557,11 +487,7 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(
-                    ColumnDef::new(TimelineEvents::CaseId)
-                        .big_integer()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(TimelineEvents::CaseId).big_integer().not_null())
                 .col(ColumnDef::new(TimelineEvents::Title).text().not_null())
                 .col(ColumnDef::new(TimelineEvents::Content).text().null())
                 .col(
@@ -600,16 +526,8 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(TimelineEventAssets::Table)
-                .col(
-                    ColumnDef::new(TimelineEventAssets::EventId)
-                        .big_integer()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(TimelineEventAssets::AssetId)
-                        .big_integer()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(TimelineEventAssets::EventId).big_integer().not_null())
+                .col(ColumnDef::new(TimelineEventAssets::AssetId).big_integer().not_null())
                 .primary_key(
                     Index::create()
                         .col(TimelineEventAssets::EventId)
@@ -655,11 +573,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Evidences::Size).big_integer().null())
                 .col(ColumnDef::new(Evidences::Hash).text().null())
                 .col(ColumnDef::new(Evidences::Description).text().null())
-                .col(
-                    ColumnDef::new(Evidences::AddedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Evidences::AddedAt).timestamp_with_time_zone().not_null())
                 .col(ColumnDef::new(Evidences::AddedBy).big_integer().null())
                 .foreign_key(
                     ForeignKey::create()
@@ -691,36 +605,25 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Evidences::Table).to_owned())
-            .await?;
+        m.drop_table(Table::drop().table(Evidences::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(TimelineEventAssets::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(TimelineEvents::Table).to_owned())
             .await?;
-        m.drop_table(Table::drop().table(Tasks::Table).to_owned())
-            .await?;
+        m.drop_table(Table::drop().table(Tasks::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(NoteRevisions::Table).to_owned())
             .await?;
-        m.drop_table(Table::drop().table(Notes::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(NoteGroups::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(IocAssets::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Assets::Table).to_owned())
-            .await?;
+        m.drop_table(Table::drop().table(Notes::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(NoteGroups::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(IocAssets::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Assets::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(AnalysisStatuses::Table).to_owned())
             .await?;
-        m.drop_table(Table::drop().table(AssetTypes::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(IocCases::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Iocs::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(CaseAlerts::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Cases::Table).to_owned())
-            .await?;
+        m.drop_table(Table::drop().table(AssetTypes::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(IocCases::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Iocs::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(CaseAlerts::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Cases::Table).to_owned()).await?;
         Ok(())
     }
 }
@@ -930,42 +833,21 @@ const ASSET_TYPES: [(&str, &str); 21] = [
     ("VPN", "VPN"),
     ("WAF", "WAF"),
     ("Windows Account - Local", "Windows Account - Local"),
-    (
-        "Windows Account - Local - Admin",
-        "Windows Account - Local - Admin",
-    ),
+    ("Windows Account - Local - Admin", "Windows Account - Local - Admin"),
     ("Windows Account - AD", "Windows Account - AD"),
-    (
-        "Windows Account - AD - Admin",
-        "Windows Account - AD - Admin",
-    ),
-    (
-        "Windows Account - AD - krbtgt",
-        "Windows Account - AD - krbtgt",
-    ),
-    (
-        "Windows Account - AD - Service",
-        "Windows Account - AD - krbtgt",
-    ),
+    ("Windows Account - AD - Admin", "Windows Account - AD - Admin"),
+    ("Windows Account - AD - krbtgt", "Windows Account - AD - krbtgt"),
+    ("Windows Account - AD - Service", "Windows Account - AD - krbtgt"),
 ];
 
 /// The analysis statuses of DFIR-IRIS, in IRIS's order.
-const ANALYSIS_STATUSES: [&str; 6] = [
-    "Unspecified",
-    "To be done",
-    "Started",
-    "Pending",
-    "Canceled",
-    "Done",
-];
+const ANALYSIS_STATUSES: [&str; 6] = ["Unspecified", "To be done", "Started", "Pending", "Canceled", "Done"];
 
 async fn seed(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     let mut types = Query::insert();
-    types.into_table(AssetTypes::Table).columns([
-        AssetTypes::Id,
-        AssetTypes::Name,
-        AssetTypes::Description,
-    ]);
+    types
+        .into_table(AssetTypes::Table)
+        .columns([AssetTypes::Id, AssetTypes::Name, AssetTypes::Description]);
     for (i, (name, description)) in ASSET_TYPES.iter().enumerate() {
         types.values_panic([(i as i64 + 1).into(), (*name).into(), (*description).into()]);
     }
@@ -981,8 +863,14 @@ async fn seed(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     if m.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
         // Explicit ids leave the sequences behind; move them past the seeded rows.
         let db = m.get_connection();
-        db.execute_unprepared("SELECT setval(pg_get_serial_sequence('asset_types', 'id'), (SELECT MAX(id) FROM asset_types))").await?;
-        db.execute_unprepared("SELECT setval(pg_get_serial_sequence('analysis_statuses', 'id'), (SELECT MAX(id) FROM analysis_statuses))").await?;
+        db.execute_unprepared(
+            "SELECT setval(pg_get_serial_sequence('asset_types', 'id'), (SELECT MAX(id) FROM asset_types))",
+        )
+        .await?;
+        db.execute_unprepared(
+            "SELECT setval(pg_get_serial_sequence('analysis_statuses', 'id'), (SELECT MAX(id) FROM analysis_statuses))",
+        )
+        .await?;
     }
     Ok(())
 }

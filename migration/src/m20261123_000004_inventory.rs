@@ -19,12 +19,7 @@ impl MigrationTrait for Migration {
                         .primary_key(),
                 )
                 .col(ColumnDef::new(Networks::Name).text().not_null())
-                .col(
-                    ColumnDef::new(Networks::Cidr)
-                        .text()
-                        .not_null()
-                        .unique_key(),
-                )
+                .col(ColumnDef::new(Networks::Cidr).text().not_null().unique_key())
                 .col(ColumnDef::new(Networks::StartIp).blob().not_null())
                 .col(ColumnDef::new(Networks::EndIp).blob().not_null())
                 .col(ColumnDef::new(Networks::GatewayIp).blob().null())
@@ -63,16 +58,8 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Devices::Hostname).text().null())
                 .col(ColumnDef::new(Devices::FriendlyName).text().null())
                 .col(ColumnDef::new(Devices::Vendor).text().null())
-                .col(
-                    ColumnDef::new(Devices::FirstSeen)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Devices::LastSeen)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Devices::FirstSeen).timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new(Devices::LastSeen).timestamp_with_time_zone().not_null())
                 .to_owned(),
         )
         .await?;
@@ -104,11 +91,7 @@ impl MigrationTrait for Migration {
                         .timestamp_with_time_zone()
                         .not_null(),
                 )
-                .col(
-                    ColumnDef::new(Services::LastSeen)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
+                .col(ColumnDef::new(Services::LastSeen).timestamp_with_time_zone().not_null())
                 .to_owned(),
         )
         .await?;
@@ -180,14 +163,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(DnsRecords::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Services::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Devices::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(Networks::Table).to_owned())
-            .await?;
+        m.drop_table(Table::drop().table(DnsRecords::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Services::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Devices::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Networks::Table).to_owned()).await?;
         Ok(())
     }
 }

@@ -35,8 +35,7 @@ struct Inner {
 impl AppState {
     /// Opens the database, brings its schema up to date and builds the GraphQL schema.
     pub async fn start(config: Config) -> anyhow::Result<Self> {
-        let (db, statements) =
-            db::connect(&config.database_url, Some(config.query_timeout)).await?;
+        let (db, statements) = db::connect(&config.database_url, Some(config.query_timeout)).await?;
         db::migrate(&db).await?;
         let schema = graphql::build(db.clone());
         Ok(Self(Arc::new(Inner {
@@ -84,6 +83,13 @@ fn error_response(status: StatusCode, message: impl Into<String>, code: &str) ->
 }
 
 async fn execute(state: &AppState, request: BatchRequest) -> Response {
+    let missing_query = match &request {
+        BatchRequest::Single(r) => r.query.trim().is_empty(),
+        BatchRequest::Batch(list) => list.is_empty() || list.iter().any(|r| r.query.trim().is_empty()),
+    };
+    if missing_query {
+        return error_response(StatusCode::BAD_REQUEST, "the request has no query", BAD_USER_INPUT);
+    }
     if let BatchRequest::Batch(list) = &request {
         if list.len() > limits::BATCH {
             return error_response(
@@ -93,18 +99,22 @@ async fn execute(state: &AppState, request: BatchRequest) -> Response {
             );
         }
     }
-    match tokio::time::timeout(
-        state.0.config.query_timeout,
-        state.0.schema.execute_batch(request),
-    )
-    .await
-    {
+    let run = async {
+        match request {
+            BatchRequest::Single(r) => BatchResponse::Single(graphql::execute(&state.0.schema, &state.0.db, r).await),
+            BatchRequest::Batch(list) => {
+                // One after another, so that mutations apply in the order sent.
+                let mut out = Vec::with_capacity(list.len());
+                for r in list {
+                    out.push(graphql::execute(&state.0.schema, &state.0.db, r).await);
+                }
+                BatchResponse::Batch(out)
+            }
+        }
+    };
+    match tokio::time::timeout(state.0.config.query_timeout, run).await {
         Ok(response) => graphql_json(response),
-        Err(_) => error_response(
-            StatusCode::OK,
-            "the query took too long; narrow it down",
-            TIMEOUT,
-        ),
+        Err(_) => error_response(StatusCode::OK, "the query took too long; narrow it down", TIMEOUT),
     }
 }
 
@@ -112,19 +122,13 @@ fn graphql_json(response: BatchResponse) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], Json(response)).into_response()
 }
 
-async fn graphql_post(
-    State(state): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+async fn graphql_post(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
     let body = match body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "the request body is larger than {} bytes",
-                    limits::BODY_BYTES
-                ),
+                format!("the request body is larger than {} bytes", limits::BODY_BYTES),
                 PAYLOAD_TOO_LARGE,
             )
         }

@@ -34,8 +34,7 @@ pub async fn connect(
         .max_connections(if is_sqlite(&url) { 8 } else { 16 });
     if let Some(timeout) = statement_timeout {
         let millis = timeout.as_millis().to_string();
-        options
-            .map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", millis.as_str())]));
+        options.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", millis.as_str())]));
     }
     options.map_sqlx_sqlite_opts(|o| {
         o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -55,9 +54,7 @@ pub async fn connect(
 
 /// Brings the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None)
-        .await
-        .context("migrating the database")
+    Migrator::up(db, None).await.context("migrating the database")
 }
 
 /// True when the database answers a trivial statement.
@@ -77,14 +74,9 @@ fn prepare_sqlite(url: &str) -> anyhow::Result<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        anyhow::bail!(
-            "Pivot needs a SQLite file (sqlite://path/to/pivot.db), not an in-memory database"
-        );
+        anyhow::bail!("Pivot needs a SQLite file (sqlite://path/to/pivot.db), not an in-memory database");
     }
-    if let Some(dir) = Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
+    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     Ok(if rest.contains("mode=") {
@@ -118,10 +110,7 @@ mod tests {
         assert_eq!(prepare_sqlite(&url).unwrap(), format!("{url}?mode=rwc"));
         assert!(dir.is_dir());
         assert!(prepare_sqlite("sqlite::memory:").is_err());
-        assert_eq!(
-            prepare_sqlite("postgres://a@b/c").unwrap(),
-            "postgres://a@b/c"
-        );
+        assert_eq!(prepare_sqlite("postgres://a@b/c").unwrap(), "postgres://a@b/c");
     }
 
     #[test]

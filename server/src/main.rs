@@ -44,16 +44,12 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PIVOT_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PIVOT_LOG").unwrap_or_else(|_| "info".into()))
         .init();
     let command = Cli::parse().command.unwrap_or_else(|| Command::Serve {
         listen: std::env::var("PIVOT_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),
         database: DatabaseArg {
-            url: std::env::var("PIVOT_DATABASE_URL")
-                .unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
+            url: std::env::var("PIVOT_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
         },
     });
     match command {

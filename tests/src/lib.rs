@@ -48,9 +48,7 @@ impl Drop for TestDb {
                     rt.block_on(async {
                         if let Ok(db) = Database::connect(&url).await {
                             let _ = db
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                                ))
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                                 .await;
                         }
                     });
@@ -121,10 +119,7 @@ impl TestApp {
             .expect("create the test database");
         let url = format!(
             "{}/{name}",
-            admin_url
-                .rsplit_once('/')
-                .map(|(a, _)| a)
-                .unwrap_or(&admin_url)
+            admin_url.rsplit_once('/').map(|(a, _)| a).unwrap_or(&admin_url)
         );
         Self::start(
             Config {
@@ -145,11 +140,7 @@ impl TestApp {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        Self {
-            base,
-            client,
-            _db: db,
-        }
+        Self { base, client, _db: db }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -182,17 +173,11 @@ impl TestApp {
     pub async fn error(&self, query: &str, variables: Value) -> (String, String) {
         let res = self.gql(query, variables).await;
         let e = &res["errors"][0];
-        assert!(
-            e.is_object(),
-            "expected an error, got {res:#}\nquery: {query}"
-        );
+        assert!(e.is_object(), "expected an error, got {res:#}\nquery: {query}");
         let code = e["extensions"]["code"]
             .as_str()
             .unwrap_or_else(|| panic!("error without a code: {res:#}"));
-        (
-            code.to_string(),
-            e["message"].as_str().unwrap_or_default().to_string(),
-        )
+        (code.to_string(), e["message"].as_str().unwrap_or_default().to_string())
     }
 
     /// Asserts that an operation fails with `code`, and returns the message.

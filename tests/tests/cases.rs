@@ -39,12 +39,7 @@ async fn ioc(app: &TestApp, i: Value) -> String {
 async fn ids(app: &TestApp, query: &str, vars: Value) -> Vec<String> {
     let d = app.data(query, vars).await;
     let conn = d.as_object().unwrap().values().next().unwrap();
-    conn["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| s(&n["id"]))
-        .collect()
+    conn["nodes"].as_array().unwrap().iter().map(|n| s(&n["id"])).collect()
 }
 
 fn strs(v: &[&String]) -> Vec<String> {
@@ -67,10 +62,7 @@ both_dbs!(customers_cases_and_iocs, |app: TestApp| async move {
     )
     .await;
     let d = app
-        .data(
-            "{ customers(filter: {name: \"glob\"}) { nodes { name } } }",
-            json!({}),
-        )
+        .data("{ customers(filter: {name: \"glob\"}) { nodes { name } } }", json!({}))
         .await;
     assert_eq!(d["customers"]["nodes"], json!([{"name": "Globex"}]));
 
@@ -105,30 +97,14 @@ both_dbs!(customers_cases_and_iocs, |app: TestApp| async move {
     assert_eq!(d["closeCase"]["status"], "CLOSED");
     assert!(d["closeCase"]["closedAt"].is_string());
     let q = "query($f: CaseFilter) { cases(filter: $f) { nodes { id } } }";
+    assert_eq!(ids(&app, q, json!({"f": {"status": "OPEN"}})).await, strs(&[&c1]));
+    assert_eq!(ids(&app, q, json!({"f": {"customerId": globex}})).await, strs(&[&c2]));
+    assert_eq!(ids(&app, q, json!({"f": {"text": "EVIL"}})).await, strs(&[&c2]));
+    assert_eq!(ids(&app, q, json!({"f": {"text": "soc-1"}})).await, strs(&[&c1]));
     assert_eq!(
-        ids(&app, q, json!({"f": {"status": "OPEN"}})).await,
-        strs(&[&c1])
-    );
-    assert_eq!(
-        ids(&app, q, json!({"f": {"customerId": globex}})).await,
-        strs(&[&c2])
-    );
-    assert_eq!(
-        ids(&app, q, json!({"f": {"text": "EVIL"}})).await,
-        strs(&[&c2])
-    );
-    assert_eq!(
-        ids(&app, q, json!({"f": {"text": "soc-1"}})).await,
-        strs(&[&c1])
-    );
-    assert_eq!(
-        ids(
-            &app,
-            q,
-            json!({"f": {"opened": {"from": "2020-01-01T00:00:00Z"}}})
-        )
-        .await
-        .len(),
+        ids(&app, q, json!({"f": {"opened": {"from": "2020-01-01T00:00:00Z"}}}))
+            .await
+            .len(),
         2
     );
     let d = app
@@ -177,7 +153,12 @@ both_dbs!(customers_cases_and_iocs, |app: TestApp| async move {
         json!({}),
     )
     .await;
-    app.expect_error("NOT_FOUND", "mutation { addIoc(input: {type: \"domain\", value: \"x.example\", caseIds: [\"Q2FzZTo5OQ\"]}) { id } }", json!({})).await;
+    app.expect_error(
+        "NOT_FOUND",
+        "mutation { addIoc(input: {type: \"domain\", value: \"x.example\", caseIds: [\"Q2FzZTo5OQ\"]}) { id } }",
+        json!({}),
+    )
+    .await;
     app.expect_error(
         "BAD_USER_INPUT",
         "mutation { addIoc(input: {type: \"domain\", value: \"\"}) { id } }",
@@ -185,10 +166,7 @@ both_dbs!(customers_cases_and_iocs, |app: TestApp| async move {
     )
     .await;
     let q = "query($f: IocFilter) { iocs(filter: $f) { nodes { id } } }";
-    assert_eq!(
-        ids(&app, q, json!({"f": {"type": "domain"}})).await,
-        strs(&[&i2])
-    );
+    assert_eq!(ids(&app, q, json!({"f": {"type": "domain"}})).await, strs(&[&i2]));
     assert_eq!(
         ids(&app, q, json!({"f": {"value": "EVIL.example.com"}})).await,
         strs(&[&i2])
@@ -201,30 +179,27 @@ both_dbs!(customers_cases_and_iocs, |app: TestApp| async move {
         ids(&app, q, json!({"f": {"valueLike": "10.0.0.?"}})).await,
         strs(&[&i1])
     );
-    assert_eq!(
-        ids(&app, q, json!({"f": {"tag": "apt"}})).await,
-        strs(&[&i1])
-    );
-    assert_eq!(
-        ids(&app, q, json!({"f": {"tlp": "RED"}})).await,
-        strs(&[&i2])
-    );
-    assert_eq!(
-        ids(&app, q, json!({"f": {"caseId": c2}})).await,
-        strs(&[&i1, &i3])
-    );
+    assert_eq!(ids(&app, q, json!({"f": {"tag": "apt"}})).await, strs(&[&i1]));
+    assert_eq!(ids(&app, q, json!({"f": {"tlp": "RED"}})).await, strs(&[&i2]));
+    assert_eq!(ids(&app, q, json!({"f": {"caseId": c2}})).await, strs(&[&i1, &i3]));
 
     // IOC <-> host edges, both ways, by address and by name.
-    app.data("mutation { createHost(input: {ip: \"10.0.0.9\", hostnames: [\"evil.example.com\"]}) { id } }", json!({})).await;
+    app.data(
+        "mutation { createHost(input: {ip: \"10.0.0.9\", hostnames: [\"evil.example.com\"]}) { id } }",
+        json!({}),
+    )
+    .await;
     let d = app
-        .data(
-            r#"{ host(ip: "10.0.0.9") { iocs { id } cases { id } } }"#,
-            json!({}),
-        )
+        .data(r#"{ host(ip: "10.0.0.9") { iocs { id } cases { id } } }"#, json!({}))
         .await;
     assert_eq!(d["host"]["iocs"], json!([{"id": i1}, {"id": i2}]));
     assert_eq!(d["host"]["cases"], json!([{"id": c1}, {"id": c2}]));
-    let d = app.data("query($a: ID!, $b: ID!) { nodes(ids: [$a, $b]) { ... on Ioc { value hosts { ip } cases { id } } } }", json!({"a": i1, "b": i2})).await;
+    let d = app
+        .data(
+            "query($a: ID!, $b: ID!) { nodes(ids: [$a, $b]) { ... on Ioc { value hosts { ip } cases { id } } } }",
+            json!({"a": i1, "b": i2}),
+        )
+        .await;
     assert_eq!(
         d["nodes"],
         json!([{"value": "10.0.0.9", "hosts": [{"ip": "10.0.0.9"}], "cases": [{"id": c1}, {"id": c2}]},
@@ -276,10 +251,7 @@ both_dbs!(case_children_and_cascade, |app: TestApp| async move {
     )
     .await;
     let types = app
-        .data(
-            "{ assetTypes { id name } analysisStatuses { id name } }",
-            json!({}),
-        )
+        .data("{ assetTypes { id name } analysisStatuses { id name } }", json!({}))
         .await;
     assert_eq!(
         types["assetTypes"].as_array().unwrap().len(),
@@ -289,9 +261,14 @@ both_dbs!(case_children_and_cascade, |app: TestApp| async move {
     assert_eq!(types["assetTypes"][10]["name"], "Windows - DC");
     let dc = s(&types["assetTypes"][10]["id"]);
     let started = types["analysisStatuses"][2]["id"].as_i64().unwrap();
-    let asset = id(&app, "mutation($i: CreateAssetInput!) { createAsset(input: $i) { id } }", json!({"i": {
+    let asset = id(
+        &app,
+        "mutation($i: CreateAssetInput!) { createAsset(input: $i) { id } }",
+        json!({"i": {
         "caseId": c1, "name": "DC01", "assetTypeId": dc, "ip": "10.0.0.9", "compromiseStatus": "COMPROMISED",
-        "analysisStatusId": started, "tags": ["ad"], "iocIds": [shared]}})).await;
+        "analysisStatusId": started, "tags": ["ad"], "iocIds": [shared]}}),
+    )
+    .await;
     app.expect_error(
         "BAD_USER_INPUT",
         "mutation($i: CreateAssetInput!) { createAsset(input: $i) { id } }",
@@ -352,8 +329,13 @@ both_dbs!(case_children_and_cascade, |app: TestApp| async move {
         "caseId": c1, "title": "x", "occurredAt": "2026-01-01T08:00:00Z", "color": "red"}}),
     )
     .await;
-    let evidence = id(&app, "mutation($i: CreateEvidenceInput!) { createEvidence(input: $i) { id } }", json!({"i": {
-        "caseId": c1, "filename": "dc01.e01", "size": 1024, "hash": "D41D8CD98F00B204E9800998ECF8427E"}})).await;
+    let evidence = id(
+        &app,
+        "mutation($i: CreateEvidenceInput!) { createEvidence(input: $i) { id } }",
+        json!({"i": {
+        "caseId": c1, "filename": "dc01.e01", "size": 1024, "hash": "D41D8CD98F00B204E9800998ECF8427E"}}),
+    )
+    .await;
     app.expect_error(
         "BAD_USER_INPUT",
         "mutation($i: CreateEvidenceInput!) { createEvidence(input: $i) { id } }",
@@ -361,7 +343,12 @@ both_dbs!(case_children_and_cascade, |app: TestApp| async move {
         "caseId": c1, "filename": "x", "hash": "abc"}}),
     )
     .await;
-    let alert = id(&app, "mutation { createAlert(input: {kind: \"host\", type: \"x\", severity: INFO, title: \"t\"}) { id } }", json!({})).await;
+    let alert = id(
+        &app,
+        "mutation { createAlert(input: {kind: \"host\", type: \"x\", severity: INFO, title: \"t\"}) { id } }",
+        json!({}),
+    )
+    .await;
     app.data(
         "mutation($c: ID!, $a: ID!) { attachAlerts(caseId: $c, alertIds: [$a, $a]) { id } }",
         json!({"c": c1, "a": alert}),
@@ -375,12 +362,17 @@ both_dbs!(case_children_and_cascade, |app: TestApp| async move {
     .await;
 
     // Every edge of the case.
-    let d = app.data("query($id: ID!, $asset: ID!) { node(id: $id) { ... on Case {
+    let d = app
+        .data(
+            "query($id: ID!, $asset: ID!) { node(id: $id) { ... on Case {
         iocs { totalCount nodes { id } } alerts { totalCount nodes { id cases { id } } }
         assets { name ip compromiseStatus tags type { name } analysisStatus { name } iocs { id } case { id } }
         tasks { title status case { id } } notes { body group { title } subject { id } }
         noteGroups { title notes { id } } timeline { title assets { id } }
-        filtered: timeline(assetId: $asset) { title } evidences { filename hash size } } } }", json!({"id": c1, "asset": asset})).await;
+        filtered: timeline(assetId: $asset) { title } evidences { filename hash size } } } }",
+            json!({"id": c1, "asset": asset}),
+        )
+        .await;
     let c = &d["node"];
     assert_eq!(c["iocs"]["totalCount"], 2);
     assert_eq!(
@@ -400,10 +392,7 @@ both_dbs!(case_children_and_cascade, |app: TestApp| async move {
         c["notes"],
         json!([{"body": "lsass dumped", "group": {"title": "Findings"}, "subject": {"id": asset}}])
     );
-    assert_eq!(
-        c["noteGroups"],
-        json!([{"title": "Findings", "notes": [{"id": note}]}])
-    );
+    assert_eq!(c["noteGroups"], json!([{"title": "Findings", "notes": [{"id": note}]}]));
     assert_eq!(
         c["timeline"],
         json!([{"title": "Earlier", "assets": []}, {"title": "First logon", "assets": [{"id": asset}]}])
@@ -413,15 +402,10 @@ both_dbs!(case_children_and_cascade, |app: TestApp| async move {
         c["evidences"],
         json!([{"filename": "dc01.e01", "hash": "d41d8cd98f00b204e9800998ecf8427e", "size": 1024}])
     );
-    let d = app
-        .data(r#"{ host(ip: "10.0.0.9") { id } }"#, json!({}))
-        .await;
+    let d = app.data(r#"{ host(ip: "10.0.0.9") { id } }"#, json!({})).await;
     assert_eq!(d["host"], Value::Null, "assets do not create hosts");
-    app.data(
-        "mutation { createHost(input: {ip: \"10.0.0.9\"}) { id } }",
-        json!({}),
-    )
-    .await;
+    app.data("mutation { createHost(input: {ip: \"10.0.0.9\"}) { id } }", json!({}))
+        .await;
     let d = app
         .data(
             r#"{ host(ip: "10.0.0.9") { assets { name } cases { id } } }"#,
@@ -433,40 +417,18 @@ both_dbs!(case_children_and_cascade, |app: TestApp| async move {
         json!({"assets": [{"name": "DC01"}], "cases": [{"id": c1}, {"id": c2}]})
     );
     let d = app
-        .data(
-            "{ tasks(filter: {global: true}) { nodes { id } } }",
-            json!({}),
-        )
+        .data("{ tasks(filter: {global: true}) { nodes { id } } }", json!({}))
         .await;
     assert_eq!(d["tasks"]["nodes"], json!([{"id": global}]));
 
     // Deleting the case removes what it owns, in one go; shared things survive.
-    app.data(
-        "mutation($id: ID!) { deleteCase(id: $id) }",
-        json!({"id": c1}),
-    )
-    .await;
-    let gone = [
-        &c1,
-        &asset,
-        &task,
-        &group,
-        &note,
-        &event,
-        &other_event,
-        &evidence,
-        &own,
-    ];
-    let d = app
-        .data(
-            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
-            json!({"ids": gone}),
-        )
+    app.data("mutation($id: ID!) { deleteCase(id: $id) }", json!({"id": c1}))
         .await;
-    assert!(
-        d["nodes"].as_array().unwrap().iter().all(Value::is_null),
-        "{d}"
-    );
+    let gone = [&c1, &asset, &task, &group, &note, &event, &other_event, &evidence, &own];
+    let d = app
+        .data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({"ids": gone}))
+        .await;
+    assert!(d["nodes"].as_array().unwrap().iter().all(Value::is_null), "{d}");
     let d = app
         .data(
             "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Ioc { cases { id } } } }",
@@ -492,21 +454,21 @@ both_dbs!(notes_revisions_and_search, |app: TestApp| async move {
         json!({}),
     )
     .await;
-    let create =
-        "mutation($i: CreateNoteInput!) { createNote(input: $i) { id revision subject { id } } }";
-    let n = id(&app, create, json!({"i": {"subjectId": h, "title": "Triage", "body": "Beacon to evil.example every 60s"}})).await;
+    let create = "mutation($i: CreateNoteInput!) { createNote(input: $i) { id revision subject { id } } }";
+    let n = id(
+        &app,
+        create,
+        json!({"i": {"subjectId": h, "title": "Triage", "body": "Beacon to evil.example every 60s"}}),
+    )
+    .await;
     id(
         &app,
         create,
         json!({"i": {"subjectId": h, "body": "Nothing else of interest"}}),
     )
     .await;
-    app.expect_error(
-        "BAD_USER_INPUT",
-        create,
-        json!({"i": {"subjectId": h, "body": "  "}}),
-    )
-    .await;
+    app.expect_error("BAD_USER_INPUT", create, json!({"i": {"subjectId": h, "body": "  "}}))
+        .await;
     app.expect_error(
         "NOT_FOUND",
         create,
@@ -520,7 +482,12 @@ both_dbs!(notes_revisions_and_search, |app: TestApp| async move {
     )
     .await;
     let upd = "mutation($id: ID!, $i: UpdateNoteInput!) { updateNote(id: $id, input: $i) { revision body title revisions { revision body title } } }";
-    let d = app.data(upd, json!({"id": n, "i": {"body": "Beacon to evil.example every 30s", "expectedRevision": 1}})).await;
+    let d = app
+        .data(
+            upd,
+            json!({"id": n, "i": {"body": "Beacon to evil.example every 30s", "expectedRevision": 1}}),
+        )
+        .await;
     assert_eq!(
         d["updateNote"],
         json!({"revision": 2, "body": "Beacon to evil.example every 30s", "title": "Triage",
@@ -538,14 +505,9 @@ both_dbs!(notes_revisions_and_search, |app: TestApp| async move {
     assert_eq!(d["updateNote"]["revision"], 3);
     assert_eq!(d["updateNote"]["title"], Value::Null);
     let search = "query($q: String) { notes(search: $q) { nodes { id } } }";
-    assert_eq!(
-        ids(&app, search, json!({"q": "BEACON 30s"})).await,
-        [n.clone()]
-    );
+    assert_eq!(ids(&app, search, json!({"q": "BEACON 30s"})).await, [n.clone()]);
     assert!(
-        ids(&app, search, json!({"q": "beacon 60s"}))
-            .await
-            .is_empty(),
+        ids(&app, search, json!({"q": "beacon 60s"})).await.is_empty(),
         "only the current text is searched"
     );
     assert_eq!(ids(&app, search, json!({"q": "interest"})).await.len(), 1);
@@ -565,11 +527,8 @@ both_dbs!(notes_revisions_and_search, |app: TestApp| async move {
         )
         .await;
     assert_eq!(d["notes"]["totalCount"], 2);
-    app.data(
-        "mutation($id: ID!) { deleteNote(id: $id) }",
-        json!({"id": n}),
-    )
-    .await;
+    app.data("mutation($id: ID!) { deleteNote(id: $id) }", json!({"id": n}))
+        .await;
     let d = app
         .data(
             "query($s: ID!) { notes(subjectId: $s) { totalCount } }",

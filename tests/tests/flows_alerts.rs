@@ -3,8 +3,7 @@
 use serde_json::{json, Value};
 use tests::{both_dbs, s, TestApp};
 
-const CREATE_FLOW: &str =
-    "mutation($i: CreateFlowInput!) { createFlow(input: $i) { id src { ip } dst { ip } } }";
+const CREATE_FLOW: &str = "mutation($i: CreateFlowInput!) { createFlow(input: $i) { id src { ip } dst { ip } } }";
 const CREATE_ALERT: &str = "mutation($i: CreateAlertInput!) { createAlert(input: $i) { id } }";
 
 async fn flow(app: &TestApp, i: Value) -> String {
@@ -18,19 +17,22 @@ async fn alert(app: &TestApp, i: Value) -> String {
 async fn ids_of(app: &TestApp, query: &str, filter: Value) -> Vec<String> {
     let d = app.data(query, json!({ "f": filter })).await;
     let conn = d.as_object().unwrap().values().next().unwrap();
-    conn["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| s(&n["id"]))
-        .collect()
+    conn["nodes"].as_array().unwrap().iter().map(|n| s(&n["id"])).collect()
 }
 
 both_dbs!(flow_filters_and_edges, |app: TestApp| async move {
-    let f1 = flow(&app, json!({"src": "10.0.0.1", "srcPort": 40000, "dst": "10.0.0.2", "dstPort": 443, "protocol": "TCP",
-        "application": "TLS", "sensor": "s1", "startedAt": "2026-01-01T10:00:00Z", "srcBytes": 100, "dstBytes": 200})).await;
-    let f2 = flow(&app, json!({"src": "10.0.0.2", "srcPort": 53000, "dst": "8.8.8.8", "dstPort": 53, "protocol": "UDP",
-        "application": "dns", "sensor": "s2", "startedAt": "2026-01-02T10:00:00Z"})).await;
+    let f1 = flow(
+        &app,
+        json!({"src": "10.0.0.1", "srcPort": 40000, "dst": "10.0.0.2", "dstPort": 443, "protocol": "TCP",
+        "application": "TLS", "sensor": "s1", "startedAt": "2026-01-01T10:00:00Z", "srcBytes": 100, "dstBytes": 200}),
+    )
+    .await;
+    let f2 = flow(
+        &app,
+        json!({"src": "10.0.0.2", "srcPort": 53000, "dst": "8.8.8.8", "dstPort": 53, "protocol": "UDP",
+        "application": "dns", "sensor": "s2", "startedAt": "2026-01-02T10:00:00Z"}),
+    )
+    .await;
     let f3 = flow(
         &app,
         json!({"src": "192.168.0.9", "dst": "10.0.0.1", "dstPort": 22, "protocol": "TCP",
@@ -46,33 +48,15 @@ both_dbs!(flow_filters_and_edges, |app: TestApp| async move {
         ids_of(&app, q, json!({"host": "10.0.0.1"})).await,
         [f1.as_str(), f3.as_str()]
     );
-    assert_eq!(
-        ids_of(&app, q, json!({"cidr": "8.8.8.0/24"})).await,
-        [f2.as_str()]
-    );
-    assert_eq!(
-        ids_of(&app, q, json!({"src": "10.0.0.2"})).await,
-        [f2.as_str()]
-    );
-    assert_eq!(
-        ids_of(&app, q, json!({"dst": "10.0.0.1"})).await,
-        [f3.as_str()]
-    );
+    assert_eq!(ids_of(&app, q, json!({"cidr": "8.8.8.0/24"})).await, [f2.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"src": "10.0.0.2"})).await, [f2.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"dst": "10.0.0.1"})).await, [f3.as_str()]);
     assert_eq!(ids_of(&app, q, json!({"port": 443})).await, [f1.as_str()]);
     assert_eq!(ids_of(&app, q, json!({"port": 53000})).await, [f2.as_str()]);
     assert_eq!(ids_of(&app, q, json!({"dstPort": 53})).await, [f2.as_str()]);
-    assert_eq!(
-        ids_of(&app, q, json!({"protocol": "UDP"})).await,
-        [f2.as_str()]
-    );
-    assert_eq!(
-        ids_of(&app, q, json!({"application": "tls"})).await,
-        [f1.as_str()]
-    );
-    assert_eq!(
-        ids_of(&app, q, json!({"sensor": "s2"})).await,
-        [f2.as_str()]
-    );
+    assert_eq!(ids_of(&app, q, json!({"protocol": "UDP"})).await, [f2.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"application": "tls"})).await, [f1.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"sensor": "s2"})).await, [f2.as_str()]);
     assert_eq!(
         ids_of(&app, q, json!({"time": {"from": "2026-01-02T00:00:00Z"}})).await,
         [f2.as_str(), f3.as_str()]
@@ -82,7 +66,12 @@ both_dbs!(flow_filters_and_edges, |app: TestApp| async move {
         [f1.as_str()],
         "to is exclusive"
     );
-    app.expect_error("BAD_USER_INPUT", "{ flows(filter: {time: {from: \"2026-02-01T00:00:00Z\", to: \"2026-01-01T00:00:00Z\"}}) { totalCount } }", json!({})).await;
+    app.expect_error(
+        "BAD_USER_INPUT",
+        "{ flows(filter: {time: {from: \"2026-02-01T00:00:00Z\", to: \"2026-01-01T00:00:00Z\"}}) { totalCount } }",
+        json!({}),
+    )
+    .await;
 
     // Both ends became hosts; each host sees its flows as source or destination.
     assert_eq!(
@@ -118,12 +107,8 @@ both_dbs!(flow_filters_and_edges, |app: TestApp| async move {
         json!({"i": with("srcPort", json!(70000))}),
     )
     .await;
-    app.expect_error(
-        "BAD_USER_INPUT",
-        CREATE_FLOW,
-        json!({"i": with("srcBytes", json!(-1))}),
-    )
-    .await;
+    app.expect_error("BAD_USER_INPUT", CREATE_FLOW, json!({"i": with("srcBytes", json!(-1))}))
+        .await;
     app.expect_error(
         "BAD_USER_INPUT",
         CREATE_FLOW,
@@ -154,11 +139,8 @@ both_dbs!(flow_filters_and_edges, |app: TestApp| async move {
         d["updateFlow"],
         json!({"application": "http", "endedAt": "2026-01-01T11:00:00+00:00"})
     );
-    app.data(
-        "mutation($id: ID!) { deleteFlow(id: $id) }",
-        json!({"id": f2}),
-    )
-    .await;
+    app.data("mutation($id: ID!) { deleteFlow(id: $id) }", json!({"id": f2}))
+        .await;
     assert_eq!(
         app.data("{ flows { totalCount } }", json!({})).await["flows"]["totalCount"],
         2
@@ -172,42 +154,36 @@ both_dbs!(flow_filters_and_edges, |app: TestApp| async move {
 });
 
 both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
-    let f = flow(&app, json!({"src": "10.0.0.1", "dst": "10.0.0.2", "protocol": "TCP", "startedAt": "2026-01-01T00:00:00Z"})).await;
+    let f = flow(
+        &app,
+        json!({"src": "10.0.0.1", "dst": "10.0.0.2", "protocol": "TCP", "startedAt": "2026-01-01T00:00:00Z"}),
+    )
+    .await;
     let a1 = alert(&app, json!({"kind": "host", "type": "port_scan", "severity": "WARNING", "title": "Port scan",
         "srcIp": "10.0.0.1", "dstIp": "10.0.0.2", "dstPort": 22, "sensor": "ntopng", "occurredAt": "2026-01-01T00:00:00Z", "flowId": f})).await;
-    let a2 = alert(&app, json!({"kind": "flow", "type": "blacklisted", "severity": "CRITICAL", "title": "Blacklisted",
-        "srcIp": "8.8.8.8", "dstIp": "10.9.9.9", "occurredAt": "2026-01-05T00:00:00Z", "score": 300})).await;
-    let a3 = alert(&app, json!({"kind": "server", "type": "auth", "severity": "INFO", "title": "Failed password",
-        "sensor": "syslog", "occurredAt": "2026-01-06T00:00:00Z", "message": "sshd[100]: Failed password"})).await;
+    let a2 = alert(
+        &app,
+        json!({"kind": "flow", "type": "blacklisted", "severity": "CRITICAL", "title": "Blacklisted",
+        "srcIp": "8.8.8.8", "dstIp": "10.9.9.9", "occurredAt": "2026-01-05T00:00:00Z", "score": 300}),
+    )
+    .await;
+    let a3 = alert(
+        &app,
+        json!({"kind": "server", "type": "auth", "severity": "INFO", "title": "Failed password",
+        "sensor": "syslog", "occurredAt": "2026-01-06T00:00:00Z", "message": "sshd[100]: Failed password"}),
+    )
+    .await;
     let q = "query($f: AlertFilter) { alerts(filter: $f) { nodes { id } } }";
-    assert_eq!(
-        ids_of(&app, q, json!({"kind": "HOST"})).await,
-        [a1.as_str()]
-    );
-    assert_eq!(
-        ids_of(&app, q, json!({"type": "blacklisted"})).await,
-        [a2.as_str()]
-    );
-    assert_eq!(
-        ids_of(&app, q, json!({"severity": "INFO"})).await,
-        [a3.as_str()]
-    );
+    assert_eq!(ids_of(&app, q, json!({"kind": "HOST"})).await, [a1.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"type": "blacklisted"})).await, [a2.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"severity": "INFO"})).await, [a3.as_str()]);
     assert_eq!(
         ids_of(&app, q, json!({"severityAtLeast": "WARNING"})).await,
         [a1.as_str(), a2.as_str()]
     );
-    assert_eq!(
-        ids_of(&app, q, json!({"sensor": "syslog"})).await,
-        [a3.as_str()]
-    );
-    assert_eq!(
-        ids_of(&app, q, json!({"host": "10.0.0.2"})).await,
-        [a1.as_str()]
-    );
-    assert_eq!(
-        ids_of(&app, q, json!({"cidr": "8.0.0.0/8"})).await,
-        [a2.as_str()]
-    );
+    assert_eq!(ids_of(&app, q, json!({"sensor": "syslog"})).await, [a3.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"host": "10.0.0.2"})).await, [a1.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"cidr": "8.0.0.0/8"})).await, [a2.as_str()]);
     assert_eq!(
         ids_of(
             &app,
@@ -217,10 +193,7 @@ both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
         .await,
         [a2.as_str()]
     );
-    assert_eq!(
-        ids_of(&app, q, json!({"acknowledged": false})).await.len(),
-        3
-    );
+    assert_eq!(ids_of(&app, q, json!({"acknowledged": false})).await.len(), 3);
     let d = app
         .data(
             "mutation($ids: [ID!]!) { acknowledgeAlerts(ids: $ids) }",
@@ -238,12 +211,7 @@ both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
     )
     .await;
     assert_eq!(
-        ids_of(
-            &app,
-            q,
-            json!({"acknowledged": true, "severityAtLeast": "NOTICE"})
-        )
-        .await,
+        ids_of(&app, q, json!({"acknowledged": true, "severityAtLeast": "NOTICE"})).await,
         [a1.as_str()]
     );
 
@@ -254,7 +222,12 @@ both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
         json!({"type": "port_scan", "severity": "WARNING", "score": 50, "srcHost": {"ip": "10.0.0.1"},
         "dstHost": {"ip": "10.0.0.2"}, "dstPort": 22, "flow": {"id": f, "alerts": [{"id": a1}]}, "cases": []})
     );
-    let d = app.data("query($id: ID!) { node(id: $id) { ... on Alert { srcIp srcHost { ip } dstHost { ip } } } }", json!({"id": a2})).await;
+    let d = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Alert { srcIp srcHost { ip } dstHost { ip } } } }",
+            json!({"id": a2}),
+        )
+        .await;
     assert_eq!(
         d["node"],
         json!({"srcIp": "8.8.8.8", "srcHost": null, "dstHost": null}),
@@ -273,30 +246,18 @@ both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
         b[k] = v;
         b
     };
-    app.expect_error(
-        "BAD_USER_INPUT",
-        CREATE_ALERT,
-        json!({"i": with("score", json!(2000))}),
-    )
-    .await;
-    app.expect_error(
-        "BAD_USER_INPUT",
-        CREATE_ALERT,
-        json!({"i": with("title", json!("  "))}),
-    )
-    .await;
+    app.expect_error("BAD_USER_INPUT", CREATE_ALERT, json!({"i": with("score", json!(2000))}))
+        .await;
+    app.expect_error("BAD_USER_INPUT", CREATE_ALERT, json!({"i": with("title", json!("  "))}))
+        .await;
     app.expect_error(
         "BAD_USER_INPUT",
         CREATE_ALERT,
         json!({"i": with("severity", json!("SEVERE"))}),
     )
     .await;
-    app.expect_error(
-        "BAD_USER_INPUT",
-        CREATE_ALERT,
-        json!({"i": with("flowId", json!(a1))}),
-    )
-    .await;
+    app.expect_error("BAD_USER_INPUT", CREATE_ALERT, json!({"i": with("flowId", json!(a1))}))
+        .await;
     app.expect_error(
         "NOT_FOUND",
         CREATE_ALERT,
@@ -308,11 +269,8 @@ both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
         d["updateAlert"],
         json!({"severity": "ERROR", "score": 10, "message": null})
     );
-    app.data(
-        "mutation($id: ID!) { deleteAlert(id: $id) }",
-        json!({"id": a3}),
-    )
-    .await;
+    app.data("mutation($id: ID!) { deleteAlert(id: $id) }", json!({"id": a3}))
+        .await;
     assert_eq!(
         app.data("{ alerts { totalCount } }", json!({})).await["alerts"]["totalCount"],
         2

@@ -3,8 +3,7 @@
 use serde_json::{json, Value};
 use tests::{both_dbs, s, TestApp};
 
-const CREATE_HOST: &str =
-    "mutation($i: CreateHostInput!) { createHost(input: $i) { id ip hostnames } }";
+const CREATE_HOST: &str = "mutation($i: CreateHostInput!) { createHost(input: $i) { id ip hostnames } }";
 const CREATE_PORT: &str = "mutation($i: CreatePortInput!) { createPort(input: $i) { id } }";
 
 async fn host(app: &TestApp, input: Value) -> String {
@@ -34,8 +33,12 @@ async fn ips(app: &TestApp, filter: Value) -> Vec<String> {
 }
 
 async fn seed(app: &TestApp) {
-    let a = host(app, json!({"ip": "10.0.0.1", "hostnames": ["Web.Example.com."], "country": "fr", "asn": 64500,
-        "categories": ["dmz"], "firstSeen": "2026-01-01T00:00:00Z", "lastSeen": "2026-01-10T00:00:00Z"})).await;
+    let a = host(
+        app,
+        json!({"ip": "10.0.0.1", "hostnames": ["Web.Example.com."], "country": "fr", "asn": 64500,
+        "categories": ["dmz"], "firstSeen": "2026-01-01T00:00:00Z", "lastSeen": "2026-01-10T00:00:00Z"}),
+    )
+    .await;
     port(app, &a, 22, "open", "ssh", "OpenSSH").await;
     port(app, &a, 80, "open", "http", "nginx").await;
     let b = host(
@@ -50,11 +53,7 @@ async fn seed(app: &TestApp) {
         "firstSeen": "2026-01-20T00:00:00Z", "lastSeen": "2026-02-01T00:00:00Z"}),
     )
     .await;
-    host(
-        app,
-        json!({"ip": "2001:db8::1", "hostnames": ["v6.example.com"]}),
-    )
-    .await;
+    host(app, json!({"ip": "2001:db8::1", "hostnames": ["v6.example.com"]})).await;
 }
 
 both_dbs!(host_filters, |app: TestApp| async move {
@@ -70,16 +69,9 @@ both_dbs!(host_filters, |app: TestApp| async move {
         3,
         "a v4 CIDR never matches v6 hosts"
     );
+    assert_eq!(ips(&app, json!({"cidr": "2001:db8::/32"})).await, ["2001:db8::1"]);
     assert_eq!(
-        ips(&app, json!({"cidr": "2001:db8::/32"})).await,
-        ["2001:db8::1"]
-    );
-    assert_eq!(
-        ips(
-            &app,
-            json!({"range": {"from": "10.0.0.2", "to": "192.168.1.5"}})
-        )
-        .await,
+        ips(&app, json!({"range": {"from": "10.0.0.2", "to": "192.168.1.5"}})).await,
         ["10.0.0.2", "192.168.1.5"]
     );
     assert_eq!(ips(&app, json!({"port": 22})).await, ["10.0.0.1"]);
@@ -94,14 +86,8 @@ both_dbs!(host_filters, |app: TestApp| async move {
         ips(&app, json!({"hostname": "*.example.com"})).await,
         ["10.0.0.1", "2001:db8::1"]
     );
-    assert_eq!(
-        ips(&app, json!({"hostname": "db.internal"})).await,
-        ["10.0.0.2"]
-    );
-    assert_eq!(
-        ips(&app, json!({"country": "fr"})).await,
-        ["10.0.0.1", "192.168.1.5"]
-    );
+    assert_eq!(ips(&app, json!({"hostname": "db.internal"})).await, ["10.0.0.2"]);
+    assert_eq!(ips(&app, json!({"country": "fr"})).await, ["10.0.0.1", "192.168.1.5"]);
     assert_eq!(ips(&app, json!({"asn": 64501})).await, ["10.0.0.2"]);
     assert_eq!(ips(&app, json!({"category": "dmz"})).await, ["10.0.0.1"]);
     let seen = json!({"seen": {"from": "2026-01-15T00:00:00Z", "to": "2026-01-25T00:00:00Z"}});
@@ -113,15 +99,18 @@ both_dbs!(host_filters, |app: TestApp| async move {
     );
 
     // host(ip:) and the names, normalised.
-    let d = app.data(r#"{ host(ip: "10.0.0.1") { hostnames openPortCount categories geo { country asn } } }"#, json!({})).await;
+    let d = app
+        .data(
+            r#"{ host(ip: "10.0.0.1") { hostnames openPortCount categories geo { country asn } } }"#,
+            json!({}),
+        )
+        .await;
     assert_eq!(
         d["host"],
         json!({"hostnames": ["web.example.com"], "openPortCount": 2, "categories": ["dmz"],
         "geo": {"country": "FR", "asn": 64500}})
     );
-    let d = app
-        .data(r#"{ host(ip: "10.9.9.9") { id } }"#, json!({}))
-        .await;
+    let d = app.data(r#"{ host(ip: "10.9.9.9") { id } }"#, json!({})).await;
     assert_eq!(d["host"], Value::Null);
 
     // Port filters on the host edge.
@@ -131,9 +120,7 @@ both_dbs!(host_filters, |app: TestApp| async move {
         d["host"]["ports"],
         json!({"totalCount": 1, "nodes": [{"port": 80, "serviceName": "http"}]})
     );
-    let d = app
-        .data(q, json!({"f": {"state": "open", "protocol": "TCP"}}))
-        .await;
+    let d = app.data(q, json!({"f": {"state": "open", "protocol": "TCP"}})).await;
     assert_eq!(d["host"]["ports"]["totalCount"], 2);
 
     // Bad filter values are input errors.
@@ -184,13 +171,7 @@ both_dbs!(pagination_both_ways, |app: TestApp| async move {
         let d = app.data(page, json!({"first": 3, "after": after})).await;
         let c = &d["hosts"];
         assert_eq!(c["totalCount"], 7);
-        seen.extend(
-            c["edges"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| s(&e["node"]["ip"])),
-        );
+        seen.extend(c["edges"].as_array().unwrap().iter().map(|e| s(&e["node"]["ip"])));
         assert_eq!(c["pageInfo"]["hasPreviousPage"], json!(round > 0));
         if c["pageInfo"]["hasNextPage"] == json!(false) {
             break;
@@ -221,18 +202,10 @@ both_dbs!(pagination_both_ways, |app: TestApp| async move {
     // The default page and the cap.
     let d = app.data("{ hosts { nodes { ip } } }", json!({})).await;
     assert_eq!(d["hosts"]["nodes"].as_array().unwrap().len(), 7);
-    app.expect_error(
-        "BAD_USER_INPUT",
-        "{ hosts(first: 1001) { totalCount } }",
-        json!({}),
-    )
-    .await;
-    app.expect_error(
-        "BAD_USER_INPUT",
-        "{ hosts(first: -1) { totalCount } }",
-        json!({}),
-    )
-    .await;
+    app.expect_error("BAD_USER_INPUT", "{ hosts(first: 1001) { totalCount } }", json!({}))
+        .await;
+    app.expect_error("BAD_USER_INPUT", "{ hosts(first: -1) { totalCount } }", json!({}))
+        .await;
     app.expect_error(
         "BAD_USER_INPUT",
         "{ hosts(first: 1, last: 1) { totalCount } }",
@@ -273,30 +246,19 @@ both_dbs!(pagination_both_ways, |app: TestApp| async move {
 });
 
 both_dbs!(host_and_port_mutations, |app: TestApp| async move {
-    let id = host(
-        &app,
-        json!({"ip": "::ffff:10.3.0.1", "hostnames": ["a.example"]}),
-    )
-    .await;
+    let id = host(&app, json!({"ip": "::ffff:10.3.0.1", "hostnames": ["a.example"]})).await;
     let d = app
         .data(
             "query($id: ID!) { node(id: $id) { id ... on Host { ip hostnames } } }",
             json!({"id": id}),
         )
         .await;
-    assert_eq!(
-        d["node"]["ip"], "10.3.0.1",
-        "IPv4-mapped addresses are stored as IPv4"
-    );
+    assert_eq!(d["node"]["ip"], "10.3.0.1", "IPv4-mapped addresses are stored as IPv4");
     // Duplicates conflict; bad values name their field.
     app.expect_error("CONFLICT", CREATE_HOST, json!({"i": {"ip": "10.3.0.1"}}))
         .await;
-    app.expect_error(
-        "BAD_USER_INPUT",
-        CREATE_HOST,
-        json!({"i": {"ip": "not-an-ip"}}),
-    )
-    .await;
+    app.expect_error("BAD_USER_INPUT", CREATE_HOST, json!({"i": {"ip": "not-an-ip"}}))
+        .await;
     let m = app
         .expect_error(
             "BAD_USER_INPUT",
@@ -344,10 +306,7 @@ both_dbs!(host_and_port_mutations, |app: TestApp| async move {
     );
     let d = app.data(upd, json!({"id": id, "i": {"os": null}})).await;
     assert_eq!(d["updateHost"]["os"], Value::Null);
-    assert_eq!(
-        d["updateHost"]["mac"], "AA:BB:CC:DD:EE:FF",
-        "absent fields are kept"
-    );
+    assert_eq!(d["updateHost"]["mac"], "AA:BB:CC:DD:EE:FF", "absent fields are kept");
     let missing = "SG9zdDo5OTk"; // Host:999
     app.expect_error("NOT_FOUND", upd, json!({"id": missing, "i": {}}))
         .await;
@@ -376,10 +335,7 @@ both_dbs!(host_and_port_mutations, |app: TestApp| async move {
     )
     .await;
     let p = s(&app
-        .data(
-            CREATE_PORT,
-            json!({"i": {"hostId": id, "port": 22, "protocol": "TCP"}}),
-        )
+        .data(CREATE_PORT, json!({"i": {"hostId": id, "port": 22, "protocol": "TCP"}}))
         .await["createPort"]["id"]);
     app.expect_error(
         "CONFLICT",
@@ -393,10 +349,7 @@ both_dbs!(host_and_port_mutations, |app: TestApp| async move {
         json!({"state": "filtered", "serviceName": "ssh", "host": {"ip": "10.3.0.1"}})
     );
     let d = app
-        .data(
-            "mutation($id: ID!) { deleteHost(id: $id) }",
-            json!({"id": id}),
-        )
+        .data("mutation($id: ID!) { deleteHost(id: $id) }", json!({"id": id}))
         .await;
     assert_eq!(d["deleteHost"], id);
     let d = app
@@ -405,11 +358,7 @@ both_dbs!(host_and_port_mutations, |app: TestApp| async move {
             json!({"a": id, "b": p}),
         )
         .await;
-    assert_eq!(
-        d["nodes"],
-        json!([null, null]),
-        "the host and its ports are gone"
-    );
+    assert_eq!(d["nodes"], json!([null, null]), "the host and its ports are gone");
     app.expect_error(
         "NOT_FOUND",
         "mutation($id: ID!) { deleteHost(id: $id) }",

@@ -5,9 +5,7 @@ use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use chrono::{DateTime, Utc};
 use entities::{alert, flow};
 use sea_orm::sea_query::Condition;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
@@ -156,10 +154,7 @@ fn apply(am: &mut alert::ActiveModel, f: AlertInput) -> DomainResult<()> {
     Ok(())
 }
 
-pub async fn create(
-    db: &impl ConnectionTrait,
-    input: CreateAlertInput,
-) -> DomainResult<alert::Model> {
+pub async fn create(db: &impl ConnectionTrait, input: CreateAlertInput) -> DomainResult<alert::Model> {
     let flow_id = ids::decode_opt("flowId", input.flow_id.as_ref(), Kind::Flow)?;
     if let Some(id) = flow_id {
         crud::find::<flow::Entity>(db, "flow", id).await?;
@@ -173,14 +168,8 @@ pub async fn create(
         occurred_at: Set(input.occurred_at.unwrap_or_else(Utc::now)),
         src_ip: Set(input.src_ip.map(|i| ip::to_key(i.0))),
         dst_ip: Set(input.dst_ip.map(|i| ip::to_key(i.0))),
-        src_port: Set(input
-            .src_port
-            .map(|p| text::port("srcPort", p))
-            .transpose()?),
-        dst_port: Set(input
-            .dst_port
-            .map(|p| text::port("dstPort", p))
-            .transpose()?),
+        src_port: Set(input.src_port.map(|p| text::port("srcPort", p)).transpose()?),
+        dst_port: Set(input.dst_port.map(|p| text::port("dstPort", p)).transpose()?),
         flow_id: Set(flow_id),
         sensor: Set(text::optional("sensor", input.sensor.as_deref(), 128)?),
         acknowledged: Set(false),
@@ -193,31 +182,21 @@ pub async fn create(
             severity: None,
             score: input.score,
             title: Some(input.title),
-            message: input
-                .message
-                .map_or(MaybeUndefined::Undefined, MaybeUndefined::Value),
+            message: input.message.map_or(MaybeUndefined::Undefined, MaybeUndefined::Value),
             acknowledged: None,
         },
     )?;
     Ok(am.insert(db).await?)
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: AlertInput,
-) -> DomainResult<alert::Model> {
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: AlertInput) -> DomainResult<alert::Model> {
     let mut am: alert::ActiveModel = crud::find::<alert::Entity>(db, "alert", id).await?.into();
     apply(&mut am, input)?;
     Ok(am.update(db).await?)
 }
 
 /// Sets the acknowledged flag of several alerts; returns how many exist.
-pub async fn acknowledge(
-    db: &impl ConnectionTrait,
-    ids: &[i64],
-    acknowledged: bool,
-) -> DomainResult<u64> {
+pub async fn acknowledge(db: &impl ConnectionTrait, ids: &[i64], acknowledged: bool) -> DomainResult<u64> {
     if ids.len() > 1000 {
         return Err(DomainError::bad("ids", "at most 1000 alerts at once"));
     }

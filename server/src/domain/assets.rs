@@ -80,10 +80,7 @@ async fn apply(
         crud::find::<asset_type::Entity>(db, "asset type", t).await?;
         am.asset_type_id = Set(t);
     }
-    set_opt(
-        &mut am.description,
-        opt_text("description", f.description, 100_000)?,
-    );
+    set_opt(&mut am.description, opt_text("description", f.description, 100_000)?);
     set_opt(&mut am.ip, f.ip.map_value(|i| ip::canonical(i.0)));
     set_opt(&mut am.ip_bytes, f.ip.map_value(|i| ip::to_key(i.0)));
     set_opt(
@@ -98,20 +95,12 @@ async fn apply(
         crud::find::<analysis_status::Entity>(db, "analysis status", s).await?;
     }
     set_opt(&mut am.analysis_status_id, f.analysis_status_id);
-    set(
-        &mut am.tags,
-        f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?,
-    );
+    set(&mut am.tags, f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?);
     am.updated_at = Set(Utc::now());
-    f.ioc_ids
-        .map(|i| ids::decode_all("iocIds", &i, Kind::Ioc))
-        .transpose()
+    f.ioc_ids.map(|i| ids::decode_all("iocIds", &i, Kind::Ioc)).transpose()
 }
 
-pub async fn create(
-    db: &impl TransactionTrait,
-    input: CreateAssetInput,
-) -> DomainResult<asset::Model> {
+pub async fn create(db: &impl TransactionTrait, input: CreateAssetInput) -> DomainResult<asset::Model> {
     let case_id = ids::decode("caseId", &input.case_id, Kind::Case)?;
     let tx = db.begin().await?;
     crud::find::<case::Entity>(&tx, "case", case_id).await?;
@@ -134,11 +123,7 @@ pub async fn create(
     Ok(model)
 }
 
-pub async fn update(
-    db: &impl TransactionTrait,
-    id: i64,
-    input: AssetInput,
-) -> DomainResult<asset::Model> {
+pub async fn update(db: &impl TransactionTrait, id: i64, input: AssetInput) -> DomainResult<asset::Model> {
     let tx = db.begin().await?;
     let mut am: asset::ActiveModel = crud::find::<asset::Entity>(&tx, "asset", id).await?.into();
     let iocs = apply(&tx, &mut am, input).await?;

@@ -6,8 +6,7 @@ use chrono::Utc;
 use entities::{alert, case, case_alert, customer, ioc, ioc_case, user};
 use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -57,11 +56,7 @@ impl CaseFilter {
             c = c.add(case::Column::Status.eq(s.as_str()));
         }
         if let Some(id) = &self.customer_id {
-            c = c.add(case::Column::CustomerId.eq(ids::decode(
-                "filter.customerId",
-                id,
-                Kind::Customer,
-            )?));
+            c = c.add(case::Column::CustomerId.eq(ids::decode("filter.customerId", id, Kind::Customer)?));
         }
         if let Some(t) = &self.text {
             let p = format!("%{}%", escape_like(t.trim()));
@@ -101,15 +96,10 @@ pub struct CreateCaseInput {
     pub fields: CaseInput,
 }
 
-async fn apply(
-    db: &impl ConnectionTrait,
-    am: &mut case::ActiveModel,
-    f: CaseInput,
-) -> DomainResult<()> {
+async fn apply(db: &impl ConnectionTrait, am: &mut case::ActiveModel, f: CaseInput) -> DomainResult<()> {
     set(&mut am.name, req_text("name", f.name, 300)?);
     if let Some(d) = f.description {
-        am.description =
-            Set(super::text::optional("description", Some(&d), 100_000)?.unwrap_or_default());
+        am.description = Set(super::text::optional("description", Some(&d), 100_000)?.unwrap_or_default());
     }
     set_opt(&mut am.soc_id, opt_text("socId", f.soc_id, 100)?);
     set_opt(&mut am.summary, opt_text("summary", f.summary, 100_000)?);
@@ -119,11 +109,7 @@ async fn apply(
         am.customer_id = Set(id);
     }
     if let Some(status) = f.status {
-        let was_closed = am
-            .closed_at
-            .try_as_ref()
-            .map(Option::is_some)
-            .unwrap_or(false);
+        let was_closed = am.closed_at.try_as_ref().map(Option::is_some).unwrap_or(false);
         am.status = Set(status.as_str().into());
         match status {
             CaseStatus::Closed if !was_closed => am.closed_at = Set(Some(Utc::now())),
@@ -159,11 +145,7 @@ pub async fn create(
     Ok(am.insert(db).await?)
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: CaseInput,
-) -> DomainResult<case::Model> {
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: CaseInput) -> DomainResult<case::Model> {
     let mut am: case::ActiveModel = crud::find::<case::Entity>(db, "case", id).await?.into();
     apply(db, &mut am, input).await?;
     am.updated_at = Set(Utc::now());
@@ -198,11 +180,7 @@ pub async fn delete(db: &impl TransactionTrait, id: i64) -> DomainResult<()> {
 }
 
 /// Attaches alerts to a case (idempotent).
-pub async fn attach_alerts(
-    db: &impl TransactionTrait,
-    case_id: i64,
-    alert_ids: &[i64],
-) -> DomainResult<()> {
+pub async fn attach_alerts(db: &impl TransactionTrait, case_id: i64, alert_ids: &[i64]) -> DomainResult<()> {
     if alert_ids.len() > 1000 {
         return Err(DomainError::bad("alertIds", "at most 1000 alerts at once"));
     }
@@ -226,11 +204,7 @@ pub async fn attach_alerts(
     Ok(())
 }
 
-pub async fn detach_alerts(
-    db: &impl ConnectionTrait,
-    case_id: i64,
-    alert_ids: &[i64],
-) -> DomainResult<()> {
+pub async fn detach_alerts(db: &impl ConnectionTrait, case_id: i64, alert_ids: &[i64]) -> DomainResult<()> {
     crud::find::<case::Entity>(db, "case", case_id).await?;
     case_alert::Entity::delete_many()
         .filter(case_alert::Column::CaseId.eq(case_id))

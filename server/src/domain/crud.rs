@@ -2,9 +2,7 @@
 //! applying optional input values, deleting by id.
 
 use async_graphql::MaybeUndefined;
-use sea_orm::{
-    ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::error::{DomainError, DomainResult};
 use super::text;
@@ -78,11 +76,7 @@ where
 }
 
 /// Validates an optional text input; an empty string clears the value like `null`.
-pub fn opt_text(
-    field: &str,
-    value: MaybeUndefined<String>,
-    max: usize,
-) -> DomainResult<MaybeUndefined<String>> {
+pub fn opt_text(field: &str, value: MaybeUndefined<String>, max: usize) -> DomainResult<MaybeUndefined<String>> {
     Ok(match value {
         MaybeUndefined::Value(v) => match text::optional(field, Some(&v), max)? {
             Some(v) => MaybeUndefined::Value(v),

@@ -5,8 +5,7 @@ use chrono::Utc;
 use entities::{case, customer};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde::Serialize;
 
@@ -42,10 +41,7 @@ pub struct CustomerInput {
 
 fn apply(am: &mut customer::ActiveModel, f: CustomerInput) -> DomainResult<()> {
     set(&mut am.name, req_text("name", f.name, 200)?);
-    set_opt(
-        &mut am.description,
-        opt_text("description", f.description, 10_000)?,
-    );
+    set_opt(&mut am.description, opt_text("description", f.description, 10_000)?);
     Ok(())
 }
 
@@ -64,11 +60,7 @@ async fn name_taken(db: &impl ConnectionTrait, am: &customer::ActiveModel) -> Do
     Ok(())
 }
 
-pub async fn create(
-    db: &impl ConnectionTrait,
-    name: String,
-    input: CustomerInput,
-) -> DomainResult<customer::Model> {
+pub async fn create(db: &impl ConnectionTrait, name: String, input: CustomerInput) -> DomainResult<customer::Model> {
     let mut am = customer::ActiveModel {
         name: Set(required("name", &name, 200)?),
         created_at: Set(Utc::now()),
@@ -79,14 +71,8 @@ pub async fn create(
     Ok(am.insert(db).await?)
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: CustomerInput,
-) -> DomainResult<customer::Model> {
-    let mut am: customer::ActiveModel = crud::find::<customer::Entity>(db, "customer", id)
-        .await?
-        .into();
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: CustomerInput) -> DomainResult<customer::Model> {
+    let mut am: customer::ActiveModel = crud::find::<customer::Entity>(db, "customer", id).await?.into();
     apply(&mut am, input)?;
     name_taken(db, &am).await?;
     Ok(am.update(db).await?)

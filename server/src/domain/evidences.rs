@@ -47,10 +47,7 @@ fn apply(am: &mut evidence::ActiveModel, f: EvidenceInput) -> DomainResult<()> {
         }
     }
     set_opt(&mut am.hash, hash);
-    set_opt(
-        &mut am.description,
-        opt_text("description", f.description, 100_000)?,
-    );
+    set_opt(&mut am.description, opt_text("description", f.description, 100_000)?);
     Ok(())
 }
 
@@ -73,14 +70,8 @@ pub async fn create(
     Ok(am.insert(db).await?)
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: EvidenceInput,
-) -> DomainResult<evidence::Model> {
-    let mut am: evidence::ActiveModel = crud::find::<evidence::Entity>(db, "evidence", id)
-        .await?
-        .into();
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: EvidenceInput) -> DomainResult<evidence::Model> {
+    let mut am: evidence::ActiveModel = crud::find::<evidence::Entity>(db, "evidence", id).await?.into();
     apply(&mut am, input)?;
     Ok(am.update(db).await?)
 }

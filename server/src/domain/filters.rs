@@ -20,9 +20,7 @@ pub struct TimeRange {
 impl TimeRange {
     pub fn validate(&self, field: &str) -> DomainResult<()> {
         match (self.from, self.to) {
-            (Some(f), Some(t)) if f > t => {
-                Err(DomainError::bad(field, "from must not be after to"))
-            }
+            (Some(f), Some(t)) if f > t => Err(DomainError::bad(field, "from must not be after to")),
             _ => Ok(()),
         }
     }
@@ -51,10 +49,7 @@ impl IpRange {
     pub fn bounds(&self, field: &str) -> DomainResult<(Vec<u8>, Vec<u8>)> {
         let (lo, hi) = (ip::to_key(self.from.0), ip::to_key(self.to.0));
         if self.from.0.is_ipv4() != self.to.0.is_ipv4() {
-            return Err(DomainError::bad(
-                field,
-                "both ends must be IPv4 or both IPv6",
-            ));
+            return Err(DomainError::bad(field, "both ends must be IPv4 or both IPv6"));
         }
         if lo > hi {
             return Err(DomainError::bad(field, "from must not be above to"));
@@ -77,6 +72,5 @@ pub fn in_cidr(column: impl IntoColumnRef, net: &Cidr) -> SimpleExpr {
 /// Case-insensitive `column LIKE pattern` (pattern already escaped with `\`).
 pub fn ilike(column: impl IntoColumnRef, pattern: &str) -> SimpleExpr {
     use sea_orm::sea_query::{Func, LikeExpr};
-    Expr::expr(Func::lower(Expr::col(column)))
-        .like(LikeExpr::new(pattern.to_lowercase()).escape('\\'))
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern.to_lowercase()).escape('\\'))
 }

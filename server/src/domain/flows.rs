@@ -38,10 +38,7 @@ pub struct FlowFilter {
 
 impl FlowFilter {
     pub fn condition(&self) -> DomainResult<Condition> {
-        let (src, dst) = (
-            (flow::Entity, flow::Column::SrcIp),
-            (flow::Entity, flow::Column::DstIp),
-        );
+        let (src, dst) = ((flow::Entity, flow::Column::SrcIp), (flow::Entity, flow::Column::DstIp));
         let mut c = Condition::all();
         if let Some(h) = &self.host {
             c = c.add(Condition::any().add(ip_eq(src, h)).add(ip_eq(dst, h)));
@@ -115,27 +112,19 @@ fn apply(am: &mut flow::ActiveModel, f: FlowInput) -> DomainResult<()> {
     );
     set(
         &mut am.src_bytes,
-        f.src_bytes
-            .map(|v| text::non_negative("srcBytes", v))
-            .transpose()?,
+        f.src_bytes.map(|v| text::non_negative("srcBytes", v)).transpose()?,
     );
     set(
         &mut am.dst_bytes,
-        f.dst_bytes
-            .map(|v| text::non_negative("dstBytes", v))
-            .transpose()?,
+        f.dst_bytes.map(|v| text::non_negative("dstBytes", v)).transpose()?,
     );
     set(
         &mut am.src_packets,
-        f.src_packets
-            .map(|v| text::non_negative("srcPackets", v))
-            .transpose()?,
+        f.src_packets.map(|v| text::non_negative("srcPackets", v)).transpose()?,
     );
     set(
         &mut am.dst_packets,
-        f.dst_packets
-            .map(|v| text::non_negative("dstPackets", v))
-            .transpose()?,
+        f.dst_packets.map(|v| text::non_negative("dstPackets", v)).transpose()?,
     );
     set_opt(&mut am.ended_at, f.ended_at);
     set_opt(&mut am.sensor, opt_text("sensor", f.sensor, 128)?);
@@ -147,22 +136,13 @@ fn apply(am: &mut flow::ActiveModel, f: FlowInput) -> DomainResult<()> {
     Ok(())
 }
 
-pub async fn create(
-    db: &impl TransactionTrait,
-    input: CreateFlowInput,
-) -> DomainResult<flow::Model> {
+pub async fn create(db: &impl TransactionTrait, input: CreateFlowInput) -> DomainResult<flow::Model> {
     let (src, dst) = (ip::to_key(input.src.0), ip::to_key(input.dst.0));
     let mut am = flow::ActiveModel {
         src_ip: Set(src.clone()),
         dst_ip: Set(dst.clone()),
-        src_port: Set(input
-            .src_port
-            .map(|p| text::port("srcPort", p))
-            .transpose()?),
-        dst_port: Set(input
-            .dst_port
-            .map(|p| text::port("dstPort", p))
-            .transpose()?),
+        src_port: Set(input.src_port.map(|p| text::port("srcPort", p)).transpose()?),
+        dst_port: Set(input.dst_port.map(|p| text::port("dstPort", p)).transpose()?),
         protocol: Set(input.protocol.as_str().into()),
         started_at: Set(input.started_at),
         src_bytes: Set(0),
@@ -179,11 +159,7 @@ pub async fn create(
     Ok(model)
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: FlowInput,
-) -> DomainResult<flow::Model> {
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: FlowInput) -> DomainResult<flow::Model> {
     let mut am: flow::ActiveModel = crud::find::<flow::Entity>(db, "flow", id).await?.into();
     apply(&mut am, input)?;
     Ok(am.update(db).await?)

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use entities::{host, hostname, note, port};
 use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -81,10 +80,7 @@ impl HostFilter {
             let sub = Query::select()
                 .column(hostname::Column::HostId)
                 .from(hostname::Entity)
-                .and_where(
-                    Expr::col(hostname::Column::Name)
-                        .like(wildcard_pattern(&normalize_hostname(name))),
-                )
+                .and_where(Expr::col(hostname::Column::Name).like(wildcard_pattern(&normalize_hostname(name))))
                 .to_owned();
             c = c.add(Expr::col((host::Entity, host::Column::Id)).in_subquery(sub));
         }
@@ -95,9 +91,7 @@ impl HostFilter {
             c = c.add(host::Column::Asn.eq(asn));
         }
         if let Some(cat) = &self.category {
-            c = c.add(
-                Expr::col((host::Entity, host::Column::Categories)).like(text::tag_pattern(cat)),
-            );
+            c = c.add(Expr::col((host::Entity, host::Column::Categories)).like(text::tag_pattern(cat)));
         }
         if let Some(seen) = &self.seen {
             seen.validate("filter.seen")?;
@@ -153,10 +147,7 @@ fn valid_hostname(field: &str, name: &str) -> DomainResult<String> {
     if ok {
         Ok(n)
     } else {
-        Err(DomainError::bad(
-            field,
-            format!("{name:?} is not a hostname"),
-        ))
+        Err(DomainError::bad(field, format!("{name:?} is not a hostname")))
     }
 }
 
@@ -183,10 +174,7 @@ fn apply(am: &mut host::ActiveModel, f: HostInput) -> DomainResult<Option<Vec<St
     }
     if let MaybeUndefined::Value(lon) = f.longitude {
         if !(-180.0..=180.0).contains(&lon) {
-            return Err(DomainError::bad(
-                "longitude",
-                "must be between -180 and 180",
-            ));
+            return Err(DomainError::bad("longitude", "must be between -180 and 180"));
         }
     }
     set_opt(&mut am.latitude, f.latitude);
@@ -215,11 +203,7 @@ fn apply(am: &mut host::ActiveModel, f: HostInput) -> DomainResult<Option<Vec<St
         .transpose()
 }
 
-async fn replace_hostnames(
-    db: &impl ConnectionTrait,
-    host_id: i64,
-    names: Vec<String>,
-) -> DomainResult<()> {
+async fn replace_hostnames(db: &impl ConnectionTrait, host_id: i64, names: Vec<String>) -> DomainResult<()> {
     hostname::Entity::delete_many()
         .filter(hostname::Column::HostId.eq(host_id))
         .exec(db)
@@ -237,10 +221,7 @@ async fn replace_hostnames(
     Ok(())
 }
 
-pub async fn create(
-    db: &impl TransactionTrait,
-    input: CreateHostInput,
-) -> DomainResult<host::Model> {
+pub async fn create(db: &impl TransactionTrait, input: CreateHostInput) -> DomainResult<host::Model> {
     let now = Utc::now();
     let mut am = host::ActiveModel {
         ip: Set(ip::to_key(input.ip.0)),
@@ -256,10 +237,7 @@ pub async fn create(
         .one(&tx)
         .await?;
     if exists.is_some() {
-        return Err(DomainError::Conflict(format!(
-            "host {} already exists",
-            input.ip
-        )));
+        return Err(DomainError::Conflict(format!("host {} already exists", input.ip)));
     }
     let model = am.insert(&tx).await?;
     replace_hostnames(&tx, model.id, names.unwrap_or_default()).await?;
@@ -267,15 +245,9 @@ pub async fn create(
     Ok(model)
 }
 
-pub async fn update(
-    db: &impl TransactionTrait,
-    id: i64,
-    input: HostInput,
-) -> DomainResult<host::Model> {
+pub async fn update(db: &impl TransactionTrait, id: i64, input: HostInput) -> DomainResult<host::Model> {
     let tx = db.begin().await?;
-    let mut am: host::ActiveModel = crud::find::<host::Entity>(&tx, Kind::Host.name(), id)
-        .await?
-        .into();
+    let mut am: host::ActiveModel = crud::find::<host::Entity>(&tx, Kind::Host.name(), id).await?.into();
     let names = apply(&mut am, input)?;
     am.updated_at = Set(Utc::now());
     let model = am.update(&tx).await?;

@@ -59,11 +59,7 @@ pub fn decode_any(field: &str, id: &str) -> DomainResult<(Kind, i64)> {
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     let (kind, number) = text.split_once(':').ok_or_else(bad)?;
     let kind = Kind::from_name(kind).ok_or_else(bad)?;
-    let number = number
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(bad)?;
+    let number = number.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad)?;
     Ok((kind, number))
 }
 
@@ -102,10 +98,7 @@ mod tests {
     fn rejects_wrong_kind_and_garbage() {
         let id = encode(Kind::Host, 1);
         let err = decode("caseId", &id, Kind::Case).unwrap_err().to_string();
-        assert!(
-            err.starts_with("caseId: expected the ID of a Case"),
-            "{err}"
-        );
+        assert!(err.starts_with("caseId: expected the ID of a Case"), "{err}");
         for bad in [
             "",
             "!!",

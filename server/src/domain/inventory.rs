@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use entities::{device, dns_record, network, service};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde::Serialize;
 
@@ -92,10 +91,7 @@ fn apply_network(am: &mut network::ActiveModel, f: NetworkInput) -> DomainResult
         am.start_ip = Set(lo);
         am.end_ip = Set(hi);
     }
-    set_opt(
-        &mut am.gateway_ip,
-        f.gateway_ip.map_value(|g| ip::to_key(g.0)),
-    );
+    set_opt(&mut am.gateway_ip, f.gateway_ip.map_value(|g| ip::to_key(g.0)));
     set_opt(&mut am.gateway_mac, f.gateway_mac.map_value(|m| m.0));
     if let Some(level) = f.alert_level {
         if !ALERT_LEVELS.contains(&level) {
@@ -103,10 +99,7 @@ fn apply_network(am: &mut network::ActiveModel, f: NetworkInput) -> DomainResult
         }
         am.alert_level = Set(level);
     }
-    set_opt(
-        &mut am.description,
-        opt_text("description", f.description, 10_000)?,
-    );
+    set_opt(&mut am.description, opt_text("description", f.description, 10_000)?);
     if let (Some(Some(gw)), Some(lo), Some(hi)) = (
         am.gateway_ip.try_as_ref(),
         am.start_ip.try_as_ref(),
@@ -126,18 +119,13 @@ async fn cidr_taken(db: &impl ConnectionTrait, am: &network::ActiveModel) -> Dom
             q = q.filter(network::Column::Id.ne(*id));
         }
         if q.count(db).await? > 0 {
-            return Err(DomainError::Conflict(format!(
-                "the network {cidr} already exists"
-            )));
+            return Err(DomainError::Conflict(format!("the network {cidr} already exists")));
         }
     }
     Ok(())
 }
 
-pub async fn create_network(
-    db: &impl ConnectionTrait,
-    input: CreateNetworkInput,
-) -> DomainResult<network::Model> {
+pub async fn create_network(db: &impl ConnectionTrait, input: CreateNetworkInput) -> DomainResult<network::Model> {
     let mut am = network::ActiveModel {
         alert_level: Set(0),
         created_at: Set(Utc::now()),
@@ -151,14 +139,8 @@ pub async fn create_network(
     Ok(am.insert(db).await?)
 }
 
-pub async fn update_network(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: NetworkInput,
-) -> DomainResult<network::Model> {
-    let mut am: network::ActiveModel = crud::find::<network::Entity>(db, "network", id)
-        .await?
-        .into();
+pub async fn update_network(db: &impl ConnectionTrait, id: i64, input: NetworkInput) -> DomainResult<network::Model> {
+    let mut am: network::ActiveModel = crud::find::<network::Entity>(db, "network", id).await?.into();
     apply_network(&mut am, input)?;
     cidr_taken(db, &am).await?;
     Ok(am.update(db).await?)
@@ -239,10 +221,7 @@ fn apply_device(am: &mut device::ActiveModel, f: DeviceInput) -> DomainResult<()
         &mut am.hostname,
         opt_text("hostname", f.hostname, 253)?.map_value(|h| normalize_hostname(&h)),
     );
-    set_opt(
-        &mut am.friendly_name,
-        opt_text("friendlyName", f.friendly_name, 200)?,
-    );
+    set_opt(&mut am.friendly_name, opt_text("friendlyName", f.friendly_name, 200)?);
     set_opt(&mut am.vendor, opt_text("vendor", f.vendor, 200)?);
     set(&mut am.first_seen, f.first_seen);
     set(&mut am.last_seen, f.last_seen);
@@ -254,10 +233,7 @@ fn apply_device(am: &mut device::ActiveModel, f: DeviceInput) -> DomainResult<()
     Ok(())
 }
 
-pub async fn create_device(
-    db: &impl ConnectionTrait,
-    input: CreateDeviceInput,
-) -> DomainResult<device::Model> {
+pub async fn create_device(db: &impl ConnectionTrait, input: CreateDeviceInput) -> DomainResult<device::Model> {
     let now = Utc::now();
     let mac = input.mac.0;
     if device::Entity::find()
@@ -266,9 +242,7 @@ pub async fn create_device(
         .await?
         > 0
     {
-        return Err(DomainError::Conflict(format!(
-            "the device {mac} already exists"
-        )));
+        return Err(DomainError::Conflict(format!("the device {mac} already exists")));
     }
     let mut am = device::ActiveModel {
         mac: Set(mac),
@@ -280,11 +254,7 @@ pub async fn create_device(
     Ok(am.insert(db).await?)
 }
 
-pub async fn update_device(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: DeviceInput,
-) -> DomainResult<device::Model> {
+pub async fn update_device(db: &impl ConnectionTrait, id: i64, input: DeviceInput) -> DomainResult<device::Model> {
     let mut am: device::ActiveModel = crud::find::<device::Entity>(db, "device", id).await?.into();
     apply_device(&mut am, input)?;
     Ok(am.update(db).await?)
@@ -361,10 +331,7 @@ fn apply_service(am: &mut service::ActiveModel, f: ServiceInput) -> DomainResult
     Ok(())
 }
 
-pub async fn create_service(
-    db: &impl ConnectionTrait,
-    input: CreateServiceInput,
-) -> DomainResult<service::Model> {
+pub async fn create_service(db: &impl ConnectionTrait, input: CreateServiceInput) -> DomainResult<service::Model> {
     if !matches!(input.protocol, Protocol::Tcp | Protocol::Udp) {
         return Err(DomainError::bad("protocol", "a service is TCP or UDP"));
     }
@@ -397,14 +364,8 @@ pub async fn create_service(
     Ok(am.insert(db).await?)
 }
 
-pub async fn update_service(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: ServiceInput,
-) -> DomainResult<service::Model> {
-    let mut am: service::ActiveModel = crud::find::<service::Entity>(db, "service", id)
-        .await?
-        .into();
+pub async fn update_service(db: &impl ConnectionTrait, id: i64, input: ServiceInput) -> DomainResult<service::Model> {
+    let mut am: service::ActiveModel = crud::find::<service::Entity>(db, "service", id).await?.into();
     apply_service(&mut am, input)?;
     Ok(am.update(db).await?)
 }
@@ -501,9 +462,7 @@ fn apply_dns(am: &mut dns_record::ActiveModel, f: DnsRecordInput) -> DomainResul
     set(&mut am.last_seen, f.last_seen);
     set(
         &mut am.count,
-        f.count
-            .map(|c| text::non_negative("count", c))
-            .transpose()?,
+        f.count.map(|c| text::non_negative("count", c)).transpose()?,
     );
     set_opt(&mut am.sensor, opt_text("sensor", f.sensor, 128)?);
     if let (Some(first), Some(last)) = (am.first_seen.try_as_ref(), am.last_seen.try_as_ref()) {
@@ -522,9 +481,7 @@ pub async fn create_dns_record(
     let value = dns_value(&text::required("value", &input.value, 4096)?);
     let address = match rtype.as_str() {
         "A" | "AAAA" => {
-            let a = value
-                .parse::<IpAddr>()
-                .map_err(|e| DomainError::bad("value", e))?;
+            let a = value.parse::<IpAddr>().map_err(|e| DomainError::bad("value", e))?;
             if (rtype == "A") != a.0.is_ipv4() {
                 return Err(DomainError::bad(
                     "value",
@@ -537,11 +494,7 @@ pub async fn create_dns_record(
     };
     let now = Utc::now();
     let mut am = dns_record::ActiveModel {
-        name: Set(normalize_hostname(&text::required(
-            "name",
-            &input.name,
-            253,
-        )?)),
+        name: Set(normalize_hostname(&text::required("name", &input.name, 253)?)),
         rtype: Set(rtype),
         value: Set(value),
         ip: Set(address),
@@ -559,9 +512,7 @@ pub async fn update_dns_record(
     id: i64,
     input: DnsRecordInput,
 ) -> DomainResult<dns_record::Model> {
-    let mut am: dns_record::ActiveModel = crud::find::<dns_record::Entity>(db, "DNS record", id)
-        .await?
-        .into();
+    let mut am: dns_record::ActiveModel = crud::find::<dns_record::Entity>(db, "DNS record", id).await?.into();
     apply_dns(&mut am, input)?;
     Ok(am.update(db).await?)
 }

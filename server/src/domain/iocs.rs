@@ -5,8 +5,8 @@ use chrono::Utc;
 use entities::{asset, case, ioc, ioc_asset, ioc_case};
 use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -74,10 +74,7 @@ impl IocFilter {
             c = c.add(ioc::Column::Value.eq(canonical_value(v)));
         }
         if let Some(v) = &self.value_like {
-            c = c.add(ilike(
-                (ioc::Entity, ioc::Column::Value),
-                &wildcard_pattern(v.trim()),
-            ));
+            c = c.add(ilike((ioc::Entity, ioc::Column::Value), &wildcard_pattern(v.trim())));
         }
         if let Some(t) = &self.tag {
             c = c.add(Expr::col((ioc::Entity, ioc::Column::Tags)).like(text::tag_pattern(t)));
@@ -105,8 +102,7 @@ pub fn canonical_value(value: &str) -> String {
     if let Ok(ip) = v.parse::<IpAddr>() {
         return ip.to_string();
     }
-    let looks_like_name =
-        v.contains('.') && !v.contains('/') && !v.contains(' ') && !v.contains('@');
+    let looks_like_name = v.contains('.') && !v.contains('/') && !v.contains(' ') && !v.contains('@');
     if looks_like_name {
         v.trim_end_matches('.').to_lowercase()
     } else {
@@ -136,14 +132,8 @@ pub struct CreateIocInput {
 }
 
 fn apply(am: &mut ioc::ActiveModel, f: IocInput) -> DomainResult<()> {
-    set_opt(
-        &mut am.description,
-        opt_text("description", f.description, 10_000)?,
-    );
-    set(
-        &mut am.tags,
-        f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?,
-    );
+    set_opt(&mut am.description, opt_text("description", f.description, 10_000)?);
+    set(&mut am.tags, f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?);
     set(&mut am.tlp, f.tlp.map(|t| t.as_str().to_string()));
     am.updated_at = Set(Utc::now());
     Ok(())
@@ -181,11 +171,7 @@ pub async fn create(db: &impl TransactionTrait, input: CreateIocInput) -> Domain
     Ok(model)
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: IocInput,
-) -> DomainResult<ioc::Model> {
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: IocInput) -> DomainResult<ioc::Model> {
     let mut am: ioc::ActiveModel = crud::find::<ioc::Entity>(db, "IOC", id).await?.into();
     apply(&mut am, input)?;
     Ok(am.update(db).await?)
@@ -239,11 +225,7 @@ pub async fn unlink(db: &impl ConnectionTrait, ioc_id: i64, case_id: i64) -> Dom
 }
 
 /// Replaces the IOCs linked to an asset; they must be linked to the asset's case.
-pub async fn set_asset_iocs(
-    db: &impl ConnectionTrait,
-    asset: &asset::Model,
-    ioc_ids: &[i64],
-) -> DomainResult<()> {
+pub async fn set_asset_iocs(db: &impl ConnectionTrait, asset: &asset::Model, ioc_ids: &[i64]) -> DomainResult<()> {
     crud::require_all::<ioc::Entity>(db, "IOC", ioc_ids).await?;
     let linked = ioc_case::Entity::find()
         .filter(ioc_case::Column::CaseId.eq(asset.case_id))
@@ -286,9 +268,6 @@ mod tests {
             canonical_value("D41D8CD98F00B204E9800998ECF8427E"),
             "D41D8CD98F00B204E9800998ECF8427E"
         );
-        assert_eq!(
-            canonical_value("http://Evil.example/x"),
-            "http://Evil.example/x"
-        );
+        assert_eq!(canonical_value("http://Evil.example/x"), "http://Evil.example/x");
     }
 }

@@ -44,10 +44,7 @@ mod tests {
         let key = to_key(ip("10.1.2.3"));
         assert_eq!(key, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3]);
         assert_eq!(from_key(&key), Some(ip("10.1.2.3")));
-        assert_eq!(
-            from_key(&to_key(ip("2001:db8::1"))),
-            Some(ip("2001:db8::1"))
-        );
+        assert_eq!(from_key(&to_key(ip("2001:db8::1"))), Some(ip("2001:db8::1")));
         assert_eq!(from_key(&[1, 2, 3]), None);
     }
 

@@ -29,11 +29,7 @@ pub fn search_condition(search: &str) -> Condition {
 
 /// Checks that the subject exists and tells the case it belongs to, if any: a note
 /// about a case, or about something a case owns, belongs to that case.
-pub async fn subject_case(
-    db: &impl ConnectionTrait,
-    kind: Kind,
-    id: i64,
-) -> DomainResult<Option<i64>> {
+pub async fn subject_case(db: &impl ConnectionTrait, kind: Kind, id: i64) -> DomainResult<Option<i64>> {
     async fn case_of<E>(
         db: &impl ConnectionTrait,
         id: i64,
@@ -95,18 +91,11 @@ pub struct UpdateNoteInput {
     pub expected_revision: Option<i32>,
 }
 
-async fn check_group(
-    db: &impl ConnectionTrait,
-    group: &ID,
-    case_id: Option<i64>,
-) -> DomainResult<i64> {
+async fn check_group(db: &impl ConnectionTrait, group: &ID, case_id: Option<i64>) -> DomainResult<i64> {
     let gid = ids::decode("groupId", group, Kind::NoteGroup)?;
     let g = crud::find::<note_group::Entity>(db, "note group", gid).await?;
     if Some(g.case_id) != case_id {
-        return Err(DomainError::bad(
-            "groupId",
-            "the group belongs to another case",
-        ));
+        return Err(DomainError::bad("groupId", "the group belongs to another case"));
     }
     Ok(gid)
 }
@@ -116,10 +105,7 @@ fn body(value: &str) -> DomainResult<String> {
         return Err(DomainError::bad("body", "must not be empty"));
     }
     if value.len() > MAX_BODY {
-        return Err(DomainError::bad(
-            "body",
-            format!("must be at most {MAX_BODY} bytes"),
-        ));
+        return Err(DomainError::bad("body", format!("must be at most {MAX_BODY} bytes")));
     }
     Ok(value.to_string())
 }
@@ -192,9 +178,7 @@ pub async fn update(
     match input.group_id {
         MaybeUndefined::Undefined => {}
         MaybeUndefined::Null => am.group_id = Set(None),
-        MaybeUndefined::Value(g) => {
-            am.group_id = Set(Some(check_group(&tx, &g, old.case_id).await?))
-        }
+        MaybeUndefined::Value(g) => am.group_id = Set(Some(check_group(&tx, &g, old.case_id).await?)),
     }
     am.revision = Set(old.revision + 1);
     am.updated_at = Set(Utc::now());
@@ -208,11 +192,7 @@ pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
     crud::delete::<note::Entity>(db, "note", id).await
 }
 
-pub async fn create_group(
-    db: &impl ConnectionTrait,
-    case_id: i64,
-    title: &str,
-) -> DomainResult<note_group::Model> {
+pub async fn create_group(db: &impl ConnectionTrait, case_id: i64, title: &str) -> DomainResult<note_group::Model> {
     crud::find::<case::Entity>(db, "case", case_id).await?;
     Ok(note_group::ActiveModel {
         case_id: Set(case_id),
@@ -224,14 +204,8 @@ pub async fn create_group(
     .await?)
 }
 
-pub async fn rename_group(
-    db: &impl ConnectionTrait,
-    id: i64,
-    title: &str,
-) -> DomainResult<note_group::Model> {
-    let mut am: note_group::ActiveModel = crud::find::<note_group::Entity>(db, "note group", id)
-        .await?
-        .into();
+pub async fn rename_group(db: &impl ConnectionTrait, id: i64, title: &str) -> DomainResult<note_group::Model> {
+    let mut am: note_group::ActiveModel = crud::find::<note_group::Entity>(db, "note group", id).await?.into();
     am.title = Set(text::required("title", title, 300)?);
     Ok(am.update(db).await?)
 }

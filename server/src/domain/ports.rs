@@ -103,10 +103,7 @@ pub struct CreatePortInput {
 }
 
 fn apply(am: &mut port::ActiveModel, f: PortInput) -> DomainResult<()> {
-    set(
-        &mut am.state,
-        req_text("state", f.state, 32)?.map(|s| s.to_lowercase()),
-    );
+    set(&mut am.state, req_text("state", f.state, 32)?.map(|s| s.to_lowercase()));
     set_opt(&mut am.reason, opt_text("reason", f.reason, 64)?);
     set_opt(
         &mut am.service_name,
@@ -120,18 +117,12 @@ fn apply(am: &mut port::ActiveModel, f: PortInput) -> DomainResult<()> {
         &mut am.service_version,
         opt_text("serviceVersion", f.service_version, 200)?,
     );
-    set_opt(
-        &mut am.service_extra,
-        opt_text("serviceExtra", f.service_extra, 500)?,
-    );
+    set_opt(&mut am.service_extra, opt_text("serviceExtra", f.service_extra, 500)?);
     set_opt(&mut am.last_seen, f.last_seen);
     Ok(())
 }
 
-pub async fn create(
-    db: &impl ConnectionTrait,
-    input: CreatePortInput,
-) -> DomainResult<port::Model> {
+pub async fn create(db: &impl ConnectionTrait, input: CreatePortInput) -> DomainResult<port::Model> {
     let host_id = ids::decode("hostId", &input.host_id, Kind::Host)?;
     crud::find::<host::Entity>(db, "host", host_id).await?;
     let mut am = port::ActiveModel {
@@ -145,11 +136,7 @@ pub async fn create(
     Ok(am.insert(db).await?)
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: PortInput,
-) -> DomainResult<port::Model> {
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: PortInput) -> DomainResult<port::Model> {
     let mut am: port::ActiveModel = crud::find::<port::Entity>(db, "port", id).await?.into();
     apply(&mut am, input)?;
     Ok(am.update(db).await?)

@@ -62,16 +62,9 @@ pub struct CreateTaskInput {
     pub fields: TaskInput,
 }
 
-async fn apply(
-    db: &impl ConnectionTrait,
-    am: &mut task::ActiveModel,
-    f: TaskInput,
-) -> DomainResult<()> {
+async fn apply(db: &impl ConnectionTrait, am: &mut task::ActiveModel, f: TaskInput) -> DomainResult<()> {
     set(&mut am.title, req_text("title", f.title, 300)?);
-    set_opt(
-        &mut am.description,
-        opt_text("description", f.description, 100_000)?,
-    );
+    set_opt(&mut am.description, opt_text("description", f.description, 100_000)?);
     set(&mut am.status, f.status.map(|s| s.as_str().to_string()));
     let assignee = match f.assignee_id {
         MaybeUndefined::Value(id) => {
@@ -83,18 +76,12 @@ async fn apply(
         MaybeUndefined::Undefined => MaybeUndefined::Undefined,
     };
     set_opt(&mut am.assignee_id, assignee);
-    set(
-        &mut am.tags,
-        f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?,
-    );
+    set(&mut am.tags, f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?);
     am.updated_at = Set(Utc::now());
     Ok(())
 }
 
-pub async fn create(
-    db: &impl ConnectionTrait,
-    input: CreateTaskInput,
-) -> DomainResult<task::Model> {
+pub async fn create(db: &impl ConnectionTrait, input: CreateTaskInput) -> DomainResult<task::Model> {
     let case_id = ids::decode_opt("caseId", input.case_id.as_ref(), Kind::Case)?;
     if let Some(c) = case_id {
         crud::find::<case::Entity>(db, "case", c).await?;
@@ -112,11 +99,7 @@ pub async fn create(
     Ok(am.insert(db).await?)
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: i64,
-    input: TaskInput,
-) -> DomainResult<task::Model> {
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: TaskInput) -> DomainResult<task::Model> {
     let mut am: task::ActiveModel = crud::find::<task::Entity>(db, "task", id).await?.into();
     apply(db, &mut am, input).await?;
     Ok(am.update(db).await?)

@@ -17,10 +17,7 @@ pub fn optional(field: &str, value: Option<&str>, max: usize) -> DomainResult<Op
         return Ok(None);
     };
     if v.chars().count() > max {
-        return Err(DomainError::bad(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(DomainError::bad(field, format!("must be at most {max} characters")));
     }
     Ok(Some(v.to_string()))
 }
@@ -53,10 +50,7 @@ pub fn encode_tags(field: &str, tags: &[String]) -> DomainResult<String> {
     for tag in tags {
         let t = required(field, tag, 64)?;
         if t.contains(',') {
-            return Err(DomainError::bad(
-                field,
-                format!("tag {t:?} must not contain a comma"),
-            ));
+            return Err(DomainError::bad(field, format!("tag {t:?} must not contain a comma")));
         }
         if !out.contains(&t) {
             out.push(t);
@@ -84,9 +78,7 @@ pub fn tag_pattern(tag: &str) -> String {
 
 /// Escapes `LIKE` wildcards with `\` (patterns are built with `ESCAPE '\'`).
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// A user wildcard (`*` any run, `?` one character) as a `LIKE` pattern.

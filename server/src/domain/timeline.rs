@@ -4,8 +4,8 @@ use async_graphql::{InputObject, MaybeUndefined, ID};
 use chrono::{DateTime, Utc};
 use entities::{asset, case, timeline_event, timeline_event_asset};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
 };
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
@@ -38,28 +38,18 @@ pub struct CreateTimelineEventInput {
     pub fields: TimelineEventInput,
 }
 
-fn apply(
-    am: &mut timeline_event::ActiveModel,
-    f: TimelineEventInput,
-) -> DomainResult<Option<Vec<i64>>> {
+fn apply(am: &mut timeline_event::ActiveModel, f: TimelineEventInput) -> DomainResult<Option<Vec<i64>>> {
     set(&mut am.title, req_text("title", f.title, 500)?);
     set_opt(&mut am.content, opt_text("content", f.content, 100_000)?);
     set(&mut am.occurred_at, f.occurred_at);
     set_opt(&mut am.category, opt_text("category", f.category, 100)?);
     set_opt(&mut am.source, opt_text("source", f.source, 200)?);
-    set(
-        &mut am.tags,
-        f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?,
-    );
+    set(&mut am.tags, f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?);
     let color = opt_text("color", f.color, 7)?;
     if let MaybeUndefined::Value(c) = &color {
-        let ok =
-            c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+        let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
         if !ok {
-            return Err(DomainError::bad(
-                "color",
-                format!("{c:?} is not a colour like #1f77b4"),
-            ));
+            return Err(DomainError::bad("color", format!("{c:?} is not a colour like #1f77b4")));
         }
     }
     set_opt(&mut am.color, color);
@@ -68,11 +58,7 @@ fn apply(
         .transpose()
 }
 
-async fn set_assets(
-    db: &impl ConnectionTrait,
-    event: &timeline_event::Model,
-    assets: Vec<i64>,
-) -> DomainResult<()> {
+async fn set_assets(db: &impl ConnectionTrait, event: &timeline_event::Model, assets: Vec<i64>) -> DomainResult<()> {
     let mut assets = assets;
     assets.sort_unstable();
     assets.dedup();
@@ -92,11 +78,9 @@ async fn set_assets(
         .exec(db)
         .await?;
     if !assets.is_empty() {
-        timeline_event_asset::Entity::insert_many(assets.into_iter().map(|a| {
-            timeline_event_asset::ActiveModel {
-                event_id: Set(event.id),
-                asset_id: Set(a),
-            }
+        timeline_event_asset::Entity::insert_many(assets.into_iter().map(|a| timeline_event_asset::ActiveModel {
+            event_id: Set(event.id),
+            asset_id: Set(a),
         }))
         .exec_without_returning(db)
         .await?;
@@ -135,10 +119,9 @@ pub async fn update(
     input: TimelineEventInput,
 ) -> DomainResult<timeline_event::Model> {
     let tx = db.begin().await?;
-    let mut am: timeline_event::ActiveModel =
-        crud::find::<timeline_event::Entity>(&tx, "timeline event", id)
-            .await?
-            .into();
+    let mut am: timeline_event::ActiveModel = crud::find::<timeline_event::Entity>(&tx, "timeline event", id)
+        .await?
+        .into();
     let assets = apply(&mut am, input)?;
     let model = am.update(&tx).await?;
     if let Some(a) = assets {

@@ -19,9 +19,7 @@ pub struct Cidr(pub ipnet::IpNet);
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct MacAddr(pub String);
 
-fn from_string<T: FromStr<Err = String> + async_graphql::InputType>(
-    value: Value,
-) -> InputValueResult<T> {
+fn from_string<T: FromStr<Err = String> + async_graphql::InputType>(value: Value) -> InputValueResult<T> {
     match value {
         Value::String(s) => s.parse().map_err(InputValueError::custom),
         other => Err(InputValueError::expected_type(other)),
@@ -65,9 +63,7 @@ impl FromStr for Cidr {
             Err(_) => s
                 .parse::<std::net::IpAddr>()
                 .map(ipnet::IpNet::from)
-                .map_err(|_| {
-                    format!("{s:?} is not a network in CIDR notation (e.g. 10.0.0.0/8)")
-                })?,
+                .map_err(|_| format!("{s:?} is not a network in CIDR notation (e.g. 10.0.0.0/8)"))?,
         };
         Ok(Self(net.trunc()))
     }
@@ -93,14 +89,9 @@ impl ScalarType for Cidr {
 impl FromStr for MacAddr {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let hex: String = s
-            .chars()
-            .filter(|c| !matches!(c, ':' | '-' | '.'))
-            .collect();
+        let hex: String = s.chars().filter(|c| !matches!(c, ':' | '-' | '.')).collect();
         if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(format!(
-                "{s:?} is not a MAC address (e.g. AA:BB:CC:DD:EE:FF)"
-            ));
+            return Err(format!("{s:?} is not a MAC address (e.g. AA:BB:CC:DD:EE:FF)"));
         }
         let hex = hex.to_ascii_uppercase();
         let pairs: Vec<&str> = (0..6).map(|i| &hex[i * 2..i * 2 + 2]).collect();
@@ -131,41 +122,23 @@ mod tests {
 
     #[test]
     fn ip_parses_strictly() {
-        assert_eq!(
-            "10.0.0.1".parse::<IpAddr>().unwrap().to_string(),
-            "10.0.0.1"
-        );
-        assert_eq!(
-            "::ffff:10.0.0.1".parse::<IpAddr>().unwrap().to_string(),
-            "10.0.0.1"
-        );
+        assert_eq!("10.0.0.1".parse::<IpAddr>().unwrap().to_string(), "10.0.0.1");
+        assert_eq!("::ffff:10.0.0.1".parse::<IpAddr>().unwrap().to_string(), "10.0.0.1");
         assert!("10.0.0.256".parse::<IpAddr>().is_err());
         assert!("host.example".parse::<IpAddr>().is_err());
     }
 
     #[test]
     fn cidr_clears_host_bits_and_accepts_bare_addresses() {
-        assert_eq!(
-            "10.1.2.3/8".parse::<Cidr>().unwrap().to_string(),
-            "10.0.0.0/8"
-        );
-        assert_eq!(
-            "10.1.2.3".parse::<Cidr>().unwrap().to_string(),
-            "10.1.2.3/32"
-        );
+        assert_eq!("10.1.2.3/8".parse::<Cidr>().unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!("10.1.2.3".parse::<Cidr>().unwrap().to_string(), "10.1.2.3/32");
         assert!("10.0.0.0/33".parse::<Cidr>().is_err());
     }
 
     #[test]
     fn mac_is_normalised() {
-        assert_eq!(
-            "aa-bb-cc-dd-ee-ff".parse::<MacAddr>().unwrap().0,
-            "AA:BB:CC:DD:EE:FF"
-        );
-        assert_eq!(
-            "aabb.ccdd.eeff".parse::<MacAddr>().unwrap().0,
-            "AA:BB:CC:DD:EE:FF"
-        );
+        assert_eq!("aa-bb-cc-dd-ee-ff".parse::<MacAddr>().unwrap().0, "AA:BB:CC:DD:EE:FF");
+        assert_eq!("aabb.ccdd.eeff".parse::<MacAddr>().unwrap().0, "AA:BB:CC:DD:EE:FF");
         assert!("aa:bb:cc:dd:ee".parse::<MacAddr>().is_err());
         assert!("gg:bb:cc:dd:ee:ff".parse::<MacAddr>().is_err());
     }

@@ -87,11 +87,7 @@ impl Alert {
         let Some(id) = self.0.flow_id else {
             return Ok(None);
         };
-        Ok(loader::<ById<flow::Entity>>(ctx)
-            .load_one(id)
-            .await
-            .gql()?
-            .map(Flow))
+        Ok(loader::<ById<flow::Entity>>(ctx).load_one(id).await.gql()?.map(Flow))
     }
     async fn sensor(&self) -> Option<&str> {
         self.0.sensor.as_deref()
@@ -163,13 +159,9 @@ impl AlertMutation {
         #[graphql(default = true)] acknowledged: bool,
     ) -> Result<i64> {
         let ids = ids::decode_all("ids", &ids, Kind::Alert).gql()?;
-        let n = alerts::acknowledge(
-            ctx.data_unchecked::<DatabaseConnection>(),
-            &ids,
-            acknowledged,
-        )
-        .await
-        .gql()?;
+        let n = alerts::acknowledge(ctx.data_unchecked::<DatabaseConnection>(), &ids, acknowledged)
+            .await
+            .gql()?;
         Ok(n as i64)
     }
     async fn delete_alert(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {

@@ -20,12 +20,7 @@ use crate::domain::text::{self, escape_like};
 use crate::domain::values::{Cidr, IpAddr};
 use crate::group;
 
-group!(
-    IocLinksOfAsset,
-    ioc_asset::Entity,
-    ioc_asset::Column::AssetId,
-    i64
-);
+group!(IocLinksOfAsset, ioc_asset::Entity, ioc_asset::Column::AssetId, i64);
 group!(AssetsByIp, asset::Entity, asset::Column::IpBytes, Vec<u8>);
 
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
@@ -100,29 +95,18 @@ impl Asset {
             .load_one(self.0.asset_type_id)
             .await
             .gql()?;
-        t.map(AssetType)
-            .ok_or_else(|| "the type of an asset is gone".into())
+        t.map(AssetType).ok_or_else(|| "the type of an asset is gone".into())
     }
     async fn analysis_status(&self, ctx: &Context<'_>) -> Result<Option<AnalysisStatus>> {
         let Some(id) = self.0.analysis_status_id else {
             return Ok(None);
         };
-        let s = loader::<ById<analysis_status::Entity>>(ctx)
-            .load_one(id)
-            .await
-            .gql()?;
-        Ok(s.map(|s| AnalysisStatus {
-            id: s.id,
-            name: s.name,
-        }))
+        let s = loader::<ById<analysis_status::Entity>>(ctx).load_one(id).await.gql()?;
+        Ok(s.map(|s| AnalysisStatus { id: s.id, name: s.name }))
     }
     async fn case(&self, ctx: &Context<'_>) -> Result<Case> {
-        let c = loader::<ById<case::Entity>>(ctx)
-            .load_one(self.0.case_id)
-            .await
-            .gql()?;
-        c.map(Case)
-            .ok_or_else(|| "the case of an asset is gone".into())
+        let c = loader::<ById<case::Entity>>(ctx).load_one(self.0.case_id).await.gql()?;
+        c.map(Case).ok_or_else(|| "the case of an asset is gone".into())
     }
     async fn iocs(&self, ctx: &Context<'_>) -> Result<Vec<Ioc>> {
         let links = loader::<GroupBy<IocLinksOfAsset>>(ctx)
@@ -210,10 +194,7 @@ impl AssetQuery {
             .gql()?;
         Ok(rows
             .into_iter()
-            .map(|s| AnalysisStatus {
-                id: s.id,
-                name: s.name,
-            })
+            .map(|s| AnalysisStatus { id: s.id, name: s.name })
             .collect())
     }
 }

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{
-    alert, asset, case, case_alert, customer, evidence, ioc, ioc_case, note, note_group, task,
-    timeline_event, timeline_event_asset, user,
+    alert, asset, case, case_alert, customer, evidence, ioc, ioc_case, note, note_group, task, timeline_event,
+    timeline_event_asset, user,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
@@ -30,12 +30,7 @@ use crate::group;
 group!(AssetsOfCase, asset::Entity, asset::Column::CaseId, i64);
 group!(TasksOfCase, task::Entity, task::Column::CaseId, i64);
 group!(NotesOfCase, note::Entity, note::Column::CaseId, i64);
-group!(
-    GroupsOfCase,
-    note_group::Entity,
-    note_group::Column::CaseId,
-    i64
-);
+group!(GroupsOfCase, note_group::Entity, note_group::Column::CaseId, i64);
 group!(
     EventsOfCase,
     timeline_event::Entity,
@@ -48,31 +43,12 @@ group!(
     timeline_event_asset::Column::EventId,
     i64
 );
-group!(
-    EvidencesOfCase,
-    evidence::Entity,
-    evidence::Column::CaseId,
-    i64
-);
-group!(
-    CaseLinksOfAlert,
-    case_alert::Entity,
-    case_alert::Column::AlertId,
-    i64
-);
-group!(
-    CaseLinksOfIoc,
-    ioc_case::Entity,
-    ioc_case::Column::IocId,
-    i64
-);
+group!(EvidencesOfCase, evidence::Entity, evidence::Column::CaseId, i64);
+group!(CaseLinksOfAlert, case_alert::Entity, case_alert::Column::AlertId, i64);
+group!(CaseLinksOfIoc, ioc_case::Entity, ioc_case::Column::IocId, i64);
 
 /// Rows of `E` linked to cases through the link table `L` (`L.case_id`, `L.<link>`).
-fn linked<E: EntityTrait, L: EntityTrait>(
-    link: L::Column,
-    case: L::Column,
-    keys: Vec<i64>,
-) -> SelectStatement {
+fn linked<E: EntityTrait, L: EntityTrait>(link: L::Column, case: L::Column, keys: Vec<i64>) -> SelectStatement {
     Query::select()
         .column((E::default(), Asterisk))
         .expr_as(Expr::col((L::default(), case)), Alias::new("pk"))
@@ -92,11 +68,7 @@ impl Paged for IocsOfCase {
     type E = ioc::Entity;
     type Key = i64;
     fn base(keys: Vec<i64>) -> SelectStatement {
-        linked::<ioc::Entity, ioc_case::Entity>(
-            ioc_case::Column::IocId,
-            ioc_case::Column::CaseId,
-            keys,
-        )
+        linked::<ioc::Entity, ioc_case::Entity>(ioc_case::Column::IocId, ioc_case::Column::CaseId, keys)
     }
 }
 
@@ -107,19 +79,12 @@ impl Paged for AlertsOfCase {
     type E = alert::Entity;
     type Key = i64;
     fn base(keys: Vec<i64>) -> SelectStatement {
-        linked::<alert::Entity, case_alert::Entity>(
-            case_alert::Column::AlertId,
-            case_alert::Column::CaseId,
-            keys,
-        )
+        linked::<alert::Entity, case_alert::Entity>(case_alert::Column::AlertId, case_alert::Column::CaseId, keys)
     }
 }
 
 /// The cases with these ids, in the order given, through the case loader.
-pub async fn cases_by_id(
-    ctx: &Context<'_>,
-    ids: impl IntoIterator<Item = i64>,
-) -> Result<Vec<Case>> {
+pub async fn cases_by_id(ctx: &Context<'_>, ids: impl IntoIterator<Item = i64>) -> Result<Vec<Case>> {
     let mut ids: Vec<i64> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
@@ -173,18 +138,13 @@ impl Case {
             .load_one(self.0.customer_id)
             .await
             .gql()?;
-        c.map(Customer)
-            .ok_or_else(|| "the customer of a case is gone".into())
+        c.map(Customer).ok_or_else(|| "the customer of a case is gone".into())
     }
     async fn opened_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(id) = self.0.opened_by else {
             return Ok(None);
         };
-        Ok(loader::<ById<user::Entity>>(ctx)
-            .load_one(id)
-            .await
-            .gql()?
-            .map(User))
+        Ok(loader::<ById<user::Entity>>(ctx).load_one(id).await.gql()?.map(User))
     }
     #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
     async fn iocs(
@@ -201,8 +161,7 @@ impl Case {
             .gql()?
             .unwrap_or_else(Condition::all);
         let args = PageArgs::forward(first, after);
-        edge_connection::<IocsOfCase, _>(ctx, self.0.id, fingerprint(&filter), cond, args, Ioc)
-            .await
+        edge_connection::<IocsOfCase, _>(ctx, self.0.id, fingerprint(&filter), cond, args, Ioc).await
     }
     #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
     async fn alerts(
@@ -219,48 +178,27 @@ impl Case {
             .gql()?
             .unwrap_or_else(Condition::all);
         let args = PageArgs::forward(first, after);
-        edge_connection::<AlertsOfCase, _>(ctx, self.0.id, fingerprint(&filter), cond, args, Alert)
-            .await
+        edge_connection::<AlertsOfCase, _>(ctx, self.0.id, fingerprint(&filter), cond, args, Alert).await
     }
     async fn assets(&self, ctx: &Context<'_>) -> Result<Vec<Asset>> {
-        let rows = loader::<GroupBy<AssetsOfCase>>(ctx)
-            .load_one(self.0.id)
-            .await
-            .gql()?;
+        let rows = loader::<GroupBy<AssetsOfCase>>(ctx).load_one(self.0.id).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Asset).collect())
     }
     async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
-        let rows = loader::<GroupBy<TasksOfCase>>(ctx)
-            .load_one(self.0.id)
-            .await
-            .gql()?;
+        let rows = loader::<GroupBy<TasksOfCase>>(ctx).load_one(self.0.id).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Task).collect())
     }
     /// Every note of the case, including notes about what it owns.
     async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
-        let rows = loader::<GroupBy<NotesOfCase>>(ctx)
-            .load_one(self.0.id)
-            .await
-            .gql()?;
+        let rows = loader::<GroupBy<NotesOfCase>>(ctx).load_one(self.0.id).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Note).collect())
     }
     async fn note_groups(&self, ctx: &Context<'_>) -> Result<Vec<NoteGroup>> {
-        let rows = loader::<GroupBy<GroupsOfCase>>(ctx)
-            .load_one(self.0.id)
-            .await
-            .gql()?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(NoteGroup)
-            .collect())
+        let rows = loader::<GroupBy<GroupsOfCase>>(ctx).load_one(self.0.id).await.gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(NoteGroup).collect())
     }
     /// Events in time order; with `assetId`, only events about that asset.
-    async fn timeline(
-        &self,
-        ctx: &Context<'_>,
-        asset_id: Option<ID>,
-    ) -> Result<Vec<TimelineEvent>> {
+    async fn timeline(&self, ctx: &Context<'_>, asset_id: Option<ID>) -> Result<Vec<TimelineEvent>> {
         let asset = ids::decode_opt("assetId", asset_id.as_ref(), Kind::Asset).gql()?;
         let mut rows = loader::<GroupBy<EventsOfCase>>(ctx)
             .load_one(self.0.id)
@@ -272,11 +210,7 @@ impl Case {
                 .load_many(rows.iter().map(|e| e.id))
                 .await
                 .gql()?;
-            rows.retain(|e| {
-                links
-                    .get(&e.id)
-                    .is_some_and(|l| l.iter().any(|l| l.asset_id == asset))
-            });
+            rows.retain(|e| links.get(&e.id).is_some_and(|l| l.iter().any(|l| l.asset_id == asset)));
         }
         rows.sort_by_key(|e| (e.occurred_at, e.id));
         Ok(rows.into_iter().map(TimelineEvent).collect())
@@ -370,12 +304,7 @@ impl CaseMutation {
             .gql()?;
         Ok(id)
     }
-    async fn attach_alerts(
-        &self,
-        ctx: &Context<'_>,
-        case_id: ID,
-        alert_ids: Vec<ID>,
-    ) -> Result<Case> {
+    async fn attach_alerts(&self, ctx: &Context<'_>, case_id: ID, alert_ids: Vec<ID>) -> Result<Case> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
         let alert_ids = ids::decode_all("alertIds", &alert_ids, Kind::Alert).gql()?;
@@ -385,12 +314,7 @@ impl CaseMutation {
             .gql()
             .map(Case)
     }
-    async fn detach_alerts(
-        &self,
-        ctx: &Context<'_>,
-        case_id: ID,
-        alert_ids: Vec<ID>,
-    ) -> Result<Case> {
+    async fn detach_alerts(&self, ctx: &Context<'_>, case_id: ID, alert_ids: Vec<ID>) -> Result<Case> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
         let alert_ids = ids::decode_all("alertIds", &alert_ids, Kind::Alert).gql()?;

@@ -104,24 +104,14 @@ pub struct CustomerMutation;
 
 #[Object]
 impl CustomerMutation {
-    async fn create_customer(
-        &self,
-        ctx: &Context<'_>,
-        name: String,
-        input: Option<CustomerInput>,
-    ) -> Result<Customer> {
+    async fn create_customer(&self, ctx: &Context<'_>, name: String, input: Option<CustomerInput>) -> Result<Customer> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         customers::create(db, name, input.unwrap_or_default())
             .await
             .gql()
             .map(Customer)
     }
-    async fn update_customer(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: CustomerInput,
-    ) -> Result<Customer> {
+    async fn update_customer(&self, ctx: &Context<'_>, id: ID, input: CustomerInput) -> Result<Customer> {
         let id = ids::decode("id", &id, Kind::Customer).gql()?;
         customers::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
             .await

@@ -32,11 +32,10 @@ fn db_error(e: &DbErr) -> Error {
 
 pub fn gql(e: DomainError) -> Error {
     match e {
-        DomainError::BadInput { field, message } => Error::new(format!("{field}: {message}"))
-            .extend_with(|_, ext| {
-                ext.set("code", BAD_USER_INPUT);
-                ext.set("field", field.as_str());
-            }),
+        DomainError::BadInput { field, message } => Error::new(format!("{field}: {message}")).extend_with(|_, ext| {
+            ext.set("code", BAD_USER_INPUT);
+            ext.set("field", field.as_str());
+        }),
         DomainError::NotFound(what) => coded(format!("{what} not found"), NOT_FOUND),
         DomainError::Conflict(message) => coded(message, CONFLICT),
         DomainError::Db(e) => db_error(&e),

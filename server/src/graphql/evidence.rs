@@ -39,19 +39,11 @@ impl Evidence {
         let Some(id) = self.0.added_by else {
             return Ok(None);
         };
-        Ok(loader::<ById<user::Entity>>(ctx)
-            .load_one(id)
-            .await
-            .gql()?
-            .map(User))
+        Ok(loader::<ById<user::Entity>>(ctx).load_one(id).await.gql()?.map(User))
     }
     async fn case(&self, ctx: &Context<'_>) -> Result<Case> {
-        let c = loader::<ById<case::Entity>>(ctx)
-            .load_one(self.0.case_id)
-            .await
-            .gql()?;
-        c.map(Case)
-            .ok_or_else(|| "the case of an evidence is gone".into())
+        let c = loader::<ById<case::Entity>>(ctx).load_one(self.0.case_id).await.gql()?;
+        c.map(Case).ok_or_else(|| "the case of an evidence is gone".into())
     }
 }
 
@@ -100,22 +92,13 @@ pub struct EvidenceMutation;
 
 #[Object]
 impl EvidenceMutation {
-    async fn create_evidence(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateEvidenceInput,
-    ) -> Result<Evidence> {
+    async fn create_evidence(&self, ctx: &Context<'_>, input: CreateEvidenceInput) -> Result<Evidence> {
         evidences::create(ctx.data_unchecked::<DatabaseConnection>(), input, None)
             .await
             .gql()
             .map(Evidence)
     }
-    async fn update_evidence(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: EvidenceInput,
-    ) -> Result<Evidence> {
+    async fn update_evidence(&self, ctx: &Context<'_>, id: ID, input: EvidenceInput) -> Result<Evidence> {
         let id = ids::decode("id", &id, Kind::Evidence).gql()?;
         evidences::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
             .await

@@ -22,11 +22,7 @@ group!(AlertsOfFlow, alert::Entity, alert::Column::FlowId, i64);
 
 /// Rows of a table with `src_ip`/`dst_ip`, keyed by either end: each row once per end
 /// among `keys` (a flow from a host to itself counts once).
-pub fn by_either_end<E: sea_orm::EntityTrait>(
-    src: E::Column,
-    dst: E::Column,
-    keys: Vec<Vec<u8>>,
-) -> SelectStatement {
+pub fn by_either_end<E: sea_orm::EntityTrait>(src: E::Column, dst: E::Column, keys: Vec<Vec<u8>>) -> SelectStatement {
     let side = |col: E::Column| {
         Query::select()
             .column(Asterisk)
@@ -57,10 +53,7 @@ pub struct Flow(pub flow::Model);
 
 /// The host at `key`; flows and alerts create their hosts, so it exists unless deleted since.
 pub async fn host_at(ctx: &Context<'_>, key: &[u8]) -> Result<Option<Host>> {
-    let rows = loader::<GroupBy<HostByIp>>(ctx)
-        .load_one(key.to_vec())
-        .await
-        .gql()?;
+    let rows = loader::<GroupBy<HostByIp>>(ctx).load_one(key.to_vec()).await.gql()?;
     Ok(rows.and_then(|mut r| r.pop()).map(Host))
 }
 
@@ -124,10 +117,7 @@ impl Flow {
     }
     /// Alerts raised about this flow.
     async fn alerts(&self, ctx: &Context<'_>) -> Result<Vec<Alert>> {
-        let rows = loader::<GroupBy<AlertsOfFlow>>(ctx)
-            .load_one(self.0.id)
-            .await
-            .gql()?;
+        let rows = loader::<GroupBy<AlertsOfFlow>>(ctx).load_one(self.0.id).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Alert).collect())
     }
 }

@@ -51,6 +51,7 @@ fn classify(message: &str, otherwise: &'static str) -> &'static str {
     } else if m.contains("failed to parse")
         || m.contains("invalid value")
         || m.contains("expected type")
+        || m.contains("expected input type")
     {
         BAD_USER_INPUT
     } else {
@@ -63,9 +64,7 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
         set.items
             .iter()
             .map(|s| match &s.node {
-                Selection::Field(f) => {
-                    usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node)
-                }
+                Selection::Field(f) => usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node),
                 Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
                 Selection::FragmentSpread(_) => 0,
             })
@@ -91,10 +90,10 @@ impl Extension for GuardrailsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next
-            .run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, PARSE_FAILED))?;
+        let doc = next.run(ctx, query, variables).await.map_err(|e| {
+            let code = classify(&e.message, PARSE_FAILED);
+            with_code(e, code)
+        })?;
         let aliases = count_aliases(&doc);
         if aliases > self.max_aliases {
             return Err(with_code(
@@ -106,16 +105,10 @@ impl Extension for GuardrailsExtension {
             ));
         }
         if ctx.data_opt::<ReadOnly>().is_some()
-            && doc
-                .operations
-                .iter()
-                .any(|(_, op)| op.node.ty != OperationType::Query)
+            && doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Query)
         {
             return Err(with_code(
-                ServerError::new(
-                    "only queries may be sent with GET; send mutations with POST",
-                    None,
-                ),
+                ServerError::new("only queries may be sent with GET; send mutations with POST", None),
                 BAD_USER_INPUT,
             ));
         }
@@ -171,21 +164,9 @@ mod tests {
 
     #[test]
     fn messages_map_to_codes() {
-        assert_eq!(
-            classify("Query is too complex.", INTERNAL),
-            QUERY_TOO_COMPLEX
-        );
-        assert_eq!(
-            classify("Query is nested too deep.", INTERNAL),
-            QUERY_TOO_COMPLEX
-        );
-        assert_eq!(
-            classify("Failed to parse \"IpAddr\": x", INTERNAL),
-            BAD_USER_INPUT
-        );
-        assert_eq!(
-            classify("something else", VALIDATION_FAILED),
-            VALIDATION_FAILED
-        );
+        assert_eq!(classify("Query is too complex.", INTERNAL), QUERY_TOO_COMPLEX);
+        assert_eq!(classify("Query is nested too deep.", INTERNAL), QUERY_TOO_COMPLEX);
+        assert_eq!(classify("Failed to parse \"IpAddr\": x", INTERNAL), BAD_USER_INPUT);
+        assert_eq!(classify("something else", VALIDATION_FAILED), VALIDATION_FAILED);
     }
 }

@@ -14,9 +14,7 @@ use super::asset::{Asset, AssetsByIp};
 use super::case::{cases_by_id, Case, CaseLinksOfIoc};
 use super::errors::Gql;
 use super::flow::{Flow, FlowsOfHost};
-use super::inventory::{
-    device_of, network_of, services_of, Device, DnsOfHost, DnsRecord, Network, Service,
-};
+use super::inventory::{device_of, network_of, services_of, Device, DnsOfHost, DnsRecord, Network, Service};
 use super::ioc::{Ioc, IocsByValue};
 use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, GroupBy, Paged};
 use super::note::Note;
@@ -31,12 +29,7 @@ use crate::domain::values::IpAddr;
 use crate::domain::{ip, text};
 use crate::group;
 
-group!(
-    HostnamesOfHost,
-    hostname::Entity,
-    hostname::Column::HostId,
-    i64
-);
+group!(HostnamesOfHost, hostname::Entity, hostname::Column::HostId, i64);
 group!(HostByIp, host::Entity, host::Column::Ip, Vec<u8>);
 group!(
     NotesOfHost,
@@ -100,11 +93,7 @@ impl Host {
             .load_one(self.0.id)
             .await
             .gql()?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(|h| h.name)
-            .collect())
+        Ok(rows.unwrap_or_default().into_iter().map(|h| h.name).collect())
     }
     async fn mac(&self) -> Option<&str> {
         self.0.mac.as_deref()
@@ -120,8 +109,7 @@ impl Host {
     }
     async fn geo(&self) -> Option<GeoInfo> {
         let h = &self.0;
-        let any =
-            h.country.is_some() || h.city.is_some() || h.latitude.is_some() || h.asn.is_some();
+        let any = h.country.is_some() || h.city.is_some() || h.latitude.is_some() || h.asn.is_some();
         any.then(|| GeoInfo {
             country: h.country.clone(),
             city: h.city.clone(),
@@ -190,15 +178,7 @@ impl Host {
             .gql()?
             .unwrap_or_else(Condition::all);
         let args = PageArgs::forward(first, after);
-        edge_connection::<FlowsOfHost, _>(
-            ctx,
-            self.0.ip.clone(),
-            fingerprint(&filter),
-            cond,
-            args,
-            Flow,
-        )
-        .await
+        edge_connection::<FlowsOfHost, _>(ctx, self.0.ip.clone(), fingerprint(&filter), cond, args, Flow).await
     }
     /// Alerts with this host as source or destination.
     #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
@@ -216,22 +196,11 @@ impl Host {
             .gql()?
             .unwrap_or_else(Condition::all);
         let args = PageArgs::forward(first, after);
-        edge_connection::<AlertsOfHost, _>(
-            ctx,
-            self.0.ip.clone(),
-            fingerprint(&filter),
-            cond,
-            args,
-            Alert,
-        )
-        .await
+        edge_connection::<AlertsOfHost, _>(ctx, self.0.ip.clone(), fingerprint(&filter), cond, args, Alert).await
     }
     /// Notes written about this host.
     async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
-        let rows = loader::<GroupBy<NotesOfHost>>(ctx)
-            .load_one(self.0.id)
-            .await
-            .gql()?;
+        let rows = loader::<GroupBy<NotesOfHost>>(ctx).load_one(self.0.id).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Note).collect())
     }
     /// IOCs whose value is this host's address or one of its names.
@@ -241,12 +210,8 @@ impl Host {
             .await
             .gql()?
             .unwrap_or_default();
-        let values =
-            std::iter::once(ip::canonical(self.ip_addr())).chain(names.into_iter().map(|n| n.name));
-        let found = loader::<GroupBy<IocsByValue>>(ctx)
-            .load_many(values)
-            .await
-            .gql()?;
+        let values = std::iter::once(ip::canonical(self.ip_addr())).chain(names.into_iter().map(|n| n.name));
+        let found = loader::<GroupBy<IocsByValue>>(ctx).load_many(values).await.gql()?;
         let mut out: Vec<Ioc> = found.into_values().flatten().map(Ioc).collect();
         out.sort_by_key(|i| i.0.id);
         out.dedup_by_key(|i| i.0.id);
@@ -298,15 +263,7 @@ impl Host {
         after: Option<String>,
     ) -> Result<Conn<DnsRecord>> {
         let args = PageArgs::forward(first, after);
-        edge_connection::<DnsOfHost, _>(
-            ctx,
-            self.0.ip.clone(),
-            String::new(),
-            Condition::all(),
-            args,
-            DnsRecord,
-        )
-        .await
+        edge_connection::<DnsOfHost, _>(ctx, self.0.ip.clone(), String::new(), Condition::all(), args, DnsRecord).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

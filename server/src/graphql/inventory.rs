@@ -16,9 +16,8 @@ use super::loaders::{loader, GroupBy, LoadError, Paged};
 use super::pagination::{connection, Conn, PageArgs};
 use crate::domain::ids::{self, Kind};
 use crate::domain::inventory::{
-    self, CreateDeviceInput, CreateDnsRecordInput, CreateNetworkInput, CreateServiceInput,
-    DeviceFilter, DeviceInput, DnsRecordFilter, DnsRecordInput, NetworkFilter, NetworkInput,
-    ServiceFilter, ServiceInput,
+    self, CreateDeviceInput, CreateDnsRecordInput, CreateNetworkInput, CreateServiceInput, DeviceFilter, DeviceInput,
+    DnsRecordFilter, DnsRecordInput, NetworkFilter, NetworkInput, ServiceFilter, ServiceInput,
 };
 use crate::domain::ip;
 use crate::domain::ports::Protocol;
@@ -110,10 +109,7 @@ pub async fn device_of(ctx: &Context<'_>, mac: Option<&str>, key: &[u8]) -> Resu
         .await
         .gql()?
         .unwrap_or_default();
-    Ok(by_ip
-        .into_iter()
-        .max_by_key(|d| (d.last_seen, d.id))
-        .map(Device))
+    Ok(by_ip.into_iter().max_by_key(|d| (d.last_seen, d.id)).map(Device))
 }
 
 pub async fn services_of(ctx: &Context<'_>, key: &[u8]) -> Result<Vec<Service>> {
@@ -388,27 +384,12 @@ fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
 #[Object]
 impl InventoryMutation {
     /// CONFLICT when a network with the same CIDR exists.
-    async fn create_network(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateNetworkInput,
-    ) -> Result<Network> {
-        inventory::create_network(db(ctx), input)
-            .await
-            .gql()
-            .map(Network)
+    async fn create_network(&self, ctx: &Context<'_>, input: CreateNetworkInput) -> Result<Network> {
+        inventory::create_network(db(ctx), input).await.gql().map(Network)
     }
-    async fn update_network(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: NetworkInput,
-    ) -> Result<Network> {
+    async fn update_network(&self, ctx: &Context<'_>, id: ID, input: NetworkInput) -> Result<Network> {
         let id = ids::decode("id", &id, Kind::Network).gql()?;
-        inventory::update_network(db(ctx), id, input)
-            .await
-            .gql()
-            .map(Network)
+        inventory::update_network(db(ctx), id, input).await.gql().map(Network)
     }
     async fn delete_network(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Network).gql()?;
@@ -417,17 +398,11 @@ impl InventoryMutation {
     }
     /// CONFLICT when a device with the same MAC exists.
     async fn create_device(&self, ctx: &Context<'_>, input: CreateDeviceInput) -> Result<Device> {
-        inventory::create_device(db(ctx), input)
-            .await
-            .gql()
-            .map(Device)
+        inventory::create_device(db(ctx), input).await.gql().map(Device)
     }
     async fn update_device(&self, ctx: &Context<'_>, id: ID, input: DeviceInput) -> Result<Device> {
         let id = ids::decode("id", &id, Kind::Device).gql()?;
-        inventory::update_device(db(ctx), id, input)
-            .await
-            .gql()
-            .map(Device)
+        inventory::update_device(db(ctx), id, input).await.gql().map(Device)
     }
     async fn delete_device(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Device).gql()?;
@@ -435,49 +410,22 @@ impl InventoryMutation {
         Ok(id)
     }
     /// CONFLICT when the same address, protocol and port exist.
-    async fn create_service(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateServiceInput,
-    ) -> Result<Service> {
-        inventory::create_service(db(ctx), input)
-            .await
-            .gql()
-            .map(Service)
+    async fn create_service(&self, ctx: &Context<'_>, input: CreateServiceInput) -> Result<Service> {
+        inventory::create_service(db(ctx), input).await.gql().map(Service)
     }
-    async fn update_service(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: ServiceInput,
-    ) -> Result<Service> {
+    async fn update_service(&self, ctx: &Context<'_>, id: ID, input: ServiceInput) -> Result<Service> {
         let id = ids::decode("id", &id, Kind::Service).gql()?;
-        inventory::update_service(db(ctx), id, input)
-            .await
-            .gql()
-            .map(Service)
+        inventory::update_service(db(ctx), id, input).await.gql().map(Service)
     }
     async fn delete_service(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Service).gql()?;
         inventory::delete_service(db(ctx), n).await.gql()?;
         Ok(id)
     }
-    async fn create_dns_record(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateDnsRecordInput,
-    ) -> Result<DnsRecord> {
-        inventory::create_dns_record(db(ctx), input)
-            .await
-            .gql()
-            .map(DnsRecord)
+    async fn create_dns_record(&self, ctx: &Context<'_>, input: CreateDnsRecordInput) -> Result<DnsRecord> {
+        inventory::create_dns_record(db(ctx), input).await.gql().map(DnsRecord)
     }
-    async fn update_dns_record(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: DnsRecordInput,
-    ) -> Result<DnsRecord> {
+    async fn update_dns_record(&self, ctx: &Context<'_>, id: ID, input: DnsRecordInput) -> Result<DnsRecord> {
         let id = ids::decode("id", &id, Kind::DnsRecord).gql()?;
         inventory::update_dns_record(db(ctx), id, input)
             .await

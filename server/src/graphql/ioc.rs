@@ -18,22 +18,14 @@ use crate::domain::{ip, text};
 use crate::group;
 
 group!(IocsByValue, ioc::Entity, ioc::Column::Value, String);
-group!(
-    HostnamesByName,
-    hostname::Entity,
-    hostname::Column::Name,
-    String
-);
+group!(HostnamesByName, hostname::Entity, hostname::Column::Name, String);
 
 pub struct Ioc(pub ioc::Model);
 
 /// Hosts an IOC value names: the host at that address, or the hosts with that name.
 pub async fn hosts_matching(ctx: &Context<'_>, value: &str) -> Result<Vec<Host>> {
     if let Ok(addr) = value.parse::<IpAddr>() {
-        return Ok(host_at(ctx, &ip::to_key(addr.0))
-            .await?
-            .into_iter()
-            .collect());
+        return Ok(host_at(ctx, &ip::to_key(addr.0)).await?.into_iter().collect());
     }
     let names = loader::<GroupBy<HostnamesByName>>(ctx)
         .load_one(value.to_string())

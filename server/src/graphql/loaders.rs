@@ -12,8 +12,8 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::Context;
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement, ValueType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityName, EntityTrait,
-    FromQueryResult, ModelTrait, QueryFilter, TryGetable, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, FromQueryResult, ModelTrait,
+    QueryFilter, TryGetable, Value,
 };
 
 use super::pagination::id_column;
@@ -44,10 +44,7 @@ where
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
         let id = id_column::<E>();
-        let rows = E::find()
-            .filter(id.is_in(keys.to_vec()))
-            .all(&self.0)
-            .await?;
+        let rows = E::find().filter(id.is_in(keys.to_vec())).all(&self.0).await?;
         Ok(rows
             .into_iter()
             .map(|m| (super::pagination::model_id::<E>(&m), m))
@@ -167,10 +164,7 @@ impl<K: Hash> Hash for EdgeKey<K> {
 fn by_query<K: Clone>(keys: &[EdgeKey<K>]) -> Vec<(Arc<EdgeQuery>, Vec<K>)> {
     let mut groups: Vec<(Arc<EdgeQuery>, Vec<K>)> = Vec::new();
     for k in keys {
-        match groups
-            .iter_mut()
-            .find(|(q, _)| q.fingerprint == k.query.fingerprint)
-        {
+        match groups.iter_mut().find(|(q, _)| q.fingerprint == k.query.fingerprint) {
             Some((_, parents)) => parents.push(k.parent.clone()),
             None => groups.push((k.query.clone(), vec![k.parent.clone()])),
         }
@@ -208,10 +202,7 @@ where
     type Value = Vec<<R::E as EntityTrait>::Model>;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[EdgeKey<R::Key>],
-    ) -> Result<HashMap<EdgeKey<R::Key>, Self::Value>, LoadError> {
+    async fn load(&self, keys: &[EdgeKey<R::Key>]) -> Result<HashMap<EdgeKey<R::Key>, Self::Value>, LoadError> {
         let backend = self.0.get_database_backend();
         let mut out = HashMap::new();
         for (query, parents) in by_query(keys) {
@@ -255,10 +246,7 @@ impl<R: Paged> Loader<EdgeKey<R::Key>> for CountBy<R> {
     type Value = i64;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[EdgeKey<R::Key>],
-    ) -> Result<HashMap<EdgeKey<R::Key>, i64>, LoadError> {
+    async fn load(&self, keys: &[EdgeKey<R::Key>]) -> Result<HashMap<EdgeKey<R::Key>, i64>, LoadError> {
         let backend = self.0.get_database_backend();
         let mut out = HashMap::new();
         for (query, parents) in by_query(keys) {

@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod asset;
+pub mod batching;
 pub mod case;
 pub mod customer;
 pub mod errors;
@@ -21,9 +22,13 @@ pub mod task;
 pub mod timeline;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::{EmptySubscription, MergedObject, Request, Response, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
+use batching::{Gate, Tracked};
 use loaders::{ById, CountBy, GroupBy, PagedBy};
 
 #[derive(MergedObject, Default)]
@@ -92,38 +97,46 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
+/// Adds one DataLoader of each type to a request, batched through `gate`.
 macro_rules! with_loaders {
-    ($builder:expr, $db:expr, [$($loader:ty),* $(,)?]) => {{
-        let mut b = $builder;
-        $( b = b.data(DataLoader::new(<$loader>::new($db.clone()), tokio::spawn)); )*
-        b
+    ($request:expr, $db:expr, $gate:expr, [$($loader:ty),* $(,)?]) => {{
+        let mut r = $request;
+        $( r = r.data(DataLoader::new(<$loader>::new($db.clone()), $gate.spawner()).delay(Duration::ZERO)); )*
+        r
     }};
 }
 
 pub fn build(db: DatabaseConnection) -> PivotSchema {
+    builder().data(db).finish()
+}
+
+/// Runs one GraphQL request with DataLoaders of its own, batched in waves (see
+/// [`batching`]). Every entry point goes through here.
+pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, request: Request) -> Response {
     use entities as e;
-    let b = with_loaders!(builder().data(db.clone()), db, [
-        ById<e::host::Entity>, ById<e::port::Entity>, ById<e::scan::Entity>,
-        GroupBy<host::HostnamesOfHost>, GroupBy<host::HostByIp>, GroupBy<port::ScriptsOfPort>,
-        ById<e::flow::Entity>, ById<e::alert::Entity>, GroupBy<flow::AlertsOfFlow>,
-        ById<e::customer::Entity>, ById<e::user::Entity>, ById<e::case::Entity>, ById<e::ioc::Entity>,
-        ById<e::note::Entity>, ById<e::note_group::Entity>, ById<e::asset::Entity>, ById<e::asset_type::Entity>,
-        ById<e::analysis_status::Entity>, ById<e::task::Entity>, ById<e::timeline_event::Entity>,
-        ById<e::evidence::Entity>, ById<e::device::Entity>, ById<e::network::Entity>, ById<e::service::Entity>,
-        ById<e::dns_record::Entity>, GroupBy<inventory::DeviceByMac>, GroupBy<inventory::DevicesByIp>,
-        GroupBy<inventory::ServicesByIp>, inventory::NetworkContaining,
-        PagedBy<inventory::DnsOfHost>, CountBy<inventory::DnsOfHost>,
-        GroupBy<host::NotesOfHost>, GroupBy<customer::CasesOfCustomer>,
+    let gate = Arc::new(Gate::default());
+    let request = with_loaders!(request, db, gate, [
+        ById<e::host::Entity>, ById<e::port::Entity>, ById<e::scan::Entity>, ById<e::flow::Entity>,
+        ById<e::alert::Entity>, ById<e::customer::Entity>, ById<e::user::Entity>, ById<e::case::Entity>,
+        ById<e::ioc::Entity>, ById<e::note::Entity>, ById<e::note_group::Entity>, ById<e::asset::Entity>,
+        ById<e::asset_type::Entity>, ById<e::analysis_status::Entity>, ById<e::task::Entity>,
+        ById<e::timeline_event::Entity>, ById<e::evidence::Entity>, ById<e::device::Entity>,
+        ById<e::network::Entity>, ById<e::service::Entity>, ById<e::dns_record::Entity>,
+        GroupBy<host::HostnamesOfHost>, GroupBy<host::HostByIp>, GroupBy<host::NotesOfHost>,
+        GroupBy<port::ScriptsOfPort>, GroupBy<flow::AlertsOfFlow>, GroupBy<customer::CasesOfCustomer>,
         GroupBy<case::AssetsOfCase>, GroupBy<case::TasksOfCase>, GroupBy<case::NotesOfCase>,
         GroupBy<case::GroupsOfCase>, GroupBy<case::EventsOfCase>, GroupBy<case::EventLinks>,
         GroupBy<case::EvidencesOfCase>, GroupBy<case::CaseLinksOfAlert>, GroupBy<case::CaseLinksOfIoc>,
         GroupBy<ioc::IocsByValue>, GroupBy<ioc::HostnamesByName>, GroupBy<note::RevisionsOfNote>,
         GroupBy<note::NotesOfGroup>, GroupBy<asset::IocLinksOfAsset>, GroupBy<asset::AssetsByIp>,
-        PagedBy<case::IocsOfCase>, CountBy<case::IocsOfCase>,
-        PagedBy<case::AlertsOfCase>, CountBy<case::AlertsOfCase>,
+        GroupBy<inventory::DeviceByMac>, GroupBy<inventory::DevicesByIp>, GroupBy<inventory::ServicesByIp>,
+        inventory::NetworkContaining,
         PagedBy<host::PortsOfHost>, CountBy<host::PortsOfHost>,
         PagedBy<flow::FlowsOfHost>, CountBy<flow::FlowsOfHost>,
         PagedBy<alert::AlertsOfHost>, CountBy<alert::AlertsOfHost>,
+        PagedBy<case::IocsOfCase>, CountBy<case::IocsOfCase>,
+        PagedBy<case::AlertsOfCase>, CountBy<case::AlertsOfCase>,
+        PagedBy<inventory::DnsOfHost>, CountBy<inventory::DnsOfHost>,
     ]);
-    b.finish()
+    Tracked::new(gate, schema.execute(request)).await
 }

@@ -60,57 +60,33 @@ where
 pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>> {
     use entities::*;
     Ok(match kind {
-        Kind::Host => by_id::<host::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Host(Host(m))),
-        Kind::Port => by_id::<port::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Port(Port(m))),
-        Kind::Scan => by_id::<scan::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Scan(Scan(m))),
-        Kind::Flow => by_id::<flow::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Flow(Flow(m))),
-        Kind::Alert => by_id::<alert::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Alert(Alert(m))),
+        Kind::Host => by_id::<host::Entity>(ctx, id).await?.map(|m| Node::Host(Host(m))),
+        Kind::Port => by_id::<port::Entity>(ctx, id).await?.map(|m| Node::Port(Port(m))),
+        Kind::Scan => by_id::<scan::Entity>(ctx, id).await?.map(|m| Node::Scan(Scan(m))),
+        Kind::Flow => by_id::<flow::Entity>(ctx, id).await?.map(|m| Node::Flow(Flow(m))),
+        Kind::Alert => by_id::<alert::Entity>(ctx, id).await?.map(|m| Node::Alert(Alert(m))),
         Kind::Customer => by_id::<customer::Entity>(ctx, id)
             .await?
             .map(|m| Node::Customer(Customer(m))),
-        Kind::User => by_id::<user::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::User(User(m))),
-        Kind::Case => by_id::<case::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Case(Case(m))),
-        Kind::Ioc => by_id::<ioc::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Ioc(Ioc(m))),
-        Kind::Note => by_id::<note::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Note(Note(m))),
+        Kind::User => by_id::<user::Entity>(ctx, id).await?.map(|m| Node::User(User(m))),
+        Kind::Case => by_id::<case::Entity>(ctx, id).await?.map(|m| Node::Case(Case(m))),
+        Kind::Ioc => by_id::<ioc::Entity>(ctx, id).await?.map(|m| Node::Ioc(Ioc(m))),
+        Kind::Note => by_id::<note::Entity>(ctx, id).await?.map(|m| Node::Note(Note(m))),
         Kind::NoteGroup => by_id::<note_group::Entity>(ctx, id)
             .await?
             .map(|m| Node::NoteGroup(NoteGroup(m))),
-        Kind::Asset => by_id::<asset::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Asset(Asset(m))),
+        Kind::Asset => by_id::<asset::Entity>(ctx, id).await?.map(|m| Node::Asset(Asset(m))),
         Kind::AssetType => by_id::<asset_type::Entity>(ctx, id)
             .await?
             .map(|m| Node::AssetType(AssetType(m))),
-        Kind::Task => by_id::<task::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Task(Task(m))),
+        Kind::Task => by_id::<task::Entity>(ctx, id).await?.map(|m| Node::Task(Task(m))),
         Kind::TimelineEvent => by_id::<timeline_event::Entity>(ctx, id)
             .await?
             .map(|m| Node::TimelineEvent(TimelineEvent(m))),
         Kind::Evidence => by_id::<evidence::Entity>(ctx, id)
             .await?
             .map(|m| Node::Evidence(Evidence(m))),
-        Kind::Device => by_id::<device::Entity>(ctx, id)
-            .await?
-            .map(|m| Node::Device(Device(m))),
+        Kind::Device => by_id::<device::Entity>(ctx, id).await?.map(|m| Node::Device(Device(m))),
         Kind::Network => by_id::<network::Entity>(ctx, id)
             .await?
             .map(|m| Node::Network(Network(m))),

@@ -50,11 +50,7 @@ impl Note {
         let Some(id) = self.0.author_id else {
             return Ok(None);
         };
-        Ok(loader::<ById<user::Entity>>(ctx)
-            .load_one(id)
-            .await
-            .gql()?
-            .map(User))
+        Ok(loader::<ById<user::Entity>>(ctx).load_one(id).await.gql()?.map(User))
     }
     /// What the note is about.
     async fn subject(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
@@ -107,11 +103,7 @@ impl NoteRevision {
         let Some(id) = self.0.author_id else {
             return Ok(None);
         };
-        Ok(loader::<ById<user::Entity>>(ctx)
-            .load_one(id)
-            .await
-            .gql()?
-            .map(User))
+        Ok(loader::<ById<user::Entity>>(ctx).load_one(id).await.gql()?.map(User))
     }
 }
 
@@ -130,10 +122,7 @@ impl NoteGroup {
         self.0.created_at
     }
     async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
-        let rows = loader::<GroupBy<NotesOfGroup>>(ctx)
-            .load_one(self.0.id)
-            .await
-            .gql()?;
+        let rows = loader::<GroupBy<NotesOfGroup>>(ctx).load_one(self.0.id).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Note).collect())
     }
 }
@@ -212,24 +201,14 @@ impl NoteMutation {
             .gql()?;
         Ok(id)
     }
-    async fn create_note_group(
-        &self,
-        ctx: &Context<'_>,
-        case_id: ID,
-        title: String,
-    ) -> Result<NoteGroup> {
+    async fn create_note_group(&self, ctx: &Context<'_>, case_id: ID, title: String) -> Result<NoteGroup> {
         let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
         notes::create_group(ctx.data_unchecked::<DatabaseConnection>(), case_id, &title)
             .await
             .gql()
             .map(NoteGroup)
     }
-    async fn update_note_group(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        title: String,
-    ) -> Result<NoteGroup> {
+    async fn update_note_group(&self, ctx: &Context<'_>, id: ID, title: String) -> Result<NoteGroup> {
         let id = ids::decode("id", &id, Kind::NoteGroup).gql()?;
         notes::rename_group(ctx.data_unchecked::<DatabaseConnection>(), id, &title)
             .await

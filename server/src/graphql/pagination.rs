@@ -12,8 +12,8 @@ use base64::Engine;
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Value,
+    ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Value,
 };
 
 use super::errors::Gql;
@@ -26,18 +26,14 @@ pub const MAX_PAGE: i32 = 1000;
 /// Every connection of the graph: `edges`, `nodes`, `pageInfo`, `totalCount`.
 pub type Conn<N> = Connection<String, N, TotalCount, EmptyFields>;
 
-type CountFn =
-    Arc<dyn for<'a> Fn(&'a Context<'a>) -> BoxFuture<'a, async_graphql::Result<i64>> + Send + Sync>;
+type CountFn = Arc<dyn for<'a> Fn(&'a Context<'a>) -> BoxFuture<'a, async_graphql::Result<i64>> + Send + Sync>;
 
 /// `totalCount`, computed on demand: a connection carries the count query, not its result.
 pub struct TotalCount(CountFn);
 
 impl TotalCount {
     pub fn new(
-        f: impl for<'a> Fn(&'a Context<'a>) -> BoxFuture<'a, async_graphql::Result<i64>>
-            + Send
-            + Sync
-            + 'static,
+        f: impl for<'a> Fn(&'a Context<'a>) -> BoxFuture<'a, async_graphql::Result<i64>> + Send + Sync + 'static,
     ) -> Self {
         Self(Arc::new(f))
     }
@@ -88,46 +84,29 @@ impl PageArgs {
             if (0..=MAX_PAGE).contains(&n) {
                 Ok(n as u64)
             } else {
-                Err(DomainError::bad(
-                    field,
-                    format!("must be between 0 and {MAX_PAGE}"),
-                ))
+                Err(DomainError::bad(field, format!("must be between 0 and {MAX_PAGE}")))
             }
         };
         match (self.first, self.last) {
             (Some(_), Some(_)) => Err(DomainError::bad("last", "cannot be combined with first")),
             (_, Some(last)) => {
                 if self.after.is_some() {
-                    return Err(DomainError::bad(
-                        "after",
-                        "cannot be combined with last; use before",
-                    ));
+                    return Err(DomainError::bad("after", "cannot be combined with last; use before"));
                 }
                 Ok(Page {
                     direction: Direction::Backward,
                     limit: size("last", last)?,
-                    cursor: self
-                        .before
-                        .as_deref()
-                        .map(|c| decode_cursor("before", c))
-                        .transpose()?,
+                    cursor: self.before.as_deref().map(|c| decode_cursor("before", c)).transpose()?,
                 })
             }
             (first, None) => {
                 if self.before.is_some() {
-                    return Err(DomainError::bad(
-                        "before",
-                        "goes with last; use after with first",
-                    ));
+                    return Err(DomainError::bad("before", "goes with last; use after with first"));
                 }
                 Ok(Page {
                     direction: Direction::Forward,
                     limit: size("first", first.unwrap_or(DEFAULT_PAGE))?,
-                    cursor: self
-                        .after
-                        .as_deref()
-                        .map(|c| decode_cursor("after", c))
-                        .transpose()?,
+                    cursor: self.after.as_deref().map(|c| decode_cursor("after", c)).transpose()?,
                 })
             }
         }
@@ -151,12 +130,7 @@ pub fn decode_cursor(field: &str, cursor: &str) -> DomainResult<i64> {
         .ok()
         .and_then(|raw| String::from_utf8(raw).ok())
         .and_then(|s| s.strip_prefix('k').and_then(|n| n.parse::<i64>().ok()))
-        .ok_or_else(|| {
-            DomainError::bad(
-                field,
-                format!("{cursor:?} is not a cursor of this connection"),
-            )
-        })
+        .ok_or_else(|| DomainError::bad(field, format!("{cursor:?} is not a cursor of this connection")))
 }
 
 /// The `id` column of an entity (every paginated table has one).
@@ -238,11 +212,7 @@ where
 {
     let page = args.page().gql()?;
     if page.direction == Direction::Backward {
-        return Err(DomainError::bad(
-            "last",
-            "edges page forward only; use first and after",
-        ))
-        .gql();
+        return Err(DomainError::bad("last", "edges page forward only; use first and after")).gql();
     }
     let query = Arc::new(EdgeQuery {
         fingerprint: format!("{fingerprint}|{:?}|{}", page.cursor, page.limit),
@@ -271,13 +241,7 @@ where
             parent: parent.clone(),
             query: count_query.clone(),
         };
-        Box::pin(async move {
-            Ok(loader::<CountBy<R>>(ctx)
-                .load_one(key)
-                .await
-                .gql()?
-                .unwrap_or(0))
-        })
+        Box::pin(async move { Ok(loader::<CountBy<R>>(ctx).load_one(key).await.gql()?.unwrap_or(0)) })
     });
     let mut conn = Connection::with_additional_fields(page.cursor.is_some(), more, total);
     conn.edges.extend(

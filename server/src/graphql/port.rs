@@ -13,12 +13,7 @@ use crate::domain::ids::{self, Kind};
 use crate::domain::ports::{self, CreatePortInput, PortInput, Protocol};
 use crate::group;
 
-group!(
-    ScriptsOfPort,
-    script_result::Entity,
-    script_result::Column::PortId,
-    i64
-);
+group!(ScriptsOfPort, script_result::Entity, script_result::Column::PortId, i64);
 
 pub struct Port(pub port::Model);
 
@@ -32,8 +27,7 @@ impl Port {
             .load_one(self.0.host_id)
             .await
             .gql()?;
-        host.map(Host)
-            .ok_or_else(|| "the host of a port is gone".into())
+        host.map(Host).ok_or_else(|| "the host of a port is gone".into())
     }
     async fn port(&self) -> i32 {
         self.0.port
@@ -61,25 +55,14 @@ impl Port {
         self.0.service_extra.as_deref()
     }
     async fn scripts(&self, ctx: &Context<'_>) -> Result<Vec<ScriptResult>> {
-        let rows = loader::<GroupBy<ScriptsOfPort>>(ctx)
-            .load_one(self.0.id)
-            .await
-            .gql()?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(ScriptResult)
-            .collect())
+        let rows = loader::<GroupBy<ScriptsOfPort>>(ctx).load_one(self.0.id).await.gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(ScriptResult).collect())
     }
     async fn scan(&self, ctx: &Context<'_>) -> Result<Option<Scan>> {
         let Some(id) = self.0.scan_id else {
             return Ok(None);
         };
-        Ok(loader::<ById<scan::Entity>>(ctx)
-            .load_one(id)
-            .await
-            .gql()?
-            .map(Scan))
+        Ok(loader::<ById<scan::Entity>>(ctx).load_one(id).await.gql()?.map(Scan))
     }
     async fn last_seen(&self) -> Option<DateTime<Utc>> {
         self.0.last_seen

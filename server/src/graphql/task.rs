@@ -41,11 +41,7 @@ impl TaskFilter {
             c = c.add(task::Column::Status.eq(s.as_str()));
         }
         if let Some(id) = &self.assignee_id {
-            c = c.add(task::Column::AssigneeId.eq(ids::decode(
-                "filter.assigneeId",
-                id,
-                Kind::User,
-            )?));
+            c = c.add(task::Column::AssigneeId.eq(ids::decode("filter.assigneeId", id, Kind::User)?));
         }
         Ok(c)
     }
@@ -81,21 +77,13 @@ impl Task {
         let Some(id) = self.0.case_id else {
             return Ok(None);
         };
-        Ok(loader::<ById<case::Entity>>(ctx)
-            .load_one(id)
-            .await
-            .gql()?
-            .map(Case))
+        Ok(loader::<ById<case::Entity>>(ctx).load_one(id).await.gql()?.map(Case))
     }
     async fn assignee(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(id) = self.0.assignee_id else {
             return Ok(None);
         };
-        Ok(loader::<ById<user::Entity>>(ctx)
-            .load_one(id)
-            .await
-            .gql()?
-            .map(User))
+        Ok(loader::<ById<user::Entity>>(ctx).load_one(id).await.gql()?.map(User))
     }
 }
 

@@ -47,12 +47,8 @@ impl TimelineEvent {
         self.0.created_at
     }
     async fn case(&self, ctx: &Context<'_>) -> Result<Case> {
-        let c = loader::<ById<case::Entity>>(ctx)
-            .load_one(self.0.case_id)
-            .await
-            .gql()?;
-        c.map(Case)
-            .ok_or_else(|| "the case of an event is gone".into())
+        let c = loader::<ById<case::Entity>>(ctx).load_one(self.0.case_id).await.gql()?;
+        c.map(Case).ok_or_else(|| "the case of an event is gone".into())
     }
     /// The assets the event is about.
     async fn assets(&self, ctx: &Context<'_>) -> Result<Vec<Asset>> {
@@ -91,9 +87,7 @@ impl TimelineQuery {
     ) -> Result<Conn<TimelineEvent>> {
         let mut q = timeline_event::Entity::find();
         if let Some(c) = case_id {
-            q = q.filter(
-                timeline_event::Column::CaseId.eq(ids::decode("caseId", &c, Kind::Case).gql()?),
-            );
+            q = q.filter(timeline_event::Column::CaseId.eq(ids::decode("caseId", &c, Kind::Case).gql()?));
         }
         if let Some(t) = time {
             t.validate("time").gql()?;
@@ -119,11 +113,7 @@ pub struct TimelineMutation;
 
 #[Object]
 impl TimelineMutation {
-    async fn create_timeline_event(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateTimelineEventInput,
-    ) -> Result<TimelineEvent> {
+    async fn create_timeline_event(&self, ctx: &Context<'_>, input: CreateTimelineEventInput) -> Result<TimelineEvent> {
         timeline::create(ctx.data_unchecked::<DatabaseConnection>(), input)
             .await
             .gql()

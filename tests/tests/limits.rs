@@ -1,0 +1,140 @@
+//! Guard rails and the HTTP surface: limits, error codes of every phase, GET,
+//! batches, body size, timeouts, health.
+
+use serde_json::{json, Value};
+use server::config::Config;
+use std::time::Duration;
+use tests::{both_dbs, TestApp};
+
+async fn post_raw(app: &TestApp, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn code(v: &Value) -> &str {
+    v["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no code in {v}"))
+}
+
+both_dbs!(query_limits, |app: TestApp| async move {
+    // Depth: nest ports -> host -> ports ... beyond 15 levels.
+    let mut q = String::from("ip");
+    for _ in 0..8 {
+        q = format!("ports {{ nodes {{ host {{ {q} }} }} }}");
+    }
+    let deep = format!("{{ hosts {{ nodes {{ {q} }} }} }}");
+    app.expect_error("QUERY_TOO_COMPLEX", &deep, json!({})).await;
+    // Complexity: a thousand hosts times a thousand flows.
+    let wide = "{ hosts(first: 1000) { nodes { flows(first: 1000) { nodes { srcBytes dstBytes } } } } }";
+    app.expect_error("QUERY_TOO_COMPLEX", wide, json!({})).await;
+    // But what an investigator asks for fits.
+    app.data("{ hosts(first: 100) { nodes { ip ports(first: 20) { nodes { port } } flows(first: 20) { nodes { srcIp } } } } }", json!({})).await;
+    // Aliases.
+    let aliases: String = (0..31).map(|i| format!("a{i}: hosts {{ totalCount }} ")).collect();
+    app.expect_error("QUERY_TOO_COMPLEX", &format!("{{ {aliases} }}"), json!({}))
+        .await;
+    // Directives.
+    let dirs = "{ hosts @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) { totalCount } }";
+    app.expect_error("QUERY_TOO_COMPLEX", dirs, json!({})).await;
+    // nodes(ids:) is bounded too.
+    let ids: Vec<String> = (0..1001).map(|_| "SG9zdDox".to_string()).collect();
+    app.expect_error(
+        "BAD_USER_INPUT",
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        json!({"ids": ids}),
+    )
+    .await;
+});
+
+both_dbs!(protocol_errors_have_codes, |app: TestApp| async move {
+    app.expect_error("GRAPHQL_PARSE_FAILED", "{ hosts { ", json!({})).await;
+    app.expect_error("GRAPHQL_VALIDATION_FAILED", "{ nope }", json!({}))
+        .await;
+    app.expect_error(
+        "BAD_USER_INPUT",
+        "query($ip: IpAddr!) { host(ip: $ip) { id } }",
+        json!({"ip": "1.2.3"}),
+    )
+    .await;
+    app.expect_error(
+        "BAD_USER_INPUT",
+        "query($ip: IpAddr!) { host(ip: $ip) { id } }",
+        json!({"ip": 12}),
+    )
+    .await;
+    app.expect_error("BAD_USER_INPUT", "{ node(id: \"!!\") { id } }", json!({}))
+        .await;
+    let d = app.data("{ node(id: \"SG9zdDo5OTk\") { id } }", json!({})).await;
+    assert_eq!(d["node"], Value::Null);
+
+    let (status, body) = post_raw(&app, "{not json").await;
+    assert_eq!((status, code(&body)), (400, "BAD_USER_INPUT"));
+    let (status, body) = post_raw(&app, r#"{"variables": {}}"#).await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, "BAD_USER_INPUT"),
+        "a request without a query"
+    );
+    let big = format!(
+        r#"{{"query": "{{ hosts {{ totalCount }} }}", "variables": {{"pad": "{}"}}}}"#,
+        "x".repeat(1_100_000)
+    );
+    let (status, body) = post_raw(&app, big).await;
+    assert_eq!((status, code(&body)), (413, "PAYLOAD_TOO_LARGE"));
+
+    // Batches: allowed, but bounded.
+    let one = json!({"query": "{ hosts { totalCount } }"});
+    let (status, body) = post_raw(&app, json!([one, one]).to_string()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().unwrap().len(), 2);
+    let (status, body) = post_raw(&app, Value::Array(vec![one.clone(); 11]).to_string()).await;
+    assert_eq!((status, code(&body)), (400, "BAD_USER_INPUT"));
+
+    // GET reads, and only reads.
+    let get = |q: &str| app.client.get(app.url("/graphql")).query(&[("query", q)]).send();
+    let res: Value = get("{ hosts { totalCount } }").await.unwrap().json().await.unwrap();
+    assert_eq!(res["data"]["hosts"]["totalCount"], 0);
+    let res: Value = get("mutation { createCustomer(name: \"x\") { id } }")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(code(&res), "BAD_USER_INPUT");
+    assert_eq!(
+        app.data("{ customers { totalCount } }", json!({})).await["customers"]["totalCount"],
+        0
+    );
+
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_requests_time_out_sqlite() {
+    let app = TestApp::sqlite_with(Config {
+        query_timeout: Duration::ZERO,
+        ..Config::default()
+    })
+    .await;
+    app.expect_error("TIMEOUT", "{ hosts { totalCount } }", json!({})).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_requests_time_out_postgres() {
+    let app = TestApp::postgres_with(Config {
+        query_timeout: Duration::ZERO,
+        ..Config::default()
+    })
+    .await;
+    app.expect_error("TIMEOUT", "{ hosts { totalCount } }", json!({})).await;
+}
