@@ -505,7 +505,7 @@ both_dbs!(notes_revisions_and_search, |app: TestApp| async move {
     assert_eq!(d["updateNote"]["revision"], 3);
     assert_eq!(d["updateNote"]["title"], Value::Null);
     let search = "query($q: String) { notes(search: $q) { nodes { id } } }";
-    assert_eq!(ids(&app, search, json!({"q": "BEACON 30s"})).await, [n.clone()]);
+    assert_eq!(ids(&app, search, json!({"q": "BEACON 30s"})).await, [n.as_str()]);
     assert!(
         ids(&app, search, json!({"q": "beacon 60s"})).await.is_empty(),
         "only the current text is searched"

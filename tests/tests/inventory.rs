@@ -138,7 +138,6 @@ both_dbs!(inventory_filters_and_host_edges, |app: TestApp| async move {
     )
     .await;
     let q = "query($f: ServiceFilter) { services(filter: $f) { nodes { port } } }";
-    let ports = |v: Vec<String>| v;
     let d = app.data(q, json!({"f": {"authorized": true}})).await;
     assert_eq!(d["services"]["nodes"], json!([{"port": 53}]));
     let d = app
@@ -150,7 +149,6 @@ both_dbs!(inventory_filters_and_host_edges, |app: TestApp| async move {
     assert_eq!(d["services"]["nodes"], json!([{"port": 443}]));
     let d = app.data(q, json!({"f": {"ip": "10.0.1.50", "port": 53}})).await;
     assert_eq!(d["services"]["nodes"], json!([{"port": 53}]));
-    let _ = ports;
 
     id(
         &app,

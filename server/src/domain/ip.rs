@@ -50,7 +50,7 @@ mod tests {
 
     #[test]
     fn keys_sort_like_addresses() {
-        let mut keys = vec![
+        let mut keys = [
             to_key(ip("10.0.0.10")),
             to_key(ip("9.255.255.255")),
             to_key(ip("10.0.0.9")),
