@@ -1,11 +1,25 @@
 //! Small pieces every writable type uses: finding a row or failing with `NOT_FOUND`,
 //! applying optional input values, deleting by id.
 
+use std::str::FromStr;
+
 use async_graphql::MaybeUndefined;
-use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Value};
 
 use super::error::{DomainError, DomainResult};
 use super::text;
+
+/// The `id` column of an entity (every table but the link tables has one).
+pub fn id_column<E: EntityTrait>() -> E::Column {
+    E::Column::from_str("id").ok().expect("the entity has an id column")
+}
+
+pub fn model_id<E: EntityTrait>(m: &E::Model) -> i64 {
+    match m.get(id_column::<E>()) {
+        Value::BigInt(Some(id)) => id,
+        other => unreachable!("id column holds {other:?}"),
+    }
+}
 
 /// The row with primary key `id`, or `NOT_FOUND` naming `what`.
 pub async fn find<E>(db: &impl ConnectionTrait, what: &str, id: i64) -> DomainResult<E::Model>
@@ -31,7 +45,7 @@ where
     if wanted.is_empty() {
         return Ok(());
     }
-    let id = crate::graphql::pagination::id_column::<E>();
+    let id = id_column::<E>();
     let found = E::find().filter(id.is_in(wanted.clone())).count(db).await?;
     if found as usize == wanted.len() {
         Ok(())

@@ -2,7 +2,6 @@
 //! `id > cursor` / `id < cursor` range scans, never OFFSET; `totalCount` runs only
 //! when selected.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
@@ -12,12 +11,12 @@ use base64::Engine;
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Value,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use super::errors::Gql;
 use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, Paged, PagedBy};
+pub use crate::domain::crud::{id_column, model_id};
 use crate::domain::error::{DomainError, DomainResult};
 
 pub const DEFAULT_PAGE: i32 = 50;
@@ -131,20 +130,6 @@ pub fn decode_cursor(field: &str, cursor: &str) -> DomainResult<i64> {
         .and_then(|raw| String::from_utf8(raw).ok())
         .and_then(|s| s.strip_prefix('k').and_then(|n| n.parse::<i64>().ok()))
         .ok_or_else(|| DomainError::bad(field, format!("{cursor:?} is not a cursor of this connection")))
-}
-
-/// The `id` column of an entity (every paginated table has one).
-pub fn id_column<E: EntityTrait>() -> E::Column {
-    E::Column::from_str("id")
-        .ok()
-        .expect("paginated entities have an id column")
-}
-
-pub fn model_id<E: EntityTrait>(m: &E::Model) -> i64 {
-    match m.get(id_column::<E>()) {
-        Value::BigInt(Some(id)) => id,
-        other => unreachable!("id column holds {other:?}"),
-    }
 }
 
 /// One page of `select` (already filtered) as a connection of `N`.
