@@ -216,14 +216,16 @@ both_dbs!(inventory_filters_and_host_edges, |app: TestApp| async move {
     )
     .await;
     let q = r#"query($ip: IpAddr!) { host(ip: $ip) { device { mac network { name } host { ip } } network { name cidr gatewayIp gatewayMac }
-        services { port protocol name } dnsRecords { totalCount nodes { name count } } } }"#;
+        services { port protocol name } dnsRecords { totalCount nodes { name count } }
+        cnames: dnsRecords(filter: {type: "CNAME"}) { totalCount } } }"#;
     let d = app.data(q, json!({"ip": "10.0.1.50"})).await;
     assert_eq!(
         d["host"],
         json!({"device": {"mac": "AA:BB:CC:DD:EE:FF", "network": {"name": "Office LAN"}, "host": {"ip": "10.0.1.50"}},
         "network": {"name": "Office LAN", "cidr": "10.0.1.0/24", "gatewayIp": "10.0.1.1", "gatewayMac": "AA:BB:CC:DD:EE:01"},
         "services": [{"port": 443, "protocol": "TCP", "name": "Web"}, {"port": 53, "protocol": "UDP", "name": null}],
-        "dnsRecords": {"totalCount": 1, "nodes": [{"name": "ws-01.corp.example", "count": 12}]}})
+        "dnsRecords": {"totalCount": 1, "nodes": [{"name": "ws-01.corp.example", "count": 12}]},
+        "cnames": {"totalCount": 0}})
     );
     let d = app.data(q, json!({"ip": "192.168.0.10"})).await;
     assert_eq!(

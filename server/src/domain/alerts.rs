@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{in_cidr, ip_eq, TimeRange};
+use super::filters::{in_cidr, ip_eq, Filter, TimeRange};
 use super::ids::{self, Kind};
 use super::ip;
 use super::text;
@@ -71,8 +71,8 @@ pub struct AlertFilter {
     pub time: Option<TimeRange>,
 }
 
-impl AlertFilter {
-    pub fn condition(&self) -> DomainResult<Condition> {
+impl Filter for AlertFilter {
+    fn condition(&self) -> DomainResult<Condition> {
         let (src, dst) = (
             (alert::Entity, alert::Column::SrcIp),
             (alert::Entity, alert::Column::DstIp),

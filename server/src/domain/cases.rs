@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{ilike, TimeRange};
+use super::filters::{ilike, Filter, TimeRange};
 use super::ids::{self, Kind};
 use super::text::{escape_like, required};
 
@@ -49,8 +49,8 @@ pub struct CaseFilter {
     pub opened: Option<TimeRange>,
 }
 
-impl CaseFilter {
-    pub fn condition(&self) -> DomainResult<Condition> {
+impl Filter for CaseFilter {
+    fn condition(&self) -> DomainResult<Condition> {
         let mut c = Condition::all();
         if let Some(s) = self.status {
             c = c.add(case::Column::Status.eq(s.as_str()));

@@ -10,6 +10,12 @@ use super::error::{DomainError, DomainResult};
 use super::ip;
 use super::values::{Cidr, IpAddr};
 
+/// A filter input of a connection: a condition on its table. Its serialisation
+/// identifies it, so that equal filters of sibling edges batch into one statement.
+pub trait Filter: Serialize {
+    fn condition(&self) -> DomainResult<Condition>;
+}
+
 /// A time range; either end may be open. `from` is inclusive, `to` exclusive.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct TimeRange {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{in_cidr, ip_eq, TimeRange};
+use super::filters::{in_cidr, ip_eq, Filter, TimeRange};
 use super::hosts;
 use super::ip;
 use super::ports::Protocol;
@@ -36,8 +36,8 @@ pub struct FlowFilter {
     pub time: Option<TimeRange>,
 }
 
-impl FlowFilter {
-    pub fn condition(&self) -> DomainResult<Condition> {
+impl Filter for FlowFilter {
+    fn condition(&self) -> DomainResult<Condition> {
         let (src, dst) = ((flow::Entity, flow::Column::SrcIp), (flow::Entity, flow::Column::DstIp));
         let mut c = Condition::all();
         if let Some(h) = &self.host {

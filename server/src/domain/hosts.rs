@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{ilike, in_cidr, ip_eq, IpRange, TimeRange};
+use super::filters::{ilike, in_cidr, ip_eq, Filter, IpRange, TimeRange};
 use super::ids::Kind;
 use super::ip;
 use super::text::{self, wildcard_pattern};
@@ -42,8 +42,8 @@ pub struct HostFilter {
     pub seen: Option<TimeRange>,
 }
 
-impl HostFilter {
-    pub fn condition(&self) -> DomainResult<Condition> {
+impl Filter for HostFilter {
+    fn condition(&self) -> DomainResult<Condition> {
         let mut c = Condition::all();
         if let Some(ip) = &self.ip {
             c = c.add(ip_eq((host::Entity, host::Column::Ip), ip));

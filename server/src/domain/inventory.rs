@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{ilike, in_cidr, ip_eq, TimeRange};
+use super::filters::{ilike, in_cidr, ip_eq, Filter, TimeRange};
 use super::hosts::normalize_hostname;
 use super::ip;
 use super::ports::Protocol;
@@ -166,8 +166,8 @@ pub struct DeviceFilter {
     pub seen: Option<TimeRange>,
 }
 
-impl DeviceFilter {
-    pub fn condition(&self) -> DomainResult<Condition> {
+impl Filter for DeviceFilter {
+    fn condition(&self) -> DomainResult<Condition> {
         let mut c = Condition::all();
         if let Some(m) = &self.mac {
             c = c.add(device::Column::Mac.eq(m.0.clone()));
@@ -277,8 +277,8 @@ pub struct ServiceFilter {
     pub name: Option<String>,
 }
 
-impl ServiceFilter {
-    pub fn condition(&self) -> DomainResult<Condition> {
+impl Filter for ServiceFilter {
+    fn condition(&self) -> DomainResult<Condition> {
         let mut c = Condition::all();
         if let Some(a) = &self.ip {
             c = c.add(ip_eq((service::Entity, service::Column::Ip), a));
@@ -393,8 +393,8 @@ pub struct DnsRecordFilter {
     pub seen: Option<TimeRange>,
 }
 
-impl DnsRecordFilter {
-    pub fn condition(&self) -> DomainResult<Condition> {
+impl Filter for DnsRecordFilter {
+    fn condition(&self) -> DomainResult<Condition> {
         let mut c = Condition::all();
         if let Some(n) = &self.name {
             c = c.add(

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::ilike;
+use super::filters::{ilike, Filter};
 use super::ids::{self, Kind};
 use super::text::{self, wildcard_pattern};
 use super::values::IpAddr;
@@ -64,8 +64,8 @@ pub struct IocFilter {
     pub case_id: Option<ID>,
 }
 
-impl IocFilter {
-    pub fn condition(&self) -> DomainResult<Condition> {
+impl Filter for IocFilter {
+    fn condition(&self) -> DomainResult<Condition> {
         let mut c = Condition::all();
         if let Some(t) = &self.ioc_type {
             c = c.add(ioc::Column::IocType.eq(t.trim().to_lowercase()));

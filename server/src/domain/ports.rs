@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::DomainResult;
-use super::filters::ilike;
+use super::filters::{ilike, Filter};
 use super::ids::{self, Kind};
 use super::text::{self, wildcard_pattern};
 
@@ -56,8 +56,8 @@ pub struct PortFilter {
     pub product: Option<String>,
 }
 
-impl PortFilter {
-    pub fn condition(&self) -> DomainResult<Condition> {
+impl Filter for PortFilter {
+    fn condition(&self) -> DomainResult<Condition> {
         let mut c = Condition::all();
         if let Some(p) = self.port {
             c = c.add(port::Column::Port.eq(text::port("filter.port", p)?));

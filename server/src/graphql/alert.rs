@@ -13,6 +13,7 @@ use super::host::Host;
 use super::loaders::{loader, ById, Paged};
 use super::pagination::{connection, Conn, PageArgs};
 use crate::domain::alerts::{self, AlertFilter, AlertInput, CreateAlertInput, Severity};
+use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::ip;
 use crate::domain::values::IpAddr;

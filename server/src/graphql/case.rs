@@ -6,7 +6,7 @@ use entities::{
     alert, asset, case, case_alert, customer, evidence, ioc, ioc_case, note, note_group, task, timeline_event,
     timeline_event_asset, user,
 };
-use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::alert::Alert;
@@ -14,7 +14,6 @@ use super::asset::Asset;
 use super::customer::{Customer, User};
 use super::errors::Gql;
 use super::evidence::Evidence;
-use super::host::fingerprint;
 use super::ioc::Ioc;
 use super::loaders::{loader, ById, GroupBy, Paged};
 use super::note::{Note, NoteGroup};
@@ -23,6 +22,7 @@ use super::task::Task;
 use super::timeline::TimelineEvent;
 use crate::domain::alerts::AlertFilter;
 use crate::domain::cases::{self, CaseFilter, CaseInput, CaseStatus, CreateCaseInput};
+use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::iocs::IocFilter;
 use crate::group;
@@ -154,14 +154,8 @@ impl Case {
         after: Option<String>,
         filter: Option<IocFilter>,
     ) -> Result<Conn<Ioc>> {
-        let cond = filter
-            .as_ref()
-            .map(IocFilter::condition)
-            .transpose()
-            .gql()?
-            .unwrap_or_else(Condition::all);
         let args = PageArgs::forward(first, after);
-        edge_connection::<IocsOfCase, _>(ctx, self.0.id, fingerprint(&filter), cond, args, Ioc).await
+        edge_connection::<IocsOfCase, _, _>(ctx, self.0.id, filter, args, Ioc).await
     }
     #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
     async fn alerts(
@@ -171,14 +165,8 @@ impl Case {
         after: Option<String>,
         filter: Option<AlertFilter>,
     ) -> Result<Conn<Alert>> {
-        let cond = filter
-            .as_ref()
-            .map(AlertFilter::condition)
-            .transpose()
-            .gql()?
-            .unwrap_or_else(Condition::all);
         let args = PageArgs::forward(first, after);
-        edge_connection::<AlertsOfCase, _>(ctx, self.0.id, fingerprint(&filter), cond, args, Alert).await
+        edge_connection::<AlertsOfCase, _, _>(ctx, self.0.id, filter, args, Alert).await
     }
     async fn assets(&self, ctx: &Context<'_>) -> Result<Vec<Asset>> {
         let rows = loader::<GroupBy<AssetsOfCase>>(ctx).load_one(self.0.id).await.gql()?;

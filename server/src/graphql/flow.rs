@@ -11,6 +11,7 @@ use super::errors::Gql;
 use super::host::{Host, HostByIp};
 use super::loaders::{loader, GroupBy, Paged};
 use super::pagination::{connection, Conn, PageArgs};
+use crate::domain::filters::Filter;
 use crate::domain::flows::{self, CreateFlowInput, FlowFilter, FlowInput};
 use crate::domain::ids::{self, Kind};
 use crate::domain::ip;

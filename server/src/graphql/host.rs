@@ -21,9 +21,11 @@ use super::note::Note;
 use super::pagination::{connection, edge_connection, Conn, PageArgs};
 use super::port::Port;
 use crate::domain::alerts::AlertFilter;
+use crate::domain::filters::Filter;
 use crate::domain::flows::FlowFilter;
 use crate::domain::hosts::{self, CreateHostInput, HostFilter, HostInput};
 use crate::domain::ids::{self, Kind};
+use crate::domain::inventory::DnsRecordFilter;
 use crate::domain::ports::PortFilter;
 use crate::domain::values::IpAddr;
 use crate::domain::{ip, text};
@@ -53,11 +55,6 @@ impl Paged for PortsOfHost {
             .and_where(port::Column::HostId.is_in(keys))
             .to_owned()
     }
-}
-
-/// A filter's fingerprint: equal filters batch into one statement.
-pub fn fingerprint<T: serde::Serialize>(filter: &Option<T>) -> String {
-    serde_json::to_string(filter).unwrap_or_default()
 }
 
 pub struct Host(pub host::Model);
@@ -146,21 +143,7 @@ impl Host {
         after: Option<String>,
         filter: Option<PortFilter>,
     ) -> Result<Conn<Port>> {
-        let cond = filter
-            .as_ref()
-            .map(PortFilter::condition)
-            .transpose()
-            .gql()?
-            .unwrap_or_else(Condition::all);
-        edge_connection::<PortsOfHost, _>(
-            ctx,
-            self.0.id,
-            fingerprint(&filter),
-            cond,
-            PageArgs::forward(first, after),
-            Port,
-        )
-        .await
+        edge_connection::<PortsOfHost, _, _>(ctx, self.0.id, filter, PageArgs::forward(first, after), Port).await
     }
     /// Flows with this host at either end.
     #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
@@ -171,14 +154,8 @@ impl Host {
         after: Option<String>,
         filter: Option<FlowFilter>,
     ) -> Result<Conn<Flow>> {
-        let cond = filter
-            .as_ref()
-            .map(FlowFilter::condition)
-            .transpose()
-            .gql()?
-            .unwrap_or_else(Condition::all);
         let args = PageArgs::forward(first, after);
-        edge_connection::<FlowsOfHost, _>(ctx, self.0.ip.clone(), fingerprint(&filter), cond, args, Flow).await
+        edge_connection::<FlowsOfHost, _, _>(ctx, self.0.ip.clone(), filter, args, Flow).await
     }
     /// Alerts with this host as source or destination.
     #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
@@ -189,14 +166,8 @@ impl Host {
         after: Option<String>,
         filter: Option<AlertFilter>,
     ) -> Result<Conn<Alert>> {
-        let cond = filter
-            .as_ref()
-            .map(AlertFilter::condition)
-            .transpose()
-            .gql()?
-            .unwrap_or_else(Condition::all);
         let args = PageArgs::forward(first, after);
-        edge_connection::<AlertsOfHost, _>(ctx, self.0.ip.clone(), fingerprint(&filter), cond, args, Alert).await
+        edge_connection::<AlertsOfHost, _, _>(ctx, self.0.ip.clone(), filter, args, Alert).await
     }
     /// Notes written about this host.
     async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
@@ -261,9 +232,10 @@ impl Host {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        filter: Option<DnsRecordFilter>,
     ) -> Result<Conn<DnsRecord>> {
         let args = PageArgs::forward(first, after);
-        edge_connection::<DnsOfHost, _>(ctx, self.0.ip.clone(), String::new(), Condition::all(), args, DnsRecord).await
+        edge_connection::<DnsOfHost, _, _>(ctx, self.0.ip.clone(), filter, args, DnsRecord).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -14,6 +14,7 @@ use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, GroupBy, LoadError, Paged};
 use super::pagination::{connection, Conn, PageArgs};
+use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::inventory::{
     self, CreateDeviceInput, CreateDnsRecordInput, CreateNetworkInput, CreateServiceInput, DeviceFilter, DeviceInput,

@@ -11,6 +11,7 @@ use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, ById, GroupBy};
 use super::pagination::{connection, Conn, PageArgs};
+use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::iocs::{self, CreateIocInput, IocFilter, IocInput, Tlp};
 use crate::domain::values::IpAddr;

@@ -18,6 +18,7 @@ use super::errors::Gql;
 use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, Paged, PagedBy};
 pub use crate::domain::crud::{id_column, model_id};
 use crate::domain::error::{DomainError, DomainResult};
+use crate::domain::filters::Filter;
 
 pub const DEFAULT_PAGE: i32 = 50;
 pub const MAX_PAGE: i32 = 1000;
@@ -180,21 +181,27 @@ where
     Ok(conn)
 }
 
-/// One page of the children of `parent` along the paged relation `R`, filtered by
-/// `condition`; `fingerprint` must identify the filter (it batches equal requests).
-pub async fn edge_connection<R, N>(
+/// One page of the children of `parent` along the paged relation `R`, filtered.
+pub async fn edge_connection<R, F, N>(
     ctx: &Context<'_>,
     parent: R::Key,
-    fingerprint: String,
-    condition: Condition,
+    filter: Option<F>,
     args: PageArgs,
     map: impl Fn(<R::E as EntityTrait>::Model) -> N,
 ) -> async_graphql::Result<Conn<N>>
 where
     R: Paged,
     <R::E as EntityTrait>::Model: Send + Sync + Clone,
+    F: Filter,
     N: OutputType,
 {
+    let condition = filter
+        .as_ref()
+        .map(Filter::condition)
+        .transpose()
+        .gql()?
+        .unwrap_or_else(Condition::all);
+    let fingerprint = serde_json::to_string(&filter).unwrap_or_default();
     let page = args.page().gql()?;
     if page.direction == Direction::Backward {
         return Err(DomainError::bad("last", "edges page forward only; use first and after")).gql();

@@ -9,6 +9,7 @@ use super::errors::Gql;
 use super::host::Host;
 use super::loaders::{loader, ById, GroupBy};
 use super::pagination::{connection, Conn, PageArgs};
+use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::ports::{self, CreatePortInput, PortFilter, PortInput, Protocol};
 use crate::group;
