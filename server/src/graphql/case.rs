@@ -11,7 +11,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::alert::Alert;
 use super::asset::Asset;
-use super::customer::{Customer, User};
+use super::customer::Customer;
 use super::errors::Gql;
 use super::evidence::Evidence;
 use super::ioc::Ioc;
@@ -20,6 +20,7 @@ use super::note::{Note, NoteGroup};
 use super::pagination::{connection, edge_connection, Conn, PageArgs};
 use super::task::Task;
 use super::timeline::TimelineEvent;
+use super::user::User;
 use crate::domain::alerts::AlertFilter;
 use crate::domain::cases::{self, CaseFilter, CaseInput, CaseStatus, CreateCaseInput};
 use crate::domain::filters::Filter;

@@ -1,8 +1,8 @@
-//! Customers (tenants) and users as they appear in the graph.
+//! Customers: the tenants cases belong to.
 
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
-use entities::{case, customer, user};
+use entities::{case, customer};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::case::Case;
@@ -37,34 +37,6 @@ impl Customer {
             .await
             .gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Case).collect())
-    }
-}
-
-/// A person or service account of Pivot.
-pub struct User(pub user::Model);
-
-#[Object]
-impl User {
-    pub async fn id(&self) -> ID {
-        ids::encode(Kind::User, self.0.id)
-    }
-    async fn username(&self) -> &str {
-        &self.0.username
-    }
-    async fn display_name(&self) -> Option<&str> {
-        self.0.display_name.as_deref()
-    }
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
-    }
-    async fn role(&self) -> &str {
-        &self.0.role
-    }
-    async fn active(&self) -> bool {
-        self.0.active
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
     }
 }
 

@@ -6,10 +6,10 @@ use entities::{case, evidence, user};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::case::Case;
-use super::customer::User;
 use super::errors::Gql;
 use super::loaders::{loader, ById};
 use super::pagination::{connection, Conn, PageArgs};
+use super::user::User;
 use crate::domain::evidences::{self, CreateEvidenceInput, EvidenceInput};
 use crate::domain::ids::{self, Kind};
 

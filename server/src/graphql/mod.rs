@@ -20,6 +20,7 @@ pub mod pagination;
 pub mod port;
 pub mod task;
 pub mod timeline;
+pub mod user;
 
 use async_graphql::dataloader::DataLoader;
 use std::sync::Arc;

@@ -7,7 +7,7 @@ use sea_orm::EntityTrait;
 use super::alert::Alert;
 use super::asset::{Asset, AssetType};
 use super::case::Case;
-use super::customer::{Customer, User};
+use super::customer::Customer;
 use super::errors::Gql;
 use super::evidence::Evidence;
 use super::flow::Flow;
@@ -19,6 +19,7 @@ use super::note::{Note, NoteGroup};
 use super::port::{Port, Scan};
 use super::task::Task;
 use super::timeline::TimelineEvent;
+use super::user::User;
 use crate::domain::error::DomainError;
 use crate::domain::ids::{self, Kind};
 

@@ -6,11 +6,11 @@ use entities::{note, note_group, note_revision, user};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::customer::User;
 use super::errors::Gql;
 use super::loaders::{loader, ById, GroupBy};
 use super::node::{self, Node};
 use super::pagination::{connection, Conn, PageArgs};
+use super::user::User;
 use crate::domain::ids::{self, Kind};
 use crate::domain::notes::{self, CreateNoteInput, UpdateNoteInput};
 use crate::group;

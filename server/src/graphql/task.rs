@@ -8,10 +8,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use super::case::Case;
-use super::customer::User;
 use super::errors::Gql;
 use super::loaders::{loader, ById};
 use super::pagination::{connection, Conn, PageArgs};
+use super::user::User;
 use crate::domain::error::DomainResult;
 use crate::domain::ids::{self, Kind};
 use crate::domain::tasks::{self, CreateTaskInput, TaskInput, TaskStatus};
