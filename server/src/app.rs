@@ -8,16 +8,18 @@ use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, ServerErr
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::auth::principal::{self, Credentials};
 use crate::config::Config;
 use crate::db::{self, StatementCounter};
-use crate::graphql::errors::{BAD_USER_INPUT, PAYLOAD_TOO_LARGE, TIMEOUT};
+use crate::domain::users;
+use crate::graphql::errors::{BAD_USER_INPUT, INTERNAL, PAYLOAD_TOO_LARGE, TIMEOUT, UNAUTHENTICATED};
 use crate::graphql::guardrails::ReadOnly;
 use crate::graphql::{self, limits, PivotSchema};
 
@@ -37,6 +39,13 @@ impl AppState {
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         let (db, statements) = db::connect(&config.database_url, Some(config.query_timeout)).await?;
         db::migrate(&db).await?;
+        let generated = users::ensure_admin(&db, config.admin_password.as_deref())
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
+        if let Some(password) = generated {
+            // Shown once, on the terminal of whoever started Pivot; never logged.
+            println!("Created user `admin` with password: {password}\n(shown once: keep it safe)");
+        }
         let schema = graphql::build(db.clone());
         Ok(Self(Arc::new(Inner {
             schema,
@@ -82,7 +91,7 @@ fn error_response(status: StatusCode, message: impl Into<String>, code: &str) ->
     (status, Json(async_graphql::Response::from_errors(vec![e]))).into_response()
 }
 
-async fn execute(state: &AppState, request: BatchRequest) -> Response {
+async fn execute(state: &AppState, headers: &HeaderMap, request: BatchRequest) -> Response {
     let missing_query = match &request {
         BatchRequest::Single(r) => r.query.trim().is_empty(),
         BatchRequest::Batch(list) => list.is_empty() || list.iter().any(|r| r.query.trim().is_empty()),
@@ -99,22 +108,50 @@ async fn execute(state: &AppState, request: BatchRequest) -> Response {
             );
         }
     }
+    let principal = match principal::resolve(&state.0.db, headers).await {
+        Ok(Credentials::Valid(p)) => p,
+        Ok(Credentials::Anonymous) => {
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                "authentication required: send Authorization: Bearer <API token>",
+                UNAUTHENTICATED,
+            )
+        }
+        Ok(Credentials::Invalid) => {
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                "invalid, expired or revoked credentials",
+                UNAUTHENTICATED,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "resolving credentials");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error", INTERNAL);
+        }
+    };
     let run = async {
         match request {
-            BatchRequest::Single(r) => BatchResponse::Single(graphql::execute(&state.0.schema, &state.0.db, r).await),
+            BatchRequest::Single(r) => {
+                BatchResponse::Single(graphql::execute(&state.0.schema, &state.0.db, &principal, r).await)
+            }
             BatchRequest::Batch(list) => {
                 // One after another, so that mutations apply in the order sent.
                 let mut out = Vec::with_capacity(list.len());
                 for r in list {
-                    out.push(graphql::execute(&state.0.schema, &state.0.db, r).await);
+                    out.push(graphql::execute(&state.0.schema, &state.0.db, &principal, r).await);
                 }
                 BatchResponse::Batch(out)
             }
         }
     };
-    match tokio::time::timeout(state.0.config.query_timeout, run).await {
-        Ok(response) => graphql_json(response),
-        Err(_) => error_response(StatusCode::OK, "the query took too long; narrow it down", TIMEOUT),
+    // The deadline is checked before the work on every wake-up, so a request past its
+    // deadline fails even when its answer happens to be ready at the same moment.
+    tokio::select! {
+        biased;
+        _ = tokio::time::sleep(state.0.config.query_timeout) => {
+            error_response(StatusCode::OK, "the query took too long; narrow it down", TIMEOUT)
+        }
+        response = run => graphql_json(response),
     }
 }
 
@@ -122,7 +159,11 @@ fn graphql_json(response: BatchResponse) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], Json(response)).into_response()
 }
 
-async fn graphql_post(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let body = match body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -135,7 +176,7 @@ async fn graphql_post(State(state): State<AppState>, body: Result<Bytes, BytesRe
         Err(e) => return error_response(e.status(), e.body_text(), BAD_USER_INPUT),
     };
     match serde_json::from_slice::<BatchRequest>(&body) {
-        Ok(request) => execute(&state, request).await,
+        Ok(request) => execute(&state, &headers, request).await,
         Err(e) => error_response(
             StatusCode::BAD_REQUEST,
             format!("the body is not a GraphQL request in JSON ({{\"query\": ..., \"variables\": ...}}): {e}"),
@@ -144,9 +185,9 @@ async fn graphql_post(State(state): State<AppState>, body: Result<Bytes, BytesRe
     }
 }
 
-async fn graphql_get(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     match parse_query_string(query.as_deref().unwrap_or_default()) {
-        Ok(request) => execute(&state, BatchRequest::Single(request.data(ReadOnly))).await,
+        Ok(request) => execute(&state, &headers, BatchRequest::Single(request.data(ReadOnly))).await,
         Err(e) => error_response(
             StatusCode::BAD_REQUEST,
             format!("bad GraphQL GET request: {e}"),

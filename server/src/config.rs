@@ -11,6 +11,9 @@ pub struct Config {
     pub database_url: String,
     /// How long one interactive GraphQL request may run before it fails with `TIMEOUT`.
     pub query_timeout: Duration,
+    /// The password of the `admin` user created on first start (`PIVOT_ADMIN_PASSWORD`);
+    /// without it a random one is generated and printed once.
+    pub admin_password: Option<String>,
 }
 
 impl Default for Config {
@@ -18,6 +21,7 @@ impl Default for Config {
         Self {
             database_url: DEFAULT_DATABASE_URL.into(),
             query_timeout: Duration::from_secs(5),
+            admin_password: None,
         }
     }
 }

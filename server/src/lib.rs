@@ -4,6 +4,7 @@
 //! the API, `app` wires HTTP routes, `db` owns connections and migrations.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;

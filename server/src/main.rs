@@ -2,7 +2,9 @@
 
 use clap::{Parser, Subcommand};
 use server::app::{self, AppState};
+use server::auth::passwords;
 use server::config::{Config, DEFAULT_DATABASE_URL};
+use server::domain::users::{self, Role};
 use server::{db, graphql};
 
 #[derive(Parser)]
@@ -39,10 +41,51 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Manage users and their API tokens.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. Without --password-stdin a random password is generated and printed once.
+    Add {
+        name: String,
+        /// admin, analyst or viewer
+        #[arg(long, default_value = "analyst")]
+        role: String,
+        /// Read the password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create an API token for a user and print it (it is shown once).
+    Token {
+        name: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// List the users.
+    List,
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One clear line for the person at the terminal, with its causes.
+            eprintln!("pivot: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PIVOT_LOG").unwrap_or_else(|_| "info".into()))
         .init();
@@ -56,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { listen, database } => {
             let config = Config {
                 database_url: database.url,
+                admin_password: std::env::var("PIVOT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
                 ..Config::default()
             };
             let state = AppState::start(config.clone()).await?;
@@ -77,5 +121,47 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::User { command, database } => {
+            let (conn, _) = db::connect(&database.url, None).await?;
+            db::migrate(&conn).await?;
+            user_command(&conn, command).await
+        }
     }
+}
+
+async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) -> anyhow::Result<()> {
+    let fail = |e: server::domain::error::DomainError| anyhow::anyhow!("{e}");
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("role must be admin, analyst or viewer"))?;
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (passwords::random(), true)
+            };
+            let user = users::create(db, &name, role, &password).await.map_err(fail)?;
+            println!("added user {} ({})", user.username, user.role);
+            if generated {
+                println!("password: {password}\n(shown once: keep it safe)");
+            }
+        }
+        UserCommand::Token { name, label } => {
+            let user = users::by_name(db, &name).await.map_err(fail)?;
+            let (_, secret) = users::create_token(db, user.id, &label, None).await.map_err(fail)?;
+            println!("{secret}");
+        }
+        UserCommand::List => {
+            for u in users::list(db).await.map_err(fail)? {
+                let state = if u.active { "active" } else { "inactive" };
+                println!("{}\t{}\t{state}", u.username, u.role);
+            }
+        }
+    }
+    Ok(())
 }

@@ -14,15 +14,24 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
 use server::app::{self, AppState};
 use server::config::Config;
+use server::domain::users;
 
 pub use serde_json;
+
+/// The password of the `admin` user every test app starts with.
+pub const ADMIN_PASSWORD: &str = "test admin password";
 
 pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A running Pivot and an HTTP client for it.
 pub struct TestApp {
     pub base: String,
+    /// Sends the admin's API token with every request.
     pub client: reqwest::Client,
+    /// Sends no credentials.
+    pub anonymous: reqwest::Client,
+    /// The admin's API token.
+    pub token: String,
     _db: TestDb,
 }
 
@@ -132,15 +141,38 @@ impl TestApp {
     }
 
     async fn start(config: Config, db: TestDb) -> Self {
+        let config = Config {
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            ..config
+        };
         let state = AppState::start(config).await.expect("start Pivot");
+        // Tests act as the first admin, through an API token like any script would.
+        let admin = users::by_name(state.db(), "admin").await.expect("the first admin");
+        let (_, token) = users::create_token(state.db(), admin.id, "tests", None).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(app::serve(listener, state));
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
         let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        let anonymous = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        Self { base, client, _db: db }
+        Self {
+            base,
+            client,
+            anonymous,
+            token,
+            _db: db,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -46,6 +46,7 @@ kinds!(
     Service,
     DnsRecord,
     User,
+    ApiToken,
 );
 
 pub fn encode(kind: Kind, id: i64) -> ID {

@@ -21,4 +21,5 @@ pub mod ports;
 pub mod tasks;
 pub mod text;
 pub mod timeline;
+pub mod users;
 pub mod values;

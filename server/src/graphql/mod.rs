@@ -29,6 +29,7 @@ use std::time::Duration;
 use async_graphql::{EmptySubscription, MergedObject, Request, Response, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::principal::Principal;
 use batching::{Gate, Tracked};
 use loaders::{ById, CountBy, GroupBy, PagedBy};
 
@@ -48,6 +49,7 @@ pub struct Query(
     timeline::TimelineQuery,
     evidence::EvidenceQuery,
     inventory::InventoryQuery,
+    user::UserQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -65,6 +67,7 @@ pub struct Mutation(
     timeline::TimelineMutation,
     evidence::EvidenceMutation,
     inventory::InventoryMutation,
+    user::UserMutation,
 );
 
 pub type PivotSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -113,10 +116,15 @@ pub fn build(db: DatabaseConnection) -> PivotSchema {
 
 /// Runs one GraphQL request with DataLoaders of its own, batched in waves (see
 /// [`batching`]). Every entry point goes through here.
-pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, request: Request) -> Response {
+pub async fn execute(
+    schema: &PivotSchema,
+    db: &DatabaseConnection,
+    principal: &Principal,
+    request: Request,
+) -> Response {
     use entities as e;
     let gate = Arc::new(Gate::default());
-    let request = with_loaders!(request, db, gate, [
+    let request = with_loaders!(request.data(principal.clone()), db, gate, [
         ById<e::host::Entity>, ById<e::port::Entity>, ById<e::scan::Entity>, ById<e::flow::Entity>,
         ById<e::alert::Entity>, ById<e::customer::Entity>, ById<e::user::Entity>, ById<e::case::Entity>,
         ById<e::ioc::Entity>, ById<e::note::Entity>, ById<e::note_group::Entity>, ById<e::asset::Entity>,

@@ -1,0 +1,6 @@
+//! Who is asking: password hashing, API tokens, and the principal every request
+//! resolves to (written once, for GraphQL and later for the REST dialects).
+
+pub mod passwords;
+pub mod principal;
+pub mod tokens;
