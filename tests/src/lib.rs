@@ -32,6 +32,8 @@ pub struct TestApp {
     pub anonymous: reqwest::Client,
     /// The admin's API token.
     pub token: String,
+    /// The application's database, for setting up users.
+    pub db: sea_orm::DatabaseConnection,
     _db: TestDb,
 }
 
@@ -140,7 +142,7 @@ impl TestApp {
         .await
     }
 
-    async fn start(config: Config, db: TestDb) -> Self {
+    async fn start(config: Config, test_db: TestDb) -> Self {
         let config = Config {
             admin_password: Some(ADMIN_PASSWORD.into()),
             ..config
@@ -149,6 +151,7 @@ impl TestApp {
         // Tests act as the first admin, through an API token like any script would.
         let admin = users::by_name(state.db(), "admin").await.expect("the first admin");
         let (_, token) = users::create_token(state.db(), admin.id, "tests", None).await.unwrap();
+        let db = state.db().clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(app::serve(listener, state));
@@ -171,7 +174,8 @@ impl TestApp {
             client,
             anonymous,
             token,
-            _db: db,
+            db,
+            _db: test_db,
         }
     }
 
@@ -217,6 +221,31 @@ impl TestApp {
         let (got, message) = self.error(query, variables).await;
         assert_eq!(got, code, "wrong code for {query}: {message}");
         message
+    }
+
+    /// A new user with `role` and extra grants (`,cases:write,`), and an API token of it.
+    pub async fn user(&self, name: &str, role: users::Role, extra: &str) -> String {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let user = users::create(&self.db, name, role, "a long enough password")
+            .await
+            .expect("create a user");
+        let mut am: entities::user::ActiveModel = user.clone().into();
+        am.capabilities = Set(extra.to_string());
+        am.update(&self.db).await.unwrap();
+        users::create_token(&self.db, user.id, "tests", None).await.unwrap().1
+    }
+
+    /// The response of an operation sent with another token.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let res = self
+            .anonymous
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("POST /graphql");
+        res.json().await.expect("a JSON response")
     }
 
     /// The SQL statements the server has sent so far (from `/metrics`).

@@ -2,5 +2,6 @@
 //! resolves to (written once, for GraphQL and later for the REST dialects).
 
 pub mod passwords;
+pub mod permissions;
 pub mod principal;
 pub mod tokens;

@@ -6,13 +6,28 @@ use axum::http::{header, HeaderMap};
 use entities::user;
 use sea_orm::DatabaseConnection;
 
+use super::permissions::{self, Capability, Level};
 use crate::domain::error::DomainResult;
-use crate::domain::users;
+use crate::domain::users::{self, Role};
 
 /// Who a request acts as.
 #[derive(Clone, Debug)]
 pub struct Principal {
     pub user: user::Model,
+}
+
+impl Principal {
+    /// Whether the user may act on `cap` at `level` (through its role or an extra grant).
+    pub fn can(&self, cap: Capability, level: Level) -> bool {
+        let role = Role::parse(&self.user.role);
+        let by_role = role.and_then(|r| permissions::role_grant(r, cap));
+        let extra = permissions::parse_extra(&self.user.capabilities)
+            .into_iter()
+            .filter(|(c, _)| *c == cap)
+            .map(|(_, l)| l)
+            .max();
+        by_role.max(extra).is_some_and(|granted| granted >= level)
+    }
 }
 
 /// What the credentials of a request amount to.

@@ -1,23 +1,51 @@
-//! Deterministic batching for the DataLoaders of one request.
+//! Deterministic batching for the loaders of one request.
 //!
-//! async-graphql's DataLoader sends a batch a fixed delay after its first key. When
-//! resolving a level of a large result takes longer than that delay (200 hosts on a
-//! busy 2-core machine does), the level's keys split over several batches and the
-//! number of SQL statements grows with the number of rows: N+1 by the back door.
+//! A time-window batcher (async-graphql's DataLoader sends a batch a fixed delay
+//! after its first key) splits a level of a large result over several batches
+//! whenever resolving the level outlasts the window — 200 hosts on a busy 2-core
+//! machine do — and the number of SQL statements grows with the number of rows.
 //!
-//! A [`Gate`] makes batches go out in waves instead: a batch is held until its
-//! request is idle — not being polled, no wake-up pending, no batch of it in flight —
-//! and then every held batch goes at once. By then every resolver of the level has
-//! queued its keys, so each loader sends one statement per wave whatever the size of
-//! the result.
+//! Here batches go out in waves instead. A loader's pending keys are held by the
+//! request's [`Gate`] until the request is idle: not being polled, no wake-up
+//! pending, no batch in flight. Then the gate takes the keys of every held loader
+//! at that instant and sends each as one batch. Every resolver of a level has queued
+//! its keys by then, so each loader sends one statement per wave, whatever the size
+//! of the result (up to [`MAX_KEYS`] keys a statement).
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::future::BoxFuture;
 use tokio::sync::oneshot;
+
+use super::loaders::LoadError;
+
+/// Keys per statement, well under the bind-parameter limits (SQLite 32 766).
+pub const MAX_KEYS: usize = 1000;
+
+/// Loads many keys in one go.
+pub trait BatchLoad: Send + Sync + 'static {
+    type Key: Send + Sync + Hash + Eq + Clone + 'static;
+    type Value: Send + Sync + Clone + 'static;
+
+    fn load(
+        &self,
+        keys: &[Self::Key],
+    ) -> impl Future<Output = Result<HashMap<Self::Key, Self::Value>, LoadError>> + Send;
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A loader with keys waiting: taking them starts its batch.
+trait Held: Send {
+    fn start(self: Box<Self>) -> BoxFuture<'static, ()>;
+}
 
 #[derive(Default)]
 pub struct Gate(Mutex<State>);
@@ -27,45 +55,136 @@ struct State {
     polling: bool,
     wake_pending: bool,
     inflight: usize,
-    held: Vec<oneshot::Sender<()>>,
+    held: Vec<Box<dyn Held>>,
 }
 
 impl Gate {
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn hold(self: &Arc<Self>, batch: Box<dyn Held>) {
+        let mut s = lock(&self.0);
+        s.held.push(batch);
+        // A loader used outside the request's own polling (no poll to end) must not wait forever.
+        self.release(&mut s);
     }
 
-    /// The spawner for this request's DataLoaders: each batch waits for its wave.
-    pub fn spawner(self: &Arc<Self>) -> impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static {
-        let gate = Arc::clone(self);
-        move |batch| {
-            let (tx, rx) = oneshot::channel();
-            gate.state().held.push(tx);
-            // A weak reference: when the request is gone, held batches are dropped.
-            let gate: Weak<Gate> = Arc::downgrade(&gate);
+    /// Sends every held batch if the request is idle.
+    fn release(self: &Arc<Self>, s: &mut State) {
+        if s.polling || s.wake_pending || s.inflight > 0 {
+            return;
+        }
+        for held in std::mem::take(&mut s.held) {
+            let batch = held.start();
+            s.inflight += 1;
+            let gate: Weak<Gate> = Arc::downgrade(self);
             tokio::spawn(async move {
-                if rx.await.is_ok() {
-                    batch.await;
-                    if let Some(gate) = gate.upgrade() {
-                        let mut s = gate.state();
-                        s.inflight -= 1;
-                        release(&mut s);
-                    }
+                batch.await;
+                if let Some(gate) = gate.upgrade() {
+                    let mut s = lock(&gate.0);
+                    s.inflight -= 1;
+                    gate.release(&mut s);
                 }
             });
         }
     }
 }
 
-/// Sends every held batch when the request is idle.
-fn release(s: &mut State) {
-    if s.polling || s.wake_pending || s.inflight > 0 {
-        return;
+type Reply<L> = oneshot::Sender<Result<Arc<HashMap<<L as BatchLoad>::Key, <L as BatchLoad>::Value>>, LoadError>>;
+
+struct Pending<L: BatchLoad> {
+    keys: Vec<L::Key>,
+    waiters: Vec<Reply<L>>,
+}
+
+/// A loader of one request, batched through its gate.
+pub struct Batched<L: BatchLoad> {
+    loader: Arc<L>,
+    gate: Arc<Gate>,
+    pending: Arc<Mutex<Option<Pending<L>>>>,
+}
+
+struct HeldBatch<L: BatchLoad> {
+    loader: Arc<L>,
+    pending: Arc<Mutex<Option<Pending<L>>>>,
+}
+
+impl<L: BatchLoad> Held for HeldBatch<L> {
+    fn start(self: Box<Self>) -> BoxFuture<'static, ()> {
+        let Pending { mut keys, waiters } = lock(&self.pending).take().expect("a held loader has keys");
+        let loader = self.loader;
+        Box::pin(async move {
+            let mut seen = std::collections::HashSet::new();
+            keys.retain(|k| seen.insert(k.clone()));
+            let mut all = HashMap::new();
+            let mut result = Ok(());
+            for chunk in keys.chunks(MAX_KEYS) {
+                match loader.load(chunk).await {
+                    Ok(found) => all.extend(found),
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            let answer = result.map(|()| Arc::new(all));
+            for w in waiters {
+                let _ = w.send(answer.clone());
+            }
+        })
     }
-    for tx in std::mem::take(&mut s.held) {
-        if tx.send(()).is_ok() {
-            s.inflight += 1;
+}
+
+impl<L: BatchLoad> Batched<L> {
+    pub fn new(loader: L, gate: &Arc<Gate>) -> Self {
+        Self {
+            loader: Arc::new(loader),
+            gate: Arc::clone(gate),
+            pending: Arc::new(Mutex::new(None)),
         }
+    }
+
+    pub async fn load_many(
+        &self,
+        keys: impl IntoIterator<Item = L::Key>,
+    ) -> Result<HashMap<L::Key, L::Value>, LoadError> {
+        let keys: Vec<L::Key> = keys.into_iter().collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let (tx, rx) = oneshot::channel();
+        let first = {
+            let mut p = lock(&self.pending);
+            match p.as_mut() {
+                Some(p) => {
+                    p.keys.extend(keys.iter().cloned());
+                    p.waiters.push(tx);
+                    false
+                }
+                None => {
+                    *p = Some(Pending {
+                        keys: keys.clone(),
+                        waiters: vec![tx],
+                    });
+                    true
+                }
+            }
+        };
+        // Outside the lock above: the gate takes it while holding its own.
+        if first {
+            self.gate.hold(Box::new(HeldBatch {
+                loader: Arc::clone(&self.loader),
+                pending: Arc::clone(&self.pending),
+            }));
+        }
+        let all = rx
+            .await
+            .map_err(|_| Arc::new(sea_orm::DbErr::Custom("the request ended".into())))??;
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| all.get(&k).cloned().map(|v| (k, v)))
+            .collect())
+    }
+
+    pub async fn load_one(&self, key: L::Key) -> Result<Option<L::Value>, LoadError> {
+        Ok(self.load_many([key.clone()]).await?.remove(&key))
     }
 }
 
@@ -81,12 +200,14 @@ impl Wake for WakeFlag {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.gate.state().wake_pending = true;
+        lock(&self.gate.0).wake_pending = true;
         self.inner.wake_by_ref();
     }
 }
 
-/// A request's execution, watched by its gate.
+/// A request's execution, watched by its gate. Run it outside tokio's cooperative
+/// budget (`tokio::task::unconstrained`): a budget-forced yield defers its wake-up
+/// until after the poll, which would look to the gate like an idle request.
 pub struct Tracked<F> {
     gate: Arc<Gate>,
     inner: Pin<Box<F>>,
@@ -106,7 +227,7 @@ impl<F: Future> Future for Tracked<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         {
-            let mut s = self.gate.state();
+            let mut s = lock(&self.gate.0);
             s.polling = true;
             s.wake_pending = false;
         }
@@ -115,10 +236,11 @@ impl<F: Future> Future for Tracked<F> {
             inner: cx.waker().clone(),
         }));
         let out = self.inner.as_mut().poll(&mut Context::from_waker(&waker));
-        let mut s = self.gate.state();
+        let gate = Arc::clone(&self.gate);
+        let mut s = lock(&gate.0);
         s.polling = false;
         if out.is_pending() {
-            release(&mut s);
+            gate.release(&mut s);
         }
         out
     }
@@ -130,27 +252,36 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
+    /// Counts its calls and echoes its keys.
+    struct Echo(Arc<AtomicUsize>);
+
+    impl BatchLoad for Echo {
+        type Key = u32;
+        type Value = u32;
+        async fn load(&self, keys: &[u32]) -> Result<HashMap<u32, u32>, LoadError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(keys.iter().map(|k| (*k, k * 10)).collect())
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn batches_wait_until_the_request_is_idle() {
+    async fn slow_levels_still_make_one_batch() {
+        let calls = Arc::new(AtomicUsize::new(0));
         let gate = Arc::new(Gate::default());
-        let spawn = gate.spawner();
-        let ran = Arc::new(AtomicUsize::new(0));
-        let r = ran.clone();
+        let loader = Arc::new(Batched::new(Echo(calls.clone()), &gate));
         let work = async move {
-            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-            let counter = r.clone();
-            spawn(Box::pin(async move {
-                counter.fetch_add(1, Ordering::SeqCst);
-                let _ = tx.send(());
-            }));
-            // Busy work while "resolving": the batch must not run meanwhile.
-            std::thread::sleep(Duration::from_millis(20));
-            let before = r.load(Ordering::SeqCst);
-            rx.await.unwrap();
-            before
+            let futures = (0..200u32).map(|k| {
+                let loader = loader.clone();
+                async move {
+                    // Resolving each item takes a while before it asks for its key.
+                    std::thread::sleep(Duration::from_micros(50));
+                    loader.load_one(k).await.unwrap()
+                }
+            });
+            futures_util::future::join_all(futures).await
         };
-        let before = Tracked::new(gate, work).await;
-        assert_eq!(before, 0, "the batch ran while the request was still being polled");
-        assert_eq!(ran.load(Ordering::SeqCst), 1);
+        let values = Tracked::new(gate, tokio::task::unconstrained(work)).await;
+        assert_eq!(values[199], Some(1990));
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "one batch for the whole level");
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::error::DomainError;
 pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 pub const NOT_FOUND: &str = "NOT_FOUND";
 pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+pub const FORBIDDEN: &str = "FORBIDDEN";
 pub const CONFLICT: &str = "CONFLICT";
 pub const TIMEOUT: &str = "TIMEOUT";
 pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";

@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{device, dns_record, network, service};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use super::batching::BatchLoad;
 use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
@@ -54,9 +54,9 @@ impl NetworkContaining {
     }
 }
 
-impl Loader<Vec<u8>> for NetworkContaining {
+impl BatchLoad for NetworkContaining {
+    type Key = Vec<u8>;
     type Value = network::Model;
-    type Error = LoadError;
 
     async fn load(&self, keys: &[Vec<u8>]) -> Result<HashMap<Vec<u8>, network::Model>, LoadError> {
         let any = keys.iter().fold(Condition::any(), |c, k| {

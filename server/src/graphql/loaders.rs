@@ -1,14 +1,13 @@
 //! DataLoaders: every edge of the graph is loaded through one of these, so the number
 //! of SQL statements of a nested query does not grow with the number of parent rows
-//! (ARCHITECTURE principle 3). Loaders are global and uncached: they batch what
-//! concurrent resolvers ask for and leave access rules to the resolvers.
+//! (ARCHITECTURE principle 3). Each request has its own loaders, batched in waves
+//! (see `batching`); they leave access rules to the resolvers.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::Context;
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement, ValueType};
 use sea_orm::{
@@ -16,13 +15,14 @@ use sea_orm::{
     QueryFilter, TryGetable, Value,
 };
 
+use super::batching::{BatchLoad, Batched};
 use super::pagination::id_column;
 
 pub type LoadError = Arc<DbErr>;
 
-/// The loader of type `L` registered on the schema.
-pub fn loader<'a, L: Send + Sync + 'static>(ctx: &Context<'a>) -> &'a DataLoader<L> {
-    ctx.data_unchecked::<DataLoader<L>>()
+/// The request's loader of type `L`.
+pub fn loader<'a, L: BatchLoad>(ctx: &Context<'a>) -> &'a Batched<L> {
+    ctx.data_unchecked::<Batched<L>>()
 }
 
 /// Rows by primary key.
@@ -34,13 +34,13 @@ impl<E> ById<E> {
     }
 }
 
-impl<E> Loader<i64> for ById<E>
+impl<E> BatchLoad for ById<E>
 where
     E: EntityTrait,
     E::Model: Send + Sync + Clone,
 {
+    type Key = i64;
     type Value = E::Model;
-    type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
         let id = id_column::<E>();
@@ -71,12 +71,12 @@ impl<R> GroupBy<R> {
     }
 }
 
-impl<R: Group> Loader<R::Key> for GroupBy<R>
+impl<R: Group> BatchLoad for GroupBy<R>
 where
     <R::E as EntityTrait>::Model: Send + Sync + Clone,
 {
+    type Key = R::Key;
     type Value = Vec<<R::E as EntityTrait>::Model>;
-    type Error = LoadError;
 
     async fn load(&self, keys: &[R::Key]) -> Result<HashMap<R::Key, Self::Value>, LoadError> {
         let col = R::column();
@@ -195,12 +195,12 @@ impl<R> PagedBy<R> {
     }
 }
 
-impl<R: Paged> Loader<EdgeKey<R::Key>> for PagedBy<R>
+impl<R: Paged> BatchLoad for PagedBy<R>
 where
     <R::E as EntityTrait>::Model: Send + Sync + Clone,
 {
+    type Key = EdgeKey<R::Key>;
     type Value = Vec<<R::E as EntityTrait>::Model>;
-    type Error = LoadError;
 
     async fn load(&self, keys: &[EdgeKey<R::Key>]) -> Result<HashMap<EdgeKey<R::Key>, Self::Value>, LoadError> {
         let backend = self.0.get_database_backend();
@@ -242,9 +242,9 @@ impl<R> CountBy<R> {
     }
 }
 
-impl<R: Paged> Loader<EdgeKey<R::Key>> for CountBy<R> {
+impl<R: Paged> BatchLoad for CountBy<R> {
+    type Key = EdgeKey<R::Key>;
     type Value = i64;
-    type Error = LoadError;
 
     async fn load(&self, keys: &[EdgeKey<R::Key>]) -> Result<HashMap<EdgeKey<R::Key>, i64>, LoadError> {
         let backend = self.0.get_database_backend();

@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per type family, assembled here with its limits
 //! and the DataLoaders every edge goes through.
 
+pub mod access;
 pub mod alert;
 pub mod asset;
 pub mod batching;
@@ -22,15 +23,13 @@ pub mod task;
 pub mod timeline;
 pub mod user;
 
-use async_graphql::dataloader::DataLoader;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_graphql::{EmptySubscription, MergedObject, Request, Response, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::principal::Principal;
-use batching::{Gate, Tracked};
+use batching::{Batched, Gate, Tracked};
 use loaders::{ById, CountBy, GroupBy, PagedBy};
 
 #[derive(MergedObject, Default)]
@@ -91,6 +90,7 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .limit_complexity(limits::COMPLEXITY)
         .limit_recursive_depth(limits::RECURSION)
         .limit_directives(limits::DIRECTIVES)
+        .extension(access::Access)
         .extension(guardrails::Guardrails {
             max_aliases: limits::ALIASES,
         })
@@ -105,7 +105,7 @@ pub fn sdl() -> String {
 macro_rules! with_loaders {
     ($request:expr, $db:expr, $gate:expr, [$($loader:ty),* $(,)?]) => {{
         let mut r = $request;
-        $( r = r.data(DataLoader::new(<$loader>::new($db.clone()), $gate.spawner()).delay(Duration::ZERO)); )*
+        $( r = r.data(Batched::new(<$loader>::new($db.clone()), &$gate)); )*
         r
     }};
 }
@@ -147,5 +147,5 @@ pub async fn execute(
         PagedBy<case::AlertsOfCase>, CountBy<case::AlertsOfCase>,
         PagedBy<inventory::DnsOfHost>, CountBy<inventory::DnsOfHost>,
     ]);
-    Tracked::new(gate, schema.execute(request)).await
+    Tracked::new(gate, tokio::task::unconstrained(schema.execute(request))).await
 }

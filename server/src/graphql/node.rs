@@ -8,7 +8,7 @@ use super::alert::Alert;
 use super::asset::{Asset, AssetType};
 use super::case::Case;
 use super::customer::Customer;
-use super::errors::Gql;
+use super::errors::{coded, Gql, FORBIDDEN};
 use super::evidence::Evidence;
 use super::flow::Flow;
 use super::host::Host;
@@ -60,6 +60,13 @@ where
 /// The object of `kind` with row number `id`, through the same loaders as every edge.
 pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>> {
     use entities::*;
+    let principal = super::user::principal(ctx)?;
+    if !super::access::may_read(principal, kind) {
+        return Err(coded(
+            format!("needs read access to {} objects", kind.name()),
+            FORBIDDEN,
+        ));
+    }
     Ok(match kind {
         Kind::Host => by_id::<host::Entity>(ctx, id).await?.map(|m| Node::Host(Host(m))),
         Kind::Port => by_id::<port::Entity>(ctx, id).await?.map(|m| Node::Port(Port(m))),

@@ -1,0 +1,111 @@
+//! Capabilities with read/write levels, and the roles that bundle them.
+
+use crate::domain::users::Role;
+
+/// What a user may touch. Write implies read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// Hosts, ports and scans.
+    Hosts,
+    /// Flows and passive DNS.
+    Flows,
+    Alerts,
+    Devices,
+    Networks,
+    Services,
+    /// Cases and everything in them: IOCs, assets, notes, tasks, timeline, evidences.
+    Cases,
+    /// Data export and deletion.
+    Data,
+    /// User and tenant administration.
+    Users,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Read,
+    Write,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 9] = [
+        Self::Hosts,
+        Self::Flows,
+        Self::Alerts,
+        Self::Devices,
+        Self::Networks,
+        Self::Services,
+        Self::Cases,
+        Self::Data,
+        Self::Users,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hosts => "hosts",
+            Self::Flows => "flows",
+            Self::Alerts => "alerts",
+            Self::Devices => "devices",
+            Self::Networks => "networks",
+            Self::Services => "services",
+            Self::Cases => "cases",
+            Self::Data => "data",
+            Self::Users => "users",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// The level a role grants on a capability, if any.
+pub fn role_grant(role: Role, cap: Capability) -> Option<Level> {
+    use Capability::*;
+    match (role, cap) {
+        (Role::Admin, _) => Some(Level::Write),
+        (Role::Analyst, Users) => None,
+        (Role::Analyst, Data) => Some(Level::Read),
+        (Role::Analyst, _) => Some(Level::Write),
+        (Role::Viewer, Users | Data) => None,
+        (Role::Viewer, _) => Some(Level::Read),
+    }
+}
+
+/// Extra grants stored with a user as `,cases:write,flows:read,`.
+pub fn parse_extra(stored: &str) -> Vec<(Capability, Level)> {
+    stored
+        .split(',')
+        .filter_map(|g| {
+            let (cap, level) = g.trim().split_once(':')?;
+            let level = match level {
+                "read" => Level::Read,
+                "write" => Level::Write,
+                _ => return None,
+            };
+            Some((Capability::parse(cap)?, level))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_bundle_capabilities() {
+        assert_eq!(role_grant(Role::Admin, Capability::Users), Some(Level::Write));
+        assert_eq!(role_grant(Role::Analyst, Capability::Cases), Some(Level::Write));
+        assert_eq!(role_grant(Role::Analyst, Capability::Users), None);
+        assert_eq!(role_grant(Role::Viewer, Capability::Hosts), Some(Level::Read));
+        assert_eq!(role_grant(Role::Viewer, Capability::Data), None);
+    }
+
+    #[test]
+    fn extra_grants_parse_and_skip_garbage() {
+        assert_eq!(
+            parse_extra(",cases:write,flows:read,nope:read,hosts:admin,"),
+            vec![(Capability::Cases, Level::Write), (Capability::Flows, Level::Read)]
+        );
+    }
+}
