@@ -180,3 +180,146 @@ pub async fn by_token(db: &impl ConnectionTrait, secret: &str) -> DomainResult<O
     let user = user::Entity::find_by_id(token.user_id).one(db).await?;
     Ok(user.filter(|u| u.active))
 }
+
+/// The writable fields of a user (administrators only); absent fields are kept.
+#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+pub struct UserInput {
+    pub role: Option<Role>,
+    /// An inactive user cannot sign in, and its tokens stop working.
+    pub active: Option<bool>,
+    pub display_name: async_graphql::MaybeUndefined<String>,
+    pub email: async_graphql::MaybeUndefined<String>,
+    /// Extra grants beyond the role, as `capability:level` (`cases:write`, `flows:read`).
+    pub capabilities: Option<Vec<String>>,
+}
+
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct CreateUserInput {
+    pub username: String,
+    /// At least 12 characters.
+    pub password: String,
+    pub role: Role,
+    #[graphql(flatten)]
+    pub fields: UserInput,
+}
+
+fn encode_grants(grants: &[String]) -> DomainResult<String> {
+    let mut out = Vec::new();
+    for g in grants {
+        let g = g.trim().to_lowercase();
+        if crate::auth::permissions::parse_extra(&g).len() != 1 {
+            return Err(DomainError::bad(
+                "capabilities",
+                format!("{g:?} is not capability:read or capability:write"),
+            ));
+        }
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    Ok(if out.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", out.join(","))
+    })
+}
+
+fn apply(am: &mut user::ActiveModel, f: UserInput) -> DomainResult<()> {
+    crud::set(&mut am.role, f.role.map(|r| r.as_str().to_string()));
+    crud::set(&mut am.active, f.active);
+    crud::set_opt(
+        &mut am.display_name,
+        crud::opt_text("displayName", f.display_name, 200)?,
+    );
+    let email = crud::opt_text("email", f.email, 254)?;
+    if let async_graphql::MaybeUndefined::Value(e) = &email {
+        if !e.contains('@') || e.starts_with('@') || e.ends_with('@') {
+            return Err(DomainError::bad("email", format!("{e:?} is not an email address")));
+        }
+    }
+    crud::set_opt(&mut am.email, email);
+    crud::set(
+        &mut am.capabilities,
+        f.capabilities.map(|c| encode_grants(&c)).transpose()?,
+    );
+    Ok(())
+}
+
+pub async fn create_with(db: &impl ConnectionTrait, input: CreateUserInput) -> DomainResult<user::Model> {
+    let mut fields = input.fields;
+    let grants = fields.capabilities.take().map(|c| encode_grants(&c)).transpose()?;
+    let created = create(db, &input.username, input.role, &input.password).await?;
+    let mut am: user::ActiveModel = created.into();
+    fields.capabilities = None;
+    apply(&mut am, fields)?;
+    if let Some(g) = grants {
+        am.capabilities = Set(g);
+    }
+    Ok(am.update(db).await?)
+}
+
+/// Fails when the change would leave no active administrator.
+async fn keep_an_admin(db: &impl ConnectionTrait, id: i64, after: &user::ActiveModel) -> DomainResult<()> {
+    let still_admin = after.role.try_as_ref().is_some_and(|r| r == Role::Admin.as_str())
+        && after.active.try_as_ref().copied().unwrap_or(false);
+    if still_admin {
+        return Ok(());
+    }
+    let others = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::Id.ne(id))
+        .count(db)
+        .await?;
+    if others == 0 {
+        return Err(DomainError::Conflict("this would leave no active administrator".into()));
+    }
+    Ok(())
+}
+
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: UserInput) -> DomainResult<user::Model> {
+    let mut am: user::ActiveModel = crud::find::<user::Entity>(db, "user", id).await?.into();
+    apply(&mut am, input)?;
+    keep_an_admin(db, id, &am).await?;
+    Ok(am.update(db).await?)
+}
+
+pub async fn reset_password(db: &impl ConnectionTrait, id: i64, password: &str) -> DomainResult<user::Model> {
+    passwords::check_policy("password", password)?;
+    let mut am: user::ActiveModel = crud::find::<user::Entity>(db, "user", id).await?.into();
+    am.password_hash = Set(Some(passwords::hash(password)));
+    Ok(am.update(db).await?)
+}
+
+/// Deletes a user who never acted; one who did is kept for the record (deactivate it).
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+    use entities::{audit_event, case, evidence, note};
+    let u = crud::find::<user::Entity>(db, "user", id).await?;
+    let acted = audit_event::Entity::find()
+        .filter(audit_event::Column::UserId.eq(id))
+        .count(db)
+        .await?
+        + case::Entity::find()
+            .filter(case::Column::OpenedBy.eq(id))
+            .count(db)
+            .await?
+        + note::Entity::find()
+            .filter(note::Column::AuthorId.eq(id))
+            .count(db)
+            .await?
+        + evidence::Entity::find()
+            .filter(evidence::Column::AddedBy.eq(id))
+            .count(db)
+            .await?;
+    if acted > 0 {
+        return Err(DomainError::Conflict(format!(
+            "user {} has acted in Pivot: deactivate it instead",
+            u.username
+        )));
+    }
+    let am: user::ActiveModel = u.into();
+    let mut after = am.clone();
+    after.active = Set(false);
+    keep_an_admin(db, id, &after).await?;
+    crud::delete::<user::Entity>(db, "user", id).await
+}

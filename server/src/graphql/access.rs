@@ -63,6 +63,7 @@ pub fn mutation_access(name: &str) -> MutationAccess {
         "createService" | "updateService" | "deleteService" => Services,
         // Customers are the tenants that access is limited by: administrators manage them.
         "createCustomer" | "updateCustomer" | "deleteCustomer" => Users,
+        "createUser" | "updateUser" | "resetPassword" | "deleteUser" => Users,
         "createCase"
         | "updateCase"
         | "closeCase"
@@ -136,6 +137,9 @@ impl Extension for Access {
                     MutationAccess::Write(cap) => Some((cap, Level::Write)),
                     MutationAccess::Unlisted => return Err(forbidden(format!("{} is not open to anyone", info.name))),
                 }
+            } else if info.parent_type == "Query" && info.name == "users" {
+                // Users appear everywhere as authors; listing them all is administration.
+                Some((Capability::Users, Level::Read))
             } else {
                 type_capability(info.return_type).map(|c| (c, Level::Read))
             };

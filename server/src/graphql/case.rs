@@ -20,6 +20,7 @@ use super::note::{Note, NoteGroup};
 use super::pagination::{connection, edge_connection, Conn, PageArgs};
 use super::task::Task;
 use super::timeline::TimelineEvent;
+use super::user::principal;
 use super::user::User;
 use crate::domain::alerts::AlertFilter;
 use crate::domain::cases::{self, CaseFilter, CaseInput, CaseStatus, CreateCaseInput};
@@ -251,10 +252,14 @@ pub struct CaseMutation;
 #[Object]
 impl CaseMutation {
     async fn create_case(&self, ctx: &Context<'_>, input: CreateCaseInput) -> Result<Case> {
-        cases::create(ctx.data_unchecked::<DatabaseConnection>(), input, None)
-            .await
-            .gql()
-            .map(Case)
+        cases::create(
+            ctx.data_unchecked::<DatabaseConnection>(),
+            input,
+            Some(principal(ctx)?.user.id),
+        )
+        .await
+        .gql()
+        .map(Case)
     }
     async fn update_case(&self, ctx: &Context<'_>, id: ID, input: CaseInput) -> Result<Case> {
         let id = ids::decode("id", &id, Kind::Case).gql()?;

@@ -9,6 +9,7 @@ use super::case::Case;
 use super::errors::Gql;
 use super::loaders::{loader, ById};
 use super::pagination::{connection, Conn, PageArgs};
+use super::user::principal;
 use super::user::User;
 use crate::domain::evidences::{self, CreateEvidenceInput, EvidenceInput};
 use crate::domain::ids::{self, Kind};
@@ -93,10 +94,14 @@ pub struct EvidenceMutation;
 #[Object]
 impl EvidenceMutation {
     async fn create_evidence(&self, ctx: &Context<'_>, input: CreateEvidenceInput) -> Result<Evidence> {
-        evidences::create(ctx.data_unchecked::<DatabaseConnection>(), input, None)
-            .await
-            .gql()
-            .map(Evidence)
+        evidences::create(
+            ctx.data_unchecked::<DatabaseConnection>(),
+            input,
+            Some(principal(ctx)?.user.id),
+        )
+        .await
+        .gql()
+        .map(Evidence)
     }
     async fn update_evidence(&self, ctx: &Context<'_>, id: ID, input: EvidenceInput) -> Result<Evidence> {
         let id = ids::decode("id", &id, Kind::Evidence).gql()?;

@@ -10,6 +10,7 @@ use super::errors::Gql;
 use super::loaders::{loader, ById, GroupBy};
 use super::node::{self, Node};
 use super::pagination::{connection, Conn, PageArgs};
+use super::user::principal;
 use super::user::User;
 use crate::domain::ids::{self, Kind};
 use crate::domain::notes::{self, CreateNoteInput, UpdateNoteInput};
@@ -181,18 +182,27 @@ pub struct NoteMutation;
 #[Object]
 impl NoteMutation {
     async fn create_note(&self, ctx: &Context<'_>, input: CreateNoteInput) -> Result<Note> {
-        notes::create(ctx.data_unchecked::<DatabaseConnection>(), input, None)
-            .await
-            .gql()
-            .map(Note)
+        notes::create(
+            ctx.data_unchecked::<DatabaseConnection>(),
+            input,
+            Some(principal(ctx)?.user.id),
+        )
+        .await
+        .gql()
+        .map(Note)
     }
     /// Edits a note, keeping its previous state as a revision.
     async fn update_note(&self, ctx: &Context<'_>, id: ID, input: UpdateNoteInput) -> Result<Note> {
         let id = ids::decode("id", &id, Kind::Note).gql()?;
-        notes::update(ctx.data_unchecked::<DatabaseConnection>(), id, input, None)
-            .await
-            .gql()
-            .map(Note)
+        notes::update(
+            ctx.data_unchecked::<DatabaseConnection>(),
+            id,
+            input,
+            Some(principal(ctx)?.user.id),
+        )
+        .await
+        .gql()
+        .map(Note)
     }
     async fn delete_note(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Note).gql()?;

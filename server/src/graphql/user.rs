@@ -3,12 +3,13 @@
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::{api_token, user};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::errors::{coded, Gql, UNAUTHENTICATED};
+use super::pagination::{connection, Conn, PageArgs};
 use crate::auth::principal::Principal;
 use crate::domain::ids::{self, Kind};
-use crate::domain::users;
+use crate::domain::users::{self, CreateUserInput, UserInput};
 
 /// A person or service account of Pivot.
 pub struct User(pub user::Model);
@@ -32,6 +33,10 @@ impl User {
     }
     async fn active(&self) -> bool {
         self.0.active
+    }
+    /// Extra grants beyond the role (`cases:write` ...).
+    async fn capabilities(&self) -> Vec<String> {
+        crate::domain::text::decode_tags(&self.0.capabilities)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -82,6 +87,29 @@ impl UserQuery {
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         Ok(User(principal(ctx)?.user.clone()))
     }
+    /// Administrators: every user.
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<User>> {
+        connection(
+            ctx,
+            user::Entity::find(),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            User,
+        )
+        .await
+    }
     /// The caller's own API tokens.
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
         let me = principal(ctx)?;
@@ -97,6 +125,37 @@ pub struct UserMutation;
 
 #[Object]
 impl UserMutation {
+    /// Administrators: adds a user.
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+        users::create_with(ctx.data_unchecked::<DatabaseConnection>(), input)
+            .await
+            .gql()
+            .map(User)
+    }
+    /// Administrators: changes a user's role, grants, status or details.
+    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UserInput) -> Result<User> {
+        let id = ids::decode("id", &id, Kind::User).gql()?;
+        users::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
+            .await
+            .gql()
+            .map(User)
+    }
+    /// Administrators: sets a new password (at least 12 characters).
+    async fn reset_password(&self, ctx: &Context<'_>, id: ID, password: String) -> Result<User> {
+        let id = ids::decode("id", &id, Kind::User).gql()?;
+        users::reset_password(ctx.data_unchecked::<DatabaseConnection>(), id, &password)
+            .await
+            .gql()
+            .map(User)
+    }
+    /// Administrators: deletes a user who never acted (CONFLICT otherwise: deactivate it).
+    async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let n = ids::decode("id", &id, Kind::User).gql()?;
+        users::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
+            .await
+            .gql()?;
+        Ok(id)
+    }
     /// Creates an API token for the caller; the secret is in the answer and nowhere else.
     async fn create_api_token(
         &self,

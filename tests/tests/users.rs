@@ -1,0 +1,154 @@
+//! User administration through GraphQL, and who did what.
+
+use sea_orm::EntityTrait;
+use serde_json::{json, Value};
+use server::domain::users::Role;
+use tests::{both_dbs, s, TestApp};
+
+fn code(v: &Value) -> &str {
+    v["errors"][0]["extensions"]["code"].as_str().unwrap_or("ok")
+}
+
+const CREATE: &str =
+    "mutation($i: CreateUserInput!) { createUser(input: $i) { id username role active capabilities } }";
+const UPDATE: &str =
+    "mutation($id: ID!, $i: UserInput!) { updateUser(id: $id, input: $i) { role active email capabilities } }";
+
+both_dbs!(user_administration, |app: TestApp| async move {
+    let d = app.data(CREATE, json!({"i": {"username": "Ann", "password": "twelve chars!", "role": "ANALYST", "capabilities": ["data:write"]}})).await;
+    assert_eq!(d["createUser"]["username"], "ann");
+    assert_eq!(d["createUser"]["capabilities"], json!(["data:write"]));
+    let ann = s(&d["createUser"]["id"]);
+    app.expect_error(
+        "CONFLICT",
+        CREATE,
+        json!({"i": {"username": "ann", "password": "twelve chars!", "role": "VIEWER"}}),
+    )
+    .await;
+    app.expect_error(
+        "BAD_USER_INPUT",
+        CREATE,
+        json!({"i": {"username": "bob", "password": "short", "role": "VIEWER"}}),
+    )
+    .await;
+    app.expect_error(
+        "BAD_USER_INPUT",
+        CREATE,
+        json!({"i": {"username": "bob", "password": "twelve chars!", "role": "VIEWER", "capabilities": ["root:all"]}}),
+    )
+    .await;
+    app.expect_error(
+        "BAD_USER_INPUT",
+        CREATE,
+        json!({"i": {"username": "b o b", "password": "twelve chars!", "role": "VIEWER"}}),
+    )
+    .await;
+    let d = app.data("{ users { totalCount nodes { username } } }", json!({})).await;
+    assert_eq!(d["users"]["totalCount"], 2);
+
+    // Only administrators manage users.
+    let token = app.user("carl", Role::Analyst, "").await;
+    let r = app.gql_as(&token, "{ users { totalCount } }", json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN");
+    let r = app
+        .gql_as(
+            &token,
+            CREATE,
+            json!({"i": {"username": "eve", "password": "twelve chars!", "role": "ADMIN"}}),
+        )
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN");
+    let r = app.gql_as(&token, "{ me { username } }", json!({})).await;
+    assert_eq!(r["data"]["me"]["username"], "carl");
+
+    // Deactivating a user stops its tokens; reactivating brings them back.
+    let carl = s(&app.data("{ users { nodes { id username } } }", json!({})).await["users"]["nodes"][2]["id"]);
+    app.data(UPDATE, json!({"id": carl, "i": {"active": false}})).await;
+    let res = app
+        .anonymous
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({"query": "{ me { username } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    let d = app
+        .data(
+            UPDATE,
+            json!({"id": carl, "i": {"active": true, "role": "VIEWER", "email": "carl@example.org"}}),
+        )
+        .await;
+    assert_eq!(
+        d["updateUser"],
+        json!({"role": "viewer", "active": true, "email": "carl@example.org", "capabilities": []})
+    );
+    let r = app
+        .gql_as(
+            &token,
+            "mutation { createTask(input: {title: \"x\"}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "a viewer now");
+    app.expect_error("BAD_USER_INPUT", UPDATE, json!({"id": carl, "i": {"email": "nope"}}))
+        .await;
+
+    // The last administrator stays one.
+    let admin = s(&app.data("{ me { id } }", json!({})).await["me"]["id"]);
+    app.expect_error("CONFLICT", UPDATE, json!({"id": admin, "i": {"role": "VIEWER"}}))
+        .await;
+    app.expect_error("CONFLICT", UPDATE, json!({"id": admin, "i": {"active": false}}))
+        .await;
+
+    // Passwords: the policy holds, the new one verifies.
+    let reset = "mutation($id: ID!, $p: String!) { resetPassword(id: $id, password: $p) { id } }";
+    app.expect_error("BAD_USER_INPUT", reset, json!({"id": ann, "p": "short"}))
+        .await;
+    app.data(reset, json!({"id": ann, "p": "a brand new password"})).await;
+    let users = entities::user::Entity::find().all(&app.db).await.unwrap();
+    let stored = users
+        .iter()
+        .find(|u| u.username == "ann")
+        .unwrap()
+        .password_hash
+        .clone()
+        .unwrap();
+    assert!(server::auth::passwords::verify("a brand new password", &stored));
+
+    // Who did what is recorded; a user who acted cannot be deleted.
+    let d = app
+        .data("mutation { createCustomer(name: \"ACME\") { id } }", json!({}))
+        .await;
+    let d = app
+        .data(
+            "mutation($c: ID!) { createCase(input: {name: \"x\", customerId: $c}) { id openedBy { username } } }",
+            json!({"c": d["createCustomer"]["id"]}),
+        )
+        .await;
+    assert_eq!(d["createCase"]["openedBy"]["username"], "admin");
+    let case = s(&d["createCase"]["id"]);
+    let d = app
+        .data(
+            "mutation($c: ID!) { createNote(input: {subjectId: $c, body: \"b\"}) { author { username } } }",
+            json!({"c": case}),
+        )
+        .await;
+    assert_eq!(d["createNote"]["author"]["username"], "admin");
+    app.expect_error(
+        "CONFLICT",
+        "mutation($id: ID!) { deleteUser(id: $id) }",
+        json!({"id": admin}),
+    )
+    .await;
+    let d = app
+        .data("mutation($id: ID!) { deleteUser(id: $id) }", json!({"id": ann}))
+        .await;
+    assert_eq!(d["deleteUser"], json!(ann));
+    app.expect_error(
+        "NOT_FOUND",
+        "mutation($id: ID!) { deleteUser(id: $id) }",
+        json!({"id": ann}),
+    )
+    .await;
+});
