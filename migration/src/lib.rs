@@ -6,6 +6,7 @@ mod m20261123_000001_accounts;
 mod m20261123_000002_hosts_scans_flows_alerts;
 mod m20261123_000003_cases;
 mod m20261123_000004_inventory;
+mod m20261123_000005_audit_lookups;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_hosts_scans_flows_alerts::Migration),
             Box::new(m20261123_000003_cases::Migration),
             Box::new(m20261123_000004_inventory::Migration),
+            Box::new(m20261123_000005_audit_lookups::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
-//! The HTTP application: GraphQL over POST and GET, health and metrics.
+//! The HTTP application: GraphQL over POST and GET, health and metrics, browser
+//! sessions, and who the caller is (credentials, address, same-origin checks).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,21 +8,23 @@ use async_graphql::http::parse_query_string;
 use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, ServerError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tower_sessions::Session;
 
-use crate::auth::principal::{self, Credentials};
+use crate::auth::principal::{self, Credentials, Via};
+use crate::auth::{csrf, sessions};
 use crate::config::Config;
 use crate::db::{self, StatementCounter};
 use crate::domain::users;
-use crate::graphql::errors::{BAD_USER_INPUT, INTERNAL, PAYLOAD_TOO_LARGE, TIMEOUT, UNAUTHENTICATED};
+use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, INTERNAL, PAYLOAD_TOO_LARGE, TIMEOUT, UNAUTHENTICATED};
 use crate::graphql::guardrails::ReadOnly;
-use crate::graphql::{self, limits, PivotSchema};
+use crate::graphql::{self, limits, Caller, PivotSchema};
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
@@ -61,8 +64,10 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let sessions = sessions::layer(state.0.db.clone(), state.0.config.secure_cookies);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .layer(sessions)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
@@ -71,6 +76,10 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until the process is interrupted.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    sessions::sweep_expired(
+        sessions::DbStore::new(state.0.db.clone()),
+        std::time::Duration::from_secs(600),
+    );
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -91,7 +100,62 @@ fn error_response(status: StatusCode, message: impl Into<String>, code: &str) ->
     (status, Json(async_graphql::Response::from_errors(vec![e]))).into_response()
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, request: BatchRequest) -> Response {
+/// What a request's transport says about its caller.
+struct Transport<'a> {
+    headers: &'a HeaderMap,
+    session: Session,
+    address: Option<SocketAddr>,
+    /// POST: may write, so a cookie-authenticated one must be same-origin.
+    writes: bool,
+}
+
+/// The caller of a request, or the response refusing it: 401 without valid
+/// credentials (unless the request only signs in), 403 for a cookie-authenticated
+/// write from another origin.
+async fn caller(state: &AppState, t: Transport<'_>, request: &BatchRequest) -> Result<Caller, Response> {
+    let principal = match principal::resolve(&state.0.db, t.headers, Some(&t.session)).await {
+        Ok(Credentials::Valid(p)) => Some(p),
+        Ok(Credentials::Anonymous) => None,
+        Ok(Credentials::Invalid) => {
+            return Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "invalid, expired or revoked credentials",
+                UNAUTHENTICATED,
+            ))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "resolving credentials");
+            return Err(error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                INTERNAL,
+            ));
+        }
+    };
+    let signs_in = matches!(request, BatchRequest::Single(r) if graphql::is_sign_in(r));
+    if principal.is_none() && !signs_in {
+        return Err(error_response(
+            StatusCode::UNAUTHORIZED,
+            "authentication required: send Authorization: Bearer <API token>, or sign in with the login mutation",
+            UNAUTHENTICATED,
+        ));
+    }
+    // Cookie-authenticated writes must come from Pivot's pages; a sign-in from a page of
+    // another origin is refused too (it would sign the browser in as someone else).
+    let by_cookie = principal.as_ref().is_some_and(|p| p.via == Via::Session);
+    if t.writes && (by_cookie || principal.is_none()) {
+        if let Err(message) = csrf::same_origin(t.headers, by_cookie) {
+            return Err(error_response(StatusCode::FORBIDDEN, message, FORBIDDEN));
+        }
+    }
+    Ok(Caller {
+        principal,
+        address: t.address.map(|a| a.ip().to_canonical().to_string()),
+        session: Some(t.session),
+    })
+}
+
+async fn execute(state: &AppState, transport: Transport<'_>, request: BatchRequest) -> Response {
     let started = tokio::time::Instant::now();
     let missing_query = match &request {
         BatchRequest::Single(r) => r.query.trim().is_empty(),
@@ -109,37 +173,20 @@ async fn execute(state: &AppState, headers: &HeaderMap, request: BatchRequest) -
             );
         }
     }
-    let principal = match principal::resolve(&state.0.db, headers).await {
-        Ok(Credentials::Valid(p)) => p,
-        Ok(Credentials::Anonymous) => {
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                "authentication required: send Authorization: Bearer <API token>",
-                UNAUTHENTICATED,
-            )
-        }
-        Ok(Credentials::Invalid) => {
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                "invalid, expired or revoked credentials",
-                UNAUTHENTICATED,
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "resolving credentials");
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error", INTERNAL);
-        }
+    let caller = match caller(state, transport, &request).await {
+        Ok(c) => c,
+        Err(refused) => return refused,
     };
     let run = async {
         match request {
             BatchRequest::Single(r) => {
-                BatchResponse::Single(graphql::execute(&state.0.schema, &state.0.db, &principal, r).await)
+                BatchResponse::Single(graphql::execute(&state.0.schema, &state.0.db, &caller, r).await)
             }
             BatchRequest::Batch(list) => {
                 // One after another, so that mutations apply in the order sent.
                 let mut out = Vec::with_capacity(list.len());
                 for r in list {
-                    out.push(graphql::execute(&state.0.schema, &state.0.db, &principal, r).await);
+                    out.push(graphql::execute(&state.0.schema, &state.0.db, &caller, r).await);
                 }
                 BatchResponse::Batch(out)
             }
@@ -171,6 +218,8 @@ fn graphql_json(response: BatchResponse) -> Response {
 
 async fn graphql_post(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    session: Session,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -186,7 +235,15 @@ async fn graphql_post(
         Err(e) => return error_response(e.status(), e.body_text(), BAD_USER_INPUT),
     };
     match serde_json::from_slice::<BatchRequest>(&body) {
-        Ok(request) => execute(&state, &headers, request).await,
+        Ok(request) => {
+            let transport = Transport {
+                headers: &headers,
+                session,
+                address: peer.map(|Extension(ConnectInfo(a))| a),
+                writes: true,
+            };
+            execute(&state, transport, request).await
+        }
         Err(e) => error_response(
             StatusCode::BAD_REQUEST,
             format!("the body is not a GraphQL request in JSON ({{\"query\": ..., \"variables\": ...}}): {e}"),
@@ -195,9 +252,23 @@ async fn graphql_post(
     }
 }
 
-async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn graphql_get(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    session: Session,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     match parse_query_string(query.as_deref().unwrap_or_default()) {
-        Ok(request) => execute(&state, &headers, BatchRequest::Single(request.data(ReadOnly))).await,
+        Ok(request) => {
+            let transport = Transport {
+                headers: &headers,
+                session,
+                address: peer.map(|Extension(ConnectInfo(a))| a),
+                writes: false,
+            };
+            execute(&state, transport, BatchRequest::Single(request.data(ReadOnly))).await
+        }
         Err(e) => error_response(
             StatusCode::BAD_REQUEST,
             format!("bad GraphQL GET request: {e}"),

@@ -14,6 +14,9 @@ pub struct Config {
     /// The password of the `admin` user created on first start (`PIVOT_ADMIN_PASSWORD`);
     /// without it a random one is generated and printed once.
     pub admin_password: Option<String>,
+    /// Marks the session cookie `Secure` (`PIVOT_SECURE_COOKIES=1`): set it when Pivot is
+    /// reached over HTTPS through a TLS-terminating proxy (Pivot itself speaks plain HTTP).
+    pub secure_cookies: bool,
 }
 
 impl Default for Config {
@@ -22,6 +25,7 @@ impl Default for Config {
             database_url: DEFAULT_DATABASE_URL.into(),
             query_timeout: Duration::from_secs(5),
             admin_password: None,
+            secure_cookies: false,
         }
     }
 }

@@ -1,9 +1,12 @@
 //! The `pivot` command: serve, migrate, print the schema.
 
 use clap::{Parser, Subcommand};
+use sea_orm::TransactionTrait;
 use server::app::{self, AppState};
 use server::auth::passwords;
 use server::config::{Config, DEFAULT_DATABASE_URL};
+use server::domain::audit;
+use server::domain::ids::Kind;
 use server::domain::users::{self, Role};
 use server::{db, graphql};
 
@@ -100,6 +103,7 @@ async fn run() -> anyhow::Result<()> {
             let config = Config {
                 database_url: database.url,
                 admin_password: std::env::var("PIVOT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
+                secure_cookies: std::env::var("PIVOT_SECURE_COOKIES").is_ok_and(|v| matches!(v.as_str(), "1" | "true")),
                 ..Config::default()
             };
             let state = AppState::start(config.clone()).await?;
@@ -129,6 +133,11 @@ async fn run() -> anyhow::Result<()> {
     }
 }
 
+/// An audit event for a change made at the terminal: no signed-in user, no address.
+fn cli_event(action: &str) -> audit::Event {
+    audit::Event::new(None, action, None).detail(serde_json::json!({ "via": "cli" }))
+}
+
 async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) -> anyhow::Result<()> {
     let fail = |e: server::domain::error::DomainError| anyhow::anyhow!("{e}");
     match command {
@@ -145,7 +154,12 @@ async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) ->
             } else {
                 (passwords::random(), true)
             };
-            let user = users::create(db, &name, role, &password).await.map_err(fail)?;
+            let tx = db.begin().await?;
+            let user = users::create(&tx, &name, role, &password).await.map_err(fail)?;
+            audit::record(&tx, cli_event("createUser").on(Kind::User, user.id))
+                .await
+                .map_err(fail)?;
+            tx.commit().await?;
             println!("added user {} ({})", user.username, user.role);
             if generated {
                 println!("password: {password}\n(shown once: keep it safe)");
@@ -153,7 +167,11 @@ async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) ->
         }
         UserCommand::Token { name, label } => {
             let user = users::by_name(db, &name).await.map_err(fail)?;
-            let (_, secret) = users::create_token(db, user.id, &label, None).await.map_err(fail)?;
+            let tx = db.begin().await?;
+            let (token, secret) = users::create_token(&tx, user.id, &label, None).await.map_err(fail)?;
+            let event = cli_event("createApiToken").on(Kind::ApiToken, token.id);
+            audit::record(&tx, event).await.map_err(fail)?;
+            tx.commit().await?;
             println!("{secret}");
         }
         UserCommand::List => {

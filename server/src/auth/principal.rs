@@ -1,10 +1,11 @@
-//! The principal of a request, resolved once from its credentials. Today: API tokens
-//! as `Authorization: Bearer <token>` (and ntopng's `Authorization: Token <token>`).
-//! Browser sessions and the other dialects' credentials resolve to the same type.
+//! The principal of a request, resolved once from its credentials: API tokens as
+//! `Authorization: Bearer <token>` (and ntopng's `Authorization: Token <token>`), or
+//! the browser session cookie. The other dialects' credentials resolve to the same type.
 
 use axum::http::{header, HeaderMap};
 use entities::user;
 use sea_orm::DatabaseConnection;
+use tower_sessions::Session;
 
 use super::permissions::{self, Capability, Level};
 use crate::domain::error::DomainResult;
@@ -14,6 +15,15 @@ use crate::domain::users::{self, Role};
 #[derive(Clone, Debug)]
 pub struct Principal {
     pub user: user::Model,
+    pub via: Via,
+}
+
+/// How a principal proved who it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Token,
+    /// A browser session cookie: ambient credentials, so writes must be same-origin.
+    Session,
 }
 
 impl Principal {
@@ -39,9 +49,15 @@ pub enum Credentials {
     Valid(Principal),
 }
 
-pub async fn resolve(db: &DatabaseConnection, headers: &HeaderMap) -> DomainResult<Credentials> {
+/// An `Authorization` header wins over a session cookie; an invalid one is never
+/// replaced by the cookie.
+pub async fn resolve(
+    db: &DatabaseConnection,
+    headers: &HeaderMap,
+    session: Option<&Session>,
+) -> DomainResult<Credentials> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Credentials::Anonymous);
+        return from_session(db, session).await;
     };
     let value = value.to_str().unwrap_or_default().trim();
     let secret = value
@@ -52,7 +68,25 @@ pub async fn resolve(db: &DatabaseConnection, headers: &HeaderMap) -> DomainResu
         return Ok(Credentials::Invalid);
     };
     Ok(match users::by_token(db, secret).await? {
-        Some(user) => Credentials::Valid(Principal { user }),
+        Some(user) => Credentials::Valid(Principal { user, via: Via::Token }),
+        None => Credentials::Invalid,
+    })
+}
+
+async fn from_session(db: &DatabaseConnection, session: Option<&Session>) -> DomainResult<Credentials> {
+    let Some(session) = session else {
+        return Ok(Credentials::Anonymous);
+    };
+    // A session that cannot be read (store down, garbled record) counts as none.
+    let Ok(Some(id)) = session.get::<i64>(super::sessions::USER_KEY).await else {
+        return Ok(Credentials::Anonymous);
+    };
+    Ok(match users::active_by_id(db, id).await? {
+        Some(user) => Credentials::Valid(Principal {
+            user,
+            via: Via::Session,
+        }),
+        // Deactivated or deleted since sign-in.
         None => Credentials::Invalid,
     })
 }

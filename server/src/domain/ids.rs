@@ -47,6 +47,7 @@ kinds!(
     DnsRecord,
     User,
     ApiToken,
+    AuditEvent,
 );
 
 pub fn encode(kind: Kind, id: i64) -> ID {

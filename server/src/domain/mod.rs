@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod assets;
+pub mod audit;
 pub mod cases;
 pub mod crud;
 pub mod customers;

@@ -177,8 +177,12 @@ pub async fn by_token(db: &impl ConnectionTrait, secret: &str) -> DomainResult<O
     let Some(token) = token.filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > Utc::now())) else {
         return Ok(None);
     };
-    let user = user::Entity::find_by_id(token.user_id).one(db).await?;
-    Ok(user.filter(|u| u.active))
+    active_by_id(db, token.user_id).await
+}
+
+/// The user with this id, if it is active.
+pub async fn active_by_id(db: &impl ConnectionTrait, id: i64) -> DomainResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?.filter(|u| u.active))
 }
 
 /// The writable fields of a user (administrators only); absent fields are kept.

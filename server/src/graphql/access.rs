@@ -3,14 +3,20 @@
 //! refused); any other field needs read access to the capability of the type it
 //! returns, so edges, root fields and `node(id:)` obey the same rules.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
 use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Value};
 
-use super::errors::FORBIDDEN;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+
+use super::audit::Peer;
+use super::errors::{FORBIDDEN, UNAUTHENTICATED};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
+use crate::domain::audit::{self, Event};
 use crate::domain::ids::Kind;
 
 /// The capability a type belongs to; `None` for types anyone signed in may see.
@@ -42,6 +48,8 @@ pub fn kind_capability(kind: Kind) -> Option<Capability> {
 /// What a mutation needs.
 #[derive(Debug, PartialEq, Eq)]
 pub enum MutationAccess {
+    /// Anyone, even without credentials (signing in).
+    Anyone,
     /// Any signed-in user (acting on its own things).
     SelfService,
     /// Write access to a capability.
@@ -54,7 +62,8 @@ pub enum MutationAccess {
 pub fn mutation_access(name: &str) -> MutationAccess {
     use Capability::*;
     MutationAccess::Write(match name {
-        "createApiToken" | "revokeApiToken" => return MutationAccess::SelfService,
+        "login" => return MutationAccess::Anyone,
+        "logout" | "createApiToken" | "revokeApiToken" => return MutationAccess::SelfService,
         "createHost" | "updateHost" | "deleteHost" | "createPort" | "updatePort" | "deletePort" | "deleteScan" => Hosts,
         "createFlow" | "updateFlow" | "deleteFlow" | "createDnsRecord" | "updateDnsRecord" | "deleteDnsRecord" => Flows,
         "createAlert" | "updateAlert" | "deleteAlert" | "acknowledgeAlerts" => Alerts,
@@ -98,12 +107,40 @@ pub fn mutation_access(name: &str) -> MutationAccess {
     })
 }
 
-pub fn forbidden(message: impl Into<String>) -> ServerError {
+fn refusal(message: impl Into<String>, code: &str) -> ServerError {
     let mut e = ServerError::new(message, None);
     let mut ext = ErrorExtensionValues::default();
-    ext.set("code", FORBIDDEN);
+    ext.set("code", code);
     e.extensions = Some(ext);
     e
+}
+
+pub fn forbidden(message: impl Into<String>) -> ServerError {
+    refusal(message, FORBIDDEN)
+}
+
+/// The fields refused in this request so far: each is audited once per request, not
+/// once per parent object it was asked of.
+#[derive(Default)]
+pub struct Refusals(Mutex<HashSet<String>>);
+
+/// Records a refusal in the audit log (a failure to record is logged, not returned:
+/// the caller is refused either way).
+async fn audit_refusal(ctx: &ExtensionContext<'_>, principal: &Principal, field: &str, needs: String) {
+    let first = ctx.data_opt::<Refusals>().is_none_or(|r| {
+        r.0.lock()
+            .map(|mut seen| seen.insert(field.to_string()))
+            .unwrap_or(true)
+    });
+    let Some(db) = ctx.data_opt::<DatabaseConnection>().filter(|_| first) else {
+        return;
+    };
+    let address = ctx.data_opt::<Peer>().and_then(|p| p.0.clone());
+    let event = Event::new(Some(principal.user.id), audit::FORBIDDEN, address)
+        .detail(json!({ "field": field, "needs": needs }));
+    if let Err(e) = audit::record(db, event).await {
+        tracing::error!(error = %e, "recording a refusal in the audit log");
+    }
 }
 
 /// Whether the principal may reach an object of `kind`.
@@ -128,12 +165,19 @@ impl Extension for Access {
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
         if !info.is_for_introspection {
+            let mutation = (info.parent_type == "Mutation").then(|| mutation_access(info.name));
             let Some(principal) = ctx.data_opt::<Principal>() else {
-                return Err(forbidden("no principal"));
+                // Without credentials only `login` runs, and then what it returns: every
+                // other field is reached through a root field, which is refused here.
+                let root = matches!(info.parent_type, "Query" | "Mutation" | "Subscription");
+                if !root || mutation == Some(MutationAccess::Anyone) {
+                    return next.run(ctx, info).await;
+                }
+                return Err(refusal("authentication required", UNAUTHENTICATED));
             };
-            let need = if info.parent_type == "Mutation" {
-                match mutation_access(info.name) {
-                    MutationAccess::SelfService => None,
+            let need = if let Some(access) = mutation {
+                match access {
+                    MutationAccess::Anyone | MutationAccess::SelfService => None,
                     MutationAccess::Write(cap) => Some((cap, Level::Write)),
                     MutationAccess::Unlisted => return Err(forbidden(format!("{} is not open to anyone", info.name))),
                 }
@@ -146,11 +190,9 @@ impl Extension for Access {
             if let Some((cap, level)) = need {
                 if !principal.can(cap, level) {
                     let what = if level == Level::Write { "write" } else { "read" };
-                    return Err(forbidden(format!(
-                        "{}: needs {what} access to {}",
-                        info.name,
-                        cap.name()
-                    )));
+                    let needs = format!("{what} access to {}", cap.name());
+                    audit_refusal(ctx, principal, info.name, needs.clone()).await;
+                    return Err(forbidden(format!("{}: needs {needs}", info.name)));
                 }
             }
         }
@@ -172,9 +214,17 @@ mod tests {
             .split("\n}")
             .next()
             .unwrap();
+        // Field lines, less the lines of multi-line descriptions.
+        let mut in_description = false;
         let names: Vec<&str> = block
             .lines()
             .map(str::trim)
+            .filter(|l| {
+                if *l == "\"\"\"" {
+                    in_description = !in_description;
+                }
+                !in_description
+            })
             .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
             .filter_map(|l| l.split('(').next())
             .map(|n| n.split(':').next().unwrap().trim())

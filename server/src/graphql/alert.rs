@@ -4,8 +4,9 @@ use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{alert, flow};
 use sea_orm::sea_query::SelectStatement;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{EntityTrait, QueryFilter};
 
+use super::audit::write;
 use super::case::{cases_of_alert, Case};
 use super::errors::Gql;
 use super::flow::{by_either_end, host_at, Flow};
@@ -140,17 +141,17 @@ pub struct AlertMutation;
 #[Object]
 impl AlertMutation {
     async fn create_alert(&self, ctx: &Context<'_>, input: CreateAlertInput) -> Result<Alert> {
-        alerts::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+        write(ctx, move |tx| Box::pin(async move { alerts::create(tx, input).await }))
             .await
-            .gql()
             .map(Alert)
     }
     async fn update_alert(&self, ctx: &Context<'_>, id: ID, input: AlertInput) -> Result<Alert> {
         let id = ids::decode("id", &id, Kind::Alert).gql()?;
-        alerts::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Alert)
+        write(ctx, move |tx| {
+            Box::pin(async move { alerts::update(tx, id, input).await })
+        })
+        .await
+        .map(Alert)
     }
     /// Sets (or clears) the acknowledged flag of alerts; returns how many were found.
     async fn acknowledge_alerts(
@@ -160,16 +161,15 @@ impl AlertMutation {
         #[graphql(default = true)] acknowledged: bool,
     ) -> Result<i64> {
         let ids = ids::decode_all("ids", &ids, Kind::Alert).gql()?;
-        let n = alerts::acknowledge(ctx.data_unchecked::<DatabaseConnection>(), &ids, acknowledged)
-            .await
-            .gql()?;
+        let n = write(ctx, move |tx| {
+            Box::pin(async move { alerts::acknowledge(tx, &ids, acknowledged).await })
+        })
+        .await?;
         Ok(n as i64)
     }
     async fn delete_alert(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Alert).gql()?;
-        alerts::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { alerts::delete(tx, n).await })).await?;
         Ok(id)
     }
 }

@@ -7,6 +7,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+use super::audit::write;
 use super::case::Case;
 use super::errors::Gql;
 use super::ioc::Ioc;
@@ -205,23 +206,21 @@ pub struct AssetMutation;
 #[Object]
 impl AssetMutation {
     async fn create_asset(&self, ctx: &Context<'_>, input: CreateAssetInput) -> Result<Asset> {
-        assets::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+        write(ctx, move |tx| Box::pin(async move { assets::create(tx, input).await }))
             .await
-            .gql()
             .map(Asset)
     }
     async fn update_asset(&self, ctx: &Context<'_>, id: ID, input: AssetInput) -> Result<Asset> {
         let id = ids::decode("id", &id, Kind::Asset).gql()?;
-        assets::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Asset)
+        write(ctx, move |tx| {
+            Box::pin(async move { assets::update(tx, id, input).await })
+        })
+        .await
+        .map(Asset)
     }
     async fn delete_asset(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Asset).gql()?;
-        assets::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { assets::delete(tx, n).await })).await?;
         Ok(id)
     }
 }

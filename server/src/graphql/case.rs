@@ -7,10 +7,11 @@ use entities::{
     timeline_event_asset, user,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{EntityTrait, QueryFilter};
 
 use super::alert::Alert;
 use super::asset::Asset;
+use super::audit::write;
 use super::customer::Customer;
 use super::errors::Gql;
 use super::evidence::Evidence;
@@ -252,21 +253,20 @@ pub struct CaseMutation;
 #[Object]
 impl CaseMutation {
     async fn create_case(&self, ctx: &Context<'_>, input: CreateCaseInput) -> Result<Case> {
-        cases::create(
-            ctx.data_unchecked::<DatabaseConnection>(),
-            input,
-            Some(principal(ctx)?.user.id),
-        )
+        let me = principal(ctx)?.user.id;
+        write(ctx, move |tx| {
+            Box::pin(async move { cases::create(tx, input, Some(me)).await })
+        })
         .await
-        .gql()
         .map(Case)
     }
     async fn update_case(&self, ctx: &Context<'_>, id: ID, input: CaseInput) -> Result<Case> {
         let id = ids::decode("id", &id, Kind::Case).gql()?;
-        cases::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Case)
+        write(ctx, move |tx| {
+            Box::pin(async move { cases::update(tx, id, input).await })
+        })
+        .await
+        .map(Case)
     }
     async fn close_case(&self, ctx: &Context<'_>, id: ID) -> Result<Case> {
         let id = ids::decode("id", &id, Kind::Case).gql()?;
@@ -274,10 +274,11 @@ impl CaseMutation {
             status: Some(CaseStatus::Closed),
             ..Default::default()
         };
-        cases::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Case)
+        write(ctx, move |tx| {
+            Box::pin(async move { cases::update(tx, id, input).await })
+        })
+        .await
+        .map(Case)
     }
     async fn reopen_case(&self, ctx: &Context<'_>, id: ID) -> Result<Case> {
         let id = ids::decode("id", &id, Kind::Case).gql()?;
@@ -285,38 +286,41 @@ impl CaseMutation {
             status: Some(CaseStatus::Open),
             ..Default::default()
         };
-        cases::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Case)
+        write(ctx, move |tx| {
+            Box::pin(async move { cases::update(tx, id, input).await })
+        })
+        .await
+        .map(Case)
     }
     /// Deletes a case and everything it owns, in one transaction.
     async fn delete_case(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Case).gql()?;
-        cases::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { cases::delete(tx, n).await })).await?;
         Ok(id)
     }
     async fn attach_alerts(&self, ctx: &Context<'_>, case_id: ID, alert_ids: Vec<ID>) -> Result<Case> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
         let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
         let alert_ids = ids::decode_all("alertIds", &alert_ids, Kind::Alert).gql()?;
-        cases::attach_alerts(db, case_id, &alert_ids).await.gql()?;
-        crate::domain::crud::find::<case::Entity>(db, "case", case_id)
-            .await
-            .gql()
-            .map(Case)
+        write(ctx, move |tx| {
+            Box::pin(async move {
+                cases::attach_alerts(tx, case_id, &alert_ids).await?;
+                crate::domain::crud::find::<case::Entity>(tx, "case", case_id).await
+            })
+        })
+        .await
+        .map(Case)
     }
     async fn detach_alerts(&self, ctx: &Context<'_>, case_id: ID, alert_ids: Vec<ID>) -> Result<Case> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
         let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
         let alert_ids = ids::decode_all("alertIds", &alert_ids, Kind::Alert).gql()?;
-        cases::detach_alerts(db, case_id, &alert_ids).await.gql()?;
-        crate::domain::crud::find::<case::Entity>(db, "case", case_id)
-            .await
-            .gql()
-            .map(Case)
+        write(ctx, move |tx| {
+            Box::pin(async move {
+                cases::detach_alerts(tx, case_id, &alert_ids).await?;
+                crate::domain::crud::find::<case::Entity>(tx, "case", case_id).await
+            })
+        })
+        .await
+        .map(Case)
     }
 }
 

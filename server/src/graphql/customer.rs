@@ -3,8 +3,9 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{case, customer};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{EntityTrait, QueryFilter};
 
+use super::audit::write;
 use super::case::Case;
 use super::errors::Gql;
 use super::loaders::{loader, GroupBy};
@@ -77,25 +78,25 @@ pub struct CustomerMutation;
 #[Object]
 impl CustomerMutation {
     async fn create_customer(&self, ctx: &Context<'_>, name: String, input: Option<CustomerInput>) -> Result<Customer> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        customers::create(db, name, input.unwrap_or_default())
-            .await
-            .gql()
-            .map(Customer)
+        let input = input.unwrap_or_default();
+        write(ctx, move |tx| {
+            Box::pin(async move { customers::create(tx, name, input).await })
+        })
+        .await
+        .map(Customer)
     }
     async fn update_customer(&self, ctx: &Context<'_>, id: ID, input: CustomerInput) -> Result<Customer> {
         let id = ids::decode("id", &id, Kind::Customer).gql()?;
-        customers::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Customer)
+        write(ctx, move |tx| {
+            Box::pin(async move { customers::update(tx, id, input).await })
+        })
+        .await
+        .map(Customer)
     }
     /// Deletes a customer without cases (CONFLICT otherwise).
     async fn delete_customer(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Customer).gql()?;
-        customers::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { customers::delete(tx, n).await })).await?;
         Ok(id)
     }
 }

@@ -12,6 +12,7 @@ pub const NOT_FOUND: &str = "NOT_FOUND";
 pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
 pub const FORBIDDEN: &str = "FORBIDDEN";
 pub const CONFLICT: &str = "CONFLICT";
+pub const RATE_LIMITED: &str = "RATE_LIMITED";
 pub const TIMEOUT: &str = "TIMEOUT";
 pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
 pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";

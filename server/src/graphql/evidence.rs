@@ -3,8 +3,9 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{case, evidence, user};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use super::audit::write;
 use super::case::Case;
 use super::errors::Gql;
 use super::loaders::{loader, ById};
@@ -94,27 +95,24 @@ pub struct EvidenceMutation;
 #[Object]
 impl EvidenceMutation {
     async fn create_evidence(&self, ctx: &Context<'_>, input: CreateEvidenceInput) -> Result<Evidence> {
-        evidences::create(
-            ctx.data_unchecked::<DatabaseConnection>(),
-            input,
-            Some(principal(ctx)?.user.id),
-        )
+        let me = principal(ctx)?.user.id;
+        write(ctx, move |tx| {
+            Box::pin(async move { evidences::create(tx, input, Some(me)).await })
+        })
         .await
-        .gql()
         .map(Evidence)
     }
     async fn update_evidence(&self, ctx: &Context<'_>, id: ID, input: EvidenceInput) -> Result<Evidence> {
         let id = ids::decode("id", &id, Kind::Evidence).gql()?;
-        evidences::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Evidence)
+        write(ctx, move |tx| {
+            Box::pin(async move { evidences::update(tx, id, input).await })
+        })
+        .await
+        .map(Evidence)
     }
     async fn delete_evidence(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Evidence).gql()?;
-        evidences::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { evidences::delete(tx, n).await })).await?;
         Ok(id)
     }
 }

@@ -4,9 +4,10 @@ use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{alert, flow};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement, UnionType};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::alert::Alert;
+use super::audit::write;
 use super::errors::Gql;
 use super::host::{Host, HostByIp};
 use super::loaders::{loader, GroupBy, Paged};
@@ -162,23 +163,21 @@ pub struct FlowMutation;
 impl FlowMutation {
     /// Records a flow; hosts for both ends are created when missing.
     async fn create_flow(&self, ctx: &Context<'_>, input: CreateFlowInput) -> Result<Flow> {
-        flows::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+        write(ctx, move |tx| Box::pin(async move { flows::create(tx, input).await }))
             .await
-            .gql()
             .map(Flow)
     }
     async fn update_flow(&self, ctx: &Context<'_>, id: ID, input: FlowInput) -> Result<Flow> {
         let id = ids::decode("id", &id, Kind::Flow).gql()?;
-        flows::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Flow)
+        write(ctx, move |tx| {
+            Box::pin(async move { flows::update(tx, id, input).await })
+        })
+        .await
+        .map(Flow)
     }
     async fn delete_flow(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Flow).gql()?;
-        flows::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { flows::delete(tx, n).await })).await?;
         Ok(id)
     }
 }

@@ -7,10 +7,11 @@ use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::{host, hostname, note, port};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::alert::{Alert, AlertsOfHost};
 use super::asset::{Asset, AssetsByIp};
+use super::audit::write;
 use super::case::{cases_by_id, Case, CaseLinksOfIoc};
 use super::errors::Gql;
 use super::flow::{Flow, FlowsOfHost};
@@ -291,24 +292,22 @@ pub struct HostMutation;
 #[Object]
 impl HostMutation {
     async fn create_host(&self, ctx: &Context<'_>, input: CreateHostInput) -> Result<Host> {
-        hosts::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+        write(ctx, move |tx| Box::pin(async move { hosts::create(tx, input).await }))
             .await
-            .gql()
             .map(Host)
     }
     async fn update_host(&self, ctx: &Context<'_>, id: ID, input: HostInput) -> Result<Host> {
         let id = ids::decode("id", &id, Kind::Host).gql()?;
-        hosts::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Host)
+        write(ctx, move |tx| {
+            Box::pin(async move { hosts::update(tx, id, input).await })
+        })
+        .await
+        .map(Host)
     }
     /// Deletes a host with its names, ports and the notes about it.
     async fn delete_host(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Host).gql()?;
-        hosts::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { hosts::delete(tx, n).await })).await?;
         Ok(id)
     }
 }

@@ -8,6 +8,7 @@ use entities::{device, dns_record, network, service};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use super::audit::write;
 use super::batching::BatchLoad;
 use super::errors::Gql;
 use super::flow::host_at;
@@ -378,64 +379,101 @@ impl InventoryQuery {
 #[derive(Default)]
 pub struct InventoryMutation;
 
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
-}
-
 #[Object]
 impl InventoryMutation {
     /// CONFLICT when a network with the same CIDR exists.
     async fn create_network(&self, ctx: &Context<'_>, input: CreateNetworkInput) -> Result<Network> {
-        inventory::create_network(db(ctx), input).await.gql().map(Network)
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::create_network(tx, input).await })
+        })
+        .await
+        .map(Network)
     }
     async fn update_network(&self, ctx: &Context<'_>, id: ID, input: NetworkInput) -> Result<Network> {
         let id = ids::decode("id", &id, Kind::Network).gql()?;
-        inventory::update_network(db(ctx), id, input).await.gql().map(Network)
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::update_network(tx, id, input).await })
+        })
+        .await
+        .map(Network)
     }
     async fn delete_network(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Network).gql()?;
-        inventory::delete_network(db(ctx), n).await.gql()?;
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::delete_network(tx, n).await })
+        })
+        .await?;
         Ok(id)
     }
     /// CONFLICT when a device with the same MAC exists.
     async fn create_device(&self, ctx: &Context<'_>, input: CreateDeviceInput) -> Result<Device> {
-        inventory::create_device(db(ctx), input).await.gql().map(Device)
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::create_device(tx, input).await })
+        })
+        .await
+        .map(Device)
     }
     async fn update_device(&self, ctx: &Context<'_>, id: ID, input: DeviceInput) -> Result<Device> {
         let id = ids::decode("id", &id, Kind::Device).gql()?;
-        inventory::update_device(db(ctx), id, input).await.gql().map(Device)
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::update_device(tx, id, input).await })
+        })
+        .await
+        .map(Device)
     }
     async fn delete_device(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Device).gql()?;
-        inventory::delete_device(db(ctx), n).await.gql()?;
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::delete_device(tx, n).await })
+        })
+        .await?;
         Ok(id)
     }
     /// CONFLICT when the same address, protocol and port exist.
     async fn create_service(&self, ctx: &Context<'_>, input: CreateServiceInput) -> Result<Service> {
-        inventory::create_service(db(ctx), input).await.gql().map(Service)
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::create_service(tx, input).await })
+        })
+        .await
+        .map(Service)
     }
     async fn update_service(&self, ctx: &Context<'_>, id: ID, input: ServiceInput) -> Result<Service> {
         let id = ids::decode("id", &id, Kind::Service).gql()?;
-        inventory::update_service(db(ctx), id, input).await.gql().map(Service)
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::update_service(tx, id, input).await })
+        })
+        .await
+        .map(Service)
     }
     async fn delete_service(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Service).gql()?;
-        inventory::delete_service(db(ctx), n).await.gql()?;
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::delete_service(tx, n).await })
+        })
+        .await?;
         Ok(id)
     }
     async fn create_dns_record(&self, ctx: &Context<'_>, input: CreateDnsRecordInput) -> Result<DnsRecord> {
-        inventory::create_dns_record(db(ctx), input).await.gql().map(DnsRecord)
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::create_dns_record(tx, input).await })
+        })
+        .await
+        .map(DnsRecord)
     }
     async fn update_dns_record(&self, ctx: &Context<'_>, id: ID, input: DnsRecordInput) -> Result<DnsRecord> {
         let id = ids::decode("id", &id, Kind::DnsRecord).gql()?;
-        inventory::update_dns_record(db(ctx), id, input)
-            .await
-            .gql()
-            .map(DnsRecord)
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::update_dns_record(tx, id, input).await })
+        })
+        .await
+        .map(DnsRecord)
     }
     async fn delete_dns_record(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::DnsRecord).gql()?;
-        inventory::delete_dns_record(db(ctx), n).await.gql()?;
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::delete_dns_record(tx, n).await })
+        })
+        .await?;
         Ok(id)
     }
 }

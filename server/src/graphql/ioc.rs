@@ -3,8 +3,9 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{hostname, ioc};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{EntityTrait, QueryFilter};
 
+use super::audit::write;
 use super::case::{cases_of_ioc, Case};
 use super::errors::Gql;
 use super::flow::host_at;
@@ -117,43 +118,45 @@ pub struct IocMutation;
 impl IocMutation {
     /// Adds an IOC, linked to the given cases; CONFLICT when the same type and value exist.
     async fn add_ioc(&self, ctx: &Context<'_>, input: CreateIocInput) -> Result<Ioc> {
-        iocs::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+        write(ctx, move |tx| Box::pin(async move { iocs::create(tx, input).await }))
             .await
-            .gql()
             .map(Ioc)
     }
     async fn update_ioc(&self, ctx: &Context<'_>, id: ID, input: IocInput) -> Result<Ioc> {
         let id = ids::decode("id", &id, Kind::Ioc).gql()?;
-        iocs::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Ioc)
+        write(ctx, move |tx| {
+            Box::pin(async move { iocs::update(tx, id, input).await })
+        })
+        .await
+        .map(Ioc)
     }
     async fn delete_ioc(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Ioc).gql()?;
-        iocs::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { iocs::delete(tx, n).await })).await?;
         Ok(id)
     }
     async fn link_ioc(&self, ctx: &Context<'_>, ioc_id: ID, case_id: ID) -> Result<Ioc> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
         let i = ids::decode("iocId", &ioc_id, Kind::Ioc).gql()?;
         let c = ids::decode("caseId", &case_id, Kind::Case).gql()?;
-        iocs::link(db, i, c).await.gql()?;
-        crate::domain::crud::find::<ioc::Entity>(db, "IOC", i)
-            .await
-            .gql()
-            .map(Ioc)
+        write(ctx, move |tx| {
+            Box::pin(async move {
+                iocs::link(tx, i, c).await?;
+                crate::domain::crud::find::<ioc::Entity>(tx, "IOC", i).await
+            })
+        })
+        .await
+        .map(Ioc)
     }
     async fn unlink_ioc(&self, ctx: &Context<'_>, ioc_id: ID, case_id: ID) -> Result<Ioc> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
         let i = ids::decode("iocId", &ioc_id, Kind::Ioc).gql()?;
         let c = ids::decode("caseId", &case_id, Kind::Case).gql()?;
-        iocs::unlink(db, i, c).await.gql()?;
-        crate::domain::crud::find::<ioc::Entity>(db, "IOC", i)
-            .await
-            .gql()
-            .map(Ioc)
+        write(ctx, move |tx| {
+            Box::pin(async move {
+                iocs::unlink(tx, i, c).await?;
+                crate::domain::crud::find::<ioc::Entity>(tx, "IOC", i).await
+            })
+        })
+        .await
+        .map(Ioc)
     }
 }

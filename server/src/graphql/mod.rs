@@ -4,6 +4,7 @@
 pub mod access;
 pub mod alert;
 pub mod asset;
+pub mod audit;
 pub mod batching;
 pub mod case;
 pub mod customer;
@@ -19,6 +20,7 @@ pub mod node;
 pub mod note;
 pub mod pagination;
 pub mod port;
+pub mod session;
 pub mod task;
 pub mod timeline;
 pub mod user;
@@ -31,6 +33,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::principal::Principal;
 use batching::{Batched, Gate, Tracked};
 use loaders::{ById, CountBy, GroupBy, PagedBy};
+use tower_sessions::Session;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -49,6 +52,7 @@ pub struct Query(
     evidence::EvidenceQuery,
     inventory::InventoryQuery,
     user::UserQuery,
+    audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -67,6 +71,7 @@ pub struct Mutation(
     evidence::EvidenceMutation,
     inventory::InventoryMutation,
     user::UserMutation,
+    session::SessionMutation,
 );
 
 pub type PivotSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -114,23 +119,59 @@ pub fn build(db: DatabaseConnection) -> PivotSchema {
     builder().data(db).finish()
 }
 
+/// Who sends a request, from where, and its browser session: what resolvers may need of
+/// the transport. Without a principal only `login` runs (see [`is_sign_in`]).
+#[derive(Clone, Default)]
+pub struct Caller {
+    pub principal: Option<Principal>,
+    pub address: Option<String>,
+    pub session: Option<Session>,
+}
+
+/// Whether the operation a request runs is a mutation that only signs in: the one
+/// thing a caller without credentials may do.
+pub fn is_sign_in(request: &Request) -> bool {
+    use async_graphql::parser::types::{OperationType, Selection};
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let op = match (&request.operation_name, doc.operations.iter().count()) {
+        (Some(name), _) => doc
+            .operations
+            .iter()
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
+        (None, 1) => doc.operations.iter().next(),
+        _ => None,
+    };
+    let Some((_, op)) = op else { return false };
+    op.node.ty == OperationType::Mutation
+        && op.node.selection_set.node.items.iter().all(|s| match &s.node {
+            Selection::Field(f) => matches!(f.node.name.node.as_str(), "login" | "__typename"),
+            _ => false,
+        })
+}
+
 /// Runs one GraphQL request with DataLoaders of its own, batched in waves (see
 /// [`batching`]). Every entry point goes through here.
-pub async fn execute(
-    schema: &PivotSchema,
-    db: &DatabaseConnection,
-    principal: &Principal,
-    request: Request,
-) -> Response {
+pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Caller, request: Request) -> Response {
     use entities as e;
     let gate = Arc::new(Gate::default());
-    let request = with_loaders!(request.data(principal.clone()), db, gate, [
+    let mut request = request
+        .data(audit::Peer(caller.address.clone()))
+        .data(access::Refusals::default());
+    if let Some(p) = &caller.principal {
+        request = request.data(p.clone());
+    }
+    if let Some(s) = &caller.session {
+        request = request.data(s.clone());
+    }
+    let request = with_loaders!(request, db, gate, [
         ById<e::host::Entity>, ById<e::port::Entity>, ById<e::scan::Entity>, ById<e::flow::Entity>,
         ById<e::alert::Entity>, ById<e::customer::Entity>, ById<e::user::Entity>, ById<e::case::Entity>,
         ById<e::ioc::Entity>, ById<e::note::Entity>, ById<e::note_group::Entity>, ById<e::asset::Entity>,
         ById<e::asset_type::Entity>, ById<e::analysis_status::Entity>, ById<e::task::Entity>,
         ById<e::timeline_event::Entity>, ById<e::evidence::Entity>, ById<e::device::Entity>,
-        ById<e::network::Entity>, ById<e::service::Entity>, ById<e::dns_record::Entity>,
+        ById<e::network::Entity>, ById<e::service::Entity>, ById<e::dns_record::Entity>, ById<e::audit_event::Entity>,
         GroupBy<host::HostnamesOfHost>, GroupBy<host::HostByIp>, GroupBy<host::NotesOfHost>,
         GroupBy<port::ScriptsOfPort>, GroupBy<flow::AlertsOfFlow>, GroupBy<customer::CasesOfCustomer>,
         GroupBy<case::AssetsOfCase>, GroupBy<case::TasksOfCase>, GroupBy<case::NotesOfCase>,

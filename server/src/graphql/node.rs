@@ -6,6 +6,7 @@ use sea_orm::EntityTrait;
 
 use super::alert::Alert;
 use super::asset::{Asset, AssetType};
+use super::audit::AuditEvent;
 use super::case::Case;
 use super::customer::Customer;
 use super::errors::{coded, Gql, FORBIDDEN};
@@ -47,6 +48,7 @@ pub enum Node {
     Network(Network),
     Service(Service),
     DnsRecord(DnsRecord),
+    AuditEvent(AuditEvent),
 }
 
 async fn by_id<E>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>>
@@ -106,6 +108,17 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
         Kind::DnsRecord => by_id::<dns_record::Entity>(ctx, id)
             .await?
             .map(|m| Node::DnsRecord(DnsRecord(m))),
+        // Administrators read every event, anyone else only their own (as `auditEvents`).
+        Kind::AuditEvent => by_id::<audit_event::Entity>(ctx, id)
+            .await?
+            .filter(|m| {
+                m.user_id == Some(principal.user.id)
+                    || principal.can(
+                        crate::auth::permissions::Capability::Users,
+                        crate::auth::permissions::Level::Read,
+                    )
+            })
+            .map(|m| Node::AuditEvent(AuditEvent(m))),
     })
 }
 

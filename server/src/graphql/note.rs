@@ -4,8 +4,9 @@ use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{note, note_group, note_revision, user};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use super::audit::write;
 use super::errors::Gql;
 use super::loaders::{loader, ById, GroupBy};
 use super::node::{self, Node};
@@ -182,55 +183,48 @@ pub struct NoteMutation;
 #[Object]
 impl NoteMutation {
     async fn create_note(&self, ctx: &Context<'_>, input: CreateNoteInput) -> Result<Note> {
-        notes::create(
-            ctx.data_unchecked::<DatabaseConnection>(),
-            input,
-            Some(principal(ctx)?.user.id),
-        )
+        let me = principal(ctx)?.user.id;
+        write(ctx, move |tx| {
+            Box::pin(async move { notes::create(tx, input, Some(me)).await })
+        })
         .await
-        .gql()
         .map(Note)
     }
     /// Edits a note, keeping its previous state as a revision.
     async fn update_note(&self, ctx: &Context<'_>, id: ID, input: UpdateNoteInput) -> Result<Note> {
         let id = ids::decode("id", &id, Kind::Note).gql()?;
-        notes::update(
-            ctx.data_unchecked::<DatabaseConnection>(),
-            id,
-            input,
-            Some(principal(ctx)?.user.id),
-        )
+        let me = principal(ctx)?.user.id;
+        write(ctx, move |tx| {
+            Box::pin(async move { notes::update(tx, id, input, Some(me)).await })
+        })
         .await
-        .gql()
         .map(Note)
     }
     async fn delete_note(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Note).gql()?;
-        notes::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { notes::delete(tx, n).await })).await?;
         Ok(id)
     }
     async fn create_note_group(&self, ctx: &Context<'_>, case_id: ID, title: String) -> Result<NoteGroup> {
         let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
-        notes::create_group(ctx.data_unchecked::<DatabaseConnection>(), case_id, &title)
-            .await
-            .gql()
-            .map(NoteGroup)
+        write(ctx, move |tx| {
+            Box::pin(async move { notes::create_group(tx, case_id, &title).await })
+        })
+        .await
+        .map(NoteGroup)
     }
     async fn update_note_group(&self, ctx: &Context<'_>, id: ID, title: String) -> Result<NoteGroup> {
         let id = ids::decode("id", &id, Kind::NoteGroup).gql()?;
-        notes::rename_group(ctx.data_unchecked::<DatabaseConnection>(), id, &title)
-            .await
-            .gql()
-            .map(NoteGroup)
+        write(ctx, move |tx| {
+            Box::pin(async move { notes::rename_group(tx, id, &title).await })
+        })
+        .await
+        .map(NoteGroup)
     }
     /// Deletes a note group; its notes stay, outside any group.
     async fn delete_note_group(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::NoteGroup).gql()?;
-        notes::delete_group(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { notes::delete_group(tx, n).await })).await?;
         Ok(id)
     }
 }

@@ -3,8 +3,9 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{port, scan, script_result};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{EntityTrait, QueryFilter};
 
+use super::audit::write;
 use super::errors::Gql;
 use super::host::Host;
 use super::loaders::{loader, ById, GroupBy};
@@ -186,31 +187,27 @@ pub struct PortMutation;
 #[Object]
 impl PortMutation {
     async fn create_port(&self, ctx: &Context<'_>, input: CreatePortInput) -> Result<Port> {
-        ports::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+        write(ctx, move |tx| Box::pin(async move { ports::create(tx, input).await }))
             .await
-            .gql()
             .map(Port)
     }
     async fn update_port(&self, ctx: &Context<'_>, id: ID, input: PortInput) -> Result<Port> {
         let id = ids::decode("id", &id, Kind::Port).gql()?;
-        ports::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Port)
+        write(ctx, move |tx| {
+            Box::pin(async move { ports::update(tx, id, input).await })
+        })
+        .await
+        .map(Port)
     }
     async fn delete_port(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Port).gql()?;
-        ports::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { ports::delete(tx, n).await })).await?;
         Ok(id)
     }
     /// Deletes a scan; the ports it saw stay.
     async fn delete_scan(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Scan).gql()?;
-        ports::delete_scan(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { ports::delete_scan(tx, n).await })).await?;
         Ok(id)
     }
 }

@@ -4,9 +4,10 @@ use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{case, task, user};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
+use super::audit::write;
 use super::case::Case;
 use super::errors::Gql;
 use super::loaders::{loader, ById};
@@ -124,23 +125,21 @@ pub struct TaskMutation;
 #[Object]
 impl TaskMutation {
     async fn create_task(&self, ctx: &Context<'_>, input: CreateTaskInput) -> Result<Task> {
-        tasks::create(ctx.data_unchecked::<DatabaseConnection>(), input)
+        write(ctx, move |tx| Box::pin(async move { tasks::create(tx, input).await }))
             .await
-            .gql()
             .map(Task)
     }
     async fn update_task(&self, ctx: &Context<'_>, id: ID, input: TaskInput) -> Result<Task> {
         let id = ids::decode("id", &id, Kind::Task).gql()?;
-        tasks::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(Task)
+        write(ctx, move |tx| {
+            Box::pin(async move { tasks::update(tx, id, input).await })
+        })
+        .await
+        .map(Task)
     }
     async fn delete_task(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Task).gql()?;
-        tasks::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { tasks::delete(tx, n).await })).await?;
         Ok(id)
     }
 }

@@ -3,9 +3,10 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{asset, case, timeline_event};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::asset::Asset;
+use super::audit::write;
 use super::case::{Case, EventLinks};
 use super::errors::Gql;
 use super::loaders::{loader, ById, GroupBy};
@@ -114,10 +115,11 @@ pub struct TimelineMutation;
 #[Object]
 impl TimelineMutation {
     async fn create_timeline_event(&self, ctx: &Context<'_>, input: CreateTimelineEventInput) -> Result<TimelineEvent> {
-        timeline::create(ctx.data_unchecked::<DatabaseConnection>(), input)
-            .await
-            .gql()
-            .map(TimelineEvent)
+        write(ctx, move |tx| {
+            Box::pin(async move { timeline::create(tx, input).await })
+        })
+        .await
+        .map(TimelineEvent)
     }
     async fn update_timeline_event(
         &self,
@@ -126,16 +128,15 @@ impl TimelineMutation {
         input: TimelineEventInput,
     ) -> Result<TimelineEvent> {
         let id = ids::decode("id", &id, Kind::TimelineEvent).gql()?;
-        timeline::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(TimelineEvent)
+        write(ctx, move |tx| {
+            Box::pin(async move { timeline::update(tx, id, input).await })
+        })
+        .await
+        .map(TimelineEvent)
     }
     async fn delete_timeline_event(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::TimelineEvent).gql()?;
-        timeline::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { timeline::delete(tx, n).await })).await?;
         Ok(id)
     }
 }

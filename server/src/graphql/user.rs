@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use entities::{api_token, user};
 use sea_orm::{DatabaseConnection, EntityTrait};
 
+use super::audit::write;
 use super::errors::{coded, Gql, UNAUTHENTICATED};
 use super::pagination::{connection, Conn, PageArgs};
 use crate::auth::principal::Principal;
@@ -127,33 +128,34 @@ pub struct UserMutation;
 impl UserMutation {
     /// Administrators: adds a user.
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
-        users::create_with(ctx.data_unchecked::<DatabaseConnection>(), input)
-            .await
-            .gql()
-            .map(User)
+        write(ctx, move |tx| {
+            Box::pin(async move { users::create_with(tx, input).await })
+        })
+        .await
+        .map(User)
     }
     /// Administrators: changes a user's role, grants, status or details.
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UserInput) -> Result<User> {
         let id = ids::decode("id", &id, Kind::User).gql()?;
-        users::update(ctx.data_unchecked::<DatabaseConnection>(), id, input)
-            .await
-            .gql()
-            .map(User)
+        write(ctx, move |tx| {
+            Box::pin(async move { users::update(tx, id, input).await })
+        })
+        .await
+        .map(User)
     }
     /// Administrators: sets a new password (at least 12 characters).
     async fn reset_password(&self, ctx: &Context<'_>, id: ID, password: String) -> Result<User> {
         let id = ids::decode("id", &id, Kind::User).gql()?;
-        users::reset_password(ctx.data_unchecked::<DatabaseConnection>(), id, &password)
-            .await
-            .gql()
-            .map(User)
+        write(ctx, move |tx| {
+            Box::pin(async move { users::reset_password(tx, id, &password).await })
+        })
+        .await
+        .map(User)
     }
     /// Administrators: deletes a user who never acted (CONFLICT otherwise: deactivate it).
     async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::User).gql()?;
-        users::delete(ctx.data_unchecked::<DatabaseConnection>(), n)
-            .await
-            .gql()?;
+        write(ctx, move |tx| Box::pin(async move { users::delete(tx, n).await })).await?;
         Ok(id)
     }
     /// Creates an API token for the caller; the secret is in the answer and nowhere else.
@@ -163,9 +165,11 @@ impl UserMutation {
         name: String,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<CreatedApiToken> {
-        let me = principal(ctx)?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let (model, token) = users::create_token(db, me.user.id, &name, expires_at).await.gql()?;
+        let me = principal(ctx)?.user.id;
+        let (model, token) = write(ctx, move |tx| {
+            Box::pin(async move { users::create_token(tx, me, &name, expires_at).await })
+        })
+        .await?;
         Ok(CreatedApiToken {
             token,
             api_token: ApiToken(model),
@@ -173,9 +177,12 @@ impl UserMutation {
     }
     /// Revokes one of the caller's API tokens.
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ApiToken> {
-        let me = principal(ctx)?;
+        let me = principal(ctx)?.user.id;
         let id = ids::decode("id", &id, Kind::ApiToken).gql()?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        users::revoke_token(db, me.user.id, id).await.gql().map(ApiToken)
+        write(ctx, move |tx| {
+            Box::pin(async move { users::revoke_token(tx, me, id).await })
+        })
+        .await
+        .map(ApiToken)
     }
 }

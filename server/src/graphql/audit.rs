@@ -1,0 +1,184 @@
+//! The audit log in the graph: how every mutation writes its change and its audit event
+//! in one transaction ([`write`]), and the `auditEvents` connection.
+
+use async_graphql::{Context, Json, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use entities::audit_event;
+use futures_util::future::BoxFuture;
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::Value;
+
+use super::errors::Gql;
+use super::loaders::{loader, ById};
+use super::pagination::{connection, Conn, PageArgs};
+use super::user::{principal, User};
+use crate::auth::permissions::{Capability, Level};
+use crate::auth::principal::Principal;
+use crate::domain::audit::{self, AuditEventFilter, Event};
+use crate::domain::error::DomainResult;
+use crate::domain::filters::Filter;
+use crate::domain::ids::{self, Kind};
+
+/// The address a request came from, as the audit log records it.
+#[derive(Clone, Debug, Default)]
+pub struct Peer(pub Option<String>);
+
+pub fn peer(ctx: &Context<'_>) -> Option<String> {
+    ctx.data_opt::<Peer>().and_then(|p| p.0.clone())
+}
+
+/// What a mutation's result says about the object it touched.
+pub trait Touched {
+    fn touched(&self) -> Option<(Kind, i64)>;
+}
+
+macro_rules! touched {
+    ($($model:path => $kind:ident),* $(,)?) => {$(
+        impl Touched for $model {
+            fn touched(&self) -> Option<(Kind, i64)> {
+                Some((Kind::$kind, self.id))
+            }
+        }
+    )*};
+}
+
+touched!(
+    entities::host::Model => Host, entities::port::Model => Port, entities::flow::Model => Flow,
+    entities::alert::Model => Alert, entities::customer::Model => Customer, entities::case::Model => Case,
+    entities::ioc::Model => Ioc, entities::note::Model => Note, entities::note_group::Model => NoteGroup,
+    entities::asset::Model => Asset, entities::task::Model => Task,
+    entities::timeline_event::Model => TimelineEvent, entities::evidence::Model => Evidence,
+    entities::device::Model => Device, entities::network::Model => Network, entities::service::Model => Service,
+    entities::dns_record::Model => DnsRecord, entities::user::Model => User, entities::api_token::Model => ApiToken,
+);
+
+/// Results that name no object: the mutation's `id` argument names it, if any.
+impl Touched for () {
+    fn touched(&self) -> Option<(Kind, i64)> {
+        None
+    }
+}
+
+impl Touched for u64 {
+    fn touched(&self) -> Option<(Kind, i64)> {
+        None
+    }
+}
+
+impl<T: Touched, S> Touched for (T, S) {
+    fn touched(&self) -> Option<(Kind, i64)> {
+        self.0.touched()
+    }
+}
+
+/// Runs a mutation's change in one transaction together with its audit event (who,
+/// which mutation, which object, from where, with its arguments less any secret). A
+/// change that fails is rolled back and leaves no event. Every mutation writes
+/// through here.
+pub async fn write<T: Touched + Send>(
+    ctx: &Context<'_>,
+    change: impl for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, DomainResult<T>> + Send,
+) -> Result<T> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let tx = db.begin().await.gql()?;
+    let value = change(&tx).await.gql()?;
+    let field = ctx.field();
+    let arguments: serde_json::Map<String, Value> = field
+        .arguments()?
+        .into_iter()
+        .map(|(name, v)| (name.to_string(), serde_json::to_value(v).unwrap_or(Value::Null)))
+        .collect();
+    let object = value.touched().or_else(|| {
+        arguments
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| ids::decode_any("id", id).ok())
+    });
+    let mut event = Event::new(ctx.data_opt::<Principal>().map(|p| p.user.id), field.name(), peer(ctx))
+        .detail(audit::redact(Value::Object(arguments)));
+    if let Some((kind, id)) = object {
+        event = event.on(kind, id);
+    }
+    audit::record(&tx, event).await.gql()?;
+    tx.commit().await.gql()?;
+    Ok(value)
+}
+
+/// One entry of the audit log.
+pub struct AuditEvent(pub audit_event::Model);
+
+#[Object]
+impl AuditEvent {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::AuditEvent, self.0.id)
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// Who acted; none for failed sign-ins.
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.user_id else { return Ok(None) };
+        Ok(loader::<ById<entities::user::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?
+            .map(User))
+    }
+    /// The mutation's name, or `login`, `loginFailed`, `logout`, `forbidden`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// The type of the object acted on.
+    async fn object_type(&self) -> Option<&str> {
+        self.0.object_type.as_deref()
+    }
+    /// The object's global ID (for a failed sign-in: the username tried).
+    async fn object_id(&self) -> Option<&str> {
+        self.0.object_id.as_deref()
+    }
+    /// The client's address.
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    /// The mutation's arguments (secrets redacted), or what else the event records.
+    async fn detail(&self) -> Option<Json<Value>> {
+        self.0.detail.clone().map(Json)
+    }
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// The audit log, oldest first (`last: N` for the newest). Administrators read
+    /// every event; anyone else reads only their own.
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AuditEventFilter>,
+    ) -> Result<Conn<AuditEvent>> {
+        let me = principal(ctx)?;
+        let mut select = audit_event::Entity::find().filter(filter.unwrap_or_default().condition().gql()?);
+        if !me.can(Capability::Users, Level::Read) {
+            select = select.filter(audit_event::Column::UserId.eq(me.user.id));
+        }
+        connection(
+            ctx,
+            select,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            AuditEvent,
+        )
+        .await
+    }
+}
