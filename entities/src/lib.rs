@@ -32,3 +32,4 @@ pub mod task;
 pub mod timeline_event;
 pub mod timeline_event_asset;
 pub mod user;
+pub mod user_customer;

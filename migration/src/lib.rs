@@ -7,6 +7,7 @@ mod m20261123_000002_hosts_scans_flows_alerts;
 mod m20261123_000003_cases;
 mod m20261123_000004_inventory;
 mod m20261123_000005_audit_lookups;
+mod m20261123_000006_customer_limits;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_cases::Migration),
             Box::new(m20261123_000004_inventory::Migration),
             Box::new(m20261123_000005_audit_lookups::Migration),
+            Box::new(m20261123_000006_customer_limits::Migration),
         ]
     }
 }

@@ -114,7 +114,7 @@ struct Transport<'a> {
 /// write from another origin.
 async fn caller(state: &AppState, t: Transport<'_>, request: &BatchRequest) -> Result<Caller, Response> {
     let principal = match principal::resolve(&state.0.db, t.headers, Some(&t.session)).await {
-        Ok(Credentials::Valid(p)) => Some(p),
+        Ok(Credentials::Valid(p)) => Some(*p),
         Ok(Credentials::Anonymous) => None,
         Ok(Credentials::Invalid) => {
             return Err(error_response(

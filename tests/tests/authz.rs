@@ -62,6 +62,7 @@ both_dbs!(role_matrix, |app: TestApp| async move {
     let analyst = app.user("ann", Role::Analyst, "").await;
     let viewer = app.user("vic", Role::Viewer, "").await;
     let mut n = 10;
+    let mut outcomes = std::collections::HashMap::new();
     for (role, token) in [("admin", app.token.clone()), ("analyst", analyst), ("viewer", viewer)] {
         for (cap, read, write) in MATRIX {
             n += 1;
@@ -77,8 +78,18 @@ both_dbs!(role_matrix, |app: TestApp| async move {
                 _ => "forbidden",
             };
             assert_eq!(outcome(&w), expected, "{role} writes {cap}: {w}");
+            *outcomes.entry(expected).or_insert(0) += 1;
         }
     }
+    // Every write that happened and every refusal is in the audit log, nothing else.
+    let d = app
+        .data(
+            "{ all: auditEvents { totalCount } refused: auditEvents(filter: {actions: [\"forbidden\"]}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["refused"]["totalCount"], outcomes["forbidden"]);
+    assert_eq!(d["all"]["totalCount"], outcomes["forbidden"] + outcomes["ok"]);
 });
 
 both_dbs!(edges_and_nodes_follow_the_same_rules, |app: TestApp| async move {

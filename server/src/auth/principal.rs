@@ -9,6 +9,7 @@ use tower_sessions::Session;
 
 use super::permissions::{self, Capability, Level};
 use crate::domain::error::DomainResult;
+use crate::domain::tenancy::{self, Scope};
 use crate::domain::users::{self, Role};
 
 /// Who a request acts as.
@@ -16,6 +17,8 @@ use crate::domain::users::{self, Role};
 pub struct Principal {
     pub user: user::Model,
     pub via: Via,
+    /// The customers whose cases the user may see.
+    pub scope: Scope,
 }
 
 /// How a principal proved who it is.
@@ -46,7 +49,7 @@ pub enum Credentials {
     Anonymous,
     /// Some were sent and are not valid (unknown, revoked or expired token, inactive user).
     Invalid,
-    Valid(Principal),
+    Valid(Box<Principal>),
 }
 
 /// An `Authorization` header wins over a session cookie; an invalid one is never
@@ -68,9 +71,14 @@ pub async fn resolve(
         return Ok(Credentials::Invalid);
     };
     Ok(match users::by_token(db, secret).await? {
-        Some(user) => Credentials::Valid(Principal { user, via: Via::Token }),
+        Some(user) => Credentials::Valid(Box::new(principal(db, user, Via::Token).await?)),
         None => Credentials::Invalid,
     })
+}
+
+async fn principal(db: &DatabaseConnection, user: user::Model, via: Via) -> DomainResult<Principal> {
+    let scope = tenancy::of_user(db, user.id).await?;
+    Ok(Principal { user, via, scope })
 }
 
 async fn from_session(db: &DatabaseConnection, session: Option<&Session>) -> DomainResult<Credentials> {
@@ -82,10 +90,7 @@ async fn from_session(db: &DatabaseConnection, session: Option<&Session>) -> Dom
         return Ok(Credentials::Anonymous);
     };
     Ok(match users::active_by_id(db, id).await? {
-        Some(user) => Credentials::Valid(Principal {
-            user,
-            via: Via::Session,
-        }),
+        Some(user) => Credentials::Valid(Box::new(principal(db, user, Via::Session).await?)),
         // Deactivated or deleted since sign-in.
         None => Credentials::Invalid,
     })

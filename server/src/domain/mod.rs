@@ -20,6 +20,7 @@ pub mod ip;
 pub mod notes;
 pub mod ports;
 pub mod tasks;
+pub mod tenancy;
 pub mod text;
 pub mod timeline;
 pub mod users;

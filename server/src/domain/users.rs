@@ -195,6 +195,9 @@ pub struct UserInput {
     pub email: async_graphql::MaybeUndefined<String>,
     /// Extra grants beyond the role, as `capability:level` (`cases:write`, `flows:read`).
     pub capabilities: Option<Vec<String>>,
+    /// Limits the user to these customers' cases and what hangs off them; `[]` lifts
+    /// the limit (the user sees every customer).
+    pub customer_ids: Option<Vec<async_graphql::ID>>,
 }
 
 #[derive(async_graphql::InputObject, Clone, Debug)]
@@ -249,8 +252,16 @@ fn apply(am: &mut user::ActiveModel, f: UserInput) -> DomainResult<()> {
     Ok(())
 }
 
+/// Applies a new customer limit, if the input has one.
+async fn limit(db: &impl ConnectionTrait, user_id: i64, customers: Option<Vec<async_graphql::ID>>) -> DomainResult<()> {
+    let Some(customers) = customers else { return Ok(()) };
+    let ids = super::ids::decode_all("input.customerIds", &customers, super::ids::Kind::Customer)?;
+    super::tenancy::limit_user(db, user_id, &ids).await
+}
+
 pub async fn create_with(db: &impl ConnectionTrait, input: CreateUserInput) -> DomainResult<user::Model> {
     let mut fields = input.fields;
+    let customers = fields.customer_ids.take();
     let grants = fields.capabilities.take().map(|c| encode_grants(&c)).transpose()?;
     let created = create(db, &input.username, input.role, &input.password).await?;
     let mut am: user::ActiveModel = created.into();
@@ -259,7 +270,9 @@ pub async fn create_with(db: &impl ConnectionTrait, input: CreateUserInput) -> D
     if let Some(g) = grants {
         am.capabilities = Set(g);
     }
-    Ok(am.update(db).await?)
+    let user = am.update(db).await?;
+    limit(db, user.id, customers).await?;
+    Ok(user)
 }
 
 /// Fails when the change would leave no active administrator.
@@ -281,11 +294,14 @@ async fn keep_an_admin(db: &impl ConnectionTrait, id: i64, after: &user::ActiveM
     Ok(())
 }
 
-pub async fn update(db: &impl ConnectionTrait, id: i64, input: UserInput) -> DomainResult<user::Model> {
+pub async fn update(db: &impl ConnectionTrait, id: i64, mut input: UserInput) -> DomainResult<user::Model> {
     let mut am: user::ActiveModel = crud::find::<user::Entity>(db, "user", id).await?.into();
+    let customers = input.customer_ids.take();
     apply(&mut am, input)?;
     keep_an_admin(db, id, &am).await?;
-    Ok(am.update(db).await?)
+    let user = am.update(db).await?;
+    limit(db, id, customers).await?;
+    Ok(user)
 }
 
 pub async fn reset_password(db: &impl ConnectionTrait, id: i64, password: &str) -> DomainResult<user::Model> {

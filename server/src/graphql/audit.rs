@@ -18,6 +18,7 @@ use crate::domain::audit::{self, AuditEventFilter, Event};
 use crate::domain::error::DomainResult;
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
+use crate::domain::tenancy;
 
 /// The address a request came from, as the audit log records it.
 #[derive(Clone, Debug, Default)]
@@ -80,14 +81,22 @@ pub async fn write<T: Touched + Send>(
     change: impl for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, DomainResult<T>> + Send,
 ) -> Result<T> {
     let db = ctx.data_unchecked::<DatabaseConnection>();
-    let tx = db.begin().await.gql()?;
-    let value = change(&tx).await.gql()?;
     let field = ctx.field();
     let arguments: serde_json::Map<String, Value> = field
         .arguments()?
         .into_iter()
         .map(|(name, v)| (name.to_string(), serde_json::to_value(v).unwrap_or(Value::Null)))
         .collect();
+    let tx = db.begin().await.gql()?;
+    // Every object the arguments name must be within the caller's customers: one
+    // outside them is not found, whatever the mutation would do with it.
+    let scope = super::pagination::scope(ctx);
+    if scope.customers().is_some() {
+        for (name, id) in named_ids(&arguments) {
+            tenancy::require_visible(&tx, &scope, &name, &id).await.gql()?;
+        }
+    }
+    let value = change(&tx).await.gql()?;
     let object = value.touched().or_else(|| {
         arguments
             .get("id")
@@ -102,6 +111,24 @@ pub async fn write<T: Touched + Send>(
     audit::record(&tx, event).await.gql()?;
     tx.commit().await.gql()?;
     Ok(value)
+}
+
+/// The IDs in the arguments (the values of `id`, `ids`, `…Id` and `…Ids` fields at any
+/// depth), with the name of the field holding each.
+fn named_ids(arguments: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    fn walk(name: &str, v: &Value, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::String(s) if name == "id" || name == "ids" || name.ends_with("Id") || name.ends_with("Ids") => {
+                out.push((name.to_string(), s.clone()))
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(name, i, out)),
+            Value::Object(map) => map.iter().for_each(|(k, v)| walk(k, v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    arguments.iter().for_each(|(k, v)| walk(k, v, &mut out));
+    out
 }
 
 /// One entry of the audit log.

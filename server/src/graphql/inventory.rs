@@ -50,7 +50,8 @@ impl Paged for DnsOfHost {
 pub struct NetworkContaining(pub DatabaseConnection);
 
 impl NetworkContaining {
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// Networks are seen by every user: no scope.
+    pub fn new(db: DatabaseConnection, _scope: crate::domain::tenancy::Scope) -> Self {
         Self(db)
     }
 }

@@ -17,6 +17,7 @@ use sea_orm::{
 
 use super::batching::{BatchLoad, Batched};
 use super::pagination::id_column;
+use crate::domain::tenancy::{Scope, Scoped};
 
 pub type LoadError = Arc<DbErr>;
 
@@ -25,18 +26,19 @@ pub fn loader<'a, L: BatchLoad>(ctx: &Context<'a>) -> &'a Batched<L> {
     ctx.data_unchecked::<Batched<L>>()
 }
 
-/// Rows by primary key.
-pub struct ById<E>(DatabaseConnection, PhantomData<fn() -> E>);
+/// Rows by primary key, within the request's customer scope (a row outside it is not
+/// found, as if it did not exist).
+pub struct ById<E>(DatabaseConnection, Scope, PhantomData<fn() -> E>);
 
 impl<E> ById<E> {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self(db, PhantomData)
+    pub fn new(db: DatabaseConnection, scope: Scope) -> Self {
+        Self(db, scope, PhantomData)
     }
 }
 
 impl<E> BatchLoad for ById<E>
 where
-    E: EntityTrait,
+    E: Scoped,
     E::Model: Send + Sync + Clone,
 {
     type Key = i64;
@@ -44,7 +46,11 @@ where
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
         let id = id_column::<E>();
-        let rows = E::find().filter(id.is_in(keys.to_vec())).all(&self.0).await?;
+        let rows = E::find()
+            .filter(id.is_in(keys.to_vec()))
+            .filter(self.1.condition::<E>())
+            .all(&self.0)
+            .await?;
         Ok(rows
             .into_iter()
             .map(|m| (super::pagination::model_id::<E>(&m), m))
@@ -54,7 +60,7 @@ where
 
 /// A one-to-many relation: rows of `E` grouped by the value of `column`.
 pub trait Group: Send + Sync + 'static {
-    type E: EntityTrait;
+    type E: Scoped;
     type Key: Clone + Eq + Hash + Send + Sync + Into<Value> + ValueType + 'static;
     fn column() -> <Self::E as EntityTrait>::Column;
     /// A condition every row must also meet (e.g. the kind of a note's subject).
@@ -63,11 +69,12 @@ pub trait Group: Send + Sync + 'static {
     }
 }
 
-pub struct GroupBy<R>(DatabaseConnection, PhantomData<fn() -> R>);
+/// Grouped rows, within the request's customer scope.
+pub struct GroupBy<R>(DatabaseConnection, Scope, PhantomData<fn() -> R>);
 
 impl<R> GroupBy<R> {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self(db, PhantomData)
+    pub fn new(db: DatabaseConnection, scope: Scope) -> Self {
+        Self(db, scope, PhantomData)
     }
 }
 
@@ -83,6 +90,7 @@ where
         let rows = R::E::find()
             .filter(col.is_in(keys.iter().cloned().map(Into::into).collect::<Vec<Value>>()))
             .filter(R::also())
+            .filter(self.1.condition::<R::E>())
             .all(&self.0)
             .await?;
         let mut out: HashMap<R::Key, Self::Value> = HashMap::new();
@@ -190,7 +198,8 @@ fn filtered<R: Paged>(parents: Vec<R::Key>, q: &EdgeQuery) -> SelectStatement {
 pub struct PagedBy<R>(DatabaseConnection, PhantomData<fn() -> R>);
 
 impl<R> PagedBy<R> {
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// Pages hang off one parent the caller could see, so they need no scope of their own.
+    pub fn new(db: DatabaseConnection, _scope: Scope) -> Self {
         Self(db, PhantomData)
     }
 }
@@ -237,7 +246,7 @@ where
 pub struct CountBy<R>(DatabaseConnection, PhantomData<fn() -> R>);
 
 impl<R> CountBy<R> {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: DatabaseConnection, _scope: Scope) -> Self {
         Self(db, PhantomData)
     }
 }

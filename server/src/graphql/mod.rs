@@ -108,9 +108,9 @@ pub fn sdl() -> String {
 
 /// Adds one DataLoader of each type to a request, batched through `gate`.
 macro_rules! with_loaders {
-    ($request:expr, $db:expr, $gate:expr, [$($loader:ty),* $(,)?]) => {{
+    ($request:expr, $db:expr, $scope:expr, $gate:expr, [$($loader:ty),* $(,)?]) => {{
         let mut r = $request;
-        $( r = r.data(Batched::new(<$loader>::new($db.clone()), &$gate)); )*
+        $( r = r.data(Batched::new(<$loader>::new($db.clone(), $scope.clone()), &$gate)); )*
         r
     }};
 }
@@ -165,14 +165,15 @@ pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Cal
     if let Some(s) = &caller.session {
         request = request.data(s.clone());
     }
-    let request = with_loaders!(request, db, gate, [
+    let scope = caller.principal.as_ref().map(|p| p.scope.clone()).unwrap_or_default();
+    let request = with_loaders!(request, db, scope, gate, [
         ById<e::host::Entity>, ById<e::port::Entity>, ById<e::scan::Entity>, ById<e::flow::Entity>,
         ById<e::alert::Entity>, ById<e::customer::Entity>, ById<e::user::Entity>, ById<e::case::Entity>,
         ById<e::ioc::Entity>, ById<e::note::Entity>, ById<e::note_group::Entity>, ById<e::asset::Entity>,
         ById<e::asset_type::Entity>, ById<e::analysis_status::Entity>, ById<e::task::Entity>,
         ById<e::timeline_event::Entity>, ById<e::evidence::Entity>, ById<e::device::Entity>,
         ById<e::network::Entity>, ById<e::service::Entity>, ById<e::dns_record::Entity>, ById<e::audit_event::Entity>,
-        GroupBy<host::HostnamesOfHost>, GroupBy<host::HostByIp>, GroupBy<host::NotesOfHost>,
+        GroupBy<host::HostnamesOfHost>, GroupBy<user::CustomerLinksOfUser>, GroupBy<host::HostByIp>, GroupBy<host::NotesOfHost>,
         GroupBy<port::ScriptsOfPort>, GroupBy<flow::AlertsOfFlow>, GroupBy<customer::CasesOfCustomer>,
         GroupBy<case::AssetsOfCase>, GroupBy<case::TasksOfCase>, GroupBy<case::NotesOfCase>,
         GroupBy<case::GroupsOfCase>, GroupBy<case::EventsOfCase>, GroupBy<case::EventLinks>,

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Interface, Object, Result, ID};
 use futures_util::future::try_join_all;
-use sea_orm::EntityTrait;
 
 use super::alert::Alert;
 use super::asset::{Asset, AssetType};
@@ -53,7 +52,7 @@ pub enum Node {
 
 async fn by_id<E>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>>
 where
-    E: EntityTrait,
+    E: crate::domain::tenancy::Scoped,
     E::Model: Send + Sync + Clone,
 {
     loader::<ById<E>>(ctx).load_one(id).await.gql()

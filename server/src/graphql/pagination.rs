@@ -19,6 +19,14 @@ use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, Paged, PagedBy};
 pub use crate::domain::crud::{id_column, model_id};
 use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::filters::Filter;
+use crate::domain::tenancy::{Scope, Scoped};
+
+/// The customers the request may see (everything for a request without a principal).
+pub fn scope(ctx: &Context<'_>) -> Scope {
+    ctx.data_opt::<crate::auth::principal::Principal>()
+        .map(|p| p.scope.clone())
+        .unwrap_or_default()
+}
 
 pub const DEFAULT_PAGE: i32 = 50;
 pub const MAX_PAGE: i32 = 1000;
@@ -141,13 +149,14 @@ pub async fn connection<E, N>(
     map: impl Fn(E::Model) -> N,
 ) -> async_graphql::Result<Conn<N>>
 where
-    E: EntityTrait,
+    E: Scoped,
     E::Model: Sync,
     N: OutputType,
 {
     let db = ctx.data_unchecked::<DatabaseConnection>().clone();
     let page = args.page().gql()?;
     let id = id_column::<E>();
+    let select = select.filter(scope(ctx).condition::<E>());
     let counted = select.clone();
     let mut q = select;
     q = match (page.direction, page.cursor) {

@@ -2,11 +2,13 @@
 
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use entities::{api_token, user};
+use entities::{api_token, customer, user, user_customer};
 use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::audit::write;
+use super::customer::Customer;
 use super::errors::{coded, Gql, UNAUTHENTICATED};
+use super::loaders::{loader, ById, GroupBy};
 use super::pagination::{connection, Conn, PageArgs};
 use crate::auth::principal::Principal;
 use crate::domain::ids::{self, Kind};
@@ -42,7 +44,31 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The customers this user is limited to; empty when it sees every customer.
+    async fn customers(&self, ctx: &Context<'_>) -> Result<Vec<Customer>> {
+        let links = loader::<GroupBy<CustomerLinksOfUser>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        let found = loader::<ById<customer::Entity>>(ctx)
+            .load_many(links.into_iter().map(|l| l.customer_id))
+            .await
+            .gql()?;
+        let mut out: Vec<Customer> = found.into_values().map(Customer).collect();
+        out.sort_by_key(|c| c.0.id);
+        Ok(out)
+    }
 }
+
+use crate::group;
+
+group!(
+    CustomerLinksOfUser,
+    user_customer::Entity,
+    user_customer::Column::UserId,
+    i64
+);
 
 /// An API token, as its owner sees it (the secret is shown only once, at creation).
 pub struct ApiToken(pub api_token::Model);
