@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::passwords;
 use crate::domain::audit::{self, Event};
-use crate::domain::error::DomainResult;
+use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::ids::Kind;
 use crate::domain::users;
 
@@ -43,7 +43,11 @@ where
     if by_name >= MAX_PER_USERNAME || by_address >= MAX_PER_ADDRESS {
         return Ok(Outcome::RateLimited);
     }
-    let found = users::by_name(db, &name).await.ok();
+    let found = match users::by_name(db, &name).await {
+        Ok(user) => Some(user),
+        Err(DomainError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
     let stored = found.as_ref().and_then(|u| u.password_hash.clone());
     let matches = passwords::verify(password, stored.as_deref().unwrap_or(&DECOY)) && stored.is_some();
     let user = found.filter(|u| matches && u.active);
