@@ -20,6 +20,10 @@ pub struct Model {
     pub started_at: DateTimeUtc,
     pub ended_at: Option<DateTimeUtc>,
     pub sensor: Option<String>,
+    /// The sensor's id of the connection (Zeek's uid).
+    pub uid: Option<String>,
+    /// The connection state (Zeek's conn_state).
+    pub state: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

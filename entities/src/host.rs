@@ -21,6 +21,8 @@ pub struct Model {
     pub categories: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// up or down, as the last scan saw it.
+    pub status: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

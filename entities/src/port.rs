@@ -18,6 +18,9 @@ pub struct Model {
     pub service_version: Option<String>,
     pub service_extra: Option<String>,
     pub last_seen: Option<DateTimeUtc>,
+    /// CPEs of the service, stored as `,a,b,`.
+    pub cpes: String,
+    pub first_seen: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

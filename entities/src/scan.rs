@@ -13,6 +13,10 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub ended_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// Where the scan came from (a label given at import).
+    pub source: Option<String>,
+    /// Tags given at import, stored as `,a,b,`.
+    pub categories: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261123_000003_cases;
 mod m20261123_000004_inventory;
 mod m20261123_000005_audit_lookups;
 mod m20261123_000006_customer_limits;
+mod m20261123_000007_ingest;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_inventory::Migration),
             Box::new(m20261123_000005_audit_lookups::Migration),
             Box::new(m20261123_000006_customer_limits::Migration),
+            Box::new(m20261123_000007_ingest::Migration),
         ]
     }
 }

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::http::parse_query_string;
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, ServerError};
+use async_graphql::http::MultipartOptions;
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, ParseRequestError, ServerError};
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -107,6 +107,8 @@ struct Transport<'a> {
     address: Option<SocketAddr>,
     /// POST: may write, so a cookie-authenticated one must be same-origin.
     writes: bool,
+    /// A multipart request carrying files to import: it gets the import time budget.
+    uploads: bool,
 }
 
 /// The caller of a request, or the response refusing it: 401 without valid
@@ -157,6 +159,11 @@ async fn caller(state: &AppState, t: Transport<'_>, request: &BatchRequest) -> R
 
 async fn execute(state: &AppState, transport: Transport<'_>, request: BatchRequest) -> Response {
     let started = tokio::time::Instant::now();
+    let budget = if transport.uploads {
+        limits::IMPORT_TIME
+    } else {
+        state.0.config.query_timeout
+    };
     let missing_query = match &request {
         BatchRequest::Single(r) => r.query.trim().is_empty(),
         BatchRequest::Batch(list) => list.is_empty() || list.iter().any(|r| r.query.trim().is_empty()),
@@ -194,13 +201,7 @@ async fn execute(state: &AppState, transport: Transport<'_>, request: BatchReque
     };
     // The budget counts from the request's arrival. Spent already: nothing has run yet,
     // so failing is safe even for a mutation.
-    let Some(left) = state
-        .0
-        .config
-        .query_timeout
-        .checked_sub(started.elapsed())
-        .filter(|d| !d.is_zero())
-    else {
+    let Some(left) = budget.checked_sub(started.elapsed()).filter(|d| !d.is_zero()) else {
         return error_response(StatusCode::OK, "the query took too long; narrow it down", TIMEOUT);
     };
     tokio::select! {
@@ -221,35 +222,80 @@ async fn graphql_post(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     session: Session,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request body is larger than {} bytes", limits::BODY_BYTES),
-                PAYLOAD_TOO_LARGE,
-            )
-        }
-        Err(e) => return error_response(e.status(), e.body_text(), BAD_USER_INPUT),
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let uploads = content_type.starts_with("multipart/form-data");
+    let batch = if uploads {
+        multipart_request(content_type, request).await
+    } else {
+        json_request(request).await
     };
-    match serde_json::from_slice::<BatchRequest>(&body) {
-        Ok(request) => {
+    match batch {
+        Ok(batch) => {
             let transport = Transport {
                 headers: &headers,
                 session,
                 address: peer.map(|Extension(ConnectInfo(a))| a),
                 writes: true,
+                uploads,
             };
-            execute(&state, transport, request).await
+            execute(&state, transport, batch).await
         }
-        Err(e) => error_response(
+        Err(refused) => refused,
+    }
+}
+
+/// A GraphQL request in JSON, of at most `limits::BODY_BYTES`.
+async fn json_request(request: Request) -> Result<BatchRequest, Response> {
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {} bytes", limits::BODY_BYTES),
+                PAYLOAD_TOO_LARGE,
+            ))
+        }
+        Err(e) => return Err(error_response(e.status(), e.body_text(), BAD_USER_INPUT)),
+    };
+    serde_json::from_slice::<BatchRequest>(&body).map_err(|e| {
+        error_response(
             StatusCode::BAD_REQUEST,
             format!("the body is not a GraphQL request in JSON ({{\"query\": ..., \"variables\": ...}}): {e}"),
             BAD_USER_INPUT,
-        ),
-    }
+        )
+    })
+}
+
+/// A GraphQL multipart request (files to import): streamed to temporary files, each
+/// of at most `limits::UPLOAD_BYTES`.
+async fn multipart_request(content_type: String, request: Request) -> Result<BatchRequest, Response> {
+    use futures_util::TryStreamExt;
+    use tokio_util::compat::TokioAsyncReadCompatExt;
+    let stream = request.into_body().into_data_stream().map_err(std::io::Error::other);
+    let body = tokio_util::io::StreamReader::new(stream).compat();
+    let options = MultipartOptions::default()
+        .max_file_size(limits::UPLOAD_BYTES)
+        .max_num_files(limits::UPLOAD_FILES);
+    async_graphql::http::receive_batch_body(Some(content_type), body, options)
+        .await
+        .map_err(|e| match e {
+            ParseRequestError::PayloadTooLarge => error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("an uploaded file is larger than {} bytes", limits::UPLOAD_BYTES),
+                PAYLOAD_TOO_LARGE,
+            ),
+            e => error_response(
+                StatusCode::BAD_REQUEST,
+                format!("bad GraphQL multipart request: {e}"),
+                BAD_USER_INPUT,
+            ),
+        })
 }
 
 async fn graphql_get(
@@ -266,6 +312,7 @@ async fn graphql_get(
                 session,
                 address: peer.map(|Extension(ConnectInfo(a))| a),
                 writes: false,
+                uploads: false,
             };
             execute(&state, transport, BatchRequest::Single(request.data(ReadOnly))).await
         }

@@ -9,3 +9,4 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod graphql;
+pub mod ingest;

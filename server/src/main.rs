@@ -1,4 +1,4 @@
-//! The `pivot` command: serve, migrate, print the schema.
+//! The `pivot` command: serve, migrate, print the schema, import files, manage users.
 
 use clap::{Parser, Subcommand};
 use sea_orm::TransactionTrait;
@@ -44,6 +44,22 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Import files of a tool's output, all in one transaction: nmap (also masscan XML),
+    /// zeek (conn.log and dns.log, TSV or JSON) or suricata (eve.json). gzip is read as is.
+    Import {
+        /// nmap, masscan, zeek or suricata
+        format: String,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Where the data comes from: a scan's source label, a sensor's name.
+        #[arg(long)]
+        source: Option<String>,
+        /// A category for the scan (repeatable).
+        #[arg(long = "category")]
+        categories: Vec<String>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
     /// Manage users and their API tokens.
     User {
         #[command(subcommand)]
@@ -125,12 +141,62 @@ async fn run() -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::Import {
+            format,
+            files,
+            source,
+            categories,
+            database,
+        } => {
+            let (conn, _) = db::connect(&database.url, None).await?;
+            db::migrate(&conn).await?;
+            import_command(&conn, &format, files, source, categories).await
+        }
         Command::User { command, database } => {
             let (conn, _) = db::connect(&database.url, None).await?;
             db::migrate(&conn).await?;
             user_command(&conn, command).await
         }
     }
+}
+
+async fn import_command(
+    db: &sea_orm::DatabaseConnection,
+    format: &str,
+    files: Vec<std::path::PathBuf>,
+    source: Option<String>,
+    categories: Vec<String>,
+) -> anyhow::Result<()> {
+    use server::ingest::{self, Format, Input, Options};
+    let format = Format::parse(format)
+        .ok_or_else(|| anyhow::anyhow!("unknown format {format:?}: nmap, masscan, zeek or suricata"))?;
+    let mut inputs = Vec::new();
+    for path in &files {
+        let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        inputs.push(Input {
+            name: path.display().to_string(),
+            reader: Box::new(file),
+        });
+    }
+    // A spinner with the count on a terminal; nothing when the output is not one.
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} records read ({per_sec})")
+            .expect("a valid progress template"),
+    );
+    let options = Options { source, categories };
+    let summary = ingest::import(db, format, inputs, &options, &|n| bar.set_position(n))
+        .await
+        .map_err(|e| anyhow::anyhow!("nothing was imported: {e}"))?;
+    bar.finish_and_clear();
+    println!(
+        "read {}, inserted {}, updated {}, skipped {}",
+        summary.read, summary.inserted, summary.updated, summary.skipped
+    );
+    for s in &summary.skipped_because {
+        println!("  skipped {}: {}", s.count, s.reason);
+    }
+    Ok(())
 }
 
 /// An audit event for a change made at the terminal: no signed-in user, no address.

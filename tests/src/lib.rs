@@ -248,6 +248,43 @@ impl TestApp {
         res.json().await.expect("a JSON response")
     }
 
+    /// The response of a GraphQL multipart request sending `content` as the `file`
+    /// variable (as the GraphQL multipart request spec has it).
+    pub async fn upload(&self, query: &str, file_name: &str, content: Vec<u8>, variables: Value) -> Value {
+        self.upload_as(&self.token.clone(), query, file_name, content, variables)
+            .await
+    }
+
+    /// [`TestApp::upload`] with another token.
+    pub async fn upload_as(
+        &self,
+        token: &str,
+        query: &str,
+        file_name: &str,
+        content: Vec<u8>,
+        variables: Value,
+    ) -> Value {
+        let mut variables = variables;
+        variables["file"] = Value::Null;
+        let operations = json!({ "query": query, "variables": variables });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({"0": ["variables.file"]}).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(content).file_name(file_name.to_string()),
+            );
+        let res = self
+            .anonymous
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST /graphql (multipart)");
+        res.json().await.expect("a JSON response")
+    }
+
     /// The SQL statements the server has sent so far (from `/metrics`).
     pub async fn statements(&self) -> u64 {
         let text = self
@@ -288,6 +325,20 @@ macro_rules! both_dbs {
             }
         }
     };
+}
+
+/// A file of `../shared/fixtures/` (real tools' output, kept beside the repository).
+pub fn fixture(path: &str) -> Vec<u8> {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures")
+        .join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("reading the fixture {}: {e}", full.display()))
+}
+
+/// A file of `tests/data/` (samples written for these tests).
+pub fn sample(path: &str) -> Vec<u8> {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("reading the sample {}: {e}", full.display()))
 }
 
 /// `data[path]` as a string, for IDs.

@@ -110,6 +110,10 @@ macro_rules! unscoped {
     ($($entity:ident),*) => {$( impl Scoped for $entity::Entity {} )*};
 }
 unscoped!(
+    host_script,
+    os_match,
+    port_sighting,
+    trace_hop,
     alert,
     analysis_status,
     api_token,

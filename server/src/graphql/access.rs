@@ -28,7 +28,8 @@ pub fn type_capability(type_name: &str) -> Option<Capability> {
         .or_else(|| base.strip_suffix("Edge"))
         .unwrap_or(base);
     match base {
-        "Host" | "Port" | "Scan" | "ScriptResult" | "GeoInfo" => Some(Hosts),
+        "Host" | "Port" | "Scan" | "ScriptResult" | "GeoInfo" | "PortSighting" | "HostScript" | "OsMatch"
+        | "TraceHop" | "ImportSummary" => Some(Hosts),
         "Flow" | "DnsRecord" => Some(Flows),
         "Alert" => Some(Alerts),
         "Device" => Some(Devices),
@@ -64,7 +65,10 @@ pub fn mutation_access(name: &str) -> MutationAccess {
     MutationAccess::Write(match name {
         "login" => return MutationAccess::Anyone,
         "logout" | "createApiToken" | "revokeApiToken" => return MutationAccess::SelfService,
-        "createHost" | "updateHost" | "deleteHost" | "createPort" | "updatePort" | "deletePort" | "deleteScan" => Hosts,
+        "createHost" | "updateHost" | "deleteHost" | "createPort" | "updatePort" | "deletePort" | "deleteScan"
+        | "importNmap" => Hosts,
+        "importZeek" => Flows,
+        "importSuricata" => Alerts,
         "createFlow" | "updateFlow" | "deleteFlow" | "createDnsRecord" | "updateDnsRecord" | "deleteDnsRecord" => Flows,
         "createAlert" | "updateAlert" | "deleteAlert" | "acknowledgeAlerts" => Alerts,
         "createDevice" | "updateDevice" | "deleteDevice" => Devices,

@@ -60,6 +60,12 @@ impl Touched for () {
     }
 }
 
+impl Touched for crate::ingest::Summary {
+    fn touched(&self) -> Option<(Kind, i64)> {
+        None
+    }
+}
+
 impl Touched for u64 {
     fn touched(&self) -> Option<(Kind, i64)> {
         None

@@ -93,6 +93,14 @@ impl Flow {
     async fn protocol(&self) -> Protocol {
         Protocol::parse(&self.0.protocol)
     }
+    /// The sensor's id of the connection (Zeek's uid).
+    async fn uid(&self) -> Option<&str> {
+        self.0.uid.as_deref()
+    }
+    /// The connection's state as the sensor reports it (Zeek's conn_state: SF, S0, REJ …).
+    async fn state(&self) -> Option<&str> {
+        self.0.state.as_deref()
+    }
     async fn application(&self) -> Option<&str> {
         self.0.application.as_deref()
     }

@@ -96,8 +96,25 @@ impl Host {
     async fn mac(&self) -> Option<&str> {
         self.0.mac.as_deref()
     }
+    /// The best OS guess of the latest scan (all of them: `osMatches`).
     async fn os(&self) -> Option<&str> {
         self.0.os.as_deref()
+    }
+    /// `up` or `down`, as the latest scan saw it.
+    async fn status(&self) -> Option<&str> {
+        self.0.status.as_deref()
+    }
+    /// The latest scan's OS guesses, most likely first.
+    async fn os_matches(&self, ctx: &Context<'_>) -> Result<Vec<super::findings::OsMatch>> {
+        super::findings::os_matches(ctx, self.0.id).await
+    }
+    /// The latest scan's host-level NSE scripts.
+    async fn scripts(&self, ctx: &Context<'_>) -> Result<Vec<super::findings::HostScript>> {
+        super::findings::scripts(ctx, self.0.id).await
+    }
+    /// The latest scan's traceroute towards this host, nearest hop first.
+    async fn traceroute(&self, ctx: &Context<'_>) -> Result<Vec<super::findings::TraceHop>> {
+        super::findings::traceroute(ctx, self.0.id).await
     }
     async fn first_seen(&self) -> Option<DateTime<Utc>> {
         self.0.first_seen

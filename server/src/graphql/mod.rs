@@ -10,9 +10,11 @@ pub mod case;
 pub mod customer;
 pub mod errors;
 pub mod evidence;
+pub mod findings;
 pub mod flow;
 pub mod guardrails;
 pub mod host;
+pub mod import;
 pub mod inventory;
 pub mod ioc;
 pub mod loaders;
@@ -72,6 +74,7 @@ pub struct Mutation(
     inventory::InventoryMutation,
     user::UserMutation,
     session::SessionMutation,
+    import::ImportMutation,
 );
 
 pub type PivotSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -86,6 +89,12 @@ pub mod limits {
     pub const ALIASES: usize = 30;
     pub const BATCH: usize = 10;
     pub const BODY_BYTES: usize = 1024 * 1024;
+    /// Files of a multipart import request: each at most 4 GiB (spooled to disk, and
+    /// imported as a stream), at most 16 of them.
+    pub const UPLOAD_BYTES: usize = 4 << 30;
+    pub const UPLOAD_FILES: usize = 16;
+    /// How long a request with files to import may run.
+    pub const IMPORT_TIME: std::time::Duration = std::time::Duration::from_secs(3600);
 }
 
 /// The schema with its types and limits, without data (enough for the SDL).
@@ -174,7 +183,8 @@ pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Cal
         ById<e::timeline_event::Entity>, ById<e::evidence::Entity>, ById<e::device::Entity>,
         ById<e::network::Entity>, ById<e::service::Entity>, ById<e::dns_record::Entity>, ById<e::audit_event::Entity>,
         GroupBy<host::HostnamesOfHost>, GroupBy<user::CustomerLinksOfUser>, GroupBy<host::HostByIp>, GroupBy<host::NotesOfHost>,
-        GroupBy<port::ScriptsOfPort>, GroupBy<flow::AlertsOfFlow>, GroupBy<customer::CasesOfCustomer>,
+        GroupBy<port::ScriptsOfPort>, GroupBy<findings::SightingsOfPort>, GroupBy<findings::ScriptsOfHost>,
+        GroupBy<findings::OsMatchesOfHost>, GroupBy<findings::HopsOfHost>, GroupBy<flow::AlertsOfFlow>, GroupBy<customer::CasesOfCustomer>,
         GroupBy<case::AssetsOfCase>, GroupBy<case::TasksOfCase>, GroupBy<case::NotesOfCase>,
         GroupBy<case::GroupsOfCase>, GroupBy<case::EventsOfCase>, GroupBy<case::EventLinks>,
         GroupBy<case::EvidencesOfCase>, GroupBy<case::CaseLinksOfAlert>, GroupBy<case::CaseLinksOfIoc>,

@@ -69,6 +69,17 @@ impl Port {
     async fn last_seen(&self) -> Option<DateTime<Utc>> {
         self.0.last_seen
     }
+    async fn first_seen(&self) -> Option<DateTime<Utc>> {
+        self.0.first_seen
+    }
+    /// CPEs of the service.
+    async fn cpes(&self) -> Vec<String> {
+        crate::domain::text::decode_tags(&self.0.cpes)
+    }
+    /// Every time a scan saw this port, oldest first, with the state it saw.
+    async fn sightings(&self, ctx: &Context<'_>) -> Result<Vec<super::findings::PortSighting>> {
+        super::findings::sightings(ctx, self.0.id).await
+    }
 }
 
 /// The output of one NSE script on a port.
@@ -115,6 +126,13 @@ impl Scan {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// Where the scan came from (the label given at import).
+    async fn source(&self) -> Option<&str> {
+        self.0.source.as_deref()
+    }
+    async fn categories(&self) -> Vec<String> {
+        crate::domain::text::decode_tags(&self.0.categories)
     }
 }
 

@@ -1,0 +1,561 @@
+//! The bulk path of imports, in one place: batches of parsed records become
+//! multi-row statements inside the import's transaction. Rows that may already exist
+//! (hosts, ports, DNS records) are looked up once per batch, not once per record.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use entities::{
+    alert, dns_record, flow, host, host_script, hostname, os_match, port, port_sighting, scan, script_result, trace_hop,
+};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use tokio::sync::mpsc;
+
+use super::{nmap, suricata, zeek, Batch, Format, Options, Summary};
+use crate::domain::error::DomainResult;
+use crate::domain::{hosts, ip, text};
+
+/// Rows per multi-row statement: far below the bind-parameter limits (SQLite 32,766,
+/// PostgreSQL 65,535) for tables of up to 30 columns.
+const ROWS: usize = 1000;
+
+async fn insert_all<A>(tx: &DatabaseTransaction, rows: Vec<A>) -> DomainResult<()>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes what the parser sends until it is done.
+pub async fn run(
+    tx: &DatabaseTransaction,
+    _format: Format,
+    options: &Options,
+    mut batches: mpsc::Receiver<Batch>,
+    summary: &mut Summary,
+    progress: &(dyn Fn(u64) + Sync),
+) -> DomainResult<()> {
+    let mut scan: Option<(i64, Option<DateTime<Utc>>)> = None;
+    while let Some(batch) = batches.recv().await {
+        match batch {
+            Batch::Scan(info) => scan = Some(new_scan(tx, options, info).await?),
+            Batch::ScanFinished(at) => {
+                if let (Some((id, _)), Some(at)) = (scan, at) {
+                    scan::Entity::update_many()
+                        .col_expr(scan::Column::EndedAt, at.into())
+                        .filter(scan::Column::Id.eq(id))
+                        .exec(tx)
+                        .await?;
+                }
+            }
+            Batch::Hosts(records) => {
+                summary.read += records.len() as u64;
+                write_hosts(tx, scan, records, summary).await?;
+            }
+            Batch::Flows(records) => {
+                summary.read += records.len() as u64;
+                write_flows(tx, options, records, summary).await?;
+            }
+            Batch::Dns(records) => {
+                summary.read += records.len() as u64;
+                write_dns(tx, options, records, summary).await?;
+            }
+            Batch::Alerts(records) => {
+                summary.read += records.len() as u64;
+                write_alerts(tx, options, records, summary).await?;
+            }
+            Batch::Skipped(reasons) => {
+                summary.read += reasons.len() as u64;
+                reasons.into_iter().for_each(|r| summary.skip(r));
+            }
+        }
+        progress(summary.read);
+    }
+    Ok(())
+}
+
+async fn new_scan(
+    tx: &DatabaseTransaction,
+    options: &Options,
+    info: nmap::ScanInfo,
+) -> DomainResult<(i64, Option<DateTime<Utc>>)> {
+    let model = scan::ActiveModel {
+        tool: Set(info.tool.clone()),
+        name: Set(info.version.map(|v| format!("{} {v}", info.tool))),
+        args: Set(info.args),
+        started_at: Set(info.started_at),
+        created_at: Set(Utc::now()),
+        source: Set(text::optional("source", options.source.as_deref(), 128)?),
+        categories: Set(text::encode_tags("categories", &options.categories)?),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    Ok((model.id, info.started_at))
+}
+
+type PortKey = (i64, String, i32);
+
+async fn ports_of(tx: &DatabaseTransaction, host_ids: &[i64]) -> DomainResult<HashMap<PortKey, port::Model>> {
+    Ok(port::Entity::find()
+        .filter(port::Column::HostId.is_in(host_ids.to_vec()))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|p| ((p.host_id, p.protocol.clone(), p.port), p))
+        .collect())
+}
+
+fn newer(seen: DateTime<Utc>, last: Option<DateTime<Utc>>) -> bool {
+    last.is_none_or(|l| seen >= l)
+}
+
+/// Hosts of a scan with their names, ports (and each port's sighting), scripts, OS
+/// guesses and traceroute. What a newer scan already said is kept: an older scan
+/// only adds to the ports' history.
+async fn write_hosts(
+    tx: &DatabaseTransaction,
+    scan: Option<(i64, Option<DateTime<Utc>>)>,
+    records: Vec<nmap::HostRecord>,
+    summary: &mut Summary,
+) -> DomainResult<()> {
+    let (scan_id, scan_at) = (scan.map(|s| s.0), scan.and_then(|s| s.1));
+    let now = Utc::now();
+    let keys: Vec<Vec<u8>> = records.iter().filter_map(|h| h.ip).map(ip::to_key).collect();
+    let before: HashSet<Vec<u8>> = host::Entity::find()
+        .filter(host::Column::Ip.is_in(keys.clone()))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|h| h.ip)
+        .collect();
+    hosts::ensure(tx, &keys).await?;
+    let by_ip: HashMap<Vec<u8>, host::Model> = host::Entity::find()
+        .filter(host::Column::Ip.is_in(keys.clone()))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|h| (h.ip.clone(), h))
+        .collect();
+    let host_ids: Vec<i64> = by_ip.values().map(|h| h.id).collect();
+    let mut ports = ports_of(tx, &host_ids).await?;
+
+    // masscan writes a host once per open port, so a batch may name a host, a port or
+    // a name more than once: each is counted and inserted once.
+    let mut names = HashMap::new();
+    let mut new_ports: HashMap<PortKey, port::ActiveModel> = HashMap::new();
+    let mut counted = HashSet::new();
+    let mut replaced_hosts = Vec::new();
+    let (mut host_scripts, mut os_rows, mut hops) = (Vec::new(), Vec::new(), Vec::new());
+    for rec in &records {
+        let key = ip::to_key(rec.ip.expect("parsed hosts have an address"));
+        let h = &by_ip[&key];
+        let seen = rec.seen_at().or(scan_at).unwrap_or(now);
+        if !counted.insert(key.clone()) {
+            // Counted with its first record.
+        } else if before.contains(&key) {
+            summary.updated += 1;
+        } else {
+            summary.inserted += 1;
+        }
+        let newest = newer(seen, h.last_seen);
+        let mut am: host::ActiveModel = h.clone().into();
+        if newest {
+            am.last_seen = Set(Some(seen));
+            am.status = Set(rec.status.clone().or(h.status.clone()));
+            if let Some(os) = rec.os.iter().max_by_key(|o| o.accuracy) {
+                am.os = Set(Some(os.name.clone()));
+            }
+            if rec.mac.is_some() {
+                am.mac = Set(rec.mac.clone());
+            }
+        }
+        if h.first_seen.is_none_or(|f| seen < f) {
+            am.first_seen = Set(Some(seen));
+        }
+        if am.is_changed() {
+            am.updated_at = Set(now);
+            am.update(tx).await?;
+        }
+        for (name, kind) in &rec.hostnames {
+            let name = hosts::normalize_hostname(name);
+            names.entry((h.id, name.clone())).or_insert(hostname::ActiveModel {
+                host_id: Set(h.id),
+                name: Set(name),
+                source: Set(kind.to_lowercase()),
+                ..Default::default()
+            });
+        }
+        for p in &rec.ports {
+            let port_key = (h.id, p.protocol.clone(), p.port);
+            match ports.get(&port_key) {
+                None => {
+                    if let Some(pending) = new_ports.get(&port_key) {
+                        // Seen before in this batch: the newer sighting describes it.
+                        if pending.last_seen.try_as_ref().cloned().flatten() > Some(seen) {
+                            continue;
+                        }
+                    } else {
+                        summary.inserted += 1;
+                    }
+                    new_ports.insert(
+                        port_key,
+                        port::ActiveModel {
+                            host_id: Set(h.id),
+                            scan_id: Set(scan_id),
+                            port: Set(p.port),
+                            protocol: Set(p.protocol.clone()),
+                            state: Set(p.state.clone()),
+                            reason: Set(p.reason.clone()),
+                            service_name: Set(p.service.clone()),
+                            service_product: Set(p.product.clone()),
+                            service_version: Set(p.version.clone()),
+                            service_extra: Set(p.extra.clone()),
+                            cpes: Set(text::encode_tags("cpes", &p.cpes)?),
+                            first_seen: Set(Some(seen)),
+                            last_seen: Set(Some(seen)),
+                            ..Default::default()
+                        },
+                    );
+                }
+                Some(existing) => {
+                    let mut am: port::ActiveModel = existing.clone().into();
+                    if newer(seen, existing.last_seen) {
+                        summary.updated += 1;
+                        am.scan_id = Set(scan_id);
+                        am.state = Set(p.state.clone());
+                        am.reason = Set(p.reason.clone());
+                        am.service_name = Set(p.service.clone());
+                        am.service_product = Set(p.product.clone());
+                        am.service_version = Set(p.version.clone());
+                        am.service_extra = Set(p.extra.clone());
+                        am.cpes = Set(text::encode_tags("cpes", &p.cpes)?);
+                        am.last_seen = Set(Some(seen));
+                    }
+                    if existing.first_seen.is_none_or(|f| seen < f) {
+                        am.first_seen = Set(Some(seen));
+                    }
+                    if am.is_changed() {
+                        am.update(tx).await?;
+                    }
+                }
+            }
+        }
+        if newest && (!rec.scripts.is_empty() || !rec.os.is_empty() || !rec.hops.is_empty()) {
+            replaced_hosts.push(h.id);
+            for s in &rec.scripts {
+                host_scripts.push(host_script::ActiveModel {
+                    host_id: Set(h.id),
+                    scan_id: Set(scan_id),
+                    script_id: Set(s.id.clone()),
+                    output: Set(s.output.clone()),
+                    data: Set(s.data.clone()),
+                    ..Default::default()
+                });
+            }
+            for o in &rec.os {
+                os_rows.push(os_match::ActiveModel {
+                    host_id: Set(h.id),
+                    scan_id: Set(scan_id),
+                    name: Set(o.name.clone()),
+                    accuracy: Set(o.accuracy),
+                    classes: Set(Some(o.classes.clone())),
+                    ..Default::default()
+                });
+            }
+            for hop in &rec.hops {
+                hops.push(trace_hop::ActiveModel {
+                    host_id: Set(h.id),
+                    scan_id: Set(scan_id),
+                    ttl: Set(hop.ttl),
+                    ip: Set(hop.ip.map(ip::to_key)),
+                    rtt: Set(hop.rtt),
+                    hostname: Set(hop.hostname.clone()),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    let mut names = names.into_values().peekable();
+    while names.peek().is_some() {
+        let chunk: Vec<_> = names.by_ref().take(ROWS).collect();
+        hostname::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([hostname::Column::HostId, hostname::Column::Name])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(tx)
+            .await?;
+    }
+    insert_all(tx, new_ports.into_values().collect()).await?;
+    // A newer scan's host-level findings replace the older ones.
+    if !replaced_hosts.is_empty() {
+        host_script::Entity::delete_many()
+            .filter(host_script::Column::HostId.is_in(replaced_hosts.clone()))
+            .exec(tx)
+            .await?;
+        os_match::Entity::delete_many()
+            .filter(os_match::Column::HostId.is_in(replaced_hosts.clone()))
+            .exec(tx)
+            .await?;
+        trace_hop::Entity::delete_many()
+            .filter(trace_hop::Column::HostId.is_in(replaced_hosts))
+            .exec(tx)
+            .await?;
+    }
+    insert_all(tx, host_scripts).await?;
+    insert_all(tx, os_rows).await?;
+    insert_all(tx, hops).await?;
+
+    // Every port seen gets a sighting; the newest scan's scripts replace a port's.
+    ports = ports_of(tx, &host_ids).await?;
+    let mut sightings = Vec::new();
+    let mut scripts = Vec::new();
+    let mut rescripted = Vec::new();
+    for rec in &records {
+        let h = &by_ip[&ip::to_key(rec.ip.expect("parsed hosts have an address"))];
+        let seen = rec.seen_at().or(scan_at).unwrap_or(now);
+        for p in &rec.ports {
+            let stored = &ports[&(h.id, p.protocol.clone(), p.port)];
+            sightings.push(port_sighting::ActiveModel {
+                port_id: Set(stored.id),
+                scan_id: Set(scan_id),
+                seen_at: Set(seen),
+                state: Set(p.state.clone()),
+                ..Default::default()
+            });
+            if stored.last_seen == Some(seen) && !p.scripts.is_empty() {
+                rescripted.push(stored.id);
+                scripts.extend(p.scripts.iter().map(|s| script_result::ActiveModel {
+                    port_id: Set(stored.id),
+                    script_id: Set(s.id.clone()),
+                    output: Set(s.output.clone()),
+                    data: Set(s.data.clone()),
+                    ..Default::default()
+                }));
+            }
+        }
+    }
+    insert_all(tx, sightings).await?;
+    if !rescripted.is_empty() {
+        script_result::Entity::delete_many()
+            .filter(script_result::Column::PortId.is_in(rescripted))
+            .exec(tx)
+            .await?;
+    }
+    insert_all(tx, scripts).await
+}
+
+async fn write_flows(
+    tx: &DatabaseTransaction,
+    options: &Options,
+    records: Vec<zeek::Flow>,
+    summary: &mut Summary,
+) -> DomainResult<()> {
+    let sensor = text::optional("source", options.source.as_deref(), 128)?;
+    let ends: Vec<Vec<u8>> = records
+        .iter()
+        .flat_map(|f| [ip::to_key(f.src), ip::to_key(f.dst)])
+        .collect();
+    hosts::ensure(tx, &ends).await?;
+    summary.inserted += records.len() as u64;
+    let rows = records.into_iter().map(|f| flow::ActiveModel {
+        src_ip: Set(ip::to_key(f.src)),
+        dst_ip: Set(ip::to_key(f.dst)),
+        src_port: Set(f.src_port),
+        dst_port: Set(f.dst_port),
+        protocol: Set(f.protocol.as_str().into()),
+        application: Set(f.service),
+        src_bytes: Set(f.src_bytes),
+        dst_bytes: Set(f.dst_bytes),
+        src_packets: Set(f.src_packets),
+        dst_packets: Set(f.dst_packets),
+        started_at: Set(f.started_at),
+        ended_at: Set(f
+            .duration
+            .map(|d| f.started_at + chrono::Duration::microseconds((d * 1e6).round() as i64))),
+        sensor: Set(sensor.clone()),
+        uid: Set(f.uid),
+        state: Set(f.state),
+        ..Default::default()
+    });
+    insert_all(tx, rows.collect()).await
+}
+
+/// The record type of one answer: addresses are A or AAAA whatever was asked; a
+/// name given for an address query is the CNAME on the way.
+fn answer_type(qtype: &str, answer: &str) -> (String, Option<Vec<u8>>) {
+    match answer.parse::<IpAddr>() {
+        Ok(a @ IpAddr::V4(_)) => ("A".into(), Some(ip::to_key(a))),
+        Ok(a @ IpAddr::V6(_)) => ("AAAA".into(), Some(ip::to_key(a))),
+        Err(_) if matches!(qtype, "A" | "AAAA") => ("CNAME".into(), None),
+        Err(_) => (qtype.to_string(), None),
+    }
+}
+
+struct Seen {
+    ip: Option<Vec<u8>>,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    count: i64,
+}
+
+/// Passive DNS: one record per (name, type, answer) and sensor, with when it was
+/// first and last seen and how often.
+async fn write_dns(
+    tx: &DatabaseTransaction,
+    options: &Options,
+    records: Vec<zeek::Dns>,
+    summary: &mut Summary,
+) -> DomainResult<()> {
+    let sensor = text::optional("source", options.source.as_deref(), 128)?;
+    let mut seen: HashMap<(String, String, String), Seen> = HashMap::new();
+    for r in records {
+        if r.query.is_empty() || r.answers.is_empty() {
+            summary.skip("DNS query without an answer");
+            continue;
+        }
+        for answer in r.answers {
+            let (rtype, ip) = answer_type(&r.qtype, &answer);
+            let e = seen.entry((r.query.clone(), rtype, answer)).or_insert(Seen {
+                ip,
+                first: r.at,
+                last: r.at,
+                count: 0,
+            });
+            e.first = e.first.min(r.at);
+            e.last = e.last.max(r.at);
+            e.count += 1;
+        }
+    }
+    let names: Vec<String> = seen
+        .keys()
+        .map(|k| k.0.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let existing = dns_record::Entity::find()
+        .filter(dns_record::Column::Name.is_in(names))
+        .all(tx)
+        .await?;
+    for e in existing.into_iter().filter(|e| e.sensor == sensor) {
+        let Some(s) = seen.remove(&(e.name.clone(), e.rtype.clone(), e.value.clone())) else {
+            continue;
+        };
+        summary.updated += 1;
+        let mut am: dns_record::ActiveModel = e.clone().into();
+        am.first_seen = Set(e.first_seen.min(s.first));
+        am.last_seen = Set(e.last_seen.max(s.last));
+        am.count = Set(e.count + s.count);
+        am.update(tx).await?;
+    }
+    summary.inserted += seen.len() as u64;
+    let rows = seen
+        .into_iter()
+        .map(|((name, rtype, value), s)| dns_record::ActiveModel {
+            name: Set(name),
+            rtype: Set(rtype),
+            value: Set(value),
+            ip: Set(s.ip),
+            first_seen: Set(s.first),
+            last_seen: Set(s.last),
+            count: Set(s.count),
+            sensor: Set(sensor.clone()),
+            ..Default::default()
+        });
+    insert_all(tx, rows.collect()).await
+}
+
+/// Alerts, each linked to the flow it belongs to when that flow is known: the same
+/// addresses, ports and protocol (either way round), running at the alert's time.
+async fn write_alerts(
+    tx: &DatabaseTransaction,
+    options: &Options,
+    records: Vec<suricata::Alert>,
+    summary: &mut Summary,
+) -> DomainResult<()> {
+    let source = text::optional("source", options.source.as_deref(), 128)?;
+    let addresses: Vec<Vec<u8>> = records
+        .iter()
+        .flat_map(|a| [a.src, a.dst])
+        .flatten()
+        .map(ip::to_key)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let (first, last) = records
+        .iter()
+        .fold((None::<DateTime<Utc>>, None::<DateTime<Utc>>), |(f, l), a| {
+            (
+                Some(f.map_or(a.at, |f| f.min(a.at))),
+                Some(l.map_or(a.at, |l| l.max(a.at))),
+            )
+        });
+    let candidates = match (first, last) {
+        (Some(first), Some(last)) if !addresses.is_empty() => {
+            flow::Entity::find()
+                .filter(flow::Column::SrcIp.is_in(addresses.clone()))
+                .filter(flow::Column::DstIp.is_in(addresses))
+                .filter(flow::Column::StartedAt.lte(last))
+                .filter(flow::Column::StartedAt.gte(first - chrono::Duration::days(1)))
+                .all(tx)
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    let flow_of = |a: &suricata::Alert| -> Option<i64> {
+        let (src, dst) = (ip::to_key(a.src?), ip::to_key(a.dst?));
+        candidates
+            .iter()
+            .find(|f| {
+                let forward =
+                    f.src_ip == src && f.dst_ip == dst && f.src_port == a.src_port && f.dst_port == a.dst_port;
+                let backward =
+                    f.src_ip == dst && f.dst_ip == src && f.src_port == a.dst_port && f.dst_port == a.src_port;
+                (forward || backward)
+                    && f.protocol == a.protocol.as_str()
+                    && f.started_at <= a.at
+                    && f.ended_at.is_none_or(|end| a.at <= end)
+            })
+            .map(|f| f.id)
+    };
+    let now = Utc::now();
+    summary.inserted += records.len() as u64;
+    let rows = records.iter().map(|a| {
+        let message = match (a.signature_id, &a.action) {
+            (Some(sid), Some(action)) => Some(format!("Suricata signature {sid}, action {action}")),
+            (Some(sid), None) => Some(format!("Suricata signature {sid}")),
+            _ => None,
+        };
+        alert::ActiveModel {
+            kind: Set("network".into()),
+            alert_type: Set(a.category.clone().unwrap_or_else(|| "suricata".into())),
+            severity: Set(a.severity.rank()),
+            score: Set(a.severity.default_score()),
+            title: Set(a.signature.clone()),
+            message: Set(message),
+            occurred_at: Set(a.at),
+            src_ip: Set(a.src.map(ip::to_key)),
+            dst_ip: Set(a.dst.map(ip::to_key)),
+            src_port: Set(a.src_port),
+            dst_port: Set(a.dst_port),
+            flow_id: Set(flow_of(a)),
+            sensor: Set(source.clone().or_else(|| a.sensor.clone())),
+            acknowledged: Set(false),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    });
+    insert_all(tx, rows.collect()).await
+}

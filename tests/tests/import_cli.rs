@@ -1,0 +1,153 @@
+//! `pivot import` as a user runs it: the real binary, a real file, a summary on
+//! standard output, and no partial import when the process is killed half-way.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+
+/// The `pivot` binary cargo built next to this test.
+fn pivot() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let bin = dir.join("pivot");
+    assert!(bin.exists(), "the pivot binary is built beside the tests: {}", bin.display());
+    bin
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pivot-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A Zeek conn.log of `rows` connections.
+fn conn_log(path: &Path, rows: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(f, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn").unwrap();
+    writeln!(f, "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\torig_pkts\tresp_pkts").unwrap();
+    writeln!(f, "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tcount\tcount").unwrap();
+    for i in 0..rows {
+        writeln!(
+            f,
+            "{}.{:06}\tC{i}\t10.{}.{}.{}\t{}\t192.0.2.{}\t443\ttcp\tssl\t0.5\t100\t2000\tSF\t5\t7",
+            1_700_000_000 + i / 1000,
+            i % 1000,
+            (i >> 16) & 255,
+            (i >> 8) & 255,
+            i & 255,
+            1024 + i % 60000,
+            1 + i % 200,
+        )
+        .unwrap();
+    }
+}
+
+async fn count(url: &str, table: &str) -> i64 {
+    let db = Database::connect(url).await.unwrap();
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+        .await
+        .unwrap()
+        .unwrap();
+    match backend {
+        DbBackend::Postgres => row.try_get::<i64>("", "n").unwrap(),
+        _ => row.try_get::<i32>("", "n").map(i64::from).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn import_prints_a_summary() {
+    let dir = temp_dir("summary");
+    let log = dir.join("conn.log");
+    conn_log(&log, 250);
+    let url = format!("sqlite://{}/pivot.db", dir.display());
+    let out = Command::new(pivot())
+        .args(["import", "zeek"])
+        .arg(&log)
+        .args(["--source", "sensor-1", "--database", &url])
+        .env("PIVOT_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.trim(), "read 250, inserted 250, updated 0, skipped 0");
+    assert_eq!(count(&url, "flows").await, 250);
+
+    // A bad file: a clear message, a failing exit code, nothing written.
+    let bad = dir.join("bad.log");
+    std::fs::write(&bad, "#fields\tts\tid.orig_h\n1.0\tnot-an-address\n").unwrap();
+    let out = Command::new(pivot())
+        .args(["import", "zeek"])
+        .arg(&log)
+        .arg(&bad)
+        .args(["--database", &url])
+        .env("PIVOT_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nothing was imported") && stderr.contains("bad.log: line 2: id.orig_h \"not-an-address\""),
+        "{stderr}"
+    );
+    assert_eq!(count(&url, "flows").await, 250, "the good file of a failed import is not kept either");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Starts a large import, kills the process with SIGKILL while it runs, and checks that
+/// the database holds nothing of it.
+async fn killed_mid_import(url: &str, dir: &Path) {
+    let log = dir.join("big.log");
+    conn_log(&log, 1_000_000);
+    let mut child = Command::new(pivot())
+        .args(["import", "zeek"])
+        .arg(&log)
+        .args(["--database", url])
+        .env("PIVOT_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let it write for a while (schema migrations first, then the rows).
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(4) {
+        assert!(child.try_wait().unwrap().is_none(), "the import ended before it was killed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(count(url, "flows").await, 0, "no flow of the killed import");
+    assert_eq!(count(url, "hosts").await, 0, "no host of the killed import");
+}
+
+#[tokio::test]
+async fn killed_import_leaves_nothing_sqlite() {
+    let dir = temp_dir("kill-sqlite");
+    killed_mid_import(&format!("sqlite://{}/pivot.db", dir.display()), &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn killed_import_leaves_nothing_postgres() {
+    let admin_url = tests::postgres_admin_url();
+    let admin = Database::connect(&admin_url).await.expect("PostgreSQL for the kill test");
+    let name = format!("pivot_kill_{}", std::process::id());
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let dir = temp_dir("kill-postgres");
+    killed_mid_import(&url, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}

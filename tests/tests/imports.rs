@@ -1,0 +1,406 @@
+//! Imports through the API (GraphQL multipart uploads) of real tools' output: nmap and
+//! masscan XML from `../shared/fixtures/`, Zeek and Suricata samples from `tests/data/`.
+//! What landed is checked field by field; bad input leaves the database as it was.
+
+use std::io::Write;
+
+use serde_json::{json, Value};
+use server::domain::users::Role;
+use tests::{both_dbs, fixture, sample, TestApp};
+
+const NMAP: &str = "mutation($file: Upload!, $s: String, $c: [String!]) {
+    importNmap(file: $file, source: $s, categories: $c) { read inserted updated skipped skippedBecause { reason count } } }";
+const ZEEK: &str = "mutation($file: Upload!, $s: String) {
+    importZeek(file: $file, source: $s) { read inserted updated skipped skippedBecause { reason count } } }";
+const SURICATA: &str = "mutation($file: Upload!) {
+    importSuricata(file: $file) { read inserted updated skipped skippedBecause { reason count } } }";
+
+async fn import(app: &TestApp, mutation: &str, name: &str, content: Vec<u8>, vars: Value) -> Value {
+    let res = app.upload(mutation, name, content, vars).await;
+    assert!(res["errors"].is_null(), "import of {name} failed: {res}");
+    res["data"].as_object().unwrap().values().next().unwrap().clone()
+}
+
+async fn import_error(app: &TestApp, mutation: &str, name: &str, content: Vec<u8>) -> String {
+    let res = app.upload(mutation, name, content, json!({})).await;
+    assert_eq!(res["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{res}");
+    res["errors"][0]["message"].as_str().unwrap().to_string()
+}
+
+fn gzip(content: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(content).unwrap();
+    enc.finish().unwrap()
+}
+
+const LOCALHOST: &str = r#"{ host(ip: "127.0.0.1") { status os hostnames
+    osMatches { name accuracy } scripts { scriptId }
+    ports(first: 10) { nodes { port protocol state reason serviceName serviceProduct serviceVersion serviceExtra cpes
+        scripts { scriptId output data } firstSeen lastSeen
+        sightings { state seenAt scan { tool name source categories args startedAt endedAt } } } } } }"#;
+
+fn port(host: &Value, number: i64) -> &Value {
+    host["ports"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["port"] == number)
+        .unwrap_or_else(|| panic!("port {number} in {host}"))
+}
+
+both_dbs!(nmap_lands_field_by_field_and_keeps_history, |app: TestApp| async move {
+    let xml = fixture("nmap-localhost.xml");
+    let s = import(
+        &app,
+        NMAP,
+        "nmap-localhost.xml",
+        xml.clone(),
+        json!({"s": "lab", "c": ["dmz", "weekly"]}),
+    )
+    .await;
+    assert_eq!(
+        (&s["read"], &s["inserted"], &s["updated"], &s["skipped"]),
+        (&json!(1), &json!(6), &json!(0), &json!(0)),
+        "{s}"
+    );
+    let d = app.data(LOCALHOST, json!({})).await;
+    let h = &d["host"];
+    assert_eq!(h["status"], "up");
+    assert_eq!(h["os"], "Linux 5.0 - 5.2");
+    assert_eq!(h["hostnames"], json!(["localhost"]));
+    assert_eq!(h["osMatches"][0], json!({"name": "Linux 5.0 - 5.2", "accuracy": 96}));
+    assert_eq!(h["osMatches"].as_array().unwrap().len(), 10);
+    let ssh = port(h, 2222);
+    assert_eq!(
+        (
+            &ssh["state"],
+            &ssh["reason"],
+            &ssh["serviceName"],
+            &ssh["serviceProduct"]
+        ),
+        (&json!("open"), &json!("syn-ack"), &json!("ssh"), &json!("OpenSSH"))
+    );
+    assert_eq!(ssh["serviceVersion"], "9.2p1 Debian 2+deb12u3");
+    assert_eq!(ssh["serviceExtra"], "protocol 2.0");
+    assert_eq!(
+        ssh["cpes"],
+        json!(["cpe:/a:openbsd:openssh:9.2p1", "cpe:/o:linux:linux_kernel"])
+    );
+    let web = port(h, 18080);
+    assert_eq!(web["serviceProduct"], "SimpleHTTPServer");
+    let title = &web["scripts"][0];
+    assert_eq!(title["scriptId"], "http-title");
+    assert_eq!(title["output"], "Directory listing for /");
+    assert_eq!(title["data"], json!({"title": "Directory listing for /"}));
+    assert_eq!(port(h, 22)["state"], "closed");
+    let scan = &ssh["sightings"][0]["scan"];
+    assert_eq!(scan["tool"], "nmap");
+    assert_eq!(scan["name"], "nmap 7.93");
+    assert_eq!(scan["source"], "lab");
+    assert_eq!(scan["categories"], json!(["dmz", "weekly"]));
+    assert!(scan["args"].as_str().unwrap().contains("-sV -sC -O"));
+    assert_eq!(scan["startedAt"], "2026-11-23T09:18:08+00:00");
+    assert_eq!(scan["endedAt"], "2026-11-23T09:18:27+00:00");
+    assert_eq!(ssh["lastSeen"], "2026-11-23T09:18:27+00:00");
+
+    // An older scan (the same, a year earlier, with 2222 closed) adds to the history
+    // and changes nothing else; a newer one (2222 closed) updates the port.
+    let text = String::from_utf8(xml).unwrap();
+    let shifted = |years: i64, closed: bool| {
+        let mut t = text.clone();
+        for stamp in ["1795425488", "1795425489", "1795425507"] {
+            let moved = stamp.parse::<i64>().unwrap() + years * 365 * 86400;
+            t = t.replace(stamp, &moved.to_string());
+        }
+        if closed {
+            t = t.replace(
+                r#"portid="2222"><state state="open" reason="syn-ack""#,
+                r#"portid="2222"><state state="closed" reason="reset""#,
+            );
+        }
+        t.into_bytes()
+    };
+    let s = import(&app, NMAP, "old.xml", shifted(-1, true), json!({})).await;
+    assert_eq!(
+        (&s["inserted"], &s["updated"]),
+        (&json!(0), &json!(1)),
+        "only the host counts: {s}"
+    );
+    let d = app.data(LOCALHOST, json!({})).await;
+    let ssh = port(&d["host"], 2222);
+    assert_eq!(ssh["state"], "open", "an older scan does not overwrite");
+    assert_eq!(ssh["firstSeen"], "2025-11-23T09:18:27+00:00");
+    let states: Vec<&str> = ssh["sightings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["closed", "open"], "history, oldest first");
+    let s = import(&app, NMAP, "new.xml", gzip(&shifted(1, true)), json!({})).await;
+    assert_eq!(s["updated"], 6, "{s}");
+    let d = app.data(LOCALHOST, json!({})).await;
+    let ssh = port(&d["host"], 2222);
+    assert_eq!((&ssh["state"], &ssh["reason"]), (&json!("closed"), &json!("reset")));
+    assert_eq!(ssh["sightings"].as_array().unwrap().len(), 3);
+    let d = app.data("{ hosts { totalCount } }", json!({})).await;
+    assert_eq!(d["hosts"]["totalCount"], 1);
+
+    // Imports are on record.
+    let d = app
+        .data(
+            "{ auditEvents(filter: {actions: [\"importNmap\"]}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["auditEvents"]["totalCount"], 3);
+});
+
+both_dbs!(masscan_and_ipv6_scans, |app: TestApp| async move {
+    let s = import(
+        &app,
+        NMAP,
+        "test-T22.xml",
+        fixture("ivre-test-samples/test-T22.xml"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s["read"], 101, "{s}");
+    let d = app
+        .data(
+            r#"{ hosts { totalCount } host(ip: "178.33.91.90") { ports { nodes { port state reason scripts { scriptId output } sightings { scan { tool } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let p = &d["host"]["ports"]["nodes"][0];
+    assert_eq!(
+        (&p["port"], &p["state"], &p["reason"]),
+        (&json!(22), &json!("open"), &json!("response"))
+    );
+    assert_eq!(p["scripts"][0]["scriptId"], "banner");
+    assert_eq!(p["scripts"][0]["output"], "SSH-2.0-OpenSSH_6.0p1 Debian-4+deb7u2");
+    assert_eq!(p["sightings"][0]["scan"]["tool"], "masscan");
+    let hosts = d["hosts"]["totalCount"].as_i64().unwrap();
+    assert!(hosts > 90 && hosts <= 101, "{hosts}");
+
+    import(
+        &app,
+        NMAP,
+        "ipv6_all.xml",
+        fixture("ivre-test-samples/ipv6_all.xml"),
+        json!({}),
+    )
+    .await;
+    let d = app
+        .data(
+            r#"{ host(ip: "2601:449:4200:577c:3e15:c2ff:feea:b872") { ip ports(first: 50) { nodes { port scripts { scriptId data } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let ports = d["host"]["ports"]["nodes"].as_array().unwrap();
+    assert!(ports.iter().any(|p| p["port"] == 111), "{d}");
+    let rpc = ports.iter().find(|p| p["port"] == 111).unwrap();
+    assert_eq!(rpc["scripts"][0]["scriptId"], "rpcinfo");
+    assert!(rpc["scripts"][0]["data"].is_object() || rpc["scripts"][0]["data"].is_array());
+});
+
+both_dbs!(bad_input_changes_nothing, |app: TestApp| async move {
+    let counts = "{ hosts { totalCount } flows { totalCount } alerts { totalCount } dnsRecords { totalCount } }";
+    let before = app.data(counts, json!({})).await;
+    let xml = fixture("nmap-localhost.xml");
+    let half = xml[..xml.len() / 2].to_vec();
+    let m = import_error(&app, NMAP, "cut.xml", half).await;
+    assert!(m.starts_with("file: cut.xml: byte"), "{m}");
+    assert!(m.contains("truncated"), "{m}");
+    let m = import_error(&app, NMAP, "page.html", b"<html><body>hi</body></html>".to_vec()).await;
+    assert!(m.contains("not an nmap XML file"), "{m}");
+    let m = import_error(&app, ZEEK, "conn-bad.log", sample("zeek/conn-bad.log")).await;
+    assert_eq!(m, "file: conn-bad.log: line 12: id.orig_p \"notaport\" is not a port");
+    let m = import_error(&app, SURICATA, "eve-bad.json", gzip(&sample("suricata/eve-bad.json"))).await;
+    assert!(
+        m.starts_with("file: eve-bad.json: line 3: not an EVE JSON event"),
+        "{m}"
+    );
+    assert_eq!(
+        app.data(counts, json!({})).await,
+        before,
+        "nothing of a failed import is kept"
+    );
+
+    // Importing needs write access to what the file holds.
+    let viewer = app.user("vic", Role::Viewer, "").await;
+    let res = app
+        .upload_as(&viewer, NMAP, "nmap-localhost.xml", xml.clone(), json!({}))
+        .await;
+    assert_eq!(res["errors"][0]["extensions"]["code"], "FORBIDDEN", "{res}");
+    let analyst = app.user("ann", Role::Analyst, "").await;
+    let res = app
+        .upload_as(&analyst, NMAP, "nmap-localhost.xml", xml, json!({}))
+        .await;
+    assert_eq!(res["data"]["importNmap"]["inserted"], 6, "{res}");
+    // A multipart request that is not a GraphQL one is refused clearly.
+    let res = app
+        .anonymous
+        .post(app.url("/graphql"))
+        .bearer_auth(&app.token)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{}\r\n--x--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad GraphQL multipart request"),
+        "{body}"
+    );
+});
+
+both_dbs!(zeek_and_suricata, |app: TestApp| async move {
+    // A real conn.log (TSV).
+    let s = import(
+        &app,
+        ZEEK,
+        "mongo_conn.log",
+        fixture("ivre-test-samples/mongo_conn.log"),
+        json!({"s": "zeek-1"}),
+    )
+    .await;
+    let rows = String::from_utf8(fixture("ivre-test-samples/mongo_conn.log"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .count();
+    assert_eq!(
+        (s["read"].as_u64(), s["inserted"].as_u64()),
+        (Some(rows as u64), Some(rows as u64))
+    );
+    let d = app
+        .data(
+            r#"{ flows(first: 1) { totalCount nodes { uid state srcIp srcPort dstIp dstPort protocol application
+                srcBytes dstBytes srcPackets dstPackets startedAt endedAt sensor src { ip } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["flows"]["totalCount"], rows);
+    assert_eq!(
+        d["flows"]["nodes"][0],
+        json!({"uid": "Cukjzi3EYnZDPh5Stf", "state": "SF", "srcIp": "192.168.4.11", "srcPort": 44220,
+               "dstIp": "192.168.4.10", "dstPort": 27017, "protocol": "TCP", "application": null,
+               "srcBytes": 254, "dstBytes": 205, "srcPackets": 6, "dstPackets": 4,
+               "startedAt": "2019-11-12T10:13:06.964924+00:00", "endedAt": "2019-11-12T10:13:07.490398+00:00",
+               "sensor": "zeek-1", "src": {"ip": "192.168.4.11"}})
+    );
+
+    // JSON lines: IPv6 and missing fields.
+    let s = import(&app, ZEEK, "conn.json", sample("zeek/conn.json"), json!({})).await;
+    assert_eq!(s["inserted"], 5);
+    let d = app
+        .data(
+            r#"{ v6: flows(filter: {host: "2001:db8::10"}) { nodes { dstIp dstPort application } }
+                 bare: flows(filter: {host: "192.0.2.99"}) { nodes { application srcBytes endedAt state } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        d["v6"]["nodes"][0],
+        json!({"dstIp": "2001:db8:ffff::1", "dstPort": 443, "application": "ssl"})
+    );
+    assert_eq!(
+        d["bare"]["nodes"][0],
+        json!({"application": null, "srcBytes": 0, "endedAt": null, "state": "S0"})
+    );
+
+    // dns.log (TSV) and dns.json: passive DNS with counts, CNAME chains, no-answer skips.
+    let s = import(&app, ZEEK, "dns.log", sample("zeek/dns.log"), json!({})).await;
+    assert_eq!((&s["read"], &s["skipped"]), (&json!(9), &json!(2)), "{s}");
+    assert_eq!(
+        s["skippedBecause"],
+        json!([{"reason": "DNS query without an answer", "count": 2}])
+    );
+    let records = r#"query($n: String) { dnsRecords(filter: {name: $n}) { nodes { type value count firstSeen lastSeen host { ip } } } }"#;
+    let d = app.data(records, json!({"n": "www.example.com"})).await;
+    let www: Vec<&Value> = d["dnsRecords"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "A")
+        .collect();
+    assert_eq!(www.len(), 1);
+    assert_eq!(
+        (&www[0]["value"], &www[0]["count"]),
+        (&json!("198.51.100.20"), &json!(2))
+    );
+    assert_eq!(www[0]["firstSeen"], "2026-01-15T09:59:59.950112+00:00");
+    assert_eq!(www[0]["lastSeen"], "2026-01-15T10:07:00.500+00:00");
+    let d = app.data(records, json!({"n": "cdn.example.com"})).await;
+    let mut cdn: Vec<(String, String)> = d["dnsRecords"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["type"].as_str().unwrap().into(), r["value"].as_str().unwrap().into()))
+        .collect();
+    cdn.sort();
+    assert_eq!(
+        cdn,
+        [
+            ("A".into(), "198.51.100.80".into()),
+            ("CNAME".into(), "edge.example.net".into())
+        ]
+    );
+    let s = import(&app, ZEEK, "dns.json", sample("zeek/dns.json"), json!({})).await;
+    assert_eq!((&s["updated"], &s["skipped"]), (&json!(4), &json!(1)), "{s}");
+    let d = app.data(records, json!({"n": "www.example.com"})).await;
+    assert!(d["dnsRecords"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["count"] == 3));
+
+    // Suricata: alerts only, mapped, linked to their flow when it is known.
+    let s = import(
+        &app,
+        SURICATA,
+        "eve.json.gz",
+        gzip(&sample("suricata/eve.json")),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (&s["read"], &s["inserted"], &s["skipped"]),
+        (&json!(10), &json!(4), &json!(6)),
+        "{s}"
+    );
+    let skipped: u64 = s["skippedBecause"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(skipped, 6);
+    let d = app
+        .data(
+            r#"{ alerts(first: 10) { nodes { kind type severity title message srcIp dstIp srcPort dstPort occurredAt flow { srcPort application } } } }"#,
+            json!({}),
+        )
+        .await;
+    let alerts = d["alerts"]["nodes"].as_array().unwrap();
+    let linked = alerts.iter().find(|a| a["srcPort"] == 49152).unwrap();
+    assert_eq!(linked["flow"], json!({"srcPort": 49152, "application": "http"}));
+    assert_eq!(linked["severity"], "ERROR");
+    assert_eq!(linked["kind"], "network");
+    assert_eq!(linked["occurredAt"], "2026-01-15T10:00:01.500+00:00");
+    assert!(linked["message"].as_str().unwrap().contains("1000001"));
+    let severities: Vec<&str> = alerts.iter().map(|a| a["severity"].as_str().unwrap()).collect();
+    for s in ["CRITICAL", "ERROR", "WARNING", "NOTICE"] {
+        assert!(severities.contains(&s), "{severities:?}");
+    }
+    let v6 = alerts.iter().find(|a| a["dstPort"] == 22).unwrap();
+    assert_eq!(v6["srcIp"], "2001:db8::25");
+    assert!(v6["flow"].is_null());
+    let icmp = alerts.iter().find(|a| a["dstIp"] == "203.0.113.9").unwrap();
+    assert!(icmp["srcPort"].is_null() && icmp["flow"].is_null());
+});
