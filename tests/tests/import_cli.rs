@@ -6,14 +6,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Database, Statement};
 
 /// The `pivot` binary cargo built next to this test.
 fn pivot() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
     let bin = dir.join("pivot");
-    assert!(bin.exists(), "the pivot binary is built beside the tests: {}", bin.display());
+    assert!(
+        bin.exists(),
+        "the pivot binary is built beside the tests: {}",
+        bin.display()
+    );
     bin
 }
 
@@ -27,9 +31,17 @@ fn temp_dir(name: &str) -> PathBuf {
 /// A Zeek conn.log of `rows` connections.
 fn conn_log(path: &Path, rows: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(f, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn").unwrap();
+    writeln!(
+        f,
+        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn"
+    )
+    .unwrap();
     writeln!(f, "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\torig_pkts\tresp_pkts").unwrap();
-    writeln!(f, "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tcount\tcount").unwrap();
+    writeln!(
+        f,
+        "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tcount\tcount"
+    )
+    .unwrap();
     for i in 0..rows {
         writeln!(
             f,
@@ -50,14 +62,14 @@ async fn count(url: &str, table: &str) -> i64 {
     let db = Database::connect(url).await.unwrap();
     let backend = db.get_database_backend();
     let row = db
-        .query_one(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+        .query_one(Statement::from_string(
+            backend,
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
         .await
         .unwrap()
         .unwrap();
-    match backend {
-        DbBackend::Postgres => row.try_get::<i64>("", "n").unwrap(),
-        _ => row.try_get::<i32>("", "n").map(i64::from).unwrap(),
-    }
+    row.try_get::<i64>("", "n").unwrap()
 }
 
 #[tokio::test]
@@ -95,7 +107,11 @@ async fn import_prints_a_summary() {
         stderr.contains("nothing was imported") && stderr.contains("bad.log: line 2: id.orig_h \"not-an-address\""),
         "{stderr}"
     );
-    assert_eq!(count(&url, "flows").await, 250, "the good file of a failed import is not kept either");
+    assert_eq!(
+        count(&url, "flows").await,
+        250,
+        "the good file of a failed import is not kept either"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -116,7 +132,10 @@ async fn killed_mid_import(url: &str, dir: &Path) {
     // Let it write for a while (schema migrations first, then the rows).
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(4) {
-        assert!(child.try_wait().unwrap().is_none(), "the import ended before it was killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before it was killed"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     child.kill().unwrap(); // SIGKILL
@@ -135,13 +154,18 @@ async fn killed_import_leaves_nothing_sqlite() {
 #[tokio::test]
 async fn killed_import_leaves_nothing_postgres() {
     let admin_url = tests::postgres_admin_url();
-    let admin = Database::connect(&admin_url).await.expect("PostgreSQL for the kill test");
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("PostgreSQL for the kill test");
     let name = format!("pivot_kill_{}", std::process::id());
     admin
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
         .await
         .unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
     let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
     let dir = temp_dir("kill-postgres");
     killed_mid_import(&url, &dir).await;
