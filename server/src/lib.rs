@@ -7,6 +7,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod graphql;
 pub mod ingest;

@@ -5,6 +5,7 @@ use sea_orm::TransactionTrait;
 use server::app::{self, AppState};
 use server::auth::passwords;
 use server::config::{Config, DEFAULT_DATABASE_URL};
+use server::demo::{self, DemoOptions};
 use server::domain::audit;
 use server::domain::ids::Kind;
 use server::domain::users::{self, Role};
@@ -34,6 +35,20 @@ enum Command {
     Serve {
         #[arg(long, env = "PIVOT_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// On an empty database, first generate the demo investigation (`pivot demo`).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Generate a deterministic synthetic investigation into an empty database.
+    Demo {
+        /// How many hosts the scanned networks hold.
+        #[arg(long, default_value_t = 200)]
+        hosts: usize,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -113,9 +128,10 @@ async fn run() -> anyhow::Result<()> {
         database: DatabaseArg {
             url: std::env::var("PIVOT_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
         },
+        demo: false,
     });
     match command {
-        Command::Serve { listen, database } => {
+        Command::Serve { listen, database, demo } => {
             let config = Config {
                 database_url: database.url,
                 admin_password: std::env::var("PIVOT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
@@ -123,6 +139,9 @@ async fn run() -> anyhow::Result<()> {
                 ..Config::default()
             };
             let state = AppState::start(config.clone()).await?;
+            if demo {
+                demo_data(state.db(), DemoOptions::default(), true).await?;
+            }
             let listener = tokio::net::TcpListener::bind(&listen).await?;
             println!(
                 "Pivot listening on http://{}/graphql (database {})",
@@ -130,6 +149,17 @@ async fn run() -> anyhow::Result<()> {
                 db::redact(&config.database_url)
             );
             app::serve(listener, state).await
+        }
+        Command::Demo { hosts, seed, database } => {
+            let (conn, _) = db::connect(&database.url, None).await?;
+            db::migrate(&conn).await?;
+            if let Some(password) = users::ensure_admin(&conn, std::env::var("PIVOT_ADMIN_PASSWORD").ok().as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?
+            {
+                println!("Created user `admin` with password: {password}\n(shown once: keep it safe)");
+            }
+            demo_data(&conn, DemoOptions { hosts, seed }, false).await
         }
         Command::Migrate { database } => {
             let (conn, _) = db::connect(&database.url, None).await?;
@@ -196,6 +226,24 @@ async fn import_command(
     for s in &summary.skipped_because {
         println!("  skipped {}: {}", s.count, s.reason);
     }
+    Ok(())
+}
+
+/// Generates the demo investigation; `only_if_empty` skips a database with data.
+async fn demo_data(db: &sea_orm::DatabaseConnection, options: DemoOptions, only_if_empty: bool) -> anyhow::Result<()> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    if only_if_empty && entities::host::Entity::find().count(db).await? > 0 {
+        return Ok(());
+    }
+    let admin = users::by_name(db, users::ADMIN)
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo data is entered as `admin`: {e}"))?;
+    let counts = demo::generate(db, admin, options).await?;
+    println!(
+        "demo investigation generated (seed {}): {}",
+        options.seed,
+        counts.join(", ")
+    );
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! multi-row statements inside the import's transaction. Rows that may already exist
 //! (hosts, ports, DNS records) are looked up once per batch, not once per record.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -152,8 +152,9 @@ async fn write_hosts(
 
     // masscan writes a host once per open port, so a batch may name a host, a port or
     // a name more than once: each is counted and inserted once.
-    let mut names = HashMap::new();
-    let mut new_ports: HashMap<PortKey, port::ActiveModel> = HashMap::new();
+    // Ordered maps, so that the same input gives the same row ids.
+    let mut names = BTreeMap::new();
+    let mut new_ports: BTreeMap<PortKey, port::ActiveModel> = BTreeMap::new();
     let mut counted = HashSet::new();
     let mut replaced_hosts = Vec::new();
     let (mut host_scripts, mut os_rows, mut hops) = (Vec::new(), Vec::new(), Vec::new());
@@ -420,7 +421,7 @@ async fn write_dns(
     summary: &mut Summary,
 ) -> DomainResult<()> {
     let sensor = text::optional("source", options.source.as_deref(), 128)?;
-    let mut seen: HashMap<(String, String, String), Seen> = HashMap::new();
+    let mut seen: BTreeMap<(String, String, String), Seen> = BTreeMap::new();
     for r in records {
         if r.query.is_empty() || r.answers.is_empty() {
             summary.skip("DNS query without an answer");
