@@ -52,6 +52,21 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArg,
     },
+    /// Measure import throughput (against a raw driver baseline), import memory and a
+    /// nested query's latency, on SQLite and (with --postgres) PostgreSQL. Build with
+    /// --release first.
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        flows: usize,
+        #[arg(long, default_value_t = 50_000)]
+        hosts: usize,
+        /// Where generated files and SQLite databases go.
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        /// A PostgreSQL server to create scratch databases on, e.g. postgres://postgres@127.0.0.1:5432
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Bring the database schema up to date and exit.
     Migrate {
         #[command(flatten)]
@@ -160,6 +175,22 @@ async fn run() -> anyhow::Result<()> {
                 println!("Created user `admin` with password: {password}\n(shown once: keep it safe)");
             }
             demo_data(&conn, DemoOptions { hosts, seed }, false).await
+        }
+        Command::Bench {
+            flows,
+            hosts,
+            dir,
+            postgres,
+        } => {
+            let report = server::bench::run(server::bench::BenchOptions {
+                flows,
+                hosts,
+                dir,
+                postgres,
+            })
+            .await?;
+            println!("{report}");
+            Ok(())
         }
         Command::Migrate { database } => {
             let (conn, _) = db::connect(&database.url, None).await?;
