@@ -46,6 +46,7 @@ pub async fn run(
     progress: &(dyn Fn(u64) + Sync),
 ) -> DomainResult<()> {
     let mut scan: Option<(i64, Option<DateTime<Utc>>)> = None;
+    let mut known = KnownHosts::default();
     while let Some(batch) = batches.recv().await {
         match batch {
             Batch::Scan(info) => scan = Some(new_scan(tx, options, info).await?),
@@ -64,7 +65,7 @@ pub async fn run(
             }
             Batch::Flows(records) => {
                 summary.read += records.len() as u64;
-                write_flows(tx, options, records, summary).await?;
+                write_flows(tx, options, records, &mut known, summary).await?;
             }
             Batch::Dns(records) => {
                 summary.read += records.len() as u64;
@@ -120,6 +121,37 @@ fn newer(seen: DateTime<Utc>, last: Option<DateTime<Utc>>) -> bool {
     last.is_none_or(|l| seen >= l)
 }
 
+/// Brings a known host up to date with what a scan saw (only a newer scan changes its
+/// state; any scan may move its first sighting back).
+async fn update_host(
+    tx: &DatabaseTransaction,
+    h: &host::Model,
+    rec: &nmap::HostRecord,
+    seen: DateTime<Utc>,
+    newest: bool,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let mut am: host::ActiveModel = h.clone().into();
+    if newest {
+        am.last_seen = Set(Some(seen));
+        am.status = Set(rec.status.clone().or(h.status.clone()));
+        if let Some(os) = rec.os.iter().max_by_key(|o| o.accuracy) {
+            am.os = Set(Some(os.name.clone()));
+        }
+        if rec.mac.is_some() {
+            am.mac = Set(rec.mac.clone());
+        }
+    }
+    if h.first_seen.is_none_or(|f| seen < f) {
+        am.first_seen = Set(Some(seen));
+    }
+    if am.is_changed() {
+        am.updated_at = Set(now);
+        am.update(tx).await?;
+    }
+    Ok(())
+}
+
 /// Hosts of a scan with their names, ports (and each port's sighting), scripts, OS
 /// guesses and traceroute. What a newer scan already said is kept: an older scan
 /// only adds to the ports' history.
@@ -139,7 +171,37 @@ async fn write_hosts(
         .into_iter()
         .map(|h| h.ip)
         .collect();
-    hosts::ensure(tx, &keys).await?;
+    // Hosts not known yet are inserted whole, in one statement, from their newest
+    // record in the batch; known ones are updated one by one below.
+    let mut fresh: BTreeMap<Vec<u8>, (DateTime<Utc>, usize)> = BTreeMap::new();
+    for (i, rec) in records.iter().enumerate() {
+        let key = ip::to_key(rec.ip.expect("parsed hosts have an address"));
+        if before.contains(&key) {
+            continue;
+        }
+        let seen = rec.seen_at().or(scan_at).unwrap_or(now);
+        let entry = fresh.entry(key).or_insert((seen, i));
+        if seen >= records[entry.1].seen_at().or(scan_at).unwrap_or(now) {
+            entry.1 = i;
+        }
+        entry.0 = entry.0.min(seen);
+    }
+    let new_hosts = fresh.values().map(|&(first, i)| {
+        let rec = &records[i];
+        host::ActiveModel {
+            ip: Set(ip::to_key(rec.ip.expect("parsed hosts have an address"))),
+            mac: Set(rec.mac.clone()),
+            os: Set(rec.os.iter().max_by_key(|o| o.accuracy).map(|o| o.name.clone())),
+            status: Set(rec.status.clone()),
+            first_seen: Set(Some(first)),
+            last_seen: Set(Some(rec.seen_at().or(scan_at).unwrap_or(now))),
+            categories: Set(String::new()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    });
+    insert_all(tx, new_hosts.collect()).await?;
     let by_ip: HashMap<Vec<u8>, host::Model> = host::Entity::find()
         .filter(host::Column::Ip.is_in(keys.clone()))
         .all(tx)
@@ -170,23 +232,10 @@ async fn write_hosts(
             summary.inserted += 1;
         }
         let newest = newer(seen, h.last_seen);
-        let mut am: host::ActiveModel = h.clone().into();
-        if newest {
-            am.last_seen = Set(Some(seen));
-            am.status = Set(rec.status.clone().or(h.status.clone()));
-            if let Some(os) = rec.os.iter().max_by_key(|o| o.accuracy) {
-                am.os = Set(Some(os.name.clone()));
-            }
-            if rec.mac.is_some() {
-                am.mac = Set(rec.mac.clone());
-            }
-        }
-        if h.first_seen.is_none_or(|f| seen < f) {
-            am.first_seen = Set(Some(seen));
-        }
-        if am.is_changed() {
-            am.updated_at = Set(now);
-            am.update(tx).await?;
+        if !before.contains(&key) {
+            // Inserted whole above: nothing to update, but its findings are the newest.
+        } else {
+            update_host(tx, h, rec, seen, newest, now).await?;
         }
         for (name, kind) in &rec.hostnames {
             let name = hosts::normalize_hostname(name);
@@ -358,17 +407,32 @@ async fn write_hosts(
     insert_all(tx, scripts).await
 }
 
+/// Addresses whose host row this import already made sure of: flows name the same
+/// hosts again and again. Bounded, so that memory stays flat.
+#[derive(Default)]
+struct KnownHosts(HashSet<Vec<u8>>);
+
+impl KnownHosts {
+    const MAX: usize = 200_000;
+
+    /// The addresses not known yet, now remembered.
+    fn unknown(&mut self, keys: impl IntoIterator<Item = Vec<u8>>) -> Vec<Vec<u8>> {
+        if self.0.len() > Self::MAX {
+            self.0.clear();
+        }
+        keys.into_iter().filter(|k| self.0.insert(k.clone())).collect()
+    }
+}
+
 async fn write_flows(
     tx: &DatabaseTransaction,
     options: &Options,
     records: Vec<zeek::Flow>,
+    known: &mut KnownHosts,
     summary: &mut Summary,
 ) -> DomainResult<()> {
     let sensor = text::optional("source", options.source.as_deref(), 128)?;
-    let ends: Vec<Vec<u8>> = records
-        .iter()
-        .flat_map(|f| [ip::to_key(f.src), ip::to_key(f.dst)])
-        .collect();
+    let ends = known.unknown(records.iter().flat_map(|f| [ip::to_key(f.src), ip::to_key(f.dst)]));
     hosts::ensure(tx, &ends).await?;
     summary.inserted += records.len() as u64;
     let rows = records.into_iter().map(|f| flow::ActiveModel {
