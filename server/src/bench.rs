@@ -12,9 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::json;
 
-use crate::auth::principal::{Principal, Via};
 use crate::db;
-use crate::domain::tenancy::Scope;
 use crate::domain::{ip, users};
 use crate::graphql::{self, Caller};
 use crate::ingest::{self, Format, Input, Options};
@@ -146,6 +144,26 @@ async fn import(conn: &DatabaseConnection, format: Format, path: &Path) -> anyho
     Ok((started.elapsed(), summary))
 }
 
+/// `(?,?),(?,?)` (SQLite) or `($1,$2),($3,$4)` (PostgreSQL) for `rows` rows of `per_row`.
+fn placeholders(pg: bool, rows: usize, per_row: usize) -> String {
+    let mut out = String::new();
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ",(" });
+        for c in 0..per_row {
+            if c > 0 {
+                out.push(',');
+            }
+            if pg {
+                write!(out, "${}", r * per_row + c + 1).unwrap();
+            } else {
+                out.push('?');
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// Rows per statement of the raw baseline: what a careful hand-written bulk insert uses.
 const RAW_ROWS: usize = 100;
 
@@ -154,26 +172,7 @@ async fn raw_flows(conn: &DatabaseConnection, rows: usize) -> anyhow::Result<Dur
     let started = Instant::now();
     let cols = "src_ip, dst_ip, src_port, dst_port, protocol, application, src_bytes, dst_bytes, src_packets, dst_packets, started_at, ended_at, sensor, uid, state";
     let pg = conn.get_database_backend() == sea_orm::DbBackend::Postgres;
-    let statement = |n: usize| {
-        let mut sql = format!("INSERT INTO flows ({cols}) VALUES ");
-        let mut k = 0;
-        for r in 0..n {
-            sql.push_str(if r == 0 { "(" } else { ",(" });
-            for c in 0..15 {
-                k += 1;
-                if c > 0 {
-                    sql.push(',');
-                }
-                if pg {
-                    write!(sql, "${k}").unwrap();
-                } else {
-                    sql.push('?');
-                }
-            }
-            sql.push(')');
-        }
-        sql
-    };
+    let statement = |n: usize| format!("INSERT INTO flows ({cols}) VALUES {}", placeholders(pg, n, 15));
     let full = statement(RAW_ROWS);
     macro_rules! insert_all {
         ($pool:expr) => {{
@@ -220,26 +219,7 @@ async fn raw_flows(conn: &DatabaseConnection, rows: usize) -> anyhow::Result<Dur
 async fn raw_hosts(conn: &DatabaseConnection, hosts: usize) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let pg = conn.get_database_backend() == sea_orm::DbBackend::Postgres;
-    let params = |n: usize, per: usize| {
-        let mut out = String::new();
-        let mut k = 0;
-        for r in 0..n {
-            out.push_str(if r == 0 { "(" } else { ",(" });
-            for c in 0..per {
-                k += 1;
-                if c > 0 {
-                    out.push(',');
-                }
-                if pg {
-                    write!(out, "${k}").unwrap();
-                } else {
-                    out.push('?');
-                }
-            }
-            out.push(')');
-        }
-        out
-    };
+    let params = |n: usize, per: usize| placeholders(pg, n, per);
     let at = t0() + chrono::Duration::seconds(60);
     macro_rules! insert_all {
         ($pool:expr) => {{
@@ -310,14 +290,7 @@ async fn nested_query(conn: &DatabaseConnection, runs: usize) -> anyhow::Result<
     let admin = users::by_name(conn, users::ADMIN).await?;
     // Some alerts, an IOC and a case naming the first hosts.
     let schema = graphql::build(conn.clone());
-    let caller = Caller {
-        principal: Some(Principal {
-            user: admin,
-            via: Via::Token,
-            scope: Scope::everything(),
-        }),
-        ..Default::default()
-    };
+    let caller = Caller::acting_as(admin);
     let run = |q: String, v: serde_json::Value| {
         let (schema, caller) = (&schema, &caller);
         async move {

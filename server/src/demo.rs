@@ -15,9 +15,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait}
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use crate::auth::principal::{Principal, Via};
 use crate::domain::ports::Protocol;
-use crate::domain::tenancy::Scope;
 use crate::graphql::{self, Caller, PivotSchema};
 use crate::ingest::{self, nmap, suricata, zeek, Batch, Options};
 
@@ -137,14 +135,7 @@ pub async fn generate(db: &DatabaseConnection, admin: user::Model, opts: DemoOpt
     tx.commit().await?;
 
     let schema = graphql::build(db.clone());
-    let caller = Caller {
-        principal: Some(Principal {
-            user: admin,
-            via: Via::Token,
-            scope: Scope::everything(),
-        }),
-        ..Default::default()
-    };
+    let caller = Caller::acting_as(admin);
     let api = Api {
         schema: &schema,
         db,

@@ -137,6 +137,22 @@ pub struct Caller {
     pub session: Option<Session>,
 }
 
+impl Caller {
+    /// The server itself acting as `user` (the demo data, benchmarks): every customer,
+    /// no session, no address.
+    pub fn acting_as(user: entities::user::Model) -> Self {
+        use crate::auth::principal::Via;
+        Self {
+            principal: Some(Principal {
+                user,
+                via: Via::Token,
+                scope: crate::domain::tenancy::Scope::everything(),
+            }),
+            ..Default::default()
+        }
+    }
+}
+
 /// Whether the operation a request runs is a mutation that only signs in: the one
 /// thing a caller without credentials may do.
 pub fn is_sign_in(request: &Request) -> bool {
