@@ -3,6 +3,9 @@
 //! `domain` holds the logic (queries, validation, invariants), `graphql` maps it to
 //! the API, `app` wires HTTP routes, `db` owns connections and migrations.
 
+// The merged schema's futures are deeply nested types: release builds need more room.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod auth;
 pub mod bench;

@@ -1,5 +1,8 @@
 //! The `pivot` command: serve, migrate, print the schema, import files, manage users.
 
+// The merged schema's futures are deeply nested types: release builds need more room.
+#![recursion_limit = "256"]
+
 use clap::{Parser, Subcommand};
 use sea_orm::TransactionTrait;
 use server::app::{self, AppState};
