@@ -32,15 +32,10 @@ pub async fn connect(
     options
         .sqlx_logging(false)
         .max_connections(if is_sqlite(&url) { 8 } else { 16 });
-    // Edges load many parents' rows with `col IN ($1 … $n)`; a generic plan guesses
-    // those keys' selectivity from the column's average and picks sequential scans on
-    // skewed columns (a popular destination address), so PostgreSQL plans each
-    // statement for its actual keys.
-    let mut pg_settings = vec![("plan_cache_mode".to_string(), "force_custom_plan".to_string())];
     if let Some(timeout) = statement_timeout {
-        pg_settings.push(("statement_timeout".into(), timeout.as_millis().to_string()));
+        let millis = timeout.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", millis.as_str())]));
     }
-    options.map_sqlx_postgres_opts(move |o| o.options(pg_settings.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
     options.map_sqlx_sqlite_opts(|o| {
         o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(10))
