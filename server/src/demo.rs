@@ -104,6 +104,11 @@ fn host_name(i: usize) -> String {
     }
 }
 
+/// 64 hex digits, like a SHA-256.
+fn sha256_like(rng: &mut ChaCha8Rng) -> String {
+    format!("{:032x}{:032x}", rng.random::<u128>(), rng.random::<u128>())
+}
+
 /// The moment the story starts (fixed, so that the data is the same every time).
 fn origin() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 12, 8, 0, 0).unwrap()
@@ -427,7 +432,7 @@ async fn investigation(api: &Api<'_>, rng: &mut ChaCha8Rng, hosts: usize) -> any
         let ioc_values = [
             ("ip-dst", EXTERNAL[4 - n % 2].0.to_string()),
             ("domain", EXTERNAL[4 - n % 2].1.to_string()),
-            ("sha256", format!("{:064x}", rng.random::<u128>())),
+            ("sha256", sha256_like(rng)),
         ];
         let mut iocs = Vec::new();
         for (kind, value) in ioc_values {
@@ -495,7 +500,7 @@ async fn investigation(api: &Api<'_>, rng: &mut ChaCha8Rng, hosts: usize) -> any
         api.id(
             "mutation($i: CreateEvidenceInput!) { createEvidence(input: $i) { id } }",
             json!({"i": {"caseId": case, "filename": format!("{}-memory.raw", host_name(victim)),
-                         "size": 8_589_934_592i64 / (n as i64 + 1), "hash": format!("{:064x}", rng.random::<u128>())}}),
+                         "size": 8_589_934_592i64 / (n as i64 + 1), "hash": sha256_like(rng)}}),
         )
         .await?;
         let attached: Vec<Value> = alert_ids.iter().skip(n * 3).take(3).cloned().collect();
