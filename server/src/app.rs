@@ -42,13 +42,7 @@ impl AppState {
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         let (db, statements) = db::connect(&config.database_url, Some(config.query_timeout)).await?;
         db::migrate(&db).await?;
-        let generated = users::ensure_admin(&db, config.admin_password.as_deref())
-            .await
-            .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
-        if let Some(password) = generated {
-            // Shown once, on the terminal of whoever started Pivot; never logged.
-            println!("Created user `admin` with password: {password}\n(shown once: keep it safe)");
-        }
+        first_admin(&db, config.admin_password.as_deref()).await?;
         let schema = graphql::build(db.clone());
         Ok(Self(Arc::new(Inner {
             schema,
@@ -61,6 +55,18 @@ impl AppState {
     pub fn db(&self) -> &DatabaseConnection {
         &self.0.db
     }
+}
+
+/// On an empty database, creates `admin` (see [`users::ensure_admin`]) and shows a
+/// generated password once, on the terminal of whoever started Pivot; never logged.
+pub async fn first_admin(db: &DatabaseConnection, password: Option<&str>) -> anyhow::Result<()> {
+    let generated = users::ensure_admin(db, password)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
+    if let Some(password) = generated {
+        println!("Created user `admin` with password: {password}\n(shown once: keep it safe)");
+    }
+    Ok(())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -134,8 +140,8 @@ async fn caller(state: &AppState, t: Transport<'_>, request: &BatchRequest) -> R
             ));
         }
     };
-    let signs_in = matches!(request, BatchRequest::Single(r) if graphql::is_sign_in(r));
-    if principal.is_none() && !signs_in {
+    // Parsed here only for callers without credentials (GraphQL parses it again).
+    if principal.is_none() && !matches!(request, BatchRequest::Single(r) if graphql::is_sign_in(r)) {
         return Err(error_response(
             StatusCode::UNAUTHORIZED,
             "authentication required: send Authorization: Bearer <API token>, or sign in with the login mutation",

@@ -35,7 +35,8 @@ fn addr(i: usize) -> String {
     format!("10.{}.{}.{}", i / 62_500 % 256, i / 250 % 250, i % 250 + 1)
 }
 
-fn conn_log(path: &Path, rows: usize) -> anyhow::Result<()> {
+/// A Zeek conn.log (TSV) of `rows` connections from 50,000 sources in 10.0.0.0/8.
+pub fn conn_log(path: &Path, rows: usize) -> anyhow::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(
         f,

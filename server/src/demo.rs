@@ -136,7 +136,7 @@ pub async fn generate(db: &DatabaseConnection, admin: user::Model, opts: DemoOpt
         source: Some("demo".into()),
         categories: vec!["demo".into()],
     };
-    ingest::write::run(&tx, ingest::Format::Nmap, &options, receiver, &mut summary, &|_| {}).await?;
+    ingest::write::run(&tx, &options, receiver, &mut summary, &|_| {}).await?;
     tx.commit().await?;
 
     let schema = graphql::build(db.clone());

@@ -171,12 +171,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Demo { hosts, seed, database } => {
             let (conn, _) = db::connect(&database.url, None).await?;
             db::migrate(&conn).await?;
-            if let Some(password) = users::ensure_admin(&conn, std::env::var("PIVOT_ADMIN_PASSWORD").ok().as_deref())
-                .await
-                .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?
-            {
-                println!("Created user `admin` with password: {password}\n(shown once: keep it safe)");
-            }
+            app::first_admin(&conn, std::env::var("PIVOT_ADMIN_PASSWORD").ok().as_deref()).await?;
             demo_data(&conn, DemoOptions { hosts, seed }, false).await
         }
         Command::Bench {

@@ -1,7 +1,6 @@
 //! `pivot import` as a user runs it: the real binary, a real file, a summary on
 //! standard output, and no partial import when the process is killed half-way.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,34 +27,8 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A Zeek conn.log of `rows` connections.
 fn conn_log(path: &Path, rows: usize) {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(
-        f,
-        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn"
-    )
-    .unwrap();
-    writeln!(f, "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\torig_pkts\tresp_pkts").unwrap();
-    writeln!(
-        f,
-        "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tcount\tcount"
-    )
-    .unwrap();
-    for i in 0..rows {
-        writeln!(
-            f,
-            "{}.{:06}\tC{i}\t10.{}.{}.{}\t{}\t192.0.2.{}\t443\ttcp\tssl\t0.5\t100\t2000\tSF\t5\t7",
-            1_700_000_000 + i / 1000,
-            i % 1000,
-            (i >> 16) & 255,
-            (i >> 8) & 255,
-            i & 255,
-            1024 + i % 60000,
-            1 + i % 200,
-        )
-        .unwrap();
-    }
+    server::bench::conn_log(path, rows).expect("writing a conn.log");
 }
 
 async fn count(url: &str, table: &str) -> i64 {

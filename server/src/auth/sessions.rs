@@ -22,8 +22,9 @@ use super::tokens;
 pub const COOKIE: &str = "pivot_session";
 /// The key under which a session holds its user's id.
 pub const USER_KEY: &str = "user_id";
-/// A session ends after this long without a request.
-pub const IDLE: StdDuration = StdDuration::from_secs(8 * 3600);
+/// A session ends this long after sign-in: its record is written only when the session
+/// changes (not on every request), so its expiry is not pushed back by activity.
+pub const LIFETIME: StdDuration = StdDuration::from_secs(8 * 3600);
 
 #[derive(Clone, Debug)]
 pub struct DbStore {
@@ -46,7 +47,7 @@ pub fn layer(db: DatabaseConnection, secure: bool) -> SessionManagerLayer<DbStor
         .with_secure(secure)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(
-            tower_sessions::cookie::time::Duration::try_from(IDLE).expect("idle time fits"),
+            tower_sessions::cookie::time::Duration::try_from(LIFETIME).expect("the lifetime fits"),
         ))
 }
 

@@ -143,7 +143,7 @@ pub async fn import(
         let name = input.name.clone();
         let (sender, receiver) = mpsc::channel(4);
         let parser = tokio::task::spawn_blocking(move || parse(format, input.reader, sender));
-        let written = write::run(&tx, format, options, receiver, &mut summary, progress).await;
+        let written = write::run(&tx, options, receiver, &mut summary, progress).await;
         let parsed = parser
             .await
             .map_err(|e| DomainError::bad("file", format!("{name}: the reader stopped: {e}")))?;

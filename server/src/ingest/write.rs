@@ -13,7 +13,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use tokio::sync::mpsc;
 
-use super::{nmap, suricata, zeek, Batch, Format, Options, Summary};
+use super::{nmap, suricata, zeek, Batch, Options, Summary};
 use crate::domain::error::DomainResult;
 use crate::domain::{hosts, ip, text};
 
@@ -26,12 +26,22 @@ where
     A: ActiveModelTrait + Send,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
 {
+    insert_chunks(tx, rows, None).await
+}
+
+/// Inserts `rows` in statements of [`ROWS`] rows, with `on_conflict` if given.
+async fn insert_chunks<A>(tx: &DatabaseTransaction, rows: Vec<A>, on_conflict: Option<OnConflict>) -> DomainResult<()>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(ROWS).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk)
-            .exec_without_returning(tx)
-            .await?;
+        let mut insert = <A::Entity as EntityTrait>::insert_many(rows.by_ref().take(ROWS));
+        if let Some(c) = &on_conflict {
+            insert = insert.on_conflict(c.clone());
+        }
+        insert.exec_without_returning(tx).await?;
     }
     Ok(())
 }
@@ -39,7 +49,6 @@ where
 /// Writes what the parser sends until it is done.
 pub async fn run(
     tx: &DatabaseTransaction,
-    _format: Format,
     options: &Options,
     mut batches: mpsc::Receiver<Batch>,
     summary: &mut Summary,
@@ -336,18 +345,10 @@ async fn write_hosts(
             }
         }
     }
-    let mut names = names.into_values().peekable();
-    while names.peek().is_some() {
-        let chunk: Vec<_> = names.by_ref().take(ROWS).collect();
-        hostname::Entity::insert_many(chunk)
-            .on_conflict(
-                OnConflict::columns([hostname::Column::HostId, hostname::Column::Name])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(tx)
-            .await?;
-    }
+    let same_name = OnConflict::columns([hostname::Column::HostId, hostname::Column::Name])
+        .do_nothing()
+        .to_owned();
+    insert_chunks(tx, names.into_values().collect(), Some(same_name)).await?;
     insert_all(tx, new_ports.into_values().collect()).await?;
     // A newer scan's host-level findings replace the older ones.
     if !replaced_hosts.is_empty() {
