@@ -216,8 +216,10 @@ async fn raw_flows(conn: &DatabaseConnection, rows: usize) -> anyhow::Result<Dur
     Ok(started.elapsed())
 }
 
-/// The same hosts and ports (ids given), inserted with prepared multi-row statements.
+/// The rows a scan import writes — hosts, their names, ports and each port's sighting
+/// (ids given) — inserted with prepared multi-row statements.
 async fn raw_hosts(conn: &DatabaseConnection, hosts: usize) -> anyhow::Result<Duration> {
+    const PORTS: [i32; 10] = [21, 22, 25, 53, 80, 110, 143, 443, 3306, 8080];
     let started = Instant::now();
     let pg = conn.get_database_backend() == sea_orm::DbBackend::Postgres;
     let params = |n: usize, per: usize| placeholders(pg, n, per);
@@ -246,14 +248,21 @@ async fn raw_hosts(conn: &DatabaseConnection, hosts: usize) -> anyhow::Result<Du
                         .bind(at);
                 }
                 q.execute(&mut *tx).await?;
+                let sql = format!("INSERT INTO hostnames (host_id, name, source) VALUES {}", params(n, 3));
+                let mut q = sea_orm::sqlx::query(&sql);
+                for j in i..i + n {
+                    q = q.bind((j + 1) as i64).bind(format!("h{j}.example.com")).bind("ptr");
+                }
+                q.execute(&mut *tx).await?;
                 let sql = format!(
-                    "INSERT INTO ports (host_id, port, protocol, state, reason, service_name, service_product, service_version, cpes, first_seen, last_seen) VALUES {}",
-                    params(n * 10, 11)
+                    "INSERT INTO ports (id, host_id, port, protocol, state, reason, service_name, service_product, service_version, cpes, first_seen, last_seen) VALUES {}",
+                    params(n * PORTS.len(), 12)
                 );
                 let mut q = sea_orm::sqlx::query(&sql);
                 for j in i..i + n {
-                    for p in [21, 22, 25, 53, 80, 110, 143, 443, 3306, 8080] {
+                    for (k, p) in PORTS.into_iter().enumerate() {
                         q = q
+                            .bind((j * PORTS.len() + k + 1) as i64)
                             .bind((j + 1) as i64)
                             .bind(p)
                             .bind("tcp")
@@ -266,6 +275,15 @@ async fn raw_hosts(conn: &DatabaseConnection, hosts: usize) -> anyhow::Result<Du
                             .bind(at)
                             .bind(at);
                     }
+                }
+                q.execute(&mut *tx).await?;
+                let sql = format!(
+                    "INSERT INTO port_sightings (port_id, seen_at, state) VALUES {}",
+                    params(n * PORTS.len(), 3)
+                );
+                let mut q = sea_orm::sqlx::query(&sql);
+                for port_id in i * PORTS.len()..(i + n) * PORTS.len() {
+                    q = q.bind((port_id + 1) as i64).bind(at).bind("open");
                 }
                 q.execute(&mut *tx).await?;
                 i += n;

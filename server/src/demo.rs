@@ -136,7 +136,9 @@ pub async fn generate(db: &DatabaseConnection, admin: user::Model, opts: DemoOpt
         source: Some("demo".into()),
         categories: vec!["demo".into()],
     };
-    ingest::write::run(&tx, &options, receiver, &mut summary, &|_| {}).await?;
+    let mut writer = ingest::write::Writer::new();
+    writer.run(&tx, &options, receiver, &mut summary, &|_| {}).await?;
+    writer.finish(&tx).await?;
     tx.commit().await?;
 
     let schema = graphql::build(db.clone());

@@ -5,6 +5,7 @@
 //! transaction: an import lands whole or not at all, and memory stays flat whatever the
 //! file's size.
 
+mod indexes;
 pub mod nmap;
 pub mod suricata;
 pub mod write;
@@ -139,11 +140,12 @@ pub async fn import(
 ) -> DomainResult<Summary> {
     let tx = db.begin().await?;
     let mut summary = Summary::default();
+    let mut writer = write::Writer::new();
     for input in inputs {
         let name = input.name.clone();
         let (sender, receiver) = mpsc::channel(4);
         let parser = tokio::task::spawn_blocking(move || parse(format, input.reader, sender));
-        let written = write::run(&tx, options, receiver, &mut summary, progress).await;
+        let written = writer.run(&tx, options, receiver, &mut summary, progress).await;
         let parsed = parser
             .await
             .map_err(|e| DomainError::bad("file", format!("{name}: the reader stopped: {e}")))?;
@@ -157,6 +159,7 @@ pub async fn import(
             ));
         }
     }
+    writer.finish(&tx).await?;
     tx.commit().await?;
     Ok(summary.finish())
 }

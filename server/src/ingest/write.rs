@@ -9,10 +9,14 @@ use chrono::{DateTime, Utc};
 use entities::{
     alert, dns_record, flow, host, host_script, hostname, os_match, port, port_sighting, scan, script_result, trace_hop,
 };
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    FromQueryResult, Iterable, QueryFilter, QueryTrait,
+};
 use tokio::sync::mpsc;
 
+use super::indexes::Deferred;
 use super::{nmap, suricata, zeek, Batch, Options, Summary};
 use crate::domain::error::DomainResult;
 use crate::domain::{hosts, ip, text};
@@ -46,52 +50,106 @@ where
     Ok(())
 }
 
-/// Writes what the parser sends until it is done.
-pub async fn run(
+/// Inserts `rows` in statements of [`ROWS`] rows and returns `columns` of each row as
+/// stored (its id, with what identifies it), so that nothing has to be read back.
+/// Only the columns asked for cross from the database: rows are costly to decode.
+async fn insert_returning<A, T>(
     tx: &DatabaseTransaction,
-    options: &Options,
-    mut batches: mpsc::Receiver<Batch>,
-    summary: &mut Summary,
-    progress: &(dyn Fn(u64) + Sync),
-) -> DomainResult<()> {
-    let mut scan: Option<(i64, Option<DateTime<Utc>>)> = None;
-    let mut known = KnownHosts::default();
-    while let Some(batch) = batches.recv().await {
-        match batch {
-            Batch::Scan(info) => scan = Some(new_scan(tx, options, info).await?),
-            Batch::ScanFinished(at) => {
-                if let (Some((id, _)), Some(at)) = (scan, at) {
-                    scan::Entity::update_many()
-                        .col_expr(scan::Column::EndedAt, at.into())
-                        .filter(scan::Column::Id.eq(id))
-                        .exec(tx)
-                        .await?;
+    rows: Vec<A>,
+    columns: &[<A::Entity as EntityTrait>::Column],
+) -> DomainResult<Vec<T>>
+where
+    A: ActiveModelTrait + Send,
+    T: FromQueryResult,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    let backend = tx.get_database_backend();
+    while rows.peek().is_some() {
+        let mut insert = <A::Entity as EntityTrait>::insert_many(rows.by_ref().take(ROWS)).into_query();
+        insert.returning(Query::returning().columns(columns.iter().copied()));
+        out.extend(T::find_by_statement(backend.build(&insert)).all(tx).await?);
+    }
+    Ok(out)
+}
+
+/// What identifies a port inserted by an import.
+#[derive(FromQueryResult)]
+struct InsertedPort {
+    id: i64,
+    host_id: i64,
+    protocol: String,
+    port: i32,
+}
+
+/// What an import's writer keeps from one input to the next.
+pub struct Writer {
+    known: KnownHosts,
+    flow_indexes: Deferred,
+}
+
+impl Writer {
+    pub fn new() -> Self {
+        Self {
+            known: KnownHosts::default(),
+            flow_indexes: Deferred::new("flows"),
+        }
+    }
+
+    /// Writes what the parser of one input sends until it is done.
+    pub async fn run(
+        &mut self,
+        tx: &DatabaseTransaction,
+        options: &Options,
+        mut batches: mpsc::Receiver<Batch>,
+        summary: &mut Summary,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> DomainResult<()> {
+        let mut scan: Option<(i64, Option<DateTime<Utc>>)> = None;
+        while let Some(batch) = batches.recv().await {
+            match batch {
+                Batch::Scan(info) => scan = Some(new_scan(tx, options, info).await?),
+                Batch::ScanFinished(at) => {
+                    if let (Some((id, _)), Some(at)) = (scan, at) {
+                        scan::Entity::update_many()
+                            .col_expr(scan::Column::EndedAt, at.into())
+                            .filter(scan::Column::Id.eq(id))
+                            .exec(tx)
+                            .await?;
+                    }
+                }
+                Batch::Hosts(records) => {
+                    summary.read += records.len() as u64;
+                    write_hosts(tx, scan, records, summary).await?;
+                }
+                Batch::Flows(records) => {
+                    summary.read += records.len() as u64;
+                    self.flow_indexes.before_insert(tx, records.len() as u64).await?;
+                    write_flows(tx, options, records, &mut self.known, summary).await?;
+                }
+                Batch::Dns(records) => {
+                    summary.read += records.len() as u64;
+                    write_dns(tx, options, records, summary).await?;
+                }
+                Batch::Alerts(records) => {
+                    summary.read += records.len() as u64;
+                    write_alerts(tx, options, records, summary).await?;
+                }
+                Batch::Skipped(reasons) => {
+                    summary.read += reasons.len() as u64;
+                    reasons.into_iter().for_each(|r| summary.skip(r));
                 }
             }
-            Batch::Hosts(records) => {
-                summary.read += records.len() as u64;
-                write_hosts(tx, scan, records, summary).await?;
-            }
-            Batch::Flows(records) => {
-                summary.read += records.len() as u64;
-                write_flows(tx, options, records, &mut known, summary).await?;
-            }
-            Batch::Dns(records) => {
-                summary.read += records.len() as u64;
-                write_dns(tx, options, records, summary).await?;
-            }
-            Batch::Alerts(records) => {
-                summary.read += records.len() as u64;
-                write_alerts(tx, options, records, summary).await?;
-            }
-            Batch::Skipped(reasons) => {
-                summary.read += reasons.len() as u64;
-                reasons.into_iter().for_each(|r| summary.skip(r));
-            }
+            progress(summary.read);
         }
-        progress(summary.read);
+        Ok(())
     }
-    Ok(())
+
+    /// Completes what the inputs left to do at the end (indexes put off), before commit.
+    pub async fn finish(self, tx: &DatabaseTransaction) -> DomainResult<()> {
+        self.flow_indexes.restore(tx).await
+    }
 }
 
 async fn new_scan(
@@ -139,7 +197,7 @@ async fn update_host(
     seen: DateTime<Utc>,
     newest: bool,
     now: DateTime<Utc>,
-) -> DomainResult<()> {
+) -> DomainResult<Option<host::Model>> {
     let mut am: host::ActiveModel = h.clone().into();
     if newest {
         am.last_seen = Set(Some(seen));
@@ -154,11 +212,11 @@ async fn update_host(
     if h.first_seen.is_none_or(|f| seen < f) {
         am.first_seen = Set(Some(seen));
     }
-    if am.is_changed() {
-        am.updated_at = Set(now);
-        am.update(tx).await?;
+    if !am.is_changed() {
+        return Ok(None);
     }
-    Ok(())
+    am.updated_at = Set(now);
+    Ok(Some(am.update(tx).await?))
 }
 
 /// Hosts of a scan with their names, ports (and each port's sighting), scripts, OS
@@ -173,13 +231,17 @@ async fn write_hosts(
     let (scan_id, scan_at) = (scan.map(|s| s.0), scan.and_then(|s| s.1));
     let now = Utc::now();
     let keys: Vec<Vec<u8>> = records.iter().filter_map(|h| h.ip).map(ip::to_key).collect();
-    let before: HashSet<Vec<u8>> = host::Entity::find()
-        .filter(host::Column::Ip.is_in(keys.clone()))
+    // The batch's hosts as stored: read once, then kept up to date here as rows are
+    // inserted (RETURNING) and updated, so that nothing is read back.
+    let mut by_ip: HashMap<Vec<u8>, host::Model> = host::Entity::find()
+        .filter(host::Column::Ip.is_in(keys))
         .all(tx)
         .await?
         .into_iter()
-        .map(|h| h.ip)
+        .map(|h| (h.ip.clone(), h))
         .collect();
+    let before: HashSet<Vec<u8>> = by_ip.keys().cloned().collect();
+    let known_ids: Vec<i64> = by_ip.values().map(|h| h.id).collect();
     // Hosts not known yet are inserted whole, in one statement, from their newest
     // record in the batch; known ones are updated one by one below.
     let mut fresh: BTreeMap<Vec<u8>, (DateTime<Utc>, usize)> = BTreeMap::new();
@@ -210,16 +272,15 @@ async fn write_hosts(
             ..Default::default()
         }
     });
-    insert_all(tx, new_hosts.collect()).await?;
-    let by_ip: HashMap<Vec<u8>, host::Model> = host::Entity::find()
-        .filter(host::Column::Ip.is_in(keys.clone()))
-        .all(tx)
-        .await?
-        .into_iter()
-        .map(|h| (h.ip.clone(), h))
-        .collect();
-    let host_ids: Vec<i64> = by_ip.values().map(|h| h.id).collect();
-    let mut ports = ports_of(tx, &host_ids).await?;
+    let columns: Vec<host::Column> = host::Column::iter().collect();
+    let inserted: Vec<host::Model> = insert_returning(tx, new_hosts.collect(), &columns).await?;
+    by_ip.extend(inserted.into_iter().map(|h| (h.ip.clone(), h)));
+    // New hosts have no ports yet.
+    let mut ports = if known_ids.is_empty() {
+        HashMap::new()
+    } else {
+        ports_of(tx, &known_ids).await?
+    };
 
     // masscan writes a host once per open port, so a batch may name a host, a port or
     // a name more than once: each is counted and inserted once.
@@ -231,7 +292,7 @@ async fn write_hosts(
     let (mut host_scripts, mut os_rows, mut hops) = (Vec::new(), Vec::new(), Vec::new());
     for rec in &records {
         let key = ip::to_key(rec.ip.expect("parsed hosts have an address"));
-        let h = &by_ip[&key];
+        let h = by_ip[&key].clone();
         let seen = rec.seen_at().or(scan_at).unwrap_or(now);
         if !counted.insert(key.clone()) {
             // Counted with its first record.
@@ -243,8 +304,8 @@ async fn write_hosts(
         let newest = newer(seen, h.last_seen);
         if !before.contains(&key) {
             // Inserted whole above: nothing to update, but its findings are the newest.
-        } else {
-            update_host(tx, h, rec, seen, newest, now).await?;
+        } else if let Some(updated) = update_host(tx, &h, rec, seen, newest, now).await? {
+            by_ip.insert(key, updated);
         }
         for (name, kind) in &rec.hostnames {
             let name = hosts::normalize_hostname(name);
@@ -257,7 +318,7 @@ async fn write_hosts(
         }
         for p in &rec.ports {
             let port_key = (h.id, p.protocol.clone(), p.port);
-            match ports.get(&port_key) {
+            match ports.get(&port_key).cloned() {
                 None => {
                     if let Some(pending) = new_ports.get(&port_key) {
                         // Seen before in this batch: the newer sighting describes it.
@@ -305,7 +366,7 @@ async fn write_hosts(
                         am.first_seen = Set(Some(seen));
                     }
                     if am.is_changed() {
-                        am.update(tx).await?;
+                        ports.insert(port_key, am.update(tx).await?);
                     }
                 }
             }
@@ -349,7 +410,25 @@ async fn write_hosts(
         .do_nothing()
         .to_owned();
     insert_chunks(tx, names.into_values().collect(), Some(same_name)).await?;
-    insert_all(tx, new_ports.into_values().collect()).await?;
+    // The id and last sighting of every port of the batch, for their sightings.
+    let mut stored: HashMap<PortKey, (i64, Option<DateTime<Utc>>)> =
+        ports.into_iter().map(|(k, p)| (k, (p.id, p.last_seen))).collect();
+    let new_seen: HashMap<PortKey, Option<DateTime<Utc>>> = new_ports
+        .iter()
+        .map(|(k, p)| (k.clone(), p.last_seen.try_as_ref().cloned().flatten()))
+        .collect();
+    let key_columns = [
+        port::Column::Id,
+        port::Column::HostId,
+        port::Column::Protocol,
+        port::Column::Port,
+    ];
+    let inserted: Vec<InsertedPort> = insert_returning(tx, new_ports.into_values().collect(), &key_columns).await?;
+    for p in inserted {
+        let key = (p.host_id, p.protocol, p.port);
+        let seen = new_seen.get(&key).copied().flatten();
+        stored.insert(key, (p.id, seen));
+    }
     // A newer scan's host-level findings replace the older ones.
     if !replaced_hosts.is_empty() {
         host_script::Entity::delete_many()
@@ -370,7 +449,6 @@ async fn write_hosts(
     insert_all(tx, hops).await?;
 
     // Every port seen gets a sighting; the newest scan's scripts replace a port's.
-    ports = ports_of(tx, &host_ids).await?;
     let mut sightings = Vec::new();
     let mut scripts = Vec::new();
     let mut rescripted = Vec::new();
@@ -378,18 +456,18 @@ async fn write_hosts(
         let h = &by_ip[&ip::to_key(rec.ip.expect("parsed hosts have an address"))];
         let seen = rec.seen_at().or(scan_at).unwrap_or(now);
         for p in &rec.ports {
-            let stored = &ports[&(h.id, p.protocol.clone(), p.port)];
+            let (port_id, last_seen) = stored[&(h.id, p.protocol.clone(), p.port)];
             sightings.push(port_sighting::ActiveModel {
-                port_id: Set(stored.id),
+                port_id: Set(port_id),
                 scan_id: Set(scan_id),
                 seen_at: Set(seen),
                 state: Set(p.state.clone()),
                 ..Default::default()
             });
-            if stored.last_seen == Some(seen) && !p.scripts.is_empty() {
-                rescripted.push(stored.id);
+            if last_seen == Some(seen) && !p.scripts.is_empty() {
+                rescripted.push(port_id);
                 scripts.extend(p.scripts.iter().map(|s| script_result::ActiveModel {
-                    port_id: Set(stored.id),
+                    port_id: Set(port_id),
                     script_id: Set(s.id.clone()),
                     output: Set(s.output.clone()),
                     data: Set(s.data.clone()),
