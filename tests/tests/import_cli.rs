@@ -45,6 +45,64 @@ async fn count(url: &str, table: &str) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
+/// The secondary indexes of `flows`, by name.
+async fn flow_indexes(url: &str) -> Vec<String> {
+    let db = Database::connect(url).await.unwrap();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flows' AND sql IS NOT NULL ORDER BY name"
+        }
+        _ => "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'flows' AND indexname LIKE 'ix_%' ORDER BY indexname",
+    };
+    let rows = db.query_all(Statement::from_string(backend, sql)).await.unwrap();
+    rows.iter().map(|r| r.try_get::<String>("", "name").unwrap()).collect()
+}
+
+const FLOW_INDEXES: [&str; 5] = [
+    "ix_flows_dst_ip",
+    "ix_flows_dst_port",
+    "ix_flows_src_ip",
+    "ix_flows_started_at",
+    "ix_flows_uid",
+];
+
+/// A large import builds the flows' indexes after writing (SQLite): they are all there
+/// afterwards, and the planner uses them.
+#[tokio::test]
+async fn large_import_keeps_the_indexes() {
+    let dir = temp_dir("indexes");
+    let log = dir.join("conn.log");
+    conn_log(&log, 45_000);
+    let url = format!("sqlite://{}/pivot.db", dir.display());
+    for expected in [45_000, 90_000] {
+        let out = Command::new(pivot())
+            .args(["import", "zeek"])
+            .arg(&log)
+            .args(["--database", &url])
+            .env("PIVOT_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(count(&url, "flows").await, expected);
+        assert_eq!(flow_indexes(&url).await, FLOW_INDEXES);
+    }
+    let db = Database::connect(&url).await.unwrap();
+    let plan = db
+        .query_all(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "EXPLAIN QUERY PLAN SELECT id FROM flows WHERE src_ip = x'00000000000000000000ffff0a000001'",
+        ))
+        .await
+        .unwrap();
+    let detail: Vec<String> = plan
+        .iter()
+        .map(|r| r.try_get::<String>("", "detail").unwrap())
+        .collect();
+    assert!(detail.iter().any(|d| d.contains("ix_flows_src_ip")), "{detail:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn import_prints_a_summary() {
     let dir = temp_dir("summary");
@@ -115,6 +173,11 @@ async fn killed_mid_import(url: &str, dir: &Path) {
     child.wait().unwrap();
     assert_eq!(count(url, "flows").await, 0, "no flow of the killed import");
     assert_eq!(count(url, "hosts").await, 0, "no host of the killed import");
+    assert_eq!(
+        flow_indexes(url).await,
+        FLOW_INDEXES,
+        "indexes put off by the killed import are still there"
+    );
 }
 
 #[tokio::test]

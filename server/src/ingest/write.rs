@@ -11,8 +11,8 @@ use entities::{
 };
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult, Iterable, QueryFilter, QueryTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryTrait, Statement,
 };
 use tokio::sync::mpsc;
 
@@ -33,20 +33,70 @@ where
     insert_chunks(tx, rows, None).await
 }
 
+/// The multi-row `INSERT` statements for `rows`, [`ROWS`] rows each, built one at a
+/// time as they are asked for.
+struct Inserts<A: ActiveModelTrait> {
+    rows: std::iter::Peekable<std::vec::IntoIter<A>>,
+    backend: DbBackend,
+    on_conflict: Option<OnConflict>,
+    returning: Vec<<A::Entity as EntityTrait>::Column>,
+}
+
+impl<A> Inserts<A>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    fn new(tx: &DatabaseTransaction, rows: Vec<A>) -> Self {
+        Self {
+            rows: rows.into_iter().peekable(),
+            backend: tx.get_database_backend(),
+            on_conflict: None,
+            returning: Vec::new(),
+        }
+    }
+
+    fn next(&mut self) -> Option<Statement> {
+        self.rows.peek()?;
+        let mut insert = <A::Entity as EntityTrait>::insert_many(self.rows.by_ref().take(ROWS)).into_query();
+        if let Some(c) = &self.on_conflict {
+            insert.on_conflict(c.clone());
+        }
+        if !self.returning.is_empty() {
+            insert.returning(Query::returning().columns(self.returning.iter().copied()));
+        }
+        Some(self.backend.build(&insert))
+    }
+
+    /// Runs every statement, building the next one while the database executes the
+    /// current one: building takes about as long as executing, so this overlaps them.
+    async fn run<T, F, Fut>(mut self, mut execute: F) -> DomainResult<Vec<T>>
+    where
+        F: FnMut(Statement) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<T>, DbErr>>,
+    {
+        let mut out = Vec::new();
+        let mut next = self.next();
+        while let Some(statement) = next {
+            let (done, built) = futures_util::join!(execute(statement), async { self.next() });
+            out.extend(done?);
+            next = built;
+        }
+        Ok(out)
+    }
+}
+
 /// Inserts `rows` in statements of [`ROWS`] rows, with `on_conflict` if given.
 async fn insert_chunks<A>(tx: &DatabaseTransaction, rows: Vec<A>, on_conflict: Option<OnConflict>) -> DomainResult<()>
 where
     A: ActiveModelTrait + Send,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
 {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let mut insert = <A::Entity as EntityTrait>::insert_many(rows.by_ref().take(ROWS));
-        if let Some(c) = &on_conflict {
-            insert = insert.on_conflict(c.clone());
-        }
-        insert.exec_without_returning(tx).await?;
-    }
+    let mut inserts = Inserts::new(tx, rows);
+    inserts.on_conflict = on_conflict;
+    inserts
+        .run(|s| async move { tx.execute(s).await.map(|_| Vec::<()>::new()) })
+        .await?;
     Ok(())
 }
 
@@ -63,15 +113,9 @@ where
     T: FromQueryResult,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
 {
-    let mut out = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter().peekable();
-    let backend = tx.get_database_backend();
-    while rows.peek().is_some() {
-        let mut insert = <A::Entity as EntityTrait>::insert_many(rows.by_ref().take(ROWS)).into_query();
-        insert.returning(Query::returning().columns(columns.iter().copied()));
-        out.extend(T::find_by_statement(backend.build(&insert)).all(tx).await?);
-    }
-    Ok(out)
+    let mut inserts = Inserts::new(tx, rows);
+    inserts.returning = columns.to_vec();
+    inserts.run(|s| T::find_by_statement(s).all(tx)).await
 }
 
 /// What identifies a port inserted by an import.
