@@ -131,13 +131,31 @@ struct InsertedPort {
 pub struct Writer {
     known: KnownHosts,
     flow_indexes: Deferred,
+    /// Records written so far, by the tables they went into.
+    grown: BTreeMap<&'static str, u64>,
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Writer {
+    /// Records after which a table's planner statistics are renewed before commit.
+    const ANALYZE_AFTER: u64 = 10_000;
+
     pub fn new() -> Self {
         Self {
             known: KnownHosts::default(),
             flow_indexes: Deferred::new("flows"),
+            grown: BTreeMap::new(),
+        }
+    }
+
+    fn grew(&mut self, tables: &[&'static str], records: usize) {
+        for t in tables {
+            *self.grown.entry(t).or_default() += records as u64;
         }
     }
 
@@ -165,19 +183,23 @@ impl Writer {
                 }
                 Batch::Hosts(records) => {
                     summary.read += records.len() as u64;
+                    self.grew(&["hosts", "hostnames", "ports", "port_sightings"], records.len());
                     write_hosts(tx, scan, records, summary).await?;
                 }
                 Batch::Flows(records) => {
                     summary.read += records.len() as u64;
+                    self.grew(&["flows", "hosts"], records.len());
                     self.flow_indexes.before_insert(tx, records.len() as u64).await?;
                     write_flows(tx, options, records, &mut self.known, summary).await?;
                 }
                 Batch::Dns(records) => {
                     summary.read += records.len() as u64;
+                    self.grew(&["dns_records"], records.len());
                     write_dns(tx, options, records, summary).await?;
                 }
                 Batch::Alerts(records) => {
                     summary.read += records.len() as u64;
+                    self.grew(&["alerts"], records.len());
                     write_alerts(tx, options, records, summary).await?;
                 }
                 Batch::Skipped(reasons) => {
@@ -190,9 +212,22 @@ impl Writer {
         Ok(())
     }
 
-    /// Completes what the inputs left to do at the end (indexes put off), before commit.
+    /// Completes what the inputs left to do at the end, before commit: indexes put off
+    /// are built, and on PostgreSQL the statistics of the tables that grew much are
+    /// renewed (in the transaction, so they land with the rows): the first queries after
+    /// a bulk load would otherwise be planned for the table as it was, often empty.
     pub async fn finish(self, tx: &DatabaseTransaction) -> DomainResult<()> {
-        self.flow_indexes.restore(tx).await
+        self.flow_indexes.restore(tx).await?;
+        let grown: Vec<&str> = self
+            .grown
+            .iter()
+            .filter(|(_, n)| **n >= Self::ANALYZE_AFTER)
+            .map(|(t, _)| *t)
+            .collect();
+        if tx.get_database_backend() == DbBackend::Postgres && !grown.is_empty() {
+            tx.execute_unprepared(&format!("ANALYZE {}", grown.join(", "))).await?;
+        }
+        Ok(())
     }
 }
 
