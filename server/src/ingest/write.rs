@@ -25,29 +25,25 @@ use crate::domain::{hosts, ip, text};
 /// PostgreSQL 65,535) for tables of up to 30 columns.
 const ROWS: usize = 1000;
 
-async fn insert_all<A>(tx: &DatabaseTransaction, rows: Vec<A>) -> DomainResult<()>
-where
-    A: ActiveModelTrait + Send,
-    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
-{
-    insert_chunks(tx, rows, None).await
-}
-
 /// The multi-row `INSERT` statements for `rows`, [`ROWS`] rows each, built one at a
-/// time as they are asked for.
-struct Inserts<A: ActiveModelTrait> {
-    rows: std::iter::Peekable<std::vec::IntoIter<A>>,
+/// time as they are asked for (rows given lazily are made then too).
+struct Inserts<I: Iterator>
+where
+    I::Item: ActiveModelTrait,
+{
+    rows: std::iter::Peekable<I>,
     backend: DbBackend,
     on_conflict: Option<OnConflict>,
-    returning: Vec<<A::Entity as EntityTrait>::Column>,
+    returning: Vec<<<I::Item as ActiveModelTrait>::Entity as EntityTrait>::Column>,
 }
 
-impl<A> Inserts<A>
+impl<I, A> Inserts<I>
 where
+    I: Iterator<Item = A>,
     A: ActiveModelTrait + Send,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
 {
-    fn new(tx: &DatabaseTransaction, rows: Vec<A>) -> Self {
+    fn new(tx: &DatabaseTransaction, rows: impl IntoIterator<IntoIter = I>) -> Self {
         Self {
             rows: rows.into_iter().peekable(),
             backend: tx.get_database_backend(),
@@ -86,8 +82,20 @@ where
     }
 }
 
+async fn insert_all<A>(tx: &DatabaseTransaction, rows: impl IntoIterator<Item = A>) -> DomainResult<()>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    insert_chunks(tx, rows, None).await
+}
+
 /// Inserts `rows` in statements of [`ROWS`] rows, with `on_conflict` if given.
-async fn insert_chunks<A>(tx: &DatabaseTransaction, rows: Vec<A>, on_conflict: Option<OnConflict>) -> DomainResult<()>
+async fn insert_chunks<A>(
+    tx: &DatabaseTransaction,
+    rows: impl IntoIterator<Item = A>,
+    on_conflict: Option<OnConflict>,
+) -> DomainResult<()>
 where
     A: ActiveModelTrait + Send,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
@@ -488,7 +496,7 @@ async fn write_hosts(
     let same_name = OnConflict::columns([hostname::Column::HostId, hostname::Column::Name])
         .do_nothing()
         .to_owned();
-    insert_chunks(tx, names.into_values().collect(), Some(same_name)).await?;
+    insert_chunks(tx, names.into_values(), Some(same_name)).await?;
     // The id and last sighting of every port of the batch, for their sightings.
     let mut stored: HashMap<PortKey, (i64, Option<DateTime<Utc>>)> =
         ports.into_iter().map(|(k, p)| (k, (p.id, p.last_seen))).collect();
@@ -528,22 +536,15 @@ async fn write_hosts(
     insert_all(tx, hops).await?;
 
     // Every port seen gets a sighting; the newest scan's scripts replace a port's.
-    let mut sightings = Vec::new();
     let mut scripts = Vec::new();
     let mut rescripted = Vec::new();
+    let port_of = |h: &host::Model, p: &nmap::PortRecord| stored[&(h.id, p.protocol.clone(), p.port)];
     for rec in &records {
         let h = &by_ip[&ip::to_key(rec.ip.expect("parsed hosts have an address"))];
         let seen = rec.seen_at().or(scan_at).unwrap_or(now);
-        for p in &rec.ports {
-            let (port_id, last_seen) = stored[&(h.id, p.protocol.clone(), p.port)];
-            sightings.push(port_sighting::ActiveModel {
-                port_id: Set(port_id),
-                scan_id: Set(scan_id),
-                seen_at: Set(seen),
-                state: Set(p.state.clone()),
-                ..Default::default()
-            });
-            if last_seen == Some(seen) && !p.scripts.is_empty() {
+        for p in rec.ports.iter().filter(|p| !p.scripts.is_empty()) {
+            let (port_id, last_seen) = port_of(h, p);
+            if last_seen == Some(seen) {
                 rescripted.push(port_id);
                 scripts.extend(p.scripts.iter().map(|s| script_result::ActiveModel {
                     port_id: Set(port_id),
@@ -555,6 +556,21 @@ async fn write_hosts(
             }
         }
     }
+    // Made as they are written, while the previous statement runs. (Owned values: a
+    // closure over borrowed records makes the import's future fail to be `Send`.)
+    let mut seen_ports = Vec::new();
+    for rec in &records {
+        let h = &by_ip[&ip::to_key(rec.ip.expect("parsed hosts have an address"))];
+        let seen = rec.seen_at().or(scan_at).unwrap_or(now);
+        seen_ports.extend(rec.ports.iter().map(|p| (port_of(h, p).0, seen, p.state.clone())));
+    }
+    let sightings = seen_ports.into_iter().map(move |(port_id, seen_at, state)| port_sighting::ActiveModel {
+        port_id: Set(port_id),
+        scan_id: Set(scan_id),
+        seen_at: Set(seen_at),
+        state: Set(state),
+        ..Default::default()
+    });
     insert_all(tx, sightings).await?;
     if !rescripted.is_empty() {
         script_result::Entity::delete_many()
@@ -613,7 +629,7 @@ async fn write_flows(
         state: Set(f.state),
         ..Default::default()
     });
-    insert_all(tx, rows.collect()).await
+    insert_all(tx, rows.collect::<Vec<_>>()).await
 }
 
 /// The record type of one answer: addresses are A or AAAA whatever was asked; a
@@ -697,7 +713,7 @@ async fn write_dns(
             sensor: Set(sensor.clone()),
             ..Default::default()
         });
-    insert_all(tx, rows.collect()).await
+    insert_all(tx, rows.collect::<Vec<_>>()).await
 }
 
 /// Alerts, each linked to the flow it belongs to when that flow is known: the same
@@ -780,5 +796,5 @@ async fn write_alerts(
             ..Default::default()
         }
     });
-    insert_all(tx, rows.collect()).await
+    insert_all(tx, rows.collect::<Vec<_>>()).await
 }
