@@ -564,13 +564,15 @@ async fn write_hosts(
         let seen = rec.seen_at().or(scan_at).unwrap_or(now);
         seen_ports.extend(rec.ports.iter().map(|p| (port_of(h, p).0, seen, p.state.clone())));
     }
-    let sightings = seen_ports.into_iter().map(move |(port_id, seen_at, state)| port_sighting::ActiveModel {
-        port_id: Set(port_id),
-        scan_id: Set(scan_id),
-        seen_at: Set(seen_at),
-        state: Set(state),
-        ..Default::default()
-    });
+    let sightings = seen_ports
+        .into_iter()
+        .map(move |(port_id, seen_at, state)| port_sighting::ActiveModel {
+            port_id: Set(port_id),
+            scan_id: Set(scan_id),
+            seen_at: Set(seen_at),
+            state: Set(state),
+            ..Default::default()
+        });
     insert_all(tx, sightings).await?;
     if !rescripted.is_empty() {
         script_result::Entity::delete_many()
