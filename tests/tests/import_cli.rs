@@ -45,6 +45,18 @@ async fn count(url: &str, table: &str) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
+/// `pivot import zeek LOG --database URL`, which must succeed.
+fn import_zeek(log: &Path, url: &str) {
+    let out = Command::new(pivot())
+        .args(["import", "zeek"])
+        .arg(log)
+        .args(["--database", url])
+        .env("PIVOT_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// The secondary indexes of `flows`, by name.
 async fn flow_indexes(url: &str) -> Vec<String> {
     let db = Database::connect(url).await.unwrap();
@@ -76,14 +88,7 @@ async fn large_import_keeps_the_indexes() {
     conn_log(&log, 45_000);
     let url = format!("sqlite://{}/pivot.db", dir.display());
     for expected in [45_000, 90_000] {
-        let out = Command::new(pivot())
-            .args(["import", "zeek"])
-            .arg(&log)
-            .args(["--database", &url])
-            .env("PIVOT_LOG", "warn")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        import_zeek(&log, &url);
         assert_eq!(count(&url, "flows").await, expected);
         assert_eq!(flow_indexes(&url).await, FLOW_INDEXES);
     }
@@ -231,14 +236,7 @@ async fn large_import_renews_statistics_postgres() {
     let dir = temp_dir("analyze-postgres");
     let log = dir.join("conn.log");
     conn_log(&log, 12_000);
-    let out = Command::new(pivot())
-        .args(["import", "zeek"])
-        .arg(&log)
-        .args(["--database", &url])
-        .env("PIVOT_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    import_zeek(&log, &url);
     let db = Database::connect(&url).await.unwrap();
     let row = db
         .query_one(Statement::from_string(
