@@ -29,7 +29,7 @@ enum State {
     Watching { before: u64, added: u64 },
     /// Dropped: the statements that create them again.
     Dropped(Vec<String>),
-    /// Kept (PostgreSQL, or a table too large to rebuild).
+    /// Kept (PostgreSQL, or built again because the import reads the table).
     Kept,
 }
 
@@ -87,12 +87,14 @@ impl Deferred {
         Ok(())
     }
 
-    /// Builds what was dropped again; called once the import has written everything.
-    pub async fn restore(self, tx: &DatabaseTransaction) -> DomainResult<()> {
-        if let State::Dropped(create) = self.state {
+    /// Builds what was dropped again: once the import has written everything, or
+    /// before it reads the table (from then on the indexes are kept).
+    pub async fn restore(&mut self, tx: &DatabaseTransaction) -> DomainResult<()> {
+        if let State::Dropped(create) = &self.state {
             for sql in create {
-                tx.execute_unprepared(&sql).await?;
+                tx.execute_unprepared(sql).await?;
             }
+            self.state = State::Kept;
         }
         Ok(())
     }

@@ -208,6 +208,8 @@ impl Writer {
                 Batch::Alerts(records) => {
                     summary.read += records.len() as u64;
                     self.grew(&["alerts"], records.len());
+                    // Alerts look up their flows: by index.
+                    self.flow_indexes.restore(tx).await?;
                     write_alerts(tx, options, records, summary).await?;
                 }
                 Batch::Skipped(reasons) => {
@@ -224,7 +226,7 @@ impl Writer {
     /// are built, and on PostgreSQL the statistics of the tables that grew much are
     /// renewed (in the transaction, so they land with the rows): the first queries after
     /// a bulk load would otherwise be planned for the table as it was, often empty.
-    pub async fn finish(self, tx: &DatabaseTransaction) -> DomainResult<()> {
+    pub async fn finish(mut self, tx: &DatabaseTransaction) -> DomainResult<()> {
         self.flow_indexes.restore(tx).await?;
         let grown: Vec<&str> = self
             .grown
