@@ -85,6 +85,39 @@ fn unique() -> String {
     )
 }
 
+/// A fresh, empty PostgreSQL database beside the configured one, dropped with this.
+pub struct PgScratch {
+    pub url: String,
+    guard: TestDb,
+}
+
+pub async fn postgres_scratch() -> PgScratch {
+    let admin_url = postgres_admin_url();
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL tests need a server at {admin_url}: {e}"));
+    let base = admin_url
+        .rsplit('/')
+        .next()
+        .unwrap_or("postgres")
+        .split('?')
+        .next()
+        .unwrap_or("postgres");
+    let name = format!("{base}_t{}", unique()).to_lowercase();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create the test database");
+    let url = format!(
+        "{}/{name}",
+        admin_url.rsplit_once('/').map(|(a, _)| a).unwrap_or(&admin_url)
+    );
+    PgScratch {
+        url,
+        guard: TestDb::Postgres { admin_url, name },
+    }
+}
+
 pub fn postgres_admin_url() -> String {
     std::env::var("PIVOT_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG.to_string())
 }
@@ -112,32 +145,13 @@ impl TestApp {
     }
 
     pub async fn postgres_with(config: Config) -> Self {
-        let admin_url = postgres_admin_url();
-        let admin = Database::connect(&admin_url)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL tests need a server at {admin_url}: {e}"));
-        let base = admin_url
-            .rsplit('/')
-            .next()
-            .unwrap_or("postgres")
-            .split('?')
-            .next()
-            .unwrap_or("postgres");
-        let name = format!("{base}_t{}", unique()).to_lowercase();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .expect("create the test database");
-        let url = format!(
-            "{}/{name}",
-            admin_url.rsplit_once('/').map(|(a, _)| a).unwrap_or(&admin_url)
-        );
+        let PgScratch { url, guard } = postgres_scratch().await;
         Self::start(
             Config {
                 database_url: url,
                 ..config
             },
-            TestDb::Postgres { admin_url, name },
+            guard,
         )
         .await
     }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, Database, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use server::db;
 
 async fn one(conn: &sea_orm::DatabaseConnection, sql: &str) -> String {
@@ -17,18 +17,8 @@ async fn one(conn: &sea_orm::DatabaseConnection, sql: &str) -> String {
 
 #[tokio::test]
 async fn postgres_interactive_connections_have_a_statement_timeout() {
-    let admin_url = tests::postgres_admin_url();
-    let admin = Database::connect(&admin_url).await.expect("PostgreSQL");
-    let name = format!("pivot_dbtest_{}", std::process::id());
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let scratch = tests::postgres_scratch().await;
+    let url = scratch.url.clone();
     {
         let (conn, _) = db::connect(&url, Some(Duration::from_secs(5))).await.unwrap();
         assert_eq!(one(&conn, "SHOW statement_timeout").await, "5s");
@@ -44,10 +34,6 @@ async fn postgres_interactive_connections_have_a_statement_timeout() {
         batch.close().await.unwrap();
         conn.close().await.unwrap();
     }
-    admin
-        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .unwrap();
 }
 
 #[tokio::test]

@@ -192,47 +192,20 @@ async fn killed_import_leaves_nothing_sqlite() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A fresh PostgreSQL database for one test: its URL, and the admin connection that
-/// drops it afterwards.
-async fn scratch_postgres(what: &str) -> (sea_orm::DatabaseConnection, String, String) {
-    let admin_url = tests::postgres_admin_url();
-    let admin = Database::connect(&admin_url)
-        .await
-        .expect("PostgreSQL for the CLI tests");
-    let name = format!("pivot_{what}_{}", std::process::id());
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    (admin, url, name)
-}
-
-async fn drop_postgres(admin: sea_orm::DatabaseConnection, name: &str) {
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn killed_import_leaves_nothing_postgres() {
-    let (admin, url, name) = scratch_postgres("kill").await;
+    let db = tests::postgres_scratch().await;
     let dir = temp_dir("kill-postgres");
-    killed_mid_import(&url, &dir).await;
+    killed_mid_import(&db.url, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
-    drop_postgres(admin, &name).await;
 }
 
 /// A large import on PostgreSQL leaves the planner statistics of what it grew up to date
 /// (an `ANALYZE` before commit), so queries right after it are planned for its rows.
 #[tokio::test]
 async fn large_import_renews_statistics_postgres() {
-    let (admin, url, name) = scratch_postgres("analyze").await;
+    let scratch = tests::postgres_scratch().await;
+    let url = scratch.url.clone();
     let dir = temp_dir("analyze-postgres");
     let log = dir.join("conn.log");
     conn_log(&log, 12_000);
@@ -249,5 +222,4 @@ async fn large_import_renews_statistics_postgres() {
     assert_eq!(row.try_get::<i64>("", "n").unwrap(), 12_000, "flows were analyzed");
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
-    drop_postgres(admin, &name).await;
 }
