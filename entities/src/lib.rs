@@ -2,6 +2,7 @@
 //! invariants are in `server::domain`, the API types in `server::graphql`.
 
 pub mod alert;
+pub mod alert_change;
 pub mod analysis_status;
 pub mod api_token;
 pub mod asset;

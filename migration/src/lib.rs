@@ -9,6 +9,7 @@ mod m20261123_000004_inventory;
 mod m20261123_000005_audit_lookups;
 mod m20261123_000006_customer_limits;
 mod m20261123_000007_ingest;
+mod m20261201_000008_alert_changes;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_audit_lookups::Migration),
             Box::new(m20261123_000006_customer_limits::Migration),
             Box::new(m20261123_000007_ingest::Migration),
+            Box::new(m20261201_000008_alert_changes::Migration),
         ]
     }
 }

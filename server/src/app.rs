@@ -25,6 +25,7 @@ use crate::domain::users;
 use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, INTERNAL, PAYLOAD_TOO_LARGE, TIMEOUT, UNAUTHENTICATED};
 use crate::graphql::guardrails::ReadOnly;
 use crate::graphql::{self, limits, Caller, PivotSchema};
+use crate::live::{self, Bus};
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
@@ -33,6 +34,7 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     schema: PivotSchema,
     db: DatabaseConnection,
+    bus: Bus,
     statements: StatementCounter,
     config: Config,
 }
@@ -43,10 +45,14 @@ impl AppState {
         let (db, statements) = db::connect(&config.database_url, Some(config.query_timeout)).await?;
         db::migrate(&db).await?;
         first_admin(&db, config.admin_password.as_deref()).await?;
-        let schema = graphql::build(db.clone());
+        let bus = Bus::start(db.clone(), config.live_buffer)
+            .await
+            .map_err(|e| anyhow::anyhow!("starting the alert bus: {e}"))?;
+        let schema = graphql::build(db.clone(), Some(bus.clone()));
         Ok(Self(Arc::new(Inner {
             schema,
             db,
+            bus,
             statements,
             config,
         })))
@@ -54,6 +60,15 @@ impl AppState {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.0.db
+    }
+
+    pub fn schema(&self) -> &PivotSchema {
+        &self.0.schema
+    }
+
+    /// The alert bus of this process.
+    pub fn bus(&self) -> &Bus {
+        &self.0.bus
     }
 }
 
@@ -73,6 +88,8 @@ pub fn router(state: AppState) -> Router {
     let sessions = sessions::layer(state.0.db.clone(), state.0.config.secure_cookies);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(live::ws::upgrade))
+        .route("/alerts/stream", get(live::sse::stream))
         .layer(sessions)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

@@ -17,6 +17,9 @@ pub struct Config {
     /// Marks the session cookie `Secure` (`PIVOT_SECURE_COOKIES=1`): set it when Pivot is
     /// reached over HTTPS through a TLS-terminating proxy (Pivot itself speaks plain HTTP).
     pub secure_cookies: bool,
+    /// Alerts a live subscriber may have waiting before it is let go with an `OVERFLOW`
+    /// error (`PIVOT_LIVE_BUFFER`). Slots cost memory only while filled.
+    pub live_buffer: usize,
 }
 
 impl Default for Config {
@@ -26,6 +29,7 @@ impl Default for Config {
             query_timeout: Duration::from_secs(5),
             admin_password: None,
             secure_cookies: false,
+            live_buffer: crate::live::bus::BUFFER,
         }
     }
 }

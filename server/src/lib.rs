@@ -15,3 +15,4 @@ pub mod demo;
 pub mod domain;
 pub mod graphql;
 pub mod ingest;
+pub mod live;

@@ -159,6 +159,14 @@ async fn run() -> anyhow::Result<()> {
                 database_url: database.url,
                 admin_password: std::env::var("PIVOT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
                 secure_cookies: std::env::var("PIVOT_SECURE_COOKIES").is_ok_and(|v| matches!(v.as_str(), "1" | "true")),
+                live_buffer: match std::env::var("PIVOT_LIVE_BUFFER") {
+                    Ok(v) => v
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| anyhow::anyhow!("PIVOT_LIVE_BUFFER must be a positive number, not {v:?}"))?,
+                    Err(_) => server::live::bus::BUFFER,
+                },
                 ..Config::default()
             };
             let state = AppState::start(config.clone()).await?;
@@ -252,6 +260,7 @@ async fn import_command(
     let summary = ingest::import(db, format, inputs, &options, &|n| bar.set_position(n))
         .await
         .map_err(|e| anyhow::anyhow!("nothing was imported: {e}"))?;
+    server::live::bus::announce(db).await;
     bar.finish_and_clear();
     println!(
         "read {}, inserted {}, updated {}, skipped {}",

@@ -18,6 +18,8 @@ use server::domain::users;
 
 pub use serde_json;
 
+pub mod ws;
+
 /// The password of the `admin` user every test app starts with.
 pub const ADMIN_PASSWORD: &str = "test admin password";
 
@@ -34,17 +36,25 @@ pub struct TestApp {
     pub token: String,
     /// The application's database, for setting up users.
     pub db: sea_orm::DatabaseConnection,
+    /// Its URL, for a second server on the same database.
+    pub database_url: String,
     _db: TestDb,
 }
 
 enum TestDb {
+    /// Owned by another server of the test.
+    Borrowed,
     Sqlite(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         match self {
+            TestDb::Borrowed => {}
             TestDb::Sqlite(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -156,11 +166,21 @@ impl TestApp {
         .await
     }
 
+    /// Another Pivot server on this one's database (a replica), with its own token.
+    pub async fn replica(&self) -> Self {
+        let config = Config {
+            database_url: self.database_url.clone(),
+            ..Config::default()
+        };
+        Self::start(config, TestDb::Borrowed).await
+    }
+
     async fn start(config: Config, test_db: TestDb) -> Self {
         let config = Config {
             admin_password: Some(ADMIN_PASSWORD.into()),
             ..config
         };
+        let database_url = config.database_url.clone();
         let state = AppState::start(config).await.expect("start Pivot");
         // Tests act as the first admin, through an API token like any script would.
         let admin = users::by_name(state.db(), "admin").await.expect("the first admin");
@@ -189,6 +209,7 @@ impl TestApp {
             anonymous,
             token,
             db,
+            database_url,
             _db: test_db,
         }
     }

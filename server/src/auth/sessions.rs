@@ -55,7 +55,7 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
-fn key(id: &Id) -> String {
+pub fn key(id: &Id) -> String {
     tokens::hash(&id.to_string())
 }
 

@@ -5,9 +5,13 @@ use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use chrono::{DateTime, Utc};
 use entities::{alert, flow};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
+};
 use serde::Serialize;
 
+use super::alert_log::{self, Change};
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::filters::{in_cidr, ip_eq, Filter, TimeRange};
@@ -110,6 +114,37 @@ impl Filter for AlertFilter {
     }
 }
 
+impl AlertFilter {
+    /// Whether `a` meets the filter: the same rule as [`Filter::condition`], for alerts
+    /// already in memory (live subscriptions match each new alert against many filters).
+    pub fn matches(&self, a: &alert::Model) -> bool {
+        let either_end = |test: &dyn Fn(&[u8]) -> bool| {
+            a.src_ip.as_deref().is_some_and(test) || a.dst_ip.as_deref().is_some_and(test)
+        };
+        self.kind.as_ref().is_none_or(|k| a.kind == k.trim().to_lowercase())
+            && self.alert_type.as_ref().is_none_or(|t| a.alert_type == t.trim())
+            && self.severity.is_none_or(|s| a.severity == s.rank())
+            && self.severity_at_least.is_none_or(|s| a.severity >= s.rank())
+            && self
+                .sensor
+                .as_ref()
+                .is_none_or(|s| a.sensor.as_deref() == Some(s.trim()))
+            && self.acknowledged.is_none_or(|ack| a.acknowledged == ack)
+            && self.host.as_ref().is_none_or(|h| {
+                let key = ip::to_key(h.0);
+                either_end(&|k| k == key.as_slice())
+            })
+            && self.cidr.as_ref().is_none_or(|n| {
+                let (lo, hi) = ip::net_bounds(&n.0);
+                either_end(&|k| lo.as_slice() <= k && k <= hi.as_slice())
+            })
+            && self
+                .time
+                .as_ref()
+                .is_none_or(|t| t.from.is_none_or(|f| a.occurred_at >= f) && t.to.is_none_or(|to| a.occurred_at < to))
+    }
+}
+
 /// The writable fields of an alert; on update, an absent field is left as it is.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct AlertInput {
@@ -186,13 +221,17 @@ pub async fn create(db: &impl ConnectionTrait, input: CreateAlertInput) -> Domai
             acknowledged: None,
         },
     )?;
-    Ok(am.insert(db).await?)
+    let created = am.insert(db).await?;
+    alert_log::record(db, Change::Created, &[created.id]).await?;
+    Ok(created)
 }
 
 pub async fn update(db: &impl ConnectionTrait, id: i64, input: AlertInput) -> DomainResult<alert::Model> {
     let mut am: alert::ActiveModel = crud::find::<alert::Entity>(db, "alert", id).await?.into();
     apply(&mut am, input)?;
-    Ok(am.update(db).await?)
+    let updated = am.update(db).await?;
+    alert_log::record(db, Change::Updated, &[id]).await?;
+    Ok(updated)
 }
 
 /// Sets the acknowledged flag of several alerts; returns how many exist.
@@ -200,17 +239,32 @@ pub async fn acknowledge(db: &impl ConnectionTrait, ids: &[i64], acknowledged: b
     if ids.len() > 1000 {
         return Err(DomainError::bad("ids", "at most 1000 alerts at once"));
     }
-    let res = alert::Entity::update_many()
+    // Only the alerts whose flag changes are logged as updated.
+    let changing: Vec<i64> = alert::Entity::find()
+        .filter(alert::Column::Id.is_in(ids.to_vec()))
+        .filter(alert::Column::Acknowledged.ne(acknowledged))
+        .select_only()
+        .column(alert::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    alert::Entity::update_many()
         .col_expr(
             alert::Column::Acknowledged,
             sea_orm::sea_query::Expr::value(acknowledged),
         )
-        .filter(alert::Column::Id.is_in(ids.to_vec()))
+        .filter(alert::Column::Id.is_in(changing.clone()))
         .exec(db)
         .await?;
-    Ok(res.rows_affected)
+    alert_log::record(db, Change::Updated, &changing).await?;
+    let found = alert::Entity::find()
+        .filter(alert::Column::Id.is_in(ids.to_vec()))
+        .count(db)
+        .await?;
+    Ok(found)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
-    crud::delete::<alert::Entity>(db, "alert", id).await
+    crud::delete::<alert::Entity>(db, "alert", id).await?;
+    alert_log::record(db, Change::Deleted, &[id]).await
 }

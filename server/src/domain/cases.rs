@@ -6,10 +6,12 @@ use chrono::Utc;
 use entities::{alert, case, case_alert, customer, ioc, ioc_case, user};
 use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use serde::Serialize;
 
+use super::alert_log::{self, Change};
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::filters::{ilike, Filter, TimeRange};
@@ -173,8 +175,16 @@ pub async fn delete(db: &impl TransactionTrait, id: i64) -> DomainResult<()> {
         .filter(Expr::col((ioc::Entity, ioc::Column::Id)).not_in_subquery(others))
         .exec(&tx)
         .await?;
+    let attached: Vec<i64> = case_alert::Entity::find()
+        .filter(case_alert::Column::CaseId.eq(id))
+        .select_only()
+        .column(case_alert::Column::AlertId)
+        .into_tuple()
+        .all(&tx)
+        .await?;
     // Everything else the case owns goes through ON DELETE CASCADE.
     crud::delete::<case::Entity>(&tx, "case", id).await?;
+    alert_log::record(&tx, Change::CasesChanged, &attached).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -200,16 +210,32 @@ pub async fn attach_alerts(db: &impl TransactionTrait, case_id: i64, alert_ids: 
         .exec_without_returning(&tx)
         .await?;
     }
+    alert_log::record(&tx, Change::CasesChanged, &dedup(alert_ids)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn detach_alerts(db: &impl ConnectionTrait, case_id: i64, alert_ids: &[i64]) -> DomainResult<()> {
     crud::find::<case::Entity>(db, "case", case_id).await?;
-    case_alert::Entity::delete_many()
+    let attached: Vec<i64> = case_alert::Entity::find()
         .filter(case_alert::Column::CaseId.eq(case_id))
         .filter(case_alert::Column::AlertId.is_in(alert_ids.to_vec()))
+        .select_only()
+        .column(case_alert::Column::AlertId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    case_alert::Entity::delete_many()
+        .filter(case_alert::Column::CaseId.eq(case_id))
+        .filter(case_alert::Column::AlertId.is_in(attached.clone()))
         .exec(db)
         .await?;
-    Ok(())
+    alert_log::record(db, Change::CasesChanged, &attached).await
+}
+
+fn dedup(ids: &[i64]) -> Vec<i64> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }

@@ -1,23 +1,33 @@
 //! Alerts, and the alerts of a host (as source or destination).
 
-use async_graphql::{Context, Object, Result, ID};
+use std::sync::Arc;
+
+use async_graphql::{Context, ErrorExtensions, Object, Result, Subscription, ID};
 use chrono::{DateTime, Utc};
 use entities::{alert, flow};
+use futures_util::{Stream, StreamExt};
 use sea_orm::sea_query::SelectStatement;
+use sea_orm::DatabaseConnection;
 use sea_orm::{EntityTrait, QueryFilter};
 
 use super::audit::write;
 use super::case::{cases_of_alert, Case};
-use super::errors::Gql;
+use super::errors::{coded, Gql, BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, OVERFLOW, UNAUTHENTICATED, UNAVAILABLE};
 use super::flow::{by_either_end, host_at, Flow};
 use super::host::Host;
 use super::loaders::{loader, ById, Paged};
 use super::pagination::{connection, Conn, PageArgs};
+use crate::auth::permissions::{Capability, Level};
+use crate::auth::principal::Principal;
+use crate::domain::alert_log::{self, Change};
 use crate::domain::alerts::{self, AlertFilter, AlertInput, CreateAlertInput, Severity};
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::ip;
 use crate::domain::values::IpAddr;
+use crate::live::access::Denied;
+use crate::live::bus;
+use crate::live::{Bus, End, Event, Feed, Identity};
 
 /// The alerts of hosts, keyed by address.
 pub struct AlertsOfHost;
@@ -171,5 +181,158 @@ impl AlertMutation {
         let n = ids::decode("id", &id, Kind::Alert).gql()?;
         write(ctx, move |tx| Box::pin(async move { alerts::delete(tx, n).await })).await?;
         Ok(id)
+    }
+}
+
+/// A change of an alert, as `alertUpdated` sends it.
+pub struct AlertUpdate(pub Arc<Event>);
+
+#[Object]
+impl AlertUpdate {
+    /// Where this change sits in the stream: pass it as `after` to resume after it.
+    async fn cursor(&self) -> String {
+        bus::encode_cursor(self.0.seq)
+    }
+    async fn change(&self) -> Change {
+        self.0.change
+    }
+    async fn alert_id(&self) -> ID {
+        ids::encode(Kind::Alert, self.0.alert_id)
+    }
+    /// The alert as it is now; none once deleted.
+    async fn alert(&self) -> Option<Alert> {
+        self.0.alert.clone().map(Alert)
+    }
+}
+
+#[derive(Default)]
+pub struct AlertSubscription;
+
+/// The identity and the bus of a subscription's transport (`crate::live`).
+fn feed(
+    ctx: &Context<'_>,
+    feed: Feed,
+    filter: Option<AlertFilter>,
+    after: Option<i64>,
+) -> Result<impl Stream<Item = Result<Arc<Event>, End>>> {
+    let filter = filter.unwrap_or_default();
+    filter.condition().gql()?;
+    let (Some(bus), Some(who)) = (ctx.data_opt::<Bus>(), ctx.data_opt::<Identity>()) else {
+        return Err(coded(
+            "subscriptions are served over WebSocket at /graphql/ws (or as server-sent events at /alerts/stream)",
+            BAD_USER_INPUT,
+        ));
+    };
+    Ok(bus.subscribe(feed, filter, who.clone(), after).into_stream())
+}
+
+/// The access extension does not see subscription fields: they are checked here, as
+/// it would check them, before anything else.
+fn may_subscribe(ctx: &Context<'_>) -> Result<()> {
+    let may = ctx
+        .data_opt::<Principal>()
+        .is_some_and(|p| p.can(Capability::Alerts, Level::Read));
+    if may {
+        Ok(())
+    } else {
+        Err(coded(
+            format!("{}: needs read access to alerts", ctx.field().name()),
+            FORBIDDEN,
+        ))
+    }
+}
+
+/// Why a subscription ended, as its last event.
+fn ended(end: End, resume: Option<String>) -> async_graphql::Error {
+    let resume_hint = resume
+        .as_ref()
+        .map_or(String::new(), |r| format!(" (resume with after: \"{r}\")"));
+    let (message, code) = match &end {
+        End::Overflow { missed } => (
+            format!("the subscriber fell behind and missed {missed} alerts{resume_hint}"),
+            OVERFLOW,
+        ),
+        End::Denied(Denied::Credentials) => (
+            "the subscription's credentials are no longer valid".to_string(),
+            UNAUTHENTICATED,
+        ),
+        End::Denied(Denied::Capability) => ("alerts: needs read access to alerts".to_string(), FORBIDDEN),
+        End::Failed(_) | End::Closed => (format!("the alert stream ended{resume_hint}"), UNAVAILABLE),
+    };
+    coded(message, code).extend_with(|_, ext| {
+        if let End::Overflow { missed } = end {
+            ext.set("missed", missed);
+        }
+        if let Some(r) = &resume {
+            ext.set("resumeAfter", r.as_str());
+        }
+    })
+}
+
+#[Subscription]
+impl AlertSubscription {
+    /// Alerts as their transactions commit, filtered like `alerts`. With `after` (the
+    /// ID of the last alert received), first the alerts committed since then. Ends with
+    /// an error when the subscriber falls behind (`OVERFLOW`, with `missed` and
+    /// `resumeAfter` in its extensions) or may no longer read alerts.
+    async fn alert_created(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AlertFilter>,
+        after: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<Alert>>> {
+        may_subscribe(ctx)?;
+        let after = match after {
+            Some(id) => {
+                let n = ids::decode("after", &id, Kind::Alert).gql()?;
+                let db = ctx.data_unchecked::<DatabaseConnection>();
+                let seq = alert_log::created_at_seq(db, n).await.gql()?;
+                Some(seq.ok_or_else(|| coded(format!("after: alert {} is not known", id.as_str()), NOT_FOUND))?)
+            }
+            None => None,
+        };
+        // Created events carry their alert (the feed wants no other).
+        let events = feed(ctx, Feed::Created, filter, after)?.filter_map(|item| {
+            futures_util::future::ready(match item {
+                Ok(e) => e.alert.clone().map(Ok),
+                Err(end) => Some(Err(end)),
+            })
+        });
+        Ok(events.scan(None::<String>, |last, item| {
+            let out = match item {
+                Ok(alert) => {
+                    *last = Some(ids::encode(Kind::Alert, alert.id).to_string());
+                    Ok(Alert(alert))
+                }
+                Err(end) => Err(ended(end, last.clone())),
+            };
+            futures_util::future::ready(Some(out))
+        }))
+    }
+
+    /// Changes of alerts (updated, acknowledged, linked to or unlinked from a case,
+    /// deleted) as their transactions commit; `after` is the `cursor` of the last one
+    /// received. Deletions reach every subscriber: a deleted alert has no fields left
+    /// to filter on.
+    async fn alert_updated(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AlertFilter>,
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = Result<AlertUpdate>>> {
+        may_subscribe(ctx)?;
+        let after = after.map(|c| bus::decode_cursor("after", &c)).transpose().gql()?;
+        let events = feed(ctx, Feed::Updated, filter, after)?;
+        let start = after.map(bus::encode_cursor);
+        Ok(events.scan(start, |last, item| {
+            let out = match item {
+                Ok(e) => {
+                    *last = Some(bus::encode_cursor(e.seq));
+                    Ok(AlertUpdate(e))
+                }
+                Err(end) => Err(ended(end, last.clone())),
+            };
+            futures_util::future::ready(Some(out))
+        }))
     }
 }

@@ -116,6 +116,10 @@ pub async fn write<T: Touched + Send>(
     }
     audit::record(&tx, event).await.gql()?;
     tx.commit().await.gql()?;
+    // Live subscribers learn of alerts only once they are committed.
+    if let Some(bus) = ctx.data_opt::<crate::live::Bus>() {
+        bus.committed();
+    }
     Ok(value)
 }
 

@@ -213,7 +213,7 @@ pub struct Tracked<F> {
     inner: Pin<Box<F>>,
 }
 
-impl<F: Future> Tracked<F> {
+impl<F> Tracked<F> {
     pub fn new(gate: Arc<Gate>, inner: F) -> Self {
         Self {
             gate,
@@ -222,27 +222,48 @@ impl<F: Future> Tracked<F> {
     }
 }
 
-impl<F: Future> Future for Tracked<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+impl<F> Tracked<F> {
+    /// Polls the inner future or stream with the gate told whether it is being polled.
+    fn watched<T>(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        poll: impl FnOnce(Pin<&mut F>, &mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        let this = self.get_mut();
         {
-            let mut s = lock(&self.gate.0);
+            let mut s = lock(&this.gate.0);
             s.polling = true;
             s.wake_pending = false;
         }
         let waker = Waker::from(Arc::new(WakeFlag {
-            gate: Arc::clone(&self.gate),
+            gate: Arc::clone(&this.gate),
             inner: cx.waker().clone(),
         }));
-        let out = self.inner.as_mut().poll(&mut Context::from_waker(&waker));
-        let gate = Arc::clone(&self.gate);
+        let out = poll(this.inner.as_mut(), &mut Context::from_waker(&waker));
+        let gate = Arc::clone(&this.gate);
         let mut s = lock(&gate.0);
         s.polling = false;
         if out.is_pending() {
             gate.release(&mut s);
         }
         out
+    }
+}
+
+impl<F: Future> Future for Tracked<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.watched(cx, |f, cx| f.poll(cx))
+    }
+}
+
+/// A subscription: each event is resolved like a request, in waves.
+impl<S: futures_util::Stream> futures_util::Stream for Tracked<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        self.watched(cx, |s, cx| s.poll_next(cx))
     }
 }
 

@@ -19,6 +19,10 @@ pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+/// A live subscriber fell behind and was let go.
+pub const OVERFLOW: &str = "OVERFLOW";
+/// A live stream ended on the server's side (shutdown, the log unreadable).
+pub const UNAVAILABLE: &str = "UNAVAILABLE";
 
 pub fn coded(message: impl Into<String>, code: &'static str) -> Error {
     Error::new(message).extend_with(|_, e| e.set("code", code))

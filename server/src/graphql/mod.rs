@@ -29,7 +29,7 @@ pub mod user;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Request, Response, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Request, Response, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::principal::Principal;
@@ -77,7 +77,10 @@ pub struct Mutation(
     import::ImportMutation,
 );
 
-pub type PivotSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(alert::AlertSubscription);
+
+pub type PivotSchema = Schema<Query, Mutation, Subscription>;
 
 /// The limits every request runs under (ARCHITECTURE "Defaults worth keeping").
 pub mod limits {
@@ -98,8 +101,8 @@ pub mod limits {
 }
 
 /// The schema with its types and limits, without data (enough for the SDL).
-pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(limits::DEPTH)
         .limit_complexity(limits::COMPLEXITY)
         .limit_recursive_depth(limits::RECURSION)
@@ -124,8 +127,13 @@ macro_rules! with_loaders {
     }};
 }
 
-pub fn build(db: DatabaseConnection) -> PivotSchema {
-    builder().data(db).finish()
+/// The schema over `db`; with the process's alert bus when it serves live alerts.
+pub fn build(db: DatabaseConnection, bus: Option<crate::live::Bus>) -> PivotSchema {
+    let builder = builder().data(db);
+    match bus {
+        Some(bus) => builder.data(bus).finish(),
+        None => builder.finish(),
+    }
 }
 
 /// Who sends a request, from where, and its browser session: what resolvers may need of
@@ -179,8 +187,29 @@ pub fn is_sign_in(request: &Request) -> bool {
 /// Runs one GraphQL request with DataLoaders of its own, batched in waves (see
 /// [`batching`]). Every entry point goes through here.
 pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Caller, request: Request) -> Response {
-    use entities as e;
     let gate = Arc::new(Gate::default());
+    let request = prepare(db, caller, request, &gate);
+    Tracked::new(gate, tokio::task::unconstrained(schema.execute(request))).await
+}
+
+/// Runs a subscription for `who` with loaders of its own, batched like a request's for
+/// each event it resolves.
+pub fn subscribe(
+    schema: &PivotSchema,
+    db: &DatabaseConnection,
+    caller: &Caller,
+    who: crate::live::Identity,
+    request: Request,
+) -> futures_util::stream::BoxStream<'static, Response> {
+    use futures_util::StreamExt;
+    let gate = Arc::new(Gate::default());
+    let request = prepare(db, caller, request, &gate).data(who);
+    Tracked::new(gate, schema.execute_stream(request)).boxed()
+}
+
+/// A request with what its resolvers need: the caller, and one DataLoader of each type.
+fn prepare(db: &DatabaseConnection, caller: &Caller, request: Request, gate: &Arc<Gate>) -> Request {
+    use entities as e;
     let mut request = request
         .data(audit::Peer(caller.address.clone()))
         .data(access::Refusals::default());
@@ -191,7 +220,7 @@ pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Cal
         request = request.data(s.clone());
     }
     let scope = caller.principal.as_ref().map(|p| p.scope.clone()).unwrap_or_default();
-    let request = with_loaders!(request, db, scope, gate, [
+    with_loaders!(request, db, scope, gate, [
         ById<e::host::Entity>, ById<e::port::Entity>, ById<e::scan::Entity>, ById<e::flow::Entity>,
         ById<e::alert::Entity>, ById<e::customer::Entity>, ById<e::user::Entity>, ById<e::case::Entity>,
         ById<e::ioc::Entity>, ById<e::note::Entity>, ById<e::note_group::Entity>, ById<e::asset::Entity>,
@@ -214,6 +243,5 @@ pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Cal
         PagedBy<case::IocsOfCase>, CountBy<case::IocsOfCase>,
         PagedBy<case::AlertsOfCase>, CountBy<case::AlertsOfCase>,
         PagedBy<inventory::DnsOfHost>, CountBy<inventory::DnsOfHost>,
-    ]);
-    Tracked::new(gate, tokio::task::unconstrained(schema.execute(request))).await
+    ])
 }

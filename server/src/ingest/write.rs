@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 
 use super::indexes::Deferred;
 use super::{nmap, suricata, zeek, Batch, Options, Summary};
+use crate::domain::alert_log::{self, Change};
 use crate::domain::error::DomainResult;
 use crate::domain::{hosts, ip, text};
 
@@ -126,6 +127,11 @@ where
     inserts.run(|s| T::find_by_statement(s).all(tx)).await
 }
 
+#[derive(FromQueryResult)]
+struct InsertedId {
+    id: i64,
+}
+
 /// What identifies a port inserted by an import.
 #[derive(FromQueryResult)]
 struct InsertedPort {
@@ -141,6 +147,8 @@ pub struct Writer {
     flow_indexes: Deferred,
     /// Records written so far, by the tables they went into.
     grown: BTreeMap<&'static str, u64>,
+    /// Alerts created, logged for live subscribers at the end.
+    alerts: Vec<i64>,
 }
 
 impl Default for Writer {
@@ -158,6 +166,7 @@ impl Writer {
             known: KnownHosts::default(),
             flow_indexes: Deferred::new("flows"),
             grown: BTreeMap::new(),
+            alerts: Vec::new(),
         }
     }
 
@@ -210,7 +219,8 @@ impl Writer {
                     self.grew(&["alerts"], records.len());
                     // Alerts look up their flows: by index.
                     self.flow_indexes.restore(tx).await?;
-                    write_alerts(tx, options, records, summary).await?;
+                    let ids = write_alerts(tx, options, records, summary).await?;
+                    self.alerts.extend(ids);
                 }
                 Batch::Skipped(reasons) => {
                     summary.read += reasons.len() as u64;
@@ -237,6 +247,8 @@ impl Writer {
         if tx.get_database_backend() == DbBackend::Postgres && !grown.is_empty() {
             tx.execute_unprepared(&format!("ANALYZE {}", grown.join(", "))).await?;
         }
+        // Last: appending to the alert log serialises with other writers of alerts.
+        alert_log::record(tx, Change::Created, &self.alerts).await?;
         Ok(())
     }
 }
@@ -722,12 +734,13 @@ async fn write_dns(
 
 /// Alerts, each linked to the flow it belongs to when that flow is known: the same
 /// addresses, ports and protocol (either way round), running at the alert's time.
+/// Writes alerts; returns their ids.
 async fn write_alerts(
     tx: &DatabaseTransaction,
     options: &Options,
     records: Vec<suricata::Alert>,
     summary: &mut Summary,
-) -> DomainResult<()> {
+) -> DomainResult<Vec<i64>> {
     let source = text::optional("source", options.source.as_deref(), 128)?;
     let addresses: Vec<Vec<u8>> = records
         .iter()
@@ -800,5 +813,6 @@ async fn write_alerts(
             ..Default::default()
         }
     });
-    insert_all(tx, rows.collect::<Vec<_>>()).await
+    let inserted: Vec<InsertedId> = insert_returning(tx, rows.collect(), &[alert::Column::Id]).await?;
+    Ok(inserted.into_iter().map(|r| r.id).collect())
 }

@@ -1,0 +1,109 @@
+//! The log of alert changes (table `alert_changes`): written in the transaction that
+//! changes alerts, read by the live bus (`crate::live`) in `seq` order.
+//!
+//! `seq` must be in commit order, or a reader that has seen `seq` 11 would skip a
+//! 10 committed after it. SQLite has one writer at a time, so it is. On PostgreSQL
+//! every transaction takes one advisory lock right before it appends to the log, and
+//! holds it to its commit: appends are serialised, so a later `seq` is never visible
+//! before an earlier one. The lock is taken last (after the transaction's other work),
+//! so an import holds it only for its final statements.
+
+use async_graphql::Enum;
+use entities::{alert, alert_change};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::error::DomainResult;
+
+/// The advisory lock key of the log (any constant of Pivot's own: "PIVOTALR").
+const LOG_LOCK: i64 = 0x5049_564f_5441_4c52;
+
+/// Appends in statements of at most this many rows (bind-parameter limits).
+const ROWS: usize = 5000;
+
+/// What happened to an alert.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "AlertChange")]
+pub enum Change {
+    Created,
+    /// Its fields changed (acknowledged, severity, title ...).
+    Updated,
+    /// Attached to or detached from a case.
+    CasesChanged,
+    Deleted,
+}
+
+impl Change {
+    pub fn code(self) -> i16 {
+        self as i16
+    }
+
+    pub fn from_code(code: i16) -> Option<Self> {
+        [Self::Created, Self::Updated, Self::CasesChanged, Self::Deleted]
+            .get(usize::try_from(code).ok()?)
+            .copied()
+    }
+}
+
+/// Records that `alerts` underwent `change`, as the last writes of the transaction `tx`
+/// (see the module's note on ordering).
+pub async fn record(tx: &impl ConnectionTrait, change: Change, alerts: &[i64]) -> DomainResult<()> {
+    if alerts.is_empty() {
+        return Ok(());
+    }
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({LOG_LOCK})"))
+            .await?;
+    }
+    for chunk in alerts.chunks(ROWS) {
+        alert_change::Entity::insert_many(chunk.iter().map(|&id| alert_change::ActiveModel {
+            alert_id: Set(id),
+            change: Set(change.code()),
+            ..Default::default()
+        }))
+        .exec_without_returning(tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The last `seq` of the log (0 when empty).
+pub async fn high_water(db: &impl ConnectionTrait) -> DomainResult<i64> {
+    let last = alert_change::Entity::find()
+        .select_only()
+        .column_as(alert_change::Column::Seq.max(), "max")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?;
+    Ok(last.flatten().unwrap_or(0))
+}
+
+/// Up to `limit` changes after `seq` (and up to `until`, if given), oldest first, each
+/// with its alert as it is now (none once deleted).
+pub async fn after(
+    db: &impl ConnectionTrait,
+    seq: i64,
+    until: Option<i64>,
+    limit: u64,
+) -> DomainResult<Vec<(alert_change::Model, Option<alert::Model>)>> {
+    let mut q = alert_change::Entity::find().filter(alert_change::Column::Seq.gt(seq));
+    if let Some(until) = until {
+        q = q.filter(alert_change::Column::Seq.lte(until));
+    }
+    Ok(q.order_by_asc(alert_change::Column::Seq)
+        .limit(limit)
+        .find_also_related(alert::Entity)
+        .all(db)
+        .await?)
+}
+
+/// The `seq` at which `alert` was created, if the log knows it.
+pub async fn created_at_seq(db: &impl ConnectionTrait, alert: i64) -> DomainResult<Option<i64>> {
+    Ok(alert_change::Entity::find()
+        .filter(alert_change::Column::AlertId.eq(alert))
+        .filter(alert_change::Column::Change.eq(Change::Created.code()))
+        .one(db)
+        .await?
+        .map(|c| c.seq))
+}

@@ -1,0 +1,408 @@
+//! The alert bus of one replica: reads the alert log by cursor when woken and fans
+//! the new changes out to its subscribers through bounded buffers.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use entities::alert;
+use futures_util::Stream;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use tokio::sync::{mpsc, Notify};
+
+use super::access::{self, Credential, Denied, Identity};
+use crate::domain::alert_log::{self, Change};
+use crate::domain::alerts::AlertFilter;
+use crate::domain::error::{DomainError, DomainResult};
+
+/// Events a subscriber may have waiting by default; one more and it is let go (see
+/// [`End::Overflow`]). Larger than a page of the log, so that a burst (an import) does
+/// not overflow a subscriber that keeps up.
+pub const BUFFER: usize = 4096;
+/// Changes read from the log per statement.
+const PAGE: u64 = 1000;
+/// How often the log's high-water mark is checked without a wake-up.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+/// The PostgreSQL channel replicas wake each other on.
+const CHANNEL: &str = "pivot_alerts";
+
+/// One change of the log, with its alert as it was read (none once deleted).
+#[derive(Debug)]
+pub struct Event {
+    pub seq: i64,
+    pub change: Change,
+    pub alert_id: i64,
+    pub alert: Option<alert::Model>,
+}
+
+/// Which changes a subscription follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// New alerts.
+    Created,
+    /// Alerts updated, linked to or unlinked from cases, deleted.
+    Updated,
+}
+
+impl Feed {
+    /// Whether `e` belongs to this feed and meets `filter`. A deleted alert is gone, so
+    /// its deletion reaches every subscriber of updates: it names only the alert's id.
+    fn wants(self, filter: &AlertFilter, e: &Event) -> bool {
+        match (self, &e.alert) {
+            (Feed::Created, Some(a)) => e.change == Change::Created && filter.matches(a),
+            (Feed::Created, None) => false,
+            (Feed::Updated, Some(a)) => e.change != Change::Created && filter.matches(a),
+            (Feed::Updated, None) => e.change != Change::Created,
+        }
+    }
+}
+
+/// Why a subscription ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Its buffer was full: `missed` events were dropped, and it was let go.
+    Overflow {
+        missed: u64,
+    },
+    Denied(Denied),
+    /// The log could not be read.
+    Failed(String),
+    /// The server is shutting down.
+    Closed,
+}
+
+/// A stream position: opaque to clients, the log's `seq` inside.
+pub fn encode_cursor(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("c{seq}"))
+}
+
+pub fn decode_cursor(field: &str, cursor: &str) -> DomainResult<i64> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.strip_prefix('c').and_then(|n| n.parse::<i64>().ok()))
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| DomainError::bad(field, format!("{cursor:?} is not a cursor of the alert stream")))
+}
+
+#[derive(Clone)]
+pub struct Bus(Arc<Inner>);
+
+struct Inner {
+    db: DatabaseConnection,
+    buffer: usize,
+    /// Commits of this process.
+    local: Notify,
+    state: Mutex<State>,
+    next_id: AtomicU64,
+    /// Wake-ups that found new changes (for metrics and benchmarks).
+    reads: AtomicU64,
+}
+
+struct State {
+    /// The last `seq` fanned out.
+    last: i64,
+    subscribers: HashMap<u64, Subscriber>,
+}
+
+struct Subscriber {
+    feed: Feed,
+    filter: AlertFilter,
+    who: Identity,
+    sender: mpsc::Sender<Arc<Event>>,
+    end: Arc<Mutex<Option<End>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Subscriber {
+    /// Sends what it wants of `events`; false once it is to be let go.
+    fn deliver(&mut self, events: &[Arc<Event>], denied: &HashMap<Credential, Denied>) -> bool {
+        if let Some(why) = denied.get(&self.who.credential) {
+            *lock(&self.end) = Some(End::Denied(why.clone()));
+            return false;
+        }
+        let mut missed = 0;
+        for e in events.iter().filter(|e| self.feed.wants(&self.filter, e)) {
+            if missed > 0 {
+                missed += 1;
+                continue;
+            }
+            match self.sender.try_send(Arc::clone(e)) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => missed += 1,
+                Err(mpsc::error::TrySendError::Closed(_)) => return false,
+            }
+        }
+        if missed > 0 {
+            *lock(&self.end) = Some(End::Overflow { missed });
+            return false;
+        }
+        true
+    }
+}
+
+impl Bus {
+    /// The bus of this process, reading from the log's current end; its loop runs
+    /// until the process ends.
+    pub async fn start(db: DatabaseConnection, buffer: usize) -> DomainResult<Self> {
+        let last = alert_log::high_water(&db).await?;
+        let bus = Self(Arc::new(Inner {
+            db,
+            buffer: buffer.max(1),
+            local: Notify::new(),
+            state: Mutex::new(State {
+                last,
+                subscribers: HashMap::new(),
+            }),
+            next_id: AtomicU64::new(1),
+            reads: AtomicU64::new(0),
+        }));
+        let listener = match bus.0.db.get_database_backend() {
+            DbBackend::Postgres => Some(listen(&bus.0.db).await?),
+            _ => None,
+        };
+        tokio::spawn(bus.clone().run(listener));
+        Ok(bus)
+    }
+
+    /// Tells the bus that this process committed a transaction that may have changed
+    /// alerts. Cheap, and never waits: wake-ups while it reads are merged.
+    pub fn committed(&self) {
+        self.0.local.notify_one();
+    }
+
+    pub fn subscribers(&self) -> usize {
+        lock(&self.0.state).subscribers.len()
+    }
+
+    /// Wake-ups that found new changes so far.
+    pub fn reads(&self) -> u64 {
+        self.0.reads.load(Ordering::Relaxed)
+    }
+
+    async fn run(self, mut listener: Option<sea_orm::sqlx::postgres::PgListener>) {
+        let mut tick = tokio::time::interval(CHECK_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let local = tokio::select! {
+                _ = self.0.local.notified() => true,
+                _ = tick.tick() => false,
+                n = async { listener.as_mut().expect("only polled with a listener").recv().await },
+                    if listener.is_some() => {
+                    if let Err(e) = n {
+                        // sqlx reconnects on the next recv; the periodic check covers the gap.
+                        tracing::warn!(error = %e, "listening for alert notifications");
+                        tokio::time::sleep(CHECK_EVERY).await;
+                    }
+                    false
+                }
+            };
+            match self.catch_up().await {
+                Ok(moved) if moved && local => self.notify_replicas().await,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the alert log");
+                    tokio::time::sleep(CHECK_EVERY).await;
+                }
+            }
+        }
+    }
+
+    async fn notify_replicas(&self) {
+        announce(&self.0.db).await;
+    }
+
+    /// Reads and fans out every change after the last one; whether there were any.
+    async fn catch_up(&self) -> DomainResult<bool> {
+        let mut moved = false;
+        loop {
+            let last = lock(&self.0.state).last;
+            let page = alert_log::after(&self.0.db, last, None, PAGE).await?;
+            let Some(end) = page.last().map(|(c, _)| c.seq) else {
+                return Ok(moved);
+            };
+            moved = true;
+            self.0.reads.fetch_add(1, Ordering::Relaxed);
+            let full = page.len() as u64 == PAGE;
+            let events: Vec<Arc<Event>> = page
+                .into_iter()
+                .filter_map(|(c, a)| {
+                    Some(Arc::new(Event {
+                        seq: c.seq,
+                        change: Change::from_code(c.change)?,
+                        alert_id: c.alert_id,
+                        alert: a,
+                    }))
+                })
+                .collect();
+            // Who may still read alerts, checked after the changes were read: anything
+            // that took access away and committed before them is seen.
+            let who: Vec<Identity> = lock(&self.0.state)
+                .subscribers
+                .values()
+                .map(|s| s.who.clone())
+                .collect();
+            let denied = if who.is_empty() {
+                HashMap::new()
+            } else {
+                access::denied(&self.0.db, &who).await?
+            };
+            let mut state = lock(&self.0.state);
+            state.last = end;
+            state.subscribers.retain(|_, s| s.deliver(&events, &denied));
+            drop(state);
+            if !full {
+                return Ok(moved);
+            }
+        }
+    }
+
+    /// Follows `feed` for `who`: live from now on, after replaying the changes since
+    /// `after` (a log `seq`) from the database, without gap or repeat between the two.
+    pub fn subscribe(&self, feed: Feed, filter: AlertFilter, who: Identity, after: Option<i64>) -> Subscription {
+        let (sender, receiver) = mpsc::channel(self.0.buffer);
+        let end = Arc::new(Mutex::new(None));
+        let id = self.0.next_id.fetch_add(1, Ordering::Relaxed);
+        // Registered and positioned under one lock: everything after `at` is sent live.
+        let at = {
+            let mut state = lock(&self.0.state);
+            state.subscribers.insert(
+                id,
+                Subscriber {
+                    feed,
+                    filter: filter.clone(),
+                    who,
+                    sender,
+                    end: Arc::clone(&end),
+                },
+            );
+            state.last
+        };
+        Subscription {
+            bus: self.clone(),
+            id,
+            feed,
+            filter,
+            replay: after.filter(|a| *a < at),
+            at,
+            receiver,
+            end,
+            buffered: VecDeque::new(),
+            done: false,
+        }
+    }
+}
+
+/// Wakes the buses of every Pivot process on this database, after a commit that may
+/// have changed alerts: a `NOTIFY` on PostgreSQL, sent outside any transaction (NOTIFY
+/// inside one takes a global lock at its commit). On SQLite the buses' periodic check
+/// finds the change.
+pub async fn announce(db: &DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    if let Err(e) = db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await {
+        tracing::warn!(error = %e, "notifying replicas of new alerts");
+    }
+}
+
+async fn listen(db: &DatabaseConnection) -> DomainResult<sea_orm::sqlx::postgres::PgListener> {
+    let pool = db.get_postgres_connection_pool();
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool)
+        .await
+        .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(format!("LISTEN {CHANNEL}: {e}"))))?;
+    listener
+        .listen(CHANNEL)
+        .await
+        .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(format!("LISTEN {CHANNEL}: {e}"))))?;
+    Ok(listener)
+}
+
+/// One subscriber's events: the replay first, then live ones, then why it ended.
+pub struct Subscription {
+    bus: Bus,
+    id: u64,
+    feed: Feed,
+    filter: AlertFilter,
+    /// The replay's position, until it reaches `at`.
+    replay: Option<i64>,
+    at: i64,
+    receiver: mpsc::Receiver<Arc<Event>>,
+    end: Arc<Mutex<Option<End>>>,
+    buffered: VecDeque<Arc<Event>>,
+    done: bool,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        lock(&self.bus.0.state).subscribers.remove(&self.id);
+    }
+}
+
+impl Subscription {
+    /// The next event, or why the subscription ended (then `None` for good).
+    pub async fn next(&mut self) -> Option<Result<Arc<Event>, End>> {
+        loop {
+            if let Some(e) = self.buffered.pop_front() {
+                return Some(Ok(e));
+            }
+            if self.done {
+                return None;
+            }
+            if let Some(from) = self.replay {
+                match alert_log::after(&self.bus.0.db, from, Some(self.at), PAGE).await {
+                    Ok(page) => {
+                        self.replay = page.last().map(|(c, _)| c.seq).filter(|s| *s < self.at);
+                        let events = page.into_iter().filter_map(|(c, a)| {
+                            Some(Arc::new(Event {
+                                seq: c.seq,
+                                change: Change::from_code(c.change)?,
+                                alert_id: c.alert_id,
+                                alert: a,
+                            }))
+                        });
+                        let (feed, filter) = (self.feed, &self.filter);
+                        self.buffered.extend(events.filter(|e| feed.wants(filter, e)));
+                    }
+                    Err(e) => {
+                        self.done = true;
+                        return Some(Err(End::Failed(e.to_string())));
+                    }
+                }
+                continue;
+            }
+            return match self.receiver.recv().await {
+                Some(e) => Some(Ok(e)),
+                None => {
+                    self.done = true;
+                    Some(Err(lock(&self.end).take().unwrap_or(End::Closed)))
+                }
+            };
+        }
+    }
+
+    pub fn into_stream(self) -> impl Stream<Item = Result<Arc<Event>, End>> + Send {
+        futures_util::stream::unfold(self, |mut s| async move { s.next().await.map(|item| (item, s)) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_others() {
+        assert_eq!(decode_cursor("after", &encode_cursor(42)).unwrap(), 42);
+        assert!(decode_cursor("after", "k42").is_err());
+        // A connection cursor of another list is not a stream position.
+        assert!(decode_cursor("after", &crate::graphql::pagination::encode_cursor(42)).is_err());
+        assert!(decode_cursor("after", &URL_SAFE_NO_PAD.encode("c-1")).is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! Live alerts: the alert bus and the transports that carry it to subscribers.
+//!
+//! The table `alert_changes` is the log ([`crate::domain::alert_log`]): every
+//! transaction that changes alerts appends to it, and each replica's [`Bus`] reads what
+//! is new by cursor (one read per wake-up, whatever the number of subscribers) and
+//! fans it out in memory. A commit in this process wakes the bus directly; on
+//! PostgreSQL the bus then sends a `NOTIFY` (after the commit, outside any ingest
+//! transaction) that wakes the other replicas; a periodic check of the log's high-water
+//! mark covers writers that notify no one (the `pivot import` CLI on SQLite).
+
+pub mod access;
+pub mod bus;
+pub mod sse;
+pub mod ws;
+
+pub use access::Identity;
+pub use bus::{Bus, End, Event, Feed};

@@ -1,0 +1,199 @@
+//! `GET /alerts/stream`: new alerts as server-sent events, for clients behind proxies
+//! that block WebSockets. The same subscription (`alertCreated`) runs underneath, with
+//! the filter from the query string (`kind`, `type`, `severity`, `severityAtLeast`,
+//! `sensor`, `acknowledged`, `host`, `cidr`, `from`, `to`) and the same credentials as
+//! `/graphql` (a bearer token, or the session cookie). Each event's `id` is the alert's
+//! ID: a client reconnecting with `Last-Event-ID` (or `?after=`) gets what it missed
+//! first. A stream that ends (fell behind, credentials revoked) sends one `error`
+//! event with the GraphQL error.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_graphql::{Request, Variables};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::auth::principal::{self, Credentials};
+use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED};
+use crate::graphql::Caller;
+
+use super::access::{Credential, Identity};
+
+/// What each event carries: the alert's own fields and the ids of what it links to.
+const SUBSCRIPTION: &str = "subscription($filter: AlertFilter, $after: ID) {
+  alertCreated(filter: $filter, after: $after) {
+    id kind type severity score title message occurredAt srcIp dstIp srcPort dstPort sensor acknowledged
+    flow { id }
+  }
+}";
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Params {
+    kind: Option<String>,
+    #[serde(rename = "type")]
+    alert_type: Option<String>,
+    severity: Option<String>,
+    severity_at_least: Option<String>,
+    sensor: Option<String>,
+    acknowledged: Option<bool>,
+    host: Option<String>,
+    cidr: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    after: Option<String>,
+}
+
+impl Params {
+    /// The subscription's variables; severities as the enum's names, any case.
+    fn variables(self, last_event: Option<String>) -> Value {
+        let mut filter = Map::new();
+        let mut put = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                filter.insert(k.into(), v);
+            }
+        };
+        put("kind", self.kind.map(Value::from));
+        put("type", self.alert_type.map(Value::from));
+        put("severity", self.severity.map(|s| Value::from(s.to_uppercase())));
+        put(
+            "severityAtLeast",
+            self.severity_at_least.map(|s| Value::from(s.to_uppercase())),
+        );
+        put("sensor", self.sensor.map(Value::from));
+        put("acknowledged", self.acknowledged.map(Value::from));
+        put("host", self.host.map(Value::from));
+        put("cidr", self.cidr.map(Value::from));
+        if self.from.is_some() || self.to.is_some() {
+            put("time", Some(json!({ "from": self.from, "to": self.to })));
+        }
+        json!({ "filter": filter, "after": last_event.or(self.after) })
+    }
+}
+
+fn refused(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
+}
+
+pub async fn stream(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    session: Session,
+    headers: HeaderMap,
+    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let params = match params {
+        Ok(Query(p)) => p,
+        Err(e) => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                format!("bad query string: {}", e.body_text()),
+                BAD_USER_INPUT,
+            )
+        }
+    };
+    let principal = match principal::resolve(state.db(), &headers, Some(&session)).await {
+        Ok(Credentials::Valid(p)) => *p,
+        Ok(_) => {
+            return refused(
+                StatusCode::UNAUTHORIZED,
+                "authentication required: send Authorization: Bearer <API token>, or sign in",
+                UNAUTHENTICATED,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "resolving credentials of an event stream");
+            return refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                "INTERNAL_SERVER_ERROR",
+            );
+        }
+    };
+    let credential = match (bearer(&headers), session.id()) {
+        (Some(secret), _) => Credential::Token(crate::auth::tokens::hash(&secret)),
+        (None, Some(id)) => Credential::Session(crate::auth::sessions::key(&id)),
+        (None, None) => return refused(StatusCode::UNAUTHORIZED, "authentication required", UNAUTHENTICATED),
+    };
+    let who = Identity {
+        credential,
+        user_id: principal.user.id,
+    };
+    let last_event = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from);
+    let variables = Variables::from_json(params.variables(last_event));
+    let caller = Caller {
+        principal: Some(principal),
+        address: peer.map(|Extension(ConnectInfo(a))| a.ip().to_canonical().to_string()),
+        session: None,
+    };
+    // The filter and the caller's access are checked by the `alerts` query first, so
+    // that a bad filter is a 400 (and no access a 403) rather than an error event.
+    let filter_only = Variables::from_json(
+        json!({ "filter": variables.get("filter").cloned().map(|v| v.into_json().unwrap_or_default()) }),
+    );
+    let check = Request::new("query($filter: AlertFilter) { alerts(filter: $filter, first: 1) { __typename } }")
+        .variables(filter_only);
+    let checked = crate::graphql::execute(state.schema(), state.db(), &caller, check).await;
+    if let Some(e) = checked.errors.first() {
+        let code = e
+            .extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .and_then(|c| match c {
+                async_graphql::Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| BAD_USER_INPUT.to_string());
+        let status = match code.as_str() {
+            FORBIDDEN => StatusCode::FORBIDDEN,
+            UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        return refused(status, e.message.clone(), &code);
+    }
+    let request = Request::new(SUBSCRIPTION).variables(variables);
+    let responses = crate::graphql::subscribe(state.schema(), state.db(), &caller, who, request);
+    let events = responses.scan(false, |ended, r| {
+        if *ended {
+            return futures_util::future::ready(None);
+        }
+        let event = if r.errors.is_empty() {
+            let alert = serde_json::to_value(&r.data)
+                .ok()
+                .and_then(|mut d| d.get_mut("alertCreated").map(Value::take))
+                .unwrap_or(Value::Null);
+            let id = alert.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            SseEvent::default().id(id).event("alert").data(alert.to_string())
+        } else {
+            *ended = true;
+            let errors = serde_json::to_string(&r.errors).unwrap_or_default();
+            SseEvent::default().event("error").data(errors)
+        };
+        futures_util::future::ready(Some(Ok::<_, Infallible>(event)))
+    });
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, secret) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")).then(|| secret.trim().to_string())
+}

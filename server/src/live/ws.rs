@@ -1,0 +1,296 @@
+//! `/graphql/ws`: GraphQL over WebSocket, in the `graphql-transport-ws` protocol and
+//! the legacy `graphql-ws` (subscriptions-transport-ws) one.
+//!
+//! The first message must be `connection_init`, within [`INIT_TIMEOUT`]. Its payload may
+//! carry an API token (`{"authorization": "Bearer pvt_…"}`, or `{"token": "pvt_…"}`);
+//! without one the browser session cookie counts, if the page is Pivot's own (a
+//! cookie from another origin's page is ignored: cross-site WebSocket hijacking).
+//! Close codes: 4401 no credentials (or a subscription before `connection_init`),
+//! 4403 credentials sent and not valid, 4400 a malformed first message, 4408 no
+//! `connection_init` in time. Once accepted, async-graphql's protocol machinery runs
+//! the connection with Pivot's executor ([`Connection`]).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_graphql::http::{ClientMessage, WebSocket, WebSocketProtocols, WsMessage, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::{Data, Executor, Request, Response};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket as Socket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::Extension;
+use futures_util::stream::BoxStream;
+use futures_util::{SinkExt, StreamExt};
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::auth::csrf;
+use crate::auth::principal::{self, Credentials};
+use crate::graphql::errors::{INTERNAL, UNAUTHENTICATED};
+use crate::graphql::Caller;
+
+use super::access::{self, Credential, Identity};
+
+/// How long a client may take to send `connection_init`.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages from clients are GraphQL documents: small.
+const MAX_MESSAGE: usize = 64 * 1024;
+/// Buffers are small so that idle subscribers are cheap (tungstenite's default is 128 KiB each way).
+const READ_BUFFER: usize = 4 * 1024;
+const WRITE_BUFFER: usize = 0;
+/// A client that reads nothing while events pile up is let go rather than buffered.
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+
+/// Runs GraphQL operations of one connection, each as its caller is at that moment.
+#[derive(Clone)]
+struct Connection {
+    state: AppState,
+    address: Option<String>,
+    who: Identity,
+}
+
+impl Connection {
+    /// The caller with its current rights; none once its credentials are gone.
+    async fn caller(&self) -> Result<Option<Caller>, Response> {
+        match access::current(self.state.db(), &self.who).await {
+            Ok(p) => Ok(p.map(|p| Caller {
+                principal: Some(p),
+                address: self.address.clone(),
+                session: None,
+            })),
+            Err(e) => {
+                tracing::error!(error = %e, "resolving the caller of a WebSocket operation");
+                Err(refusal("internal error", INTERNAL))
+            }
+        }
+    }
+}
+
+fn refusal(message: &str, code: &str) -> Response {
+    let mut e = async_graphql::ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", code);
+    e.extensions = Some(ext);
+    Response::from_errors(vec![e])
+}
+
+const REVOKED: &str = "the connection's credentials are no longer valid";
+
+impl Executor for Connection {
+    async fn execute(&self, request: Request) -> Response {
+        match self.caller().await {
+            Ok(Some(caller)) => crate::graphql::execute(self.state.schema(), self.state.db(), &caller, request).await,
+            Ok(None) => refusal(REVOKED, UNAUTHENTICATED),
+            Err(refused) => refused,
+        }
+    }
+
+    fn execute_stream(&self, request: Request, _session: Option<std::sync::Arc<Data>>) -> BoxStream<'static, Response> {
+        let this = self.clone();
+        futures_util::stream::once(async move {
+            match this.caller().await {
+                Ok(Some(caller)) => {
+                    crate::graphql::subscribe(this.state.schema(), this.state.db(), &caller, this.who.clone(), request)
+                }
+                Ok(None) => {
+                    futures_util::stream::once(futures_util::future::ready(refusal(REVOKED, UNAUTHENTICATED))).boxed()
+                }
+                Err(refused) => futures_util::stream::once(futures_util::future::ready(refused)).boxed(),
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    session: Session,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> HttpResponse {
+    let Some(protocol) = protocol_of(&headers) else {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            "send Sec-WebSocket-Protocol: graphql-transport-ws (or the legacy graphql-ws)\n",
+        )
+            .into_response();
+    };
+    // Ambient credentials only from Pivot's own pages.
+    let session = csrf::same_origin(&headers, true).is_ok().then_some(session);
+    let address = peer.map(|Extension(ConnectInfo(a))| a.ip().to_canonical().to_string());
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| serve(socket, state, protocol, session, address))
+}
+
+/// The first protocol the client offers that Pivot speaks.
+fn protocol_of(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .find_map(|p| p.trim().parse().ok())
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: Utf8Bytes::from(reason),
+    }))
+}
+
+async fn serve(
+    socket: Socket,
+    state: AppState,
+    protocol: WebSocketProtocols,
+    session: Option<Session>,
+    address: Option<String>,
+) {
+    let (mut sink, mut incoming) = socket.split();
+    let first = match tokio::time::timeout(INIT_TIMEOUT, incoming.next()).await {
+        Err(_) => {
+            let _ = sink.send(close(4408, "Connection initialisation timeout")).await;
+            return;
+        }
+        Ok(None | Some(Err(_))) => return,
+        Ok(Some(Ok(m))) => m,
+    };
+    let payload = match text_of(&first).map(ClientMessage::from_bytes) {
+        Some(Ok(ClientMessage::ConnectionInit { payload })) => payload.unwrap_or_default(),
+        Some(Ok(ClientMessage::Start { .. })) => {
+            let _ = sink.send(close(4401, "Unauthorized: send connection_init first")).await;
+            return;
+        }
+        _ => {
+            let _ = sink
+                .send(close(4400, "the first message must be connection_init, in JSON"))
+                .await;
+            return;
+        }
+    };
+    let who = match identify(&state, &payload, session.as_ref()).await {
+        Ok(who) => who,
+        Err((code, reason)) => {
+            let _ = sink.send(close(code, reason)).await;
+            return;
+        }
+    };
+    let executor = Connection { state, address, who };
+    // The connection_init already read goes to the protocol machinery first.
+    let replayed = futures_util::stream::once(futures_util::future::ready(ClientMessage::from_bytes(
+        text_of(&first).unwrap_or_default(),
+    )));
+    let rest = incoming
+        .take_while(|m| futures_util::future::ready(m.is_ok()))
+        .filter_map(|m| {
+            futures_util::future::ready(match m {
+                Ok(Message::Text(t)) => Some(ClientMessage::from_bytes(t.as_str())),
+                Ok(Message::Binary(b)) => Some(ClientMessage::from_bytes(b)),
+                _ => None,
+            })
+        });
+    let mut outgoing = WebSocket::from_message_stream(executor, replayed.chain(rest), protocol);
+    while let Some(message) = outgoing.next().await {
+        let message = match message {
+            WsMessage::Text(t) => Message::Text(t.into()),
+            WsMessage::Close(code, reason) => close(code, &reason),
+        };
+        if sink.send(message).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn text_of(m: &Message) -> Option<Vec<u8>> {
+    match m {
+        Message::Text(t) => Some(t.as_bytes().to_vec()),
+        Message::Binary(b) => Some(b.to_vec()),
+        _ => None,
+    }
+}
+
+/// The token of a `connection_init` payload: `authorization` (any case; `Bearer x`,
+/// `Token x` or bare) or `token`.
+fn payload_token(payload: &serde_json::Value) -> Option<String> {
+    let obj = payload.as_object()?;
+    let raw = obj
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case("token")))
+        .and_then(|(_, v)| v.as_str())?
+        .trim();
+    let secret = raw
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+        .map_or(raw, |(_, s)| s.trim());
+    Some(secret.to_string())
+}
+
+/// The caller of a connection, or the close code and reason refusing it.
+async fn identify(
+    state: &AppState,
+    payload: &serde_json::Value,
+    session: Option<&Session>,
+) -> Result<Identity, (u16, &'static str)> {
+    let mut headers = HeaderMap::new();
+    let token = payload_token(payload);
+    if let Some(t) = &token {
+        let value = format!("Bearer {t}")
+            .parse()
+            .map_err(|_| (4403, "Forbidden: invalid credentials"))?;
+        headers.insert(axum::http::header::AUTHORIZATION, value);
+    }
+    let resolved = principal::resolve(state.db(), &headers, session).await;
+    match resolved {
+        Ok(Credentials::Valid(p)) => {
+            let credential = match (&token, session.and_then(Session::id)) {
+                (Some(t), _) => Credential::Token(crate::auth::tokens::hash(t)),
+                (None, Some(id)) => Credential::Session(crate::auth::sessions::key(&id)),
+                (None, None) => return Err((4403, "Forbidden: invalid credentials")),
+            };
+            Ok(Identity {
+                credential,
+                user_id: p.user.id,
+            })
+        }
+        Ok(Credentials::Anonymous) => Err((
+            4401,
+            "Unauthorized: send an API token in connection_init's payload ({\"authorization\": \"Bearer <token>\"}) or sign in",
+        )),
+        Ok(Credentials::Invalid) => Err((4403, "Forbidden: invalid, expired or revoked credentials")),
+        Err(e) => {
+            tracing::error!(error = %e, "resolving credentials of a WebSocket");
+            Err((1011, "internal error"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tokens_are_read_from_the_init_payload() {
+        assert_eq!(
+            payload_token(&json!({"Authorization": "Bearer pvt_x"})).as_deref(),
+            Some("pvt_x")
+        );
+        assert_eq!(
+            payload_token(&json!({"authorization": "pvt_y"})).as_deref(),
+            Some("pvt_y")
+        );
+        assert_eq!(payload_token(&json!({"token": "pvt_z"})).as_deref(), Some("pvt_z"));
+        assert_eq!(payload_token(&json!({"headers": {}})), None);
+        assert_eq!(payload_token(&json!(null)), None);
+    }
+}

@@ -1,0 +1,442 @@
+//! Live alerts over WebSocket (`/graphql/ws`) and server-sent events (`/alerts/stream`):
+//! filters, credentials and close codes, per-event authorisation, delivery only after
+//! commit, resume without gaps, concurrent writers, overflow, replicas.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use server::config::Config;
+use server::domain::users::Role;
+use tests::{both_dbs, s, sample, TestApp};
+
+const CREATE_ALERT: &str = "mutation($i: CreateAlertInput!) { createAlert(input: $i) { id } }";
+const CREATED: &str = "subscription($f: AlertFilter, $after: ID) {
+    alertCreated(filter: $f, after: $after) { id title severity srcIp } }";
+const UPDATED: &str = "subscription($f: AlertFilter, $after: String) {
+    alertUpdated(filter: $f, after: $after) { cursor change alertId alert { id acknowledged cases { id } } } }";
+const SURICATA: &str = "mutation($file: Upload!) { importSuricata(file: $file) { inserted } }";
+
+async fn alert(app: &TestApp, title: &str, severity: &str, src: &str) -> String {
+    let i = json!({"kind": "network", "type": "test", "severity": severity, "title": title, "srcIp": src});
+    s(&app.data(CREATE_ALERT, json!({ "i": i })).await["createAlert"]["id"])
+}
+
+/// The id of the alert an `alertCreated` event carries.
+fn created_id(payload: &Value) -> String {
+    assert!(payload["errors"].is_null(), "an error event: {payload}");
+    s(&payload["data"]["alertCreated"]["id"])
+}
+
+/// An eve.json of `n` Suricata alerts.
+fn eve(n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"timestamp":"2026-01-15T12:{:02}:{:02}.000000+0000","event_type":"alert","src_ip":"192.0.2.{}","src_port":{},"dest_ip":"198.51.100.7","dest_port":80,"proto":"TCP","alert":{{"action":"allowed","signature_id":{},"signature":"PIVOT TEST burst {i}","category":"Burst","severity":2}}}}"#,
+                (i / 60) % 60,
+                i % 60,
+                i % 250 + 1,
+                10_000 + i % 50_000,
+                i + 1
+            ) + "\n"
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+both_dbs!(created_alerts_arrive_filtered_after_commit, |app: TestApp| async move {
+    let mut ws = app.ws().await;
+    ws.subscribe("all", CREATED, json!({})).await;
+    ws.subscribe("bad", CREATED, json!({"f": {"severityAtLeast": "ERROR"}}))
+        .await;
+    ws.subscribe("net", CREATED, json!({"f": {"cidr": "10.9.0.0/16"}}))
+        .await;
+    // Subscriptions are registered once their first poll ran: give them a moment.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let a = alert(&app, "a", "INFO", "10.9.1.1").await;
+    let b = alert(&app, "b", "CRITICAL", "10.8.1.1").await;
+    // A mutation that fails is rolled back: nothing of it is published.
+    let bad = json!({"kind": "network", "type": "test", "severity": "INFO", "title": "never", "score": 5000});
+    let res = app.gql(CREATE_ALERT, json!({ "i": bad })).await;
+    assert_eq!(res["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{res}");
+    // An import that fails half-way publishes nothing either.
+    let mut broken = eve(3);
+    broken.extend_from_slice(b"{\"event_type\": \"alert\", \"timestamp\": 12}\n");
+    let res = app.upload(SURICATA, "eve.json", broken, json!({})).await;
+    assert!(!res["errors"].is_null(), "{res}");
+    let c = alert(&app, "c", "ERROR", "10.9.2.2").await;
+
+    let mut got: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for _ in 0..(3 + 2 + 2) {
+        let m = ws.next().await;
+        assert_eq!(m["type"], "next", "{m}");
+        got.entry(s(&m["id"])).or_default().push(created_id(&m["payload"]));
+    }
+    assert_eq!(
+        got["all"],
+        vec![a.clone(), b.clone(), c.clone()],
+        "every alert, in commit order"
+    );
+    assert_eq!(got["bad"], vec![b.clone(), c.clone()]);
+    assert_eq!(got["net"], vec![a.clone(), c.clone()]);
+    ws.quiet(Duration::from_millis(500)).await;
+
+    // Alerts of a successful import are published too, once it committed.
+    let summary = app
+        .upload(SURICATA, "eve.json", sample("suricata/eve.json"), json!({}))
+        .await;
+    let inserted = summary["data"]["importSuricata"]["inserted"].as_u64().unwrap();
+    assert!(inserted > 0, "{summary}");
+    let mut all = 0;
+    while all < inserted {
+        let m = ws.next().await;
+        if m["id"] == "all" {
+            all += 1;
+        }
+    }
+});
+
+both_dbs!(updates_and_deletions_are_published, |app: TestApp| async move {
+    let a = alert(&app, "a", "WARNING", "10.1.1.1").await;
+    let b = alert(&app, "b", "INFO", "10.1.1.2").await;
+    let mut ws = app.ws().await;
+    ws.subscribe("u", UPDATED, json!({"f": {"severityAtLeast": "WARNING"}}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    app.data(
+        "mutation($ids: [ID!]!) { acknowledgeAlerts(ids: $ids) }",
+        json!({"ids": [a, b]}),
+    )
+    .await;
+    let e = ws.event("u").await["data"]["alertUpdated"].clone();
+    assert_eq!(e["change"], "UPDATED");
+    assert_eq!(e["alertId"], a.as_str(), "b is filtered out");
+    assert_eq!(e["alert"]["acknowledged"], true);
+
+    let customer = app
+        .data("mutation { createCustomer(name: \"ACME\") { id } }", json!({}))
+        .await;
+    let case = app
+        .data(
+            "mutation($i: CreateCaseInput!) { createCase(input: $i) { id } }",
+            json!({"i": {"name": "live", "customerId": customer["createCustomer"]["id"]}}),
+        )
+        .await;
+    let case = s(&case["createCase"]["id"]);
+    app.data(
+        "mutation($c: ID!, $a: [ID!]!) { attachAlerts(caseId: $c, alertIds: $a) { id } }",
+        json!({"c": case, "a": [a]}),
+    )
+    .await;
+    let e = ws.event("u").await["data"]["alertUpdated"].clone();
+    assert_eq!(e["change"], "CASES_CHANGED");
+    assert_eq!(e["alert"]["cases"][0]["id"], case.as_str());
+    let cursor = s(&e["cursor"]);
+
+    app.data("mutation($id: ID!) { deleteAlert(id: $id) }", json!({"id": a}))
+        .await;
+    let e = ws.event("u").await["data"]["alertUpdated"].clone();
+    assert_eq!(e["change"], "DELETED");
+    assert_eq!(e["alertId"], a.as_str());
+    assert!(e["alert"].is_null());
+
+    // Resuming after the case change replays the deletion only.
+    let mut again = app.ws().await;
+    again.subscribe("r", UPDATED, json!({"after": cursor})).await;
+    let e = again.event("r").await["data"]["alertUpdated"].clone();
+    assert_eq!(e["change"], "DELETED");
+    again.quiet(Duration::from_millis(300)).await;
+});
+
+both_dbs!(resume_replays_then_continues_without_gaps, |app: TestApp| async move {
+    let first = alert(&app, "1", "INFO", "10.0.0.1").await;
+    let second = alert(&app, "2", "INFO", "10.0.0.2").await;
+    let third = alert(&app, "3", "ERROR", "10.0.0.3").await;
+    let mut ws = app.ws().await;
+    ws.subscribe("r", CREATED, json!({"after": first})).await;
+    assert_eq!(created_id(&ws.event("r").await), second);
+    assert_eq!(created_id(&ws.event("r").await), third);
+    let fourth = alert(&app, "4", "INFO", "10.0.0.4").await;
+    assert_eq!(created_id(&ws.event("r").await), fourth);
+    ws.quiet(Duration::from_millis(300)).await;
+
+    // A filtered resume replays only what the filter lets through.
+    ws.subscribe("f", CREATED, json!({"after": first, "f": {"severity": "ERROR"}}))
+        .await;
+    assert_eq!(created_id(&ws.event("f").await), third);
+
+    // An unknown cursor is a clear error.
+    ws.subscribe("x", CREATED, json!({"after": "nonsense"})).await;
+    let m = ws.next().await;
+    let text = m.to_string();
+    assert!(text.contains("BAD_USER_INPUT"), "{m}");
+});
+
+both_dbs!(concurrent_writers_lose_and_repeat_nothing, |app: TestApp| async move {
+    let mut ws = app.ws().await;
+    ws.subscribe("all", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let writers = (0..6).map(|w| {
+        let client = app.client.clone();
+        let url = app.url("/graphql");
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..20 {
+                let i = json!({"kind": "host", "type": "load", "severity": "INFO", "title": format!("{w}-{i}")});
+                let res: Value = client
+                    .post(&url)
+                    .json(&json!({"query": CREATE_ALERT, "variables": {"i": i}}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                ids.push(s(&res["data"]["createAlert"]["id"]));
+            }
+            ids
+        })
+    });
+    let mut created = HashSet::new();
+    for w in writers.collect::<Vec<_>>() {
+        created.extend(w.await.unwrap());
+    }
+    let mut received = Vec::new();
+    while received.len() < created.len() {
+        received.push(created_id(&ws.event("all").await));
+    }
+    let distinct: HashSet<String> = received.iter().cloned().collect();
+    assert_eq!(distinct.len(), received.len(), "an alert was delivered twice");
+    assert_eq!(distinct, created);
+    ws.quiet(Duration::from_millis(300)).await;
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_without_valid_credentials_are_closed() {
+    let app = TestApp::sqlite().await;
+    // No credentials at all.
+    let mut ws = app.ws_open("graphql-transport-ws", &[]).await;
+    ws.send(json!({"type": "connection_init"})).await;
+    assert_eq!(ws.closed().await.0, 4401);
+    // A token that is not valid.
+    let mut ws = app.ws_open("graphql-transport-ws", &[]).await;
+    ws.send(json!({"type": "connection_init", "payload": {"authorization": "Bearer pvt_nope"}}))
+        .await;
+    assert_eq!(ws.closed().await.0, 4403);
+    // A subscription before connection_init.
+    let mut ws = app.ws_open("graphql-transport-ws", &[]).await;
+    ws.subscribe("1", CREATED, json!({})).await;
+    assert_eq!(ws.closed().await.0, 4401);
+    // Not JSON.
+    let mut ws = app.ws_open("graphql-transport-ws", &[]).await;
+    ws.send_text("hello").await;
+    assert_eq!(ws.closed().await.0, 4400);
+    // The legacy protocol works with a token, and sends `data` messages.
+    let mut ws = app.ws_open("graphql-ws", &[]).await;
+    ws.send(json!({"type": "connection_init", "payload": {"token": app.token}}))
+        .await;
+    ws.expect_type("connection_ack").await;
+    ws.subscribe("1", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let id = alert(&app, "legacy", "INFO", "10.0.0.1").await;
+    let m = ws.next().await;
+    assert_eq!(m["type"], "data", "{m}");
+    assert_eq!(created_id(&m["payload"]), id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_is_checked_for_every_event() {
+    let app = TestApp::sqlite().await;
+    let viewer = app.user("watcher", Role::Viewer, "").await;
+    let mut ws = app.ws_as(&viewer).await;
+    ws.subscribe("v", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = alert(&app, "seen", "INFO", "10.0.0.1").await;
+    assert_eq!(created_id(&ws.event("v").await), a);
+
+    // Revoked mid-stream: the next event is an error, and the subscription completes.
+    let tokens = app.gql_as(&viewer, "{ apiTokens { id } }", json!({})).await;
+    let token_id = s(&tokens["data"]["apiTokens"][0]["id"]);
+    let revoked = app
+        .gql_as(
+            &viewer,
+            "mutation($id: ID!) { revokeApiToken(id: $id) { id } }",
+            json!({"id": token_id}),
+        )
+        .await;
+    assert!(revoked["errors"].is_null(), "{revoked}");
+    alert(&app, "unseen", "INFO", "10.0.0.2").await;
+    let e = ws.event("v").await;
+    assert_eq!(e["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{e}");
+    assert!(e["data"].is_null() || e["data"]["alertCreated"].is_null(), "{e}");
+    assert_eq!(ws.expect_type("complete").await["id"], "v");
+
+    // A user whose alerts access is gone is refused (its role no longer grants it).
+    let other = app.user("gone", Role::Viewer, "").await;
+    let mut ws = app.ws_as(&other).await;
+    ws.subscribe("g", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entities::user::Entity::update_many()
+        .col_expr(entities::user::Column::Role, sea_orm::sea_query::Expr::value("none"))
+        .filter(entities::user::Column::Username.eq("gone"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    alert(&app, "hidden", "INFO", "10.0.0.3").await;
+    let e = ws.event("g").await;
+    assert_eq!(e["errors"][0]["extensions"]["code"], "FORBIDDEN", "{e}");
+    assert_eq!(ws.expect_type("complete").await["id"], "g");
+    // And a new subscription on the same connection is refused outright.
+    ws.subscribe("h", CREATED, json!({})).await;
+    let m = ws.next().await;
+    assert!(m.to_string().contains("FORBIDDEN"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_falls_behind_is_told_and_resumes() {
+    let app = TestApp::sqlite_with(Config {
+        live_buffer: 16,
+        ..Config::default()
+    })
+    .await;
+    let mut ws = app.ws().await;
+    ws.subscribe("o", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // One import of 100 alerts is one burst: 16 fit, the rest are missed.
+    let res = app.upload(SURICATA, "eve.json", eve(100), json!({})).await;
+    assert_eq!(res["data"]["importSuricata"]["inserted"], 100, "{res}");
+    let mut got = Vec::new();
+    let error = loop {
+        let e = ws.event("o").await;
+        if !e["errors"].is_null() {
+            break e["errors"][0].clone();
+        }
+        got.push(created_id(&e));
+    };
+    assert_eq!(got.len(), 16);
+    assert_eq!(error["extensions"]["code"], "OVERFLOW", "{error}");
+    assert_eq!(error["extensions"]["missed"], 84, "{error}");
+    let resume = s(&error["extensions"]["resumeAfter"]);
+    assert_eq!(&resume, got.last().unwrap());
+    assert_eq!(ws.expect_type("complete").await["id"], "o");
+
+    // Resuming after the last one received replays the rest, without gaps (the replay
+    // is read from the database, so the buffer does not limit it).
+    ws.subscribe("r", CREATED, json!({"after": resume})).await;
+    for _ in 0..84 {
+        got.push(created_id(&ws.event("r").await));
+    }
+    let distinct: HashSet<&String> = got.iter().collect();
+    assert_eq!(distinct.len(), 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_one_postgres_deliver_each_others_alerts() {
+    let one = TestApp::postgres().await;
+    let two = one.replica().await;
+    let mut on_two = two.ws().await;
+    on_two.subscribe("x", CREATED, json!({})).await;
+    let mut on_one = one.ws().await;
+    on_one.subscribe("x", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let a = alert(&one, "from one", "INFO", "10.0.0.1").await;
+    assert_eq!(created_id(&on_two.event("x").await), a);
+    // Woken by NOTIFY, not by the periodic check.
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "took {:?}",
+        started.elapsed()
+    );
+    let b = alert(&two, "from two", "INFO", "10.0.0.2").await;
+    assert_eq!(created_id(&on_one.event("x").await), a);
+    assert_eq!(created_id(&on_one.event("x").await), b);
+    assert_eq!(created_id(&on_two.event("x").await), b);
+}
+
+both_dbs!(server_sent_events_resume_by_last_event_id, |app: TestApp| async move {
+    let first = alert(&app, "1", "INFO", "10.0.0.1").await;
+    let second = alert(&app, "2", "ERROR", "10.0.0.2").await;
+    let url = app.url("/alerts/stream?severityAtLeast=warning");
+    let res = app
+        .client
+        .get(&url)
+        .header("Last-Event-ID", &first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut events = tests::ws::Events::new(res);
+    let e = events.next().await;
+    assert_eq!(e.event, "alert");
+    assert_eq!(e.id, second);
+    assert_eq!(serde_json::from_str::<Value>(&e.data).unwrap()["title"], "2");
+    alert(&app, "3", "INFO", "10.0.0.3").await;
+    let fourth = alert(&app, "4", "CRITICAL", "10.0.0.4").await;
+    let e = events.next().await;
+    assert_eq!(e.id, fourth, "the INFO alert is filtered out");
+
+    // Bad input is a 4xx with a message, before any stream.
+    let res = app
+        .client
+        .get(app.url("/alerts/stream?severity=loud"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = app
+        .client
+        .get(app.url("/alerts/stream?colour=red"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("colour"));
+    let res = app.anonymous.get(app.url("/alerts/stream")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_imported_by_another_process_reach_subscribers() {
+    let app = TestApp::sqlite().await;
+    let mut ws = app.ws().await;
+    ws.subscribe("cli", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let dir = std::env::temp_dir().join(format!("pivot-live-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("eve.json");
+    std::fs::write(&file, eve(5)).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let pivot = exe.parent().unwrap().parent().unwrap().join("pivot");
+    let out = std::process::Command::new(pivot)
+        .args(["import", "suricata"])
+        .arg(&file)
+        .args(["--database", &app.database_url])
+        .env("PIVOT_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let imported = std::time::Instant::now();
+    for _ in 0..5 {
+        let e = ws.event("cli").await;
+        assert!(e["data"]["alertCreated"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("PIVOT TEST burst"));
+    }
+    // The periodic check finds what another process wrote to the SQLite file.
+    assert!(
+        imported.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        imported.elapsed()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
