@@ -45,7 +45,8 @@ impl AppState {
         let (db, statements) = db::connect(&config.database_url, Some(config.query_timeout)).await?;
         db::migrate(&db).await?;
         first_admin(&db, config.admin_password.as_deref()).await?;
-        let bus = Bus::start(db.clone(), config.live_buffer)
+        let (bus_db, _) = db::connect_pool(&config.database_url, None, 3).await?;
+        let bus = Bus::start(bus_db, config.live_buffer)
             .await
             .map_err(|e| anyhow::anyhow!("starting the alert bus: {e}"))?;
         let schema = graphql::build(db.clone(), Some(bus.clone()));

@@ -27,11 +27,20 @@ pub async fn connect(
     url: &str,
     statement_timeout: Option<Duration>,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    let size = if is_sqlite(url) { 8 } else { 16 };
+    connect_pool(url, statement_timeout, size).await
+}
+
+/// The same with a pool of `max_connections`: the alert bus has a small one of its own,
+/// so that requests never wait for it, nor it for them.
+pub async fn connect_pool(
+    url: &str,
+    statement_timeout: Option<Duration>,
+    max_connections: u32,
+) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let url = prepare_sqlite(url)?;
     let mut options = ConnectOptions::new(url.clone());
-    options
-        .sqlx_logging(false)
-        .max_connections(if is_sqlite(&url) { 8 } else { 16 });
+    options.sqlx_logging(false).max_connections(max_connections);
     if let Some(timeout) = statement_timeout {
         let millis = timeout.as_millis().to_string();
         options.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", millis.as_str())]));

@@ -75,6 +75,25 @@ enum Command {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Measure live alert delivery: WebSocket subscribers with mixed filters while alerts
+    /// are created at a steady rate, on SQLite and (with --postgres) two replicas on one
+    /// PostgreSQL database; and the memory of idle subscriptions. Build with --release first.
+    BenchLive {
+        #[arg(long, default_value_t = 1000)]
+        subscribers: usize,
+        /// Alerts created per second.
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Idle subscriptions whose memory is measured (0: skip).
+        #[arg(long, default_value_t = 10_000)]
+        idle: usize,
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Bring the database schema up to date and exit.
     Migrate {
         #[command(flatten)]
@@ -196,6 +215,26 @@ async fn run() -> anyhow::Result<()> {
             let report = server::bench::run(server::bench::BenchOptions {
                 flows,
                 hosts,
+                dir,
+                postgres,
+            })
+            .await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::BenchLive {
+            subscribers,
+            rate,
+            seconds,
+            idle,
+            dir,
+            postgres,
+        } => {
+            let report = server::bench::live::run(server::bench::live::LiveOptions {
+                subscribers,
+                rate,
+                seconds,
+                idle,
                 dir,
                 postgres,
             })

@@ -17,6 +17,8 @@ use crate::domain::{ip, users};
 use crate::graphql::{self, Caller};
 use crate::ingest::{self, Format, Input, Options};
 
+pub mod live;
+
 pub struct BenchOptions {
     pub flows: usize,
     pub hosts: usize,
@@ -120,7 +122,7 @@ struct Backend {
     fresh: Box<dyn Fn(&str) -> String>,
 }
 
-async fn open(url: &str, create_on: Option<&str>) -> anyhow::Result<DatabaseConnection> {
+pub(crate) async fn open(url: &str, create_on: Option<&str>) -> anyhow::Result<DatabaseConnection> {
     if let Some(server) = create_on {
         let admin = Database::connect(format!("{server}/postgres")).await?;
         let name = url.rsplit('/').next().unwrap_or_default();

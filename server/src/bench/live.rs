@@ -1,0 +1,382 @@
+//! `pivot bench-live`: live alert delivery under load. Real `pivot serve` processes
+//! (one on SQLite; two replicas on one PostgreSQL database), real WebSocket clients:
+//! subscribers with mixed filters while alerts are created through GraphQL mutations
+//! at a steady rate. Reports delivered/expected, latency from the mutation's sending to
+//! receipt (an upper bound of commit-to-receipt: it includes the mutation's own time),
+//! the servers' peak memory, and the memory of idle subscriptions.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::domain::users;
+
+pub struct LiveOptions {
+    pub subscribers: usize,
+    /// Alerts created per second.
+    pub rate: u32,
+    pub seconds: u64,
+    /// Idle subscriptions whose memory is measured (0: skip).
+    pub idle: usize,
+    pub dir: PathBuf,
+    pub postgres: Option<String>,
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The filters subscribers use, in turn: everything, WARNING or worse, host alerts, a /9.
+const FILTERS: [&str; 4] = [
+    "{}",
+    r#"{"severityAtLeast": "WARNING"}"#,
+    r#"{"kind": "host"}"#,
+    r#"{"cidr": "10.0.0.0/9"}"#,
+];
+const SEVERITIES: [&str; 5] = ["INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL"];
+const KINDS: [&str; 3] = ["host", "flow", "network"];
+
+/// Alert `j` of the run, and whether filter `f` lets it through.
+fn alert_input(j: u64, sent_us: u64) -> Value {
+    json!({
+        "kind": KINDS[(j % 3) as usize],
+        "type": "bench",
+        "severity": SEVERITIES[(j % 5) as usize],
+        "title": format!("bench {sent_us}"),
+        "srcIp": format!("10.{}.0.1", j % 256),
+    })
+}
+
+fn matches(f: usize, j: u64) -> bool {
+    match f {
+        0 => true,
+        1 => j % 5 >= 2,
+        2 => j % 3 == 0,
+        _ => j % 256 < 128,
+    }
+}
+
+struct Server {
+    child: Child,
+    ws_url: String,
+}
+
+impl Server {
+    /// `pivot serve` on `database`, once it accepts connections.
+    async fn spawn(database: &str, port: u16) -> anyhow::Result<Self> {
+        let child = Command::new(std::env::current_exe()?)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database",
+                database,
+            ])
+            .env("PIVOT_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "pivot serve did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Self {
+            child,
+            ws_url: format!("ws://127.0.0.1:{port}/graphql/ws"),
+        })
+    }
+
+    /// Resident memory of the server now and at its peak, in MiB.
+    fn memory(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let read = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        (read("VmRSS:"), read("VmHWM:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A graphql-transport-ws connection, acknowledged.
+async fn connect(url: &str, token: &str) -> anyhow::Result<Socket> {
+    let mut request = url.into_client_request()?;
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    let init = json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
+    ws.send(Message::Text(init.to_string().into())).await?;
+    match ws.next().await {
+        Some(Ok(Message::Text(t))) if t.contains("connection_ack") => Ok(ws),
+        other => anyhow::bail!("no connection_ack: {other:?}"),
+    }
+}
+
+async fn subscribe(ws: &mut Socket, filter: &str) -> anyhow::Result<()> {
+    let query = "subscription($f: AlertFilter) { alertCreated(filter: $f) { id title severity kind srcIp } }";
+    let filter: Value = serde_json::from_str(filter)?;
+    let message = json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"f": filter}}});
+    ws.send(Message::Text(message.to_string().into())).await?;
+    Ok(())
+}
+
+/// The microsecond stamp in an event's title.
+fn stamp(text: &str) -> Option<u64> {
+    let rest = &text[text.find("\"title\":\"bench ")? + 15..];
+    rest[..rest.find('"')?].parse().ok()
+}
+
+/// Opens `n` subscribed connections to `urls` in turn, 64 at a time.
+async fn open_many(urls: &[String], token: &str, n: usize) -> anyhow::Result<Vec<Socket>> {
+    let opened = futures_util::stream::iter(0..n)
+        .map(|i| {
+            let url = urls[i % urls.len()].clone();
+            let token = token.to_string();
+            async move {
+                let mut ws = connect(&url, &token).await?;
+                subscribe(&mut ws, FILTERS[i % FILTERS.len()]).await?;
+                anyhow::Ok(ws)
+            }
+        })
+        .buffered(64)
+        .collect::<Vec<_>>()
+        .await;
+    opened.into_iter().collect()
+}
+
+struct LoadResult {
+    expected: u64,
+    delivered: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    created: u64,
+}
+
+/// Subscribers on `servers` (in turn) while alerts are created at `rate` for `seconds`
+/// through mutations sent to the servers in turn.
+async fn load(servers: &[Server], token: &str, o: &LiveOptions) -> anyhow::Result<LoadResult> {
+    let urls: Vec<String> = servers.iter().map(|s| s.ws_url.clone()).collect();
+    let sockets = open_many(&urls, token, o.subscribers).await?;
+    // Each subscription is registered on its first poll: let them all settle.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let epoch = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut ws)| {
+            let stop = Arc::clone(&stop);
+            tokio::spawn(async move {
+                let mut latencies: Vec<u32> = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    match tokio::time::timeout(Duration::from_millis(200), ws.next()).await {
+                        Ok(Some(Ok(Message::Text(t)))) => {
+                            let now = epoch.elapsed().as_micros() as u64;
+                            if let Some(sent) = stamp(&t) {
+                                latencies.push(now.saturating_sub(sent) as u32);
+                            }
+                        }
+                        Ok(Some(Ok(_))) | Err(_) => {}
+                        Ok(None | Some(Err(_))) => break,
+                    }
+                }
+                let _ = ws.close(None).await;
+                (i % FILTERS.len(), latencies)
+            })
+        })
+        .collect();
+
+    // Writers: one connection per server; each tick sends one mutation.
+    let mut writers = Vec::new();
+    for url in &urls {
+        writers.push(connect(url, token).await?);
+    }
+    let total = o.rate as u64 * o.seconds;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut sinks = Vec::new();
+    let mut acks = Vec::new();
+    for ws in writers {
+        let (sink, mut stream) = ws.split();
+        sinks.push(sink);
+        acks.push(tokio::spawn(async move {
+            let mut done = 0u64;
+            while let Some(Ok(m)) = stream.next().await {
+                if let Message::Text(t) = m {
+                    if t.contains("\"complete\"") {
+                        done += 1;
+                    } else if t.contains("errors") {
+                        eprintln!("a mutation failed: {t}");
+                    }
+                }
+            }
+            done
+        }));
+    }
+    let period = Duration::from_secs_f64(1.0 / o.rate as f64);
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let sender = tokio::spawn(async move {
+        for j in 0..total {
+            tick.tick().await;
+            let sent = epoch.elapsed().as_micros() as u64;
+            let q = "mutation($i: CreateAlertInput!) { createAlert(input: $i) { id } }";
+            let m = json!({"id": j.to_string(), "type": "subscribe",
+                "payload": {"query": q, "variables": {"i": alert_input(j, sent)}}});
+            if tx.send(m.to_string()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut j = 0usize;
+    while let Some(m) = rx.recv().await {
+        let n = sinks.len();
+        sinks[j % n].send(Message::Text(m.into())).await?;
+        j += 1;
+    }
+    sender.await?;
+    // Let the last alerts arrive, then stop the readers.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all: Vec<u32> = Vec::new();
+    let mut delivered = 0u64;
+    for r in readers {
+        let (_, latencies) = r.await?;
+        delivered += latencies.len() as u64;
+        all.extend(latencies);
+    }
+    for s in &mut sinks {
+        let _ = s.close().await;
+    }
+    for a in acks {
+        a.abort();
+    }
+    let per_filter: Vec<u64> = (0..FILTERS.len())
+        .map(|f| (0..total).filter(|&j| matches(f, j)).count() as u64)
+        .collect();
+    let expected: u64 = (0..o.subscribers).map(|i| per_filter[i % FILTERS.len()]).sum();
+    all.sort_unstable();
+    let pct = |p: f64| {
+        if all.is_empty() {
+            0.0
+        } else {
+            all[((all.len() - 1) as f64 * p) as usize] as f64 / 1000.0
+        }
+    };
+    Ok(LoadResult {
+        expected,
+        delivered,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        max_ms: pct(1.0),
+        created: total,
+    })
+}
+
+/// Memory of `n` idle subscriptions on `server`, in KiB each.
+async fn idle(server: &Server, token: &str, n: usize) -> anyhow::Result<(f64, f64)> {
+    let (before, _) = server.memory();
+    let sockets = open_many(std::slice::from_ref(&server.ws_url), token, n).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (after, _) = server.memory();
+    drop(sockets);
+    let per_kib = (after - before).max(0.0) * 1024.0 / n as f64;
+    Ok((after - before, per_kib))
+}
+
+/// A token of the first admin of `url` (migrated, created if need be).
+async fn admin_token(url: &str, create_on: Option<&str>) -> anyhow::Result<String> {
+    let conn = super::open(url, create_on).await?;
+    crate::app::first_admin(&conn, Some("bench admin password")).await?;
+    let admin = users::by_name(&conn, "admin").await?;
+    Ok(users::create_token(&conn, admin.id, "bench-live", None).await?.1)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn row(out: &mut String, backend: &str, r: &LoadResult, servers: &[Server]) {
+    let memory: Vec<String> = servers.iter().map(|s| format!("{:.0}", s.memory().1)).collect();
+    let _ = writeln!(
+        out,
+        "| {backend} | {} | {}/{} ({:.2} %) | {:.1} | {:.1} | {:.1} | {} |",
+        r.created,
+        r.delivered,
+        r.expected,
+        100.0 * r.delivered as f64 / r.expected.max(1) as f64,
+        r.p50_ms,
+        r.p99_ms,
+        r.max_ms,
+        memory.join(" + ")
+    );
+}
+
+pub async fn run(o: LiveOptions) -> anyhow::Result<String> {
+    std::fs::create_dir_all(&o.dir)?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "live alerts: {} subscribers (filters in turn: all, WARNING+, kind host, a /9), {} alerts/s for {} s\n",
+        o.subscribers, o.rate, o.seconds
+    );
+    let _ = writeln!(
+        out,
+        "| backend | alerts | delivered/expected | p50 ms | p99 ms | max ms | server peak MiB |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+
+    let file = o.dir.join("live.db");
+    let _ = std::fs::remove_file(&file);
+    let sqlite = format!("sqlite://{}", file.display());
+    let token = admin_token(&sqlite, None).await?;
+    let server = Server::spawn(&sqlite, free_port()?).await?;
+    let r = load(std::slice::from_ref(&server), &token, &o).await?;
+    row(&mut out, "SQLite, 1 server", &r, std::slice::from_ref(&server));
+    drop(server);
+
+    if let Some(pg) = &o.postgres {
+        let url = format!("{pg}/pivot_bench_live");
+        let token = admin_token(&url, Some(pg)).await?;
+        let servers = vec![
+            Server::spawn(&url, free_port()?).await?,
+            Server::spawn(&url, free_port()?).await?,
+        ];
+        let r = load(&servers, &token, &o).await?;
+        row(&mut out, "PostgreSQL, 2 replicas", &r, &servers);
+    }
+
+    if o.idle > 0 {
+        let file = o.dir.join("idle.db");
+        let _ = std::fs::remove_file(&file);
+        let sqlite = format!("sqlite://{}", file.display());
+        let token = admin_token(&sqlite, None).await?;
+        let server = Server::spawn(&sqlite, free_port()?).await?;
+        let (mib, kib_each) = idle(&server, &token, o.idle).await?;
+        let _ = writeln!(
+            out,
+            "\nidle: {} subscriptions (one per WebSocket) took {mib:.0} MiB of server memory: {kib_each:.1} KiB each, {:.0} per GiB",
+            o.idle,
+            1024.0 * 1024.0 / kib_each.max(0.001)
+        );
+    }
+    Ok(out)
+}
