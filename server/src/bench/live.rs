@@ -59,7 +59,7 @@ fn matches(f: usize, j: u64) -> bool {
     match f {
         0 => true,
         1 => j % 5 >= 2,
-        2 => j % 3 == 0,
+        2 => j.is_multiple_of(3),
         _ => j % 256 < 128,
     }
 }
