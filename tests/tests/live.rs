@@ -440,3 +440,146 @@ async fn alerts_imported_by_another_process_reach_subscribers() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+both_dbs!(
+    subscription_filters_select_what_the_alerts_query_selects,
+    |app: TestApp| async move {
+        let first = alert(&app, "origin", "INFO", "10.0.0.1").await;
+        let (kinds, types) = (["host", "flow", "network"], ["scan", "Brute Force"]);
+        let severities = ["INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "EMERGENCY"];
+        let sensors = ["s1", "s2"];
+        for j in 0..24 {
+            let src = if j % 4 == 0 {
+                "2001:db8::7".to_string()
+            } else {
+                format!("10.{}.0.{}", j % 3, j + 1)
+            };
+            let i = json!({
+                "kind": kinds[j % 3],
+                "type": types[j % 2],
+                "severity": severities[j % 6],
+                "title": format!("t{j}"),
+                "srcIp": src,
+                "dstIp": format!("192.0.2.{}", j % 5 + 1),
+                "sensor": sensors[j % 2],
+                "occurredAt": format!("2026-03-{:02}T10:00:00Z", j + 1),
+            });
+            app.data(CREATE_ALERT, json!({ "i": i })).await;
+        }
+        let filters = [
+            json!({"kind": " HOST "}),
+            json!({"type": "Brute Force"}),
+            json!({"severity": "ERROR"}),
+            json!({"severityAtLeast": "ERROR", "sensor": "s2"}),
+            json!({"host": "192.0.2.3"}),
+            json!({"host": "2001:db8::7"}),
+            json!({"cidr": "10.1.0.0/16"}),
+            json!({"cidr": "2001:db8::/32"}),
+            json!({"time": {"from": "2026-03-05T00:00:00Z", "to": "2026-03-10T10:00:00Z"}}),
+            json!({"acknowledged": false, "kind": "flow", "severityAtLeast": "WARNING"}),
+        ];
+        let mut ws = app.ws().await;
+        for (n, f) in filters.iter().enumerate() {
+            let queried = app
+                .data(
+                    "query($f: AlertFilter) { alerts(first: 100, filter: $f) { nodes { id } } }",
+                    json!({"f": f}),
+                )
+                .await;
+            let expected: Vec<String> = queried["alerts"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| s(&n["id"]))
+                .filter(|id| *id != first)
+                .collect();
+            assert!(!expected.is_empty(), "filter {f} selects something");
+            let id = format!("f{n}");
+            ws.subscribe(&id, CREATED, json!({"f": f, "after": first})).await;
+            let mut got = Vec::new();
+            while got.len() < expected.len() {
+                got.push(created_id(&ws.event(&id).await));
+            }
+            assert_eq!(got, expected, "filter {f}");
+        }
+        ws.quiet(Duration::from_millis(300)).await;
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_subscribe_with_their_session_cookie_from_pivots_pages_only() {
+    let app = TestApp::sqlite().await;
+    let res = app
+        .anonymous
+        .post(app.url("/graphql"))
+        .header("origin", &app.base)
+        .json(
+            &json!({"query": "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { username } }",
+            "variables": {"u": "admin", "p": tests::ADMIN_PASSWORD}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    // From Pivot's own page: the cookie counts.
+    let mut ws = app
+        .ws_open(
+            "graphql-transport-ws",
+            &[("cookie", cookie.clone()), ("origin", app.base.clone())],
+        )
+        .await;
+    ws.send(json!({"type": "connection_init"})).await;
+    ws.expect_type("connection_ack").await;
+    ws.subscribe("c", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = alert(&app, "for the browser", "INFO", "10.0.0.1").await;
+    assert_eq!(created_id(&ws.event("c").await), a);
+    // Signing out ends the session, and with it the subscription.
+    let out = app
+        .anonymous
+        .post(app.url("/graphql"))
+        .header("origin", &app.base)
+        .header("cookie", &cookie)
+        .json(&json!({"query": "mutation { logout }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    alert(&app, "after logout", "INFO", "10.0.0.2").await;
+    let e = ws.event("c").await;
+    assert_eq!(e["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{e}");
+
+    // From another site's page the cookie is ignored: no credentials.
+    let res = app
+        .anonymous
+        .post(app.url("/graphql"))
+        .header("origin", &app.base)
+        .json(
+            &json!({"query": "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { username } }",
+            "variables": {"u": "admin", "p": tests::ADMIN_PASSWORD}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut ws = app
+        .ws_open(
+            "graphql-transport-ws",
+            &[("cookie", cookie), ("origin", "https://evil.example".into())],
+        )
+        .await;
+    ws.send(json!({"type": "connection_init"})).await;
+    assert_eq!(ws.closed().await.0, 4401);
+}

@@ -8,8 +8,6 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -179,24 +177,28 @@ async fn load(servers: &[Server], token: &str, o: &LiveOptions) -> anyhow::Resul
     // Each subscription is registered on its first poll: let them all settle.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let epoch = Instant::now();
-    let stop = Arc::new(AtomicBool::new(false));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let readers: Vec<_> = sockets
         .into_iter()
         .enumerate()
         .map(|(i, mut ws)| {
-            let stop = Arc::clone(&stop);
+            let mut stopped = stopped.clone();
             tokio::spawn(async move {
                 let mut latencies: Vec<u32> = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    match tokio::time::timeout(Duration::from_millis(200), ws.next()).await {
-                        Ok(Some(Ok(Message::Text(t)))) => {
+                loop {
+                    let message = tokio::select! {
+                        _ = stopped.changed() => break,
+                        m = ws.next() => m,
+                    };
+                    match message {
+                        Some(Ok(Message::Text(t))) => {
                             let now = epoch.elapsed().as_micros() as u64;
                             if let Some(sent) = stamp(&t) {
                                 latencies.push(now.saturating_sub(sent) as u32);
                             }
                         }
-                        Ok(Some(Ok(_))) | Err(_) => {}
-                        Ok(None | Some(Err(_))) => break,
+                        Some(Ok(_)) => {}
+                        None | Some(Err(_)) => break,
                     }
                 }
                 let _ = ws.close(None).await;
@@ -255,7 +257,7 @@ async fn load(servers: &[Server], token: &str, o: &LiveOptions) -> anyhow::Resul
     sender.await?;
     // Let the last alerts arrive, then stop the readers.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    stop.store(true, Ordering::Relaxed);
+    let _ = stop.send(true);
     let mut all: Vec<u32> = Vec::new();
     let mut delivered = 0u64;
     for r in readers {

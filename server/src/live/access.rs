@@ -45,12 +45,13 @@ pub enum Denied {
 /// narrow them, as in the `alerts` query.
 pub async fn denied(db: &impl ConnectionTrait, who: &[Identity]) -> DomainResult<HashMap<Credential, Denied>> {
     let now = Utc::now();
-    let (mut tokens, mut sessions) = (Vec::new(), Vec::new());
+    // Many subscriptions share credentials: each is checked once.
+    let (mut tokens, mut sessions) = (HashSet::new(), HashSet::new());
     for i in who {
         match &i.credential {
-            Credential::Token(h) => tokens.push(h.clone()),
-            Credential::Session(k) => sessions.push(k.clone()),
-        }
+            Credential::Token(h) => tokens.insert(h.clone()),
+            Credential::Session(k) => sessions.insert(k.clone()),
+        };
     }
     let mut valid: HashSet<String> = HashSet::new();
     if !tokens.is_empty() {

@@ -36,9 +36,10 @@ use super::access::{self, Credential, Identity};
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Messages from clients are GraphQL documents: small.
 const MAX_MESSAGE: usize = 64 * 1024;
-/// Buffers are small so that idle subscribers are cheap (tungstenite's default is 128 KiB each way).
+/// Buffers are small so that idle subscribers are cheap (tungstenite's default is 128 KiB
+/// each way); the write buffer lets events ready together leave in one write.
 const READ_BUFFER: usize = 4 * 1024;
-const WRITE_BUFFER: usize = 0;
+const WRITE_BUFFER: usize = 16 * 1024;
 /// A client that reads nothing while events pile up is let go rather than buffered.
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 
@@ -198,16 +199,15 @@ async fn serve(
                 _ => None,
             })
         });
-    let mut outgoing = WebSocket::from_message_stream(executor, replayed.chain(rest), protocol);
-    while let Some(message) = outgoing.next().await {
-        let message = match message {
+    // Messages ready together go out in one write: the sink flushes when the stream
+    // has nothing more ready.
+    let outgoing = WebSocket::from_message_stream(executor, replayed.chain(rest), protocol).map(|m| {
+        Ok(match m {
             WsMessage::Text(t) => Message::Text(t.into()),
             WsMessage::Close(code, reason) => close(code, &reason),
-        };
-        if sink.send(message).await.is_err() {
-            return;
-        }
-    }
+        })
+    });
+    let _ = outgoing.forward(sink).await;
 }
 
 fn text_of(m: &Message) -> Option<Vec<u8>> {
