@@ -506,27 +506,25 @@ both_dbs!(
     }
 );
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browsers_subscribe_with_their_session_cookie_from_pivots_pages_only() {
-    let app = TestApp::sqlite().await;
+/// Signs the admin in from Pivot's own page; the session cookie.
+async fn sign_in(app: &TestApp) -> String {
+    let login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { username } }";
     let res = app
         .anonymous
         .post(app.url("/graphql"))
         .header("origin", &app.base)
-        .json(
-            &json!({"query": "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { username } }",
-            "variables": {"u": "admin", "p": tests::ADMIN_PASSWORD}}),
-        )
+        .json(&json!({"query": login, "variables": {"u": "admin", "p": tests::ADMIN_PASSWORD}}))
         .send()
         .await
         .unwrap();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_subscribe_with_their_session_cookie_from_pivots_pages_only() {
+    let app = TestApp::sqlite().await;
+    let cookie = sign_in(&app).await;
     // From Pivot's own page: the cookie counts.
     let mut ws = app
         .ws_open(
@@ -556,24 +554,7 @@ async fn browsers_subscribe_with_their_session_cookie_from_pivots_pages_only() {
     assert_eq!(e["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{e}");
 
     // From another site's page the cookie is ignored: no credentials.
-    let res = app
-        .anonymous
-        .post(app.url("/graphql"))
-        .header("origin", &app.base)
-        .json(
-            &json!({"query": "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { username } }",
-            "variables": {"u": "admin", "p": tests::ADMIN_PASSWORD}}),
-        )
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = sign_in(&app).await;
     let mut ws = app
         .ws_open(
             "graphql-transport-ws",

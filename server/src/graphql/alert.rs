@@ -242,6 +242,27 @@ fn may_subscribe(ctx: &Context<'_>) -> Result<()> {
     }
 }
 
+/// The events of a feed as `deliver` makes them (with the position to resume after
+/// each), and its end as an error naming the last position delivered (or `start`).
+fn delivered<T: Send + 'static>(
+    events: impl Stream<Item = Result<Arc<Event>, End>> + Send,
+    start: Option<String>,
+    deliver: impl Fn(Arc<Event>) -> Option<(T, String)> + Send + 'static,
+) -> impl Stream<Item = Result<T>> + Send {
+    events
+        .scan(start, move |last, item| {
+            let out = match item {
+                Ok(e) => deliver(e).map(|(value, at)| {
+                    *last = Some(at);
+                    Ok(value)
+                }),
+                Err(end) => Some(Err(ended(end, last.clone()))),
+            };
+            futures_util::future::ready(Some(out))
+        })
+        .filter_map(futures_util::future::ready)
+}
+
 /// Why a subscription ended, as its last event.
 fn ended(end: End, resume: Option<String>) -> async_graphql::Error {
     let resume_hint = resume
@@ -282,6 +303,7 @@ impl AlertSubscription {
         after: Option<ID>,
     ) -> Result<impl Stream<Item = Result<Alert>>> {
         may_subscribe(ctx)?;
+        let resume = after.as_ref().map(|id| id.to_string());
         let after = match after {
             Some(id) => {
                 let n = ids::decode("after", &id, Kind::Alert).gql()?;
@@ -291,22 +313,12 @@ impl AlertSubscription {
             }
             None => None,
         };
+        let events = feed(ctx, Feed::Created, filter, after)?;
         // Created events carry their alert (the feed wants no other).
-        let events = feed(ctx, Feed::Created, filter, after)?.filter_map(|item| {
-            futures_util::future::ready(match item {
-                Ok(e) => e.alert.clone().map(Ok),
-                Err(end) => Some(Err(end)),
-            })
-        });
-        Ok(events.scan(None::<String>, |last, item| {
-            let out = match item {
-                Ok(alert) => {
-                    *last = Some(ids::encode(Kind::Alert, alert.id).to_string());
-                    Ok(Alert(alert))
-                }
-                Err(end) => Err(ended(end, last.clone())),
-            };
-            futures_util::future::ready(Some(out))
+        Ok(delivered(events, resume, |e| {
+            let alert = e.alert.clone()?;
+            let id = ids::encode(Kind::Alert, alert.id).to_string();
+            Some((Alert(alert), id))
         }))
     }
 
@@ -323,16 +335,10 @@ impl AlertSubscription {
         may_subscribe(ctx)?;
         let after = after.map(|c| bus::decode_cursor("after", &c)).transpose().gql()?;
         let events = feed(ctx, Feed::Updated, filter, after)?;
-        let start = after.map(bus::encode_cursor);
-        Ok(events.scan(start, |last, item| {
-            let out = match item {
-                Ok(e) => {
-                    *last = Some(bus::encode_cursor(e.seq));
-                    Ok(AlertUpdate(e))
-                }
-                Err(end) => Err(ended(end, last.clone())),
-            };
-            futures_util::future::ready(Some(out))
+        let resume = after.map(bus::encode_cursor);
+        Ok(delivered(events, resume, |e| {
+            let cursor = bus::encode_cursor(e.seq);
+            Some((AlertUpdate(e), cursor))
         }))
     }
 }

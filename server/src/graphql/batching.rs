@@ -220,9 +220,7 @@ impl<F> Tracked<F> {
             inner: Box::pin(inner),
         }
     }
-}
 
-impl<F> Tracked<F> {
     /// Polls the inner future or stream with the gate told whether it is being polled.
     fn watched<T>(
         self: Pin<&mut Self>,
