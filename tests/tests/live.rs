@@ -274,6 +274,35 @@ async fn access_is_checked_for_every_event() {
     assert!(e["data"].is_null() || e["data"]["alertCreated"].is_null(), "{e}");
     assert_eq!(ws.expect_type("complete").await["id"], "v");
 
+    // A user limited to some customers receives what its `alerts` query shows: alerts
+    // belong to no customer, so all of them.
+    let limited = app.user("limited", Role::Analyst, "").await;
+    let customer = app
+        .data("mutation { createCustomer(name: \"Alpha\") { id } }", json!({}))
+        .await;
+    let users = app.data("{ users { nodes { id username } } }", json!({})).await;
+    let limited_id = users["users"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "limited")
+        .unwrap()["id"]
+        .clone();
+    app.data(
+        "mutation($id: ID!, $c: [ID!]) { updateUser(id: $id, input: {customerIds: $c}) { id } }",
+        json!({"id": limited_id, "c": [customer["createCustomer"]["id"]]}),
+    )
+    .await;
+    let mut ws = app.ws_as(&limited).await;
+    ws.subscribe("l", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let seen = alert(&app, "for every customer", "INFO", "10.0.0.9").await;
+    assert_eq!(created_id(&ws.event("l").await), seen);
+    let listed = app
+        .gql_as(&limited, "{ alerts(last: 1) { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(listed["data"]["alerts"]["nodes"][0]["id"], seen.as_str());
+
     // A user whose alerts access is gone is refused (its role no longer grants it).
     let other = app.user("gone", Role::Viewer, "").await;
     let mut ws = app.ws_as(&other).await;
