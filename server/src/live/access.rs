@@ -12,7 +12,6 @@ use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{Principal, Via};
 use crate::domain::error::DomainResult;
 use crate::domain::tenancy::{self, Scope};
-use crate::domain::users;
 
 /// The credentials a subscription was opened with.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -39,21 +38,23 @@ pub enum Denied {
     Capability,
 }
 
-/// The subscribers among `who` that may not read alerts now, each with why; three
-/// statements whatever their number. Alerts belong to no customer
-/// (`tenancy::Scoped` for alerts is unscoped), so a user's customer limits do not
-/// narrow them, as in the `alerts` query.
-pub async fn denied(db: &impl ConnectionTrait, who: &[Identity]) -> DomainResult<HashMap<Credential, Denied>> {
+/// The users that the valid credentials among `who` stand for now (active users only):
+/// one statement for tokens (with their users), two for sessions.
+async fn valid_users(db: &impl ConnectionTrait, who: &[Identity]) -> DomainResult<HashMap<Credential, user::Model>> {
     let now = Utc::now();
     // Many subscriptions share credentials: each is checked once.
-    let (mut tokens, mut sessions) = (HashSet::new(), HashSet::new());
+    let (mut tokens, mut sessions) = (HashSet::new(), HashMap::new());
     for i in who {
         match &i.credential {
-            Credential::Token(h) => tokens.insert(h.clone()),
-            Credential::Session(k) => sessions.insert(k.clone()),
-        };
+            Credential::Token(h) => {
+                tokens.insert(h.clone());
+            }
+            Credential::Session(k) => {
+                sessions.insert(k.clone(), i.user_id);
+            }
+        }
     }
-    let mut valid: HashSet<String> = HashSet::new();
+    let mut out = HashMap::new();
     if !tokens.is_empty() {
         let rows = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.is_in(tokens))
@@ -63,46 +64,57 @@ pub async fn denied(db: &impl ConnectionTrait, who: &[Identity]) -> DomainResult
                     .add(api_token::Column::ExpiresAt.is_null())
                     .add(api_token::Column::ExpiresAt.gt(now)),
             )
+            .find_also_related(user::Entity)
+            .filter(user::Column::Active.eq(true))
             .all(db)
             .await?;
-        valid.extend(rows.into_iter().map(|t| t.token_hash));
+        for (token, user) in rows {
+            if let Some(user) = user {
+                out.insert(Credential::Token(token.token_hash), user);
+            }
+        }
     }
     if !sessions.is_empty() {
-        let rows = session::Entity::find()
-            .filter(session::Column::Id.is_in(sessions))
+        let live: Vec<String> = session::Entity::find()
+            .filter(session::Column::Id.is_in(sessions.keys().cloned()))
             .filter(session::Column::ExpiresAt.gt(now))
             .all(db)
-            .await?;
-        valid.extend(rows.into_iter().map(|s| s.id));
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        let ids: HashSet<i64> = live.iter().filter_map(|k| sessions.get(k).copied()).collect();
+        let users: HashMap<i64, user::Model> = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .filter(user::Column::Active.eq(true))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        for key in live {
+            if let Some(user) = sessions.get(&key).and_then(|id| users.get(id)) {
+                out.insert(Credential::Session(key), user.clone());
+            }
+        }
     }
-    let user_ids: Vec<i64> = who
-        .iter()
-        .map(|i| i.user_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let users: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .filter(user::Column::Active.eq(true))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    Ok(out)
+}
+
+/// The subscribers among `who` that may not read alerts now, each with why; one
+/// statement for all token holders, two for all sessions. Alerts belong to no
+/// customer (`tenancy::Scoped` for alerts is unscoped), so a user's customer limits
+/// do not narrow them, as in the `alerts` query.
+pub async fn denied(db: &impl ConnectionTrait, who: &[Identity]) -> DomainResult<HashMap<Credential, Denied>> {
+    let valid = valid_users(db, who).await?;
     let mut out = HashMap::new();
     for i in who {
-        let key = match &i.credential {
-            Credential::Token(h) | Credential::Session(h) => h,
+        let verdict = match valid.get(&i.credential) {
+            Some(user) if user.id == i.user_id && may_read_alerts(user) => continue,
+            Some(user) if user.id == i.user_id => Denied::Capability,
+            _ => Denied::Credentials,
         };
-        let verdict = match users.get(&i.user_id) {
-            _ if !valid.contains(key) => Some(Denied::Credentials),
-            None => Some(Denied::Credentials),
-            Some(user) if !may_read_alerts(user) => Some(Denied::Capability),
-            Some(_) => None,
-        };
-        if let Some(v) = verdict {
-            out.insert(i.credential.clone(), v);
-        }
+        out.insert(i.credential.clone(), verdict);
     }
     Ok(out)
 }
@@ -110,10 +122,11 @@ pub async fn denied(db: &impl ConnectionTrait, who: &[Identity]) -> DomainResult
 /// The principal `who` stands for now, if its credentials are still valid: each
 /// operation on a long-lived connection acts with the user's current rights.
 pub async fn current(db: &impl ConnectionTrait, who: &Identity) -> DomainResult<Option<Principal>> {
-    if denied(db, std::slice::from_ref(who)).await?.get(&who.credential) == Some(&Denied::Credentials) {
-        return Ok(None);
-    }
-    let Some(user) = users::active_by_id(db, who.user_id).await? else {
+    let Some(user) = valid_users(db, std::slice::from_ref(who))
+        .await?
+        .remove(&who.credential)
+        .filter(|u| u.id == who.user_id)
+    else {
         return Ok(None);
     };
     let via = match who.credential {
