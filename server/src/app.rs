@@ -361,8 +361,16 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let body = format!(
         "# HELP pivot_sql_statements_total SQL statements sent to the database.\n\
          # TYPE pivot_sql_statements_total counter\n\
-         pivot_sql_statements_total {}\n",
-        state.0.statements.get()
+         pivot_sql_statements_total {}\n\
+         # HELP pivot_live_subscriptions Live alert subscriptions open on this process.\n\
+         # TYPE pivot_live_subscriptions gauge\n\
+         pivot_live_subscriptions {}\n\
+         # HELP pivot_live_reads_total Reads of the alert log that found new changes.\n\
+         # TYPE pivot_live_reads_total counter\n\
+         pivot_live_reads_total {}\n",
+        state.0.statements.get(),
+        state.0.bus.subscribers(),
+        state.0.bus.reads(),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
