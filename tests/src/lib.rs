@@ -320,8 +320,8 @@ impl TestApp {
         res.json().await.expect("a JSON response")
     }
 
-    /// The SQL statements the server has sent so far (from `/metrics`).
-    pub async fn statements(&self) -> u64 {
+    /// A value of `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
         let text = self
             .client
             .get(self.url("/metrics"))
@@ -332,9 +332,14 @@ impl TestApp {
             .await
             .unwrap();
         text.lines()
-            .find_map(|l| l.strip_prefix("pivot_sql_statements_total "))
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
             .and_then(|n| n.trim().parse().ok())
-            .expect("the statement counter in /metrics")
+            .unwrap_or_else(|| panic!("{name} in /metrics: {text}"))
+    }
+
+    /// The SQL statements the server has sent so far.
+    pub async fn statements(&self) -> u64 {
+        self.metric("pivot_sql_statements_total").await
     }
 }
 

@@ -82,16 +82,7 @@ both_dbs!(created_alerts_arrive_filtered_after_commit, |app: TestApp| async move
     assert_eq!(got["bad"], vec![b.clone(), c.clone()]);
     assert_eq!(got["net"], vec![a.clone(), c.clone()]);
     ws.quiet(Duration::from_millis(500)).await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(metrics.contains("pivot_live_subscriptions 3\n"), "{metrics}");
+    assert_eq!(app.metric("pivot_live_subscriptions").await, 3);
 
     // Alerts of a successful import are published too, once it committed.
     let summary = app
