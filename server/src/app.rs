@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::http::parse_query_string;
 use async_graphql::http::MultipartOptions;
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, ParseRequestError, ServerError};
+use async_graphql::{BatchRequest, BatchResponse, ParseRequestError};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -116,11 +116,8 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
 }
 
 /// A response carrying one coded GraphQL error.
-fn error_response(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
-    let mut e = ServerError::new(message, None);
-    let mut ext = ErrorExtensionValues::default();
-    ext.set("code", code);
-    e.extensions = Some(ext);
+pub(crate) fn error_response(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
+    let e = graphql::access::refusal(message, code);
     (status, Json(async_graphql::Response::from_errors(vec![e]))).into_response()
 }
 

@@ -59,21 +59,29 @@ pub async fn resolve(
     headers: &HeaderMap,
     session: Option<&Session>,
 ) -> DomainResult<Credentials> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
+    let Some(secret) = bearer(headers) else {
         return from_session(db, session).await;
     };
-    let value = value.to_str().unwrap_or_default().trim();
-    let secret = value
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
-        .map(|(_, secret)| secret.trim());
-    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+    let Some(secret) = secret else {
         return Ok(Credentials::Invalid);
     };
     Ok(match users::by_token(db, secret).await? {
         Some(user) => Credentials::Valid(Box::new(principal(db, user, Via::Token).await?)),
         None => Credentials::Invalid,
     })
+}
+
+/// The token secret of an `Authorization` header: `None` without the header,
+/// `Some(None)` when it is not `Bearer <secret>` (or `Token <secret>`).
+pub fn bearer(headers: &HeaderMap) -> Option<Option<&str>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().unwrap_or_default().trim();
+    Some(
+        value
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+            .map(|(_, secret)| secret.trim())
+            .filter(|s| !s.is_empty()),
+    )
 }
 
 async fn principal(db: &DatabaseConnection, user: user::Model, via: Via) -> DomainResult<Principal> {

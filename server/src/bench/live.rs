@@ -94,14 +94,8 @@ impl Server {
 
     /// Resident memory of the server now and at its peak, in MiB.
     fn memory(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let read = |key: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(key))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-                .map_or(0.0, |kb| kb / 1024.0)
-        };
+        let pid = self.child.id().to_string();
+        let read = |key| super::status_mib(&pid, key).unwrap_or(0.0);
         (read("VmRSS:"), read("VmHWM:"))
     }
 }

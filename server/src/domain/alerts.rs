@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use entities::{alert, flow};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 
@@ -239,29 +238,31 @@ pub async fn acknowledge(db: &impl ConnectionTrait, ids: &[i64], acknowledged: b
     if ids.len() > 1000 {
         return Err(DomainError::bad("ids", "at most 1000 alerts at once"));
     }
-    // Only the alerts whose flag changes are logged as updated.
-    let changing: Vec<i64> = alert::Entity::find()
+    // Only the alerts whose flag changes are updated and logged.
+    let found: Vec<(i64, bool)> = alert::Entity::find()
         .filter(alert::Column::Id.is_in(ids.to_vec()))
-        .filter(alert::Column::Acknowledged.ne(acknowledged))
         .select_only()
-        .column(alert::Column::Id)
+        .columns([alert::Column::Id, alert::Column::Acknowledged])
         .into_tuple()
         .all(db)
         .await?;
-    alert::Entity::update_many()
-        .col_expr(
-            alert::Column::Acknowledged,
-            sea_orm::sea_query::Expr::value(acknowledged),
-        )
-        .filter(alert::Column::Id.is_in(changing.clone()))
-        .exec(db)
-        .await?;
+    let changing: Vec<i64> = found
+        .iter()
+        .filter(|(_, a)| *a != acknowledged)
+        .map(|(id, _)| *id)
+        .collect();
+    if !changing.is_empty() {
+        alert::Entity::update_many()
+            .col_expr(
+                alert::Column::Acknowledged,
+                sea_orm::sea_query::Expr::value(acknowledged),
+            )
+            .filter(alert::Column::Id.is_in(changing.clone()))
+            .exec(db)
+            .await?;
+    }
     alert_log::record(db, Change::Updated, &changing).await?;
-    let found = alert::Entity::find()
-        .filter(alert::Column::Id.is_in(ids.to_vec()))
-        .count(db)
-        .await?;
-    Ok(found)
+    Ok(found.len() as u64)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {

@@ -111,7 +111,8 @@ pub fn mutation_access(name: &str) -> MutationAccess {
     })
 }
 
-fn refusal(message: impl Into<String>, code: &str) -> ServerError {
+/// A coded error (`extensions.code`) outside any resolver.
+pub fn refusal(message: impl Into<String>, code: &str) -> ServerError {
     let mut e = ServerError::new(message, None);
     let mut ext = ErrorExtensionValues::default();
     ext.set("code", code);

@@ -9,7 +9,12 @@ use entities::{api_token, session, user};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::{Principal, Via};
+use axum::http::HeaderMap;
+use sea_orm::DatabaseConnection;
+use tower_sessions::Session;
+
+use crate::auth::principal::{self, Credentials, Principal, Via};
+use crate::auth::{sessions, tokens};
 use crate::domain::error::DomainResult;
 use crate::domain::tenancy::{self, Scope};
 
@@ -27,6 +32,38 @@ pub enum Credential {
 pub struct Identity {
     pub credential: Credential,
     pub user_id: i64,
+}
+
+/// What the credentials of a subscription request amount to.
+pub enum Identified {
+    Anonymous,
+    Invalid,
+    Valid(Box<Principal>, Identity),
+}
+
+/// The subscriber that `headers` (a bearer token) or else `session` stand for: the
+/// same rules as every request (`principal::resolve`), plus which credential it was,
+/// so that the bus can check it again later.
+pub async fn identify(
+    db: &DatabaseConnection,
+    headers: &HeaderMap,
+    session: Option<&Session>,
+) -> DomainResult<Identified> {
+    let p = match principal::resolve(db, headers, session).await? {
+        Credentials::Valid(p) => p,
+        Credentials::Anonymous => return Ok(Identified::Anonymous),
+        Credentials::Invalid => return Ok(Identified::Invalid),
+    };
+    let credential = match (principal::bearer(headers).flatten(), session.and_then(Session::id)) {
+        (Some(secret), _) => Credential::Token(tokens::hash(secret)),
+        (None, Some(id)) => Credential::Session(sessions::key(&id)),
+        (None, None) => return Ok(Identified::Invalid),
+    };
+    let who = Identity {
+        credential,
+        user_id: p.user.id,
+    };
+    Ok(Identified::Valid(p, who))
 }
 
 /// Why a subscriber may no longer read alerts.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use entities::alert;
+use entities::{alert, alert_change};
 use futures_util::Stream;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use tokio::sync::{mpsc, Notify};
@@ -40,6 +40,18 @@ pub struct Event {
     pub change: Change,
     pub alert_id: i64,
     pub alert: Option<alert::Model>,
+}
+
+/// A page of the log as events.
+fn events(page: Vec<(alert_change::Model, Option<alert::Model>)>) -> impl Iterator<Item = Arc<Event>> {
+    page.into_iter().filter_map(|(c, alert)| {
+        Some(Arc::new(Event {
+            seq: c.seq,
+            change: Change::from_code(c.change)?,
+            alert_id: c.alert_id,
+            alert,
+        }))
+    })
 }
 
 /// Which changes a subscription follows.
@@ -237,17 +249,7 @@ impl Bus {
             moved = true;
             self.0.reads.fetch_add(1, Ordering::Relaxed);
             let full = page.len() as u64 == PAGE;
-            let events: Vec<Arc<Event>> = page
-                .into_iter()
-                .filter_map(|(c, a)| {
-                    Some(Arc::new(Event {
-                        seq: c.seq,
-                        change: Change::from_code(c.change)?,
-                        alert_id: c.alert_id,
-                        alert: a,
-                    }))
-                })
-                .collect();
+            let events: Vec<Arc<Event>> = events(page).collect();
             // Who may still read alerts, checked after the changes were read: anything
             // that took access away and committed before them is seen.
             let who: Vec<Identity> = lock(&self.0.state)
@@ -366,16 +368,8 @@ impl Subscription {
                 match alert_log::after(&self.bus.0.db, from, Some(self.at), PAGE).await {
                     Ok(page) => {
                         self.replay = page.last().map(|(c, _)| c.seq).filter(|s| *s < self.at);
-                        let events = page.into_iter().filter_map(|(c, a)| {
-                            Some(Arc::new(Event {
-                                seq: c.seq,
-                                change: Change::from_code(c.change)?,
-                                alert_id: c.alert_id,
-                                alert: a,
-                            }))
-                        });
                         let (feed, filter) = (self.feed, &self.filter);
-                        self.buffered.extend(events.filter(|e| feed.wants(filter, e)));
+                        self.buffered.extend(events(page).filter(|e| feed.wants(filter, e)));
                     }
                     Err(e) => {
                         self.done = true;

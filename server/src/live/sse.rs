@@ -16,18 +16,17 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Extension;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tower_sessions::Session;
 
 use crate::app::AppState;
-use crate::auth::principal::{self, Credentials};
-use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED};
+use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, INTERNAL, UNAUTHENTICATED};
 use crate::graphql::Caller;
 
-use super::access::{Credential, Identity};
+use super::access::{self, Identified};
 
 /// What each event carries: the alert's own fields and the ids of what it links to.
 const SUBSCRIPTION: &str = "subscription($filter: AlertFilter, $after: ID) {
@@ -81,10 +80,7 @@ impl Params {
     }
 }
 
-fn refused(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
-    (status, Json(body)).into_response()
-}
+use crate::app::error_response as refused;
 
 pub async fn stream(
     State(state): State<AppState>,
@@ -103,8 +99,8 @@ pub async fn stream(
             )
         }
     };
-    let principal = match principal::resolve(state.db(), &headers, Some(&session)).await {
-        Ok(Credentials::Valid(p)) => *p,
+    let (principal, who) = match access::identify(state.db(), &headers, Some(&session)).await {
+        Ok(Identified::Valid(p, who)) => (*p, who),
         Ok(_) => {
             return refused(
                 StatusCode::UNAUTHORIZED,
@@ -114,21 +110,8 @@ pub async fn stream(
         }
         Err(e) => {
             tracing::error!(error = %e, "resolving credentials of an event stream");
-            return refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-                "INTERNAL_SERVER_ERROR",
-            );
+            return refused(StatusCode::INTERNAL_SERVER_ERROR, "internal error", INTERNAL);
         }
-    };
-    let credential = match (bearer(&headers), session.id()) {
-        (Some(secret), _) => Credential::Token(crate::auth::tokens::hash(&secret)),
-        (None, Some(id)) => Credential::Session(crate::auth::sessions::key(&id)),
-        (None, None) => return refused(StatusCode::UNAUTHORIZED, "authentication required", UNAUTHENTICATED),
-    };
-    let who = Identity {
-        credential,
-        user_id: principal.user.id,
     };
     let last_event = headers
         .get("last-event-id")
@@ -190,10 +173,4 @@ pub async fn stream(
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
-}
-
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, secret) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")).then(|| secret.trim().to_string())
 }

@@ -26,11 +26,10 @@ use tower_sessions::Session;
 
 use crate::app::AppState;
 use crate::auth::csrf;
-use crate::auth::principal::{self, Credentials};
 use crate::graphql::errors::{INTERNAL, UNAUTHENTICATED};
 use crate::graphql::Caller;
 
-use super::access::{self, Credential, Identity};
+use super::access::{self, Identified, Identity};
 
 /// How long a client may take to send `connection_init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,11 +68,7 @@ impl Connection {
 }
 
 fn refusal(message: &str, code: &str) -> Response {
-    let mut e = async_graphql::ServerError::new(message, None);
-    let mut ext = async_graphql::ErrorExtensionValues::default();
-    ext.set("code", code);
-    e.extensions = Some(ext);
-    Response::from_errors(vec![e])
+    Response::from_errors(vec![crate::graphql::access::refusal(message, code)])
 }
 
 const REVOKED: &str = "the connection's credentials are no longer valid";
@@ -242,31 +237,19 @@ async fn identify(
     session: Option<&Session>,
 ) -> Result<Identity, (u16, &'static str)> {
     let mut headers = HeaderMap::new();
-    let token = payload_token(payload);
-    if let Some(t) = &token {
+    if let Some(t) = payload_token(payload) {
         let value = format!("Bearer {t}")
             .parse()
             .map_err(|_| (4403, "Forbidden: invalid credentials"))?;
         headers.insert(axum::http::header::AUTHORIZATION, value);
     }
-    let resolved = principal::resolve(state.db(), &headers, session).await;
-    match resolved {
-        Ok(Credentials::Valid(p)) => {
-            let credential = match (&token, session.and_then(Session::id)) {
-                (Some(t), _) => Credential::Token(crate::auth::tokens::hash(t)),
-                (None, Some(id)) => Credential::Session(crate::auth::sessions::key(&id)),
-                (None, None) => return Err((4403, "Forbidden: invalid credentials")),
-            };
-            Ok(Identity {
-                credential,
-                user_id: p.user.id,
-            })
-        }
-        Ok(Credentials::Anonymous) => Err((
+    match access::identify(state.db(), &headers, session).await {
+        Ok(Identified::Valid(_, who)) => Ok(who),
+        Ok(Identified::Anonymous) => Err((
             4401,
             "Unauthorized: send an API token in connection_init's payload ({\"authorization\": \"Bearer <token>\"}) or sign in",
         )),
-        Ok(Credentials::Invalid) => Err((4403, "Forbidden: invalid, expired or revoked credentials")),
+        Ok(Identified::Invalid) => Err((4403, "Forbidden: invalid, expired or revoked credentials")),
         Err(e) => {
             tracing::error!(error = %e, "resolving credentials of a WebSocket");
             Err((1011, "internal error"))
