@@ -22,6 +22,10 @@ pub struct Model {
     pub sensor: Option<String>,
     pub acknowledged: bool,
     pub created_at: DateTimeUtc,
+    pub src_mac: Option<String>,
+    pub dst_mac: Option<String>,
+    /// The host a server alert was logged by.
+    pub hostname: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261123_000005_audit_lookups;
 mod m20261123_000006_customer_limits;
 mod m20261123_000007_ingest;
 mod m20261201_000008_alert_changes;
+mod m20261201_000009_alert_endpoints;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_customer_limits::Migration),
             Box::new(m20261123_000007_ingest::Migration),
             Box::new(m20261201_000008_alert_changes::Migration),
+            Box::new(m20261201_000009_alert_endpoints::Migration),
         ]
     }
 }

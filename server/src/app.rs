@@ -19,6 +19,7 @@ use tower_sessions::Session;
 
 use crate::auth::principal::{self, Credentials, Via};
 use crate::auth::{csrf, sessions};
+use crate::compat;
 use crate::config::Config;
 use crate::db::{self, StatementCounter};
 use crate::domain::users;
@@ -67,6 +68,10 @@ impl AppState {
         &self.0.schema
     }
 
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
     /// The alert bus of this process.
     pub fn bus(&self) -> &Bus {
         &self.0.bus
@@ -92,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(live::ws::upgrade))
         .route("/alerts/stream", get(live::sse::stream))
         .layer(sessions)
+        .merge(compat::router::<compat::intrudect::Intrudect>())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))

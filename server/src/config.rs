@@ -20,6 +20,9 @@ pub struct Config {
     /// Alerts a live subscriber may have waiting before it is let go with an `OVERFLOW`
     /// error (`PIVOT_LIVE_BUFFER`). Slots cost memory only while filled.
     pub live_buffer: usize,
+    /// The timezone REST dialects render and read local times in (`PIVOT_TIMEZONE`, an
+    /// IANA name such as `Europe/Paris`; UTC by default). GraphQL speaks UTC only.
+    pub timezone: chrono_tz::Tz,
 }
 
 impl Default for Config {
@@ -30,6 +33,7 @@ impl Default for Config {
             admin_password: None,
             secure_cookies: false,
             live_buffer: crate::live::bus::BUFFER,
+            timezone: chrono_tz::UTC,
         }
     }
 }

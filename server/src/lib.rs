@@ -9,6 +9,7 @@
 pub mod app;
 pub mod auth;
 pub mod bench;
+pub mod compat;
 pub mod config;
 pub mod db;
 pub mod demo;

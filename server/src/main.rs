@@ -186,6 +186,12 @@ async fn run() -> anyhow::Result<()> {
                         .ok_or_else(|| anyhow::anyhow!("PIVOT_LIVE_BUFFER must be a positive number, not {v:?}"))?,
                     Err(_) => server::live::bus::BUFFER,
                 },
+                timezone: match std::env::var("PIVOT_TIMEZONE") {
+                    Ok(v) if !v.is_empty() => v.parse().map_err(|_| {
+                        anyhow::anyhow!("PIVOT_TIMEZONE must be an IANA timezone name such as Europe/Paris, not {v:?}")
+                    })?,
+                    _ => chrono_tz::UTC,
+                },
                 ..Config::default()
             };
             let state = AppState::start(config.clone()).await?;

@@ -17,7 +17,7 @@ use super::filters::{in_cidr, ip_eq, Filter, TimeRange};
 use super::ids::{self, Kind};
 use super::ip;
 use super::text;
-use super::values::{Cidr, IpAddr};
+use super::values::{Cidr, IpAddr, MacAddr};
 
 /// Severity, lowest first; stored as its rank so that "at least" is a range.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -172,6 +172,10 @@ pub struct CreateAlertInput {
     pub sensor: Option<String>,
     pub score: Option<i32>,
     pub message: Option<String>,
+    pub src_mac: Option<MacAddr>,
+    pub dst_mac: Option<MacAddr>,
+    /// The host a server alert was logged by.
+    pub hostname: Option<String>,
 }
 
 fn apply(am: &mut alert::ActiveModel, f: AlertInput) -> DomainResult<()> {
@@ -208,6 +212,9 @@ pub async fn create(db: &impl ConnectionTrait, input: CreateAlertInput) -> Domai
         sensor: Set(text::optional("sensor", input.sensor.as_deref(), 128)?),
         acknowledged: Set(false),
         created_at: Set(Utc::now()),
+        src_mac: Set(input.src_mac.map(|m| m.0)),
+        dst_mac: Set(input.dst_mac.map(|m| m.0)),
+        hostname: Set(text::optional("hostname", input.hostname.as_deref(), 253)?),
         ..Default::default()
     };
     apply(

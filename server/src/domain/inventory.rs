@@ -256,7 +256,13 @@ pub async fn create_device(db: &impl ConnectionTrait, input: CreateDeviceInput) 
 
 pub async fn update_device(db: &impl ConnectionTrait, id: i64, input: DeviceInput) -> DomainResult<device::Model> {
     let mut am: device::ActiveModel = crud::find::<device::Entity>(db, "device", id).await?.into();
+    let renames = !input.hostname.is_undefined() || !input.friendly_name.is_undefined();
     apply_device(&mut am, input)?;
+    // Names are how people tell devices apart: an edit may change them, not drop both.
+    let named = |v: &sea_orm::ActiveValue<Option<String>>| v.try_as_ref().is_some_and(|n| n.is_some());
+    if renames && !named(&am.hostname) && !named(&am.friendly_name) {
+        return Err(DomainError::bad("friendlyName", "a device keeps a hostname or a friendly name"));
+    }
     Ok(am.update(db).await?)
 }
 

@@ -3,6 +3,7 @@
 //! and the domain share one definition of each (one way to do each thing).
 
 pub mod alert_log;
+pub mod alert_search;
 pub mod alerts;
 pub mod assets;
 pub mod audit;
@@ -16,10 +17,13 @@ pub mod flows;
 pub mod hosts;
 pub mod ids;
 pub mod inventory;
+pub mod inventory_search;
 pub mod iocs;
 pub mod ip;
 pub mod notes;
+pub mod patterns;
 pub mod ports;
+pub mod search;
 pub mod tasks;
 pub mod tenancy;
 pub mod text;

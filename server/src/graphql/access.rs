@@ -26,6 +26,7 @@ pub fn type_capability(type_name: &str) -> Option<Capability> {
     let base = base
         .strip_suffix("Connection")
         .or_else(|| base.strip_suffix("Edge"))
+        .or_else(|| base.strip_suffix("Page"))
         .unwrap_or(base);
     match base {
         "Host" | "Port" | "Scan" | "ScriptResult" | "GeoInfo" | "PortSighting" | "HostScript" | "OsMatch"

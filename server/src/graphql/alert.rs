@@ -15,11 +15,13 @@ use super::case::{cases_of_alert, Case};
 use super::errors::{coded, Gql, BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, OVERFLOW, UNAUTHENTICATED, UNAVAILABLE};
 use super::flow::{by_either_end, host_at, Flow};
 use super::host::Host;
+use super::inventory::{device_of, network_of, Device, Network};
 use super::loaders::{loader, ById, Paged};
-use super::pagination::{connection, Conn, PageArgs};
+use super::pagination::{connection, numbered, Conn, Numbered, PageArgs};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 use crate::domain::alert_log::{self, Change};
+use crate::domain::alert_search::{AlertSearch, AlertSort};
 use crate::domain::alerts::{self, AlertFilter, AlertInput, CreateAlertInput, Severity};
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
@@ -104,6 +106,42 @@ impl Alert {
     async fn sensor(&self) -> Option<&str> {
         self.0.sensor.as_deref()
     }
+    async fn src_mac(&self) -> Option<&str> {
+        self.0.src_mac.as_deref()
+    }
+    async fn dst_mac(&self) -> Option<&str> {
+        self.0.dst_mac.as_deref()
+    }
+    /// The host a server alert was logged by.
+    async fn hostname(&self) -> Option<&str> {
+        self.0.hostname.as_deref()
+    }
+    /// The device at the source: by MAC, else the one last seen at the address.
+    async fn src_device(&self, ctx: &Context<'_>) -> Result<Option<Device>> {
+        match &self.0.src_ip {
+            Some(key) => device_of(ctx, self.0.src_mac.as_deref(), key).await,
+            None => Ok(None),
+        }
+    }
+    async fn dst_device(&self, ctx: &Context<'_>) -> Result<Option<Device>> {
+        match &self.0.dst_ip {
+            Some(key) => device_of(ctx, self.0.dst_mac.as_deref(), key).await,
+            None => Ok(None),
+        }
+    }
+    /// The network holding the source address.
+    async fn src_network(&self, ctx: &Context<'_>) -> Result<Option<Network>> {
+        match &self.0.src_ip {
+            Some(key) => network_of(ctx, key).await,
+            None => Ok(None),
+        }
+    }
+    async fn dst_network(&self, ctx: &Context<'_>) -> Result<Option<Network>> {
+        match &self.0.dst_ip {
+            Some(key) => network_of(ctx, key).await,
+            None => Ok(None),
+        }
+    }
     async fn acknowledged(&self) -> bool {
         self.0.acknowledged
     }
@@ -142,6 +180,20 @@ impl AlertQuery {
             Alert,
         )
         .await
+    }
+    /// Alerts as sensor consoles search them: page-numbered, sorted, with lists of
+    /// values and `LIKE` patterns (see `AlertSearch`). A page past the last is the last.
+    #[graphql(complexity = "super::pagination::numbered_cost(page_size, child_complexity)")]
+    async fn alert_search(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AlertSearch>,
+        sort: Option<AlertSort>,
+        page: Option<i64>,
+        #[graphql(desc = "Rows per page: 100 by default, at most 1000.")] page_size: Option<i64>,
+    ) -> Result<Numbered<Alert>> {
+        let select = filter.unwrap_or_default().select().gql()?;
+        numbered(ctx, select, sort.unwrap_or_default().order(), (page, page_size), Alert).await
     }
 }
 

@@ -14,7 +14,11 @@ use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, GroupBy, LoadError, Paged};
-use super::pagination::{connection, Conn, PageArgs};
+use super::pagination::{connection, numbered, Conn, Numbered, PageArgs};
+use crate::domain::inventory_search::{DeviceSearch, DeviceSort, NetworkSearch, NetworkSort};
+
+/// The most networks `networkSearch` answers with.
+const MAX_NETWORKS: i64 = 1000;
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::inventory::{
@@ -29,6 +33,7 @@ use crate::group;
 group!(DeviceByMac, device::Entity, device::Column::Mac, String);
 group!(DevicesByIp, device::Entity, device::Column::LastIp, Vec<u8>);
 group!(ServicesByIp, service::Entity, service::Column::Ip, Vec<u8>);
+group!(NetworksByGateway, network::Entity, network::Column::GatewayIp, Vec<u8>);
 
 /// The passive DNS records resolving to hosts, keyed by address.
 pub struct DnsOfHost;
@@ -196,6 +201,15 @@ impl Device {
             None => Ok(None),
         }
     }
+    /// Whether the device's last address is the gateway of a network. Gateway MACs do
+    /// not count: routed traffic shows many remote addresses with the router's MAC.
+    async fn is_gateway(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(k) = &self.0.last_ip else {
+            return Ok(false);
+        };
+        let nets = loader::<GroupBy<NetworksByGateway>>(ctx).load_one(k.clone()).await.gql()?;
+        Ok(nets.is_some_and(|n| !n.is_empty()))
+    }
 }
 
 pub struct Service(pub service::Model);
@@ -301,6 +315,32 @@ impl InventoryQuery {
             Network,
         )
         .await
+    }
+    /// Networks as inventory consoles search them: lists of `LIKE` patterns, sorted;
+    /// every match (networks are few).
+    async fn network_search(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NetworkSearch>,
+        sort: Option<NetworkSort>,
+    ) -> Result<Vec<Network>> {
+        let select = filter.unwrap_or_default().select().gql()?;
+        let page = numbered(ctx, select, sort.unwrap_or_default().order(), (None, Some(MAX_NETWORKS)), Network).await?;
+        Ok(page.nodes)
+    }
+    /// Devices as inventory consoles search them: page-numbered, sorted, with lists of
+    /// `LIKE` patterns. A page past the last is the last.
+    #[graphql(complexity = "super::pagination::numbered_cost(page_size, child_complexity)")]
+    async fn device_search(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DeviceSearch>,
+        sort: Option<DeviceSort>,
+        page: Option<i64>,
+        #[graphql(desc = "Rows per page: 100 by default, at most 1000.")] page_size: Option<i64>,
+    ) -> Result<Numbered<Device>> {
+        let select = filter.unwrap_or_default().select().gql()?;
+        numbered(ctx, select, sort.unwrap_or_default().order(), (page, page_size), Device).await
     }
     #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
     async fn devices(

@@ -236,6 +236,7 @@ fn prepare(db: &DatabaseConnection, caller: &Caller, request: Request, gate: &Ar
         GroupBy<ioc::IocsByValue>, GroupBy<ioc::HostnamesByName>, GroupBy<note::RevisionsOfNote>,
         GroupBy<note::NotesOfGroup>, GroupBy<asset::IocLinksOfAsset>, GroupBy<asset::AssetsByIp>,
         GroupBy<inventory::DeviceByMac>, GroupBy<inventory::DevicesByIp>, GroupBy<inventory::ServicesByIp>,
+        GroupBy<inventory::NetworksByGateway>,
         inventory::NetworkContaining,
         PagedBy<host::PortsOfHost>, CountBy<host::PortsOfHost>,
         PagedBy<flow::FlowsOfHost>, CountBy<flow::FlowsOfHost>,

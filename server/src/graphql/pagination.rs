@@ -325,3 +325,57 @@ mod tests {
         assert_eq!(cost(Some(5000), None, 1), 1000);
     }
 }
+
+/// A page of a page-numbered search (`alertSearch`, `deviceSearch`).
+#[derive(async_graphql::SimpleObject)]
+#[graphql(concrete(name = "AlertPage", params(super::alert::Alert)))]
+#[graphql(concrete(name = "DevicePage", params(super::inventory::Device)))]
+pub struct Numbered<N: OutputType> {
+    pub nodes: Vec<N>,
+    /// The page answered: the last when the one asked for is past it.
+    pub page: i64,
+    pub page_size: i64,
+    pub total_rows: i64,
+    /// At least 1, even when nothing matches.
+    pub total_pages: i64,
+}
+
+/// The complexity of a page-numbered search: each row it may return costs its selection.
+pub fn numbered_cost(page_size: Option<i64>, child: usize) -> usize {
+    let (_, size) = crate::domain::search::normalize(None, page_size);
+    (size as usize).saturating_mul(child.max(1))
+}
+
+/// One numbered page of `select` (already filtered) within the request's scope.
+pub async fn numbered<E, N>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    order: Vec<(sea_orm::sea_query::SimpleExpr, sea_orm::Order)>,
+    (page, page_size): (Option<i64>, Option<i64>),
+    map: impl Fn(E::Model) -> N,
+) -> async_graphql::Result<Numbered<N>>
+where
+    E: Scoped,
+    E::Model: Sync,
+    N: OutputType,
+{
+    use crate::domain::search;
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let select = select.filter(scope(ctx).condition::<E>());
+    let p = search::numbered(
+        db,
+        select,
+        order,
+        (E::default(), id_column::<E>()),
+        search::normalize(page, page_size),
+    )
+    .await
+    .gql()?;
+    Ok(Numbered {
+        nodes: p.rows.into_iter().map(map).collect(),
+        page: p.page as i64,
+        page_size: p.page_size as i64,
+        total_rows: p.total_rows as i64,
+        total_pages: p.total_pages as i64,
+    })
+}

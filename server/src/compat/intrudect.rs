@@ -1,0 +1,855 @@
+//! Intrudect's public API (`/api/v1`, ../shared/specs/intrudect-public-api.txt):
+//! bare JSON objects, `{"error": "..."}` on failure, Bearer API tokens, integer IDs,
+//! local times (`YYYY-MM-DD HH:MM:SS`) in `PIVOT_TIMEZONE`.
+//!
+//! | Method      | Path                            | Needs          | Runs                      |
+//! |-------------|---------------------------------|----------------|---------------------------|
+//! | GET         | /api/v1/devices                 | devices read   | deviceSearch              |
+//! | POST        | /api/v1/devices/search          | devices read   | deviceSearch              |
+//! | PATCH, PUT  | /api/v1/devices/{id}            | devices write  | node + updateDevice       |
+//! | GET         | /api/v1/networks                | networks read  | networkSearch             |
+//! | POST        | /api/v1/networks/search         | networks read  | networkSearch             |
+//! | POST        | /api/v1/networks                | networks write | createNetwork (201)       |
+//! | PATCH, PUT  | /api/v1/networks/{id}           | networks write | updateNetwork             |
+//! | DELETE      | /api/v1/networks/{id}           | networks write | node + deleteNetwork      |
+//! | GET         | /api/v1/networkalerts           | alerts read    | alertSearch (network)     |
+//! | POST        | /api/v1/networkalerts/search    | alerts read    | alertSearch (network)     |
+//! | DELETE      | /api/v1/networkalerts/{id}      | alerts write   | node + deleteAlert        |
+//! | GET         | /api/v1/serveralerts            | alerts read    | alertSearch (server)      |
+//! | POST        | /api/v1/serveralerts/search     | alerts read    | alertSearch (server)      |
+//! | DELETE      | /api/v1/serveralerts/{id}       | alerts write   | node + deleteAlert        |
+//!
+//! How Intrudect's model maps onto Pivot's graph:
+//! - Network and server alerts are Pivot alerts of kind `network` and `server`; the
+//!   agent is the alert's sensor (Pivot keeps no separate agent names, so `agent_name`
+//!   repeats it); a server alert's title is the alert's title and its log `line` the
+//!   alert's message. Levels are severities: 10 = INFO or NOTICE, 20 = WARNING,
+//!   30 = ERROR and above; filtering by a level matches the severities it stands for.
+//! - Devices keep their last address only, so the `ipcount` sorts sort by it.
+//! - Pivot stores no PCAPs yet: `pcap_id` is null.
+
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::time::{self, Precision};
+use super::{read, Answer, Before, Context, Dialect, Input, Params, Refusal, Reply, Route};
+use crate::app::AppState;
+use crate::auth::permissions::{Capability, Level};
+use crate::auth::principal::{self, Credentials, Principal};
+use crate::domain::ids::{self, Kind};
+
+pub struct Intrudect;
+
+impl Dialect for Intrudect {
+    const PREFIX: &'static str = "/api/v1";
+
+    fn routes() -> Vec<Route> {
+        use Capability::*;
+        use Level::*;
+        use Method as M;
+        vec![
+            route(M::GET, "/api/v1/devices", Input::Query, (Devices, Read), DEVICE_SEARCH, list_devices, devices),
+            route(M::POST, "/api/v1/devices/search", Input::Json, (Devices, Read), DEVICE_SEARCH, search_devices, devices),
+            route(M::PATCH, "/api/v1/devices/{id}", Input::Json, (Devices, Write), UPDATE_DEVICE, update_device, updated_device),
+            route(M::PUT, "/api/v1/devices/{id}", Input::Json, (Devices, Write), UPDATE_DEVICE, update_device, updated_device),
+            route(M::GET, "/api/v1/networks", Input::Query, (Networks, Read), NETWORK_SEARCH, list_networks, networks),
+            route(M::POST, "/api/v1/networks/search", Input::Json, (Networks, Read), NETWORK_SEARCH, search_networks, networks),
+            route(M::POST, "/api/v1/networks", Input::Json, (Networks, Write), CREATE_NETWORK, create_network, created_network),
+            route(M::PATCH, "/api/v1/networks/{id}", Input::Json, (Networks, Write), UPDATE_NETWORK, update_network, updated_network),
+            route(M::PUT, "/api/v1/networks/{id}", Input::Json, (Networks, Write), UPDATE_NETWORK, update_network, updated_network),
+            route(M::DELETE, "/api/v1/networks/{id}", Input::Query, (Networks, Write), DELETE_NETWORK, network_id, deleted_network)
+                .before(NETWORK_BY_ID, exists),
+            route(M::GET, "/api/v1/networkalerts", Input::Query, (Alerts, Read), NETWORK_ALERT_SEARCH, list_network_alerts, network_alerts),
+            route(M::POST, "/api/v1/networkalerts/search", Input::Json, (Alerts, Read), NETWORK_ALERT_SEARCH, search_network_alerts, network_alerts),
+            route(M::DELETE, "/api/v1/networkalerts/{id}", Input::Query, (Alerts, Write), DELETE_ALERT, alert_id, deleted_network_alert)
+                .before(NETWORK_ALERT_BY_ID, |v| of_kind(v, "network")),
+            route(M::GET, "/api/v1/serveralerts", Input::Query, (Alerts, Read), SERVER_ALERT_SEARCH, list_server_alerts, server_alerts),
+            route(M::POST, "/api/v1/serveralerts/search", Input::Json, (Alerts, Read), SERVER_ALERT_SEARCH, search_server_alerts, server_alerts),
+            route(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, (Alerts, Write), DELETE_ALERT, alert_id, deleted_server_alert)
+                .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
+        ]
+    }
+
+    async fn authenticate(state: &AppState, headers: &HeaderMap, _: &Params) -> Result<Principal, Refusal> {
+        // API tokens only: Intrudect's public API takes no session cookies.
+        if principal::bearer(headers).is_none() {
+            return Err(Refusal::new(StatusCode::UNAUTHORIZED, "missing bearer token"));
+        }
+        match principal::resolve(state.db(), headers, None).await {
+            Ok(Credentials::Valid(p)) => Ok(*p),
+            Ok(_) => Err(Refusal::new(StatusCode::UNAUTHORIZED, "invalid bearer token")),
+            Err(e) => {
+                tracing::error!(error = %e, "resolving credentials");
+                Err(Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
+            }
+        }
+    }
+
+    fn refuse(refusal: Refusal) -> Response {
+        (refusal.status, axum::Json(json!({ "error": refusal.message }))).into_response()
+    }
+}
+
+type Vars = fn(&Params, &Context) -> Result<Value, Refusal>;
+type Shape = fn(Answer, &Params, &Context) -> Result<Reply, Refusal>;
+
+fn route(
+    method: Method,
+    path: &'static str,
+    input: Input,
+    needs: (Capability, Level),
+    operation: &'static str,
+    variables: Vars,
+    reply: Shape,
+) -> Route {
+    Route {
+        method,
+        path,
+        input,
+        needs: Some(needs),
+        operation,
+        before: None,
+        variables,
+        reply,
+    }
+}
+
+impl Route {
+    fn before(mut self, operation: &'static str, check: fn(&Value) -> Result<(), Refusal>) -> Self {
+        self.before = Some(Before { operation, check });
+        self
+    }
+}
+
+// ---- operations ----
+
+macro_rules! device_fields {
+    () => {
+        "fragment D on Device { id mac lastIp hostname friendlyName vendor network { name } isGateway firstSeen lastSeen }"
+    };
+}
+macro_rules! network_fields {
+    () => {
+        "fragment N on Network { id name cidr gatewayIp gatewayMac alertLevel }"
+    };
+}
+macro_rules! network_alert_fields {
+    () => {
+        "fragment A on Alert { id kind occurredAt sensor srcMac dstMac srcIp dstIp srcPort dstPort severity type title \
+         message srcDevice { hostname friendlyName } dstDevice { hostname friendlyName } srcNetwork { name } \
+         dstNetwork { name } }"
+    };
+}
+macro_rules! server_alert_fields {
+    () => {
+        "fragment A on Alert { id kind occurredAt sensor hostname severity type title message }"
+    };
+}
+
+const DEVICE_SEARCH: &str = concat!(
+    "query($filter: DeviceSearch, $sort: DeviceSort, $page: Int, $pageSize: Int) { ",
+    "r: deviceSearch(filter: $filter, sort: $sort, page: $page, pageSize: $pageSize) ",
+    "{ page pageSize totalRows totalPages nodes { ...D } } } ",
+    device_fields!()
+);
+const UPDATE_DEVICE: &str = concat!(
+    "mutation($id: ID!, $input: DeviceInput!) { r: updateDevice(id: $id, input: $input) { ...D } } ",
+    device_fields!()
+);
+const NETWORK_SEARCH: &str = concat!(
+    "query($filter: NetworkSearch, $sort: NetworkSort) { r: networkSearch(filter: $filter, sort: $sort) { ...N } } ",
+    network_fields!()
+);
+const CREATE_NETWORK: &str = concat!(
+    "mutation($input: CreateNetworkInput!) { r: createNetwork(input: $input) { ...N } } ",
+    network_fields!()
+);
+const UPDATE_NETWORK: &str = concat!(
+    "mutation($id: ID!, $input: NetworkInput!) { r: updateNetwork(id: $id, input: $input) { ...N } } ",
+    network_fields!()
+);
+const NETWORK_BY_ID: &str = concat!("query($id: ID!) { r: node(id: $id) { ...N } } ", network_fields!());
+const DELETE_NETWORK: &str = "mutation($id: ID!) { r: deleteNetwork(id: $id) }";
+const NETWORK_ALERT_SEARCH: &str = concat!(
+    "query($filter: AlertSearch, $sort: AlertSort, $page: Int, $pageSize: Int) { ",
+    "r: alertSearch(filter: $filter, sort: $sort, page: $page, pageSize: $pageSize) ",
+    "{ page pageSize totalRows totalPages nodes { ...A } } } ",
+    network_alert_fields!()
+);
+const SERVER_ALERT_SEARCH: &str = concat!(
+    "query($filter: AlertSearch, $sort: AlertSort, $page: Int, $pageSize: Int) { ",
+    "r: alertSearch(filter: $filter, sort: $sort, page: $page, pageSize: $pageSize) ",
+    "{ page pageSize totalRows totalPages nodes { ...A } } } ",
+    server_alert_fields!()
+);
+const NETWORK_ALERT_BY_ID: &str = concat!("query($id: ID!) { r: node(id: $id) { ...A } } ", network_alert_fields!());
+const SERVER_ALERT_BY_ID: &str = concat!("query($id: ID!) { r: node(id: $id) { ...A } } ", server_alert_fields!());
+const DELETE_ALERT: &str = "mutation($id: ID!) { r: deleteAlert(id: $id) }";
+
+// ---- parameters ----
+
+/// The query string of a list endpoint: paging (when `paged`) and sorting only; a
+/// filter belongs to the search endpoint.
+struct Listing {
+    page: Option<i64>,
+    page_size: Option<i64>,
+    sort: Option<String>,
+    order: Option<String>,
+}
+
+fn listing(p: &Params, endpoint: &str, paged: bool, filters: &[&str]) -> Result<Listing, Refusal> {
+    let mut l = Listing {
+        page: None,
+        page_size: None,
+        sort: None,
+        order: None,
+    };
+    for (k, v) in &p.query {
+        let int = |v: &str| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| Refusal::bad(format!("{k} must be an integer, not {v:?}")))
+        };
+        match k.as_str() {
+            "page" if paged => l.page = Some(int(v)?),
+            "page_size" if paged => l.page_size = Some(int(v)?),
+            "sort" => l.sort = Some(v.clone()),
+            "order" => l.order = Some(v.clone()),
+            k if filters.contains(&k) => {
+                return Err(Refusal::bad(format!(
+                    "filtering is not supported on GET {endpoint}: use POST {endpoint}/search with a JSON body"
+                )))
+            }
+            k => return Err(Refusal::bad(format!("unknown query parameter {k:?}"))),
+        }
+    }
+    Ok(l)
+}
+
+/// The body of a search endpoint.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Search<F> {
+    filters: Option<F>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+    sort: Option<SortBody>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SortBody {
+    field: Option<String>,
+    order: Option<String>,
+}
+
+/// The GraphQL sort field an alias of the dialect stands for; unknown ones fall back.
+fn sort_field(aliases: &[(&[&str], &'static str)], given: Option<&str>, default: &'static str) -> &'static str {
+    let given = given.unwrap_or_default().trim().to_ascii_lowercase();
+    aliases
+        .iter()
+        .find(|(names, _)| names.contains(&given.as_str()))
+        .map_or(default, |(_, f)| f)
+}
+
+fn sort_order(given: Option<&str>, default: &'static str) -> &'static str {
+    match given.unwrap_or_default().trim().to_ascii_lowercase().as_str() {
+        "asc" => "ASC",
+        "desc" => "DESC",
+        _ => default,
+    }
+}
+
+/// A path `{id}`: an integer, as Pivot's global ID of `kind`.
+fn path_id(p: &Params, kind: Kind) -> Result<Value, Refusal> {
+    let raw = p.path("id");
+    let n = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Refusal::bad(format!("id must be a positive integer, not {raw:?}")))?;
+    Ok(json!(ids::encode(kind, n).0))
+}
+
+/// The integer of a Pivot global ID.
+fn int_id(id: &Value) -> Value {
+    id.as_str()
+        .and_then(|s| ids::decode_any("id", s).ok())
+        .map_or(Value::Null, |(_, n)| json!(n))
+}
+
+/// A text field, `""` when absent.
+fn text(v: &Value) -> Value {
+    match v {
+        Value::Null => json!(""),
+        v => v.clone(),
+    }
+}
+
+fn exists(prior: &Value) -> Result<(), Refusal> {
+    if prior["r"].is_null() {
+        return Err(Refusal::new(StatusCode::NOT_FOUND, "not found"));
+    }
+    Ok(())
+}
+
+fn of_kind(prior: &Value, kind: &str) -> Result<(), Refusal> {
+    if prior["r"]["kind"] != kind {
+        return Err(Refusal::new(StatusCode::NOT_FOUND, format!("{kind} alert not found")));
+    }
+    Ok(())
+}
+
+fn paged(r: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Reply {
+    let rows: Vec<Value> = r["nodes"].as_array().map(|n| n.iter().map(row).collect()).unwrap_or_default();
+    Reply::ok(json!({
+        key: rows,
+        "page": r["page"],
+        "page_size": r["pageSize"],
+        "total_rows": r["totalRows"],
+        "total_pages": r["totalPages"],
+    }))
+}
+
+// ---- devices ----
+
+const DEVICE_FILTERS: &[&str] = &["ip", "mac", "vendor", "hostname", "friendly_name"];
+const DEVICE_SORTS: &[(&[&str], &str)] = &[
+    (&["last_ip", "lastip", "ip", "ipcount", "ip_count", "ip_history"], "LAST_IP"),
+    (&["hostname"], "HOSTNAME"),
+    (&["friendly_name", "name"], "FRIENDLY_NAME"),
+    (&["mac"], "MAC"),
+    (&["vendor"], "VENDOR"),
+    (&["gateway", "is_gateway"], "GATEWAY"),
+    (&["first_seen", "first"], "FIRST_SEEN"),
+    (&["last_seen", "last"], "LAST_SEEN"),
+];
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DeviceFilters {
+    mac: Option<Vec<String>>,
+    ip: Option<Vec<String>>,
+    vendor: Option<Vec<String>>,
+    hostname: Option<Vec<String>>,
+    friendly_name: Option<Vec<String>>,
+}
+
+fn device_vars(f: DeviceFilters, page: Option<i64>, size: Option<i64>, sort: SortBody) -> Value {
+    json!({
+        "filter": {"macs": f.mac, "ips": f.ip, "vendors": f.vendor, "hostnames": f.hostname, "friendlyNames": f.friendly_name},
+        "sort": {"field": sort_field(DEVICE_SORTS, sort.field.as_deref(), "LAST_IP"), "order": sort_order(sort.order.as_deref(), "ASC")},
+        "page": page,
+        "pageSize": size,
+    })
+}
+
+fn list_devices(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let l = listing(p, "/api/v1/devices", true, DEVICE_FILTERS)?;
+    Ok(device_vars(DeviceFilters::default(), l.page, l.page_size, SortBody { field: l.sort, order: l.order }))
+}
+
+fn search_devices(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let s: Search<DeviceFilters> = read("search", &p.body)?;
+    Ok(device_vars(s.filters.unwrap_or_default(), s.page, s.page_size, s.sort.unwrap_or_default()))
+}
+
+fn device(d: &Value, tz: chrono_tz::Tz) -> Value {
+    json!({
+        "id": int_id(&d["id"]),
+        "mac": d["mac"],
+        "last_ip": text(&d["lastIp"]),
+        "hostname": text(&d["hostname"]),
+        "friendly_name": text(&d["friendlyName"]),
+        "vendor": text(&d["vendor"]),
+        "network": text(&d["network"]["name"]),
+        "is_gateway": d["isGateway"],
+        "first_seen": time::render(tz, d["firstSeen"].as_str()),
+        "last_seen": time::render(tz, d["lastSeen"].as_str()),
+    })
+}
+
+fn devices(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    Ok(paged(&a.data["r"], "devices", |d| device(d, c.timezone)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceUpdate {
+    hostname: Option<Option<String>>,
+    friendly_name: Option<Option<String>>,
+}
+
+fn update_device(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let u: DeviceUpdate = read("device", &p.body)?;
+    if u.hostname.is_none() && u.friendly_name.is_none() {
+        return Err(Refusal::bad("give hostname or friendly_name"));
+    }
+    // An empty name clears it; the domain refuses to leave a device with neither.
+    let field = |v: Option<Option<String>>| match v {
+        None => None,
+        Some(v) => Some(v.filter(|s| !s.trim().is_empty()).map_or(Value::Null, Value::String)),
+    };
+    let mut input = Map::new();
+    if let Some(h) = field(u.hostname) {
+        input.insert("hostname".into(), h);
+    }
+    if let Some(f) = field(u.friendly_name) {
+        input.insert("friendlyName".into(), f);
+    }
+    Ok(json!({"id": path_id(p, Kind::Device)?, "input": input}))
+}
+
+fn updated_device(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply::ok(json!({"device": device(&a.data["r"], c.timezone)})))
+}
+
+// ---- networks ----
+
+const NETWORK_FILTERS: &[&str] = &["name", "cidr", "gateway_ip", "gateway_mac", "alert"];
+const NETWORK_SORTS: &[(&[&str], &str)] = &[
+    (&["id"], "ID"),
+    (&["name"], "NAME"),
+    (&["cidr"], "CIDR"),
+    (&["gateway_ip"], "GATEWAY_IP"),
+    (&["gateway_mac"], "GATEWAY_MAC"),
+    (&["alert"], "ALERT_LEVEL"),
+];
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NetworkFilters {
+    name: Option<Vec<String>>,
+    cidr: Option<Vec<String>>,
+    gateway_ip: Option<Vec<String>>,
+    gateway_mac: Option<Vec<String>>,
+    alert: Option<Vec<i32>>,
+}
+
+fn network_vars(f: NetworkFilters, sort: SortBody) -> Value {
+    json!({
+        "filter": {"names": f.name, "cidrs": f.cidr, "gatewayIps": f.gateway_ip, "gatewayMacs": f.gateway_mac, "alertLevels": f.alert},
+        "sort": {"field": sort_field(NETWORK_SORTS, sort.field.as_deref(), "NAME"), "order": sort_order(sort.order.as_deref(), "ASC")},
+    })
+}
+
+fn list_networks(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let l = listing(p, "/api/v1/networks", false, NETWORK_FILTERS)?;
+    Ok(network_vars(NetworkFilters::default(), SortBody { field: l.sort, order: l.order }))
+}
+
+fn search_networks(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        filters: Option<NetworkFilters>,
+        sort: Option<SortBody>,
+    }
+    let b: Body = read("search", &p.body)?;
+    Ok(network_vars(b.filters.unwrap_or_default(), b.sort.unwrap_or_default()))
+}
+
+fn network(n: &Value) -> Value {
+    json!({
+        "id": int_id(&n["id"]),
+        "name": n["name"],
+        "cidr": n["cidr"],
+        "gateway_ip": text(&n["gatewayIp"]),
+        "gateway_mac": text(&n["gatewayMac"]),
+        "alert": n["alertLevel"],
+    })
+}
+
+fn networks(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    let rows: Vec<Value> = a.data["r"].as_array().map(|n| n.iter().map(network).collect()).unwrap_or_default();
+    Ok(Reply::ok(json!({ "networks": rows })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkBody {
+    name: Option<String>,
+    cidr: Option<String>,
+    gateway_ip: Option<String>,
+    gateway_mac: Option<String>,
+    alert: Option<i32>,
+}
+
+impl NetworkBody {
+    /// As a GraphQL input; empty gateway values clear them.
+    fn input(self) -> Map<String, Value> {
+        let mut m = Map::new();
+        let optional = |v: Option<String>| v.map(|s| if s.trim().is_empty() { Value::Null } else { Value::String(s) });
+        if let Some(n) = self.name {
+            m.insert("name".into(), json!(n));
+        }
+        if let Some(c) = self.cidr {
+            m.insert("cidr".into(), json!(c.trim()));
+        }
+        if let Some(g) = optional(self.gateway_ip) {
+            m.insert("gatewayIp".into(), g);
+        }
+        if let Some(g) = optional(self.gateway_mac) {
+            m.insert("gatewayMac".into(), g);
+        }
+        if let Some(a) = self.alert {
+            m.insert("alertLevel".into(), json!(a));
+        }
+        m
+    }
+}
+
+fn create_network(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let b: NetworkBody = read("network", &p.body)?;
+    if b.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(Refusal::bad("name is required"));
+    }
+    if b.cidr.as_deref().is_none_or(|c| c.trim().is_empty()) {
+        return Err(Refusal::bad("cidr is required"));
+    }
+    Ok(json!({ "input": b.input() }))
+}
+
+fn update_network(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let b: NetworkBody = read("network", &p.body)?;
+    let input = b.input();
+    if input.is_empty() {
+        return Err(Refusal::bad("give at least one of name, cidr, gateway_ip, gateway_mac, alert"));
+    }
+    Ok(json!({"id": path_id(p, Kind::Network)?, "input": input}))
+}
+
+fn network_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    Ok(json!({ "id": path_id(p, Kind::Network)? }))
+}
+
+fn created_network(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply {
+        status: StatusCode::CREATED,
+        body: json!({"network": network(&a.data["r"])}),
+    })
+}
+
+fn updated_network(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply::ok(json!({"network": network(&a.data["r"])})))
+}
+
+fn deleted_network(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply::ok(json!({"deleted": true, "network": network(&a.prior["r"])})))
+}
+
+// ---- alerts ----
+
+/// The severities an Intrudect level stands for.
+fn severities(level: i64) -> Result<&'static [&'static str], Refusal> {
+    match level {
+        10 => Ok(&["INFO", "NOTICE"]),
+        20 => Ok(&["WARNING"]),
+        30 => Ok(&["ERROR", "CRITICAL", "EMERGENCY"]),
+        l => Err(Refusal::bad(format!("level must be 10, 20 or 30, not {l}"))),
+    }
+}
+
+fn level(severity: &Value) -> Value {
+    match severity.as_str().unwrap_or_default() {
+        "INFO" | "NOTICE" => json!(10),
+        "WARNING" => json!(20),
+        _ => json!(30),
+    }
+}
+
+fn levels(given: &Option<Vec<i64>>) -> Result<Option<Vec<&'static str>>, Refusal> {
+    let Some(levels) = given.as_ref().filter(|l| !l.is_empty()) else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for l in levels {
+        out.extend_from_slice(severities(*l)?);
+    }
+    Ok(Some(out))
+}
+
+/// A `from`/`to` filter of an alert search (`YYYY-MM-DD HH:MM`, local time).
+fn alert_time(c: &Context, field: &str, v: &Option<String>) -> Result<Option<String>, Refusal> {
+    v.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| time::parse(c.timezone, field, s, &[Precision::Minute]).map(|(t, _)| t))
+        .transpose()
+        .map_err(Refusal::bad)
+}
+
+const NETWORK_ALERT_FILTERS: &[&str] = &[
+    "from", "to", "agent", "agent_id", "level", "type", "type_mode", "source", "destination", "destination_port",
+    "dst_port", "search", "unique",
+];
+const NETWORK_ALERT_SORTS: &[(&[&str], &str)] = &[
+    (&["id"], "ID"),
+    (&["timestamp", "first"], "OCCURRED_AT"),
+    (&["agent"], "SENSOR"),
+    (&["source"], "SOURCE"),
+    (&["destination"], "DESTINATION"),
+    (&["src_ip"], "SRC_IP"),
+    (&["dst_ip"], "DST_IP"),
+    (&["dst_port"], "DST_PORT"),
+    (&["type"], "TYPE"),
+    (&["level"], "SEVERITY"),
+    (&["subject"], "TITLE"),
+    (&["message"], "MESSAGE"),
+];
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NetworkAlertFilters {
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(alias = "agent_id")]
+    agent: Option<Vec<String>>,
+    level: Option<Vec<i64>>,
+    #[serde(rename = "type")]
+    alert_type: Option<Vec<String>>,
+    type_mode: Option<i64>,
+    source: Option<Vec<String>>,
+    destination: Option<Vec<String>>,
+    #[serde(alias = "dst_port")]
+    destination_port: Option<Vec<i32>>,
+    search: Option<Vec<String>>,
+    unique: Option<String>,
+}
+
+fn network_alert_vars(c: &Context, f: NetworkAlertFilters, page: Option<i64>, size: Option<i64>, sort: SortBody) -> Result<Value, Refusal> {
+    let (types, exclude) = match f.type_mode.unwrap_or(1) {
+        1 => (f.alert_type, None),
+        2 => (None, f.alert_type),
+        m => return Err(Refusal::bad(format!("type_mode must be 1 (only these types) or 2 (all but these), not {m}"))),
+    };
+    let unique = match f.unique.as_deref().map(|u| u.trim().to_ascii_lowercase()) {
+        None => None,
+        Some(u) if u.is_empty() => None,
+        Some(u) => Some(match u.as_str() {
+            "source" => "SOURCE",
+            "destination" => "DESTINATION",
+            "destinationport" => "DESTINATION_PORT",
+            "pair" => "PAIR",
+            _ => return Err(Refusal::bad(format!("unique must be source, destination, destinationport or pair, not {u:?}"))),
+        }),
+    };
+    Ok(json!({
+        "filter": {
+            "kinds": ["network"],
+            "from": alert_time(c, "from", &f.from)?,
+            "to": alert_time(c, "to", &f.to)?,
+            "sensors": f.agent,
+            "severities": levels(&f.level)?,
+            "types": types,
+            "excludeTypes": exclude,
+            "source": f.source,
+            "destination": f.destination,
+            "dstPorts": f.destination_port,
+            "search": f.search,
+            "unique": unique,
+        },
+        "sort": {"field": sort_field(NETWORK_ALERT_SORTS, sort.field.as_deref(), "OCCURRED_AT"), "order": sort_order(sort.order.as_deref(), "DESC")},
+        "page": page,
+        "pageSize": size,
+    }))
+}
+
+fn list_network_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let l = listing(p, "/api/v1/networkalerts", true, NETWORK_ALERT_FILTERS)?;
+    network_alert_vars(c, NetworkAlertFilters::default(), l.page, l.page_size, SortBody { field: l.sort, order: l.order })
+}
+
+fn search_network_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let s: Search<NetworkAlertFilters> = read("search", &p.body)?;
+    network_alert_vars(c, s.filters.unwrap_or_default(), s.page, s.page_size, s.sort.unwrap_or_default())
+}
+
+/// Whether an address is public: not private, loopback, link-local, unique-local,
+/// documentation, CGNAT or unspecified.
+fn is_public(ip: &Value) -> Value {
+    use std::net::IpAddr;
+    let Some(ip) = ip.as_str().and_then(|s| s.parse::<IpAddr>().ok()) else {
+        return json!(false);
+    };
+    let public = match ip {
+        IpAddr::V4(v) => {
+            let [a, b, ..] = v.octets();
+            !(v.is_private()
+                || v.is_loopback()
+                || v.is_link_local()
+                || v.is_unspecified()
+                || v.is_broadcast()
+                || v.is_documentation()
+                || v.is_multicast()
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v) => {
+            let first = v.segments()[0];
+            !(v.is_loopback()
+                || v.is_unspecified()
+                || v.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v.segments()[1] == 0x0db8)
+        }
+    };
+    json!(public)
+}
+
+fn network_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
+    json!({
+        "id": int_id(&a["id"]),
+        "timestamp": time::render(tz, a["occurredAt"].as_str()),
+        "agent": text(&a["sensor"]),
+        "agent_name": text(&a["sensor"]),
+        "src_mac": text(&a["srcMac"]),
+        "dst_mac": text(&a["dstMac"]),
+        "src_ip": text(&a["srcIp"]),
+        "dst_ip": text(&a["dstIp"]),
+        "src_port": a["srcPort"],
+        "dst_port": a["dstPort"],
+        "src_hostname": text(&a["srcDevice"]["hostname"]),
+        "dst_hostname": text(&a["dstDevice"]["hostname"]),
+        "level": level(&a["severity"]),
+        "type": a["type"],
+        "subject": a["title"],
+        "message": text(&a["message"]),
+        "pcap_id": Value::Null,
+        "src_device_name": text(&a["srcDevice"]["friendlyName"]),
+        "dst_device_name": text(&a["dstDevice"]["friendlyName"]),
+        "src_network_name": text(&a["srcNetwork"]["name"]),
+        "dst_network_name": text(&a["dstNetwork"]["name"]),
+        "is_src_public_ip": is_public(&a["srcIp"]),
+        "is_dst_public_ip": is_public(&a["dstIp"]),
+    })
+}
+
+fn network_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    Ok(paged(&a.data["r"], "network_alerts", |x| network_alert(x, c.timezone)))
+}
+
+fn alert_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    Ok(json!({ "id": path_id(p, Kind::Alert)? }))
+}
+
+fn deleted_network_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply::ok(json!({"deleted": true, "network_alert": network_alert(&a.prior["r"], c.timezone)})))
+}
+
+const SERVER_ALERT_FILTERS: &[&str] = &[
+    "from", "to", "agent", "agent_id", "hostname", "level", "type", "title", "message", "search", "line",
+];
+const SERVER_ALERT_SORTS: &[(&[&str], &str)] = &[
+    (&["id"], "ID"),
+    (&["timestamp"], "OCCURRED_AT"),
+    (&["source", "hostname"], "HOSTNAME"),
+    (&["agent"], "SENSOR"),
+    (&["type"], "TYPE"),
+    (&["title", "subject", "message"], "TITLE"),
+    (&["level"], "SEVERITY"),
+    (&["log", "line"], "MESSAGE"),
+];
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ServerAlertFilters {
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(alias = "agent_id")]
+    agent: Option<Vec<String>>,
+    hostname: Option<Vec<String>>,
+    level: Option<Vec<i64>>,
+    #[serde(rename = "type")]
+    alert_type: Option<Vec<String>>,
+    #[serde(alias = "message")]
+    title: Option<Vec<String>>,
+    #[serde(alias = "line")]
+    search: Option<Vec<String>>,
+}
+
+fn server_alert_vars(c: &Context, f: ServerAlertFilters, page: Option<i64>, size: Option<i64>, sort: SortBody) -> Result<Value, Refusal> {
+    Ok(json!({
+        "filter": {
+            "kinds": ["server"],
+            "from": alert_time(c, "from", &f.from)?,
+            "to": alert_time(c, "to", &f.to)?,
+            "sensors": f.agent,
+            "hostnames": f.hostname,
+            "severities": levels(&f.level)?,
+            "types": f.alert_type,
+            "titles": f.title,
+            "messageContains": f.search,
+        },
+        "sort": {"field": sort_field(SERVER_ALERT_SORTS, sort.field.as_deref(), "OCCURRED_AT"), "order": sort_order(sort.order.as_deref(), "DESC")},
+        "page": page,
+        "pageSize": size,
+    }))
+}
+
+fn list_server_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let l = listing(p, "/api/v1/serveralerts", true, SERVER_ALERT_FILTERS)?;
+    server_alert_vars(c, ServerAlertFilters::default(), l.page, l.page_size, SortBody { field: l.sort, order: l.order })
+}
+
+fn search_server_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let s: Search<ServerAlertFilters> = read("search", &p.body)?;
+    server_alert_vars(c, s.filters.unwrap_or_default(), s.page, s.page_size, s.sort.unwrap_or_default())
+}
+
+fn server_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
+    json!({
+        "id": int_id(&a["id"]),
+        "timestamp": time::render(tz, a["occurredAt"].as_str()),
+        "agent": text(&a["sensor"]),
+        "agent_name": text(&a["sensor"]),
+        "hostname": text(&a["hostname"]),
+        "level": level(&a["severity"]),
+        "type": a["type"],
+        "title": a["title"],
+        "line": text(&a["message"]),
+    })
+}
+
+fn server_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    Ok(paged(&a.data["r"], "server_alerts", |x| server_alert(x, c.timezone)))
+}
+
+fn deleted_server_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply::ok(json!({"deleted": true, "server_alert": server_alert(&a.prior["r"], c.timezone)})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_aliases_and_fallbacks() {
+        assert_eq!(sort_field(DEVICE_SORTS, Some("IP"), "LAST_IP"), "LAST_IP");
+        assert_eq!(sort_field(DEVICE_SORTS, Some("name"), "LAST_IP"), "FRIENDLY_NAME");
+        assert_eq!(sort_field(DEVICE_SORTS, Some("nonsense"), "LAST_IP"), "LAST_IP");
+        assert_eq!(sort_field(SERVER_ALERT_SORTS, Some("line"), "OCCURRED_AT"), "MESSAGE");
+        assert_eq!(sort_order(Some("DESC"), "ASC"), "DESC");
+        assert_eq!(sort_order(Some("sideways"), "DESC"), "DESC");
+    }
+
+    #[test]
+    fn levels_are_severity_bands() {
+        for (severity, lvl) in [("INFO", 10), ("NOTICE", 10), ("WARNING", 20), ("ERROR", 30), ("EMERGENCY", 30)] {
+            assert_eq!(level(&json!(severity)), json!(lvl));
+            assert!(severities(lvl).unwrap().contains(&severity));
+        }
+        assert!(severities(40).is_err());
+    }
+
+    #[test]
+    fn public_addresses() {
+        assert_eq!(is_public(&json!("8.8.8.8")), json!(true));
+        assert_eq!(is_public(&json!("10.0.0.25")), json!(false));
+        assert_eq!(is_public(&json!("100.64.1.1")), json!(false));
+        assert_eq!(is_public(&json!("fe80::1")), json!(false));
+        assert_eq!(is_public(&json!("2a00:1450::1")), json!(true));
+        assert_eq!(is_public(&Value::Null), json!(false));
+    }
+}

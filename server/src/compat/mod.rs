@@ -1,0 +1,335 @@
+//! REST compatibility (ARCHITECTURE principle 1): the routes other tools' clients call,
+//! each a row of its dialect's table — method and path, where its parameters come
+//! from, the access it needs, the GraphQL operation it runs against Pivot's schema
+//! (parsed once, when the router is built), and how its variables are read and its
+//! result shaped. No route touches the database: the resolvers, their guards,
+//! validation and DataLoaders answer every one of them.
+
+pub mod intrudect;
+pub mod time;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_graphql::parser::types::ExecutableDocument;
+use axum::body::{to_bytes, Body};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, MethodFilter, MethodRouter};
+use axum::Router;
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::auth::permissions::{Capability, Level};
+use crate::auth::principal::Principal;
+use crate::graphql::{self, errors, limits, Caller};
+
+/// Where a route reads its parameters from (path parameters are always read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// The query string only.
+    Query,
+    /// A JSON body (and the query string).
+    Json,
+}
+
+/// What a route was called with.
+#[derive(Debug, Default)]
+pub struct Params {
+    pub path: BTreeMap<String, String>,
+    pub query: Vec<(String, String)>,
+    /// The JSON body; `Null` without one.
+    pub body: Value,
+}
+
+impl Params {
+    /// A path parameter the route's path declares.
+    pub fn path(&self, name: &str) -> &str {
+        self.path.get(name).map(String::as_str).unwrap_or_default()
+    }
+
+    /// The last value of a query-string parameter.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Settings a dialect reads and renders values with.
+pub struct Context {
+    pub timezone: chrono_tz::Tz,
+}
+
+/// A refusal in a dialect's terms: its HTTP status and message.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+/// A successful answer: its status and JSON body.
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body,
+        }
+    }
+}
+
+/// One route of a dialect.
+pub struct Route {
+    pub method: Method,
+    /// In axum's syntax: `/api/v1/devices/{id}`.
+    pub path: &'static str,
+    pub input: Input,
+    /// Checked before the operation runs, in the dialect's words (the operation's own
+    /// guards apply too).
+    pub needs: Option<(Capability, Level)>,
+    /// The GraphQL document, with one operation.
+    pub operation: &'static str,
+    /// A read run just before the operation, with the same variables: what a deletion
+    /// answers with (Pivot's deletions answer with the ID) or checks first.
+    pub before: Option<Before>,
+    /// The operation's variables, from what the route was called with.
+    pub variables: fn(&Params, &Context) -> Result<Value, Refusal>,
+    /// The answer, from the operation's `data` (and the `before` read's).
+    pub reply: fn(Answer, &Params, &Context) -> Result<Reply, Refusal>,
+}
+
+/// See [`Route::before`].
+pub struct Before {
+    pub operation: &'static str,
+    /// Refuses to go on, from the read's data (the row is not of this route's kind).
+    pub check: fn(&Value) -> Result<(), Refusal>,
+}
+
+/// The `data` of a route's operation, and of its `before` read (`Null` without one).
+pub struct Answer {
+    pub data: Value,
+    pub prior: Value,
+}
+
+/// How a dialect authenticates, refuses and maps GraphQL error codes.
+pub trait Dialect: Send + Sync + 'static {
+    /// Every route of the dialect is under it; unknown ones get the dialect's 404.
+    const PREFIX: &'static str;
+
+    fn routes() -> Vec<Route>;
+
+    /// The caller, from the request's headers and parameters.
+    fn authenticate(
+        state: &AppState,
+        headers: &HeaderMap,
+        params: &Params,
+    ) -> impl std::future::Future<Output = Result<Principal, Refusal>> + Send;
+
+    /// The dialect's error body for a refusal.
+    fn refuse(refusal: Refusal) -> Response;
+
+    /// The HTTP status of a GraphQL error code.
+    fn status(code: &str) -> StatusCode {
+        match code {
+            // Variables come from the caller: a value GraphQL rejects is a bad request.
+            errors::BAD_USER_INPUT | errors::VALIDATION_FAILED | errors::PARSE_FAILED => StatusCode::BAD_REQUEST,
+            errors::UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
+            errors::FORBIDDEN => StatusCode::FORBIDDEN,
+            errors::NOT_FOUND => StatusCode::NOT_FOUND,
+            errors::CONFLICT => StatusCode::CONFLICT,
+            errors::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+            errors::TIMEOUT => StatusCode::GATEWAY_TIMEOUT,
+            errors::RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A route with its operations parsed.
+struct Compiled {
+    route: Route,
+    document: ExecutableDocument,
+    before: Option<ExecutableDocument>,
+}
+
+fn parse(route: &Route, operation: &str) -> ExecutableDocument {
+    async_graphql::parser::parse_query(operation)
+        .unwrap_or_else(|e| panic!("an operation of {} {} does not parse: {e}", route.method, route.path))
+}
+
+/// The routes of dialect `D`, and its 404 for every other path under its prefix.
+pub fn router<D: Dialect>() -> Router<AppState> {
+    let mut paths: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
+    for route in D::routes() {
+        let document = parse(&route, route.operation);
+        let before = route.before.as_ref().map(|b| parse(&route, b.operation));
+        let filter = MethodFilter::try_from(route.method.clone()).expect("a routable method");
+        let (path, compiled) = (route.path, Arc::new(Compiled { route, document, before }));
+        let handler = move |state: State<AppState>, request: Request| {
+            let compiled = compiled.clone();
+            async move { handle::<D>(state, &compiled, request).await }
+        };
+        let entry = paths.remove(path).unwrap_or_default();
+        paths.insert(path, entry.on(filter, handler));
+    }
+    let mut router = Router::new();
+    for (path, methods) in paths {
+        let methods = methods.fallback(|| async { D::refuse(Refusal::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")) });
+        router = router.route(path, methods);
+    }
+    let not_found = || async { D::refuse(Refusal::new(StatusCode::NOT_FOUND, "not found")) };
+    router
+        .route(D::PREFIX, any(not_found))
+        .route(&format!("{}/{{*rest}}", D::PREFIX), any(not_found))
+}
+
+async fn handle<D: Dialect>(State(state): State<AppState>, compiled: &Compiled, request: Request) -> Response {
+    match run::<D>(&state, compiled, request).await {
+        Ok(reply) => (reply.status, axum::Json(reply.body)).into_response(),
+        Err(refusal) => D::refuse(refusal),
+    }
+}
+
+async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request) -> Result<Reply, Refusal> {
+    let route = &compiled.route;
+    let (mut parts, body) = request.into_parts();
+    let path = Path::<BTreeMap<String, String>>::from_request_parts(&mut parts, &())
+        .await
+        .map_err(|e| Refusal::bad(e.body_text()))?
+        .0;
+    let query = match parts.uri.query() {
+        Some(q) => serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .map_err(|e| Refusal::bad(format!("the query string is malformed: {e}")))?,
+        None => Vec::new(),
+    };
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip().to_canonical().to_string());
+    let body = match route.input {
+        Input::Query => Value::Null,
+        Input::Json => json_body(body).await?,
+    };
+    let params = Params { path, query, body };
+    let principal = D::authenticate(state, &parts.headers, &params).await?;
+    if let Some((cap, level)) = route.needs {
+        if !principal.can(cap, level) {
+            return Err(Refusal::new(
+                StatusCode::FORBIDDEN,
+                format!("permission denied: {} {} access is required", cap.name(), level_name(level)),
+            ));
+        }
+    }
+    let ctx = Context {
+        timezone: state.config().timezone,
+    };
+    let variables = (route.variables)(&params, &ctx)?;
+    let caller = Caller {
+        principal: Some(principal),
+        address,
+        session: None,
+    };
+    let prior = match (&route.before, &compiled.before) {
+        (Some(before), Some(document)) => {
+            let prior = operation::<D>(state, &caller, route, before.operation, document, &variables).await?;
+            (before.check)(&prior)?;
+            prior
+        }
+        _ => Value::Null,
+    };
+    let data = operation::<D>(state, &caller, route, route.operation, &compiled.document, &variables).await?;
+    (route.reply)(Answer { data, prior }, &params, &ctx)
+}
+
+/// Runs one parsed operation of `route`: its data, or its first error in the dialect's terms.
+async fn operation<D: Dialect>(
+    state: &AppState,
+    caller: &Caller,
+    route: &Route,
+    text: &str,
+    document: &ExecutableDocument,
+    variables: &Value,
+) -> Result<Value, Refusal> {
+    let mut request =
+        async_graphql::Request::new(text).variables(async_graphql::Variables::from_json(variables.clone()));
+    request.set_parsed_query(document.clone());
+    let run = graphql::execute(state.schema(), state.db(), caller, request);
+    let response = tokio::time::timeout(state.config().query_timeout, run)
+        .await
+        .map_err(|_| Refusal::new(StatusCode::GATEWAY_TIMEOUT, "the query took too long; narrow it down"))?;
+    if let Some(e) = response.errors.first() {
+        let code = e
+            .extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .and_then(|c| match c {
+                async_graphql::Value::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .unwrap_or(errors::INTERNAL);
+        let status = D::status(code);
+        if status.is_server_error() {
+            tracing::error!(route = route.path, error = %e.message, "compatibility route failed");
+        }
+        return Err(Refusal::new(status, e.message.clone()));
+    }
+    response
+        .data
+        .into_json()
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Read => "read",
+        Level::Write => "write",
+    }
+}
+
+/// The JSON body of a request (none: `{}`), at most `limits::BODY_BYTES`.
+async fn json_body(body: Body) -> Result<Value, Refusal> {
+    let bytes = to_bytes(body, limits::BODY_BYTES).await.map_err(|_| {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {} bytes", limits::BODY_BYTES),
+        )
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    // Read as JSON whatever the Content-Type says: `curl -d` sends a form type.
+    serde_json::from_slice(&bytes).map_err(|e| Refusal::bad(format!("the body is not valid JSON: {e}")))
+}
+
+/// `value` read as `T`, errors naming the field (`filters.ip: invalid type ...`).
+pub fn read<T: serde::de::DeserializeOwned>(what: &str, value: &Value) -> Result<T, Refusal> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." {
+                format!("invalid {what}: {inner}")
+            } else {
+                format!("invalid {what}: {path}: {inner}")
+            }
+        })
+        .map_err(Refusal::bad)
+}
