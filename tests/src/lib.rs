@@ -337,6 +337,29 @@ impl TestApp {
             .unwrap_or_else(|| panic!("{name} in /metrics: {text}"))
     }
 
+    /// A REST call with the tests' token: (status, JSON body). `body` is sent as is
+    /// (raw text, so that malformed JSON can be sent too).
+    pub async fn rest(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        self.rest_as(Some(&self.token.clone()), method, path, body).await
+    }
+
+    /// [`TestApp::rest`] with another token, or none.
+    pub async fn rest_as(&self, token: Option<&str>, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut req = self.anonymous.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b.to_string());
+        }
+        let res = req.send().await.expect("a REST call");
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("a JSON body, got {status} {text:?}"));
+        (status, json)
+    }
+
     /// The SQL statements the server has sent so far.
     pub async fn statements(&self) -> u64 {
         self.metric("pivot_sql_statements_total").await

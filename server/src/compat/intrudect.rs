@@ -50,25 +50,153 @@ impl Dialect for Intrudect {
         use Level::*;
         use Method as M;
         vec![
-            route(M::GET, "/api/v1/devices", Input::Query, (Devices, Read), DEVICE_SEARCH, list_devices, devices),
-            route(M::POST, "/api/v1/devices/search", Input::Json, (Devices, Read), DEVICE_SEARCH, search_devices, devices),
-            route(M::PATCH, "/api/v1/devices/{id}", Input::Json, (Devices, Write), UPDATE_DEVICE, update_device, updated_device),
-            route(M::PUT, "/api/v1/devices/{id}", Input::Json, (Devices, Write), UPDATE_DEVICE, update_device, updated_device),
-            route(M::GET, "/api/v1/networks", Input::Query, (Networks, Read), NETWORK_SEARCH, list_networks, networks),
-            route(M::POST, "/api/v1/networks/search", Input::Json, (Networks, Read), NETWORK_SEARCH, search_networks, networks),
-            route(M::POST, "/api/v1/networks", Input::Json, (Networks, Write), CREATE_NETWORK, create_network, created_network),
-            route(M::PATCH, "/api/v1/networks/{id}", Input::Json, (Networks, Write), UPDATE_NETWORK, update_network, updated_network),
-            route(M::PUT, "/api/v1/networks/{id}", Input::Json, (Networks, Write), UPDATE_NETWORK, update_network, updated_network),
-            route(M::DELETE, "/api/v1/networks/{id}", Input::Query, (Networks, Write), DELETE_NETWORK, network_id, deleted_network)
-                .before(NETWORK_BY_ID, exists),
-            route(M::GET, "/api/v1/networkalerts", Input::Query, (Alerts, Read), NETWORK_ALERT_SEARCH, list_network_alerts, network_alerts),
-            route(M::POST, "/api/v1/networkalerts/search", Input::Json, (Alerts, Read), NETWORK_ALERT_SEARCH, search_network_alerts, network_alerts),
-            route(M::DELETE, "/api/v1/networkalerts/{id}", Input::Query, (Alerts, Write), DELETE_ALERT, alert_id, deleted_network_alert)
-                .before(NETWORK_ALERT_BY_ID, |v| of_kind(v, "network")),
-            route(M::GET, "/api/v1/serveralerts", Input::Query, (Alerts, Read), SERVER_ALERT_SEARCH, list_server_alerts, server_alerts),
-            route(M::POST, "/api/v1/serveralerts/search", Input::Json, (Alerts, Read), SERVER_ALERT_SEARCH, search_server_alerts, server_alerts),
-            route(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, (Alerts, Write), DELETE_ALERT, alert_id, deleted_server_alert)
-                .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
+            route(
+                M::GET,
+                "/api/v1/devices",
+                Input::Query,
+                (Devices, Read),
+                DEVICE_SEARCH,
+                list_devices,
+                devices,
+            ),
+            route(
+                M::POST,
+                "/api/v1/devices/search",
+                Input::Json,
+                (Devices, Read),
+                DEVICE_SEARCH,
+                search_devices,
+                devices,
+            ),
+            route(
+                M::PATCH,
+                "/api/v1/devices/{id}",
+                Input::Json,
+                (Devices, Write),
+                UPDATE_DEVICE,
+                update_device,
+                updated_device,
+            ),
+            route(
+                M::PUT,
+                "/api/v1/devices/{id}",
+                Input::Json,
+                (Devices, Write),
+                UPDATE_DEVICE,
+                update_device,
+                updated_device,
+            ),
+            route(
+                M::GET,
+                "/api/v1/networks",
+                Input::Query,
+                (Networks, Read),
+                NETWORK_SEARCH,
+                list_networks,
+                networks,
+            ),
+            route(
+                M::POST,
+                "/api/v1/networks/search",
+                Input::Json,
+                (Networks, Read),
+                NETWORK_SEARCH,
+                search_networks,
+                networks,
+            ),
+            route(
+                M::POST,
+                "/api/v1/networks",
+                Input::Json,
+                (Networks, Write),
+                CREATE_NETWORK,
+                create_network,
+                created_network,
+            ),
+            route(
+                M::PATCH,
+                "/api/v1/networks/{id}",
+                Input::Json,
+                (Networks, Write),
+                UPDATE_NETWORK,
+                update_network,
+                updated_network,
+            ),
+            route(
+                M::PUT,
+                "/api/v1/networks/{id}",
+                Input::Json,
+                (Networks, Write),
+                UPDATE_NETWORK,
+                update_network,
+                updated_network,
+            ),
+            route(
+                M::DELETE,
+                "/api/v1/networks/{id}",
+                Input::Query,
+                (Networks, Write),
+                DELETE_NETWORK,
+                network_id,
+                deleted_network,
+            )
+            .before(NETWORK_BY_ID, exists),
+            route(
+                M::GET,
+                "/api/v1/networkalerts",
+                Input::Query,
+                (Alerts, Read),
+                NETWORK_ALERT_SEARCH,
+                list_network_alerts,
+                network_alerts,
+            ),
+            route(
+                M::POST,
+                "/api/v1/networkalerts/search",
+                Input::Json,
+                (Alerts, Read),
+                NETWORK_ALERT_SEARCH,
+                search_network_alerts,
+                network_alerts,
+            ),
+            route(
+                M::DELETE,
+                "/api/v1/networkalerts/{id}",
+                Input::Query,
+                (Alerts, Write),
+                DELETE_ALERT,
+                alert_id,
+                deleted_network_alert,
+            )
+            .before(NETWORK_ALERT_BY_ID, |v| of_kind(v, "network")),
+            route(
+                M::GET,
+                "/api/v1/serveralerts",
+                Input::Query,
+                (Alerts, Read),
+                SERVER_ALERT_SEARCH,
+                list_server_alerts,
+                server_alerts,
+            ),
+            route(
+                M::POST,
+                "/api/v1/serveralerts/search",
+                Input::Json,
+                (Alerts, Read),
+                SERVER_ALERT_SEARCH,
+                search_server_alerts,
+                server_alerts,
+            ),
+            route(
+                M::DELETE,
+                "/api/v1/serveralerts/{id}",
+                Input::Query,
+                (Alerts, Write),
+                DELETE_ALERT,
+                alert_id,
+                deleted_server_alert,
+            )
+            .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
         ]
     }
 
@@ -184,7 +312,10 @@ const SERVER_ALERT_SEARCH: &str = concat!(
     "{ page pageSize totalRows totalPages nodes { ...A } } } ",
     server_alert_fields!()
 );
-const NETWORK_ALERT_BY_ID: &str = concat!("query($id: ID!) { r: node(id: $id) { ...A } } ", network_alert_fields!());
+const NETWORK_ALERT_BY_ID: &str = concat!(
+    "query($id: ID!) { r: node(id: $id) { ...A } } ",
+    network_alert_fields!()
+);
 const SERVER_ALERT_BY_ID: &str = concat!("query($id: ID!) { r: node(id: $id) { ...A } } ", server_alert_fields!());
 const DELETE_ALERT: &str = "mutation($id: ID!) { r: deleteAlert(id: $id) }";
 
@@ -303,7 +434,10 @@ fn of_kind(prior: &Value, kind: &str) -> Result<(), Refusal> {
 }
 
 fn paged(r: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Reply {
-    let rows: Vec<Value> = r["nodes"].as_array().map(|n| n.iter().map(row).collect()).unwrap_or_default();
+    let rows: Vec<Value> = r["nodes"]
+        .as_array()
+        .map(|n| n.iter().map(row).collect())
+        .unwrap_or_default();
     Reply::ok(json!({
         key: rows,
         "page": r["page"],
@@ -317,7 +451,10 @@ fn paged(r: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Reply {
 
 const DEVICE_FILTERS: &[&str] = &["ip", "mac", "vendor", "hostname", "friendly_name"];
 const DEVICE_SORTS: &[(&[&str], &str)] = &[
-    (&["last_ip", "lastip", "ip", "ipcount", "ip_count", "ip_history"], "LAST_IP"),
+    (
+        &["last_ip", "lastip", "ip", "ipcount", "ip_count", "ip_history"],
+        "LAST_IP",
+    ),
     (&["hostname"], "HOSTNAME"),
     (&["friendly_name", "name"], "FRIENDLY_NAME"),
     (&["mac"], "MAC"),
@@ -348,12 +485,25 @@ fn device_vars(f: DeviceFilters, page: Option<i64>, size: Option<i64>, sort: Sor
 
 fn list_devices(p: &Params, _: &Context) -> Result<Value, Refusal> {
     let l = listing(p, "/api/v1/devices", true, DEVICE_FILTERS)?;
-    Ok(device_vars(DeviceFilters::default(), l.page, l.page_size, SortBody { field: l.sort, order: l.order }))
+    Ok(device_vars(
+        DeviceFilters::default(),
+        l.page,
+        l.page_size,
+        SortBody {
+            field: l.sort,
+            order: l.order,
+        },
+    ))
 }
 
 fn search_devices(p: &Params, _: &Context) -> Result<Value, Refusal> {
     let s: Search<DeviceFilters> = read("search", &p.body)?;
-    Ok(device_vars(s.filters.unwrap_or_default(), s.page, s.page_size, s.sort.unwrap_or_default()))
+    Ok(device_vars(
+        s.filters.unwrap_or_default(),
+        s.page,
+        s.page_size,
+        s.sort.unwrap_or_default(),
+    ))
 }
 
 fn device(d: &Value, tz: chrono_tz::Tz) -> Value {
@@ -378,8 +528,8 @@ fn devices(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeviceUpdate {
-    hostname: Option<Option<String>>,
-    friendly_name: Option<Option<String>>,
+    hostname: Option<String>,
+    friendly_name: Option<String>,
 }
 
 fn update_device(p: &Params, _: &Context) -> Result<Value, Refusal> {
@@ -388,16 +538,19 @@ fn update_device(p: &Params, _: &Context) -> Result<Value, Refusal> {
         return Err(Refusal::bad("give hostname or friendly_name"));
     }
     // An empty name clears it; the domain refuses to leave a device with neither.
-    let field = |v: Option<Option<String>>| match v {
-        None => None,
-        Some(v) => Some(v.filter(|s| !s.trim().is_empty()).map_or(Value::Null, Value::String)),
+    let name = |v: String| {
+        if v.trim().is_empty() {
+            Value::Null
+        } else {
+            Value::String(v)
+        }
     };
     let mut input = Map::new();
-    if let Some(h) = field(u.hostname) {
-        input.insert("hostname".into(), h);
+    if let Some(h) = u.hostname {
+        input.insert("hostname".into(), name(h));
     }
-    if let Some(f) = field(u.friendly_name) {
-        input.insert("friendlyName".into(), f);
+    if let Some(f) = u.friendly_name {
+        input.insert("friendlyName".into(), name(f));
     }
     Ok(json!({"id": path_id(p, Kind::Device)?, "input": input}))
 }
@@ -437,7 +590,13 @@ fn network_vars(f: NetworkFilters, sort: SortBody) -> Value {
 
 fn list_networks(p: &Params, _: &Context) -> Result<Value, Refusal> {
     let l = listing(p, "/api/v1/networks", false, NETWORK_FILTERS)?;
-    Ok(network_vars(NetworkFilters::default(), SortBody { field: l.sort, order: l.order }))
+    Ok(network_vars(
+        NetworkFilters::default(),
+        SortBody {
+            field: l.sort,
+            order: l.order,
+        },
+    ))
 }
 
 fn search_networks(p: &Params, _: &Context) -> Result<Value, Refusal> {
@@ -463,7 +622,10 @@ fn network(n: &Value) -> Value {
 }
 
 fn networks(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    let rows: Vec<Value> = a.data["r"].as_array().map(|n| n.iter().map(network).collect()).unwrap_or_default();
+    let rows: Vec<Value> = a.data["r"]
+        .as_array()
+        .map(|n| n.iter().map(network).collect())
+        .unwrap_or_default();
     Ok(Reply::ok(json!({ "networks": rows })))
 }
 
@@ -481,7 +643,15 @@ impl NetworkBody {
     /// As a GraphQL input; empty gateway values clear them.
     fn input(self) -> Map<String, Value> {
         let mut m = Map::new();
-        let optional = |v: Option<String>| v.map(|s| if s.trim().is_empty() { Value::Null } else { Value::String(s) });
+        let optional = |v: Option<String>| {
+            v.map(|s| {
+                if s.trim().is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(s)
+                }
+            })
+        };
         if let Some(n) = self.name {
             m.insert("name".into(), json!(n));
         }
@@ -516,7 +686,9 @@ fn update_network(p: &Params, _: &Context) -> Result<Value, Refusal> {
     let b: NetworkBody = read("network", &p.body)?;
     let input = b.input();
     if input.is_empty() {
-        return Err(Refusal::bad("give at least one of name, cidr, gateway_ip, gateway_mac, alert"));
+        return Err(Refusal::bad(
+            "give at least one of name, cidr, gateway_ip, gateway_mac, alert",
+        ));
     }
     Ok(json!({"id": path_id(p, Kind::Network)?, "input": input}))
 }
@@ -581,8 +753,19 @@ fn alert_time(c: &Context, field: &str, v: &Option<String>) -> Result<Option<Str
 }
 
 const NETWORK_ALERT_FILTERS: &[&str] = &[
-    "from", "to", "agent", "agent_id", "level", "type", "type_mode", "source", "destination", "destination_port",
-    "dst_port", "search", "unique",
+    "from",
+    "to",
+    "agent",
+    "agent_id",
+    "level",
+    "type",
+    "type_mode",
+    "source",
+    "destination",
+    "destination_port",
+    "dst_port",
+    "search",
+    "unique",
 ];
 const NETWORK_ALERT_SORTS: &[(&[&str], &str)] = &[
     (&["id"], "ID"),
@@ -618,11 +801,21 @@ struct NetworkAlertFilters {
     unique: Option<String>,
 }
 
-fn network_alert_vars(c: &Context, f: NetworkAlertFilters, page: Option<i64>, size: Option<i64>, sort: SortBody) -> Result<Value, Refusal> {
+fn network_alert_vars(
+    c: &Context,
+    f: NetworkAlertFilters,
+    page: Option<i64>,
+    size: Option<i64>,
+    sort: SortBody,
+) -> Result<Value, Refusal> {
     let (types, exclude) = match f.type_mode.unwrap_or(1) {
         1 => (f.alert_type, None),
         2 => (None, f.alert_type),
-        m => return Err(Refusal::bad(format!("type_mode must be 1 (only these types) or 2 (all but these), not {m}"))),
+        m => {
+            return Err(Refusal::bad(format!(
+                "type_mode must be 1 (only these types) or 2 (all but these), not {m}"
+            )))
+        }
     };
     let unique = match f.unique.as_deref().map(|u| u.trim().to_ascii_lowercase()) {
         None => None,
@@ -632,7 +825,11 @@ fn network_alert_vars(c: &Context, f: NetworkAlertFilters, page: Option<i64>, si
             "destination" => "DESTINATION",
             "destinationport" => "DESTINATION_PORT",
             "pair" => "PAIR",
-            _ => return Err(Refusal::bad(format!("unique must be source, destination, destinationport or pair, not {u:?}"))),
+            _ => {
+                return Err(Refusal::bad(format!(
+                    "unique must be source, destination, destinationport or pair, not {u:?}"
+                )))
+            }
         }),
     };
     Ok(json!({
@@ -658,12 +855,27 @@ fn network_alert_vars(c: &Context, f: NetworkAlertFilters, page: Option<i64>, si
 
 fn list_network_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
     let l = listing(p, "/api/v1/networkalerts", true, NETWORK_ALERT_FILTERS)?;
-    network_alert_vars(c, NetworkAlertFilters::default(), l.page, l.page_size, SortBody { field: l.sort, order: l.order })
+    network_alert_vars(
+        c,
+        NetworkAlertFilters::default(),
+        l.page,
+        l.page_size,
+        SortBody {
+            field: l.sort,
+            order: l.order,
+        },
+    )
 }
 
 fn search_network_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
     let s: Search<NetworkAlertFilters> = read("search", &p.body)?;
-    network_alert_vars(c, s.filters.unwrap_or_default(), s.page, s.page_size, s.sort.unwrap_or_default())
+    network_alert_vars(
+        c,
+        s.filters.unwrap_or_default(),
+        s.page,
+        s.page_size,
+        s.sort.unwrap_or_default(),
+    )
 }
 
 /// Whether an address is public: not private, loopback, link-local, unique-local,
@@ -735,7 +947,9 @@ fn alert_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
 }
 
 fn deleted_network_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(Reply::ok(json!({"deleted": true, "network_alert": network_alert(&a.prior["r"], c.timezone)})))
+    Ok(Reply::ok(
+        json!({"deleted": true, "network_alert": network_alert(&a.prior["r"], c.timezone)}),
+    ))
 }
 
 const SERVER_ALERT_FILTERS: &[&str] = &[
@@ -769,7 +983,13 @@ struct ServerAlertFilters {
     search: Option<Vec<String>>,
 }
 
-fn server_alert_vars(c: &Context, f: ServerAlertFilters, page: Option<i64>, size: Option<i64>, sort: SortBody) -> Result<Value, Refusal> {
+fn server_alert_vars(
+    c: &Context,
+    f: ServerAlertFilters,
+    page: Option<i64>,
+    size: Option<i64>,
+    sort: SortBody,
+) -> Result<Value, Refusal> {
     Ok(json!({
         "filter": {
             "kinds": ["server"],
@@ -790,12 +1010,27 @@ fn server_alert_vars(c: &Context, f: ServerAlertFilters, page: Option<i64>, size
 
 fn list_server_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
     let l = listing(p, "/api/v1/serveralerts", true, SERVER_ALERT_FILTERS)?;
-    server_alert_vars(c, ServerAlertFilters::default(), l.page, l.page_size, SortBody { field: l.sort, order: l.order })
+    server_alert_vars(
+        c,
+        ServerAlertFilters::default(),
+        l.page,
+        l.page_size,
+        SortBody {
+            field: l.sort,
+            order: l.order,
+        },
+    )
 }
 
 fn search_server_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
     let s: Search<ServerAlertFilters> = read("search", &p.body)?;
-    server_alert_vars(c, s.filters.unwrap_or_default(), s.page, s.page_size, s.sort.unwrap_or_default())
+    server_alert_vars(
+        c,
+        s.filters.unwrap_or_default(),
+        s.page,
+        s.page_size,
+        s.sort.unwrap_or_default(),
+    )
 }
 
 fn server_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
@@ -817,7 +1052,9 @@ fn server_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
 }
 
 fn deleted_server_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(Reply::ok(json!({"deleted": true, "server_alert": server_alert(&a.prior["r"], c.timezone)})))
+    Ok(Reply::ok(
+        json!({"deleted": true, "server_alert": server_alert(&a.prior["r"], c.timezone)}),
+    ))
 }
 
 #[cfg(test)]
@@ -836,7 +1073,13 @@ mod tests {
 
     #[test]
     fn levels_are_severity_bands() {
-        for (severity, lvl) in [("INFO", 10), ("NOTICE", 10), ("WARNING", 20), ("ERROR", 30), ("EMERGENCY", 30)] {
+        for (severity, lvl) in [
+            ("INFO", 10),
+            ("NOTICE", 10),
+            ("WARNING", 20),
+            ("ERROR", 30),
+            ("EMERGENCY", 30),
+        ] {
             assert_eq!(level(&json!(severity)), json!(lvl));
             assert!(severities(lvl).unwrap().contains(&severity));
         }

@@ -52,7 +52,11 @@ impl Params {
 
     /// The last value of a query-string parameter.
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -182,7 +186,14 @@ pub fn router<D: Dialect>() -> Router<AppState> {
         let document = parse(&route, route.operation);
         let before = route.before.as_ref().map(|b| parse(&route, b.operation));
         let filter = MethodFilter::try_from(route.method.clone()).expect("a routable method");
-        let (path, compiled) = (route.path, Arc::new(Compiled { route, document, before }));
+        let (path, compiled) = (
+            route.path,
+            Arc::new(Compiled {
+                route,
+                document,
+                before,
+            }),
+        );
         let handler = move |state: State<AppState>, request: Request| {
             let compiled = compiled.clone();
             async move { handle::<D>(state, &compiled, request).await }
@@ -192,7 +203,8 @@ pub fn router<D: Dialect>() -> Router<AppState> {
     }
     let mut router = Router::new();
     for (path, methods) in paths {
-        let methods = methods.fallback(|| async { D::refuse(Refusal::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")) });
+        let methods = methods
+            .fallback(|| async { D::refuse(Refusal::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")) });
         router = router.route(path, methods);
     }
     let not_found = || async { D::refuse(Refusal::new(StatusCode::NOT_FOUND, "not found")) };
@@ -234,7 +246,11 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
         if !principal.can(cap, level) {
             return Err(Refusal::new(
                 StatusCode::FORBIDDEN,
-                format!("permission denied: {} {} access is required", cap.name(), level_name(level)),
+                format!(
+                    "permission denied: {} {} access is required",
+                    cap.name(),
+                    level_name(level)
+                ),
             ));
         }
     }

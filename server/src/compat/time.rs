@@ -52,7 +52,10 @@ pub fn parse(tz: Tz, field: &str, text: &str, accepted: &[Precision]) -> Result<
         })
         .collect();
     let Some((naive, precision)) = found else {
-        return Err(format!("{field}: {t:?} is not a date in the format {}", formats.join(" or ")));
+        return Err(format!(
+            "{field}: {t:?} is not a date in the format {}",
+            formats.join(" or ")
+        ));
     };
     let local = match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => t,
@@ -73,7 +76,10 @@ mod tests {
         let (utc, p) = parse(paris, "from", "2026-06-03 10:30", &[Precision::Minute]).unwrap();
         assert_eq!((utc.as_str(), p), ("2026-06-03T08:30:00+00:00", Precision::Minute));
         assert_eq!(render(paris, Some(&utc)), "2026-06-03 10:30:00");
-        assert_eq!(render(chrono_tz::UTC, Some("2026-06-03T08:30:00Z")), "2026-06-03 08:30:00");
+        assert_eq!(
+            render(chrono_tz::UTC, Some("2026-06-03T08:30:00Z")),
+            "2026-06-03 08:30:00"
+        );
         assert_eq!(render(chrono_tz::UTC, None), "");
     }
 
@@ -83,7 +89,10 @@ mod tests {
         assert!(parse(utc, "from", "2026-06-03", &[Precision::Minute]).is_err());
         let all = [Precision::Day, Precision::Minute, Precision::Second];
         assert_eq!(parse(utc, "to", "2026-06-03", &all).unwrap().1, Precision::Day);
-        assert_eq!(parse(utc, "to", "2026-06-03 01:02:03", &all).unwrap().1, Precision::Second);
+        assert_eq!(
+            parse(utc, "to", "2026-06-03 01:02:03", &all).unwrap().1,
+            Precision::Second
+        );
         let e = parse(utc, "from", "03/06/2026", &[Precision::Minute]).unwrap_err();
         assert!(e.contains("YYYY-MM-DD HH:MM"), "{e}");
         let paris: Tz = "Europe/Paris".parse().unwrap();

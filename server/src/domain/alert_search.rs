@@ -107,7 +107,9 @@ impl AlertSort {
             AlertSortField::Message => &[C::Message],
             AlertSortField::Hostname => &[C::Hostname],
         };
-        cols.iter().map(|c| (Expr::col((alert::Entity, *c)).into(), o.clone())).collect()
+        cols.iter()
+            .map(|c| (Expr::col((alert::Entity, *c)).into(), o.clone()))
+            .collect()
     }
 }
 
@@ -166,16 +168,22 @@ impl AlertSearch {
         }
         let is = |e: SimpleExpr| Some(Condition::all().add(e));
         let parts = [
-            any_of("kinds", &self.kinds, |k| Ok(Condition::all().add(C::Kind.eq(k.trim().to_lowercase()))))?,
+            any_of("kinds", &self.kinds, |k| {
+                Ok(Condition::all().add(C::Kind.eq(k.trim().to_lowercase())))
+            })?,
             self.from.and_then(|f| is(C::OccurredAt.gte(f))),
             self.to.and_then(|t| is(C::OccurredAt.lte(t))),
-            any_of("sensors", &self.sensors, |s| Ok(Condition::all().add(C::Sensor.eq(s.trim()))))?,
+            any_of("sensors", &self.sensors, |s| {
+                Ok(Condition::all().add(C::Sensor.eq(s.trim())))
+            })?,
             values("severities", &self.severities)?.and_then(|s| is(C::Severity.is_in(s.iter().map(|s| s.rank())))),
             values("types", &self.alert_types)?.and_then(|t| is(C::AlertType.is_in(t.iter().map(|t| t.trim())))),
             values("excludeTypes", &self.exclude_types)?
                 .and_then(|t| is(C::AlertType.is_not_in(t.iter().map(|t| t.trim())))),
             any_of("source", &self.source, |v| endpoint("source", C::SrcIp, C::SrcMac, v))?,
-            any_of("destination", &self.destination, |v| endpoint("destination", C::DstIp, C::DstMac, v))?,
+            any_of("destination", &self.destination, |v| {
+                endpoint("destination", C::DstIp, C::DstMac, v)
+            })?,
             values("dstPorts", &self.dst_ports)?.and_then(|p| is(C::DstPort.is_in(p.to_vec()))),
             any_of("search", &self.search, |v| term(v))?,
             any_of("hostnames", &self.hostnames, |v| {

@@ -261,7 +261,10 @@ pub async fn update_device(db: &impl ConnectionTrait, id: i64, input: DeviceInpu
     // Names are how people tell devices apart: an edit may change them, not drop both.
     let named = |v: &sea_orm::ActiveValue<Option<String>>| v.try_as_ref().is_some_and(|n| n.is_some());
     if renames && !named(&am.hostname) && !named(&am.friendly_name) {
-        return Err(DomainError::bad("friendlyName", "a device keeps a hostname or a friendly name"));
+        return Err(DomainError::bad(
+            "friendlyName",
+            "a device keeps a hostname or a friendly name",
+        ));
     }
     Ok(am.update(db).await?)
 }

@@ -30,7 +30,9 @@ impl DeviceSearch {
             any_of("ips", &self.ips, |v| address(col(C::LastIp), "ips", v))?,
             any_of("vendors", &self.vendors, |v| Ok(cond(like(col(C::Vendor), v))))?,
             any_of("hostnames", &self.hostnames, |v| Ok(cond(like(col(C::Hostname), v))))?,
-            any_of("friendlyNames", &self.friendly_names, |v| Ok(cond(like(col(C::FriendlyName), v))))?,
+            any_of("friendlyNames", &self.friendly_names, |v| {
+                Ok(cond(like(col(C::FriendlyName), v)))
+            })?,
         ];
         Ok(device::Entity::find().filter(parts.into_iter().flatten().fold(Condition::all(), Condition::add)))
     }
@@ -107,8 +109,12 @@ impl NetworkSearch {
         let parts = [
             any_of("names", &self.names, |v| Ok(cond(like(col(C::Name), v))))?,
             any_of("cidrs", &self.cidrs, |v| Ok(cond(like(col(C::Cidr), v))))?,
-            any_of("gatewayIps", &self.gateway_ips, |v| address(col(C::GatewayIp), "gatewayIps", v))?,
-            any_of("gatewayMacs", &self.gateway_macs, |v| Ok(cond(like(col(C::GatewayMac), v))))?,
+            any_of("gatewayIps", &self.gateway_ips, |v| {
+                address(col(C::GatewayIp), "gatewayIps", v)
+            })?,
+            any_of("gatewayMacs", &self.gateway_macs, |v| {
+                Ok(cond(like(col(C::GatewayMac), v)))
+            })?,
             values("alertLevels", &self.alert_levels)?.map(|l| cond(C::AlertLevel.is_in(l.to_vec()))),
         ];
         Ok(network::Entity::find().filter(parts.into_iter().flatten().fold(Condition::all(), Condition::add)))

@@ -49,7 +49,10 @@ pub fn address(column: impl IntoColumnRef + Clone, field: &str, pattern: &str) -
     let ranges = ipv4_ranges(p).map_err(|why| DomainError::bad(field, format!("{p:?}: {why}")))?;
     let mut any = Condition::any();
     for (lo, hi) in ranges {
-        let (lo, hi) = (ip::to_key(Ipv4Addr::from(lo).into()), ip::to_key(Ipv4Addr::from(hi).into()));
+        let (lo, hi) = (
+            ip::to_key(Ipv4Addr::from(lo).into()),
+            ip::to_key(Ipv4Addr::from(hi).into()),
+        );
         any = any.add(if lo == hi {
             Expr::col(column.clone()).eq(lo)
         } else {
@@ -171,7 +174,11 @@ impl Walk<'_> {
         if self.p.universal(s) {
             let free = 32 - 8 * k;
             let lo = if k == 0 { 0 } else { prefix << free };
-            let hi = if k == 0 { u32::MAX } else { lo | ((1u64 << free) - 1) as u32 };
+            let hi = if k == 0 {
+                u32::MAX
+            } else {
+                lo | ((1u64 << free) - 1) as u32
+            };
             return self.push(lo, hi);
         }
         for v in 0..=255u32 {
@@ -214,8 +221,14 @@ mod tests {
 
     #[test]
     fn trailing_wildcards_are_networks() {
-        assert_eq!(ipv4_ranges("10.0.0.%").unwrap(), vec![(ip("10.0.0.0"), ip("10.0.0.255"))]);
-        assert_eq!(ipv4_ranges("10.%").unwrap(), vec![(ip("10.0.0.0"), ip("10.255.255.255"))]);
+        assert_eq!(
+            ipv4_ranges("10.0.0.%").unwrap(),
+            vec![(ip("10.0.0.0"), ip("10.0.0.255"))]
+        );
+        assert_eq!(
+            ipv4_ranges("10.%").unwrap(),
+            vec![(ip("10.0.0.0"), ip("10.255.255.255"))]
+        );
         assert_eq!(ipv4_ranges("%").unwrap(), vec![(0, u32::MAX)]);
     }
 
@@ -224,10 +237,20 @@ mod tests {
         // 10.0.0.1, 10.0.0.10-19, 10.0.0.100-199
         assert_eq!(
             ipv4_ranges("10.0.0.1%").unwrap(),
-            vec![(ip("10.0.0.1"), ip("10.0.0.1")), (ip("10.0.0.10"), ip("10.0.0.19")), (ip("10.0.0.100"), ip("10.0.0.199"))]
+            vec![
+                (ip("10.0.0.1"), ip("10.0.0.1")),
+                (ip("10.0.0.10"), ip("10.0.0.19")),
+                (ip("10.0.0.100"), ip("10.0.0.199"))
+            ]
         );
-        assert_eq!(ipv4_ranges("10.0.0.2_").unwrap(), vec![(ip("10.0.0.20"), ip("10.0.0.29"))]);
-        assert_eq!(ipv4_ranges("10.0.0.25").unwrap(), vec![(ip("10.0.0.25"), ip("10.0.0.25"))]);
+        assert_eq!(
+            ipv4_ranges("10.0.0.2_").unwrap(),
+            vec![(ip("10.0.0.20"), ip("10.0.0.29"))]
+        );
+        assert_eq!(
+            ipv4_ranges("10.0.0.25").unwrap(),
+            vec![(ip("10.0.0.25"), ip("10.0.0.25"))]
+        );
         // A wildcard in the middle: every third octet.
         let r = ipv4_ranges("192.168.%.1").unwrap();
         assert_eq!(r.len(), 256);

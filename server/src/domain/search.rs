@@ -4,8 +4,8 @@
 
 use async_graphql::Enum;
 use sea_orm::sea_query::{Condition, IntoColumnRef, SimpleExpr};
-use sea_orm::{EntityTrait, Order, PaginatorTrait, QueryOrder, QuerySelect, Select};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{EntityTrait, Order, PaginatorTrait, QueryOrder, QuerySelect, Select};
 
 use super::error::{DomainError, DomainResult};
 
@@ -108,7 +108,10 @@ pub fn any_of<T>(
     let Some(items) = values(field, list)? else {
         return Ok(None);
     };
-    items.iter().try_fold(Condition::any(), |c, item| Ok(c.add(one(item)?))).map(Some)
+    items
+        .iter()
+        .try_fold(Condition::any(), |c, item| Ok(c.add(one(item)?)))
+        .map(Some)
 }
 
 /// `e` as a condition.

@@ -207,7 +207,10 @@ impl Device {
         let Some(k) = &self.0.last_ip else {
             return Ok(false);
         };
-        let nets = loader::<GroupBy<NetworksByGateway>>(ctx).load_one(k.clone()).await.gql()?;
+        let nets = loader::<GroupBy<NetworksByGateway>>(ctx)
+            .load_one(k.clone())
+            .await
+            .gql()?;
         Ok(nets.is_some_and(|n| !n.is_empty()))
     }
 }
@@ -325,7 +328,14 @@ impl InventoryQuery {
         sort: Option<NetworkSort>,
     ) -> Result<Vec<Network>> {
         let select = filter.unwrap_or_default().select().gql()?;
-        let page = numbered(ctx, select, sort.unwrap_or_default().order(), (None, Some(MAX_NETWORKS)), Network).await?;
+        let page = numbered(
+            ctx,
+            select,
+            sort.unwrap_or_default().order(),
+            (None, Some(MAX_NETWORKS)),
+            Network,
+        )
+        .await?;
         Ok(page.nodes)
     }
     /// Devices as inventory consoles search them: page-numbered, sorted, with lists of

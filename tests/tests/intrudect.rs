@@ -1,0 +1,893 @@
+//! Intrudect's public API (/api/v1) against the request and response examples of
+//! ../shared/specs/intrudect-public-api.txt, with its pagination, sorting, filter and
+//! error rules; rows are the graph's own (created through GraphQL, seen through REST,
+//! and back).
+
+use serde_json::{json, Value};
+use server::config::Config;
+use server::domain::users::Role;
+use tests::{both_dbs, s, TestApp};
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+    k.sort();
+    k
+}
+
+fn sorted(list: &[&str]) -> Vec<String> {
+    let mut k: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+    k.sort();
+    k
+}
+
+async fn gql_id(app: &TestApp, mutation: &str, vars: Value) -> String {
+    let d = app.data(mutation, vars).await;
+    s(&d.as_object().unwrap().values().next().unwrap()["id"])
+}
+
+/// The spec's office: a LAN with its gateway, Alice's workstation and an RDP server.
+async fn office(app: &TestApp) {
+    let net = "mutation($i: CreateNetworkInput!) { createNetwork(input: $i) { id } }";
+    gql_id(
+        app,
+        net,
+        json!({"i": {"name": "Office LAN", "cidr": "10.0.0.0/24", "gatewayIp": "10.0.0.1", "alertLevel": 20}}),
+    )
+    .await;
+    gql_id(app, net, json!({"i": {"name": "Server LAN", "cidr": "10.0.1.0/24"}})).await;
+    let dev = "mutation($i: CreateDeviceInput!) { createDevice(input: $i) { id } }";
+    let seen = json!({"firstSeen": "2026-06-01T09:15:00Z", "lastSeen": "2026-06-03T10:30:00Z"});
+    for (mac, ip, host, vendor) in [
+        ("AA:BB:CC:DD:EE:FF", "10.0.0.25", "workstation-01", "Example Networks"),
+        ("11:22:33:44:55:66", "10.0.1.50", "server-01", "Servers Inc"),
+        ("AA:BB:CC:00:00:01", "10.0.0.1", "router", "Routers Ltd"),
+    ] {
+        let mut i = json!({"mac": mac, "lastIp": ip, "hostname": host, "vendor": vendor});
+        i.as_object_mut().unwrap().extend(seen.as_object().unwrap().clone());
+        gql_id(app, dev, json!({ "i": i })).await;
+    }
+}
+
+const DEVICE_KEYS: &[&str] = &[
+    "id",
+    "mac",
+    "last_ip",
+    "hostname",
+    "friendly_name",
+    "vendor",
+    "network",
+    "is_gateway",
+    "first_seen",
+    "last_seen",
+];
+
+both_dbs!(devices, |app: TestApp| async move {
+    office(&app).await;
+    // The spec's list example.
+    let (st, body) = app
+        .rest(
+            "GET",
+            "/api/v1/devices?page=1&page_size=25&sort=hostname&order=asc",
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(
+        keys(&body),
+        sorted(&["devices", "page", "page_size", "total_rows", "total_pages"])
+    );
+    assert_eq!(
+        (
+            body["page"].clone(),
+            body["page_size"].clone(),
+            body["total_rows"].clone(),
+            body["total_pages"].clone()
+        ),
+        (json!(1), json!(25), json!(3), json!(1))
+    );
+    let hosts: Vec<String> = body["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| s(&d["hostname"]))
+        .collect();
+    assert_eq!(hosts, ["router", "server-01", "workstation-01"]);
+    let ws = &body["devices"][2];
+    assert_eq!(keys(ws), sorted(DEVICE_KEYS));
+    assert!(ws["id"].is_i64());
+    assert_eq!(ws["mac"], "AA:BB:CC:DD:EE:FF");
+    assert_eq!(ws["last_ip"], "10.0.0.25");
+    assert_eq!(ws["network"], "Office LAN");
+    assert_eq!(ws["friendly_name"], "");
+    assert_eq!(ws["is_gateway"], false);
+    assert_eq!(ws["first_seen"], "2026-06-01 09:15:00");
+    assert_eq!(ws["last_seen"], "2026-06-03 10:30:00");
+    assert_eq!(
+        body["devices"][0]["is_gateway"], true,
+        "the router's address is the LAN's gateway"
+    );
+    let id = ws["id"].as_i64().unwrap();
+
+    // The spec's update example, then its search example finds it.
+    let (st, body) = app
+        .rest(
+            "PATCH",
+            &format!("/api/v1/devices/{id}"),
+            Some(r#"{"friendly_name":"Alice Laptop"}"#),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["device"]["friendly_name"], "Alice Laptop");
+    assert_eq!(body["device"]["hostname"], "workstation-01");
+    let search = r#"{"filters":{"ip":["10.0.0.25"],"friendly_name":["Alice Laptop"]},"page":1,"page_size":25}"#;
+    let (st, body) = app.rest("POST", "/api/v1/devices/search", Some(search)).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["total_rows"], 1);
+    assert_eq!(body["devices"][0]["id"], id);
+    // The graph shows the same row.
+    let d = app
+        .data(
+            "{ devices(filter: {mac: \"AA:BB:CC:DD:EE:FF\"}) { nodes { friendlyName } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["devices"]["nodes"][0]["friendlyName"], "Alice Laptop");
+    // PUT behaves as PATCH.
+    let (st, _) = app
+        .rest("PUT", &format!("/api/v1/devices/{id}"), Some(r#"{"hostname":"ws-01"}"#))
+        .await;
+    assert_eq!(st, 200);
+
+    // Wildcards: `%` any run, `_` one character; values of one list are any-of.
+    let count = |b: &str| {
+        let b = b.to_string();
+        let app = &app;
+        async move {
+            let (st, body) = app.rest("POST", "/api/v1/devices/search", Some(&b)).await;
+            assert_eq!(st, 200, "{b}: {body}");
+            body["total_rows"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(count(r#"{"filters":{"ip":["10.0.0.%"]}}"#).await, 2);
+    assert_eq!(count(r#"{"filters":{"ip":["10.0._.50"]}}"#).await, 1);
+    assert_eq!(count(r#"{"filters":{"mac":["aa:bb:cc:%"]}}"#).await, 2);
+    assert_eq!(count(r#"{"filters":{"vendor":["Example%","Servers%"]}}"#).await, 2);
+    assert_eq!(
+        count(r#"{"filters":{"vendor":["Example%"],"hostname":["server%"]}}"#).await,
+        0
+    );
+    assert_eq!(count(r#"{}"#).await, 3);
+
+    // Pagination: page 0 is page 1, 5000 rows are 1000, past the end is the last page.
+    let (_, b) = app.rest("GET", "/api/v1/devices?page=0&page_size=5000", None).await;
+    assert_eq!((b["page"].clone(), b["page_size"].clone()), (json!(1), json!(1000)));
+    let (_, b) = app.rest("GET", "/api/v1/devices?page=9&page_size=2", None).await;
+    assert_eq!((b["page"].clone(), b["total_pages"].clone()), (json!(2), json!(2)));
+    assert_eq!(b["devices"].as_array().unwrap().len(), 1);
+    // Unknown sort fields and orders fall back to last_ip ascending.
+    let (_, b) = app
+        .rest("GET", "/api/v1/devices?sort=shoe_size&order=sideways", None)
+        .await;
+    let ips: Vec<String> = b["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| s(&d["last_ip"]))
+        .collect();
+    assert_eq!(ips, ["10.0.0.1", "10.0.0.25", "10.0.1.50"]);
+    let (_, b) = app
+        .rest(
+            "POST",
+            "/api/v1/devices/search",
+            Some(r#"{"sort":{"field":"last_seen","order":"desc"}}"#),
+        )
+        .await;
+    assert_eq!(b["total_rows"], 3);
+
+    // Refusals, all 400 with an error that says what is wrong.
+    for (method, path, body, says) in [
+        (
+            "GET",
+            "/api/v1/devices?ip=10.0.0.25",
+            None,
+            "POST /api/v1/devices/search",
+        ),
+        ("GET", "/api/v1/devices?page=two", None, "page must be an integer"),
+        ("GET", "/api/v1/devices?colour=red", None, "colour"),
+        (
+            "POST",
+            "/api/v1/devices/search",
+            Some(r#"{"filters":{"ip":"10.0.0.25,10.0.0.26"}}"#),
+            "filters.ip",
+        ),
+        (
+            "POST",
+            "/api/v1/devices/search",
+            Some(r#"{"filters":{"ip":["10.0.0.25"]"#),
+            "not valid JSON",
+        ),
+        ("POST", "/api/v1/devices/search", Some(r#"{"filter":{}}"#), "filter"),
+        ("POST", "/api/v1/devices/search", Some(r#"{"page":"1"}"#), "page"),
+        (
+            "PATCH",
+            &format!("/api/v1/devices/{id}"),
+            Some("{}"),
+            "hostname or friendly_name",
+        ),
+        (
+            "PATCH",
+            &format!("/api/v1/devices/{id}"),
+            Some(r#"{"hostname":"","friendly_name":""}"#),
+            "hostname or a friendly name",
+        ),
+        ("PATCH", "/api/v1/devices/x1", Some(r#"{"hostname":"a"}"#), "id"),
+    ] {
+        let (st, b) = app.rest(method, path, body).await;
+        assert_eq!(st, 400, "{method} {path} {body:?}: {b}");
+        assert!(s(&b["error"]).contains(says), "{method} {path}: {b}");
+    }
+    let (st, b) = app
+        .rest("PATCH", "/api/v1/devices/999999", Some(r#"{"hostname":"a"}"#))
+        .await;
+    assert_eq!((st, keys(&b)), (404, vec!["error".to_string()]));
+    // Nothing changed by the refused edits.
+    let (_, b) = app
+        .rest(
+            "POST",
+            "/api/v1/devices/search",
+            Some(r#"{"filters":{"mac":["AA:BB:CC:DD:EE:FF"]}}"#),
+        )
+        .await;
+    assert_eq!(
+        (
+            b["devices"][0]["hostname"].clone(),
+            b["devices"][0]["friendly_name"].clone()
+        ),
+        (json!("ws-01"), json!("Alice Laptop"))
+    );
+});
+
+both_dbs!(networks, |app: TestApp| async move {
+    // The spec's create example.
+    let create = r#"{"name":"Office LAN","cidr":"10.0.0.0/24","gateway_ip":"10.0.0.1","gateway_mac":"AA:BB:CC:DD:EE:FF","alert":20}"#;
+    let (st, body) = app.rest("POST", "/api/v1/networks", Some(create)).await;
+    assert_eq!(st, 201, "{body}");
+    let n = &body["network"];
+    assert_eq!(
+        keys(n),
+        sorted(&["id", "name", "cidr", "gateway_ip", "gateway_mac", "alert"])
+    );
+    assert_eq!(
+        (
+            n["name"].clone(),
+            n["cidr"].clone(),
+            n["gateway_ip"].clone(),
+            n["gateway_mac"].clone(),
+            n["alert"].clone()
+        ),
+        (
+            json!("Office LAN"),
+            json!("10.0.0.0/24"),
+            json!("10.0.0.1"),
+            json!("AA:BB:CC:DD:EE:FF"),
+            json!(20)
+        )
+    );
+    let id = n["id"].as_i64().unwrap();
+    // Normalised: a host address becomes its network, a MAC upper-case with colons;
+    // empty gateway values are empty strings; alert defaults to 0.
+    let (st, body) = app
+        .rest(
+            "POST",
+            "/api/v1/networks",
+            Some(r#"{"name":"Lab","cidr":"192.168.7.9/24","gateway_mac":"aa-bb-cc-00-11-22"}"#),
+        )
+        .await;
+    assert_eq!(st, 201, "{body}");
+    assert_eq!(
+        (
+            body["network"]["cidr"].clone(),
+            body["network"]["gateway_mac"].clone(),
+            body["network"]["gateway_ip"].clone(),
+            body["network"]["alert"].clone()
+        ),
+        (json!("192.168.7.0/24"), json!("AA:BB:CC:00:11:22"), json!(""), json!(0))
+    );
+    // The graph has them.
+    let d = app.data("{ networks { nodes { name gatewayMac } } }", json!({})).await;
+    assert_eq!(d["networks"]["nodes"].as_array().unwrap().len(), 2);
+
+    // List and the spec's search example.
+    let (st, body) = app.rest("GET", "/api/v1/networks?sort=name&order=asc", None).await;
+    assert_eq!(st, 200);
+    assert_eq!(keys(&body), ["networks"]);
+    let names: Vec<String> = body["networks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| s(&n["name"]))
+        .collect();
+    assert_eq!(names, ["Lab", "Office LAN"]);
+    let (_, body) = app.rest("GET", "/api/v1/networks?sort=cidr&order=desc", None).await;
+    assert_eq!(body["networks"][0]["name"], "Lab");
+    let search = r#"{"filters":{"name":["Office%"],"alert":[20]},"sort":{"field":"cidr","order":"asc"}}"#;
+    let (st, body) = app.rest("POST", "/api/v1/networks/search", Some(search)).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["networks"].as_array().unwrap().len(), 1);
+    assert_eq!(body["networks"][0]["id"], id);
+    let (_, body) = app
+        .rest(
+            "POST",
+            "/api/v1/networks/search",
+            Some(r#"{"filters":{"gateway_ip":["10.0.0.%"]}}"#),
+        )
+        .await;
+    assert_eq!(body["networks"].as_array().unwrap().len(), 1);
+    let (_, body) = app
+        .rest("POST", "/api/v1/networks/search", Some(r#"{"filters":{"alert":[30]}}"#))
+        .await;
+    assert_eq!(body["networks"].as_array().unwrap().len(), 0);
+
+    // The spec's update example; PUT is the same.
+    let (st, body) = app
+        .rest("PATCH", &format!("/api/v1/networks/{id}"), Some(r#"{"alert":30}"#))
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["network"]["alert"], 30);
+    assert_eq!(body["network"]["gateway_ip"], "10.0.0.1");
+    let (st, body) = app
+        .rest("PUT", &format!("/api/v1/networks/{id}"), Some(r#"{"gateway_mac":""}"#))
+        .await;
+    assert_eq!((st, body["network"]["gateway_mac"].clone()), (200, json!("")));
+
+    // Refusals.
+    for (method, path, body, status) in [
+        (
+            "POST",
+            "/api/v1/networks",
+            r#"{"name":"Dup","cidr":"10.0.0.0/24"}"#,
+            409,
+        ),
+        ("POST", "/api/v1/networks", r#"{"cidr":"10.9.0.0/24"}"#, 400),
+        (
+            "POST",
+            "/api/v1/networks",
+            r#"{"name":"Bad","cidr":"10.0.0.300/24"}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/networks",
+            r#"{"name":"Bad","cidr":"10.9.0.0/24","gateway_ip":"10.8.0.1"}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/networks",
+            r#"{"name":"Bad","cidr":"10.9.0.0/24","gateway_mac":"zz"}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/networks",
+            r#"{"name":"Bad","cidr":"10.9.0.0/24","alert":15}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/networks",
+            r#"{"name":"Bad","cidr":"10.9.0.0/24","colour":"red"}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/networks",
+            r#"{"name":"Bad","cidr":"10.9.0.0/24","alert":"20"}"#,
+            400,
+        ),
+        ("PATCH", "/api/v1/networks/999999", r#"{"alert":10}"#, 404),
+        ("PATCH", &format!("/api/v1/networks/{id}"), "{}", 400),
+        ("PATCH", &format!("/api/v1/networks/{id}"), r#"{"name":""}"#, 400),
+    ] {
+        let (st, b) = app.rest(method, path, Some(body)).await;
+        assert_eq!(st, status, "{method} {path} {body}: {b}");
+        assert!(b["error"].is_string(), "{b}");
+    }
+    let (st, _) = app.rest("GET", "/api/v1/networks?name=Lab", None).await;
+    assert_eq!(st, 400);
+    let (st, _) = app.rest("GET", "/api/v1/networks?page=1", None).await;
+    assert_eq!(st, 400, "networks are not paginated");
+
+    // The spec's delete example answers with the network as it was.
+    let (st, body) = app.rest("DELETE", &format!("/api/v1/networks/{id}"), None).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["deleted"], true);
+    assert_eq!(
+        (body["network"]["id"].clone(), body["network"]["alert"].clone()),
+        (json!(id), json!(30))
+    );
+    let (st, _) = app.rest("DELETE", &format!("/api/v1/networks/{id}"), None).await;
+    assert_eq!(st, 404);
+    let (_, body) = app.rest("GET", "/api/v1/networks", None).await;
+    assert_eq!(body["networks"].as_array().unwrap().len(), 1);
+});
+
+const ALERT: &str = "mutation($i: CreateAlertInput!) { createAlert(input: $i) { id } }";
+
+/// The spec's network alert, two more, and a server alert.
+async fn alerts(app: &TestApp) -> Vec<String> {
+    office(app).await;
+    let dev = "mutation($id: ID!, $i: DeviceInput!) { updateDevice(id: $id, input: $i) { id } }";
+    let d = app
+        .data("{ devices(filter: {ip: \"10.0.0.25\"}) { nodes { id } } }", json!({}))
+        .await;
+    app.data(
+        dev,
+        json!({"id": d["devices"]["nodes"][0]["id"], "i": {"friendlyName": "Alice Laptop"}}),
+    )
+    .await;
+    let d = app
+        .data("{ devices(filter: {ip: \"10.0.1.50\"}) { nodes { id } } }", json!({}))
+        .await;
+    app.data(
+        dev,
+        json!({"id": d["devices"]["nodes"][0]["id"], "i": {"friendlyName": "RDP Server"}}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for i in [
+        json!({"kind": "network", "type": "portscan", "severity": "ERROR", "title": "Port scan detected",
+               "message": "Example alert message", "occurredAt": "2026-06-03T10:30:00Z", "sensor": "agent-hash",
+               "srcIp": "10.0.0.25", "dstIp": "10.0.1.50", "srcPort": 53000, "dstPort": 3389,
+               "srcMac": "AA:BB:CC:DD:EE:FF", "dstMac": "11:22:33:44:55:66"}),
+        json!({"kind": "network", "type": "newdevice", "severity": "WARNING", "title": "New device 10.0.0.99",
+               "occurredAt": "2026-06-02T08:00:00Z", "sensor": "agent-hash", "srcIp": "10.0.0.99", "dstIp": "8.8.8.8",
+               "dstPort": 53}),
+        json!({"kind": "network", "type": "portscan", "severity": "NOTICE", "title": "Port scan detected",
+               "message": "100% of ports_probed", "occurredAt": "2026-06-03T11:00:00Z", "sensor": "other-agent",
+               "srcIp": "10.0.0.25", "dstIp": "10.0.1.50", "dstPort": 22}),
+        json!({"kind": "server", "type": "auth", "severity": "WARNING", "title": "Failed password",
+               "message": "sshd[100]: Failed password for root from 10.0.0.25", "occurredAt": "2026-06-03T10:30:00Z",
+               "sensor": "agent-hash", "hostname": "server-01"}),
+    ] {
+        ids.push(gql_id(app, ALERT, json!({ "i": i })).await);
+    }
+    ids
+}
+
+fn ids_of(body: &Value, key: &str) -> Vec<i64> {
+    body[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} in {body}"))
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect()
+}
+
+both_dbs!(network_alerts, |app: TestApp| async move {
+    alerts(&app).await;
+    // The spec's list example: newest first, network alerts only.
+    let (st, body) = app
+        .rest(
+            "GET",
+            "/api/v1/networkalerts?page=1&page_size=25&sort=timestamp&order=desc",
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(
+        keys(&body),
+        sorted(&["network_alerts", "page", "page_size", "total_rows", "total_pages"])
+    );
+    assert_eq!(body["total_rows"], 3);
+    let a = &body["network_alerts"][1];
+    assert_eq!(
+        keys(a),
+        sorted(&[
+            "id",
+            "timestamp",
+            "agent",
+            "agent_name",
+            "src_mac",
+            "dst_mac",
+            "src_ip",
+            "dst_ip",
+            "src_port",
+            "dst_port",
+            "src_hostname",
+            "dst_hostname",
+            "level",
+            "type",
+            "subject",
+            "message",
+            "pcap_id",
+            "src_device_name",
+            "dst_device_name",
+            "src_network_name",
+            "dst_network_name",
+            "is_src_public_ip",
+            "is_dst_public_ip",
+        ])
+    );
+    for (k, v) in [
+        ("timestamp", json!("2026-06-03 10:30:00")),
+        ("agent", json!("agent-hash")),
+        ("src_mac", json!("AA:BB:CC:DD:EE:FF")),
+        ("dst_mac", json!("11:22:33:44:55:66")),
+        ("src_ip", json!("10.0.0.25")),
+        ("dst_ip", json!("10.0.1.50")),
+        ("src_port", json!(53000)),
+        ("dst_port", json!(3389)),
+        ("src_hostname", json!("workstation-01")),
+        ("dst_hostname", json!("server-01")),
+        ("level", json!(30)),
+        ("type", json!("portscan")),
+        ("subject", json!("Port scan detected")),
+        ("message", json!("Example alert message")),
+        ("src_device_name", json!("Alice Laptop")),
+        ("dst_device_name", json!("RDP Server")),
+        ("src_network_name", json!("Office LAN")),
+        ("dst_network_name", json!("Server LAN")),
+        ("is_src_public_ip", json!(false)),
+        ("is_dst_public_ip", json!(false)),
+        ("pcap_id", Value::Null),
+    ] {
+        assert_eq!(a[k], v, "{k} of {a}");
+    }
+    let spec_id = a["id"].as_i64().unwrap();
+    let newest = ids_of(&body, "network_alerts");
+    assert_eq!(body["network_alerts"][2]["is_dst_public_ip"], true, "8.8.8.8");
+    let (_, asc) = app
+        .rest("GET", "/api/v1/networkalerts?sort=first&order=asc", None)
+        .await;
+    let mut reversed = newest.clone();
+    reversed.reverse();
+    assert_eq!(ids_of(&asc, "network_alerts"), reversed);
+    // Unknown sort and order: timestamp, newest first.
+    let (_, b) = app
+        .rest("GET", "/api/v1/networkalerts?sort=nope&order=nope", None)
+        .await;
+    assert_eq!(ids_of(&b, "network_alerts"), newest);
+
+    // The spec's search example, and each filter.
+    let search = |body: &'static str| {
+        let app = &app;
+        async move {
+            let (st, b) = app.rest("POST", "/api/v1/networkalerts/search", Some(body)).await;
+            assert_eq!(st, 200, "{body}: {b}");
+            ids_of(&b, "network_alerts")
+        }
+    };
+    assert_eq!(
+        search(r#"{"filters":{"level":[30],"source":["10.0.0.25"],"type":["portscan"]},"page":1,"page_size":25}"#)
+            .await,
+        [spec_id]
+    );
+    assert_eq!(
+        search(r#"{"filters":{"from":"2026-06-03 00:00","to":"2026-06-04 00:00"}}"#)
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(
+        search(r#"{"filters":{"from":"2026-06-03 10:30","to":"2026-06-03 10:30"}}"#).await,
+        [spec_id],
+        "bounds are inclusive"
+    );
+    assert_eq!(search(r#"{"filters":{"agent":["other-agent"]}}"#).await.len(), 1);
+    assert_eq!(search(r#"{"filters":{"agent_id":["agent-hash"]}}"#).await.len(), 2);
+    assert_eq!(search(r#"{"filters":{"level":[10,20]}}"#).await.len(), 2);
+    assert_eq!(
+        search(r#"{"filters":{"type":["portscan"],"type_mode":2}}"#).await.len(),
+        1
+    );
+    assert_eq!(search(r#"{"filters":{"source":["10.0.0.%"]}}"#).await.len(), 3);
+    assert_eq!(
+        search(r#"{"filters":{"source":["aa:bb:cc:dd:ee:ff"]}}"#).await,
+        [spec_id],
+        "by MAC"
+    );
+    assert_eq!(
+        search(r#"{"filters":{"source":["Alice%"]}}"#).await.len(),
+        2,
+        "by device name"
+    );
+    assert_eq!(
+        search(r#"{"filters":{"destination":["server-01"]}}"#).await.len(),
+        2,
+        "by hostname"
+    );
+    assert_eq!(search(r#"{"filters":{"destination":["8.8.8.8"]}}"#).await.len(), 1);
+    assert_eq!(search(r#"{"filters":{"destination_port":[3389, 22]}}"#).await.len(), 2);
+    assert_eq!(search(r#"{"filters":{"dst_port":[53]}}"#).await.len(), 1);
+    assert_eq!(search(r#"{"filters":{"search":["Port scan"]}}"#).await.len(), 2);
+    assert_eq!(search(r#"{"filters":{"search":["10.0.1.50:3389"]}}"#).await, [spec_id]);
+    // Outside the patterns, `%` and `_` are literal.
+    assert_eq!(search(r#"{"filters":{"search":["100%"]}}"#).await.len(), 1);
+    assert_eq!(search(r#"{"filters":{"search":["0%"]}}"#).await.len(), 1);
+    assert_eq!(search(r#"{"filters":{"search":["s_p"]}}"#).await.len(), 1);
+    assert_eq!(search(r#"{"filters":{"search":["rt_s"]}}"#).await.len(), 0);
+    assert_eq!(
+        search(r#"{"filters":{"unique":"pair"}}"#).await.len(),
+        2,
+        "the newest per source and destination"
+    );
+    assert_eq!(search(r#"{"filters":{"unique":"destinationport"}}"#).await.len(), 3);
+    assert_eq!(
+        search(r#"{"filters":{"source":["10.0.0.25"],"unique":"source"}}"#)
+            .await
+            .len(),
+        2,
+        "two MACs"
+    );
+    // Paging.
+    let (_, b) = app
+        .rest(
+            "POST",
+            "/api/v1/networkalerts/search",
+            Some(r#"{"page":7,"page_size":2}"#),
+        )
+        .await;
+    assert_eq!(
+        (b["page"].clone(), b["total_pages"].clone(), b["total_rows"].clone()),
+        (json!(2), json!(2), json!(3))
+    );
+
+    for (path, body, says) in [
+        (
+            "/api/v1/networkalerts/search",
+            r#"{"filters":{"source":"10.0.0.25,10.0.0.26"}}"#,
+            "filters.source",
+        ),
+        ("/api/v1/networkalerts/search", r#"{"filters":{"level":[45]}}"#, "level"),
+        (
+            "/api/v1/networkalerts/search",
+            r#"{"filters":{"from":"2026-06-03"}}"#,
+            "YYYY-MM-DD HH:MM",
+        ),
+        (
+            "/api/v1/networkalerts/search",
+            r#"{"filters":{"from":"2026-06-04 00:00","to":"2026-06-03 00:00"}}"#,
+            "from",
+        ),
+        (
+            "/api/v1/networkalerts/search",
+            r#"{"filters":{"type_mode":3}}"#,
+            "type_mode",
+        ),
+        (
+            "/api/v1/networkalerts/search",
+            r#"{"filters":{"unique":"everything"}}"#,
+            "unique",
+        ),
+        (
+            "/api/v1/networkalerts/search",
+            r#"{"filters":{"source":["%1"]}}"#,
+            "narrow",
+        ),
+        (
+            "/api/v1/networkalerts/search",
+            r#"{"filters":{"destination_port":["3389"]}}"#,
+            "destination_port",
+        ),
+        (
+            "/api/v1/networkalerts/search",
+            r#"{"filters":{"severity":[30]}}"#,
+            "severity",
+        ),
+    ] {
+        let (st, b) = app.rest("POST", path, Some(body)).await;
+        assert_eq!(st, 400, "{body}: {b}");
+        assert!(s(&b["error"]).contains(says), "{body}: {b}");
+    }
+    let (st, b) = app.rest("GET", "/api/v1/networkalerts?level=30", None).await;
+    assert_eq!(st, 400, "{b}");
+
+    // The spec's delete example; a server alert is not a network alert.
+    let (_, servers) = app.rest("GET", "/api/v1/serveralerts", None).await;
+    let server_id = servers["server_alerts"][0]["id"].as_i64().unwrap();
+    let (st, _) = app
+        .rest("DELETE", &format!("/api/v1/networkalerts/{server_id}"), None)
+        .await;
+    assert_eq!(st, 404);
+    let (st, body) = app
+        .rest("DELETE", &format!("/api/v1/networkalerts/{spec_id}"), None)
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["deleted"], true);
+    assert_eq!(
+        (
+            body["network_alert"]["id"].clone(),
+            body["network_alert"]["subject"].clone()
+        ),
+        (json!(spec_id), json!("Port scan detected"))
+    );
+    let (st, _) = app
+        .rest("DELETE", &format!("/api/v1/networkalerts/{spec_id}"), None)
+        .await;
+    assert_eq!(st, 404);
+    let d = app.data("{ alerts { totalCount } }", json!({})).await;
+    assert_eq!(d["alerts"]["totalCount"], 3, "gone from the graph too");
+});
+
+both_dbs!(server_alerts, |app: TestApp| async move {
+    alerts(&app).await;
+    let (st, body) = app
+        .rest(
+            "GET",
+            "/api/v1/serveralerts?page=1&page_size=25&sort=timestamp&order=desc",
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["total_rows"], 1);
+    let a = &body["server_alerts"][0];
+    assert_eq!(
+        keys(a),
+        sorted(&[
+            "id",
+            "timestamp",
+            "agent",
+            "agent_name",
+            "hostname",
+            "level",
+            "type",
+            "title",
+            "line"
+        ])
+    );
+    for (k, v) in [
+        ("timestamp", json!("2026-06-03 10:30:00")),
+        ("agent", json!("agent-hash")),
+        ("hostname", json!("server-01")),
+        ("level", json!(20)),
+        ("type", json!("auth")),
+        ("title", json!("Failed password")),
+        ("line", json!("sshd[100]: Failed password for root from 10.0.0.25")),
+    ] {
+        assert_eq!(a[k], v, "{k} of {a}");
+    }
+    let id = a["id"].as_i64().unwrap();
+    // The spec's search example, and each filter.
+    for (body, n) in [
+        (
+            r#"{"filters":{"level":[20],"type":["auth"],"search":["Failed password"]},"page":1,"page_size":25}"#,
+            1,
+        ),
+        (
+            r#"{"filters":{"from":"2026-06-03 00:00","to":"2026-06-04 00:00","agent":["agent-hash"],"hostname":["server-01"],"level":[20],"type":["auth"],"title":["Failed password"],"search":["root from 10.0.0.25"]}}"#,
+            1,
+        ),
+        (r#"{"filters":{"hostname":["server-%"]}}"#, 1),
+        (r#"{"filters":{"hostname":["server"]}}"#, 0),
+        (r#"{"filters":{"title":["Failed%"]}}"#, 1),
+        (r#"{"filters":{"message":["Failed"]}}"#, 0),
+        (r#"{"filters":{"line":["root"]}}"#, 1),
+        (r#"{"filters":{"level":[30]}}"#, 0),
+        (r#"{"sort":{"field":"line","order":"asc"}}"#, 1),
+    ] {
+        let (st, b) = app.rest("POST", "/api/v1/serveralerts/search", Some(body)).await;
+        assert_eq!(st, 200, "{body}: {b}");
+        assert_eq!(b["total_rows"], n, "{body}: {b}");
+    }
+    let (st, _) = app.rest("GET", "/api/v1/serveralerts?hostname=server-01", None).await;
+    assert_eq!(st, 400);
+    let (st, body) = app.rest("DELETE", &format!("/api/v1/serveralerts/{id}"), None).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(
+        (body["deleted"].clone(), body["server_alert"]["id"].clone()),
+        (json!(true), json!(id))
+    );
+    let (_, body) = app.rest("GET", "/api/v1/serveralerts", None).await;
+    assert_eq!(body["total_rows"], 0);
+});
+
+both_dbs!(authentication_and_permissions, |app: TestApp| async move {
+    office(&app).await;
+    let (st, b) = app.rest_as(None, "GET", "/api/v1/devices", None).await;
+    assert_eq!((st, keys(&b)), (401, vec!["error".to_string()]));
+    let (st, _) = app.rest_as(Some("not-a-token"), "GET", "/api/v1/devices", None).await;
+    assert_eq!(st, 401);
+    // Unknown routes and methods under the prefix answer in the dialect's shape.
+    let (st, b) = app.rest("GET", "/api/v1/nothing/here", None).await;
+    assert_eq!((st, keys(&b)), (404, vec!["error".to_string()]));
+    let (st, b) = app.rest("POST", "/api/v1/serveralerts", Some("{}")).await;
+    assert_eq!((st, keys(&b)), (405, vec!["error".to_string()]));
+
+    // A viewer reads everything of these but writes nothing: each write is 403 and changes nothing.
+    let viewer = app.user("viewer", Role::Viewer, "").await;
+    for path in [
+        "/api/v1/devices",
+        "/api/v1/networks",
+        "/api/v1/networkalerts",
+        "/api/v1/serveralerts",
+    ] {
+        let (st, b) = app.rest_as(Some(&viewer), "GET", path, None).await;
+        assert_eq!(st, 200, "{path}: {b}");
+    }
+    for path in [
+        "/api/v1/devices/search",
+        "/api/v1/networks/search",
+        "/api/v1/networkalerts/search",
+        "/api/v1/serveralerts/search",
+    ] {
+        let (st, _) = app.rest_as(Some(&viewer), "POST", path, Some("{}")).await;
+        assert_eq!(st, 200, "{path}");
+    }
+    let (_, devices) = app.rest("GET", "/api/v1/devices", None).await;
+    let dev = devices["devices"][0]["id"].as_i64().unwrap();
+    let (_, nets) = app.rest("GET", "/api/v1/networks", None).await;
+    let net = nets["networks"][0]["id"].as_i64().unwrap();
+    for (method, path, body) in [
+        (
+            "PATCH",
+            format!("/api/v1/devices/{dev}"),
+            Some(r#"{"friendly_name":"x"}"#),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/devices/{dev}"),
+            Some(r#"{"friendly_name":"x"}"#),
+        ),
+        (
+            "POST",
+            "/api/v1/networks".to_string(),
+            Some(r#"{"name":"x","cidr":"10.7.0.0/16"}"#),
+        ),
+        ("PATCH", format!("/api/v1/networks/{net}"), Some(r#"{"alert":10}"#)),
+        ("DELETE", format!("/api/v1/networks/{net}"), None),
+        ("DELETE", "/api/v1/networkalerts/1".to_string(), None),
+        ("DELETE", "/api/v1/serveralerts/1".to_string(), None),
+    ] {
+        let (st, b) = app.rest_as(Some(&viewer), method, &path, body).await;
+        assert_eq!(st, 403, "{method} {path}: {b}");
+        assert!(s(&b["error"]).contains("write"), "{b}");
+    }
+    let (_, after) = app.rest("GET", "/api/v1/networks", None).await;
+    assert_eq!(after, nets);
+    // An analyst writes.
+    let analyst = app.user("analyst", Role::Analyst, "").await;
+    let (st, _) = app
+        .rest_as(
+            Some(&analyst),
+            "PATCH",
+            &format!("/api/v1/networks/{net}"),
+            Some(r#"{"alert":10}"#),
+        )
+        .await;
+    assert_eq!(st, 200);
+});
+
+/// Local times are the configured timezone's, both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn times_are_in_the_configured_timezone() {
+    let app = TestApp::sqlite_with(Config {
+        timezone: "Europe/Paris".parse().unwrap(),
+        ..Config::default()
+    })
+    .await;
+    alerts(&app).await;
+    let (_, b) = app.rest("POST", "/api/v1/serveralerts/search", Some("{}")).await;
+    assert_eq!(
+        b["server_alerts"][0]["timestamp"], "2026-06-03 12:30:00",
+        "10:30 UTC is 12:30 in Paris in June"
+    );
+    let (_, b) = app
+        .rest(
+            "POST",
+            "/api/v1/serveralerts/search",
+            Some(r#"{"filters":{"from":"2026-06-03 12:30","to":"2026-06-03 12:30"}}"#),
+        )
+        .await;
+    assert_eq!(b["total_rows"], 1);
+    let (_, b) = app
+        .rest(
+            "POST",
+            "/api/v1/serveralerts/search",
+            Some(r#"{"filters":{"to":"2026-06-03 12:29"}}"#),
+        )
+        .await;
+    assert_eq!(b["total_rows"], 0);
+    let (_, b) = app.rest("GET", "/api/v1/devices?sort=ip", None).await;
+    assert_eq!(b["devices"][0]["first_seen"], "2026-06-01 11:15:00");
+}
