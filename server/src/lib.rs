@@ -17,3 +17,4 @@ pub mod domain;
 pub mod graphql;
 pub mod ingest;
 pub mod live;
+pub mod process;

@@ -891,3 +891,74 @@ async fn times_are_in_the_configured_timezone() {
     let (_, b) = app.rest("GET", "/api/v1/devices?sort=ip", None).await;
     assert_eq!(b["devices"][0]["first_seen"], "2026-06-01 11:15:00");
 }
+
+both_dbs!(about, |app: TestApp| async move {
+    use sea_orm::ConnectionTrait;
+    alerts(&app).await;
+    let (st, b) = app.rest("GET", "/api/v1/about", None).await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(
+        keys(&b),
+        sorted(&["version", "runtime_memory_bytes", "database", "schema_health"])
+    );
+    assert!(b["runtime_memory_bytes"].as_i64().unwrap() > 1 << 20);
+    let db = &b["database"];
+    assert!(db["size_bytes"].as_i64().unwrap() > 0);
+    for k in [
+        "network_alerts",
+        "tcp_records",
+        "dns_records",
+        "dhcp_records",
+        "http_records",
+    ] {
+        assert_eq!(db[k]["row_count_is_estimate"], true, "{k}: {db}");
+        assert!(db[k]["row_count"].is_i64(), "{k}: {db}");
+    }
+    assert_eq!(
+        db["network_alerts"]["row_count"], 4,
+        "an estimate, exact on a fresh table"
+    );
+    assert_eq!(keys(&db["tor_relays"]), ["last_updated_at", "size_bytes"]);
+    let health = &b["schema_health"];
+    assert_eq!(health["is_healthy"], true, "{health}");
+    let alerts_table = health["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "alerts")
+        .unwrap();
+    assert_eq!(
+        keys(alerts_table),
+        sorted(&[
+            "name",
+            "missing_indexes",
+            "extra_indexes",
+            "wrong_index_cols",
+            "is_healthy"
+        ])
+    );
+
+    // A flow gives TCP records a time span; a lost index is reported.
+    app.data(
+        "mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }",
+        json!({"i": {"src": "10.0.0.25", "dst": "10.0.1.50", "protocol": "TCP", "startedAt": "2026-06-01T00:00:00Z"}}),
+    )
+    .await;
+    app.db.execute_unprepared("DROP INDEX ix_flows_dst_port").await.unwrap();
+    let (_, b) = app.rest("GET", "/api/v1/about", None).await;
+    assert_eq!(b["database"]["tcp_records"]["first_record_at"], "2026-06-01 00:00:00");
+    assert_eq!(b["schema_health"]["is_healthy"], false);
+    let flows = b["schema_health"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "flows")
+        .unwrap();
+    assert_eq!(flows["missing_indexes"], json!(["ix_flows_dst_port"]));
+    assert_eq!(flows["is_healthy"], false);
+    // Any valid token will do; none will not.
+    let viewer = app.user("viewer", Role::Viewer, "").await;
+    assert_eq!(app.rest_as(Some(&viewer), "GET", "/api/v1/about", None).await.0, 200);
+    assert_eq!(app.rest_as(None, "GET", "/api/v1/about", None).await.0, 401);
+    assert_eq!(app.rest("GET", "/api/v1/about?verbose=1", None).await.0, 400);
+});

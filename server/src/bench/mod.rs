@@ -97,19 +97,7 @@ fn nmap_xml(path: &Path, hosts: usize) -> anyhow::Result<()> {
     Ok(f.flush()?)
 }
 
-/// A memory figure (`VmHWM:`, `VmRSS:` …) of `/proc/<pid>/status`, in MiB (Linux).
-pub(crate) fn status_mib(pid: &str, key: &str) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
+pub(crate) use crate::process::status_mib;
 
 /// The peak resident memory of this process so far, in MiB.
 fn peak_mib() -> Option<f64> {

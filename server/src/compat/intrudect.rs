@@ -4,6 +4,7 @@
 //!
 //! | Method      | Path                            | Needs          | Runs                      |
 //! |-------------|---------------------------------|----------------|---------------------------|
+//! | GET         | /api/v1/about                   | (a token)      | systemInfo                |
 //! | GET         | /api/v1/devices                 | devices read   | deviceSearch              |
 //! | POST        | /api/v1/devices/search          | devices read   | deviceSearch              |
 //! | PATCH, PUT  | /api/v1/devices/{id}            | devices write  | node + updateDevice       |
@@ -27,6 +28,9 @@
 //!   30 = ERROR and above; filtering by a level matches the severities it stands for.
 //! - Devices keep their last address only, so the `ipcount` sorts sort by it.
 //! - Pivot stores no PCAPs yet: `pcap_id` is null.
+//! - `about`: network alerts count as the alerts table, TCP records as flows; Pivot holds
+//!   no DHCP or HTTP records, Tor relay or MISP feeds, so those read as empty. Per-table
+//!   sizes are null on SQLite (see `systemInfo`).
 
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -45,158 +49,33 @@ pub struct Intrudect;
 impl Dialect for Intrudect {
     const PREFIX: &'static str = "/api/v1";
 
+    // One row per route, as the table above: kept on one line each.
+    #[rustfmt::skip]
     fn routes() -> Vec<Route> {
         use Capability::*;
         use Level::*;
         use Method as M;
         vec![
-            route(
-                M::GET,
-                "/api/v1/devices",
-                Input::Query,
-                (Devices, Read),
-                DEVICE_SEARCH,
-                list_devices,
-                devices,
-            ),
-            route(
-                M::POST,
-                "/api/v1/devices/search",
-                Input::Json,
-                (Devices, Read),
-                DEVICE_SEARCH,
-                search_devices,
-                devices,
-            ),
-            route(
-                M::PATCH,
-                "/api/v1/devices/{id}",
-                Input::Json,
-                (Devices, Write),
-                UPDATE_DEVICE,
-                update_device,
-                updated_device,
-            ),
-            route(
-                M::PUT,
-                "/api/v1/devices/{id}",
-                Input::Json,
-                (Devices, Write),
-                UPDATE_DEVICE,
-                update_device,
-                updated_device,
-            ),
-            route(
-                M::GET,
-                "/api/v1/networks",
-                Input::Query,
-                (Networks, Read),
-                NETWORK_SEARCH,
-                list_networks,
-                networks,
-            ),
-            route(
-                M::POST,
-                "/api/v1/networks/search",
-                Input::Json,
-                (Networks, Read),
-                NETWORK_SEARCH,
-                search_networks,
-                networks,
-            ),
-            route(
-                M::POST,
-                "/api/v1/networks",
-                Input::Json,
-                (Networks, Write),
-                CREATE_NETWORK,
-                create_network,
-                created_network,
-            ),
-            route(
-                M::PATCH,
-                "/api/v1/networks/{id}",
-                Input::Json,
-                (Networks, Write),
-                UPDATE_NETWORK,
-                update_network,
-                updated_network,
-            ),
-            route(
-                M::PUT,
-                "/api/v1/networks/{id}",
-                Input::Json,
-                (Networks, Write),
-                UPDATE_NETWORK,
-                update_network,
-                updated_network,
-            ),
-            route(
-                M::DELETE,
-                "/api/v1/networks/{id}",
-                Input::Query,
-                (Networks, Write),
-                DELETE_NETWORK,
-                network_id,
-                deleted_network,
-            )
-            .before(NETWORK_BY_ID, exists),
-            route(
-                M::GET,
-                "/api/v1/networkalerts",
-                Input::Query,
-                (Alerts, Read),
-                NETWORK_ALERT_SEARCH,
-                list_network_alerts,
-                network_alerts,
-            ),
-            route(
-                M::POST,
-                "/api/v1/networkalerts/search",
-                Input::Json,
-                (Alerts, Read),
-                NETWORK_ALERT_SEARCH,
-                search_network_alerts,
-                network_alerts,
-            ),
-            route(
-                M::DELETE,
-                "/api/v1/networkalerts/{id}",
-                Input::Query,
-                (Alerts, Write),
-                DELETE_ALERT,
-                alert_id,
-                deleted_network_alert,
-            )
-            .before(NETWORK_ALERT_BY_ID, |v| of_kind(v, "network")),
-            route(
-                M::GET,
-                "/api/v1/serveralerts",
-                Input::Query,
-                (Alerts, Read),
-                SERVER_ALERT_SEARCH,
-                list_server_alerts,
-                server_alerts,
-            ),
-            route(
-                M::POST,
-                "/api/v1/serveralerts/search",
-                Input::Json,
-                (Alerts, Read),
-                SERVER_ALERT_SEARCH,
-                search_server_alerts,
-                server_alerts,
-            ),
-            route(
-                M::DELETE,
-                "/api/v1/serveralerts/{id}",
-                Input::Query,
-                (Alerts, Write),
-                DELETE_ALERT,
-                alert_id,
-                deleted_server_alert,
-            )
-            .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
+            route(M::GET, "/api/v1/about", Input::Query, None, ABOUT, no_params, about),
+            route(M::GET, "/api/v1/devices", Input::Query, Some((Devices, Read)), DEVICE_SEARCH, list_devices, devices),
+            route(M::POST, "/api/v1/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, search_devices, devices),
+            route(M::PATCH, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
+            route(M::PUT, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
+            route(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, list_networks, networks),
+            route(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, search_networks, networks),
+            route(M::POST, "/api/v1/networks", Input::Json, Some((Networks, Write)), CREATE_NETWORK, create_network, created_network),
+            route(M::PATCH, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
+            route(M::PUT, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
+            route(M::DELETE, "/api/v1/networks/{id}", Input::Query, Some((Networks, Write)), DELETE_NETWORK, network_id, deleted_network)
+                .before(NETWORK_BY_ID, exists),
+            route(M::GET, "/api/v1/networkalerts", Input::Query, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, list_network_alerts, network_alerts),
+            route(M::POST, "/api/v1/networkalerts/search", Input::Json, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, search_network_alerts, network_alerts),
+            route(M::DELETE, "/api/v1/networkalerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_network_alert)
+                .before(NETWORK_ALERT_BY_ID, |v| of_kind(v, "network")),
+            route(M::GET, "/api/v1/serveralerts", Input::Query, Some((Alerts, Read)), SERVER_ALERT_SEARCH, list_server_alerts, server_alerts),
+            route(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, search_server_alerts, server_alerts),
+            route(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
+                .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
         ]
     }
 
@@ -227,7 +106,7 @@ fn route(
     method: Method,
     path: &'static str,
     input: Input,
-    needs: (Capability, Level),
+    needs: Option<(Capability, Level)>,
     operation: &'static str,
     variables: Vars,
     reply: Shape,
@@ -236,7 +115,7 @@ fn route(
         method,
         path,
         input,
-        needs: Some(needs),
+        needs,
         operation,
         before: None,
         variables,
@@ -445,6 +324,76 @@ fn paged(r: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Reply {
         "total_rows": r["totalRows"],
         "total_pages": r["totalPages"],
     }))
+}
+
+// ---- about ----
+
+const ABOUT: &str = "query { r: systemInfo { version runtimeMemoryBytes database { sizeBytes tables { name rowCount \
+    rowCountIsEstimate sizeBytes firstRecordAt lastRecordAt } } schemaHealth { isHealthy tables { name missingIndexes \
+    extraIndexes wrongIndexColumns isHealthy } } } }";
+
+fn no_params(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    match p.query.first() {
+        Some((k, _)) => Err(Refusal::bad(format!("unknown query parameter {k:?}"))),
+        None => Ok(json!({})),
+    }
+}
+
+fn about(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    let r = &a.data["r"];
+    let table = |name: &str| {
+        r["database"]["tables"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["name"] == name))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let records = |t: Value, with_span: bool| {
+        let mut m = json!({"row_count": t["rowCount"].as_i64().unwrap_or(0), "row_count_is_estimate": true});
+        if with_span {
+            let when = |k: &str| match t[k].as_str() {
+                Some(s) => json!(time::render(c.timezone, Some(s))),
+                None => Value::Null,
+            };
+            m["size_bytes"] = t["sizeBytes"].clone();
+            m["first_record_at"] = when("firstRecordAt");
+            m["last_record_at"] = when("lastRecordAt");
+        }
+        m
+    };
+    let feed = || json!({"last_updated_at": Value::Null, "size_bytes": 0});
+    let health: Vec<Value> = r["schemaHealth"]["tables"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .map(|h| {
+                    json!({
+                        "name": h["name"],
+                        "missing_indexes": h["missingIndexes"],
+                        "extra_indexes": h["extraIndexes"],
+                        "wrong_index_cols": h["wrongIndexColumns"],
+                        "is_healthy": h["isHealthy"],
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Reply::ok(json!({
+        "version": r["version"],
+        "runtime_memory_bytes": r["runtimeMemoryBytes"],
+        "database": {
+            "size_bytes": r["database"]["sizeBytes"],
+            "network_alerts": records(table("alerts"), false),
+            "tcp_records": records(table("flows"), true),
+            "dns_records": records(table("dns_records"), true),
+            "dhcp_records": records(Value::Null, true),
+            "http_records": records(Value::Null, true),
+            "tor_relays": feed(),
+            "misp_ip_records": feed(),
+            "misp_dns_records": feed(),
+        },
+        "schema_health": {"is_healthy": r["schemaHealth"]["isHealthy"], "tables": health},
+    })))
 }
 
 // ---- devices ----

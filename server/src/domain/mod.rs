@@ -2,6 +2,7 @@
 //! here knows about HTTP. Filter and input types derive `InputObject` so that the API
 //! and the domain share one definition of each (one way to do each thing).
 
+pub mod about;
 pub mod alert_log;
 pub mod alert_search;
 pub mod alerts;

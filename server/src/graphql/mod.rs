@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per type family, assembled here with its limits
 //! and the DataLoaders every edge goes through.
 
+pub mod about;
 pub mod access;
 pub mod alert;
 pub mod asset;
@@ -55,6 +56,7 @@ pub struct Query(
     inventory::InventoryQuery,
     user::UserQuery,
     audit::AuditQuery,
+    about::AboutQuery,
 );
 
 #[derive(MergedObject, Default)]
