@@ -962,3 +962,295 @@ both_dbs!(about, |app: TestApp| async move {
     assert_eq!(app.rest_as(None, "GET", "/api/v1/about", None).await.0, 401);
     assert_eq!(app.rest("GET", "/api/v1/about?verbose=1", None).await.0, 400);
 });
+
+both_dbs!(services, |app: TestApp| async move {
+    // The spec's create example (201), and more ports of the same and another address.
+    let create = r#"{"service_ip":"10.0.0.25","service_port":443,"proto":"tcp","first_seen":"2026-06-01 09:15:00","last_seen":"2026-06-03 10:30:00"}"#;
+    let (st, b) = app.rest("POST", "/api/v1/services", Some(create)).await;
+    assert_eq!(st, 201, "{b}");
+    let svc = &b["service"];
+    assert_eq!(
+        keys(svc),
+        sorted(&[
+            "id",
+            "service_ip",
+            "service_port",
+            "proto",
+            "name",
+            "authorized",
+            "first_seen",
+            "last_seen"
+        ])
+    );
+    assert_eq!(
+        (
+            svc["service_ip"].clone(),
+            svc["service_port"].clone(),
+            svc["proto"].clone(),
+            svc["authorized"].clone()
+        ),
+        (json!("10.0.0.25"), json!(443), json!("tcp"), json!(false))
+    );
+    assert_eq!(
+        (svc["first_seen"].clone(), svc["last_seen"].clone()),
+        (json!("2026-06-01 09:15:00"), json!("2026-06-03 10:30:00"))
+    );
+    let https = svc["id"].as_i64().unwrap();
+    for body in [
+        r#"{"service_ip":"10.0.0.25","service_port":53,"proto":"udp","name":"Web Server","first_seen":"2026-05-30 00:00:00","last_seen":"2026-06-01 00:00:00"}"#,
+        r#"{"service_ip":"10.0.0.7","service_port":22,"proto":"TCP"}"#,
+    ] {
+        let (st, b) = app.rest("POST", "/api/v1/services", Some(body)).await;
+        assert_eq!(st, 201, "{body}: {b}");
+    }
+    // The graph has them, with the name.
+    let d = app
+        .data(
+            "{ services(filter: {port: 53}) { nodes { name protocol } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        d["services"]["nodes"][0],
+        json!({"name": "Web Server", "protocol": "UDP"})
+    );
+
+    // The spec's list example: grouped by address.
+    let (st, b) = app
+        .rest("GET", "/api/v1/services?sort=service_ip&order=asc", None)
+        .await;
+    assert_eq!(st, 200, "{b}");
+    let groups = b["services"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0]["service_ip"], "10.0.0.7", "by address, not text");
+    let g = &groups[1];
+    assert_eq!(
+        keys(g),
+        sorted(&[
+            "service_ip",
+            "name",
+            "authorized",
+            "first_seen",
+            "last_seen",
+            "tcp_ports",
+            "udp_ports"
+        ])
+    );
+    assert_eq!(
+        (g["name"].clone(), g["authorized"].clone()),
+        (json!("Web Server"), json!(false))
+    );
+    assert_eq!(
+        (g["first_seen"].clone(), g["last_seen"].clone()),
+        (json!("2026-05-30 00:00:00"), json!("2026-06-03 10:30:00"))
+    );
+    assert_eq!(
+        g["tcp_ports"],
+        json!([{"id": https, "port": 443, "proto": "tcp", "authorized": false,
+        "first_seen": "2026-06-01 09:15:00", "last_seen": "2026-06-03 10:30:00"}])
+    );
+    assert_eq!(g["udp_ports"][0]["port"], 53);
+    let (_, b) = app.rest("GET", "/api/v1/services?sort=ip&order=desc", None).await;
+    assert_eq!(b["services"][0]["service_ip"], "10.0.0.25");
+
+    // The spec's search example, and each filter.
+    let count = |body: &'static str| {
+        let app = &app;
+        async move {
+            let (st, b) = app.rest("POST", "/api/v1/services/search", Some(body)).await;
+            assert_eq!(st, 200, "{body}: {b}");
+            b["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["tcp_ports"].as_array().unwrap().len() + g["udp_ports"].as_array().unwrap().len())
+                .sum::<usize>()
+        }
+    };
+    assert_eq!(
+        count(r#"{"filters":{"service_ip":["10.0.0.%"],"proto":["tcp"],"authorized":[false]}}"#).await,
+        2
+    );
+    assert_eq!(count(r#"{"filters":{"ip":["10.0.0.25"],"port":[443, 53]}}"#).await, 2);
+    assert_eq!(count(r#"{"filters":{"proto":["UDP"]}}"#).await, 1);
+    assert_eq!(count(r#"{"sort":{"field":"last_seen","order":"desc"}}"#).await, 3);
+
+    // Authorize by ID, then by fields (a service never seen is recorded authorized).
+    let (st, b) = app
+        .rest("PATCH", &format!("/api/v1/services/{https}/authorize"), None)
+        .await;
+    assert_eq!((st, b["service"]["authorized"].clone()), (200, json!(true)), "{b}");
+    let (st, b) = app
+        .rest(
+            "POST",
+            "/api/v1/services/authorize",
+            Some(r#"{"service_ip":"10.0.0.25","service_port":53,"proto":"udp"}"#),
+        )
+        .await;
+    assert_eq!((st, b["service"]["authorized"].clone()), (200, json!(true)), "{b}");
+    let (st, b) = app
+        .rest(
+            "POST",
+            "/api/v1/services/authorize",
+            Some(r#"{"service_ip":"10.0.0.99","service_port":8080,"proto":"tcp"}"#),
+        )
+        .await;
+    assert_eq!(
+        (st, b["service"]["service_ip"].clone()),
+        (200, json!("10.0.0.99")),
+        "{b}"
+    );
+    assert_eq!(count(r#"{"filters":{"authorized":[true]}}"#).await, 3);
+    let (_, b) = app
+        .rest(
+            "POST",
+            "/api/v1/services/search",
+            Some(r#"{"filters":{"ip":["10.0.0.25"]}}"#),
+        )
+        .await;
+    assert_eq!(
+        b["services"][0]["authorized"], true,
+        "every port of the address is authorized"
+    );
+    let d = app
+        .data("{ services(filter: {authorized: true}) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(d["services"]["totalCount"], 3, "authorisation is in the graph");
+
+    // Update (PATCH and PUT), then delete with the row as it was.
+    let (st, b) = app
+        .rest(
+            "PATCH",
+            &format!("/api/v1/services/{https}"),
+            Some(r#"{"service_ip":"10.0.0.26","service_port":8443,"proto":"tcp","last_seen":"2026-06-03 10:30:00"}"#),
+        )
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(
+        (b["service"]["service_ip"].clone(), b["service"]["service_port"].clone()),
+        (json!("10.0.0.26"), json!(8443))
+    );
+    let (st, _) = app
+        .rest(
+            "PUT",
+            &format!("/api/v1/services/{https}"),
+            Some(r#"{"service_port":8444}"#),
+        )
+        .await;
+    assert_eq!(st, 200);
+    for (method, path, body, status) in [
+        (
+            "POST",
+            "/api/v1/services".to_string(),
+            Some(r#"{"service_ip":"10.0.0.7","service_port":22,"proto":"tcp"}"#),
+            409,
+        ),
+        (
+            "POST",
+            "/api/v1/services".to_string(),
+            Some(r#"{"service_ip":"10.0.0.7","proto":"tcp"}"#),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/services".to_string(),
+            Some(r#"{"service_ip":"10.0.0.7","service_port":70000,"proto":"tcp"}"#),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/services".to_string(),
+            Some(r#"{"service_ip":"10.0.0.7","service_port":1,"proto":"icmp"}"#),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/services".to_string(),
+            Some(r#"{"service_ip":"nope","service_port":1,"proto":"tcp"}"#),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/services".to_string(),
+            Some(r#"{"service_ip":"10.0.0.7","service_port":1,"proto":"tcp","first_seen":"yesterday"}"#),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/services".to_string(),
+            Some(
+                r#"{"service_ip":"10.0.0.7","service_port":1,"proto":"tcp","first_seen":"2026-06-03 00:00:00","last_seen":"2026-06-01 00:00:00"}"#,
+            ),
+            400,
+        ),
+        ("PATCH", format!("/api/v1/services/{https}"), Some("{}"), 400),
+        (
+            "PATCH",
+            format!("/api/v1/services/{https}"),
+            Some(r#"{"service_ip":"10.0.0.7","service_port":22}"#),
+            409,
+        ),
+        (
+            "PATCH",
+            "/api/v1/services/999999".to_string(),
+            Some(r#"{"service_port":1}"#),
+            404,
+        ),
+        ("PATCH", "/api/v1/services/999999/authorize".to_string(), None, 404),
+        (
+            "POST",
+            "/api/v1/services/search".to_string(),
+            Some(r#"{"filters":{"proto":["icmp"]}}"#),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/services/search".to_string(),
+            Some(r#"{"filters":{"service_ip":"10.0.0.7"}}"#),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/services/search".to_string(),
+            Some(r#"{"page":1}"#),
+            400,
+        ),
+        ("GET", "/api/v1/services?authorized=true".to_string(), None, 400),
+        ("DELETE", "/api/v1/services/999999".to_string(), None, 404),
+    ] {
+        let (st, b) = app.rest(method, &path, body).await;
+        assert_eq!(st, status, "{method} {path} {body:?}: {b}");
+        assert!(b["error"].is_string(), "{b}");
+    }
+    let (st, b) = app.rest("DELETE", &format!("/api/v1/services/{https}"), None).await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(
+        (b["deleted"].clone(), b["service"]["service_port"].clone()),
+        (json!(true), json!(8444))
+    );
+    assert_eq!(count("{}").await, 3);
+
+    // Services need Intrudect's devices permission: a viewer reads, does not write.
+    let viewer = app.user("viewer", Role::Viewer, "").await;
+    assert_eq!(app.rest_as(Some(&viewer), "GET", "/api/v1/services", None).await.0, 200);
+    for (method, path, body) in [
+        (
+            "POST",
+            "/api/v1/services",
+            Some(r#"{"service_ip":"10.0.0.8","service_port":1,"proto":"tcp"}"#),
+        ),
+        (
+            "POST",
+            "/api/v1/services/authorize",
+            Some(r#"{"service_ip":"10.0.0.8","service_port":1,"proto":"tcp"}"#),
+        ),
+        ("DELETE", "/api/v1/services/1", None),
+    ] {
+        assert_eq!(
+            app.rest_as(Some(&viewer), method, path, body).await.0,
+            403,
+            "{method} {path}"
+        );
+    }
+    assert_eq!(count("{}").await, 3);
+});

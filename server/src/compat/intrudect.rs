@@ -19,6 +19,17 @@
 //! | GET         | /api/v1/serveralerts            | alerts read    | alertSearch (server)      |
 //! | POST        | /api/v1/serveralerts/search     | alerts read    | alertSearch (server)      |
 //! | DELETE      | /api/v1/serveralerts/{id}       | alerts write   | node + deleteAlert        |
+//! | GET         | /api/v1/services                | devices read   | serviceSearch, grouped    |
+//! | POST        | /api/v1/services/search         | devices read   | serviceSearch, grouped    |
+//! | POST        | /api/v1/services                | devices write  | createService (201)       |
+//! | PATCH, PUT  | /api/v1/services/{id}           | devices write  | updateService             |
+//! | DELETE      | /api/v1/services/{id}           | devices write  | node + deleteService      |
+//! | PATCH       | /api/v1/services/{id}/authorize | devices write  | updateService(authorized) |
+//! | POST        | /api/v1/services/authorize      | devices write  | authorizeService          |
+//!
+//! The spec names the paths of the service list and search only; the others follow
+//! the other datasets' pattern. Services need Intrudect's devices permission, as the
+//! spec's table says (and Pivot's services capability, which the resolvers check).
 //!
 //! How Intrudect's model maps onto Pivot's graph:
 //! - Network and server alerts are Pivot alerts of kind `network` and `server`; the
@@ -76,6 +87,15 @@ impl Dialect for Intrudect {
             route(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, search_server_alerts, server_alerts),
             route(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
                 .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
+            route(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, list_services, services),
+            route(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, search_services, services),
+            route(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
+            route(M::PATCH, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
+            route(M::PUT, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
+            route(M::DELETE, "/api/v1/services/{id}", Input::Query, Some((Devices, Write)), DELETE_SERVICE, service_id, deleted_service)
+                .before(SERVICE_BY_ID, exists),
+            route(M::PATCH, "/api/v1/services/{id}/authorize", Input::Query, Some((Devices, Write)), UPDATE_SERVICE, authorize_by_id, one_service),
+            route(M::POST, "/api/v1/services/authorize", Input::Json, Some((Devices, Write)), AUTHORIZE_SERVICE, authorize_by_fields, one_service),
         ]
     }
 
@@ -1003,6 +1023,261 @@ fn server_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
 fn deleted_server_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
     Ok(Reply::ok(
         json!({"deleted": true, "server_alert": server_alert(&a.prior["r"], c.timezone)}),
+    ))
+}
+
+// ---- services ----
+
+macro_rules! service_fields {
+    () => {
+        "fragment S on Service { id ip port protocol name authorized firstSeen lastSeen }"
+    };
+}
+
+const SERVICE_SEARCH: &str = concat!(
+    "query($filter: ServiceSearch, $sort: ServiceSort) { r: serviceSearch(filter: $filter, sort: $sort) { ...S } } ",
+    service_fields!()
+);
+const CREATE_SERVICE: &str = concat!(
+    "mutation($input: CreateServiceInput!) { r: createService(input: $input) { ...S } } ",
+    service_fields!()
+);
+const UPDATE_SERVICE: &str = concat!(
+    "mutation($id: ID!, $input: ServiceInput!) { r: updateService(id: $id, input: $input) { ...S } } ",
+    service_fields!()
+);
+const SERVICE_BY_ID: &str = concat!("query($id: ID!) { r: node(id: $id) { ...S } } ", service_fields!());
+const DELETE_SERVICE: &str = "mutation($id: ID!) { r: deleteService(id: $id) }";
+const AUTHORIZE_SERVICE: &str = concat!(
+    "mutation($ip: IpAddr!, $port: Int!, $protocol: Protocol!) { ",
+    "r: authorizeService(ip: $ip, port: $port, protocol: $protocol) { ...S } } ",
+    service_fields!()
+);
+
+const SERVICE_FILTERS: &[&str] = &["service_ip", "ip", "proto", "service_port", "port", "authorized"];
+const SERVICE_SORTS: &[(&[&str], &str)] = &[
+    (&["id"], "ID"),
+    (&["service_ip", "ip"], "IP"),
+    (&["proto", "protocol"], "PROTOCOL"),
+    (&["service_port", "port"], "PORT"),
+    (&["first_seen", "first"], "FIRST_SEEN"),
+    (&["last_seen", "last"], "LAST_SEEN"),
+];
+
+/// `tcp` or `udp`, as GraphQL's `Protocol`.
+fn protocol(field: &str, p: &str) -> Result<&'static str, Refusal> {
+    match p.trim().to_ascii_lowercase().as_str() {
+        "tcp" => Ok("TCP"),
+        "udp" => Ok("UDP"),
+        _ => Err(Refusal::bad(format!("{field} must be tcp or udp, not {p:?}"))),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ServiceFilters {
+    #[serde(alias = "ip")]
+    service_ip: Option<Vec<String>>,
+    proto: Option<Vec<String>>,
+    #[serde(alias = "port")]
+    service_port: Option<Vec<i32>>,
+    authorized: Option<Vec<bool>>,
+}
+
+fn service_vars(f: ServiceFilters, sort: SortBody) -> Result<Value, Refusal> {
+    let protocols = f
+        .proto
+        .map(|list| list.iter().map(|p| protocol("proto", p)).collect::<Result<Vec<_>, _>>())
+        .transpose()?;
+    Ok(json!({
+        "filter": {"ips": f.service_ip, "protocols": protocols, "ports": f.service_port, "authorized": f.authorized},
+        "sort": {"field": sort_field(SERVICE_SORTS, sort.field.as_deref(), "IP"), "order": sort_order(sort.order.as_deref(), "ASC")},
+    }))
+}
+
+fn list_services(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let l = listing(p, "/api/v1/services", false, SERVICE_FILTERS)?;
+    service_vars(
+        ServiceFilters::default(),
+        SortBody {
+            field: l.sort,
+            order: l.order,
+        },
+    )
+}
+
+fn search_services(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        filters: Option<ServiceFilters>,
+        sort: Option<SortBody>,
+    }
+    let b: Body = read("search", &p.body)?;
+    service_vars(b.filters.unwrap_or_default(), b.sort.unwrap_or_default())
+}
+
+fn service(s: &Value, tz: chrono_tz::Tz) -> Value {
+    json!({
+        "id": int_id(&s["id"]),
+        "service_ip": text(&s["ip"]),
+        "service_port": s["port"],
+        "proto": s["protocol"].as_str().unwrap_or_default().to_ascii_lowercase(),
+        "name": text(&s["name"]),
+        "authorized": s["authorized"],
+        "first_seen": time::render(tz, s["firstSeen"].as_str()),
+        "last_seen": time::render(tz, s["lastSeen"].as_str()),
+    })
+}
+
+/// Service rows grouped by address, in the order of each address's first row.
+fn services(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
+    for row in a.data["r"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| service(r, c.timezone))
+    {
+        let ip = s_of(&row["service_ip"]);
+        match groups.iter_mut().find(|(g, _)| *g == ip) {
+            Some((_, rows)) => rows.push(row),
+            None => groups.push((ip, vec![row])),
+        }
+    }
+    let out: Vec<Value> = groups
+        .into_iter()
+        .map(|(ip, rows)| {
+            let port = |r: &Value| {
+                json!({"id": r["id"], "port": r["service_port"], "proto": r["proto"], "authorized": r["authorized"],
+                       "first_seen": r["first_seen"], "last_seen": r["last_seen"]})
+            };
+            let of = |proto: &str| {
+                rows.iter()
+                    .filter(|r| r["proto"] == proto)
+                    .map(port)
+                    .collect::<Vec<_>>()
+            };
+            let times = |k: &str| rows.iter().map(|r| s_of(&r[k])).collect::<Vec<_>>();
+            json!({
+                "service_ip": ip,
+                "name": rows.iter().map(|r| s_of(&r["name"])).find(|n| !n.is_empty()).unwrap_or_default(),
+                "authorized": rows.iter().all(|r| r["authorized"] == true),
+                // Local times of one format compare as text.
+                "first_seen": times("first_seen").into_iter().min().unwrap_or_default(),
+                "last_seen": times("last_seen").into_iter().max().unwrap_or_default(),
+                "tcp_ports": of("tcp"),
+                "udp_ports": of("udp"),
+            })
+        })
+        .collect();
+    Ok(Reply::ok(json!({ "services": out })))
+}
+
+fn s_of(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceBody {
+    service_ip: Option<String>,
+    service_port: Option<i32>,
+    proto: Option<String>,
+    name: Option<String>,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+}
+
+impl ServiceBody {
+    fn input(self, c: &Context) -> Result<Map<String, Value>, Refusal> {
+        let mut m = Map::new();
+        let when = |field: &str, v: &str| {
+            time::parse(c.timezone, field, v, &[Precision::Second])
+                .map(|(t, _)| t)
+                .map_err(Refusal::bad)
+        };
+        if let Some(ip) = self.service_ip {
+            m.insert("ip".into(), json!(ip.trim()));
+        }
+        if let Some(p) = self.service_port {
+            m.insert("port".into(), json!(p));
+        }
+        if let Some(p) = self.proto {
+            m.insert("protocol".into(), json!(protocol("proto", &p)?));
+        }
+        if let Some(n) = self.name {
+            m.insert("name".into(), if n.trim().is_empty() { Value::Null } else { json!(n) });
+        }
+        if let Some(t) = self.first_seen {
+            m.insert("firstSeen".into(), json!(when("first_seen", &t)?));
+        }
+        if let Some(t) = self.last_seen {
+            m.insert("lastSeen".into(), json!(when("last_seen", &t)?));
+        }
+        Ok(m)
+    }
+}
+
+fn create_service(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let b: ServiceBody = read("service", &p.body)?;
+    for (given, name) in [
+        (b.service_ip.is_some(), "service_ip"),
+        (b.service_port.is_some(), "service_port"),
+        (b.proto.is_some(), "proto"),
+    ] {
+        if !given {
+            return Err(Refusal::bad(format!("{name} is required")));
+        }
+    }
+    Ok(json!({ "input": b.input(c)? }))
+}
+
+fn update_service(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let b: ServiceBody = read("service", &p.body)?;
+    let input = b.input(c)?;
+    if input.is_empty() {
+        return Err(Refusal::bad(
+            "give at least one of service_ip, service_port, proto, first_seen, last_seen",
+        ));
+    }
+    Ok(json!({"id": path_id(p, Kind::Service)?, "input": input}))
+}
+
+fn service_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    Ok(json!({ "id": path_id(p, Kind::Service)? }))
+}
+
+fn authorize_by_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    Ok(json!({"id": path_id(p, Kind::Service)?, "input": {"authorized": true}}))
+}
+
+fn authorize_by_fields(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        service_ip: String,
+        service_port: i32,
+        proto: String,
+    }
+    let b: Body = read("service", &p.body)?;
+    Ok(json!({"ip": b.service_ip.trim(), "port": b.service_port, "protocol": protocol("proto", &b.proto)?}))
+}
+
+fn created_service(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply {
+        status: StatusCode::CREATED,
+        body: json!({"service": service(&a.data["r"], c.timezone)}),
+    })
+}
+
+fn one_service(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply::ok(json!({"service": service(&a.data["r"], c.timezone)})))
+}
+
+fn deleted_service(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply::ok(
+        json!({"deleted": true, "service": service(&a.prior["r"], c.timezone)}),
     ))
 }
 

@@ -316,6 +316,10 @@ impl Filter for ServiceFilter {
 
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct ServiceInput {
+    pub ip: Option<IpAddr>,
+    pub port: Option<i32>,
+    /// TCP or UDP.
+    pub protocol: Option<Protocol>,
     pub name: MaybeUndefined<String>,
     pub authorized: Option<bool>,
     pub first_seen: Option<DateTime<Utc>>,
@@ -328,55 +332,128 @@ pub struct CreateServiceInput {
     pub port: i32,
     /// TCP or UDP.
     pub protocol: Protocol,
-    #[graphql(flatten)]
-    pub fields: ServiceInput,
+    pub name: Option<String>,
+    pub authorized: Option<bool>,
+    /// Defaults to now.
+    pub first_seen: Option<DateTime<Utc>>,
+    /// Defaults to now.
+    pub last_seen: Option<DateTime<Utc>>,
 }
 
 fn apply_service(am: &mut service::ActiveModel, f: ServiceInput) -> DomainResult<()> {
+    if let Some(p) = f.protocol {
+        if !matches!(p, Protocol::Tcp | Protocol::Udp) {
+            return Err(DomainError::bad("protocol", "a service is TCP or UDP"));
+        }
+        am.protocol = Set(p.as_str().into());
+    }
+    set(&mut am.port, f.port.map(|p| text::port("port", p)).transpose()?);
+    set(&mut am.ip, f.ip.map(|a| ip::to_key(a.0)));
     set_opt(&mut am.name, opt_text("name", f.name, 200)?);
     set(&mut am.authorized, f.authorized);
     set(&mut am.first_seen, f.first_seen);
     set(&mut am.last_seen, f.last_seen);
+    if let (Some(first), Some(last)) = (am.first_seen.try_as_ref(), am.last_seen.try_as_ref()) {
+        if last < first {
+            return Err(DomainError::bad("lastSeen", "must not be before firstSeen"));
+        }
+    }
     Ok(())
 }
 
-pub async fn create_service(db: &impl ConnectionTrait, input: CreateServiceInput) -> DomainResult<service::Model> {
-    if !matches!(input.protocol, Protocol::Tcp | Protocol::Udp) {
-        return Err(DomainError::bad("protocol", "a service is TCP or UDP"));
+/// The service at this address, protocol and port, other than `except`.
+async fn service_at(
+    db: &impl ConnectionTrait,
+    am: &service::ActiveModel,
+    except: Option<i64>,
+) -> DomainResult<Option<service::Model>> {
+    let (Some(ip), Some(port), Some(proto)) = (am.ip.try_as_ref(), am.port.try_as_ref(), am.protocol.try_as_ref())
+    else {
+        return Ok(None);
+    };
+    let mut q = service::Entity::find()
+        .filter(service::Column::Ip.eq(ip.clone()))
+        .filter(service::Column::Protocol.eq(proto.clone()))
+        .filter(service::Column::Port.eq(*port));
+    if let Some(id) = except {
+        q = q.filter(service::Column::Id.ne(id));
     }
-    let port = text::port("port", input.port)?;
-    let key = ip::to_key(input.ip.0);
-    let dup = service::Entity::find()
-        .filter(service::Column::Ip.eq(key.clone()))
-        .filter(service::Column::Protocol.eq(input.protocol.as_str()))
-        .filter(service::Column::Port.eq(port))
-        .count(db)
-        .await?;
-    if dup > 0 {
-        return Err(DomainError::Conflict(format!(
-            "the service {}/{port}/{} already exists",
-            input.ip,
-            input.protocol.as_str()
-        )));
-    }
+    Ok(q.one(db).await?)
+}
+
+fn taken(s: &service::Model) -> DomainError {
+    let addr = ip::from_key(&s.ip).map(|a| a.to_string()).unwrap_or_default();
+    DomainError::Conflict(format!("the service {addr}/{}/{} already exists", s.port, s.protocol))
+}
+
+fn new_service(input: CreateServiceInput) -> DomainResult<service::ActiveModel> {
+    // Omitted times are now, but never on the wrong side of the one given.
     let now = Utc::now();
+    let first = input
+        .first_seen
+        .unwrap_or_else(|| input.last_seen.map_or(now, |l| l.min(now)));
+    let last = input.last_seen.unwrap_or_else(|| first.max(now));
     let mut am = service::ActiveModel {
-        ip: Set(key),
-        port: Set(port),
-        protocol: Set(input.protocol.as_str().into()),
         authorized: Set(false),
-        first_seen: Set(now),
-        last_seen: Set(now),
         ..Default::default()
     };
-    apply_service(&mut am, input.fields)?;
+    apply_service(
+        &mut am,
+        ServiceInput {
+            ip: Some(input.ip),
+            port: Some(input.port),
+            protocol: Some(input.protocol),
+            name: input.name.map_or(MaybeUndefined::Undefined, MaybeUndefined::Value),
+            authorized: input.authorized,
+            first_seen: Some(first),
+            last_seen: Some(last),
+        },
+    )?;
+    Ok(am)
+}
+
+pub async fn create_service(db: &impl ConnectionTrait, input: CreateServiceInput) -> DomainResult<service::Model> {
+    let am = new_service(input)?;
+    if let Some(s) = service_at(db, &am, None).await? {
+        return Err(taken(&s));
+    }
     Ok(am.insert(db).await?)
 }
 
 pub async fn update_service(db: &impl ConnectionTrait, id: i64, input: ServiceInput) -> DomainResult<service::Model> {
     let mut am: service::ActiveModel = crud::find::<service::Entity>(db, "service", id).await?.into();
     apply_service(&mut am, input)?;
+    if let Some(s) = service_at(db, &am, Some(id)).await? {
+        return Err(taken(&s));
+    }
     Ok(am.update(db).await?)
+}
+
+/// Authorizes the service at an address, protocol and port, recording it first when it
+/// was never seen (an allowed service is allowed before it shows up).
+pub async fn authorize_service(
+    db: &impl ConnectionTrait,
+    ip: IpAddr,
+    port: i32,
+    protocol: Protocol,
+) -> DomainResult<service::Model> {
+    let am = new_service(CreateServiceInput {
+        ip,
+        port,
+        protocol,
+        name: None,
+        authorized: Some(true),
+        first_seen: None,
+        last_seen: None,
+    })?;
+    match service_at(db, &am, None).await? {
+        Some(existing) => {
+            let mut am: service::ActiveModel = existing.into();
+            am.authorized = Set(true);
+            Ok(am.update(db).await?)
+        }
+        None => Ok(am.insert(db).await?),
+    }
 }
 
 pub async fn delete_service(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {

@@ -2,12 +2,13 @@
 //! `LIKE` patterns meaning "any of", all given lists together, sorting by a column.
 
 use async_graphql::{Enum, InputObject};
-use entities::{device, network};
+use entities::{device, network, service};
 use sea_orm::sea_query::{Condition, Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, Select};
 
-use super::error::DomainResult;
+use super::error::{DomainError, DomainResult};
 use super::patterns::{address, like};
+use super::ports::Protocol;
 use super::search::{any_of, cond, values, SortOrder};
 
 #[derive(InputObject, Clone, Debug, Default)]
@@ -152,5 +153,63 @@ impl NetworkSort {
             NetworkSortField::AlertLevel => C::AlertLevel,
         };
         vec![(Expr::col((network::Entity, c)).into(), self.order.order())]
+    }
+}
+
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct ServiceSearch {
+    /// Patterns of the address (`10.0.0.%`); any of them.
+    pub ips: Option<Vec<String>>,
+    pub protocols: Option<Vec<Protocol>>,
+    pub ports: Option<Vec<i32>>,
+    pub authorized: Option<Vec<bool>>,
+}
+
+impl ServiceSearch {
+    pub fn select(&self) -> DomainResult<Select<service::Entity>> {
+        use service::Column as C;
+        if let Some(p) = self.ports.iter().flatten().find(|p| !(0..=65535).contains(*p)) {
+            return Err(DomainError::bad("ports", format!("{p} is not a port (0-65535)")));
+        }
+        let parts = [
+            any_of("ips", &self.ips, |v| address((service::Entity, C::Ip), "ips", v))?,
+            values("protocols", &self.protocols)?.map(|p| cond(C::Protocol.is_in(p.iter().map(|p| p.as_str())))),
+            values("ports", &self.ports)?.map(|p| cond(C::Port.is_in(p.to_vec()))),
+            values("authorized", &self.authorized)?.map(|a| cond(C::Authorized.is_in(a.to_vec()))),
+        ];
+        Ok(service::Entity::find().filter(parts.into_iter().flatten().fold(Condition::all(), Condition::add)))
+    }
+}
+
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ServiceSortField {
+    Id,
+    #[default]
+    Ip,
+    Protocol,
+    Port,
+    FirstSeen,
+    LastSeen,
+}
+
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct ServiceSort {
+    pub field: ServiceSortField,
+    #[graphql(default)]
+    pub order: SortOrder,
+}
+
+impl ServiceSort {
+    pub fn order(self) -> Vec<(SimpleExpr, Order)> {
+        use service::Column as C;
+        let c = match self.field {
+            ServiceSortField::Id => C::Id,
+            ServiceSortField::Ip => C::Ip,
+            ServiceSortField::Protocol => C::Protocol,
+            ServiceSortField::Port => C::Port,
+            ServiceSortField::FirstSeen => C::FirstSeen,
+            ServiceSortField::LastSeen => C::LastSeen,
+        };
+        vec![(Expr::col((service::Entity, c)).into(), self.order.order())]
     }
 }

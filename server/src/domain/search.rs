@@ -86,6 +86,30 @@ where
     })
 }
 
+/// Every row of `select` (up to `limit`) ordered by `order`, then by `id`: for the
+/// searches that are not paged (networks, services).
+pub async fn sorted<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    order: Vec<(SimpleExpr, Order)>,
+    id: impl IntoColumnRef,
+    limit: u64,
+) -> DomainResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+{
+    let tie = order.first().map(|(_, o)| o.clone()).unwrap_or(Order::Asc);
+    let mut q = select;
+    for (expr, o) in order {
+        q = q.order_by(expr, o);
+    }
+    Ok(q.order_by(sea_orm::sea_query::Expr::col(id), tie)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
 /// At most this many values in one list of a search.
 const MAX_VALUES: usize = 100;
 

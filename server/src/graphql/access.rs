@@ -74,7 +74,7 @@ pub fn mutation_access(name: &str) -> MutationAccess {
         "createAlert" | "updateAlert" | "deleteAlert" | "acknowledgeAlerts" => Alerts,
         "createDevice" | "updateDevice" | "deleteDevice" => Devices,
         "createNetwork" | "updateNetwork" | "deleteNetwork" => Networks,
-        "createService" | "updateService" | "deleteService" => Services,
+        "createService" | "updateService" | "deleteService" | "authorizeService" => Services,
         // Customers are the tenants that access is limited by: administrators manage them.
         "createCustomer" | "updateCustomer" | "deleteCustomer" => Users,
         "createUser" | "updateUser" | "resetPassword" | "deleteUser" => Users,

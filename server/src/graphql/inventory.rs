@@ -14,11 +14,13 @@ use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, GroupBy, LoadError, Paged};
-use super::pagination::{connection, numbered, Conn, Numbered, PageArgs};
-use crate::domain::inventory_search::{DeviceSearch, DeviceSort, NetworkSearch, NetworkSort};
+use super::pagination::{connection, numbered, sorted, Conn, Numbered, PageArgs};
+use crate::domain::inventory_search::{
+    DeviceSearch, DeviceSort, NetworkSearch, NetworkSort, ServiceSearch, ServiceSort,
+};
 
-/// The most networks `networkSearch` answers with.
-const MAX_NETWORKS: i64 = 1000;
+/// The most rows `networkSearch` and `serviceSearch` answer with.
+const MAX_SORTED: u64 = 10_000;
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::inventory::{
@@ -320,7 +322,7 @@ impl InventoryQuery {
         .await
     }
     /// Networks as inventory consoles search them: lists of `LIKE` patterns, sorted;
-    /// every match (networks are few).
+    /// every match, up to 10,000.
     async fn network_search(
         &self,
         ctx: &Context<'_>,
@@ -328,15 +330,26 @@ impl InventoryQuery {
         sort: Option<NetworkSort>,
     ) -> Result<Vec<Network>> {
         let select = filter.unwrap_or_default().select().gql()?;
-        let page = numbered(
-            ctx,
-            select,
-            sort.unwrap_or_default().order(),
-            (None, Some(MAX_NETWORKS)),
-            Network,
-        )
-        .await?;
-        Ok(page.nodes)
+        Ok(sorted(ctx, select, sort.unwrap_or_default().order(), MAX_SORTED)
+            .await?
+            .into_iter()
+            .map(Network)
+            .collect())
+    }
+    /// Services as inventory consoles search them: lists of values and address
+    /// patterns, sorted; every match, up to 10,000.
+    async fn service_search(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ServiceSearch>,
+        sort: Option<ServiceSort>,
+    ) -> Result<Vec<Service>> {
+        let select = filter.unwrap_or_default().select().gql()?;
+        Ok(sorted(ctx, select, sort.unwrap_or_default().order(), MAX_SORTED)
+            .await?
+            .into_iter()
+            .map(Service)
+            .collect())
     }
     /// Devices as inventory consoles search them: page-numbered, sorted, with lists of
     /// `LIKE` patterns. A page past the last is the last.
@@ -492,6 +505,15 @@ impl InventoryMutation {
         let id = ids::decode("id", &id, Kind::Service).gql()?;
         write(ctx, move |tx| {
             Box::pin(async move { inventory::update_service(tx, id, input).await })
+        })
+        .await
+        .map(Service)
+    }
+    /// Authorizes the service at this address, port and protocol, recording it when it
+    /// was never seen.
+    async fn authorize_service(&self, ctx: &Context<'_>, ip: IpAddr, port: i32, protocol: Protocol) -> Result<Service> {
+        write(ctx, move |tx| {
+            Box::pin(async move { inventory::authorize_service(tx, ip, port, protocol).await })
         })
         .await
         .map(Service)

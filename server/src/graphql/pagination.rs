@@ -379,3 +379,21 @@ where
         total_pages: p.total_pages as i64,
     })
 }
+
+/// Every row of `select` (already filtered) within the request's scope, sorted, up to `limit`.
+pub async fn sorted<E>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    order: Vec<(sea_orm::sea_query::SimpleExpr, sea_orm::Order)>,
+    limit: u64,
+) -> async_graphql::Result<Vec<E::Model>>
+where
+    E: Scoped,
+    E::Model: Sync,
+{
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let select = select.filter(scope(ctx).condition::<E>());
+    crate::domain::search::sorted(db, select, order, (E::default(), id_column::<E>()), limit)
+        .await
+        .gql()
+}
