@@ -23,6 +23,7 @@ use crate::compat;
 use crate::config::Config;
 use crate::db::{self, StatementCounter};
 use crate::domain::users;
+use crate::exports::Exports;
 use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, INTERNAL, PAYLOAD_TOO_LARGE, TIMEOUT, UNAUTHENTICATED};
 use crate::graphql::guardrails::ReadOnly;
 use crate::graphql::{self, limits, Caller, PivotSchema};
@@ -38,6 +39,7 @@ struct Inner {
     bus: Bus,
     statements: StatementCounter,
     config: Config,
+    exports: Exports,
 }
 
 impl AppState {
@@ -50,13 +52,15 @@ impl AppState {
         let bus = Bus::start(bus_db, config.live_buffer)
             .await
             .map_err(|e| anyhow::anyhow!("starting the alert bus: {e}"))?;
-        let schema = graphql::build(db.clone(), Some(bus.clone()));
+        let exports = Exports::default();
+        let schema = graphql::build(db.clone(), Some(bus.clone()), exports.clone());
         Ok(Self(Arc::new(Inner {
             schema,
             db,
             bus,
             statements,
             config,
+            exports,
         })))
     }
 
@@ -66,6 +70,11 @@ impl AppState {
 
     pub fn schema(&self) -> &PivotSchema {
         &self.0.schema
+    }
+
+    /// The data exports waiting to be downloaded.
+    pub fn exports(&self) -> &Exports {
+        &self.0.exports
     }
 
     pub fn config(&self) -> &Config {
@@ -96,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(live::ws::upgrade))
         .route("/alerts/stream", get(live::sse::stream))
+        .route("/exports/{id}", get(crate::exports::download))
         .layer(sessions)
         .merge(compat::router::<compat::intrudect::Intrudect>())
         .route("/healthz", get(healthz))

@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod exports;
 pub mod graphql;
 pub mod ingest;
 pub mod live;

@@ -1254,3 +1254,304 @@ both_dbs!(services, |app: TestApp| async move {
     }
     assert_eq!(count("{}").await, 3);
 });
+
+/// The CSV entries of a ZIP: name → rows (header first).
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut text = String::new();
+            f.read_to_string(&mut text).unwrap();
+            let rows = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(text.as_bytes())
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_string).collect())
+                .collect();
+            (f.name().to_string(), rows)
+        })
+        .collect()
+}
+
+async fn post_raw(app: &TestApp, token: Option<&str>, path: &str, body: &str) -> (u16, String, Vec<u8>) {
+    let mut req = app
+        .anonymous
+        .post(app.url(path))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, ct, res.bytes().await.unwrap().to_vec())
+}
+
+both_dbs!(data_export_and_delete, |app: TestApp| async move {
+    alerts(&app).await;
+    let flow = "mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }";
+    for (src, dport, at) in [
+        ("10.0.0.25", 443, "2026-06-03T10:00:00Z"),
+        ("10.0.0.26", 22, "2026-06-04T10:00:00Z"),
+    ] {
+        app.data(flow, json!({"i": {"src": src, "dst": "10.0.1.50", "dstPort": dport, "protocol": "TCP", "startedAt": at, "sensor": "agent-hash"}})).await;
+    }
+    let dns = "mutation($i: CreateDnsRecordInput!) { createDnsRecord(input: $i) { id } }";
+    for name in ["www.example.com", "example.org"] {
+        app.data(dns, json!({"i": {"name": name, "type": "A", "value": "192.0.2.1", "firstSeen": "2026-06-03T01:00:00Z", "lastSeen": "2026-06-03T02:00:00Z"}})).await;
+    }
+
+    // The spec's export example (a date-only `from`), and its request body example.
+    let (st, ct, zip) = post_raw(
+        &app,
+        Some(&app.token),
+        "/api/v1/data/export",
+        r#"{"datasets":["dns_metadata"],"filters":{"from":"2026-06-03","dns_metadata":{"query":"%.example.com"}}}"#,
+    )
+    .await;
+    assert_eq!(
+        (st, ct.as_str()),
+        (200, "application/zip"),
+        "{}",
+        String::from_utf8_lossy(&zip)
+    );
+    let entries = unzip(&zip);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].0, "metadata_dns.csv");
+    assert_eq!(
+        entries[0].1.len(),
+        2,
+        "a header and www.example.com: {:?}",
+        entries[0].1
+    );
+    assert_eq!(entries[0].1[1][4], "www.example.com");
+    let (st, _, zip) = post_raw(&app, Some(&app.token), "/api/v1/data/export", r#"{
+        "datasets": ["network_alerts", "syslog_alerts"],
+        "filters": {"from": "2026-06-03 00:00", "to": "2026-06-04 00:00", "agent_id": "agent-hash",
+                    "network_alerts": {"search": "Port scan", "level": "30"}, "syslog_alerts": {"search": "Failed password"}}}"#).await;
+    assert_eq!(st, 200);
+    let entries = unzip(&zip);
+    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["networkalerts.csv", "syslogalerts.csv"]);
+    let na = &entries[0].1;
+    assert_eq!(
+        na[0],
+        [
+            "id",
+            "timestamp",
+            "agent",
+            "src_mac",
+            "dst_mac",
+            "src_ip",
+            "dst_ip",
+            "src_port",
+            "dst_port",
+            "level",
+            "type",
+            "subject",
+            "message"
+        ]
+    );
+    assert_eq!(na.len(), 2, "{na:?}");
+    assert_eq!(
+        &na[1][1..],
+        [
+            "2026-06-03 10:30:00",
+            "agent-hash",
+            "AA:BB:CC:DD:EE:FF",
+            "11:22:33:44:55:66",
+            "10.0.0.25",
+            "10.0.1.50",
+            "53000",
+            "3389",
+            "30",
+            "portscan",
+            "Port scan detected",
+            "Example alert message"
+        ]
+    );
+    assert_eq!(entries[1].1.len(), 2);
+    assert_eq!(entries[1].1[1][7], "sshd[100]: Failed password for root from 10.0.0.25");
+    // Every dataset, `tables` and `table`, web form names, empty datasets as headers.
+    let (_, _, zip) = post_raw(
+        &app,
+        Some(&app.token),
+        "/api/v1/data/export",
+        r#"{"tables":["tcp_metadata","dhcp_metadata","http_metadata"],"filters":{"tcp_dport":"443"}}"#,
+    )
+    .await;
+    let entries = unzip(&zip);
+    assert_eq!(
+        entries.iter().map(|(n, r)| (n.as_str(), r.len())).collect::<Vec<_>>(),
+        [
+            ("metadata_connections.csv", 2),
+            ("dhcpflow.csv", 1),
+            ("httpflow.csv", 1)
+        ]
+    );
+    let (_, _, zip) = post_raw(
+        &app,
+        Some(&app.token),
+        "/api/v1/data/export",
+        r#"{"table":"network_alerts","filters":{"na_srcip":"10.0.0.99"}}"#,
+    )
+    .await;
+    assert_eq!(unzip(&zip)[0].1.len(), 2);
+    let (_, _, zip) = post_raw(
+        &app,
+        Some(&app.token),
+        "/api/v1/data/export",
+        r#"{"table":"tcp_metadata","filters":{"to":"2026-06-03","agent":"all"}}"#,
+    )
+    .await;
+    assert_eq!(unzip(&zip)[0].1.len(), 2, "a date-only to takes in the whole day");
+
+    // Refusals come before any ZIP.
+    for body in [
+        r#"{"datasets":["everything"]}"#,
+        r#"{}"#,
+        r#"{"datasets":["dns_metadata"],"filters":{"dns_metadata":{"source":"10.0.0.1"}}}"#,
+        r#"{"datasets":["tcp_metadata"],"filters":{"tcp_metadata":{"geoip":"FR"}}}"#,
+        r#"{"datasets":["network_alerts"],"filters":{"network_alerts":{"colour":"red"}}}"#,
+        r#"{"datasets":["network_alerts"],"filters":{"colour":"red"}}"#,
+        r#"{"datasets":["network_alerts"],"filters":{"from":"03/06/2026"}}"#,
+        r#"{"datasets":["network_alerts"],"filters":{"network_alerts":{"level":"loud"}}}"#,
+        r#"{"datasets":["network_alerts"],"format":"xml"}"#,
+        r#"{"datasets":["network_alerts"]"#,
+    ] {
+        let (st, body_out) = app.rest("POST", "/api/v1/data/export", Some(body)).await;
+        assert_eq!(st, 400, "{body}: {body_out}");
+        assert!(body_out["error"].is_string());
+    }
+
+    // Deletion: the spec's example shape, counts, and the rows are gone everywhere.
+    let (st, b) = app
+        .rest(
+            "POST",
+            "/api/v1/data/delete",
+            Some(
+                r#"{
+        "table": "network_alerts",
+        "filters": {"from": "2026-06-03 00:00", "to": "2026-06-04 00:00",
+                    "network_alerts": {"source": "10.0.0.%", "destination_port": "3389", "level": "30"}}}"#,
+            ),
+        )
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(
+        b,
+        json!({"table": "network_alerts", "label": "network alerts", "deleted_rows": 1, "network_pcaps_deleted": true})
+    );
+    let d = app
+        .data("{ alerts(filter: {kind: \"network\"}) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(d["alerts"]["totalCount"], 2);
+    let (st, b) = app
+        .rest(
+            "POST",
+            "/api/v1/data/delete",
+            Some(r#"{"table":"dns_metadata","filters":{"dns_metadata":{"query":"%.example.com"}}}"#),
+        )
+        .await;
+    assert_eq!(
+        (st, b["deleted_rows"].clone(), b["dns_aggregates_rebuilt"].clone()),
+        (200, json!(1), json!(true))
+    );
+    let (st, b) = app
+        .rest(
+            "POST",
+            "/api/v1/data/delete",
+            Some(r#"{"table":"tcp_metadata","filters":{"tcp_metadata":{"source":"10.0.0.26"}}}"#),
+        )
+        .await;
+    assert_eq!(
+        (st, b["deleted_rows"].clone(), b["tcp_aggregates_rebuilt"].clone()),
+        (200, json!(1), json!(true))
+    );
+    let (st, b) = app
+        .rest(
+            "POST",
+            "/api/v1/data/delete",
+            Some(r#"{"table":"syslog_alerts","filters":{"syslog_alerts":{"hostname":"nobody"}}}"#),
+        )
+        .await;
+    assert_eq!((st, b["deleted_rows"].clone()), (200, json!(0)));
+    for body in [
+        r#"{"table":"everything"}"#,
+        r#"{"tables":["dns_metadata"]}"#,
+        r#"{"table":"dns_metadata","filters":{"dns_metadata":{"qtype":["A"],"x":1}}}"#,
+    ] {
+        let (st, _) = app.rest("POST", "/api/v1/data/delete", Some(body)).await;
+        assert_eq!(st, 400, "{body}");
+    }
+    let d = app
+        .data("{ flows { totalCount } dnsRecords { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        (d["flows"]["totalCount"].clone(), d["dnsRecords"]["totalCount"].clone()),
+        (json!(1), json!(1)),
+        "refusals deleted nothing"
+    );
+
+    // Data permissions: a viewer has none, an analyst reads (exports) but does not delete.
+    let viewer = app.user("viewer", Role::Viewer, "").await;
+    let analyst = app.user("analyst", Role::Analyst, "").await;
+    let export = r#"{"datasets":["tcp_metadata"]}"#;
+    assert_eq!(
+        post_raw(&app, Some(&viewer), "/api/v1/data/export", export).await.0,
+        403
+    );
+    assert_eq!(
+        post_raw(&app, Some(&analyst), "/api/v1/data/export", export).await.0,
+        200
+    );
+    assert_eq!(
+        app.rest_as(
+            Some(&analyst),
+            "POST",
+            "/api/v1/data/delete",
+            Some(r#"{"table":"tcp_metadata"}"#)
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        app.rest_as(None, "POST", "/api/v1/data/export", Some(export)).await.0,
+        401
+    );
+
+    // GraphQL users export the same way: a URL to download with their own credentials.
+    let d = app
+        .data(
+            "{ dataExport(datasets: [TCP_METADATA], timezone: \"Europe/Paris\") { url expiresAt } }",
+            json!({}),
+        )
+        .await;
+    let url = s(&d["dataExport"]["url"]);
+    let res = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let entries = unzip(&res.bytes().await.unwrap());
+    assert_eq!(entries[0].1[1][1], "2026-06-03 12:00:00", "local times");
+    let other = app
+        .anonymous
+        .get(app.url(&url))
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 404, "another user's export is not found");
+    app.expect_error("BAD_USER_INPUT", "{ dataExport(datasets: []) { url } }", json!({}))
+        .await;
+    let refused = app
+        .gql_as(&viewer, "{ dataExport(datasets: [DNS_METADATA]) { url } }", json!({}))
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+});

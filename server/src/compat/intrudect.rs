@@ -19,6 +19,8 @@
 //! | GET         | /api/v1/serveralerts            | alerts read    | alertSearch (server)      |
 //! | POST        | /api/v1/serveralerts/search     | alerts read    | alertSearch (server)      |
 //! | DELETE      | /api/v1/serveralerts/{id}       | alerts write   | node + deleteAlert        |
+//! | POST        | /api/v1/data/export             | data read      | dataExport, streamed ZIP  |
+//! | POST        | /api/v1/data/delete             | data write     | deleteData                |
 //! | GET         | /api/v1/services                | devices read   | serviceSearch, grouped    |
 //! | POST        | /api/v1/services/search         | devices read   | serviceSearch, grouped    |
 //! | POST        | /api/v1/services                | devices write  | createService (201)       |
@@ -39,6 +41,11 @@
 //!   30 = ERROR and above; filtering by a level matches the severities it stands for.
 //! - Devices keep their last address only, so the `ipcount` sorts sort by it.
 //! - Pivot stores no PCAPs yet: `pcap_id` is null.
+//! - Data management: DNS metadata is Pivot's passive DNS (names, types, answers), which
+//!   records no client or resolver, so its `source`/`destination` filters are refused;
+//!   TCP metadata is flows (no GeoIP: `geoip` is refused); Pivot records no DHCP or
+//!   HTTP metadata, so those export as header-only CSVs and delete nothing. Pivot keeps
+//!   no 15-minute aggregates, so there is nothing to rebuild after a deletion.
 //! - `about`: network alerts count as the alerts table, TCP records as flows; Pivot holds
 //!   no DHCP or HTTP records, Tor relay or MISP feeds, so those read as empty. Per-table
 //!   sizes are null on SQLite (see `systemInfo`).
@@ -53,6 +60,7 @@ use super::{read, Answer, Before, Context, Dialect, Input, Params, Refusal, Repl
 use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Credentials, Principal};
+use crate::domain::alerts::Severity;
 use crate::domain::ids::{self, Kind};
 
 pub struct Intrudect;
@@ -87,6 +95,8 @@ impl Dialect for Intrudect {
             route(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, search_server_alerts, server_alerts),
             route(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
                 .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
+            route(M::POST, "/api/v1/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
+            route(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data),
             route(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, list_services, services),
             route(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, search_services, services),
             route(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
@@ -669,7 +679,7 @@ fn network_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
 fn created_network(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
     Ok(Reply {
         status: StatusCode::CREATED,
-        body: json!({"network": network(&a.data["r"])}),
+        ..Reply::ok(json!({"network": network(&a.data["r"])}))
     })
 }
 
@@ -683,31 +693,26 @@ fn deleted_network(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal>
 
 // ---- alerts ----
 
-/// The severities an Intrudect level stands for.
-fn severities(level: i64) -> Result<&'static [&'static str], Refusal> {
-    match level {
-        10 => Ok(&["INFO", "NOTICE"]),
-        20 => Ok(&["WARNING"]),
-        30 => Ok(&["ERROR", "CRITICAL", "EMERGENCY"]),
-        l => Err(Refusal::bad(format!("level must be 10, 20 or 30, not {l}"))),
-    }
+/// The severities an Intrudect level stands for (GraphQL's names).
+fn severities(level: i64) -> Result<Vec<Value>, Refusal> {
+    let list =
+        Severity::of_band(level).ok_or_else(|| Refusal::bad(format!("level must be 10, 20 or 30, not {level}")))?;
+    Ok(list.into_iter().map(|s| json!(s)).collect())
 }
 
+/// The Intrudect level of a GraphQL severity.
 fn level(severity: &Value) -> Value {
-    match severity.as_str().unwrap_or_default() {
-        "INFO" | "NOTICE" => json!(10),
-        "WARNING" => json!(20),
-        _ => json!(30),
-    }
+    let s: Option<Severity> = serde_json::from_value(severity.clone()).ok();
+    json!(s.map_or(30, Severity::band))
 }
 
-fn levels(given: &Option<Vec<i64>>) -> Result<Option<Vec<&'static str>>, Refusal> {
+fn levels(given: &Option<Vec<i64>>) -> Result<Option<Vec<Value>>, Refusal> {
     let Some(levels) = given.as_ref().filter(|l| !l.is_empty()) else {
         return Ok(None);
     };
     let mut out = Vec::new();
     for l in levels {
-        out.extend_from_slice(severities(*l)?);
+        out.extend(severities(*l)?);
     }
     Ok(Some(out))
 }
@@ -1026,6 +1031,341 @@ fn deleted_server_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Ref
     ))
 }
 
+// ---- data management ----
+
+const DATA_EXPORT: &str = "query($datasets: [DataSet!]!, $filter: DataFilter, $timezone: String) { \
+    r: dataExport(datasets: $datasets, filter: $filter, timezone: $timezone) { url } }";
+const DATA_DELETE: &str = "mutation($dataset: DataSet!, $filter: DataFilter) { \
+    r: deleteData(dataset: $dataset, filter: $filter) { label deletedRows } }";
+
+/// A dataset key, as GraphQL's `DataSet`.
+fn dataset(key: &str) -> Result<&'static str, Refusal> {
+    Ok(match key {
+        "network_alerts" => "NETWORK_ALERTS",
+        "syslog_alerts" => "SYSLOG_ALERTS",
+        "dns_metadata" => "DNS_METADATA",
+        "tcp_metadata" => "TCP_METADATA",
+        "dhcp_metadata" => "DHCP_METADATA",
+        "http_metadata" => "HTTP_METADATA",
+        k => {
+            return Err(Refusal::bad(format!(
+                "unknown dataset {k:?}: one of network_alerts, syslog_alerts, dns_metadata, tcp_metadata, \
+                 dhcp_metadata, http_metadata"
+            )))
+        }
+    })
+}
+
+/// Each dataset's filters: (key, its aliases and web form names, what it means in Pivot).
+#[derive(Clone, Copy, PartialEq)]
+enum Meaning {
+    Source,
+    Destination,
+    SrcPort,
+    DstPort,
+    Level,
+    Type,
+    /// Network alerts' text search; syslog alerts' log line.
+    Search,
+    Hostname,
+    Title,
+    QueryName,
+    QueryType,
+    /// Accepted and checked, matching nothing Pivot holds (DHCP, HTTP).
+    Empty,
+    /// What Pivot does not record for the dataset: refused.
+    Unsupported(&'static str),
+}
+
+fn dataset_filters(set: &str) -> &'static [(&'static [&'static str], Meaning)] {
+    use Meaning::*;
+    const NO_CLIENT: Meaning = Unsupported("Pivot's passive DNS records no client or resolver address");
+    const NO_GEO: Meaning = Unsupported("Pivot keeps no GeoIP data for flows");
+    match set {
+        "network_alerts" => &[
+            (&["source", "na_srcip"], Source),
+            (&["destination", "na_dstip"], Destination),
+            (&["destination_port", "dst_port", "na_dport"], DstPort),
+            (&["level", "na_level"], Level),
+            (&["type", "alert_type", "na_type"], Type),
+            (&["search", "na_search"], Search),
+        ],
+        "syslog_alerts" => &[
+            (&["hostname", "sl_hostname"], Hostname),
+            (&["level", "sl_level"], Level),
+            (&["search", "line", "sl_search", "sl_line"], Search),
+            (&["message", "sl_message"], Title),
+        ],
+        "dns_metadata" => &[
+            (&["source", "dns_srcip"], NO_CLIENT),
+            (&["destination", "dns_dstip"], NO_CLIENT),
+            (&["qtype", "dns_qtype"], QueryType),
+            (&["query", "dns_query"], QueryName),
+        ],
+        "tcp_metadata" => &[
+            (&["source", "tcp_srcip"], Source),
+            (&["destination", "tcp_dstip"], Destination),
+            (&["source_port", "src_port", "tcp_sport"], SrcPort),
+            (&["destination_port", "dst_port", "tcp_dport"], DstPort),
+            (&["geoip", "tcp_geoip"], NO_GEO),
+        ],
+        "dhcp_metadata" => &[(
+            &["mac", "dhcp_mac", "hostname", "dhcp_hostname", "ip", "dhcp_ip"],
+            Empty,
+        )],
+        "http_metadata" => &[(
+            &[
+                "source",
+                "destination",
+                "source_port",
+                "src_port",
+                "destination_port",
+                "dst_port",
+                "host",
+                "uri",
+                "user_agent",
+                "http_srcip",
+                "http_dstip",
+                "http_sport",
+                "http_dport",
+                "http_host",
+                "http_uri",
+                "http_useragent",
+            ],
+            Empty,
+        )],
+        _ => &[],
+    }
+}
+
+const DATASET_KEYS: &[&str] = &[
+    "network_alerts",
+    "syslog_alerts",
+    "dns_metadata",
+    "tcp_metadata",
+    "dhcp_metadata",
+    "http_metadata",
+];
+
+/// A filter value as the web form sends it (a string or a number), or a list of them.
+fn strings(field: &str, v: &Value) -> Result<Vec<String>, Refusal> {
+    let one = |v: &Value| match v {
+        Value::String(s) => Ok(s.trim().to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        _ => Err(Refusal::bad(format!("{field} must be a string or a number"))),
+    };
+    Ok(match v {
+        Value::Null => vec![],
+        Value::Array(list) => list.iter().map(one).collect::<Result<_, _>>()?,
+        v => vec![one(v)?],
+    }
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect())
+}
+
+fn ints(field: &str, values: &[String]) -> Result<Vec<i64>, Refusal> {
+    values
+        .iter()
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| Refusal::bad(format!("{field} must be a number, not {v:?}")))
+        })
+        .collect()
+}
+
+/// A data-management time (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS`);
+/// a date-only `to` takes in the whole day.
+fn data_time(c: &Context, field: &str, v: &Value) -> Result<Option<String>, Refusal> {
+    let Some(text) = v.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
+        return match v {
+            Value::Null => Ok(None),
+            _ => Err(Refusal::bad(format!("{field} must be a date string"))),
+        };
+    };
+    let all = [Precision::Day, Precision::Minute, Precision::Second];
+    let (at, precision) = time::parse(c.timezone, field, text, &all).map_err(Refusal::bad)?;
+    if field == "to" && precision == Precision::Day {
+        let next = time::parse(c.timezone, field, &next_day(text)?, &[Precision::Day])
+            .map_err(Refusal::bad)?
+            .0;
+        let end = chrono::DateTime::parse_from_rfc3339(&next).expect("RFC 3339") - chrono::Duration::microseconds(1);
+        return Ok(Some(end.to_rfc3339()));
+    }
+    Ok(Some(at))
+}
+
+fn next_day(date: &str) -> Result<String, Refusal> {
+    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| Refusal::bad(format!("to: {e}")))?;
+    Ok((d + chrono::Duration::days(1)).format("%Y-%m-%d").to_string())
+}
+
+/// The `filters` object of a data request as GraphQL's `DataFilter`, for `sets`.
+fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Refusal> {
+    let Some(f) = filters.as_object() else {
+        return match filters {
+            Value::Null => Ok(json!({})),
+            _ => Err(Refusal::bad("filters must be an object")),
+        };
+    };
+    let mut out = json!({
+        "from": data_time(c, "from", f.get("from").unwrap_or(&Value::Null))?,
+        "to": data_time(c, "to", f.get("to").unwrap_or(&Value::Null))?,
+    });
+    let agent = match (f.get("agent_id"), f.get("agent")) {
+        (Some(a), _) | (None, Some(a)) => strings("agent_id", a)?.into_iter().next(),
+        _ => None,
+    };
+    if let Some(a) = agent.filter(|a| a != "all") {
+        out["sensor"] = json!(a);
+    }
+    // Every key must be known: common ones, dataset keys, or a dataset's filter (web form names).
+    for (k, v) in f {
+        let common = ["from", "to", "agent", "agent_id"].contains(&k.as_str());
+        let nested = DATASET_KEYS.contains(&k.as_str());
+        let flat = is_form_name(k)
+            && DATASET_KEYS
+                .iter()
+                .any(|d| dataset_filters(d).iter().any(|(names, _)| names.contains(&k.as_str())));
+        if !common && !nested && !flat {
+            return Err(Refusal::bad(format!("unknown filter {k:?}")));
+        }
+        if nested && !v.is_object() {
+            return Err(Refusal::bad(format!("filters.{k} must be an object")));
+        }
+    }
+    for set in sets {
+        let table = dataset_filters(set);
+        let nested = f.get(*set).and_then(Value::as_object);
+        let mut given: Vec<(Meaning, String, Vec<String>)> = Vec::new();
+        if let Some(n) = nested {
+            for (k, v) in n {
+                let Some((_, m)) = table.iter().find(|(names, _)| names.contains(&k.as_str())) else {
+                    return Err(Refusal::bad(format!("unknown filter {set}.{k}")));
+                };
+                given.push((*m, format!("{set}.{k}"), strings(&format!("{set}.{k}"), v)?));
+            }
+        }
+        // Web form names sit flat in `filters`; only a dataset's own prefixed names apply to it.
+        for (k, v) in f {
+            if let Some((_, m)) = table
+                .iter()
+                .find(|(names, _)| is_form_name(k) && names.contains(&k.as_str()))
+            {
+                given.push((*m, k.clone(), strings(k, v)?));
+            }
+        }
+        let mut search = Map::new();
+        let mut put = |key: &str, v: Value| {
+            search.insert(key.to_string(), v);
+        };
+        for (meaning, field, values) in given {
+            if values.is_empty() {
+                continue;
+            }
+            match meaning {
+                Meaning::Source => put(if *set == "tcp_metadata" { "sources" } else { "source" }, json!(values)),
+                Meaning::Destination => put(
+                    if *set == "tcp_metadata" {
+                        "destinations"
+                    } else {
+                        "destination"
+                    },
+                    json!(values),
+                ),
+                Meaning::SrcPort => put("srcPorts", json!(ints(&field, &values)?)),
+                Meaning::DstPort => put("dstPorts", json!(ints(&field, &values)?)),
+                Meaning::Level => put("severities", json!(levels(&Some(ints(&field, &values)?))?)),
+                Meaning::Type => put("types", json!(values)),
+                Meaning::Search if *set == "network_alerts" => put("search", json!(values)),
+                Meaning::Search => put("messageContains", json!(values)),
+                Meaning::Hostname => put("hostnames", json!(values)),
+                Meaning::Title => put("titles", json!(values)),
+                Meaning::QueryName => put("names", json!(values)),
+                Meaning::QueryType => put("types", json!(values)),
+                Meaning::Empty => {}
+                Meaning::Unsupported(why) => return Err(Refusal::bad(format!("{field}: {why}"))),
+            }
+        }
+        let key = match *set {
+            "network_alerts" => "networkAlerts",
+            "syslog_alerts" => "syslogAlerts",
+            "dns_metadata" => "dns",
+            "tcp_metadata" => "connections",
+            _ => continue,
+        };
+        out[key] = Value::Object(search);
+    }
+    Ok(out)
+}
+
+/// Web form names carry their dataset's prefix (`na_srcip`, `tcp_dport` ...).
+fn is_form_name(k: &str) -> bool {
+    ["na_", "sl_", "dns_", "tcp_", "dhcp_", "http_"]
+        .iter()
+        .any(|p| k.starts_with(p))
+}
+
+fn export_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        #[serde(alias = "tables")]
+        datasets: Option<Vec<String>>,
+        table: Option<String>,
+        #[serde(default)]
+        filters: Value,
+    }
+    let b: Body = read("export request", &p.body)?;
+    let keys: Vec<String> = match (b.datasets, b.table) {
+        (Some(d), _) if !d.is_empty() => d,
+        (_, Some(t)) => vec![t],
+        _ => return Err(Refusal::bad("name the datasets to export (datasets, tables or table)")),
+    };
+    let sets: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let graph: Vec<&str> = sets.iter().map(|k| dataset(k)).collect::<Result<_, _>>()?;
+    Ok(json!({
+        "datasets": graph,
+        "filter": data_filter(c, &b.filters, &sets)?,
+        "timezone": c.timezone.name(),
+    }))
+}
+
+fn exported(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply::download(a.data["r"]["url"].as_str().unwrap_or_default()))
+}
+
+fn delete_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        table: String,
+        #[serde(default)]
+        filters: Value,
+    }
+    let b: Body = read("delete request", &p.body)?;
+    Ok(json!({
+        "dataset": dataset(&b.table)?,
+        "filter": data_filter(c, &b.filters, &[b.table.as_str()])?,
+    }))
+}
+
+fn deleted_data(a: Answer, p: &Params, _: &Context) -> Result<Reply, Refusal> {
+    let table = p.body["table"].clone();
+    let mut body = json!({
+        "table": table,
+        "label": a.data["r"]["label"],
+        "deleted_rows": a.data["r"]["deletedRows"],
+    });
+    match table.as_str() {
+        Some("network_alerts") => body["network_pcaps_deleted"] = json!(true),
+        Some("dns_metadata") => body["dns_aggregates_rebuilt"] = json!(true),
+        Some("tcp_metadata") => body["tcp_aggregates_rebuilt"] = json!(true),
+        _ => {}
+    }
+    Ok(Reply::ok(body))
+}
+
 // ---- services ----
 
 macro_rules! service_fields {
@@ -1267,7 +1607,7 @@ fn authorize_by_fields(p: &Params, _: &Context) -> Result<Value, Refusal> {
 fn created_service(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
     Ok(Reply {
         status: StatusCode::CREATED,
-        body: json!({"service": service(&a.data["r"], c.timezone)}),
+        ..Reply::ok(json!({"service": service(&a.data["r"], c.timezone)}))
     })
 }
 
@@ -1305,7 +1645,7 @@ mod tests {
             ("EMERGENCY", 30),
         ] {
             assert_eq!(level(&json!(severity)), json!(lvl));
-            assert!(severities(lvl).unwrap().contains(&severity));
+            assert!(severities(lvl).unwrap().contains(&json!(severity)));
         }
         assert!(severities(40).is_err());
     }

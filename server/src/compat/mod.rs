@@ -89,6 +89,9 @@ impl Refusal {
 pub struct Reply {
     pub status: StatusCode,
     pub body: Value,
+    /// Instead of `body`, the data export at this `/exports/…` URL (from `dataExport`),
+    /// streamed as `GET` of the URL would.
+    pub download: Option<String>,
 }
 
 impl Reply {
@@ -96,6 +99,14 @@ impl Reply {
         Self {
             status: StatusCode::OK,
             body,
+            download: None,
+        }
+    }
+
+    pub fn download(url: &str) -> Self {
+        Self {
+            download: Some(url.to_string()),
+            ..Self::ok(Value::Null)
         }
     }
 }
@@ -215,12 +226,28 @@ pub fn router<D: Dialect>() -> Router<AppState> {
 
 async fn handle<D: Dialect>(State(state): State<AppState>, compiled: &Compiled, request: Request) -> Response {
     match run::<D>(&state, compiled, request).await {
-        Ok(reply) => (reply.status, axum::Json(reply.body)).into_response(),
+        Ok((
+            Reply {
+                download: Some(url), ..
+            },
+            user,
+        )) => {
+            let id = url.rsplit('/').next().unwrap_or_default();
+            match state.exports().get(id, user) {
+                Some(export) => crate::exports::stream(state.db().clone(), export),
+                None => D::refuse(Refusal::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the export went missing",
+                )),
+            }
+        }
+        Ok((reply, _)) => (reply.status, axum::Json(reply.body)).into_response(),
         Err(refusal) => D::refuse(refusal),
     }
 }
 
-async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request) -> Result<Reply, Refusal> {
+/// The route's reply, and the ID of the user it ran as.
+async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request) -> Result<(Reply, i64), Refusal> {
     let route = &compiled.route;
     let (mut parts, body) = request.into_parts();
     let path = Path::<BTreeMap<String, String>>::from_request_parts(&mut parts, &())
@@ -258,6 +285,7 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
         timezone: state.config().timezone,
     };
     let variables = (route.variables)(&params, &ctx)?;
+    let user = principal.user.id;
     let caller = Caller {
         principal: Some(principal),
         address,
@@ -272,7 +300,7 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
         _ => Value::Null,
     };
     let data = operation::<D>(state, &caller, route, route.operation, &compiled.document, &variables).await?;
-    (route.reply)(Answer { data, prior }, &params, &ctx)
+    Ok(((route.reply)(Answer { data, prior }, &params, &ctx)?, user))
 }
 
 /// Runs one parsed operation of `route`: its data, or its first error in the dialect's terms.

@@ -20,7 +20,8 @@ use super::text;
 use super::values::{Cidr, IpAddr, MacAddr};
 
 /// Severity, lowest first; stored as its rank so that "at least" is a range.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     Info,
     Notice,
@@ -46,6 +47,23 @@ impl Severity {
 
     pub fn from_rank(rank: i16) -> Self {
         Self::ALL[rank.clamp(0, 5) as usize]
+    }
+
+    /// The three-level scale of sensor consoles (Intrudect): 10 for INFO and NOTICE, 20
+    /// for WARNING, 30 for ERROR and worse.
+    pub fn band(self) -> i32 {
+        match self {
+            Self::Info | Self::Notice => 10,
+            Self::Warning => 20,
+            _ => 30,
+        }
+    }
+
+    /// The severities a level of [`Severity::band`]'s scale stands for.
+    pub fn of_band(level: i64) -> Option<Vec<Severity>> {
+        [10, 20, 30]
+            .contains(&level)
+            .then(|| Self::ALL.into_iter().filter(|s| i64::from(s.band()) == level).collect())
     }
 
     /// The score an alert gets when none is given.

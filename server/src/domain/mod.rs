@@ -11,6 +11,7 @@ pub mod audit;
 pub mod cases;
 pub mod crud;
 pub mod customers;
+pub mod data;
 pub mod error;
 pub mod evidences;
 pub mod filters;

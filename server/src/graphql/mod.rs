@@ -9,6 +9,7 @@ pub mod audit;
 pub mod batching;
 pub mod case;
 pub mod customer;
+pub mod data;
 pub mod errors;
 pub mod evidence;
 pub mod findings;
@@ -57,6 +58,7 @@ pub struct Query(
     user::UserQuery,
     audit::AuditQuery,
     about::AboutQuery,
+    data::DataQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -77,6 +79,7 @@ pub struct Mutation(
     user::UserMutation,
     session::SessionMutation,
     import::ImportMutation,
+    data::DataMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -129,9 +132,10 @@ macro_rules! with_loaders {
     }};
 }
 
-/// The schema over `db`; with the process's alert bus when it serves live alerts.
-pub fn build(db: DatabaseConnection, bus: Option<crate::live::Bus>) -> PivotSchema {
-    let builder = builder().data(db);
+/// The schema over `db`; with the process's alert bus when it serves live alerts, and
+/// where its data exports wait to be downloaded.
+pub fn build(db: DatabaseConnection, bus: Option<crate::live::Bus>, exports: crate::exports::Exports) -> PivotSchema {
+    let builder = builder().data(db).data(exports);
     match bus {
         Some(bus) => builder.data(bus).finish(),
         None => builder.finish(),

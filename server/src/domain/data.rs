@@ -1,0 +1,476 @@
+//! Data management: the datasets an operator exports (a ZIP of one CSV per dataset,
+//! streamed in batches so that memory stays flat) or deletes (one transaction), with
+//! one filter model for both — a time range and a sensor common to all, and what each
+//! dataset adds.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::{Enum, InputObject};
+use chrono::{DateTime, Utc};
+use entities::{alert, dns_record, flow};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use tokio::sync::mpsc;
+
+use super::alert_log::{self, Change};
+use super::alert_search::AlertSearch;
+use super::alerts::Severity;
+use super::error::{DomainError, DomainResult};
+use super::ip;
+use super::patterns::{address, like};
+use super::search::{any_of, cond, values};
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataSet {
+    /// Alerts of kind `network`.
+    NetworkAlerts,
+    /// Alerts of kind `server` (syslog).
+    SyslogAlerts,
+    /// Passive DNS records.
+    DnsMetadata,
+    /// Flows.
+    TcpMetadata,
+    /// DHCP leases: Pivot records none, so this is always empty.
+    DhcpMetadata,
+    /// HTTP requests: Pivot records none, so this is always empty.
+    HttpMetadata,
+}
+
+impl DataSet {
+    /// The CSV's name inside an export (Intrudect's entry names).
+    pub fn entry(self) -> &'static str {
+        match self {
+            Self::NetworkAlerts => "networkalerts.csv",
+            Self::SyslogAlerts => "syslogalerts.csv",
+            Self::DnsMetadata => "metadata_dns.csv",
+            Self::TcpMetadata => "metadata_connections.csv",
+            Self::DhcpMetadata => "dhcpflow.csv",
+            Self::HttpMetadata => "httpflow.csv",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NetworkAlerts => "network alerts",
+            Self::SyslogAlerts => "syslog alerts",
+            Self::DnsMetadata => "DNS metadata",
+            Self::TcpMetadata => "TCP metadata",
+            Self::DhcpMetadata => "DHCP metadata",
+            Self::HttpMetadata => "HTTP metadata",
+        }
+    }
+
+    fn header(self) -> &'static [&'static str] {
+        match self {
+            Self::NetworkAlerts => &[
+                "id",
+                "timestamp",
+                "agent",
+                "src_mac",
+                "dst_mac",
+                "src_ip",
+                "dst_ip",
+                "src_port",
+                "dst_port",
+                "level",
+                "type",
+                "subject",
+                "message",
+            ],
+            Self::SyslogAlerts => &["id", "timestamp", "agent", "hostname", "level", "type", "title", "line"],
+            Self::DnsMetadata => &[
+                "id",
+                "first_seen",
+                "last_seen",
+                "agent",
+                "query",
+                "qtype",
+                "answer",
+                "ip",
+                "count",
+            ],
+            Self::TcpMetadata => &[
+                "id",
+                "timestamp",
+                "end",
+                "agent",
+                "src_ip",
+                "src_port",
+                "dst_ip",
+                "dst_port",
+                "proto",
+                "application",
+                "src_bytes",
+                "dst_bytes",
+                "src_packets",
+                "dst_packets",
+                "state",
+                "uid",
+            ],
+            Self::DhcpMetadata => &["timestamp", "agent", "mac", "ip", "hostname"],
+            Self::HttpMetadata => &[
+                "timestamp",
+                "agent",
+                "src_ip",
+                "src_port",
+                "dst_ip",
+                "dst_port",
+                "host",
+                "uri",
+                "user_agent",
+            ],
+        }
+    }
+}
+
+/// Which rows of the datasets: the common part applies to every dataset, each
+/// dataset's part to it alone.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct DataFilter {
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// At or before (inclusive).
+    pub to: Option<DateTime<Utc>>,
+    pub sensor: Option<String>,
+    /// Further conditions on network alerts (time, sensor and kind come from above).
+    pub network_alerts: Option<AlertSearch>,
+    pub syslog_alerts: Option<AlertSearch>,
+    pub dns: Option<DnsSearch>,
+    pub connections: Option<FlowSearch>,
+}
+
+/// Passive DNS records matching any value of every list given.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct DnsSearch {
+    /// `LIKE` patterns of the queried name (`%.example.com`).
+    pub names: Option<Vec<String>>,
+    /// Record types (`A`, `MX` ...).
+    pub types: Option<Vec<String>>,
+}
+
+/// Flows matching any value of every list given.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct FlowSearch {
+    /// Address patterns (`10.0.0.%`) of the source.
+    pub sources: Option<Vec<String>>,
+    pub destinations: Option<Vec<String>>,
+    pub src_ports: Option<Vec<i32>>,
+    pub dst_ports: Option<Vec<i32>>,
+}
+
+/// Rows read per statement while exporting or deleting.
+const BATCH: u64 = 5000;
+
+impl DataFilter {
+    fn validate(&self) -> DomainResult<()> {
+        match (self.from, self.to) {
+            (Some(f), Some(t)) if f > t => Err(DomainError::bad("from", "must not be after to")),
+            _ => Ok(()),
+        }
+    }
+
+    fn alerts(&self, kind: &str, extra: &Option<AlertSearch>) -> DomainResult<Select<alert::Entity>> {
+        let mut s = extra.clone().unwrap_or_default();
+        s.kinds = Some(vec![kind.into()]);
+        s.from = self.from.or(s.from);
+        s.to = self.to.or(s.to);
+        if let Some(sensor) = &self.sensor {
+            s.sensors = Some(vec![sensor.clone()]);
+        }
+        s.select()
+    }
+
+    fn flows(&self) -> DomainResult<Condition> {
+        use flow::Column as C;
+        let f = self.connections.clone().unwrap_or_default();
+        let col = |c: C| (flow::Entity, c);
+        let parts = [
+            self.from.map(|t| cond(C::StartedAt.gte(t))),
+            self.to.map(|t| cond(C::StartedAt.lte(t))),
+            self.sensor.as_ref().map(|s| cond(C::Sensor.eq(s.trim()))),
+            any_of("sources", &f.sources, |v| address(col(C::SrcIp), "sources", v))?,
+            any_of("destinations", &f.destinations, |v| {
+                address(col(C::DstIp), "destinations", v)
+            })?,
+            values("srcPorts", &f.src_ports)?.map(|p| cond(C::SrcPort.is_in(p.to_vec()))),
+            values("dstPorts", &f.dst_ports)?.map(|p| cond(C::DstPort.is_in(p.to_vec()))),
+        ];
+        Ok(parts.into_iter().flatten().fold(Condition::all(), Condition::add))
+    }
+
+    fn dns(&self) -> DomainResult<Condition> {
+        use dns_record::Column as C;
+        let f = self.dns.clone().unwrap_or_default();
+        let parts = [
+            self.from.map(|t| cond(C::LastSeen.gte(t))),
+            self.to.map(|t| cond(C::FirstSeen.lte(t))),
+            self.sensor.as_ref().map(|s| cond(C::Sensor.eq(s.trim()))),
+            any_of("names", &f.names, |v| Ok(cond(like((dns_record::Entity, C::Name), v))))?,
+            values("types", &f.types)?.map(|t| cond(C::Rtype.is_in(t.iter().map(|t| t.trim().to_uppercase())))),
+        ];
+        Ok(parts.into_iter().flatten().fold(Condition::all(), Condition::add))
+    }
+
+    /// Checks every condition the datasets would be read with, before anything runs.
+    pub fn check(&self, sets: &[DataSet]) -> DomainResult<()> {
+        self.validate()?;
+        for set in sets {
+            match set {
+                DataSet::NetworkAlerts => drop(self.alerts("network", &self.network_alerts)?),
+                DataSet::SyslogAlerts => drop(self.alerts("server", &self.syslog_alerts)?),
+                DataSet::DnsMetadata => drop(self.dns()?),
+                DataSet::TcpMetadata => drop(self.flows()?),
+                DataSet::DhcpMetadata | DataSet::HttpMetadata => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---- deletion ----
+
+/// Deletes the rows of `set` the filter selects; returns how many. Alerts are logged as
+/// deleted (live subscribers hear of it); their case links go with them.
+pub async fn delete(db: &impl ConnectionTrait, set: DataSet, filter: &DataFilter) -> DomainResult<u64> {
+    filter.check(&[set])?;
+    match set {
+        DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
+            let select = match set {
+                DataSet::NetworkAlerts => filter.alerts("network", &filter.network_alerts)?,
+                _ => filter.alerts("server", &filter.syslog_alerts)?,
+            };
+            let mut deleted = 0;
+            loop {
+                // Each round deletes what it read: the next starts again from the top.
+                let ids: Vec<i64> = select
+                    .clone()
+                    .select_only()
+                    .column(alert::Column::Id)
+                    .order_by_asc(alert::Column::Id)
+                    .limit(BATCH)
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                if ids.is_empty() {
+                    return Ok(deleted);
+                }
+                alert::Entity::delete_many()
+                    .filter(alert::Column::Id.is_in(ids.clone()))
+                    .exec(db)
+                    .await?;
+                alert_log::record(db, Change::Deleted, &ids).await?;
+                deleted += ids.len() as u64;
+            }
+        }
+        DataSet::TcpMetadata => Ok(flow::Entity::delete_many()
+            .filter(filter.flows()?)
+            .exec(db)
+            .await?
+            .rows_affected),
+        DataSet::DnsMetadata => Ok(dns_record::Entity::delete_many()
+            .filter(filter.dns()?)
+            .exec(db)
+            .await?
+            .rows_affected),
+        DataSet::DhcpMetadata | DataSet::HttpMetadata => Ok(0),
+    }
+}
+
+// ---- export ----
+
+/// A `Write` whose bytes are taken out as they come (the ZIP writer owns it).
+#[derive(Clone, Default)]
+struct Pending(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Pending {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("not poisoned").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Pending {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().expect("not poisoned"))
+    }
+}
+
+/// Where an export goes: chunks of the ZIP, as they are made.
+pub type Chunks = mpsc::Sender<Result<Vec<u8>, std::io::Error>>;
+
+/// Writes the ZIP of `sets` to `out`, one CSV entry per set, rows in ID order, times in
+/// `tz`. Stops quietly when the receiver goes away (the client hung up).
+pub async fn export(
+    db: &impl ConnectionTrait,
+    sets: &[DataSet],
+    filter: &DataFilter,
+    tz: chrono_tz::Tz,
+    out: Chunks,
+) -> DomainResult<()> {
+    use zip::write::SimpleFileOptions;
+    filter.check(sets)?;
+    let pending = Pending::default();
+    let mut zip = zip::ZipWriter::new_stream(pending.clone());
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    let zip_err =
+        |e: zip::result::ZipError| DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")));
+    let io_err = |e: std::io::Error| DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")));
+    let csv_err = |e: csv::Error| DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")));
+    for set in sets {
+        zip.start_file(set.entry(), options).map_err(zip_err)?;
+        let mut csv = csv::Writer::from_writer(&mut zip);
+        csv.write_record(set.header()).map_err(csv_err)?;
+        let mut after = 0i64;
+        loop {
+            let (rows, last) = batch(db, *set, filter, after, tz, &mut csv).await?;
+            csv.flush().map_err(io_err)?;
+            let chunk = pending.take();
+            if !chunk.is_empty() && out.send(Ok(chunk)).await.is_err() {
+                return Ok(());
+            }
+            match last {
+                Some(id) if rows == BATCH => after = id,
+                _ => break,
+            }
+        }
+    }
+    zip.finish().map_err(zip_err)?;
+    let _ = out.send(Ok(pending.take())).await;
+    Ok(())
+}
+
+fn local(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn addr(key: Option<&[u8]>) -> String {
+    key.and_then(ip::from_key).map(|a| a.to_string()).unwrap_or_default()
+}
+
+fn num<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// One batch of rows after `after` into `csv`: (rows read, the last ID).
+async fn batch(
+    db: &impl ConnectionTrait,
+    set: DataSet,
+    filter: &DataFilter,
+    after: i64,
+    tz: chrono_tz::Tz,
+    csv: &mut csv::Writer<impl Write>,
+) -> DomainResult<(u64, Option<i64>)> {
+    let write = |csv: &mut csv::Writer<_>, row: Vec<String>| {
+        csv.write_record(row)
+            .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(e.to_string())))
+    };
+    macro_rules! page {
+        ($select:expr, $id:expr) => {
+            $select
+                .filter(Expr::col($id).gt(after))
+                .order_by_asc($id)
+                .limit(BATCH)
+                .all(db)
+                .await?
+        };
+    }
+    match set {
+        DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
+            let select = match set {
+                DataSet::NetworkAlerts => filter.alerts("network", &filter.network_alerts)?,
+                _ => filter.alerts("server", &filter.syslog_alerts)?,
+            };
+            let rows = page!(select, alert::Column::Id);
+            for a in &rows {
+                let level = Severity::from_rank(a.severity).band().to_string();
+                let (ts, agent) = (local(tz, a.occurred_at), a.sensor.clone().unwrap_or_default());
+                let text = |v: &Option<String>| v.clone().unwrap_or_default();
+                write(
+                    csv,
+                    match set {
+                        DataSet::NetworkAlerts => vec![
+                            a.id.to_string(),
+                            ts,
+                            agent,
+                            text(&a.src_mac),
+                            text(&a.dst_mac),
+                            addr(a.src_ip.as_deref()),
+                            addr(a.dst_ip.as_deref()),
+                            num(a.src_port),
+                            num(a.dst_port),
+                            level,
+                            a.alert_type.clone(),
+                            a.title.clone(),
+                            text(&a.message),
+                        ],
+                        _ => vec![
+                            a.id.to_string(),
+                            ts,
+                            agent,
+                            text(&a.hostname),
+                            level,
+                            a.alert_type.clone(),
+                            a.title.clone(),
+                            text(&a.message),
+                        ],
+                    },
+                )?;
+            }
+            Ok((rows.len() as u64, rows.last().map(|a| a.id)))
+        }
+        DataSet::DnsMetadata => {
+            let rows = page!(dns_record::Entity::find().filter(filter.dns()?), dns_record::Column::Id);
+            for d in &rows {
+                write(
+                    csv,
+                    vec![
+                        d.id.to_string(),
+                        local(tz, d.first_seen),
+                        local(tz, d.last_seen),
+                        d.sensor.clone().unwrap_or_default(),
+                        d.name.clone(),
+                        d.rtype.clone(),
+                        d.value.clone(),
+                        addr(d.ip.as_deref()),
+                        d.count.to_string(),
+                    ],
+                )?;
+            }
+            Ok((rows.len() as u64, rows.last().map(|d| d.id)))
+        }
+        DataSet::TcpMetadata => {
+            let rows = page!(flow::Entity::find().filter(filter.flows()?), flow::Column::Id);
+            for f in &rows {
+                write(
+                    csv,
+                    vec![
+                        f.id.to_string(),
+                        local(tz, f.started_at),
+                        f.ended_at.map(|t| local(tz, t)).unwrap_or_default(),
+                        f.sensor.clone().unwrap_or_default(),
+                        addr(Some(&f.src_ip)),
+                        num(f.src_port),
+                        addr(Some(&f.dst_ip)),
+                        num(f.dst_port),
+                        f.protocol.clone(),
+                        f.application.clone().unwrap_or_default(),
+                        f.src_bytes.to_string(),
+                        f.dst_bytes.to_string(),
+                        f.src_packets.to_string(),
+                        f.dst_packets.to_string(),
+                        f.state.clone().unwrap_or_default(),
+                        f.uid.clone().unwrap_or_default(),
+                    ],
+                )?;
+            }
+            Ok((rows.len() as u64, rows.last().map(|f| f.id)))
+        }
+        DataSet::DhcpMetadata | DataSet::HttpMetadata => Ok((0, None)),
+    }
+}
