@@ -75,6 +75,21 @@ enum Command {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Measure the REST compatibility routes over a million network alerts: Intrudect's
+    /// alert search (three filters) and a full data export, on SQLite and (with --postgres)
+    /// PostgreSQL. Build with --release first
+    BenchCompat {
+        #[arg(long, default_value_t = 1_000_000)]
+        alerts: usize,
+        /// Search calls timed.
+        #[arg(long, default_value_t = 50)]
+        searches: usize,
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        /// A PostgreSQL server to create a scratch database on, e.g. postgres://postgres@127.0.0.1:5432
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Measure live alert delivery: WebSocket subscribers with mixed filters while alerts
     /// are created at a steady rate, on SQLite and (with --postgres) two replicas on one
     /// PostgreSQL database; and the memory of idle subscriptions. Build with --release first.
@@ -241,6 +256,22 @@ async fn run() -> anyhow::Result<()> {
                 rate,
                 seconds,
                 idle,
+                dir,
+                postgres,
+            })
+            .await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::BenchCompat {
+            alerts,
+            searches,
+            dir,
+            postgres,
+        } => {
+            let report = server::bench::compat::run(server::bench::compat::CompatOptions {
+                alerts,
+                searches,
                 dir,
                 postgres,
             })

@@ -17,6 +17,7 @@ use crate::domain::{ip, users};
 use crate::graphql::{self, Caller};
 use crate::ingest::{self, Format, Input, Options};
 
+pub mod compat;
 pub mod live;
 
 pub struct BenchOptions {
