@@ -18,9 +18,10 @@ use sea_orm::DatabaseConnection;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app::{error_response, AppState};
+use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Credentials};
 use crate::domain::data::{self, DataFilter, DataSet};
-use crate::graphql::errors::{INTERNAL, NOT_FOUND, UNAUTHENTICATED};
+use crate::graphql::errors::{FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED};
 
 /// How long an export may be downloaded after it was asked for.
 pub const VALID_FOR: Duration = Duration::from_secs(600);
@@ -89,7 +90,11 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Response {
     let user = match principal::resolve(state.db(), &headers, Some(&session)).await {
-        Ok(Credentials::Valid(p)) => p.user.id,
+        // Rights are checked again: they may have been withdrawn since the export was asked for.
+        Ok(Credentials::Valid(p)) if p.can(Capability::Data, Level::Read) => p.user.id,
+        Ok(Credentials::Valid(_)) => {
+            return error_response(StatusCode::FORBIDDEN, "data read access is needed", FORBIDDEN)
+        }
         Ok(_) => {
             return error_response(
                 StatusCode::UNAUTHORIZED,

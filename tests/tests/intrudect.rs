@@ -157,6 +157,17 @@ both_dbs!(devices, |app: TestApp| async move {
         0
     );
     assert_eq!(count(r#"{}"#).await, 3);
+    // A final lone backslash is literal (PostgreSQL refuses it as an escape).
+    assert_eq!(count(r#"{"filters":{"hostname":["router\\"]}}"#).await, 0);
+    let (st, b) = app
+        .rest(
+            "POST",
+            "/api/v1/devices/search",
+            Some(r#"{"filters":{"ip":["fe80::%"]}}"#),
+        )
+        .await;
+    assert_eq!(st, 400, "{b}");
+    assert!(s(&b["error"]).contains("IPv4"), "{b}");
 
     // Pagination: page 0 is page 1, 5000 rows are 1000, past the end is the last page.
     let (_, b) = app.rest("GET", "/api/v1/devices?page=0&page_size=5000", None).await;

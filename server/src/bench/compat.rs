@@ -96,7 +96,13 @@ async fn call(router: &axum::Router, token: &str, path: &str, body: &str) -> any
     Ok((status, bytes))
 }
 
-async fn backend(report: &mut String, name: &str, url: &str, create_on: Option<&str>, opts: &CompatOptions) -> anyhow::Result<()> {
+async fn backend(
+    report: &mut String,
+    name: &str,
+    url: &str,
+    create_on: Option<&str>,
+    opts: &CompatOptions,
+) -> anyhow::Result<()> {
     let conn = open(url, create_on).await?;
     let seeded = seed(&conn, opts.alerts).await?;
     conn.close().await?;
@@ -122,7 +128,13 @@ async fn backend(report: &mut String, name: &str, url: &str, create_on: Option<&
     reset_peak();
     let before = peak_mib().unwrap_or(0.0);
     let started = Instant::now();
-    let (status, bytes) = call(&router, &token, "/api/v1/data/export", r#"{"datasets":["network_alerts"]}"#).await?;
+    let (status, bytes) = call(
+        &router,
+        &token,
+        "/api/v1/data/export",
+        r#"{"datasets":["network_alerts"]}"#,
+    )
+    .await?;
     let took = started.elapsed().as_secs_f64();
     anyhow::ensure!(status == 200, "the export answered {status}");
     let peak = peak_mib().unwrap_or(0.0);
@@ -149,7 +161,14 @@ pub async fn run(opts: CompatOptions) -> anyhow::Result<String> {
     for f in ["compat.db", "compat.db-wal", "compat.db-shm"] {
         let _ = std::fs::remove_file(opts.dir.join(f));
     }
-    backend(&mut report, "SQLite", &format!("sqlite://{}", sqlite.display()), None, &opts).await?;
+    backend(
+        &mut report,
+        "SQLite",
+        &format!("sqlite://{}", sqlite.display()),
+        None,
+        &opts,
+    )
+    .await?;
     if let Some(server) = &opts.postgres {
         let url = format!("{server}/pivot_bench_compat");
         backend(&mut report, "PostgreSQL", &url, Some(server), &opts).await?;

@@ -55,7 +55,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::time::{self, Precision};
+use super::time::{self, Bound, Precision};
 use super::{read, Answer, Before, Context, Dialect, Input, Params, Refusal, Reply, Route};
 use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
@@ -96,7 +96,7 @@ impl Dialect for Intrudect {
             route(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
                 .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
             route(M::POST, "/api/v1/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
-            route(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data),
+            route(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data).bulk(),
             route(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, list_services, services),
             route(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, search_services, services),
             route(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
@@ -150,10 +150,17 @@ fn route(
         before: None,
         variables,
         reply,
+        budget: None,
     }
 }
 
 impl Route {
+    /// Bulk work: the budget of imports rather than of interactive requests.
+    fn bulk(mut self) -> Self {
+        self.budget = Some(crate::graphql::limits::IMPORT_TIME);
+        self
+    }
+
     fn before(mut self, operation: &'static str, check: fn(&Value) -> Result<(), Refusal>) -> Self {
         self.before = Some(Before { operation, check });
         self
@@ -721,7 +728,7 @@ fn levels(given: &Option<Vec<i64>>) -> Result<Option<Vec<Value>>, Refusal> {
 fn alert_time(c: &Context, field: &str, v: &Option<String>) -> Result<Option<String>, Refusal> {
     v.as_deref()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| time::parse(c.timezone, field, s, &[Precision::Minute]).map(|(t, _)| t))
+        .map(|s| time::parse(c.timezone, field, s, &[Precision::Minute], bound(field)).map(|(t, _)| t))
         .transpose()
         .map_err(Refusal::bad)
 }
@@ -1184,20 +1191,18 @@ fn data_time(c: &Context, field: &str, v: &Value) -> Result<Option<String>, Refu
         };
     };
     let all = [Precision::Day, Precision::Minute, Precision::Second];
-    let (at, precision) = time::parse(c.timezone, field, text, &all).map_err(Refusal::bad)?;
-    if field == "to" && precision == Precision::Day {
-        let next = time::parse(c.timezone, field, &next_day(text)?, &[Precision::Day])
-            .map_err(Refusal::bad)?
-            .0;
-        let end = chrono::DateTime::parse_from_rfc3339(&next).expect("RFC 3339") - chrono::Duration::microseconds(1);
-        return Ok(Some(end.to_rfc3339()));
-    }
-    Ok(Some(at))
+    time::parse(c.timezone, field, text, &all, bound(field))
+        .map(|(t, _)| Some(t))
+        .map_err(Refusal::bad)
 }
 
-fn next_day(date: &str) -> Result<String, Refusal> {
-    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| Refusal::bad(format!("to: {e}")))?;
-    Ok((d + chrono::Duration::days(1)).format("%Y-%m-%d").to_string())
+/// `to` is an upper bound, anything else a lower one.
+fn bound(field: &str) -> Bound {
+    if field == "to" {
+        Bound::Upper
+    } else {
+        Bound::Lower
+    }
 }
 
 /// The `filters` object of a data request as GraphQL's `DataFilter`, for `sets`.
@@ -1232,6 +1237,20 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
         }
         if nested && !v.is_object() {
             return Err(Refusal::bad(format!("filters.{k} must be an object")));
+        }
+        // A filter of a dataset this request does not name would be silently ignored:
+        // for a deletion that means deleting more than asked.
+        let applies = common
+            || (nested && sets.contains(&k.as_str()))
+            || (flat
+                && sets
+                    .iter()
+                    .any(|d| dataset_filters(d).iter().any(|(names, _)| names.contains(&k.as_str()))));
+        if !applies {
+            return Err(Refusal::bad(format!(
+                "filters.{k} does not apply to the datasets of this request ({})",
+                sets.join(", ")
+            )));
         }
     }
     for set in sets {
@@ -1533,7 +1552,7 @@ impl ServiceBody {
     fn input(self, c: &Context) -> Result<Map<String, Value>, Refusal> {
         let mut m = Map::new();
         let when = |field: &str, v: &str| {
-            time::parse(c.timezone, field, v, &[Precision::Second])
+            time::parse(c.timezone, field, v, &[Precision::Second], Bound::Lower)
                 .map(|(t, _)| t)
                 .map_err(Refusal::bad)
         };

@@ -129,6 +129,8 @@ pub struct Route {
     pub variables: fn(&Params, &Context) -> Result<Value, Refusal>,
     /// The answer, from the operation's `data` (and the `before` read's).
     pub reply: fn(Answer, &Params, &Context) -> Result<Reply, Refusal>,
+    /// How long its operations may run: the interactive budget unless set (bulk work).
+    pub budget: Option<std::time::Duration>,
 }
 
 /// See [`Route::before`].
@@ -148,6 +150,8 @@ pub struct Answer {
 pub trait Dialect: Send + Sync + 'static {
     /// Every route of the dialect is under it; unknown ones get the dialect's 404.
     const PREFIX: &'static str;
+    /// Whether credentials come in the body (then it is read before authenticating).
+    const CREDENTIALS_IN_BODY: bool = false;
 
     fn routes() -> Vec<Route>;
 
@@ -263,12 +267,24 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(a)| a.ip().to_canonical().to_string());
-    let body = match route.input {
-        Input::Query => Value::Null,
-        Input::Json => json_body(body).await?,
+    let mut params = Params {
+        path,
+        query,
+        body: Value::Null,
     };
-    let params = Params { path, query, body };
-    let principal = D::authenticate(state, &parts.headers, &params).await?;
+    // The caller is known before its body is read, unless the dialect sends credentials in it.
+    let early = if D::CREDENTIALS_IN_BODY {
+        None
+    } else {
+        Some(D::authenticate(state, &parts.headers, &params).await?)
+    };
+    if route.input == Input::Json {
+        params.body = json_body(body).await?;
+    }
+    let principal = match early {
+        Some(p) => p,
+        None => D::authenticate(state, &parts.headers, &params).await?,
+    };
     if let Some((cap, level)) = route.needs {
         if !principal.can(cap, level) {
             return Err(Refusal::new(
@@ -316,7 +332,8 @@ async fn operation<D: Dialect>(
         async_graphql::Request::new(text).variables(async_graphql::Variables::from_json(variables.clone()));
     request.set_parsed_query(document.clone());
     let run = graphql::execute(state.schema(), state.db(), caller, request);
-    let response = tokio::time::timeout(state.config().query_timeout, run)
+    let budget = route.budget.unwrap_or(state.config().query_timeout);
+    let response = tokio::time::timeout(budget, run)
         .await
         .map_err(|_| Refusal::new(StatusCode::GATEWAY_TIMEOUT, "the query took too long; narrow it down"))?;
     if let Some(e) = response.errors.first() {

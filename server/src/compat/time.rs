@@ -1,7 +1,7 @@
 //! Local times as the REST dialects write them (`2026-06-03 10:30:00`), in the
 //! configured timezone; GraphQL carries UTC instants.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// `YYYY-MM-DD HH:MM:SS` in `tz`, of an RFC 3339 instant from GraphQL (empty when
@@ -21,9 +21,25 @@ pub enum Precision {
     Second,
 }
 
+/// Which end of a range a time is: a local time that happens twice (clocks going
+/// back) is its first occurrence as a lower bound, its second as an upper one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    Lower,
+    Upper,
+}
+
 /// A local time in `tz` written in one of `accepted` precisions, as an RFC 3339 UTC
-/// instant for GraphQL, with the precision it was written in.
-pub fn parse(tz: Tz, field: &str, text: &str, accepted: &[Precision]) -> Result<(String, Precision), String> {
+/// instant for GraphQL, with the precision it was written in. An upper bound written
+/// as a date takes in the whole day. A day whose midnight a clock change skips starts
+/// at its first instant.
+pub fn parse(
+    tz: Tz,
+    field: &str,
+    text: &str,
+    accepted: &[Precision],
+    bound: Bound,
+) -> Result<(String, Precision), String> {
     let t = text.trim();
     let attempts = [
         (Precision::Second, "%Y-%m-%d %H:%M:%S"),
@@ -57,23 +73,54 @@ pub fn parse(tz: Tz, field: &str, text: &str, accepted: &[Precision]) -> Result<
             formats.join(" or ")
         ));
     };
-    let local = match tz.from_local_datetime(&naive) {
-        LocalResult::Single(t) => t,
-        // A time that happens twice (clocks going back): its first occurrence.
-        LocalResult::Ambiguous(first, _) => first,
-        LocalResult::None => return Err(format!("{field}: {t} does not exist in {tz} (a clock change skips it)")),
+    if !(1..=9999).contains(&naive.year()) {
+        return Err(format!("{field}: {t:?} is not a year between 1 and 9999"));
+    }
+    let instant = if precision == Precision::Day {
+        let day = naive.date();
+        match bound {
+            Bound::Lower => start_of(tz, day),
+            // The last instant before the next day begins.
+            Bound::Upper => day
+                .succ_opt()
+                .and_then(|next| start_of(tz, next))
+                .map(|t| t - chrono::Duration::microseconds(1)),
+        }
+    } else {
+        match tz.from_local_datetime(&naive) {
+            LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+            LocalResult::Ambiguous(first, second) => Some(
+                match bound {
+                    Bound::Lower => first,
+                    Bound::Upper => second,
+                }
+                .with_timezone(&Utc),
+            ),
+            LocalResult::None => return Err(format!("{field}: {t} does not exist in {tz} (a clock change skips it)")),
+        }
     };
-    Ok((local.with_timezone(&Utc).to_rfc3339(), precision))
+    let instant = instant.ok_or_else(|| format!("{field}: {t:?} is out of range"))?;
+    Ok((instant.to_rfc3339(), precision))
+}
+
+/// The first instant of a local day (its midnight, or later when a clock change skips it).
+fn start_of(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
+    (0..=24 * 4).find_map(|quarter| {
+        let t = day.and_hms_opt(0, 0, 0)? + chrono::Duration::minutes(15 * quarter);
+        tz.from_local_datetime(&t).earliest().map(|t| t.with_timezone(&Utc))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const ALL: [Precision; 3] = [Precision::Day, Precision::Minute, Precision::Second];
+
     #[test]
     fn local_times_round_trip_through_utc() {
         let paris: Tz = "Europe/Paris".parse().unwrap();
-        let (utc, p) = parse(paris, "from", "2026-06-03 10:30", &[Precision::Minute]).unwrap();
+        let (utc, p) = parse(paris, "from", "2026-06-03 10:30", &[Precision::Minute], Bound::Lower).unwrap();
         assert_eq!((utc.as_str(), p), ("2026-06-03T08:30:00+00:00", Precision::Minute));
         assert_eq!(render(paris, Some(&utc)), "2026-06-03 10:30:00");
         assert_eq!(
@@ -85,17 +132,41 @@ mod tests {
 
     #[test]
     fn formats_are_checked() {
-        let utc = chrono_tz::UTC;
-        assert!(parse(utc, "from", "2026-06-03", &[Precision::Minute]).is_err());
-        let all = [Precision::Day, Precision::Minute, Precision::Second];
-        assert_eq!(parse(utc, "to", "2026-06-03", &all).unwrap().1, Precision::Day);
+        let (utc, lower) = (chrono_tz::UTC, Bound::Lower);
+        assert!(parse(utc, "from", "2026-06-03", &[Precision::Minute], lower).is_err());
+        assert_eq!(parse(utc, "to", "2026-06-03", &ALL, lower).unwrap().1, Precision::Day);
         assert_eq!(
-            parse(utc, "to", "2026-06-03 01:02:03", &all).unwrap().1,
+            parse(utc, "to", "2026-06-03 01:02:03", &ALL, lower).unwrap().1,
             Precision::Second
         );
-        let e = parse(utc, "from", "03/06/2026", &[Precision::Minute]).unwrap_err();
+        let e = parse(utc, "from", "03/06/2026", &[Precision::Minute], lower).unwrap_err();
         assert!(e.contains("YYYY-MM-DD HH:MM"), "{e}");
         let paris: Tz = "Europe/Paris".parse().unwrap();
-        assert!(parse(paris, "from", "2026-03-29 02:30", &[Precision::Minute]).is_err());
+        assert!(parse(paris, "from", "2026-03-29 02:30", &[Precision::Minute], lower).is_err());
+        // Years outside 1-9999 are refused, never a panic.
+        assert!(parse(utc, "to", "9999-12-31", &ALL, Bound::Upper).is_ok());
+        for far in ["+10000-01-01", "0000-01-01", "+262143-12-31"] {
+            assert!(parse(utc, "to", far, &ALL, Bound::Upper).is_err(), "{far}");
+        }
+    }
+
+    #[test]
+    fn whole_days_and_clock_changes() {
+        let utc = chrono_tz::UTC;
+        let end = parse(utc, "to", "2026-06-03", &ALL, Bound::Upper).unwrap().0;
+        assert_eq!(end, "2026-06-03T23:59:59.999999+00:00");
+        // Santiago skips midnight on 2026-09-06: the day starts at 01:00 local.
+        let santiago: Tz = "America/Santiago".parse().unwrap();
+        let start = parse(santiago, "from", "2026-09-06", &ALL, Bound::Lower).unwrap().0;
+        assert_eq!(start, "2026-09-06T04:00:00+00:00");
+        assert!(parse(santiago, "to", "2026-09-05", &ALL, Bound::Upper).is_ok());
+        // Paris repeats 02:00-03:00 on 2026-10-25: an upper bound takes the second 02:30.
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        let first = parse(paris, "from", "2026-10-25 02:30", &ALL, Bound::Lower).unwrap().0;
+        let second = parse(paris, "to", "2026-10-25 02:30", &ALL, Bound::Upper).unwrap().0;
+        assert_eq!(
+            (first.as_str(), second.as_str()),
+            ("2026-10-25T00:30:00+00:00", "2026-10-25T01:30:00+00:00")
+        );
     }
 }

@@ -230,50 +230,66 @@ impl DataFilter {
 
 // ---- deletion ----
 
-/// Deletes the rows of `set` the filter selects; returns how many. Alerts are logged as
-/// deleted (live subscribers hear of it); their case links go with them.
+/// Deletes the rows of `set` the filter selects, in batches (each statement stays
+/// short) of the caller's transaction; returns how many. Alerts' case links go with them.
 pub async fn delete(db: &impl ConnectionTrait, set: DataSet, filter: &DataFilter) -> DomainResult<u64> {
     filter.check(&[set])?;
-    match set {
-        DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
-            let select = match set {
-                DataSet::NetworkAlerts => filter.alerts("network", &filter.network_alerts)?,
-                _ => filter.alerts("server", &filter.syslog_alerts)?,
-            };
-            let mut deleted = 0;
+    let unique = |s: &Option<AlertSearch>| s.as_ref().is_some_and(|s| s.unique.is_some());
+    if unique(&filter.network_alerts) || unique(&filter.syslog_alerts) {
+        // Each round would delete the newest of each group, then the next newest ...
+        return Err(DomainError::bad(
+            "filter.unique",
+            "a deletion takes every matching row, not one per group",
+        ));
+    }
+    macro_rules! in_batches {
+        ($select:expr, $entity:ty, $id:expr, $after_each:expr) => {{
+            let mut deleted = 0u64;
             loop {
                 // Each round deletes what it read: the next starts again from the top.
-                let ids: Vec<i64> = select
+                let ids: Vec<i64> = $select
                     .clone()
                     .select_only()
-                    .column(alert::Column::Id)
-                    .order_by_asc(alert::Column::Id)
+                    .column($id)
+                    .order_by_asc($id)
                     .limit(BATCH)
                     .into_tuple()
                     .all(db)
                     .await?;
                 if ids.is_empty() {
-                    return Ok(deleted);
+                    break Ok(deleted);
                 }
-                alert::Entity::delete_many()
-                    .filter(alert::Column::Id.is_in(ids.clone()))
-                    .exec(db)
-                    .await?;
-                alert_log::record(db, Change::Deleted, &ids).await?;
+                <$entity>::delete_many().filter($id.is_in(ids.clone())).exec(db).await?;
+                $after_each(ids.clone()).await?;
                 deleted += ids.len() as u64;
             }
+        }};
+    }
+    let nothing = |_: Vec<i64>| async { DomainResult::Ok(()) };
+    // Alerts are logged as deleted, so that live subscribers hear of it.
+    let logged = |ids: Vec<i64>| async move { alert_log::record(db, Change::Deleted, &ids).await };
+    match set {
+        DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
+            let select = alerts_of(filter, set)?;
+            in_batches!(select, alert::Entity, alert::Column::Id, logged)
         }
-        DataSet::TcpMetadata => Ok(flow::Entity::delete_many()
-            .filter(filter.flows()?)
-            .exec(db)
-            .await?
-            .rows_affected),
-        DataSet::DnsMetadata => Ok(dns_record::Entity::delete_many()
-            .filter(filter.dns()?)
-            .exec(db)
-            .await?
-            .rows_affected),
+        DataSet::TcpMetadata => {
+            let select = flow::Entity::find().filter(filter.flows()?);
+            in_batches!(select, flow::Entity, flow::Column::Id, nothing)
+        }
+        DataSet::DnsMetadata => {
+            let select = dns_record::Entity::find().filter(filter.dns()?);
+            in_batches!(select, dns_record::Entity, dns_record::Column::Id, nothing)
+        }
         DataSet::DhcpMetadata | DataSet::HttpMetadata => Ok(0),
+    }
+}
+
+/// The alerts of an alert dataset the filter selects.
+fn alerts_of(filter: &DataFilter, set: DataSet) -> DomainResult<Select<alert::Entity>> {
+    match set {
+        DataSet::NetworkAlerts => filter.alerts("network", &filter.network_alerts),
+        _ => filter.alerts("server", &filter.syslog_alerts),
     }
 }
 
@@ -317,7 +333,9 @@ pub async fn export(
     let mut zip = zip::ZipWriter::new_stream(pending.clone());
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(1));
+        .compression_level(Some(1))
+        // Entries may pass 4 GiB (ZIP64); it costs a few bytes per entry.
+        .large_file(true);
     let zip_err =
         |e: zip::result::ZipError| DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")));
     let io_err = |e: std::io::Error| DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")));
@@ -326,9 +344,10 @@ pub async fn export(
         zip.start_file(set.entry(), options).map_err(zip_err)?;
         let mut csv = csv::Writer::from_writer(&mut zip);
         csv.write_record(set.header()).map_err(csv_err)?;
+        let rows_of = Rows::of(*set, filter)?;
         let mut after = 0i64;
         loop {
-            let (rows, last) = batch(db, *set, filter, after, tz, &mut csv).await?;
+            let (rows, last) = batch(db, &rows_of, after, tz, &mut csv).await?;
             csv.flush().map_err(io_err)?;
             let chunk = pending.take();
             if !chunk.is_empty() && out.send(Ok(chunk)).await.is_err() {
@@ -357,11 +376,29 @@ fn num<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// What an export of one dataset reads, its conditions built once.
+enum Rows {
+    Alerts(DataSet, Select<alert::Entity>),
+    Dns(Select<dns_record::Entity>),
+    Flows(Select<flow::Entity>),
+    None,
+}
+
+impl Rows {
+    fn of(set: DataSet, filter: &DataFilter) -> DomainResult<Self> {
+        Ok(match set {
+            DataSet::NetworkAlerts | DataSet::SyslogAlerts => Self::Alerts(set, alerts_of(filter, set)?),
+            DataSet::DnsMetadata => Self::Dns(dns_record::Entity::find().filter(filter.dns()?)),
+            DataSet::TcpMetadata => Self::Flows(flow::Entity::find().filter(filter.flows()?)),
+            DataSet::DhcpMetadata | DataSet::HttpMetadata => Self::None,
+        })
+    }
+}
+
 /// One batch of rows after `after` into `csv`: (rows read, the last ID).
 async fn batch(
     db: &impl ConnectionTrait,
-    set: DataSet,
-    filter: &DataFilter,
+    rows_of: &Rows,
     after: i64,
     tz: chrono_tz::Tz,
     csv: &mut csv::Writer<impl Write>,
@@ -373,6 +410,7 @@ async fn batch(
     macro_rules! page {
         ($select:expr, $id:expr) => {
             $select
+                .clone()
                 .filter(Expr::col($id).gt(after))
                 .order_by_asc($id)
                 .limit(BATCH)
@@ -380,12 +418,8 @@ async fn batch(
                 .await?
         };
     }
-    match set {
-        DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
-            let select = match set {
-                DataSet::NetworkAlerts => filter.alerts("network", &filter.network_alerts)?,
-                _ => filter.alerts("server", &filter.syslog_alerts)?,
-            };
+    match rows_of {
+        Rows::Alerts(set, select) => {
             let rows = page!(select, alert::Column::Id);
             for a in &rows {
                 let level = Severity::from_rank(a.severity).band().to_string();
@@ -424,8 +458,8 @@ async fn batch(
             }
             Ok((rows.len() as u64, rows.last().map(|a| a.id)))
         }
-        DataSet::DnsMetadata => {
-            let rows = page!(dns_record::Entity::find().filter(filter.dns()?), dns_record::Column::Id);
+        Rows::Dns(select) => {
+            let rows = page!(select, dns_record::Column::Id);
             for d in &rows {
                 write(
                     csv,
@@ -444,8 +478,8 @@ async fn batch(
             }
             Ok((rows.len() as u64, rows.last().map(|d| d.id)))
         }
-        DataSet::TcpMetadata => {
-            let rows = page!(flow::Entity::find().filter(filter.flows()?), flow::Column::Id);
+        Rows::Flows(select) => {
+            let rows = page!(select, flow::Column::Id);
             for f in &rows {
                 write(
                     csv,
@@ -471,6 +505,6 @@ async fn batch(
             }
             Ok((rows.len() as u64, rows.last().map(|f| f.id)))
         }
-        DataSet::DhcpMetadata | DataSet::HttpMetadata => Ok((0, None)),
+        Rows::None => Ok((0, None)),
     }
 }

@@ -15,13 +15,21 @@ use super::filters::ilike;
 use super::ip;
 use super::text::escape_like;
 
-/// Ranges one address pattern may expand to, and octet prefixes it may visit.
+/// Ranges one address pattern may expand to, octet prefixes it may visit (each tries
+/// 256 octets), and its length: bounds on the work one pattern costs.
 const MAX_RANGES: usize = 256;
-const MAX_VISITS: usize = 50_000;
+const MAX_VISITS: usize = 2048;
+const MAX_TOKENS: usize = 40;
 
-/// Case-insensitive `column LIKE pattern`, the pattern as the user wrote it.
+/// Case-insensitive `column LIKE pattern`, the pattern as the user wrote it. A final
+/// lone `\` is a literal backslash (PostgreSQL refuses a pattern ending in its escape).
 pub fn like(column: impl IntoColumnRef, pattern: &str) -> SimpleExpr {
-    ilike(column, pattern.trim())
+    let p = pattern.trim();
+    let trailing = p.len() - p.trim_end_matches('\\').len();
+    if trailing % 2 == 1 {
+        return ilike(column, &format!("{p}\\"));
+    }
+    ilike(column, p)
 }
 
 /// `column` contains `text` (its wildcards taken literally), case-insensitive.
@@ -45,6 +53,12 @@ pub fn address(column: impl IntoColumnRef + Clone, field: &str, pattern: &str) -
     let p = pattern.trim();
     if let Ok(ip) = p.parse::<IpAddr>() {
         return Ok(Condition::all().add(Expr::col(column).eq(ip::to_key(ip))));
+    }
+    if p.contains(':') {
+        return Err(DomainError::bad(
+            field,
+            format!("{p:?}: wildcards work in IPv4 addresses only; give IPv6 addresses whole"),
+        ));
     }
     let ranges = ipv4_ranges(p).map_err(|why| DomainError::bad(field, format!("{p:?}: {why}")))?;
     let mut any = Condition::any();
@@ -95,14 +109,18 @@ impl Pattern {
         let mut tokens = Vec::new();
         let mut chars = pattern.chars();
         while let Some(c) = chars.next() {
-            tokens.push(match c {
+            let t = match c {
                 '%' => Token::Any,
                 '_' => Token::One,
                 '\\' => Token::Char(chars.next().unwrap_or('\\')),
                 c => Token::Char(c),
-            });
+            };
+            // `%%` matches what `%` does.
+            if !(t == Token::Any && tokens.last() == Some(&Token::Any)) {
+                tokens.push(t);
+            }
         }
-        if tokens.len() >= 127 {
+        if tokens.len() > MAX_TOKENS {
             return Err("the pattern is too long for an address");
         }
         Ok(Self { tokens })
@@ -262,6 +280,16 @@ mod tests {
         assert!(ipv4_ranges("10.0.0.256").unwrap().is_empty());
         assert!(ipv4_ranges("abc").unwrap().is_empty());
         assert!(ipv4_ranges("%1").is_err());
+        assert!(ipv4_ranges("%.1").is_err());
+        // Long runs of `%` cost nothing more than one; long patterns are refused.
+        assert_eq!(
+            ipv4_ranges(&format!("10.{}", "%".repeat(100))).unwrap(),
+            vec![(ip("10.0.0.0"), ip("10.255.255.255"))]
+        );
+        assert!(ipv4_ranges(&format!("1_.1_.{}", "_".repeat(50))).is_err());
+        let started = std::time::Instant::now();
+        let _ = ipv4_ranges(&format!("1_.1_.{}.999", "%".repeat(110)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "bounded work");
         // An escaped wildcard is a literal character, which no address has.
         assert!(ipv4_ranges("10.0.0.\\%").unwrap().is_empty());
     }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::audit::write;
 use super::errors::{coded, Gql, BAD_USER_INPUT};
+use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 use crate::domain::data::{self, DataFilter, DataSet};
 use crate::exports::{Export, Exports, VALID_FOR};
@@ -24,6 +25,27 @@ pub struct DataDeletion {
     pub dataset: DataSet,
     pub label: String,
     pub deleted_rows: i64,
+}
+
+/// The data capability moves rows in bulk; what they are stays guarded by its own
+/// capability too (alerts, flows).
+fn may_touch(ctx: &Context<'_>, sets: &[DataSet], level: Level) -> Result<()> {
+    let p = ctx.data_unchecked::<Principal>();
+    for set in sets {
+        let cap = match set {
+            DataSet::NetworkAlerts | DataSet::SyslogAlerts => Capability::Alerts,
+            DataSet::DnsMetadata | DataSet::TcpMetadata => Capability::Flows,
+            DataSet::DhcpMetadata | DataSet::HttpMetadata => continue,
+        };
+        if !p.can(cap, level) {
+            let what = if level == Level::Read { "read" } else { "write" };
+            return Err(coded(
+                format!("{} {what} access is needed for {}", cap.name(), set.label()),
+                super::errors::FORBIDDEN,
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Default)]
@@ -51,6 +73,7 @@ impl DataQuery {
         if sets.is_empty() {
             return Err(coded("datasets: name at least one dataset", BAD_USER_INPUT));
         }
+        may_touch(ctx, &sets, Level::Read)?;
         filter.check(&sets).gql()?;
         let timezone = match timezone {
             Some(tz) => tz
@@ -86,6 +109,7 @@ impl DataMutation {
         filter: Option<DataFilter>,
     ) -> Result<DataDeletion> {
         let filter = filter.unwrap_or_default();
+        may_touch(ctx, &[dataset], Level::Write)?;
         let n = write(ctx, move |tx| {
             Box::pin(async move { data::delete(tx, dataset, &filter).await })
         })

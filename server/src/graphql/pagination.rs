@@ -380,7 +380,8 @@ where
     })
 }
 
-/// Every row of `select` (already filtered) within the request's scope, sorted, up to `limit`.
+/// Every row of `select` (already filtered) within the request's scope, sorted; more
+/// than `limit` is refused (an answer cut short would read as complete).
 pub async fn sorted<E>(
     ctx: &Context<'_>,
     select: Select<E>,
@@ -393,7 +394,14 @@ where
 {
     let db = ctx.data_unchecked::<DatabaseConnection>();
     let select = select.filter(scope(ctx).condition::<E>());
-    crate::domain::search::sorted(db, select, order, (E::default(), id_column::<E>()), limit)
+    let rows = crate::domain::search::sorted(db, select, order, (E::default(), id_column::<E>()), limit + 1)
         .await
-        .gql()
+        .gql()?;
+    if rows.len() as u64 > limit {
+        return Err(super::errors::coded(
+            format!("more than {limit} rows match: narrow the search"),
+            super::errors::BAD_USER_INPUT,
+        ));
+    }
+    Ok(rows)
 }
