@@ -111,6 +111,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
+        // A bug must cost one request a 500, not the connection a reset.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error", INTERNAL)
+        }))
         .with_state(state)
 }
 
