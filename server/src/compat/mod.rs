@@ -337,15 +337,7 @@ async fn operation<D: Dialect>(
         .await
         .map_err(|_| Refusal::new(StatusCode::GATEWAY_TIMEOUT, "the query took too long; narrow it down"))?;
     if let Some(e) = response.errors.first() {
-        let code = e
-            .extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .and_then(|c| match c {
-                async_graphql::Value::String(s) => Some(s.as_str()),
-                _ => None,
-            })
-            .unwrap_or(errors::INTERNAL);
+        let code = errors::code_of(e).unwrap_or(errors::INTERNAL);
         let status = D::status(code);
         if status.is_server_error() {
             tracing::error!(route = route.path, error = %e.message, "compatibility route failed");

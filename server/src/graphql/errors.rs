@@ -24,6 +24,14 @@ pub const OVERFLOW: &str = "OVERFLOW";
 /// A live stream ended on the server's side (shutdown, the log unreadable).
 pub const UNAVAILABLE: &str = "UNAVAILABLE";
 
+/// The `extensions.code` of an error in a response, if it has one.
+pub fn code_of(e: &async_graphql::ServerError) -> Option<&str> {
+    match e.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
 pub fn coded(message: impl Into<String>, code: &'static str) -> Error {
     Error::new(message).extend_with(|_, e| e.set("code", code))
 }

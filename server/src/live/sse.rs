@@ -134,15 +134,7 @@ pub async fn stream(
         .variables(filter_only);
     let checked = crate::graphql::execute(state.schema(), state.db(), &caller, check).await;
     if let Some(e) = checked.errors.first() {
-        let code = e
-            .extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .and_then(|c| match c {
-                async_graphql::Value::String(s) => Some(s.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| BAD_USER_INPUT.to_string());
+        let code = crate::graphql::errors::code_of(e).unwrap_or(BAD_USER_INPUT).to_string();
         let status = match code.as_str() {
             FORBIDDEN => StatusCode::FORBIDDEN,
             UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
