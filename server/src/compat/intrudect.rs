@@ -52,6 +52,7 @@
 
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -76,29 +77,29 @@ impl Dialect for Intrudect {
         use Method as M;
         vec![
             route(M::GET, "/api/v1/about", Input::Query, None, ABOUT, no_params, about),
-            route(M::GET, "/api/v1/devices", Input::Query, Some((Devices, Read)), DEVICE_SEARCH, list_devices, devices),
-            route(M::POST, "/api/v1/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, search_devices, devices),
+            route(M::GET, "/api/v1/devices", Input::Query, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices),
+            route(M::POST, "/api/v1/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices),
             route(M::PATCH, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
             route(M::PUT, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
-            route(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, list_networks, networks),
-            route(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, search_networks, networks),
+            route(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks),
+            route(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks),
             route(M::POST, "/api/v1/networks", Input::Json, Some((Networks, Write)), CREATE_NETWORK, create_network, created_network),
             route(M::PATCH, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
             route(M::PUT, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
             route(M::DELETE, "/api/v1/networks/{id}", Input::Query, Some((Networks, Write)), DELETE_NETWORK, network_id, deleted_network)
                 .before(NETWORK_BY_ID, exists),
-            route(M::GET, "/api/v1/networkalerts", Input::Query, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, list_network_alerts, network_alerts),
-            route(M::POST, "/api/v1/networkalerts/search", Input::Json, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, search_network_alerts, network_alerts),
+            route(M::GET, "/api/v1/networkalerts", Input::Query, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts),
+            route(M::POST, "/api/v1/networkalerts/search", Input::Json, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts),
             route(M::DELETE, "/api/v1/networkalerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_network_alert)
                 .before(NETWORK_ALERT_BY_ID, |v| of_kind(v, "network")),
-            route(M::GET, "/api/v1/serveralerts", Input::Query, Some((Alerts, Read)), SERVER_ALERT_SEARCH, list_server_alerts, server_alerts),
-            route(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, search_server_alerts, server_alerts),
+            route(M::GET, "/api/v1/serveralerts", Input::Query, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts),
+            route(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts),
             route(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
                 .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
             route(M::POST, "/api/v1/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
             route(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data).bulk(),
-            route(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, list_services, services),
-            route(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, search_services, services),
+            route(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
+            route(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
             route(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
             route(M::PATCH, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
             route(M::PUT, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
@@ -237,42 +238,14 @@ const DELETE_ALERT: &str = "mutation($id: ID!) { r: deleteAlert(id: $id) }";
 
 // ---- parameters ----
 
-/// The query string of a list endpoint: paging (when `paged`) and sorting only; a
-/// filter belongs to the search endpoint.
-struct Listing {
+/// What a list endpoint (its query string: paging when `paged`, and sorting; a filter
+/// belongs to the search endpoint) or its search endpoint (a JSON body) asks for —
+/// the two share their variables.
+struct Asked<F> {
+    filters: F,
     page: Option<i64>,
     page_size: Option<i64>,
-    sort: Option<String>,
-    order: Option<String>,
-}
-
-fn listing(p: &Params, endpoint: &str, paged: bool, filters: &[&str]) -> Result<Listing, Refusal> {
-    let mut l = Listing {
-        page: None,
-        page_size: None,
-        sort: None,
-        order: None,
-    };
-    for (k, v) in &p.query {
-        let int = |v: &str| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| Refusal::bad(format!("{k} must be an integer, not {v:?}")))
-        };
-        match k.as_str() {
-            "page" if paged => l.page = Some(int(v)?),
-            "page_size" if paged => l.page_size = Some(int(v)?),
-            "sort" => l.sort = Some(v.clone()),
-            "order" => l.order = Some(v.clone()),
-            k if filters.contains(&k) => {
-                return Err(Refusal::bad(format!(
-                    "filtering is not supported on GET {endpoint}: use POST {endpoint}/search with a JSON body"
-                )))
-            }
-            k => return Err(Refusal::bad(format!("unknown query parameter {k:?}"))),
-        }
-    }
-    Ok(l)
+    sort: SortBody,
 }
 
 /// The body of a search endpoint.
@@ -283,6 +256,55 @@ struct Search<F> {
     page: Option<i64>,
     page_size: Option<i64>,
     sort: Option<SortBody>,
+}
+
+fn asked<F: DeserializeOwned + Default>(
+    p: &Params,
+    endpoint: &str,
+    paged: bool,
+    filters: &[&str],
+) -> Result<Asked<F>, Refusal> {
+    // List routes read no body; search routes always have one (`{}` when empty).
+    if !p.body.is_null() {
+        let s: Search<F> = read("search", &p.body)?;
+        if !paged && (s.page.is_some() || s.page_size.is_some()) {
+            return Err(Refusal::bad(format!(
+                "{endpoint} is not paginated: drop page and page_size"
+            )));
+        }
+        return Ok(Asked {
+            filters: s.filters.unwrap_or_default(),
+            page: s.page,
+            page_size: s.page_size,
+            sort: s.sort.unwrap_or_default(),
+        });
+    }
+    let mut a = Asked {
+        filters: F::default(),
+        page: None,
+        page_size: None,
+        sort: SortBody::default(),
+    };
+    for (k, v) in &p.query {
+        let int = |v: &str| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| Refusal::bad(format!("{k} must be an integer, not {v:?}")))
+        };
+        match k.as_str() {
+            "page" if paged => a.page = Some(int(v)?),
+            "page_size" if paged => a.page_size = Some(int(v)?),
+            "sort" => a.sort.field = Some(v.clone()),
+            "order" => a.sort.order = Some(v.clone()),
+            k if filters.contains(&k) => {
+                return Err(Refusal::bad(format!(
+                    "filtering is not supported on GET {endpoint}: use POST {endpoint}/search with a JSON body"
+                )))
+            }
+            k => return Err(Refusal::bad(format!("unknown query parameter {k:?}"))),
+        }
+    }
+    Ok(a)
 }
 
 #[derive(Deserialize, Default)]
@@ -460,36 +482,19 @@ struct DeviceFilters {
     friendly_name: Option<Vec<String>>,
 }
 
-fn device_vars(f: DeviceFilters, page: Option<i64>, size: Option<i64>, sort: SortBody) -> Value {
-    json!({
+fn device_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let Asked {
+        filters: f,
+        page,
+        page_size,
+        sort,
+    } = asked::<DeviceFilters>(p, "/api/v1/devices", true, DEVICE_FILTERS)?;
+    Ok(json!({
         "filter": {"macs": f.mac, "ips": f.ip, "vendors": f.vendor, "hostnames": f.hostname, "friendlyNames": f.friendly_name},
         "sort": {"field": sort_field(DEVICE_SORTS, sort.field.as_deref(), "LAST_IP"), "order": sort_order(sort.order.as_deref(), "ASC")},
         "page": page,
-        "pageSize": size,
-    })
-}
-
-fn list_devices(p: &Params, _: &Context) -> Result<Value, Refusal> {
-    let l = listing(p, "/api/v1/devices", true, DEVICE_FILTERS)?;
-    Ok(device_vars(
-        DeviceFilters::default(),
-        l.page,
-        l.page_size,
-        SortBody {
-            field: l.sort,
-            order: l.order,
-        },
-    ))
-}
-
-fn search_devices(p: &Params, _: &Context) -> Result<Value, Refusal> {
-    let s: Search<DeviceFilters> = read("search", &p.body)?;
-    Ok(device_vars(
-        s.filters.unwrap_or_default(),
-        s.page,
-        s.page_size,
-        s.sort.unwrap_or_default(),
-    ))
+        "pageSize": page_size,
+    }))
 }
 
 fn device(d: &Value, tz: chrono_tz::Tz) -> Value {
@@ -567,33 +572,12 @@ struct NetworkFilters {
     alert: Option<Vec<i32>>,
 }
 
-fn network_vars(f: NetworkFilters, sort: SortBody) -> Value {
-    json!({
+fn network_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let Asked { filters: f, sort, .. } = asked::<NetworkFilters>(p, "/api/v1/networks", false, NETWORK_FILTERS)?;
+    Ok(json!({
         "filter": {"names": f.name, "cidrs": f.cidr, "gatewayIps": f.gateway_ip, "gatewayMacs": f.gateway_mac, "alertLevels": f.alert},
         "sort": {"field": sort_field(NETWORK_SORTS, sort.field.as_deref(), "NAME"), "order": sort_order(sort.order.as_deref(), "ASC")},
-    })
-}
-
-fn list_networks(p: &Params, _: &Context) -> Result<Value, Refusal> {
-    let l = listing(p, "/api/v1/networks", false, NETWORK_FILTERS)?;
-    Ok(network_vars(
-        NetworkFilters::default(),
-        SortBody {
-            field: l.sort,
-            order: l.order,
-        },
-    ))
-}
-
-fn search_networks(p: &Params, _: &Context) -> Result<Value, Refusal> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Body {
-        filters: Option<NetworkFilters>,
-        sort: Option<SortBody>,
-    }
-    let b: Body = read("search", &p.body)?;
-    Ok(network_vars(b.filters.unwrap_or_default(), b.sort.unwrap_or_default()))
+    }))
 }
 
 fn network(n: &Value) -> Value {
@@ -782,13 +766,13 @@ struct NetworkAlertFilters {
     unique: Option<String>,
 }
 
-fn network_alert_vars(
-    c: &Context,
-    f: NetworkAlertFilters,
-    page: Option<i64>,
-    size: Option<i64>,
-    sort: SortBody,
-) -> Result<Value, Refusal> {
+fn network_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let Asked {
+        filters: f,
+        page,
+        page_size: size,
+        sort,
+    } = asked::<NetworkAlertFilters>(p, "/api/v1/networkalerts", true, NETWORK_ALERT_FILTERS)?;
     let (types, exclude) = match f.type_mode.unwrap_or(1) {
         1 => (f.alert_type, None),
         2 => (None, f.alert_type),
@@ -832,31 +816,6 @@ fn network_alert_vars(
         "page": page,
         "pageSize": size,
     }))
-}
-
-fn list_network_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
-    let l = listing(p, "/api/v1/networkalerts", true, NETWORK_ALERT_FILTERS)?;
-    network_alert_vars(
-        c,
-        NetworkAlertFilters::default(),
-        l.page,
-        l.page_size,
-        SortBody {
-            field: l.sort,
-            order: l.order,
-        },
-    )
-}
-
-fn search_network_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
-    let s: Search<NetworkAlertFilters> = read("search", &p.body)?;
-    network_alert_vars(
-        c,
-        s.filters.unwrap_or_default(),
-        s.page,
-        s.page_size,
-        s.sort.unwrap_or_default(),
-    )
 }
 
 /// Whether an address is public: not private, loopback, link-local, unique-local,
@@ -964,13 +923,13 @@ struct ServerAlertFilters {
     search: Option<Vec<String>>,
 }
 
-fn server_alert_vars(
-    c: &Context,
-    f: ServerAlertFilters,
-    page: Option<i64>,
-    size: Option<i64>,
-    sort: SortBody,
-) -> Result<Value, Refusal> {
+fn server_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let Asked {
+        filters: f,
+        page,
+        page_size: size,
+        sort,
+    } = asked::<ServerAlertFilters>(p, "/api/v1/serveralerts", true, SERVER_ALERT_FILTERS)?;
     Ok(json!({
         "filter": {
             "kinds": ["server"],
@@ -987,31 +946,6 @@ fn server_alert_vars(
         "page": page,
         "pageSize": size,
     }))
-}
-
-fn list_server_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
-    let l = listing(p, "/api/v1/serveralerts", true, SERVER_ALERT_FILTERS)?;
-    server_alert_vars(
-        c,
-        ServerAlertFilters::default(),
-        l.page,
-        l.page_size,
-        SortBody {
-            field: l.sort,
-            order: l.order,
-        },
-    )
-}
-
-fn search_server_alerts(p: &Params, c: &Context) -> Result<Value, Refusal> {
-    let s: Search<ServerAlertFilters> = read("search", &p.body)?;
-    server_alert_vars(
-        c,
-        s.filters.unwrap_or_default(),
-        s.page,
-        s.page_size,
-        s.sort.unwrap_or_default(),
-    )
 }
 
 fn server_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
@@ -1443,7 +1377,8 @@ struct ServiceFilters {
     authorized: Option<Vec<bool>>,
 }
 
-fn service_vars(f: ServiceFilters, sort: SortBody) -> Result<Value, Refusal> {
+fn service_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let Asked { filters: f, sort, .. } = asked::<ServiceFilters>(p, "/api/v1/services", false, SERVICE_FILTERS)?;
     let protocols = f
         .proto
         .map(|list| list.iter().map(|p| protocol("proto", p)).collect::<Result<Vec<_>, _>>())
@@ -1452,28 +1387,6 @@ fn service_vars(f: ServiceFilters, sort: SortBody) -> Result<Value, Refusal> {
         "filter": {"ips": f.service_ip, "protocols": protocols, "ports": f.service_port, "authorized": f.authorized},
         "sort": {"field": sort_field(SERVICE_SORTS, sort.field.as_deref(), "IP"), "order": sort_order(sort.order.as_deref(), "ASC")},
     }))
-}
-
-fn list_services(p: &Params, _: &Context) -> Result<Value, Refusal> {
-    let l = listing(p, "/api/v1/services", false, SERVICE_FILTERS)?;
-    service_vars(
-        ServiceFilters::default(),
-        SortBody {
-            field: l.sort,
-            order: l.order,
-        },
-    )
-}
-
-fn search_services(p: &Params, _: &Context) -> Result<Value, Refusal> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Body {
-        filters: Option<ServiceFilters>,
-        sort: Option<SortBody>,
-    }
-    let b: Body = read("search", &p.body)?;
-    service_vars(b.filters.unwrap_or_default(), b.sort.unwrap_or_default())
 }
 
 fn service(s: &Value, tz: chrono_tz::Tz) -> Value {

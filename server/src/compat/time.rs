@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 pub fn render(tz: Tz, instant: Option<&str>) -> String {
     instant
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+        .map(|t| crate::domain::data::local_time(tz, t.with_timezone(&Utc)))
         .unwrap_or_default()
 }
 

@@ -11,8 +11,9 @@ use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, Select};
 
 use super::alerts::Severity;
 use super::error::{DomainError, DomainResult};
+use super::filters::contains;
 use super::patterns::{self, is_address_pattern};
-use super::search::{any_of, values, SortOrder};
+use super::search::{all_of, any_of, values, SortOrder};
 
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct AlertSearch {
@@ -144,8 +145,8 @@ fn term(value: &str) -> DomainResult<Condition> {
     use alert::Column as C;
     let v = value.trim();
     let mut c = Condition::any()
-        .add(patterns::contains((alert::Entity, C::Title), v))
-        .add(patterns::contains((alert::Entity, C::Message), v));
+        .add(contains((alert::Entity, C::Title), v))
+        .add(contains((alert::Entity, C::Message), v));
     if let Ok(ip) = v.parse::<std::net::IpAddr>() {
         c = c.add(C::DstIp.eq(super::ip::to_key(ip)));
     } else if let Ok(sock) = v.parse::<std::net::SocketAddr>() {
@@ -193,10 +194,10 @@ impl AlertSearch {
                 Ok(Condition::all().add(patterns::like((alert::Entity, C::Title), v)))
             })?,
             any_of("messageContains", &self.message_contains, |v| {
-                Ok(Condition::all().add(patterns::contains((alert::Entity, C::Message), v)))
+                Ok(Condition::all().add(contains((alert::Entity, C::Message), v)))
             })?,
         ];
-        Ok(parts.into_iter().flatten().fold(Condition::all(), Condition::add))
+        Ok(all_of(parts))
     }
 
     /// The alerts the search selects, before sorting and paging.

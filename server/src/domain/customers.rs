@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::ilike;
-use super::text::{escape_like, required};
+use super::filters::contains;
+use super::text::required;
 
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct CustomerFilter {
@@ -24,10 +24,7 @@ impl CustomerFilter {
     pub fn condition(&self) -> Condition {
         let mut c = Condition::all();
         if let Some(n) = &self.name {
-            c = c.add(ilike(
-                (customer::Entity, customer::Column::Name),
-                &format!("%{}%", escape_like(n.trim())),
-            ));
+            c = c.add(contains((customer::Entity, customer::Column::Name), n));
         }
         c
     }

@@ -19,7 +19,7 @@ use super::alerts::Severity;
 use super::error::{DomainError, DomainResult};
 use super::ip;
 use super::patterns::{address, like};
-use super::search::{any_of, cond, values};
+use super::search::{all_of, any_of, cond, values};
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DataSet {
@@ -196,7 +196,7 @@ impl DataFilter {
             values("srcPorts", &f.src_ports)?.map(|p| cond(C::SrcPort.is_in(p.to_vec()))),
             values("dstPorts", &f.dst_ports)?.map(|p| cond(C::DstPort.is_in(p.to_vec()))),
         ];
-        Ok(parts.into_iter().flatten().fold(Condition::all(), Condition::add))
+        Ok(all_of(parts))
     }
 
     fn dns(&self) -> DomainResult<Condition> {
@@ -209,7 +209,7 @@ impl DataFilter {
             any_of("names", &f.names, |v| Ok(cond(like((dns_record::Entity, C::Name), v))))?,
             values("types", &f.types)?.map(|t| cond(C::Rtype.is_in(t.iter().map(|t| t.trim().to_uppercase())))),
         ];
-        Ok(parts.into_iter().flatten().fold(Condition::all(), Condition::add))
+        Ok(all_of(parts))
     }
 
     /// Checks every condition the datasets would be read with, before anything runs.
@@ -364,7 +364,9 @@ pub async fn export(
     Ok(())
 }
 
-fn local(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
+/// A time as operators' tools write it: `YYYY-MM-DD HH:MM:SS` in their timezone (the
+/// REST dialects render times the same way).
+pub fn local_time(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
@@ -423,7 +425,7 @@ async fn batch(
             let rows = page!(select, alert::Column::Id);
             for a in &rows {
                 let level = Severity::from_rank(a.severity).band().to_string();
-                let (ts, agent) = (local(tz, a.occurred_at), a.sensor.clone().unwrap_or_default());
+                let (ts, agent) = (local_time(tz, a.occurred_at), a.sensor.clone().unwrap_or_default());
                 let text = |v: &Option<String>| v.clone().unwrap_or_default();
                 write(
                     csv,
@@ -465,8 +467,8 @@ async fn batch(
                     csv,
                     vec![
                         d.id.to_string(),
-                        local(tz, d.first_seen),
-                        local(tz, d.last_seen),
+                        local_time(tz, d.first_seen),
+                        local_time(tz, d.last_seen),
                         d.sensor.clone().unwrap_or_default(),
                         d.name.clone(),
                         d.rtype.clone(),
@@ -485,8 +487,8 @@ async fn batch(
                     csv,
                     vec![
                         f.id.to_string(),
-                        local(tz, f.started_at),
-                        f.ended_at.map(|t| local(tz, t)).unwrap_or_default(),
+                        local_time(tz, f.started_at),
+                        f.ended_at.map(|t| local_time(tz, t)).unwrap_or_default(),
                         f.sensor.clone().unwrap_or_default(),
                         addr(Some(&f.src_ip)),
                         num(f.src_port),

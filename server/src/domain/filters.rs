@@ -75,6 +75,11 @@ pub fn in_cidr(column: impl IntoColumnRef, net: &Cidr) -> SimpleExpr {
     Expr::col(column).between(lo, hi)
 }
 
+/// Case-insensitive: `column` contains `text` (its wildcards taken literally).
+pub fn contains(column: impl IntoColumnRef, text: &str) -> SimpleExpr {
+    ilike(column, &format!("%{}%", super::text::escape_like(text.trim())))
+}
+
 /// Case-insensitive `column LIKE pattern` (pattern already escaped with `\`).
 pub fn ilike(column: impl IntoColumnRef, pattern: &str) -> SimpleExpr {
     use sea_orm::sea_query::{Func, LikeExpr};

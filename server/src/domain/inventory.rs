@@ -12,11 +12,11 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{ilike, in_cidr, ip_eq, Filter, TimeRange};
+use super::filters::{contains, ilike, in_cidr, ip_eq, Filter, TimeRange};
 use super::hosts::normalize_hostname;
 use super::ip;
 use super::ports::Protocol;
-use super::text::{self, escape_like, wildcard_pattern};
+use super::text::{self, wildcard_pattern};
 use super::values::{Cidr, IpAddr, MacAddr};
 
 // ---- networks ----
@@ -179,10 +179,7 @@ impl Filter for DeviceFilter {
             c = c.add(in_cidr((device::Entity, device::Column::LastIp), n));
         }
         if let Some(v) = &self.vendor {
-            c = c.add(ilike(
-                (device::Entity, device::Column::Vendor),
-                &format!("%{}%", escape_like(v.trim())),
-            ));
+            c = c.add(contains((device::Entity, device::Column::Vendor), v));
         }
         if let Some(h) = &self.hostname {
             c = c.add(ilike(
@@ -305,10 +302,7 @@ impl Filter for ServiceFilter {
             c = c.add(service::Column::Authorized.eq(a));
         }
         if let Some(n) = &self.name {
-            c = c.add(ilike(
-                (service::Entity, service::Column::Name),
-                &format!("%{}%", escape_like(n.trim())),
-            ));
+            c = c.add(contains((service::Entity, service::Column::Name), n));
         }
         Ok(c)
     }

@@ -3,13 +3,13 @@
 
 use async_graphql::{Enum, InputObject};
 use entities::{device, network, service};
-use sea_orm::sea_query::{Condition, Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, Select};
 
-use super::error::{DomainError, DomainResult};
+use super::error::DomainResult;
 use super::patterns::{address, like};
 use super::ports::Protocol;
-use super::search::{any_of, cond, values, SortOrder};
+use super::search::{all_of, any_of, cond, values, SortOrder};
 
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct DeviceSearch {
@@ -35,7 +35,7 @@ impl DeviceSearch {
                 Ok(cond(like(col(C::FriendlyName), v)))
             })?,
         ];
-        Ok(device::Entity::find().filter(parts.into_iter().flatten().fold(Condition::all(), Condition::add)))
+        Ok(device::Entity::find().filter(all_of(parts)))
     }
 }
 
@@ -118,7 +118,7 @@ impl NetworkSearch {
             })?,
             values("alertLevels", &self.alert_levels)?.map(|l| cond(C::AlertLevel.is_in(l.to_vec()))),
         ];
-        Ok(network::Entity::find().filter(parts.into_iter().flatten().fold(Condition::all(), Condition::add)))
+        Ok(network::Entity::find().filter(all_of(parts)))
     }
 }
 
@@ -168,8 +168,8 @@ pub struct ServiceSearch {
 impl ServiceSearch {
     pub fn select(&self) -> DomainResult<Select<service::Entity>> {
         use service::Column as C;
-        if let Some(p) = self.ports.iter().flatten().find(|p| !(0..=65535).contains(*p)) {
-            return Err(DomainError::bad("ports", format!("{p} is not a port (0-65535)")));
+        for p in self.ports.iter().flatten() {
+            super::text::port("ports", *p)?;
         }
         let parts = [
             any_of("ips", &self.ips, |v| address((service::Entity, C::Ip), "ips", v))?,
@@ -177,7 +177,7 @@ impl ServiceSearch {
             values("ports", &self.ports)?.map(|p| cond(C::Port.is_in(p.to_vec()))),
             values("authorized", &self.authorized)?.map(|a| cond(C::Authorized.is_in(a.to_vec()))),
         ];
-        Ok(service::Entity::find().filter(parts.into_iter().flatten().fold(Condition::all(), Condition::add)))
+        Ok(service::Entity::find().filter(all_of(parts)))
     }
 }
 

@@ -13,7 +13,6 @@ use sea_orm::sea_query::{Condition, Expr, IntoColumnRef, SimpleExpr};
 use super::error::{DomainError, DomainResult};
 use super::filters::ilike;
 use super::ip;
-use super::text::escape_like;
 
 /// Ranges one address pattern may expand to, octet prefixes it may visit (each tries
 /// 256 octets), and its length: bounds on the work one pattern costs.
@@ -30,11 +29,6 @@ pub fn like(column: impl IntoColumnRef, pattern: &str) -> SimpleExpr {
         return ilike(column, &format!("{p}\\"));
     }
     ilike(column, p)
-}
-
-/// `column` contains `text` (its wildcards taken literally), case-insensitive.
-pub fn contains(column: impl IntoColumnRef, text: &str) -> SimpleExpr {
-    ilike(column, &format!("%{}%", escape_like(text.trim())))
 }
 
 /// Whether `value` reads as an address or an IPv4 address pattern (digits, dots and

@@ -4,7 +4,7 @@
 
 use async_graphql::Enum;
 use sea_orm::sea_query::{Condition, IntoColumnRef, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use sea_orm::{EntityTrait, Order, PaginatorTrait, QueryOrder, QuerySelect, Select};
 
 use super::error::{DomainError, DomainResult};
@@ -48,9 +48,8 @@ pub fn normalize(page: Option<i64>, page_size: Option<i64>) -> (u64, u64) {
     (page, size)
 }
 
-/// `select` ordered by `order` (then by `id`, in the direction of the first key, so
-/// that pages never overlap), page `page` of `page_size` rows; a page past the last is
-/// the last.
+/// Page `page` of `page_size` rows of `select` in [`ordered`] order; a page past the
+/// last is the last.
 pub async fn numbered<E>(
     db: &impl ConnectionTrait,
     select: Select<E>,
@@ -65,18 +64,11 @@ where
     let total_rows = select.clone().count(db).await?;
     let total_pages = total_rows.div_ceil(page_size).max(1);
     let page = page.min(total_pages);
-    let tie = order.first().map(|(_, o)| o.clone()).unwrap_or(Order::Asc);
-    let mut q = select;
-    for (expr, o) in order {
-        q = q.order_by(expr, o);
-    }
-    let rows = q
-        .order_by(sea_orm::sea_query::Expr::col(id), tie)
+    let rows = ordered(select, order, id)
         .offset((page - 1) * page_size)
         .limit(page_size)
         .all(db)
-        .await
-        .map_err(|e: DbErr| e)?;
+        .await?;
     Ok(Numbered {
         rows,
         page,
@@ -99,15 +91,15 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + Send + Sync,
 {
+    Ok(ordered(select, order, id).limit(limit).all(db).await?)
+}
+
+/// `select` ordered by `order`, then by `id` in the direction of the first key, so
+/// that rows of equal keys keep one order from page to page.
+fn ordered<E: EntityTrait>(select: Select<E>, order: Vec<(SimpleExpr, Order)>, id: impl IntoColumnRef) -> Select<E> {
     let tie = order.first().map(|(_, o)| o.clone()).unwrap_or(Order::Asc);
-    let mut q = select;
-    for (expr, o) in order {
-        q = q.order_by(expr, o);
-    }
-    Ok(q.order_by(sea_orm::sea_query::Expr::col(id), tie)
-        .limit(limit)
-        .all(db)
-        .await?)
+    let q = order.into_iter().fold(select, |q, (expr, o)| q.order_by(expr, o));
+    q.order_by(sea_orm::sea_query::Expr::col(id), tie)
 }
 
 /// At most this many values in one list of a search.
@@ -136,6 +128,11 @@ pub fn any_of<T>(
         .iter()
         .try_fold(Condition::any(), |c, item| Ok(c.add(one(item)?)))
         .map(Some)
+}
+
+/// Every condition given (none: no condition).
+pub fn all_of<const N: usize>(parts: [Option<Condition>; N]) -> Condition {
+    parts.into_iter().flatten().fold(Condition::all(), Condition::add)
 }
 
 /// `e` as a condition.

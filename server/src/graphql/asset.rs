@@ -15,9 +15,9 @@ use super::loaders::{loader, ById, GroupBy};
 use super::pagination::{connection, Conn, PageArgs};
 use crate::domain::assets::{self, AssetInput, CompromiseStatus, CreateAssetInput};
 use crate::domain::error::DomainResult;
-use crate::domain::filters::{ilike, in_cidr, ip_eq};
+use crate::domain::filters::{contains, in_cidr, ip_eq};
 use crate::domain::ids::{self, Kind};
-use crate::domain::text::{self, escape_like};
+use crate::domain::text;
 use crate::domain::values::{Cidr, IpAddr};
 use crate::group;
 
@@ -47,10 +47,7 @@ impl AssetFilter {
             c = c.add(in_cidr((asset::Entity, asset::Column::IpBytes), net));
         }
         if let Some(n) = &self.name {
-            c = c.add(ilike(
-                (asset::Entity, asset::Column::Name),
-                &format!("%{}%", escape_like(n.trim())),
-            ));
+            c = c.add(contains((asset::Entity, asset::Column::Name), n));
         }
         if let Some(s) = self.compromise_status {
             c = c.add(asset::Column::CompromiseStatus.eq(s.as_str()));
