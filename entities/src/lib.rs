@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod alert_change;
+pub mod alert_pcap;
 pub mod analysis_status;
 pub mod api_token;
 pub mod asset;

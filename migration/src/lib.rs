@@ -11,6 +11,7 @@ mod m20261123_000006_customer_limits;
 mod m20261123_000007_ingest;
 mod m20261201_000008_alert_changes;
 mod m20261201_000009_alert_endpoints;
+mod m20261201_000010_alert_pcaps;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_ingest::Migration),
             Box::new(m20261201_000008_alert_changes::Migration),
             Box::new(m20261201_000009_alert_endpoints::Migration),
+            Box::new(m20261201_000010_alert_pcaps::Migration),
         ]
     }
 }

@@ -11,8 +11,10 @@ use entities::{
 };
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryTrait, Statement,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, FromQueryResult, IntoActiveModel, Iterable, QueryFilter, QueryTrait, Statement,
 };
 use tokio::sync::mpsc;
 
@@ -139,6 +141,31 @@ struct InsertedPort {
     host_id: i64,
     protocol: String,
     port: i32,
+}
+
+/// The first of `n` consecutive ids for new rows of `table`, given out by the import
+/// itself, on SQLite: from its first write to its commit the import's transaction
+/// holds the database's one write lock, so the ids after the largest ever used stay
+/// free, and new rows need not be read back (`RETURNING` hands each row across sqlx's
+/// worker thread, which measured as a third of that thread's work in a scan import).
+/// `None` on PostgreSQL, whose sequences concurrent writers share: ids come back by
+/// `RETURNING` there.
+async fn first_free_id(tx: &DatabaseTransaction, table: &str, n: usize) -> DomainResult<Option<i64>> {
+    if tx.get_database_backend() != DbBackend::Sqlite || n == 0 {
+        return Ok(None);
+    }
+    // A write that changes nothing still takes the write lock, if not held yet.
+    tx.execute_unprepared(&format!("UPDATE \"{table}\" SET id = id WHERE 0")).await?;
+    // AUTOINCREMENT never reuses an id: the sequence may be ahead of the largest row.
+    let sql = format!(
+        "SELECT max(coalesce((SELECT max(id) FROM \"{table}\"), 0), \
+         coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0)) AS id"
+    );
+    let last = InsertedId::find_by_statement(Statement::from_string(DbBackend::Sqlite, sql))
+        .one(tx)
+        .await?
+        .map_or(0, |r| r.id);
+    Ok(Some(last + 1))
 }
 
 /// What an import's writer keeps from one input to the next.
@@ -358,24 +385,44 @@ async fn write_hosts(
         }
         entry.0 = entry.0.min(seen);
     }
-    let new_hosts = fresh.values().map(|&(first, i)| {
-        let rec = &records[i];
-        host::ActiveModel {
-            ip: Set(ip::to_key(rec.ip.expect("parsed hosts have an address"))),
-            mac: Set(rec.mac.clone()),
-            os: Set(rec.os.iter().max_by_key(|o| o.accuracy).map(|o| o.name.clone())),
-            status: Set(rec.status.clone()),
-            first_seen: Set(Some(first)),
-            last_seen: Set(Some(rec.seen_at().or(scan_at).unwrap_or(now))),
-            categories: Set(String::new()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+    let mut new_hosts: Vec<host::Model> = fresh
+        .values()
+        .map(|&(first, i)| {
+            let rec = &records[i];
+            host::Model {
+                id: 0,
+                ip: ip::to_key(rec.ip.expect("parsed hosts have an address")),
+                mac: rec.mac.clone(),
+                os: rec.os.iter().max_by_key(|o| o.accuracy).map(|o| o.name.clone()),
+                status: rec.status.clone(),
+                first_seen: Some(first),
+                last_seen: Some(rec.seen_at().or(scan_at).unwrap_or(now)),
+                country: None,
+                city: None,
+                latitude: None,
+                longitude: None,
+                asn: None,
+                as_name: None,
+                categories: String::new(),
+                created_at: now,
+                updated_at: now,
+            }
+        })
+        .collect();
+    if let Some(first) = first_free_id(tx, "hosts", new_hosts.len()).await? {
+        for (h, id) in new_hosts.iter_mut().zip(first..) {
+            h.id = id;
         }
-    });
-    let columns: Vec<host::Column> = host::Column::iter().collect();
-    let inserted: Vec<host::Model> = insert_returning(tx, new_hosts.collect(), &columns).await?;
-    by_ip.extend(inserted.into_iter().map(|h| (h.ip.clone(), h)));
+        insert_all(tx, new_hosts.iter().cloned().map(IntoActiveModel::into_active_model)).await?;
+    } else {
+        let rows = new_hosts.into_iter().map(|h| host::ActiveModel {
+            id: NotSet,
+            ..h.into_active_model()
+        });
+        let columns: Vec<host::Column> = host::Column::iter().collect();
+        new_hosts = insert_returning(tx, rows.collect(), &columns).await?;
+    }
+    by_ip.extend(new_hosts.into_iter().map(|h| (h.ip.clone(), h)));
     // New hosts have no ports yet.
     let mut ports = if known_ids.is_empty() {
         HashMap::new()
@@ -518,17 +565,28 @@ async fn write_hosts(
         .iter()
         .map(|(k, p)| (k.clone(), p.last_seen.try_as_ref().cloned().flatten()))
         .collect();
-    let key_columns = [
-        port::Column::Id,
-        port::Column::HostId,
-        port::Column::Protocol,
-        port::Column::Port,
-    ];
-    let inserted: Vec<InsertedPort> = insert_returning(tx, new_ports.into_values().collect(), &key_columns).await?;
-    for p in inserted {
-        let key = (p.host_id, p.protocol, p.port);
-        let seen = new_seen.get(&key).copied().flatten();
-        stored.insert(key, (p.id, seen));
+    if let Some(first) = first_free_id(tx, "ports", new_ports.len()).await? {
+        let mut rows = Vec::with_capacity(new_ports.len());
+        for ((key, mut p), id) in new_ports.into_iter().zip(first..) {
+            p.id = Set(id);
+            stored.insert(key.clone(), (id, new_seen[&key]));
+            rows.push(p);
+        }
+        insert_all(tx, rows).await?;
+    } else {
+        let key_columns = [
+            port::Column::Id,
+            port::Column::HostId,
+            port::Column::Protocol,
+            port::Column::Port,
+        ];
+        let inserted: Vec<InsertedPort> =
+            insert_returning(tx, new_ports.into_values().collect(), &key_columns).await?;
+        for p in inserted {
+            let key = (p.host_id, p.protocol, p.port);
+            let seen = new_seen.get(&key).copied().flatten();
+            stored.insert(key, (p.id, seen));
+        }
     }
     // A newer scan's host-level findings replace the older ones.
     if !replaced_hosts.is_empty() {
