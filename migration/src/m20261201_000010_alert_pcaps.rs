@@ -20,11 +20,20 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(ColumnDef::new(AlertPcaps::AlertId).big_integer().not_null().unique_key())
+                .col(
+                    ColumnDef::new(AlertPcaps::AlertId)
+                        .big_integer()
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(AlertPcaps::Packets).integer().not_null())
                 .col(ColumnDef::new(AlertPcaps::Bytes).big_integer().not_null())
                 .col(ColumnDef::new(AlertPcaps::Data).blob().not_null())
-                .col(ColumnDef::new(AlertPcaps::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(
+                    ColumnDef::new(AlertPcaps::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(AlertPcaps::Table, AlertPcaps::AlertId)

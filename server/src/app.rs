@@ -17,7 +17,8 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_sessions::Session;
 
-use crate::auth::principal::{self, Credentials, Via};
+use crate::auth::permissions::{Capability, Level};
+use crate::auth::principal::{self, Credentials, Principal, Via};
 use crate::auth::{csrf, sessions};
 use crate::compat;
 use crate::config::Config;
@@ -106,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(live::ws::upgrade))
         .route("/alerts/stream", get(live::sse::stream))
         .route("/exports/{id}", get(crate::exports::download))
+        .route("/alerts/{id}/pcap", get(crate::captures::download))
         .layer(sessions)
         .merge(compat::router::<compat::intrudect::Intrudect>())
         .route("/healthz", get(healthz))
@@ -139,6 +141,35 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
 pub(crate) fn error_response(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
     let e = graphql::access::refusal(message, code);
     (status, Json(async_graphql::Response::from_errors(vec![e]))).into_response()
+}
+
+/// The caller of a download route (`Authorization: Bearer` token or session), if it
+/// may read `capability` (named `what` in the refusal); else the refusal to answer.
+pub(crate) async fn reader(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &Session,
+    capability: Capability,
+    what: &str,
+) -> Result<Box<Principal>, Response> {
+    match principal::resolve(state.db(), headers, Some(session)).await {
+        Ok(Credentials::Valid(p)) if p.can(capability, Level::Read) => Ok(p),
+        Ok(Credentials::Valid(_)) => Err(error_response(
+            StatusCode::FORBIDDEN,
+            format!("{what} read access is needed"),
+            FORBIDDEN,
+        )),
+        Ok(_) => Err(error_response(
+            StatusCode::UNAUTHORIZED,
+            "send Authorization: Bearer <API token>, or sign in",
+            UNAUTHENTICATED,
+        )),
+        Err(_) => Err(error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            INTERNAL,
+        )),
+    }
 }
 
 /// What a request's transport says about its caller.

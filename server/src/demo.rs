@@ -280,13 +280,21 @@ fn bulk(rng: &mut ChaCha8Rng, hosts: usize) -> Vec<Batch> {
     out.push(Batch::Dns(dns));
 
     let mut alerts = Vec::new();
-    for _ in 0..(hosts / 5).max(6) {
+    for i in 0..(hosts / 5).max(6) {
         let (signature, category, severity) = SIGNATURES[rng.random_range(0..SIGNATURES.len())];
         let (ext, _) = EXTERNAL[rng.random_range(0..EXTERNAL.len())];
+        // Drawn in the order they always were, so that a seed gives the same data.
+        let at = t0 + Duration::seconds(rng.random_range(0..3 * 86400));
+        let (src, src_port) = (host_ip(rng.random_range(0..hosts)), rng.random_range(1024..65535));
         alerts.push(suricata::Alert {
-            at: t0 + Duration::seconds(rng.random_range(0..3 * 86400)),
-            src: host_ip(rng.random_range(0..hosts)).parse().ok(),
-            src_port: Some(rng.random_range(1024..65535)),
+            at,
+            // Every other alert comes with the packet that raised it, as sensors log them.
+            packet: (i % 2 == 0).then(|| suricata::Packet {
+                linktype: crate::domain::pcaps::LINKTYPE_ETHERNET,
+                data: syn_packet(&src, src_port, ext, 443),
+            }),
+            src: src.parse().ok(),
+            src_port: Some(src_port as i32),
             dst: ext.parse().ok(),
             dst_port: Some(443),
             protocol: Protocol::Tcp,
@@ -301,6 +309,44 @@ fn bulk(rng: &mut ChaCha8Rng, hosts: usize) -> Vec<Batch> {
     alerts.sort_by_key(|a| a.at);
     out.push(Batch::Alerts(alerts));
     out
+}
+
+/// An Ethernet frame carrying a TCP SYN from `src` to `dst` (IPv4, checksums computed).
+fn syn_packet(src: &str, src_port: u16, dst: &str, dst_port: u16) -> Vec<u8> {
+    let (src, dst): (std::net::Ipv4Addr, std::net::Ipv4Addr) = (
+        src.parse().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+        dst.parse().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+    );
+    let sum = |bytes: &[u8], start: u32| {
+        let mut s = bytes.chunks(2).fold(start, |s, c| {
+            s + u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+        });
+        while s > 0xffff {
+            s = (s & 0xffff) + (s >> 16);
+        }
+        !(s as u16)
+    };
+    let mut ip = vec![0x45, 0, 0, 40, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0];
+    ip.extend_from_slice(&src.octets());
+    ip.extend_from_slice(&dst.octets());
+    let ip_sum = sum(&ip, 0);
+    ip[10..12].copy_from_slice(&ip_sum.to_be_bytes());
+    let mut tcp = Vec::with_capacity(20);
+    tcp.extend_from_slice(&src_port.to_be_bytes());
+    tcp.extend_from_slice(&dst_port.to_be_bytes());
+    tcp.extend_from_slice(&[0, 0, 0x10, 0, 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0, 0, 0, 0]);
+    let pseudo: u32 = [src.octets(), dst.octets()]
+        .iter()
+        .flat_map(|o| o.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], c[1]]))))
+        .sum::<u32>()
+        + 6
+        + 20;
+    let tcp_sum = sum(&tcp, pseudo);
+    tcp[16..18].copy_from_slice(&tcp_sum.to_be_bytes());
+    let mut frame = vec![0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x00];
+    frame.extend(ip);
+    frame.extend(tcp);
+    frame
 }
 
 struct Api<'a> {

@@ -17,11 +17,10 @@ use base64::Engine;
 use sea_orm::DatabaseConnection;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::app::{error_response, AppState};
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::{self, Credentials};
+use crate::app::{self, error_response, AppState};
+use crate::auth::permissions::Capability;
 use crate::domain::data::{self, DataFilter, DataSet};
-use crate::graphql::errors::{FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED};
+use crate::graphql::errors::NOT_FOUND;
 
 /// How long an export may be downloaded after it was asked for.
 pub const VALID_FOR: Duration = Duration::from_secs(600);
@@ -89,20 +88,10 @@ pub async fn download(
     session: tower_sessions::Session,
     headers: HeaderMap,
 ) -> Response {
-    let user = match principal::resolve(state.db(), &headers, Some(&session)).await {
-        // Rights are checked again: they may have been withdrawn since the export was asked for.
-        Ok(Credentials::Valid(p)) if p.can(Capability::Data, Level::Read) => p.user.id,
-        Ok(Credentials::Valid(_)) => {
-            return error_response(StatusCode::FORBIDDEN, "data read access is needed", FORBIDDEN)
-        }
-        Ok(_) => {
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                "send Authorization: Bearer <API token>, or sign in",
-                UNAUTHENTICATED,
-            )
-        }
-        Err(_) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error", INTERNAL),
+    // Rights are checked again: they may have been withdrawn since the export was asked for.
+    let user = match app::reader(&state, &headers, &session, Capability::Data, "data").await {
+        Ok(p) => p.user.id,
+        Err(refused) => return refused,
     };
     match state.exports().get(&id, user) {
         Some(export) => stream(state.db().clone(), export),

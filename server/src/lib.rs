@@ -9,6 +9,7 @@
 pub mod app;
 pub mod auth;
 pub mod bench;
+pub mod captures;
 pub mod compat;
 pub mod config;
 pub mod db;

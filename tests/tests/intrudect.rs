@@ -1566,3 +1566,139 @@ both_dbs!(data_export_and_delete, |app: TestApp| async move {
         .await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
 });
+
+/// An eve.json line of an alert from 10.0.0.25:53000 to 10.0.0.50:3389, with the
+/// packet that raised it when `packet` is given (base64, as Suricata logs it).
+fn eve_alert(src_port: u16, packet: Option<&str>) -> String {
+    let mut line = json!({
+        "timestamp": "2026-06-03T10:30:00.250000+0000", "event_type": "alert", "in_iface": "eth0",
+        "src_ip": "10.0.0.25", "src_port": src_port, "dest_ip": "10.0.0.50", "dest_port": 3389, "proto": "TCP",
+        "alert": {"signature": "ET SCAN RDP probe", "signature_id": 2001, "category": "portscan", "severity": 1}
+    });
+    if let Some(p) = packet {
+        line["packet"] = json!(p);
+        line["packet_info"] = json!({"linktype": 1});
+    }
+    format!("{line}\n")
+}
+
+const SURICATA: &str = "mutation($file: Upload!) { importSuricata(file: $file) { inserted } }";
+
+both_dbs!(network_alert_pcaps, |app: TestApp| async move {
+    use base64::Engine;
+    use sea_orm::ConnectionTrait;
+    let frame: Vec<u8> = (0..60u8).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&frame);
+    let eve = eve_alert(53000, Some(&b64)) + &eve_alert(53001, None);
+    let res = app.upload(SURICATA, "eve.json", eve.into_bytes(), json!({})).await;
+    assert_eq!(res["data"]["importSuricata"]["inserted"], 2, "{res}");
+
+    // The graph: the capture of the alert that came with a packet, none for the other.
+    let d = app
+        .data(
+            "{ alerts(filter: {kind: \"network\"}) { nodes { id srcPort pcap { id packets bytes url } } } }",
+            json!({}),
+        )
+        .await;
+    let alerts = d["alerts"]["nodes"].as_array().unwrap().clone();
+    let with = alerts.iter().find(|a| a["srcPort"] == 53000).unwrap();
+    let without = alerts.iter().find(|a| a["srcPort"] == 53001).unwrap();
+    assert_eq!(without["pcap"], Value::Null);
+    assert_eq!(
+        (&with["pcap"]["packets"], &with["pcap"]["bytes"]),
+        (&json!(1), &json!(60))
+    );
+    let url = s(&with["pcap"]["url"]);
+    assert_eq!(url, format!("/alerts/{}/pcap", s(&with["id"])));
+
+    // The download: a libpcap file holding the packet at the alert's time.
+    let res = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/vnd.tcpdump.pcap");
+    let file = res.bytes().await.unwrap().to_vec();
+    let word = |at: usize| u32::from_le_bytes(file[at..at + 4].try_into().unwrap());
+    assert_eq!(file.len(), 24 + 16 + 60);
+    assert_eq!((word(0), word(20)), (0xa1b2_c3d4, 1), "magic and link type");
+    assert_eq!((word(24), word(28)), (1_780_482_600, 250_000), "the alert's time");
+    assert_eq!((word(32), word(36)), (60, 60));
+    assert_eq!(&file[40..], &frame[..]);
+    // Credentials as for the API; an ID that is not an alert's is refused.
+    let res = app.anonymous.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let viewer = app.user("viewer", Role::Viewer, "").await;
+    let res = app.client.get(app.url(&url)).bearer_auth(&viewer).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app
+        .client
+        .get(app.url("/alerts/bm90LWFuLWlk/pcap"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = app
+        .client
+        .get(app.url(&format!("/alerts/{}/pcap", s(&without["id"]))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Intrudect: `pcap_id` is the capture's number, null without one.
+    let (_, b) = app.rest("GET", "/api/v1/networkalerts?sort=id&order=asc", None).await;
+    let rows = b["network_alerts"].as_array().unwrap();
+    let (first, second) = (&rows[0], &rows[1]);
+    assert_eq!(first["src_port"], 53000);
+    assert!(first["pcap_id"].as_i64().unwrap() > 0, "{first}");
+    assert_eq!(second["pcap_id"], Value::Null);
+
+    // Deleting the alert deletes its capture in the same transaction.
+    let count = || async {
+        let row = app
+            .db
+            .query_one(sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM alert_pcaps",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    assert_eq!(count().await, 1);
+    let id = first["id"].as_i64().unwrap();
+    let (st, b) = app.rest("DELETE", &format!("/api/v1/networkalerts/{id}"), None).await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["network_alert"]["pcap_id"], first["pcap_id"]);
+    assert_eq!(count().await, 0);
+    let res = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+
+    // So does a bulk deletion of network alerts.
+    let eve = eve_alert(53002, Some(&b64));
+    app.upload(SURICATA, "eve.json", eve.into_bytes(), json!({})).await;
+    assert_eq!(count().await, 1);
+    let (st, b) = app
+        .rest(
+            "POST",
+            "/api/v1/data/delete",
+            Some(r#"{"table":"network_alerts","filters":{"network_alerts":{"source":"10.0.0.25"}}}"#),
+        )
+        .await;
+    assert_eq!(
+        (st, &b["deleted_rows"], &b["network_pcaps_deleted"]),
+        (200, &json!(2), &json!(true)),
+        "{b}"
+    );
+    assert_eq!(count().await, 0);
+
+    // A packet that is not base64 fails the import with its line, and nothing is kept.
+    let eve = eve_alert(53003, None) + &eve_alert(53004, Some("not base64!"));
+    let res = app.upload(SURICATA, "eve.json", eve.into_bytes(), json!({})).await;
+    assert_eq!(res["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{res}");
+    let m = s(&res["errors"][0]["message"]);
+    assert!(m.starts_with("file: eve.json: line 2: packet is not base64"), "{m}");
+    let d = app
+        .data("{ alerts(filter: {kind: \"network\"}) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(d["alerts"]["totalCount"], 0);
+});

@@ -40,7 +40,9 @@
 //!   alert's message. Levels are severities: 10 = INFO or NOTICE, 20 = WARNING,
 //!   30 = ERROR and above; filtering by a level matches the severities it stands for.
 //! - Devices keep their last address only, so the `ipcount` sorts sort by it.
-//! - Pivot stores no PCAPs yet: `pcap_id` is null.
+//! - `pcap_id` is the alert's packet capture (`Alert.pcap`, made by importers from the
+//!   packet a sensor logged; downloaded from `/alerts/{id}/pcap`), null without one. The
+//!   capture belongs to its alert: deleting the alert deletes it in the same statement.
 //! - Data management: DNS metadata is Pivot's passive DNS (names, types, answers), which
 //!   records no client or resolver, so its `source`/`destination` filters are refused;
 //!   TCP metadata is flows (no GeoIP: `geoip` is refused); Pivot records no DHCP or
@@ -184,7 +186,7 @@ macro_rules! network_alert_fields {
     () => {
         "fragment A on Alert { id kind occurredAt sensor srcMac dstMac srcIp dstIp srcPort dstPort severity type title \
          message srcDevice { hostname friendlyName } dstDevice { hostname friendlyName } srcNetwork { name } \
-         dstNetwork { name } }"
+         dstNetwork { name } pcap { id } }"
     };
 }
 macro_rules! server_alert_fields {
@@ -868,7 +870,7 @@ fn network_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
         "type": a["type"],
         "subject": a["title"],
         "message": text(&a["message"]),
-        "pcap_id": Value::Null,
+        "pcap_id": int_id(&a["pcap"]["id"]),
         "src_device_name": text(&a["srcDevice"]["friendlyName"]),
         "dst_device_name": text(&a["dstDevice"]["friendlyName"]),
         "src_network_name": text(&a["srcNetwork"]["name"]),

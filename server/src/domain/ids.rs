@@ -31,6 +31,7 @@ kinds!(
     Scan,
     Flow,
     Alert,
+    AlertPcap,
     Customer,
     Case,
     Ioc,

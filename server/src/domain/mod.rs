@@ -24,6 +24,7 @@ pub mod iocs;
 pub mod ip;
 pub mod notes;
 pub mod patterns;
+pub mod pcaps;
 pub mod ports;
 pub mod search;
 pub mod tasks;

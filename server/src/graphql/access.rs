@@ -32,7 +32,7 @@ pub fn type_capability(type_name: &str) -> Option<Capability> {
         "Host" | "Port" | "Scan" | "ScriptResult" | "GeoInfo" | "PortSighting" | "HostScript" | "OsMatch"
         | "TraceHop" | "ImportSummary" => Some(Hosts),
         "Flow" | "DnsRecord" => Some(Flows),
-        "Alert" => Some(Alerts),
+        "Alert" | "AlertPcap" => Some(Alerts),
         "DataExport" | "DataDeletion" => Some(Data),
         "Device" => Some(Devices),
         "Network" => Some(Networks),

@@ -1,5 +1,6 @@
 //! Alerts, and the alerts of a host (as source or destination).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, ErrorExtensions, Object, Result, Subscription, ID};
@@ -11,12 +12,13 @@ use sea_orm::DatabaseConnection;
 use sea_orm::{EntityTrait, QueryFilter};
 
 use super::audit::write;
+use super::batching::BatchLoad;
 use super::case::{cases_of_alert, Case};
 use super::errors::{coded, Gql, BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, OVERFLOW, UNAUTHENTICATED, UNAVAILABLE};
 use super::flow::{by_either_end, host_at, Flow};
 use super::host::Host;
 use super::inventory::{device_of, network_of, Device, Network};
-use super::loaders::{loader, ById, Paged};
+use super::loaders::{loader, ById, LoadError, Paged};
 use super::pagination::{connection, numbered, Conn, Numbered, PageArgs};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
@@ -26,6 +28,7 @@ use crate::domain::alerts::{self, AlertFilter, AlertInput, CreateAlertInput, Sev
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::ip;
+use crate::domain::pcaps::{self, PcapInfo};
 use crate::domain::values::IpAddr;
 use crate::live::access::Denied;
 use crate::live::bus;
@@ -39,6 +42,50 @@ impl Paged for AlertsOfHost {
     type Key = Vec<u8>;
     fn base(keys: Vec<Vec<u8>>) -> SelectStatement {
         by_either_end::<alert::Entity>(alert::Column::SrcIp, alert::Column::DstIp, keys)
+    }
+}
+
+/// The packet capture of alerts, keyed by alert: what it holds, not its bytes.
+pub struct PcapOfAlert(DatabaseConnection);
+
+impl PcapOfAlert {
+    /// Alerts are seen by every user with the alerts capability: no scope.
+    pub fn new(db: DatabaseConnection, _scope: crate::domain::tenancy::Scope) -> Self {
+        Self(db)
+    }
+}
+
+impl BatchLoad for PcapOfAlert {
+    type Key = i64;
+    type Value = PcapInfo;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, PcapInfo>, LoadError> {
+        Ok(pcaps::of_alerts(&self.0, keys).await?)
+    }
+}
+
+/// The packets a sensor captured with an alert, as a libpcap file.
+pub struct AlertPcap(PcapInfo, i64);
+
+#[Object]
+impl AlertPcap {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::AlertPcap, self.0.id)
+    }
+    async fn packets(&self) -> i32 {
+        self.0.packets
+    }
+    /// Bytes of packet data, without the file's headers.
+    async fn bytes(&self) -> i64 {
+        self.0.bytes
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Where the file downloads (`application/vnd.tcpdump.pcap`), with the same
+    /// credentials as this API.
+    async fn url(&self) -> String {
+        format!("/alerts/{}/pcap", ids::encode(Kind::Alert, self.1).0)
     }
 }
 
@@ -105,6 +152,11 @@ impl Alert {
     }
     async fn sensor(&self) -> Option<&str> {
         self.0.sensor.as_deref()
+    }
+    /// The packet capture the sensor logged with the alert; deleted with it.
+    async fn pcap(&self, ctx: &Context<'_>) -> Result<Option<AlertPcap>> {
+        let info = loader::<PcapOfAlert>(ctx).load_one(self.0.id).await.gql()?;
+        Ok(info.map(|p| AlertPcap(p, self.0.id)))
     }
     async fn src_mac(&self) -> Option<&str> {
         self.0.src_mac.as_deref()

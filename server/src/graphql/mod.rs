@@ -243,7 +243,7 @@ fn prepare(db: &DatabaseConnection, caller: &Caller, request: Request, gate: &Ar
         GroupBy<note::NotesOfGroup>, GroupBy<asset::IocLinksOfAsset>, GroupBy<asset::AssetsByIp>,
         GroupBy<inventory::DeviceByMac>, GroupBy<inventory::DevicesByIp>, GroupBy<inventory::ServicesByIp>,
         GroupBy<inventory::NetworksByGateway>,
-        inventory::NetworkContaining,
+        inventory::NetworkContaining, alert::PcapOfAlert,
         PagedBy<host::PortsOfHost>, CountBy<host::PortsOfHost>,
         PagedBy<flow::FlowsOfHost>, CountBy<flow::FlowsOfHost>,
         PagedBy<alert::AlertsOfHost>, CountBy<alert::AlertsOfHost>,

@@ -78,8 +78,9 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
             .await?
             .map(|m| Node::Customer(Customer(m))),
         Kind::User => by_id::<user::Entity>(ctx, id).await?.map(|m| Node::User(User(m))),
-        // Tokens are listed to their owner only (`apiTokens`), never fetched by ID.
-        Kind::ApiToken => None,
+        // Tokens are listed to their owner only (`apiTokens`), never fetched by ID;
+        // captures are reached through their alert.
+        Kind::ApiToken | Kind::AlertPcap => None,
         Kind::Case => by_id::<case::Entity>(ctx, id).await?.map(|m| Node::Case(Case(m))),
         Kind::Ioc => by_id::<ioc::Entity>(ctx, id).await?.map(|m| Node::Ioc(Ioc(m))),
         Kind::Note => by_id::<note::Entity>(ctx, id).await?.map(|m| Node::Note(Note(m))),

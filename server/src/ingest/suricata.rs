@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::ParseError;
 use crate::domain::alerts::Severity;
+use crate::domain::pcaps;
 use crate::domain::ports::Protocol;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +27,16 @@ pub struct Alert {
     pub action: Option<String>,
     /// The sensor's interface or host name.
     pub sensor: Option<String>,
+    /// The packet that raised the alert, when the sensor logs it (`packet: yes` in
+    /// the alert output's settings).
+    pub packet: Option<Packet>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Packet {
+    /// libpcap's link type of the bytes: 1 for Ethernet.
+    pub linktype: u32,
+    pub data: Vec<u8>,
 }
 
 pub enum Event {
@@ -46,6 +57,13 @@ struct Line {
     in_iface: Option<String>,
     host: Option<String>,
     alert: Option<AlertPart>,
+    packet: Option<String>,
+    packet_info: Option<PacketInfo>,
+}
+
+#[derive(Deserialize)]
+struct PacketInfo {
+    linktype: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +111,23 @@ fn port(name: &str, v: Option<i64>) -> Result<Option<i32>, String> {
     .transpose()
 }
 
+fn packet(data: Option<String>, info: Option<PacketInfo>) -> Result<Option<Packet>, String> {
+    use base64::Engine;
+    let Some(data) = data else { return Ok(None) };
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|e| format!("packet is not base64: {e}"))?;
+    if data.len() > pcaps::MAX_PACKET {
+        return Err(format!(
+            "packet is {} bytes long, more than the {} a capture keeps",
+            data.len(),
+            pcaps::MAX_PACKET
+        ));
+    }
+    let linktype = info.and_then(|i| i.linktype).unwrap_or(pcaps::LINKTYPE_ETHERNET);
+    Ok(Some(Packet { linktype, data }))
+}
+
 fn alert(line: Line) -> Result<Alert, String> {
     let part = line.alert.ok_or("an alert event without `alert`")?;
     let protocol = match line.proto.as_deref().map(str::to_ascii_lowercase).as_deref() {
@@ -118,6 +153,7 @@ fn alert(line: Line) -> Result<Alert, String> {
         severity: severity(part.severity.unwrap_or(3)),
         action: part.action,
         sensor: line.host.or(line.in_iface),
+        packet: packet(line.packet, line.packet_info)?,
     })
 }
 
@@ -154,5 +190,24 @@ mod tests {
         assert_eq!(severity(1), Severity::Critical);
         assert_eq!(severity(3), Severity::Warning);
         assert_eq!(severity(200), Severity::Notice);
+    }
+
+    #[test]
+    fn packets_are_base64_and_bounded() {
+        let p = packet(Some("3q2+7w==".into()), Some(PacketInfo { linktype: Some(101) })).unwrap();
+        assert_eq!(
+            p,
+            Some(Packet {
+                linktype: 101,
+                data: vec![0xde, 0xad, 0xbe, 0xef]
+            })
+        );
+        assert_eq!(packet(Some("3q2+7w==".into()), None).unwrap().unwrap().linktype, 1);
+        assert!(packet(Some("not base64!".into()), None)
+            .unwrap_err()
+            .contains("not base64"));
+        let huge = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, vec![0u8; 300_000]);
+        assert!(packet(Some(huge), None).unwrap_err().contains("more than"));
+        assert_eq!(packet(None, None).unwrap(), None);
     }
 }

@@ -7,14 +7,13 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use entities::{
-    alert, dns_record, flow, host, host_script, hostname, os_match, port, port_sighting, scan, script_result, trace_hop,
+    alert, alert_pcap, dns_record, flow, host, host_script, hostname, os_match, port, port_sighting, scan,
+    script_result, trace_hop,
 };
-use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, FromQueryResult, IntoActiveModel, Iterable, QueryFilter, QueryTrait, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter, QueryTrait, Statement,
 };
 use tokio::sync::mpsc;
 
@@ -22,7 +21,7 @@ use super::indexes::Deferred;
 use super::{nmap, suricata, zeek, Batch, Options, Summary};
 use crate::domain::alert_log::{self, Change};
 use crate::domain::error::DomainResult;
-use crate::domain::{hosts, ip, text};
+use crate::domain::{hosts, ip, pcaps, text};
 
 /// Rows per multi-row statement: far below the bind-parameter limits (SQLite 32,766,
 /// PostgreSQL 65,535) for tables of up to 30 columns.
@@ -37,7 +36,6 @@ where
     rows: std::iter::Peekable<I>,
     backend: DbBackend,
     on_conflict: Option<OnConflict>,
-    returning: Vec<<<I::Item as ActiveModelTrait>::Entity as EntityTrait>::Column>,
 }
 
 impl<I, A> Inserts<I>
@@ -51,7 +49,6 @@ where
             rows: rows.into_iter().peekable(),
             backend: tx.get_database_backend(),
             on_conflict: None,
-            returning: Vec::new(),
         }
     }
 
@@ -60,9 +57,6 @@ where
         let mut insert = <A::Entity as EntityTrait>::insert_many(self.rows.by_ref().take(ROWS)).into_query();
         if let Some(c) = &self.on_conflict {
             insert.on_conflict(c.clone());
-        }
-        if !self.returning.is_empty() {
-            insert.returning(Query::returning().columns(self.returning.iter().copied()));
         }
         Some(self.backend.build(&insert))
     }
@@ -111,61 +105,46 @@ where
     Ok(())
 }
 
-/// Inserts `rows` in statements of [`ROWS`] rows and returns `columns` of each row as
-/// stored (its id, with what identifies it), so that nothing has to be read back.
-/// Only the columns asked for cross from the database: rows are costly to decode.
-async fn insert_returning<A, T>(
-    tx: &DatabaseTransaction,
-    rows: Vec<A>,
-    columns: &[<A::Entity as EntityTrait>::Column],
-) -> DomainResult<Vec<T>>
-where
-    A: ActiveModelTrait + Send,
-    T: FromQueryResult,
-    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
-{
-    let mut inserts = Inserts::new(tx, rows);
-    inserts.returning = columns.to_vec();
-    inserts.run(|s| T::find_by_statement(s).all(tx)).await
-}
-
 #[derive(FromQueryResult)]
+/// An id read back.
 struct InsertedId {
     id: i64,
 }
 
-/// What identifies a port inserted by an import.
-#[derive(FromQueryResult)]
-struct InsertedPort {
-    id: i64,
-    host_id: i64,
-    protocol: String,
-    port: i32,
-}
-
-/// The first of `n` consecutive ids for new rows of `table`, given out by the import
-/// itself, on SQLite: from its first write to its commit the import's transaction
-/// holds the database's one write lock, so the ids after the largest ever used stay
-/// free, and new rows need not be read back (`RETURNING` hands each row across sqlx's
-/// worker thread, which measured as a third of that thread's work in a scan import).
-/// `None` on PostgreSQL, whose sequences concurrent writers share: ids come back by
-/// `RETURNING` there.
-async fn first_free_id(tx: &DatabaseTransaction, table: &str, n: usize) -> DomainResult<Option<i64>> {
-    if tx.get_database_backend() != DbBackend::Sqlite || n == 0 {
-        return Ok(None);
+/// Ids for `n` new rows of `table`, given out before the rows are written so that
+/// nothing has to be read back (`RETURNING` hands each row across sqlx's SQLite
+/// worker thread: measured, a third of that thread's work in a scan import).
+/// On SQLite the import's transaction holds the database's one write lock from its
+/// first write to its commit, so the ids after the largest ever used stay free; on
+/// PostgreSQL the table's sequence hands them out, as it would to the rows themselves.
+async fn new_ids(tx: &DatabaseTransaction, table: &str, n: usize) -> DomainResult<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
     }
-    // A write that changes nothing still takes the write lock, if not held yet.
-    tx.execute_unprepared(&format!("UPDATE \"{table}\" SET id = id WHERE 0")).await?;
-    // AUTOINCREMENT never reuses an id: the sequence may be ahead of the largest row.
-    let sql = format!(
-        "SELECT max(coalesce((SELECT max(id) FROM \"{table}\"), 0), \
-         coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0)) AS id"
-    );
-    let last = InsertedId::find_by_statement(Statement::from_string(DbBackend::Sqlite, sql))
-        .one(tx)
+    let backend = tx.get_database_backend();
+    let sql = if backend == DbBackend::Sqlite {
+        // A write that changes nothing still takes the write lock, if not held yet.
+        tx.execute_unprepared(&format!("UPDATE \"{table}\" SET id = id WHERE 0"))
+            .await?;
+        // AUTOINCREMENT never reuses an id: the sequence may be ahead of the largest row.
+        format!(
+            "SELECT max(coalesce((SELECT max(id) FROM \"{table}\"), 0), \
+             coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0)) AS id"
+        )
+    } else {
+        format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, {n})")
+    };
+    let ids = InsertedId::find_by_statement(Statement::from_string(backend, sql))
+        .all(tx)
         .await?
-        .map_or(0, |r| r.id);
-    Ok(Some(last + 1))
+        .into_iter()
+        .map(|r| r.id);
+    Ok(if backend == DbBackend::Sqlite {
+        let last = ids.max().unwrap_or(0);
+        (last + 1..=last + n as i64).collect()
+    } else {
+        ids.collect()
+    })
 }
 
 /// What an import's writer keeps from one input to the next.
@@ -409,19 +388,11 @@ async fn write_hosts(
             }
         })
         .collect();
-    if let Some(first) = first_free_id(tx, "hosts", new_hosts.len()).await? {
-        for (h, id) in new_hosts.iter_mut().zip(first..) {
-            h.id = id;
-        }
-        insert_all(tx, new_hosts.iter().cloned().map(IntoActiveModel::into_active_model)).await?;
-    } else {
-        let rows = new_hosts.into_iter().map(|h| host::ActiveModel {
-            id: NotSet,
-            ..h.into_active_model()
-        });
-        let columns: Vec<host::Column> = host::Column::iter().collect();
-        new_hosts = insert_returning(tx, rows.collect(), &columns).await?;
+    let ids = new_ids(tx, "hosts", new_hosts.len()).await?;
+    for (h, id) in new_hosts.iter_mut().zip(ids) {
+        h.id = id;
     }
+    insert_all(tx, new_hosts.iter().cloned().map(IntoActiveModel::into_active_model)).await?;
     by_ip.extend(new_hosts.into_iter().map(|h| (h.ip.clone(), h)));
     // New hosts have no ports yet.
     let mut ports = if known_ids.is_empty() {
@@ -565,29 +536,14 @@ async fn write_hosts(
         .iter()
         .map(|(k, p)| (k.clone(), p.last_seen.try_as_ref().cloned().flatten()))
         .collect();
-    if let Some(first) = first_free_id(tx, "ports", new_ports.len()).await? {
-        let mut rows = Vec::with_capacity(new_ports.len());
-        for ((key, mut p), id) in new_ports.into_iter().zip(first..) {
-            p.id = Set(id);
-            stored.insert(key.clone(), (id, new_seen[&key]));
-            rows.push(p);
-        }
-        insert_all(tx, rows).await?;
-    } else {
-        let key_columns = [
-            port::Column::Id,
-            port::Column::HostId,
-            port::Column::Protocol,
-            port::Column::Port,
-        ];
-        let inserted: Vec<InsertedPort> =
-            insert_returning(tx, new_ports.into_values().collect(), &key_columns).await?;
-        for p in inserted {
-            let key = (p.host_id, p.protocol, p.port);
-            let seen = new_seen.get(&key).copied().flatten();
-            stored.insert(key, (p.id, seen));
-        }
+    let ids = new_ids(tx, "ports", new_ports.len()).await?;
+    let mut rows = Vec::with_capacity(new_ports.len());
+    for ((key, mut p), id) in new_ports.into_iter().zip(ids) {
+        p.id = Set(id);
+        stored.insert(key.clone(), (id, new_seen[&key]));
+        rows.push(p);
     }
+    insert_all(tx, rows).await?;
     // A newer scan's host-level findings replace the older ones.
     if !replaced_hosts.is_empty() {
         host_script::Entity::delete_many()
@@ -846,13 +802,15 @@ async fn write_alerts(
     };
     let now = Utc::now();
     summary.inserted += records.len() as u64;
-    let rows = records.iter().map(|a| {
+    let ids = new_ids(tx, "alerts", records.len()).await?;
+    let rows = records.iter().zip(&ids).map(|(a, &id)| {
         let message = match (a.signature_id, &a.action) {
             (Some(sid), Some(action)) => Some(format!("Suricata signature {sid}, action {action}")),
             (Some(sid), None) => Some(format!("Suricata signature {sid}")),
             _ => None,
         };
         alert::ActiveModel {
+            id: Set(id),
             kind: Set("network".into()),
             alert_type: Set(a.category.clone().unwrap_or_else(|| "suricata".into())),
             severity: Set(a.severity.rank()),
@@ -871,6 +829,19 @@ async fn write_alerts(
             ..Default::default()
         }
     });
-    let inserted: Vec<InsertedId> = insert_returning(tx, rows.collect(), &[alert::Column::Id]).await?;
-    Ok(inserted.into_iter().map(|r| r.id).collect())
+    insert_all(tx, rows.collect::<Vec<_>>()).await?;
+    // The packet each alert was raised on, as a capture file the alert owns.
+    let pcaps = records.iter().zip(&ids).filter_map(|(a, &alert_id)| {
+        let p = a.packet.as_ref()?;
+        Some(alert_pcap::ActiveModel {
+            alert_id: Set(alert_id),
+            packets: Set(1),
+            bytes: Set(p.data.len() as i64),
+            data: Set(pcaps::single_packet(p.linktype, a.at, &p.data)),
+            created_at: Set(now),
+            ..Default::default()
+        })
+    });
+    insert_all(tx, pcaps.collect::<Vec<_>>()).await?;
+    Ok(ids)
 }
