@@ -345,17 +345,30 @@ pub async fn export(
         let mut csv = csv::Writer::from_writer(&mut zip);
         csv.write_record(set.header()).map_err(csv_err)?;
         let rows_of = Rows::of(*set, filter)?;
-        let mut after = 0i64;
+        let mut page = fetch(db, &rows_of, 0).await?;
         loop {
-            let (rows, last) = batch(db, &rows_of, after, tz, &mut csv).await?;
-            csv.flush().map_err(io_err)?;
-            let chunk = pending.take();
+            // The next batch is read while this one is written: the database (and
+            // sqlx's SQLite worker thread) works while this task formats and deflates.
+            let after = page.last_id().filter(|_| page.len() as u64 == BATCH);
+            let next = async {
+                match after {
+                    Some(id) => Some(fetch(db, &rows_of, id).await),
+                    None => None,
+                }
+            };
+            let written = async {
+                write_page(&page, tz, &mut csv)?;
+                csv.flush().map_err(io_err)?;
+                DomainResult::Ok(pending.take())
+            };
+            let (next, chunk) = futures_util::join!(next, written);
+            let chunk = chunk?;
             if !chunk.is_empty() && out.send(Ok(chunk)).await.is_err() {
                 return Ok(());
             }
-            match last {
-                Some(id) if rows == BATCH => after = id,
-                _ => break,
+            match next {
+                Some(p) => page = p?,
+                None => break,
             }
         }
     }
@@ -397,18 +410,36 @@ impl Rows {
     }
 }
 
-/// One batch of rows after `after` into `csv`: (rows read, the last ID).
-async fn batch(
-    db: &impl ConnectionTrait,
-    rows_of: &Rows,
-    after: i64,
-    tz: chrono_tz::Tz,
-    csv: &mut csv::Writer<impl Write>,
-) -> DomainResult<(u64, Option<i64>)> {
-    let write = |csv: &mut csv::Writer<_>, row: Vec<String>| {
-        csv.write_record(row)
-            .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(e.to_string())))
-    };
+/// One batch of rows, as read.
+enum Page {
+    Alerts(DataSet, Vec<alert::Model>),
+    Dns(Vec<dns_record::Model>),
+    Flows(Vec<flow::Model>),
+    None,
+}
+
+impl Page {
+    fn len(&self) -> usize {
+        match self {
+            Self::Alerts(_, rows) => rows.len(),
+            Self::Dns(rows) => rows.len(),
+            Self::Flows(rows) => rows.len(),
+            Self::None => 0,
+        }
+    }
+
+    fn last_id(&self) -> Option<i64> {
+        match self {
+            Self::Alerts(_, rows) => rows.last().map(|r| r.id),
+            Self::Dns(rows) => rows.last().map(|r| r.id),
+            Self::Flows(rows) => rows.last().map(|r| r.id),
+            Self::None => None,
+        }
+    }
+}
+
+/// The batch of rows after ID `after`.
+async fn fetch(db: &impl ConnectionTrait, rows_of: &Rows, after: i64) -> DomainResult<Page> {
     macro_rules! page {
         ($select:expr, $id:expr) => {
             $select
@@ -420,10 +451,23 @@ async fn batch(
                 .await?
         };
     }
-    match rows_of {
-        Rows::Alerts(set, select) => {
-            let rows = page!(select, alert::Column::Id);
-            for a in &rows {
+    Ok(match rows_of {
+        Rows::Alerts(set, select) => Page::Alerts(*set, page!(select, alert::Column::Id)),
+        Rows::Dns(select) => Page::Dns(page!(select, dns_record::Column::Id)),
+        Rows::Flows(select) => Page::Flows(page!(select, flow::Column::Id)),
+        Rows::None => Page::None,
+    })
+}
+
+/// Writes a batch of rows into `csv`, times in `tz`.
+fn write_page(page: &Page, tz: chrono_tz::Tz, csv: &mut csv::Writer<impl Write>) -> DomainResult<()> {
+    let write = |csv: &mut csv::Writer<_>, row: Vec<String>| {
+        csv.write_record(row)
+            .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(e.to_string())))
+    };
+    match page {
+        Page::Alerts(set, rows) => {
+            for a in rows {
                 let level = Severity::from_rank(a.severity).band().to_string();
                 let (ts, agent) = (local_time(tz, a.occurred_at), a.sensor.clone().unwrap_or_default());
                 let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -458,11 +502,9 @@ async fn batch(
                     },
                 )?;
             }
-            Ok((rows.len() as u64, rows.last().map(|a| a.id)))
         }
-        Rows::Dns(select) => {
-            let rows = page!(select, dns_record::Column::Id);
-            for d in &rows {
+        Page::Dns(rows) => {
+            for d in rows {
                 write(
                     csv,
                     vec![
@@ -478,11 +520,9 @@ async fn batch(
                     ],
                 )?;
             }
-            Ok((rows.len() as u64, rows.last().map(|d| d.id)))
         }
-        Rows::Flows(select) => {
-            let rows = page!(select, flow::Column::Id);
-            for f in &rows {
+        Page::Flows(rows) => {
+            for f in rows {
                 write(
                     csv,
                     vec![
@@ -505,8 +545,8 @@ async fn batch(
                     ],
                 )?;
             }
-            Ok((rows.len() as u64, rows.last().map(|f| f.id)))
         }
-        Rows::None => Ok((0, None)),
+        Page::None => {}
     }
+    Ok(())
 }
