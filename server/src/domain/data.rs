@@ -10,7 +10,9 @@ use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
 use entities::{alert, dns_record, flow};
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use tokio::sync::mpsc;
 
 use super::alert_log::{self, Change};
@@ -321,7 +323,7 @@ pub type Chunks = mpsc::Sender<Result<Vec<u8>, std::io::Error>>;
 /// Writes the ZIP of `sets` to `out`, one CSV entry per set, rows in ID order, times in
 /// `tz`. Stops quietly when the receiver goes away (the client hung up).
 pub async fn export(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     sets: &[DataSet],
     filter: &DataFilter,
     tz: chrono_tz::Tz,
@@ -347,27 +349,25 @@ pub async fn export(
         let rows_of = Rows::of(*set, filter)?;
         let mut page = fetch(db, &rows_of, 0).await?;
         loop {
-            // The next batch is read while this one is written: the database (and
-            // sqlx's SQLite worker thread) works while this task formats and deflates.
-            let after = page.last_id().filter(|_| page.len() as u64 == BATCH);
-            let next = async {
-                match after {
-                    Some(id) => Some(fetch(db, &rows_of, id).await),
-                    None => None,
-                }
-            };
-            let written = async {
-                write_page(&page, tz, &mut csv)?;
-                csv.flush().map_err(io_err)?;
-                DomainResult::Ok(pending.take())
-            };
-            let (next, chunk) = futures_util::join!(next, written);
-            let chunk = chunk?;
+            // The next batch is read by a task of its own while this one is written:
+            // the database, sqlx's SQLite worker thread (which waits for its rows to be
+            // taken) and this task's formatting and deflating run side by side.
+            let next = page.last_id().filter(|_| page.len() as u64 == BATCH).map(|id| {
+                let (db, rows_of) = (db.clone(), rows_of.clone());
+                tokio::spawn(async move { fetch(&db, &rows_of, id).await })
+            });
+            write_page(&page, tz, &mut csv)?;
+            csv.flush().map_err(io_err)?;
+            let chunk = pending.take();
             if !chunk.is_empty() && out.send(Ok(chunk)).await.is_err() {
                 return Ok(());
             }
             match next {
-                Some(p) => page = p?,
+                Some(task) => {
+                    page = task
+                        .await
+                        .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(format!("reading the export: {e}"))))??
+                }
                 None => break,
             }
         }
@@ -392,6 +392,7 @@ fn num<T: ToString>(v: Option<T>) -> String {
 }
 
 /// What an export of one dataset reads, its conditions built once.
+#[derive(Clone)]
 enum Rows {
     Alerts(DataSet, Select<alert::Entity>),
     Dns(Select<dns_record::Entity>),
