@@ -390,6 +390,14 @@ macro_rules! both_dbs {
     };
 }
 
+/// The number of rows in `table`, read straight from the database.
+pub async fn rows_in(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
+    let statement =
+        sea_orm::Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}"));
+    let row = db.query_one(statement).await.unwrap().expect("a count");
+    row.try_get::<i64>("", "n").unwrap()
+}
+
 /// A file of `../shared/fixtures/` (real tools' output, kept beside the repository).
 pub fn fixture(path: &str) -> Vec<u8> {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

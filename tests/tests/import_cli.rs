@@ -32,17 +32,7 @@ fn conn_log(path: &Path, rows: usize) {
 }
 
 async fn count(url: &str, table: &str) -> i64 {
-    let db = Database::connect(url).await.unwrap();
-    let backend = db.get_database_backend();
-    let row = db
-        .query_one(Statement::from_string(
-            backend,
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
+    tests::rows_in(&Database::connect(url).await.unwrap(), table).await
 }
 
 /// `pivot import zeek LOG --database URL`, which must succeed.

@@ -1586,7 +1586,6 @@ const SURICATA: &str = "mutation($file: Upload!) { importSuricata(file: $file) {
 
 both_dbs!(network_alert_pcaps, |app: TestApp| async move {
     use base64::Engine;
-    use sea_orm::ConnectionTrait;
     let frame: Vec<u8> = (0..60u8).collect();
     let b64 = base64::engine::general_purpose::STANDARD.encode(&frame);
     let eve = eve_alert(53000, Some(&b64)) + &eve_alert(53001, None);
@@ -1652,18 +1651,7 @@ both_dbs!(network_alert_pcaps, |app: TestApp| async move {
     assert_eq!(second["pcap_id"], Value::Null);
 
     // Deleting the alert deletes its capture in the same transaction.
-    let count = || async {
-        let row = app
-            .db
-            .query_one(sea_orm::Statement::from_string(
-                app.db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM alert_pcaps",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<i64>("", "n").unwrap()
-    };
+    let count = || tests::rows_in(&app.db, "alert_pcaps");
     assert_eq!(count().await, 1);
     let id = first["id"].as_i64().unwrap();
     let (st, b) = app.rest("DELETE", &format!("/api/v1/networkalerts/{id}"), None).await;
