@@ -329,8 +329,12 @@ async fn import_command(
     // A spinner with the count on a terminal; nothing when the output is not one.
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} records read ({per_sec})")
-            .expect("a valid progress template"),
+        indicatif::ProgressStyle::with_template("{spinner} {pos} records read ({rate} records/s)")
+            .expect("a valid progress template")
+            // Whole records per second: indicatif's own `per_sec` shows four decimals.
+            .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}", s.per_sec());
+            }),
     );
     let options = Options { source, categories };
     let summary = ingest::import(db, format, inputs, &options, &|n| bar.set_position(n))
