@@ -46,13 +46,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name("ix_alerts_kind_occurred_at")
-                .table(Alerts::Table)
-                .to_owned(),
-        )
-        .await?;
+        for name in ["ix_alerts_kind_occurred_at", "ix_alerts_kind_type_severity_src"] {
+            m.drop_index(Index::drop().name(name).table(Alerts::Table).to_owned())
+                .await?;
+        }
         for col in [Alerts::SrcMac, Alerts::DstMac, Alerts::Hostname] {
             m.alter_table(Table::alter().table(Alerts::Table).drop_column(col).to_owned())
                 .await?;

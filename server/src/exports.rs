@@ -18,9 +18,9 @@ use sea_orm::DatabaseConnection;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app::{self, error_response, AppState};
-use crate::auth::permissions::Capability;
+use crate::auth::permissions::{Capability, Level};
 use crate::domain::data::{self, DataFilter, DataSet};
-use crate::graphql::errors::NOT_FOUND;
+use crate::graphql::errors::{FORBIDDEN, NOT_FOUND};
 
 /// How long an export may be downloaded after it was asked for.
 pub const VALID_FOR: Duration = Duration::from_secs(600);
@@ -90,11 +90,14 @@ pub async fn download(
 ) -> Response {
     // Rights are checked again: they may have been withdrawn since the export was asked for.
     let user = match app::reader(&state, &headers, &session, Capability::Data, "data").await {
-        Ok(p) => p.user.id,
+        Ok(p) => p,
         Err(refused) => return refused,
     };
-    match state.exports().get(&id, user) {
-        Some(export) => stream(state.db().clone(), export),
+    match state.exports().get(&id, user.user.id) {
+        Some(export) => match DataSet::refusal(&export.sets, &user, Level::Read) {
+            Some(why) => error_response(StatusCode::FORBIDDEN, why, FORBIDDEN),
+            None => stream(state.db().clone(), export),
+        },
         None => error_response(
             StatusCode::NOT_FOUND,
             "no such export (they last ten minutes)",

@@ -22,6 +22,8 @@ use super::error::{DomainError, DomainResult};
 use super::ip;
 use super::patterns::{address, like};
 use super::search::{all_of, any_of, cond, values};
+use crate::auth::permissions::{Capability, Level};
+use crate::auth::principal::Principal;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DataSet {
@@ -40,6 +42,25 @@ pub enum DataSet {
 }
 
 impl DataSet {
+    /// What the rows are guarded by besides the data capability (which moves rows in
+    /// bulk): alerts or flows; `None` for the datasets Pivot records nothing in.
+    pub fn capability(self) -> Option<Capability> {
+        match self {
+            Self::NetworkAlerts | Self::SyslogAlerts => Some(Capability::Alerts),
+            Self::DnsMetadata | Self::TcpMetadata => Some(Capability::Flows),
+            Self::DhcpMetadata | Self::HttpMetadata => None,
+        }
+    }
+
+    /// Why `p` may not move the rows of `sets` at `level` (the data capability aside).
+    pub fn refusal(sets: &[DataSet], p: &Principal, level: Level) -> Option<String> {
+        sets.iter().find_map(|set| {
+            let cap = set.capability().filter(|c| !p.can(*c, level))?;
+            let what = if level == Level::Read { "read" } else { "write" };
+            Some(format!("{} {what} access is needed for {}", cap.name(), set.label()))
+        })
+    }
+
     /// The CSV's name inside an export (Intrudect's entry names).
     pub fn entry(self) -> &'static str {
         match self {
@@ -346,7 +367,7 @@ pub async fn export(
         zip.start_file(set.entry(), options).map_err(zip_err)?;
         let mut csv = csv::Writer::from_writer(&mut zip);
         csv.write_record(set.header()).map_err(csv_err)?;
-        let rows_of = Rows::of(*set, filter)?;
+        let rows_of = Rows::of(*set, filter)?.up_to_now(db).await?;
         let mut page = fetch(db, &rows_of, 0).await?;
         loop {
             // The next batch is read by a task of its own while this one is written:
@@ -354,7 +375,7 @@ pub async fn export(
             // taken) and this task's formatting and deflating run side by side.
             let next = page.last_id().filter(|_| page.len() as u64 == BATCH).map(|id| {
                 let (db, rows_of) = (db.clone(), rows_of.clone());
-                tokio::spawn(async move { fetch(&db, &rows_of, id).await })
+                Ahead(tokio::spawn(async move { fetch(&db, &rows_of, id).await }))
             });
             write_page(&page, tz, &mut csv)?;
             csv.flush().map_err(io_err)?;
@@ -363,8 +384,8 @@ pub async fn export(
                 return Ok(());
             }
             match next {
-                Some(task) => {
-                    page = task
+                Some(mut task) => {
+                    page = (&mut task.0)
                         .await
                         .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(format!("reading the export: {e}"))))??
                 }
@@ -436,6 +457,40 @@ impl Page {
             Self::Flows(rows) => rows.last().map(|r| r.id),
             Self::None => None,
         }
+    }
+}
+
+/// A batch being read ahead, given up when the export stops first (an error, or the
+/// client hung up): dropping a tokio task's handle would leave it running.
+struct Ahead(tokio::task::JoinHandle<DomainResult<Page>>);
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Rows {
+    /// The same rows up to the newest one now: an export ends there, so rows written
+    /// while it runs neither join it nor keep it going.
+    async fn up_to_now(self, db: &impl ConnectionTrait) -> DomainResult<Self> {
+        macro_rules! bound {
+            ($select:expr, $entity:ty, $id:expr) => {{
+                let newest: Option<Option<i64>> = <$entity>::find()
+                    .select_only()
+                    .expr(Expr::col($id).max())
+                    .into_tuple()
+                    .one(db)
+                    .await?;
+                $select.filter(Expr::col($id).lte(newest.flatten().unwrap_or(0)))
+            }};
+        }
+        Ok(match self {
+            Self::Alerts(set, select) => Self::Alerts(set, bound!(select, alert::Entity, alert::Column::Id)),
+            Self::Dns(select) => Self::Dns(bound!(select, dns_record::Entity, dns_record::Column::Id)),
+            Self::Flows(select) => Self::Flows(bound!(select, flow::Entity, flow::Column::Id)),
+            Self::None => Self::None,
+        })
     }
 }
 

@@ -65,7 +65,7 @@ impl BatchLoad for PcapOfAlert {
 }
 
 /// The packets a sensor captured with an alert, as a libpcap file.
-pub struct AlertPcap(PcapInfo, i64);
+pub struct AlertPcap(PcapInfo);
 
 #[Object]
 impl AlertPcap {
@@ -85,7 +85,7 @@ impl AlertPcap {
     /// Where the file downloads (`application/vnd.tcpdump.pcap`), with the same
     /// credentials as this API.
     async fn url(&self) -> String {
-        format!("/alerts/{}/pcap", ids::encode(Kind::Alert, self.1).0)
+        format!("/alerts/{}/pcap", ids::encode(Kind::Alert, self.0.alert_id).0)
     }
 }
 
@@ -156,7 +156,7 @@ impl Alert {
     /// The packet capture the sensor logged with the alert; deleted with it.
     async fn pcap(&self, ctx: &Context<'_>) -> Result<Option<AlertPcap>> {
         let info = loader::<PcapOfAlert>(ctx).load_one(self.0.id).await.gql()?;
-        Ok(info.map(|p| AlertPcap(p, self.0.id)))
+        Ok(info.map(AlertPcap))
     }
     async fn src_mac(&self) -> Option<&str> {
         self.0.src_mac.as_deref()

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::audit::write;
 use super::errors::{coded, Gql, BAD_USER_INPUT};
-use crate::auth::permissions::{Capability, Level};
+use crate::auth::permissions::Level;
 use crate::auth::principal::Principal;
 use crate::domain::data::{self, DataFilter, DataSet};
 use crate::exports::{Export, Exports, VALID_FOR};
@@ -30,22 +30,10 @@ pub struct DataDeletion {
 /// The data capability moves rows in bulk; what they are stays guarded by its own
 /// capability too (alerts, flows).
 fn may_touch(ctx: &Context<'_>, sets: &[DataSet], level: Level) -> Result<()> {
-    let p = ctx.data_unchecked::<Principal>();
-    for set in sets {
-        let cap = match set {
-            DataSet::NetworkAlerts | DataSet::SyslogAlerts => Capability::Alerts,
-            DataSet::DnsMetadata | DataSet::TcpMetadata => Capability::Flows,
-            DataSet::DhcpMetadata | DataSet::HttpMetadata => continue,
-        };
-        if !p.can(cap, level) {
-            let what = if level == Level::Read { "read" } else { "write" };
-            return Err(coded(
-                format!("{} {what} access is needed for {}", cap.name(), set.label()),
-                super::errors::FORBIDDEN,
-            ));
-        }
+    match DataSet::refusal(sets, ctx.data_unchecked::<Principal>(), level) {
+        Some(why) => Err(coded(why, super::errors::FORBIDDEN)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[derive(Default)]

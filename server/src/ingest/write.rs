@@ -12,8 +12,8 @@ use entities::{
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter, QueryTrait, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    FromQueryResult, IntoActiveModel, QueryFilter, QueryTrait, Statement,
 };
 use tokio::sync::mpsc;
 
@@ -26,6 +26,9 @@ use crate::domain::{hosts, ip, pcaps, text};
 /// Rows per multi-row statement: far below the bind-parameter limits (SQLite 32,766,
 /// PostgreSQL 65,535) for tables of up to 30 columns.
 const ROWS: usize = 1000;
+
+/// Captures per statement: at most 4 MiB of packets at a time.
+const PCAPS_PER_STATEMENT: usize = 16;
 
 /// The multi-row `INSERT` statements for `rows`, [`ROWS`] rows each, built one at a
 /// time as they are asked for (rows given lazily are made then too).
@@ -63,19 +66,14 @@ where
 
     /// Runs every statement, building the next one while the database executes the
     /// current one: building takes about as long as executing, so this overlaps them.
-    async fn run<T, F, Fut>(mut self, mut execute: F) -> DomainResult<Vec<T>>
-    where
-        F: FnMut(Statement) -> Fut,
-        Fut: std::future::Future<Output = Result<Vec<T>, DbErr>>,
-    {
-        let mut out = Vec::new();
+    async fn run(mut self, tx: &DatabaseTransaction) -> DomainResult<()> {
         let mut next = self.next();
         while let Some(statement) = next {
-            let (done, built) = futures_util::join!(execute(statement), async { self.next() });
-            out.extend(done?);
+            let (done, built) = futures_util::join!(tx.execute(statement), async { self.next() });
+            done?;
             next = built;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -99,14 +97,11 @@ where
 {
     let mut inserts = Inserts::new(tx, rows);
     inserts.on_conflict = on_conflict;
-    inserts
-        .run(|s| async move { tx.execute(s).await.map(|_| Vec::<()>::new()) })
-        .await?;
-    Ok(())
+    inserts.run(tx).await
 }
 
-#[derive(FromQueryResult)]
 /// An id read back.
+#[derive(FromQueryResult)]
 struct InsertedId {
     id: i64,
 }
@@ -339,7 +334,7 @@ async fn write_hosts(
     let now = Utc::now();
     let keys: Vec<Vec<u8>> = records.iter().filter_map(|h| h.ip).map(ip::to_key).collect();
     // The batch's hosts as stored: read once, then kept up to date here as rows are
-    // inserted (RETURNING) and updated, so that nothing is read back.
+    // inserted (with the ids given them here) and updated, so that nothing is read back.
     let mut by_ip: HashMap<Vec<u8>, host::Model> = host::Entity::find()
         .filter(host::Column::Ip.is_in(keys))
         .all(tx)
@@ -830,18 +825,24 @@ async fn write_alerts(
         }
     });
     insert_all(tx, rows.collect::<Vec<_>>()).await?;
-    // The packet each alert was raised on, as a capture file the alert owns.
-    let pcaps = records.iter().zip(&ids).filter_map(|(a, &alert_id)| {
-        let p = a.packet.as_ref()?;
-        Some(alert_pcap::ActiveModel {
-            alert_id: Set(alert_id),
-            packets: Set(1),
-            bytes: Set(p.data.len() as i64),
-            data: Set(pcaps::single_packet(p.linktype, a.at, &p.data)),
-            created_at: Set(now),
-            ..Default::default()
-        })
-    });
-    insert_all(tx, pcaps.collect::<Vec<_>>()).await?;
+    // The packet each alert was raised on, as a capture file the alert owns; a few per
+    // statement, made as they are written: a capture may be 256 KiB, a batch of
+    // alerts a thousand.
+    let with_packet: Vec<usize> = (0..records.len()).filter(|&i| records[i].packet.is_some()).collect();
+    for chunk in with_packet.chunks(PCAPS_PER_STATEMENT) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for &i in chunk {
+            let (a, p) = (&records[i], records[i].packet.as_ref().expect("chosen for its packet"));
+            rows.push(alert_pcap::ActiveModel {
+                alert_id: Set(ids[i]),
+                packets: Set(1),
+                bytes: Set(p.data.len() as i64),
+                data: Set(pcaps::single_packet(p.linktype, a.at, &p.data)),
+                created_at: Set(now),
+                ..Default::default()
+            });
+        }
+        insert_all(tx, rows).await?;
+    }
     Ok(ids)
 }
