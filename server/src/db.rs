@@ -31,6 +31,9 @@ pub async fn connect(
     connect_pool(url, statement_timeout, size).await
 }
 
+/// Rows sqlx's SQLite worker may read ahead of their reader.
+const ROW_CHANNEL: usize = 1024;
+
 /// The same with a pool of `max_connections`: the alert bus has a small one of its own,
 /// so that requests never wait for it, nor it for them.
 pub async fn connect_pool(
@@ -49,6 +52,10 @@ pub async fn connect_pool(
         o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
+            // sqlx's SQLite worker thread hands rows over through a channel of this many
+            // and sleeps when it is full: the default (50) makes a large read (an export)
+            // a ping-pong of thread wake-ups. Rows are buffered only while a reader lags.
+            .row_buffer_size(ROW_CHANNEL)
     });
     let mut db = Database::connect(options)
         .await

@@ -3,17 +3,20 @@
 //! one filter model for both — a time range and a sensor common to all, and what each
 //! dataset adds.
 
+use std::future::Future;
 use std::io::Write;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
 use entities::{alert, dns_record, flow};
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{ColumnRef, Condition, Expr, IntoColumnRef, Order, Query, SelectStatement, TableRef};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::alert_log::{self, Change};
 use super::alert_search::AlertSearch;
@@ -84,65 +87,70 @@ impl DataSet {
         }
     }
 
-    fn header(self) -> &'static [&'static str] {
+    /// The CSV's columns, the rows' ID first (exports read in ID order); none for the
+    /// datasets Pivot records nothing in (their CSVs are a header).
+    fn columns(self) -> Vec<Exported> {
+        use Field::*;
+        let alert = |name, c: alert::Column, field| Exported::of(name, (alert::Entity, c), field);
+        let dns = |name, c: dns_record::Column, field| Exported::of(name, (dns_record::Entity, c), field);
+        let flow = |name, c: flow::Column, field| Exported::of(name, (flow::Entity, c), field);
+        use {alert::Column as A, dns_record::Column as D, flow::Column as F};
         match self {
-            Self::NetworkAlerts => &[
-                "id",
-                "timestamp",
-                "agent",
-                "src_mac",
-                "dst_mac",
-                "src_ip",
-                "dst_ip",
-                "src_port",
-                "dst_port",
-                "level",
-                "type",
-                "subject",
-                "message",
+            Self::NetworkAlerts => vec![
+                alert("id", A::Id, Int),
+                alert("timestamp", A::OccurredAt, Time),
+                alert("agent", A::Sensor, Text),
+                alert("src_mac", A::SrcMac, Text),
+                alert("dst_mac", A::DstMac, Text),
+                alert("src_ip", A::SrcIp, Addr),
+                alert("dst_ip", A::DstIp, Addr),
+                alert("src_port", A::SrcPort, Int32),
+                alert("dst_port", A::DstPort, Int32),
+                alert("level", A::Severity, Level),
+                alert("type", A::AlertType, Text),
+                alert("subject", A::Title, Text),
+                alert("message", A::Message, Text),
             ],
-            Self::SyslogAlerts => &["id", "timestamp", "agent", "hostname", "level", "type", "title", "line"],
-            Self::DnsMetadata => &[
-                "id",
-                "first_seen",
-                "last_seen",
-                "agent",
-                "query",
-                "qtype",
-                "answer",
-                "ip",
-                "count",
+            Self::SyslogAlerts => vec![
+                alert("id", A::Id, Int),
+                alert("timestamp", A::OccurredAt, Time),
+                alert("agent", A::Sensor, Text),
+                alert("hostname", A::Hostname, Text),
+                alert("level", A::Severity, Level),
+                alert("type", A::AlertType, Text),
+                alert("title", A::Title, Text),
+                alert("line", A::Message, Text),
             ],
-            Self::TcpMetadata => &[
-                "id",
-                "timestamp",
-                "end",
-                "agent",
-                "src_ip",
-                "src_port",
-                "dst_ip",
-                "dst_port",
-                "proto",
-                "application",
-                "src_bytes",
-                "dst_bytes",
-                "src_packets",
-                "dst_packets",
-                "state",
-                "uid",
+            Self::DnsMetadata => vec![
+                dns("id", D::Id, Int),
+                dns("first_seen", D::FirstSeen, Time),
+                dns("last_seen", D::LastSeen, Time),
+                dns("agent", D::Sensor, Text),
+                dns("query", D::Name, Text),
+                dns("qtype", D::Rtype, Text),
+                dns("answer", D::Value, Text),
+                dns("ip", D::Ip, Addr),
+                dns("count", D::Count, Int),
             ],
-            Self::DhcpMetadata => &["timestamp", "agent", "mac", "ip", "hostname"],
-            Self::HttpMetadata => &[
-                "timestamp",
-                "agent",
-                "src_ip",
-                "src_port",
-                "dst_ip",
-                "dst_port",
-                "host",
-                "uri",
-                "user_agent",
+            Self::TcpMetadata => vec![
+                flow("id", F::Id, Int),
+                flow("timestamp", F::StartedAt, Time),
+                flow("end", F::EndedAt, Time),
+                flow("agent", F::Sensor, Text),
+                flow("src_ip", F::SrcIp, Addr),
+                flow("src_port", F::SrcPort, Int32),
+                flow("dst_ip", F::DstIp, Addr),
+                flow("dst_port", F::DstPort, Int32),
+                flow("proto", F::Protocol, Text),
+                flow("application", F::Application, Text),
+                flow("src_bytes", F::SrcBytes, Int),
+                flow("dst_bytes", F::DstBytes, Int),
+                flow("src_packets", F::SrcPackets, Int),
+                flow("dst_packets", F::DstPackets, Int),
+                flow("state", F::State, Text),
+                flow("uid", F::Uid, Text),
             ],
+            Self::DhcpMetadata | Self::HttpMetadata => vec![],
         }
     }
 }
@@ -318,6 +326,58 @@ fn alerts_of(filter: &DataFilter, set: DataSet) -> DomainResult<Select<alert::En
 
 // ---- export ----
 
+/// How an exported column is written.
+#[derive(Clone, Copy)]
+enum Field {
+    Int,
+    /// A 32-bit integer (ports): PostgreSQL's driver reads each width as its own type.
+    Int32,
+    Text,
+    /// A time in the export's timezone.
+    Time,
+    /// An address key, written as the address.
+    Addr,
+    /// A severity rank, written as Intrudect's level.
+    Level,
+}
+
+/// One column of a CSV: its name, the table column it comes from, how it is written.
+struct Exported {
+    name: &'static str,
+    column: ColumnRef,
+    field: Field,
+}
+
+impl Exported {
+    fn of(name: &'static str, column: impl IntoColumnRef, field: Field) -> Self {
+        Self {
+            name,
+            column: column.into_column_ref(),
+            field,
+        }
+    }
+}
+
+impl DataSet {
+    fn header(self) -> Vec<&'static str> {
+        match self {
+            Self::DhcpMetadata => vec!["timestamp", "agent", "mac", "ip", "hostname"],
+            Self::HttpMetadata => vec![
+                "timestamp",
+                "agent",
+                "src_ip",
+                "src_port",
+                "dst_ip",
+                "dst_port",
+                "host",
+                "uri",
+                "user_agent",
+            ],
+            _ => self.columns().iter().map(|c| c.name).collect(),
+        }
+    }
+}
+
 /// A `Write` whose bytes are taken out as they come (the ZIP writer owns it).
 #[derive(Clone, Default)]
 struct Pending(Arc<Mutex<Vec<u8>>>);
@@ -341,6 +401,10 @@ impl Pending {
 /// Where an export goes: chunks of the ZIP, as they are made.
 pub type Chunks = mpsc::Sender<Result<Vec<u8>, std::io::Error>>;
 
+fn export_error(e: impl std::fmt::Display) -> DomainError {
+    DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")))
+}
+
 /// Writes the ZIP of `sets` to `out`, one CSV entry per set, rows in ID order, times in
 /// `tz`. Stops quietly when the receiver goes away (the client hung up).
 pub async fn export(
@@ -359,110 +423,62 @@ pub async fn export(
         .compression_level(Some(1))
         // Entries may pass 4 GiB (ZIP64); it costs a few bytes per entry.
         .large_file(true);
-    let zip_err =
-        |e: zip::result::ZipError| DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")));
-    let io_err = |e: std::io::Error| DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")));
-    let csv_err = |e: csv::Error| DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")));
     for set in sets {
-        zip.start_file(set.entry(), options).map_err(zip_err)?;
-        let mut csv = csv::Writer::from_writer(&mut zip);
-        csv.write_record(set.header()).map_err(csv_err)?;
-        let rows_of = Rows::of(*set, filter)?.up_to_now(db).await?;
-        let mut page = fetch(db, &rows_of, 0).await?;
-        loop {
-            // The next batch is read by a task of its own while this one is written:
-            // the database, sqlx's SQLite worker thread (which waits for its rows to be
-            // taken) and this task's formatting and deflating run side by side.
-            let next = page.last_id().filter(|_| page.len() as u64 == BATCH).map(|id| {
-                let (db, rows_of) = (db.clone(), rows_of.clone());
-                Ahead(tokio::spawn(async move { fetch(&db, &rows_of, id).await }))
-            });
-            write_page(&page, tz, &mut csv)?;
-            csv.flush().map_err(io_err)?;
+        zip.start_file(set.entry(), options).map_err(export_error)?;
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header.write_record(set.header()).map_err(export_error)?;
+        zip.write_all(&header.into_inner().map_err(export_error)?)
+            .map_err(export_error)?;
+        let Some(rows) = Rows::of(*set, filter)? else {
+            continue;
+        };
+        let rows = Arc::new(rows.up_to_now(db).await?);
+        let mut next = Some(rows.read_ahead(db, 0, tz));
+        while let Some(mut task) = next.take() {
+            let batch = (&mut task.0)
+                .await
+                .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(format!("reading the export: {e}"))))??;
+            // While this batch is deflated, the next is formatted and the one after it
+            // read: the database (sqlx's SQLite worker threads), the readers and this
+            // task run side by side.
+            next = batch.next;
+            zip.write_all(&batch.csv).map_err(export_error)?;
             let chunk = pending.take();
             if !chunk.is_empty() && out.send(Ok(chunk)).await.is_err() {
                 return Ok(());
             }
-            match next {
-                Some(mut task) => {
-                    page = (&mut task.0)
-                        .await
-                        .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(format!("reading the export: {e}"))))??
-                }
-                None => break,
-            }
         }
     }
-    zip.finish().map_err(zip_err)?;
+    zip.finish().map_err(export_error)?;
     let _ = out.send(Ok(pending.take())).await;
     Ok(())
 }
 
-/// A time as operators' tools write it: `YYYY-MM-DD HH:MM:SS` in their timezone (the
-/// REST dialects render times the same way).
-pub fn local_time(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+/// What an export of one dataset reads: the exported columns of the rows the filter
+/// selects (conditions built once), in batches by ID.
+struct Rows {
+    query: SelectStatement,
+    table: TableRef,
+    id: ColumnRef,
+    fields: Vec<Field>,
+    places: Arc<Semaphore>,
 }
 
-fn addr(key: Option<&[u8]>) -> String {
-    key.and_then(ip::from_key).map(|a| a.to_string()).unwrap_or_default()
+/// One batch of rows, as CSV records, and the next batch being read.
+struct Batch {
+    csv: Vec<u8>,
+    next: Option<Ahead>,
+    /// Held until the batch is written out (see [`IN_FLIGHT`]).
+    _held: OwnedSemaphorePermit,
 }
 
-fn num<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
-/// What an export of one dataset reads, its conditions built once.
-#[derive(Clone)]
-enum Rows {
-    Alerts(DataSet, Select<alert::Entity>),
-    Dns(Select<dns_record::Entity>),
-    Flows(Select<flow::Entity>),
-    None,
-}
-
-impl Rows {
-    fn of(set: DataSet, filter: &DataFilter) -> DomainResult<Self> {
-        Ok(match set {
-            DataSet::NetworkAlerts | DataSet::SyslogAlerts => Self::Alerts(set, alerts_of(filter, set)?),
-            DataSet::DnsMetadata => Self::Dns(dns_record::Entity::find().filter(filter.dns()?)),
-            DataSet::TcpMetadata => Self::Flows(flow::Entity::find().filter(filter.flows()?)),
-            DataSet::DhcpMetadata | DataSet::HttpMetadata => Self::None,
-        })
-    }
-}
-
-/// One batch of rows, as read.
-enum Page {
-    Alerts(DataSet, Vec<alert::Model>),
-    Dns(Vec<dns_record::Model>),
-    Flows(Vec<flow::Model>),
-    None,
-}
-
-impl Page {
-    fn len(&self) -> usize {
-        match self {
-            Self::Alerts(_, rows) => rows.len(),
-            Self::Dns(rows) => rows.len(),
-            Self::Flows(rows) => rows.len(),
-            Self::None => 0,
-        }
-    }
-
-    fn last_id(&self) -> Option<i64> {
-        match self {
-            Self::Alerts(_, rows) => rows.last().map(|r| r.id),
-            Self::Dns(rows) => rows.last().map(|r| r.id),
-            Self::Flows(rows) => rows.last().map(|r| r.id),
-            Self::None => None,
-        }
-    }
-}
+/// Batches an export holds at most: one being deflated, one formatted, one read. A
+/// reader waits for a place before it reads, so a slow client keeps memory flat.
+const IN_FLIGHT: usize = 3;
 
 /// A batch being read ahead, given up when the export stops first (an error, or the
 /// client hung up): dropping a tokio task's handle would leave it running.
-struct Ahead(tokio::task::JoinHandle<DomainResult<Page>>);
+struct Ahead(tokio::task::JoinHandle<DomainResult<Batch>>);
 
 impl Drop for Ahead {
     fn drop(&mut self) {
@@ -471,138 +487,185 @@ impl Drop for Ahead {
 }
 
 impl Rows {
+    /// `None` for the datasets Pivot records nothing in.
+    fn of(set: DataSet, filter: &DataFilter) -> DomainResult<Option<Self>> {
+        fn rows<E: EntityTrait>(select: Select<E>, id: E::Column, set: DataSet) -> Rows {
+            let columns = set.columns();
+            let mut query = select.into_query();
+            query.clear_selects();
+            query.exprs(columns.iter().map(|c| Expr::col(c.column.clone())));
+            Rows {
+                query,
+                table: E::default().table_ref(),
+                id: (E::default(), id).into_column_ref(),
+                fields: columns.iter().map(|c| c.field).collect(),
+                places: Arc::new(Semaphore::new(IN_FLIGHT)),
+            }
+        }
+        Ok(Some(match set {
+            DataSet::NetworkAlerts | DataSet::SyslogAlerts => rows(alerts_of(filter, set)?, alert::Column::Id, set),
+            DataSet::DnsMetadata => rows(
+                dns_record::Entity::find().filter(filter.dns()?),
+                dns_record::Column::Id,
+                set,
+            ),
+            DataSet::TcpMetadata => rows(flow::Entity::find().filter(filter.flows()?), flow::Column::Id, set),
+            DataSet::DhcpMetadata | DataSet::HttpMetadata => return Ok(None),
+        }))
+    }
+
     /// The same rows up to the newest one now: an export ends there, so rows written
     /// while it runs neither join it nor keep it going.
     async fn up_to_now(self, db: &impl ConnectionTrait) -> DomainResult<Self> {
-        macro_rules! bound {
-            ($select:expr, $entity:ty, $id:expr) => {{
-                let newest: Option<Option<i64>> = <$entity>::find()
-                    .select_only()
-                    .expr(Expr::col($id).max())
-                    .into_tuple()
-                    .one(db)
-                    .await?;
-                $select.filter(Expr::col($id).lte(newest.flatten().unwrap_or(0)))
-            }};
+        let newest = Query::select()
+            .expr(Expr::col(self.id.clone()).max())
+            .from(self.table.clone())
+            .to_owned();
+        let newest = db.query_one(db.get_database_backend().build(&newest)).await?;
+        let newest: Option<i64> = newest.map(|r| r.try_get_by_index(0)).transpose()?.flatten();
+        let mut rows = self;
+        rows.query
+            .and_where(Expr::col(rows.id.clone()).lte(newest.unwrap_or(0)));
+        Ok(rows)
+    }
+
+    /// Starts reading the batch after ID `after` on a task of its own.
+    fn read_ahead(self: &Arc<Self>, db: &DatabaseConnection, after: i64, tz: chrono_tz::Tz) -> Ahead {
+        let (db, rows) = (db.clone(), self.clone());
+        // Boxed: the task starts the next one, and an async fn cannot contain itself.
+        let task: Pin<Box<dyn Future<Output = DomainResult<Batch>> + Send>> =
+            Box::pin(async move { rows.batch(&db, after, tz).await });
+        Ahead(tokio::spawn(task))
+    }
+
+    /// The batch of rows after ID `after`, as CSV records with times in `tz`. Once its
+    /// rows are read the next batch is asked for, so that the database reads it while
+    /// these are formatted.
+    async fn batch(self: &Arc<Self>, db: &DatabaseConnection, after: i64, tz: chrono_tz::Tz) -> DomainResult<Batch> {
+        let held = self.places.clone().acquire_owned().await.expect("never closed");
+        let mut query = self.query.clone();
+        query
+            .and_where(Expr::col(self.id.clone()).gt(after))
+            .order_by(self.id.clone(), Order::Asc)
+            .limit(BATCH);
+        let found = db.query_all(db.get_database_backend().build(&query)).await?;
+        let next = match found.last() {
+            Some(last) if found.len() as u64 == BATCH => Some(self.read_ahead(db, last.try_get_by_index(0)?, tz)),
+            _ => None,
+        };
+        let mut csv = csv::Writer::from_writer(Vec::with_capacity(found.len() * 160));
+        let mut field = String::new();
+        for row in &found {
+            for (i, kind) in self.fields.iter().enumerate() {
+                field.clear();
+                write_field(&mut field, row, i, *kind, tz)?;
+                csv.write_field(&field).map_err(export_error)?;
+            }
+            csv.write_record(None::<&[u8]>).map_err(export_error)?;
         }
-        Ok(match self {
-            Self::Alerts(set, select) => Self::Alerts(set, bound!(select, alert::Entity, alert::Column::Id)),
-            Self::Dns(select) => Self::Dns(bound!(select, dns_record::Entity, dns_record::Column::Id)),
-            Self::Flows(select) => Self::Flows(bound!(select, flow::Entity, flow::Column::Id)),
-            Self::None => Self::None,
+        Ok(Batch {
+            csv: csv.into_inner().map_err(export_error)?,
+            next,
+            _held: held,
         })
     }
 }
 
-/// The batch of rows after ID `after`.
-async fn fetch(db: &impl ConnectionTrait, rows_of: &Rows, after: i64) -> DomainResult<Page> {
-    macro_rules! page {
-        ($select:expr, $id:expr) => {
-            $select
-                .clone()
-                .filter(Expr::col($id).gt(after))
-                .order_by_asc($id)
-                .limit(BATCH)
-                .all(db)
-                .await?
-        };
-    }
-    Ok(match rows_of {
-        Rows::Alerts(set, select) => Page::Alerts(*set, page!(select, alert::Column::Id)),
-        Rows::Dns(select) => Page::Dns(page!(select, dns_record::Column::Id)),
-        Rows::Flows(select) => Page::Flows(page!(select, flow::Column::Id)),
-        Rows::None => Page::None,
-    })
-}
-
-/// Writes a batch of rows into `csv`, times in `tz`.
-fn write_page(page: &Page, tz: chrono_tz::Tz, csv: &mut csv::Writer<impl Write>) -> DomainResult<()> {
-    let write = |csv: &mut csv::Writer<_>, row: Vec<String>| {
-        csv.write_record(row)
-            .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(e.to_string())))
+/// Writes column `i` of `row` into `out` as `kind` says (nothing for NULL).
+fn write_field(
+    out: &mut String,
+    row: &sea_orm::QueryResult,
+    i: usize,
+    kind: Field,
+    tz: chrono_tz::Tz,
+) -> DomainResult<()> {
+    use std::fmt::Write as _;
+    let mut put = |v: &dyn std::fmt::Display| {
+        let _ = write!(out, "{v}");
     };
-    match page {
-        Page::Alerts(set, rows) => {
-            for a in rows {
-                let level = Severity::from_rank(a.severity).band().to_string();
-                let (ts, agent) = (local_time(tz, a.occurred_at), a.sensor.clone().unwrap_or_default());
-                let text = |v: &Option<String>| v.clone().unwrap_or_default();
-                write(
-                    csv,
-                    match set {
-                        DataSet::NetworkAlerts => vec![
-                            a.id.to_string(),
-                            ts,
-                            agent,
-                            text(&a.src_mac),
-                            text(&a.dst_mac),
-                            addr(a.src_ip.as_deref()),
-                            addr(a.dst_ip.as_deref()),
-                            num(a.src_port),
-                            num(a.dst_port),
-                            level,
-                            a.alert_type.clone(),
-                            a.title.clone(),
-                            text(&a.message),
-                        ],
-                        _ => vec![
-                            a.id.to_string(),
-                            ts,
-                            agent,
-                            text(&a.hostname),
-                            level,
-                            a.alert_type.clone(),
-                            a.title.clone(),
-                            text(&a.message),
-                        ],
-                    },
-                )?;
+    match kind {
+        Field::Int => row.try_get_by_index::<Option<i64>>(i)?.iter().for_each(|v| put(v)),
+        Field::Int32 => row.try_get_by_index::<Option<i32>>(i)?.iter().for_each(|v| put(v)),
+        Field::Level => put(&Severity::from_rank(row.try_get_by_index::<i16>(i)?).band()),
+        Field::Text => {
+            if let Some(text) = row.try_get_by_index::<Option<String>>(i)? {
+                out.push_str(&text);
             }
         }
-        Page::Dns(rows) => {
-            for d in rows {
-                write(
-                    csv,
-                    vec![
-                        d.id.to_string(),
-                        local_time(tz, d.first_seen),
-                        local_time(tz, d.last_seen),
-                        d.sensor.clone().unwrap_or_default(),
-                        d.name.clone(),
-                        d.rtype.clone(),
-                        d.value.clone(),
-                        addr(d.ip.as_deref()),
-                        d.count.to_string(),
-                    ],
-                )?;
+        Field::Addr => {
+            if let Some(a) = row
+                .try_get_by_index::<Option<Vec<u8>>>(i)?
+                .as_deref()
+                .and_then(ip::from_key)
+            {
+                put(&a);
             }
         }
-        Page::Flows(rows) => {
-            for f in rows {
-                write(
-                    csv,
-                    vec![
-                        f.id.to_string(),
-                        local_time(tz, f.started_at),
-                        f.ended_at.map(|t| local_time(tz, t)).unwrap_or_default(),
-                        f.sensor.clone().unwrap_or_default(),
-                        addr(Some(&f.src_ip)),
-                        num(f.src_port),
-                        addr(Some(&f.dst_ip)),
-                        num(f.dst_port),
-                        f.protocol.clone(),
-                        f.application.clone().unwrap_or_default(),
-                        f.src_bytes.to_string(),
-                        f.dst_bytes.to_string(),
-                        f.src_packets.to_string(),
-                        f.dst_packets.to_string(),
-                        f.state.clone().unwrap_or_default(),
-                        f.uid.clone().unwrap_or_default(),
-                    ],
-                )?;
+        Field::Time => {
+            if let Some(t) = row.try_get_by_index::<Option<DateTime<Utc>>>(i)? {
+                push_local_time(out, tz, t);
             }
         }
-        Page::None => {}
     }
     Ok(())
+}
+
+/// A time as operators' tools write it: `YYYY-MM-DD HH:MM:SS` in their timezone (the
+/// REST dialects render times the same way).
+pub fn local_time(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
+    let mut out = String::with_capacity(19);
+    push_local_time(&mut out, tz, t);
+    out
+}
+
+/// [`local_time`] into `out`, digit by digit: exports write millions of times, and
+/// chrono's formatter interprets its format string on every call.
+fn push_local_time(out: &mut String, tz: chrono_tz::Tz, t: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    let local = t.with_timezone(&tz).naive_local();
+    if !(0..=9999).contains(&local.year()) {
+        out.push_str(&local.format("%Y-%m-%d %H:%M:%S").to_string());
+        return;
+    }
+    let mut buf = *b"0000-00-00 00:00:00";
+    for (n, end) in [
+        (local.year() as u32, 4),
+        (local.month(), 7),
+        (local.day(), 10),
+        (local.hour(), 13),
+        (local.minute(), 16),
+        (local.second(), 19),
+    ] {
+        let (mut n, mut at) = (n, end);
+        while n > 0 {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf).expect("ASCII digits"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn local_times_are_written_as_chrono_writes_them() {
+        let tz: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+        for t in [
+            Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(1999, 12, 31, 23, 0, 7).unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 22, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 30, 0).unwrap(),
+            Utc.with_ymd_and_hms(5, 1, 2, 3, 4, 5).unwrap(),
+        ] {
+            for tz in [tz, chrono_tz::UTC] {
+                let chrono = t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
+                assert_eq!(local_time(tz, t), chrono, "{t} in {tz}");
+            }
+        }
+    }
 }
