@@ -179,8 +179,6 @@ struct Transport<'a> {
     address: Option<SocketAddr>,
     /// POST: may write, so a cookie-authenticated one must be same-origin.
     writes: bool,
-    /// A multipart request carrying files to import: it gets the import time budget.
-    uploads: bool,
 }
 
 /// The caller of a request, or the response refusing it: 401 without valid
@@ -229,13 +227,8 @@ async fn caller(state: &AppState, t: Transport<'_>, request: &BatchRequest) -> R
     })
 }
 
-async fn execute(state: &AppState, transport: Transport<'_>, request: BatchRequest) -> Response {
+async fn execute(state: &AppState, transport: Transport<'_>, mut request: BatchRequest) -> Response {
     let started = tokio::time::Instant::now();
-    let budget = if transport.uploads {
-        limits::IMPORT_TIME
-    } else {
-        state.0.config.query_timeout
-    };
     let missing_query = match &request {
         BatchRequest::Single(r) => r.query.trim().is_empty(),
         BatchRequest::Batch(list) => list.is_empty() || list.iter().any(|r| r.query.trim().is_empty()),
@@ -252,6 +245,15 @@ async fn execute(state: &AppState, transport: Transport<'_>, request: BatchReque
             );
         }
     }
+    let interactive = state.0.config.query_timeout;
+    let budget = match &mut request {
+        BatchRequest::Single(r) => graphql::budget_of(r, interactive),
+        BatchRequest::Batch(list) => list
+            .iter_mut()
+            .map(|r| graphql::budget_of(r, interactive))
+            .max()
+            .unwrap_or(interactive),
+    };
     let caller = match caller(state, transport, &request).await {
         Ok(c) => c,
         Err(refused) => return refused,
@@ -271,17 +273,10 @@ async fn execute(state: &AppState, transport: Transport<'_>, request: BatchReque
             }
         }
     };
-    // The budget counts from the request's arrival. Spent already: nothing has run yet,
-    // so failing is safe even for a mutation.
-    let Some(left) = budget.checked_sub(started.elapsed()).filter(|d| !d.is_zero()) else {
-        return error_response(StatusCode::OK, "the query took too long; narrow it down", TIMEOUT);
-    };
-    tokio::select! {
-        biased;
-        _ = tokio::time::sleep(left) => {
-            error_response(StatusCode::OK, "the query took too long; narrow it down", TIMEOUT)
-        }
-        response = run => graphql_json(response),
+    // The budget counts from the request's arrival.
+    match graphql::within(budget.saturating_sub(started.elapsed()), run).await {
+        Some(response) => graphql_json(response),
+        None => error_response(StatusCode::OK, "the query took too long; narrow it down", TIMEOUT),
     }
 }
 
@@ -301,8 +296,7 @@ async fn graphql_post(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let uploads = content_type.starts_with("multipart/form-data");
-    let batch = if uploads {
+    let batch = if content_type.starts_with("multipart/form-data") {
         multipart_request(content_type, request).await
     } else {
         json_request(request).await
@@ -314,7 +308,6 @@ async fn graphql_post(
                 session,
                 address: peer.map(|Extension(ConnectInfo(a))| a),
                 writes: true,
-                uploads,
             };
             execute(&state, transport, batch).await
         }
@@ -384,7 +377,6 @@ async fn graphql_get(
                 session,
                 address: peer.map(|Extension(ConnectInfo(a))| a),
                 writes: false,
-                uploads: false,
             };
             execute(&state, transport, BatchRequest::Single(request.data(ReadOnly))).await
         }

@@ -119,22 +119,48 @@ both_dbs!(protocol_errors_have_codes, |app: TestApp| async move {
     assert_eq!(health.status().as_u16(), 200);
 });
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_requests_time_out_sqlite() {
-    let app = TestApp::sqlite_with(Config {
+/// Interactive requests run under the configured budget (zero here: each fails at
+/// once, before it runs); bulk mutations (imports, deletions of data) under the import
+/// budget, whichever way they come: GraphQL, a multipart upload, or a REST route.
+async fn budgets(app: TestApp) {
+    app.expect_error("TIMEOUT", "{ hosts { totalCount } }", json!({})).await;
+    let d = app
+        .data("mutation { deleteData(dataset: TCP_METADATA) { deletedRows } }", json!({}))
+        .await;
+    assert_eq!(d["deleteData"]["deletedRows"], 0);
+    let res = app
+        .upload(
+            "mutation($file: Upload!) { importNmap(file: $file) { inserted } }",
+            "scan.xml",
+            tests::fixture("nmap-localhost.xml"),
+            json!({}),
+        )
+        .await;
+    assert!(res["errors"].is_null(), "{res}");
+    // A mutation that is not bulk work keeps the interactive budget.
+    app.expect_error("TIMEOUT", "mutation { createCustomer(name: \"x\") { id } }", json!({}))
+        .await;
+    let (status, body) = app
+        .rest("POST", "/api/v1/data/delete", Some(r#"{"table":"tcp_metadata"}"#))
+        .await;
+    assert_eq!((status, body["deleted_rows"].clone()), (200, json!(0)), "{body}");
+    let (status, body) = app.rest("GET", "/api/v1/networkalerts", None).await;
+    assert_eq!(status, 504, "{body}");
+}
+
+fn no_time() -> Config {
+    Config {
         query_timeout: Duration::ZERO,
         ..Config::default()
-    })
-    .await;
-    app.expect_error("TIMEOUT", "{ hosts { totalCount } }", json!({})).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_requests_time_out_postgres() {
-    let app = TestApp::postgres_with(Config {
-        query_timeout: Duration::ZERO,
-        ..Config::default()
-    })
-    .await;
-    app.expect_error("TIMEOUT", "{ hosts { totalCount } }", json!({})).await;
+async fn budgets_sqlite() {
+    budgets(TestApp::sqlite_with(no_time()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budgets_postgres() {
+    budgets(TestApp::postgres_with(no_time()).await).await;
 }

@@ -99,7 +99,7 @@ impl Dialect for Intrudect {
             route(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
                 .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
             route(M::POST, "/api/v1/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
-            route(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data).bulk(),
+            route(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data),
             route(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
             route(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
             route(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
@@ -153,17 +153,10 @@ fn route(
         before: None,
         variables,
         reply,
-        budget: None,
     }
 }
 
 impl Route {
-    /// Bulk work: the budget of imports rather than of interactive requests.
-    fn bulk(mut self) -> Self {
-        self.budget = Some(crate::graphql::limits::IMPORT_TIME);
-        self
-    }
-
     fn before(mut self, operation: &'static str, check: fn(&Value) -> Result<(), Refusal>) -> Self {
         self.before = Some(Before { operation, check });
         self

@@ -129,8 +129,6 @@ pub struct Route {
     pub variables: fn(&Params, &Context) -> Result<Value, Refusal>,
     /// The answer, from the operation's `data` (and the `before` read's).
     pub reply: fn(Answer, &Params, &Context) -> Result<Reply, Refusal>,
-    /// How long its operations may run: the interactive budget unless set (bulk work).
-    pub budget: Option<std::time::Duration>,
 }
 
 /// See [`Route::before`].
@@ -332,10 +330,10 @@ async fn operation<D: Dialect>(
         async_graphql::Request::new(text).variables(async_graphql::Variables::from_json(variables.clone()));
     request.set_parsed_query(document.clone());
     let run = graphql::execute(state.schema(), state.db(), caller, request);
-    let budget = route.budget.unwrap_or(state.config().query_timeout);
-    let response = tokio::time::timeout(budget, run)
+    let budget = graphql::budget(document, None, state.config().query_timeout);
+    let response = graphql::within(budget, run)
         .await
-        .map_err(|_| Refusal::new(StatusCode::GATEWAY_TIMEOUT, "the query took too long; narrow it down"))?;
+        .ok_or_else(|| Refusal::new(StatusCode::GATEWAY_TIMEOUT, "the query took too long; narrow it down"))?;
     if let Some(e) = response.errors.first() {
         let code = errors::code_of(e).unwrap_or(errors::INTERNAL);
         let status = D::status(code);

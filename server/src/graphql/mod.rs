@@ -31,6 +31,7 @@ pub mod user;
 
 use std::sync::Arc;
 
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{MergedObject, MergedSubscription, Request, Response, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
@@ -167,27 +168,87 @@ impl Caller {
     }
 }
 
-/// Whether the operation a request runs is a mutation that only signs in: the one
-/// thing a caller without credentials may do.
-pub fn is_sign_in(request: &Request) -> bool {
-    use async_graphql::parser::types::{OperationType, Selection};
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let op = match (&request.operation_name, doc.operations.iter().count()) {
+/// The operation of `doc` a request runs: the one named, or the only one.
+fn selected<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+    match (name, doc.operations.iter().count()) {
         (Some(name), _) => doc
             .operations
             .iter()
-            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
-        (None, 1) => doc.operations.iter().next(),
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name))
+            .map(|(_, op)| op),
+        (None, 1) => doc.operations.iter().next().map(|(_, op)| op),
         _ => None,
-    };
-    let Some((_, op)) = op else { return false };
-    op.node.ty == OperationType::Mutation
-        && op.node.selection_set.node.items.iter().all(|s| match &s.node {
-            Selection::Field(f) => matches!(f.node.name.node.as_str(), "login" | "__typename"),
-            _ => false,
+    }
+}
+
+/// The root fields of a mutation, or `None` for a query, a subscription or a mutation
+/// with fragments at its root (whose fields are not listed here).
+fn mutation_fields<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<Vec<&'a str>> {
+    use async_graphql::parser::types::{OperationType, Selection};
+    let op = selected(doc, name)?;
+    if op.node.ty != OperationType::Mutation {
+        return None;
+    }
+    op.node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(f) => Some(f.node.name.node.as_str()),
+            _ => None,
         })
+        .collect()
+}
+
+/// Whether the operation a request runs is a mutation that only signs in: the one
+/// thing a caller without credentials may do.
+pub fn is_sign_in(request: &Request) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    mutation_fields(&doc, request.operation_name.as_deref())
+        .is_some_and(|fields| fields.iter().all(|f| matches!(*f, "login" | "__typename")))
+}
+
+/// The mutations that move data in bulk: they run under [`limits::IMPORT_TIME`].
+const BULK: [&str; 4] = ["importNmap", "importZeek", "importSuricata", "deleteData"];
+
+/// How long the operation `name` of `doc` may run: bulk mutations get the import
+/// budget, everything else `interactive`. Every transport (GraphQL over HTTP, the REST
+/// dialects) asks here.
+pub fn budget(doc: &ExecutableDocument, name: Option<&str>, interactive: std::time::Duration) -> std::time::Duration {
+    let bulk = mutation_fields(doc, name).is_some_and(|fields| fields.iter().any(|f| BULK.contains(f)));
+    if bulk {
+        limits::IMPORT_TIME
+    } else {
+        interactive
+    }
+}
+
+/// Runs `work` if it finishes within `left`; `None` when it does not, or when nothing is
+/// left (then it is not started at all, so failing is safe even for a mutation).
+pub async fn within<F: std::future::Future>(left: std::time::Duration, work: F) -> Option<F::Output> {
+    if left.is_zero() {
+        return None;
+    }
+    tokio::time::timeout(left, work).await.ok()
+}
+
+/// [`budget`] for a request, which is parsed here once: execution uses the parsed
+/// document. A request that does not parse gets `interactive` (it fails at once).
+pub fn budget_of(request: &mut Request, interactive: std::time::Duration) -> std::time::Duration {
+    match async_graphql::parser::parse_query(&request.query) {
+        Ok(doc) => {
+            let budget = budget(&doc, request.operation_name.as_deref(), interactive);
+            request.set_parsed_query(doc);
+            budget
+        }
+        Err(_) => interactive,
+    }
 }
 
 /// Runs one GraphQL request with DataLoaders of its own, batched in waves (see
