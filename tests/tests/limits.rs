@@ -125,7 +125,10 @@ both_dbs!(protocol_errors_have_codes, |app: TestApp| async move {
 async fn budgets(app: TestApp) {
     app.expect_error("TIMEOUT", "{ hosts { totalCount } }", json!({})).await;
     let d = app
-        .data("mutation { deleteData(dataset: TCP_METADATA) { deletedRows } }", json!({}))
+        .data(
+            "mutation { deleteData(dataset: TCP_METADATA) { deletedRows } }",
+            json!({}),
+        )
         .await;
     assert_eq!(d["deleteData"]["deletedRows"], 0);
     let res = app

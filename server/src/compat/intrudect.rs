@@ -704,13 +704,25 @@ fn levels(given: &Option<Vec<i64>>) -> Result<Option<Vec<Value>>, Refusal> {
     Ok(Some(out))
 }
 
-/// A `from`/`to` filter of an alert search (`YYYY-MM-DD HH:MM`, local time).
-fn alert_time(c: &Context, field: &str, v: &Option<String>) -> Result<Option<String>, Refusal> {
-    v.as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| time::parse(c.timezone, field, s, &[Precision::Minute], bound(field)).map(|(t, _)| t))
+/// A `from`/`to` filter (local time, written as precisely as `precisions` allow) as an
+/// instant: `to` is an upper bound, anything else a lower one. Blank is none.
+fn local_bound(
+    c: &Context,
+    field: &str,
+    text: Option<&str>,
+    precisions: &[Precision],
+) -> Result<Option<String>, Refusal> {
+    let bound = if field == "to" { Bound::Upper } else { Bound::Lower };
+    text.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| time::parse(c.timezone, field, s, precisions, bound).map(|(t, _)| t))
         .transpose()
         .map_err(Refusal::bad)
+}
+
+/// A `from`/`to` filter of an alert search (`YYYY-MM-DD HH:MM`).
+fn alert_time(c: &Context, field: &str, v: &Option<String>) -> Result<Option<String>, Refusal> {
+    local_bound(c, field, v.as_deref(), &[Precision::Minute])
 }
 
 const NETWORK_ALERT_FILTERS: &[&str] = &[
@@ -975,24 +987,6 @@ const DATA_EXPORT: &str = "query($datasets: [DataSet!]!, $filter: DataFilter, $t
 const DATA_DELETE: &str = "mutation($dataset: DataSet!, $filter: DataFilter) { \
     r: deleteData(dataset: $dataset, filter: $filter) { label deletedRows } }";
 
-/// A dataset key, as GraphQL's `DataSet`.
-fn dataset(key: &str) -> Result<&'static str, Refusal> {
-    Ok(match key {
-        "network_alerts" => "NETWORK_ALERTS",
-        "syslog_alerts" => "SYSLOG_ALERTS",
-        "dns_metadata" => "DNS_METADATA",
-        "tcp_metadata" => "TCP_METADATA",
-        "dhcp_metadata" => "DHCP_METADATA",
-        "http_metadata" => "HTTP_METADATA",
-        k => {
-            return Err(Refusal::bad(format!(
-                "unknown dataset {k:?}: one of network_alerts, syslog_alerts, dns_metadata, tcp_metadata, \
-                 dhcp_metadata, http_metadata"
-            )))
-        }
-    })
-}
-
 /// Each dataset's filters: (key, its aliases and web form names, what it means in Pivot).
 #[derive(Clone, Copy, PartialEq)]
 enum Meaning {
@@ -1014,75 +1008,135 @@ enum Meaning {
     Unsupported(&'static str),
 }
 
-fn dataset_filters(set: &str) -> &'static [(&'static [&'static str], Meaning)] {
-    use Meaning::*;
-    const NO_CLIENT: Meaning = Unsupported("Pivot's passive DNS records no client or resolver address");
-    const NO_GEO: Meaning = Unsupported("Pivot keeps no GeoIP data for flows");
-    match set {
-        "network_alerts" => &[
-            (&["source", "na_srcip"], Source),
-            (&["destination", "na_dstip"], Destination),
-            (&["destination_port", "dst_port", "na_dport"], DstPort),
-            (&["level", "na_level"], Level),
-            (&["type", "alert_type", "na_type"], Type),
-            (&["search", "na_search"], Search),
-        ],
-        "syslog_alerts" => &[
-            (&["hostname", "sl_hostname"], Hostname),
-            (&["level", "sl_level"], Level),
-            (&["search", "line", "sl_search", "sl_line"], Search),
-            (&["message", "sl_message"], Title),
-        ],
-        "dns_metadata" => &[
-            (&["source", "dns_srcip"], NO_CLIENT),
-            (&["destination", "dns_dstip"], NO_CLIENT),
-            (&["qtype", "dns_qtype"], QueryType),
-            (&["query", "dns_query"], QueryName),
-        ],
-        "tcp_metadata" => &[
-            (&["source", "tcp_srcip"], Source),
-            (&["destination", "tcp_dstip"], Destination),
-            (&["source_port", "src_port", "tcp_sport"], SrcPort),
-            (&["destination_port", "dst_port", "tcp_dport"], DstPort),
-            (&["geoip", "tcp_geoip"], NO_GEO),
-        ],
-        "dhcp_metadata" => &[(
-            &["mac", "dhcp_mac", "hostname", "dhcp_hostname", "ip", "dhcp_ip"],
-            Empty,
-        )],
-        "http_metadata" => &[(
-            &[
-                "source",
-                "destination",
-                "source_port",
-                "src_port",
-                "destination_port",
-                "dst_port",
-                "host",
-                "uri",
-                "user_agent",
-                "http_srcip",
-                "http_dstip",
-                "http_sport",
-                "http_dport",
-                "http_host",
-                "http_uri",
-                "http_useragent",
-            ],
-            Empty,
-        )],
-        _ => &[],
-    }
+/// One of Intrudect's datasets: its key, GraphQL's `DataSet`, the `DataFilter` field of
+/// its own conditions (none: nothing is recorded to filter), the prefix of its web form
+/// names, and its filters (key, its aliases and web form names, what it means in Pivot).
+struct Dataset {
+    key: &'static str,
+    graph: &'static str,
+    conditions: Option<&'static str>,
+    form_prefix: &'static str,
+    filters: &'static [(&'static [&'static str], Meaning)],
 }
 
-const DATASET_KEYS: &[&str] = &[
-    "network_alerts",
-    "syslog_alerts",
-    "dns_metadata",
-    "tcp_metadata",
-    "dhcp_metadata",
-    "http_metadata",
-];
+const NO_CLIENT: Meaning = Meaning::Unsupported("Pivot's passive DNS records no client or resolver address");
+const NO_GEO: Meaning = Meaning::Unsupported("Pivot keeps no GeoIP data for flows");
+
+const DATASETS: [Dataset; 6] = {
+    use Meaning::*;
+    [
+        Dataset {
+            key: "network_alerts",
+            graph: "NETWORK_ALERTS",
+            conditions: Some("networkAlerts"),
+            form_prefix: "na_",
+            filters: &[
+                (&["source", "na_srcip"], Source),
+                (&["destination", "na_dstip"], Destination),
+                (&["destination_port", "dst_port", "na_dport"], DstPort),
+                (&["level", "na_level"], Level),
+                (&["type", "alert_type", "na_type"], Type),
+                (&["search", "na_search"], Search),
+            ],
+        },
+        Dataset {
+            key: "syslog_alerts",
+            graph: "SYSLOG_ALERTS",
+            conditions: Some("syslogAlerts"),
+            form_prefix: "sl_",
+            filters: &[
+                (&["hostname", "sl_hostname"], Hostname),
+                (&["level", "sl_level"], Level),
+                (&["search", "line", "sl_search", "sl_line"], Search),
+                (&["message", "sl_message"], Title),
+            ],
+        },
+        Dataset {
+            key: "dns_metadata",
+            graph: "DNS_METADATA",
+            conditions: Some("dns"),
+            form_prefix: "dns_",
+            filters: &[
+                (&["source", "dns_srcip"], NO_CLIENT),
+                (&["destination", "dns_dstip"], NO_CLIENT),
+                (&["qtype", "dns_qtype"], QueryType),
+                (&["query", "dns_query"], QueryName),
+            ],
+        },
+        Dataset {
+            key: "tcp_metadata",
+            graph: "TCP_METADATA",
+            conditions: Some("connections"),
+            form_prefix: "tcp_",
+            filters: &[
+                (&["source", "tcp_srcip"], Source),
+                (&["destination", "tcp_dstip"], Destination),
+                (&["source_port", "src_port", "tcp_sport"], SrcPort),
+                (&["destination_port", "dst_port", "tcp_dport"], DstPort),
+                (&["geoip", "tcp_geoip"], NO_GEO),
+            ],
+        },
+        Dataset {
+            key: "dhcp_metadata",
+            graph: "DHCP_METADATA",
+            conditions: None,
+            form_prefix: "dhcp_",
+            filters: &[(
+                &["mac", "dhcp_mac", "hostname", "dhcp_hostname", "ip", "dhcp_ip"],
+                Empty,
+            )],
+        },
+        Dataset {
+            key: "http_metadata",
+            graph: "HTTP_METADATA",
+            conditions: None,
+            form_prefix: "http_",
+            filters: &[(
+                &[
+                    "source",
+                    "destination",
+                    "source_port",
+                    "src_port",
+                    "destination_port",
+                    "dst_port",
+                    "host",
+                    "uri",
+                    "user_agent",
+                    "http_srcip",
+                    "http_dstip",
+                    "http_sport",
+                    "http_dport",
+                    "http_host",
+                    "http_uri",
+                    "http_useragent",
+                ],
+                Empty,
+            )],
+        },
+    ]
+};
+
+/// The dataset of `key`.
+fn dataset(key: &str) -> Result<&'static Dataset, Refusal> {
+    DATASETS.iter().find(|d| d.key == key).ok_or_else(|| {
+        let keys: Vec<&str> = DATASETS.iter().map(|d| d.key).collect();
+        Refusal::bad(format!("unknown dataset {key:?}: one of {}", keys.join(", ")))
+    })
+}
+
+impl Dataset {
+    /// What filter `name` means for this dataset, and whether it is one of its web form
+    /// names (which sit flat in `filters`, prefixed by their dataset).
+    fn filter(&self, name: &str) -> Option<(Meaning, bool)> {
+        let (_, meaning) = self.filters.iter().find(|(names, _)| names.contains(&name))?;
+        Some((*meaning, name.starts_with(self.form_prefix)))
+    }
+
+    /// The meaning of `name` as one of this dataset's web form names.
+    fn form_filter(&self, name: &str) -> Option<Meaning> {
+        self.filter(name).filter(|(_, form)| *form).map(|(m, _)| m)
+    }
+}
 
 /// A filter value as the web form sends it (a string or a number), or a list of them.
 fn strings(field: &str, v: &Value) -> Result<Vec<String>, Refusal> {
@@ -1114,24 +1168,14 @@ fn ints(field: &str, values: &[String]) -> Result<Vec<i64>, Refusal> {
 /// A data-management time (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS`);
 /// a date-only `to` takes in the whole day.
 fn data_time(c: &Context, field: &str, v: &Value) -> Result<Option<String>, Refusal> {
-    let Some(text) = v.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
-        return match v {
-            Value::Null => Ok(None),
-            _ => Err(Refusal::bad(format!("{field} must be a date string"))),
-        };
-    };
-    let all = [Precision::Day, Precision::Minute, Precision::Second];
-    time::parse(c.timezone, field, text, &all, bound(field))
-        .map(|(t, _)| Some(t))
-        .map_err(Refusal::bad)
-}
-
-/// `to` is an upper bound, anything else a lower one.
-fn bound(field: &str) -> Bound {
-    if field == "to" {
-        Bound::Upper
-    } else {
-        Bound::Lower
+    match v {
+        Value::Null | Value::String(_) => local_bound(
+            c,
+            field,
+            v.as_str(),
+            &[Precision::Day, Precision::Minute, Precision::Second],
+        ),
+        _ => Err(Refusal::bad(format!("{field} must be a date string"))),
     }
 }
 
@@ -1155,14 +1199,12 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
         out["sensor"] = json!(a);
     }
     // Every key must be known: common ones, dataset keys, or a dataset's filter (web form names).
+    let named: Vec<&Dataset> = sets.iter().map(|k| dataset(k)).collect::<Result<_, _>>()?;
     for (k, v) in f {
         let common = ["from", "to", "agent", "agent_id"].contains(&k.as_str());
-        let nested = DATASET_KEYS.contains(&k.as_str());
-        let flat = is_form_name(k)
-            && DATASET_KEYS
-                .iter()
-                .any(|d| dataset_filters(d).iter().any(|(names, _)| names.contains(&k.as_str())));
-        if !common && !nested && !flat {
+        let nested = DATASETS.iter().any(|d| d.key == k);
+        let flat = DATASETS.iter().find(|d| d.form_filter(k).is_some());
+        if !common && !nested && flat.is_none() {
             return Err(Refusal::bad(format!("unknown filter {k:?}")));
         }
         if nested && !v.is_object() {
@@ -1170,38 +1212,30 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
         }
         // A filter of a dataset this request does not name would be silently ignored:
         // for a deletion that means deleting more than asked.
-        let applies = common
-            || (nested && sets.contains(&k.as_str()))
-            || (flat
-                && sets
-                    .iter()
-                    .any(|d| dataset_filters(d).iter().any(|(names, _)| names.contains(&k.as_str()))));
-        if !applies {
+        let owner = flat.map(|d| d.key).unwrap_or(k);
+        if !common && !sets.contains(&owner) {
             return Err(Refusal::bad(format!(
                 "filters.{k} does not apply to the datasets of this request ({})",
                 sets.join(", ")
             )));
         }
     }
-    for set in sets {
-        let table = dataset_filters(set);
-        let nested = f.get(*set).and_then(Value::as_object);
+    for set in named {
+        let nested = f.get(set.key).and_then(Value::as_object);
         let mut given: Vec<(Meaning, String, Vec<String>)> = Vec::new();
         if let Some(n) = nested {
             for (k, v) in n {
-                let Some((_, m)) = table.iter().find(|(names, _)| names.contains(&k.as_str())) else {
-                    return Err(Refusal::bad(format!("unknown filter {set}.{k}")));
+                let Some((m, _)) = set.filter(k) else {
+                    return Err(Refusal::bad(format!("unknown filter {}.{k}", set.key)));
                 };
-                given.push((*m, format!("{set}.{k}"), strings(&format!("{set}.{k}"), v)?));
+                let field = format!("{}.{k}", set.key);
+                given.push((m, field.clone(), strings(&field, v)?));
             }
         }
         // Web form names sit flat in `filters`; only a dataset's own prefixed names apply to it.
         for (k, v) in f {
-            if let Some((_, m)) = table
-                .iter()
-                .find(|(names, _)| is_form_name(k) && names.contains(&k.as_str()))
-            {
-                given.push((*m, k.clone(), strings(k, v)?));
+            if let Some(m) = set.form_filter(k) {
+                given.push((m, k.clone(), strings(k, v)?));
             }
         }
         let mut search = Map::new();
@@ -1213,9 +1247,12 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
                 continue;
             }
             match meaning {
-                Meaning::Source => put(if *set == "tcp_metadata" { "sources" } else { "source" }, json!(values)),
+                Meaning::Source => put(
+                    if set.key == "tcp_metadata" { "sources" } else { "source" },
+                    json!(values),
+                ),
                 Meaning::Destination => put(
-                    if *set == "tcp_metadata" {
+                    if set.key == "tcp_metadata" {
                         "destinations"
                     } else {
                         "destination"
@@ -1226,7 +1263,7 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
                 Meaning::DstPort => put("dstPorts", json!(ints(&field, &values)?)),
                 Meaning::Level => put("severities", json!(levels(&Some(ints(&field, &values)?))?)),
                 Meaning::Type => put("types", json!(values)),
-                Meaning::Search if *set == "network_alerts" => put("search", json!(values)),
+                Meaning::Search if set.key == "network_alerts" => put("search", json!(values)),
                 Meaning::Search => put("messageContains", json!(values)),
                 Meaning::Hostname => put("hostnames", json!(values)),
                 Meaning::Title => put("titles", json!(values)),
@@ -1236,23 +1273,11 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
                 Meaning::Unsupported(why) => return Err(Refusal::bad(format!("{field}: {why}"))),
             }
         }
-        let key = match *set {
-            "network_alerts" => "networkAlerts",
-            "syslog_alerts" => "syslogAlerts",
-            "dns_metadata" => "dns",
-            "tcp_metadata" => "connections",
-            _ => continue,
-        };
-        out[key] = Value::Object(search);
+        if let Some(key) = set.conditions {
+            out[key] = Value::Object(search);
+        }
     }
     Ok(out)
-}
-
-/// Web form names carry their dataset's prefix (`na_srcip`, `tcp_dport` ...).
-fn is_form_name(k: &str) -> bool {
-    ["na_", "sl_", "dns_", "tcp_", "dhcp_", "http_"]
-        .iter()
-        .any(|p| k.starts_with(p))
 }
 
 fn export_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
@@ -1272,7 +1297,10 @@ fn export_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
         _ => return Err(Refusal::bad("name the datasets to export (datasets, tables or table)")),
     };
     let sets: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let graph: Vec<&str> = sets.iter().map(|k| dataset(k)).collect::<Result<_, _>>()?;
+    let graph: Vec<&str> = sets
+        .iter()
+        .map(|k| dataset(k).map(|d| d.graph))
+        .collect::<Result<_, _>>()?;
     Ok(json!({
         "datasets": graph,
         "filter": data_filter(c, &b.filters, &sets)?,
@@ -1294,7 +1322,7 @@ fn delete_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
     }
     let b: Body = read("delete request", &p.body)?;
     Ok(json!({
-        "dataset": dataset(&b.table)?,
+        "dataset": dataset(&b.table)?.graph,
         "filter": data_filter(c, &b.filters, &[b.table.as_str()])?,
     }))
 }
