@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::http::parse_query_string;
 use async_graphql::http::MultipartOptions;
@@ -184,7 +185,7 @@ struct Transport<'a> {
 /// The caller of a request, or the response refusing it: 401 without valid
 /// credentials (unless the request only signs in), 403 for a cookie-authenticated
 /// write from another origin.
-async fn caller(state: &AppState, t: Transport<'_>, request: &BatchRequest) -> Result<Caller, Response> {
+async fn caller(state: &AppState, t: Transport<'_>, request: &Budgeted) -> Result<Caller, Response> {
     let principal = match principal::resolve(&state.0.db, t.headers, Some(&t.session)).await {
         Ok(Credentials::Valid(p)) => Some(*p),
         Ok(Credentials::Anonymous) => None,
@@ -204,8 +205,7 @@ async fn caller(state: &AppState, t: Transport<'_>, request: &BatchRequest) -> R
             ));
         }
     };
-    // Parsed here only for callers without credentials (GraphQL parses it again).
-    if principal.is_none() && !matches!(request, BatchRequest::Single(r) if graphql::is_sign_in(r)) {
+    if principal.is_none() && !(request.single && graphql::is_sign_in(&request.ops[0].0)) {
         return Err(error_response(
             StatusCode::UNAUTHORIZED,
             "authentication required: send Authorization: Bearer <API token>, or sign in with the login mutation",
@@ -227,57 +227,66 @@ async fn caller(state: &AppState, t: Transport<'_>, request: &BatchRequest) -> R
     })
 }
 
-async fn execute(state: &AppState, transport: Transport<'_>, mut request: BatchRequest) -> Response {
+async fn execute(state: &AppState, transport: Transport<'_>, request: BatchRequest) -> Response {
     let started = tokio::time::Instant::now();
-    let missing_query = match &request {
-        BatchRequest::Single(r) => r.query.trim().is_empty(),
-        BatchRequest::Batch(list) => list.is_empty() || list.iter().any(|r| r.query.trim().is_empty()),
+    let (single, ops) = match request {
+        BatchRequest::Single(r) => (true, vec![r]),
+        BatchRequest::Batch(list) => (false, list),
     };
-    if missing_query {
+    if ops.is_empty() || ops.iter().any(|r| r.query.trim().is_empty()) {
         return error_response(StatusCode::BAD_REQUEST, "the request has no query", BAD_USER_INPUT);
     }
-    if let BatchRequest::Batch(list) = &request {
-        if list.len() > limits::BATCH {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                format!("a batch holds at most {} operations", limits::BATCH),
-                BAD_USER_INPUT,
-            );
-        }
+    if ops.len() > limits::BATCH {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format!("a batch holds at most {} operations", limits::BATCH),
+            BAD_USER_INPUT,
+        );
     }
     let interactive = state.0.config.query_timeout;
-    let budget = match &mut request {
-        BatchRequest::Single(r) => graphql::budget_of(r, interactive),
-        BatchRequest::Batch(list) => list
-            .iter_mut()
-            .map(|r| graphql::budget_of(r, interactive))
-            .max()
-            .unwrap_or(interactive),
-    };
+    let ops = ops
+        .into_iter()
+        .map(|mut r| {
+            let budget = graphql::budget_of(&mut r, interactive);
+            (r, budget)
+        })
+        .collect();
+    let request = Budgeted { ops, single };
     let caller = match caller(state, transport, &request).await {
         Ok(c) => c,
         Err(refused) => return refused,
     };
-    let run = async {
-        match request {
-            BatchRequest::Single(r) => {
-                BatchResponse::Single(graphql::execute(&state.0.schema, &state.0.db, &caller, r).await)
-            }
-            BatchRequest::Batch(list) => {
-                // One after another, so that mutations apply in the order sent.
-                let mut out = Vec::with_capacity(list.len());
-                for r in list {
-                    out.push(graphql::execute(&state.0.schema, &state.0.db, &caller, r).await);
-                }
-                BatchResponse::Batch(out)
-            }
-        }
+    // Budgets count from the request's arrival; each operation of a batch has its own.
+    let run = |r, budget: Duration| {
+        graphql::within(
+            budget.saturating_sub(started.elapsed()),
+            graphql::execute(&state.0.schema, &state.0.db, &caller, r),
+        )
     };
-    // The budget counts from the request's arrival.
-    match graphql::within(budget.saturating_sub(started.elapsed()), run).await {
-        Some(response) => graphql_json(response),
-        None => error_response(StatusCode::OK, "the query took too long; narrow it down", TIMEOUT),
+    if request.single {
+        let (r, budget) = request.ops.into_iter().next().expect("one operation");
+        return match run(r, budget).await {
+            Some(response) => graphql_json(BatchResponse::Single(response)),
+            None => error_response(StatusCode::OK, TOO_LONG, TIMEOUT),
+        };
     }
+    // One after another, so that mutations apply in the order sent.
+    let mut out = Vec::with_capacity(request.ops.len());
+    for (r, budget) in request.ops {
+        out.push(run(r, budget).await.unwrap_or_else(|| {
+            let e = crate::graphql::errors::coded(TOO_LONG, TIMEOUT);
+            async_graphql::Response::from_errors(vec![e.into_server_error(Default::default())])
+        }));
+    }
+    graphql_json(BatchResponse::Batch(out))
+}
+
+const TOO_LONG: &str = "the query took too long; narrow it down";
+
+/// A request's operations, each with its time budget; `single` unless sent as a batch.
+struct Budgeted {
+    ops: Vec<(async_graphql::Request, Duration)>,
+    single: bool,
 }
 
 fn graphql_json(response: BatchResponse) -> Response {

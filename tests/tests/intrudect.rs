@@ -1498,6 +1498,9 @@ both_dbs!(data_export_and_delete, |app: TestApp| async move {
         r#"{"table":"everything"}"#,
         r#"{"tables":["dns_metadata"]}"#,
         r#"{"table":"dns_metadata","filters":{"dns_metadata":{"qtype":["A"],"x":1}}}"#,
+        // A blank bound is no bound only by mistake: refused.
+        r#"{"table":"tcp_metadata","filters":{"to":" "}}"#,
+        r#"{"table":"tcp_metadata","filters":{"from":""}}"#,
     ] {
         let (st, _) = app.rest("POST", "/api/v1/data/delete", Some(body)).await;
         assert_eq!(st, 400, "{body}");

@@ -140,6 +140,38 @@ async fn budgets(app: TestApp) {
         )
         .await;
     assert!(res["errors"].is_null(), "{res}");
+    // Through a fragment too; but bulk work beside other work gets no more time than that
+    // work would, and each operation of a batch has a budget of its own.
+    let res = app
+        .upload(
+            "mutation($file: Upload!) { ... on Mutation { importNmap(file: $file) { inserted } } }",
+            "scan.xml",
+            tests::fixture("nmap-localhost.xml"),
+            json!({}),
+        )
+        .await;
+    assert!(res["errors"].is_null(), "{res}");
+    app.expect_error(
+        "TIMEOUT",
+        "mutation { deleteData(dataset: DNS_METADATA) { deletedRows } createCustomer(name: \"y\") { id } }",
+        json!({}),
+    )
+    .await;
+    let batch: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!([
+            {"query": "mutation { deleteData(dataset: DNS_METADATA) { deletedRows } }"},
+            {"query": "{ hosts { totalCount } }"},
+        ]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(batch[0]["data"]["deleteData"]["deletedRows"], 0, "{batch}");
+    assert_eq!(batch[1]["errors"][0]["extensions"]["code"], "TIMEOUT", "{batch}");
     // A mutation that is not bulk work keeps the interactive budget.
     app.expect_error("TIMEOUT", "mutation { createCustomer(name: \"x\") { id } }", json!({}))
         .await;

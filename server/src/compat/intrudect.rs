@@ -1168,11 +1168,13 @@ fn ints(field: &str, values: &[String]) -> Result<Vec<i64>, Refusal> {
 /// A data-management time (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS`);
 /// a date-only `to` takes in the whole day.
 fn data_time(c: &Context, field: &str, v: &Value) -> Result<Option<String>, Refusal> {
+    // A blank string is refused, not taken for no bound: a deletion would take more.
     match v {
-        Value::Null | Value::String(_) => local_bound(
+        Value::Null => Ok(None),
+        Value::String(s) if !s.trim().is_empty() => local_bound(
             c,
             field,
-            v.as_str(),
+            Some(s),
             &[Precision::Day, Precision::Minute, Precision::Second],
         ),
         _ => Err(Refusal::bad(format!("{field} must be a date string"))),

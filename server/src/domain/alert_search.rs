@@ -202,8 +202,17 @@ impl AlertSearch {
 
     /// The alerts the search selects, before sorting and paging.
     pub fn select(&self) -> DomainResult<Select<alert::Entity>> {
+        self.select_up_to(None)
+    }
+
+    /// [`AlertSearch::select`] over the alerts up to ID `newest` (an export's end): with
+    /// `unique`, each group's newest alert is its newest up to there.
+    pub fn select_up_to(&self, newest: Option<i64>) -> DomainResult<Select<alert::Entity>> {
         use alert::Column as C;
-        let cond = self.condition()?;
+        let mut cond = Condition::all().add(self.condition()?);
+        if let Some(newest) = newest {
+            cond = cond.add(C::Id.lte(newest));
+        }
         let Some(grouping) = self.unique else {
             return Ok(alert::Entity::find().filter(cond));
         };

@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
 use entities::{alert, dns_record, flow};
-use sea_orm::sea_query::{ColumnRef, Condition, Expr, IntoColumnRef, Order, Query, SelectStatement, TableRef};
+use sea_orm::sea_query::{ColumnRef, Condition, Expr, IntoColumnRef, Order, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select,
+    ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
 };
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
@@ -91,9 +91,7 @@ impl DataSet {
     /// datasets Pivot records nothing in (their CSVs are a header).
     fn columns(self) -> Vec<Exported> {
         use Field::*;
-        let alert = |name, c: alert::Column, field| Exported::of(name, (alert::Entity, c), field);
-        let dns = |name, c: dns_record::Column, field| Exported::of(name, (dns_record::Entity, c), field);
-        let flow = |name, c: flow::Column, field| Exported::of(name, (flow::Entity, c), field);
+        let (alert, dns, flow) = (Exported::of::<A>, Exported::of::<D>, Exported::of::<F>);
         use {alert::Column as A, dns_record::Column as D, flow::Column as F};
         match self {
             Self::NetworkAlerts => vec![
@@ -104,9 +102,9 @@ impl DataSet {
                 alert("dst_mac", A::DstMac, Text),
                 alert("src_ip", A::SrcIp, Addr),
                 alert("dst_ip", A::DstIp, Addr),
-                alert("src_port", A::SrcPort, Int32),
-                alert("dst_port", A::DstPort, Int32),
-                alert("level", A::Severity, Level),
+                alert("src_port", A::SrcPort, Int),
+                alert("dst_port", A::DstPort, Int),
+                alert("level", A::Severity, Band),
                 alert("type", A::AlertType, Text),
                 alert("subject", A::Title, Text),
                 alert("message", A::Message, Text),
@@ -116,7 +114,7 @@ impl DataSet {
                 alert("timestamp", A::OccurredAt, Time),
                 alert("agent", A::Sensor, Text),
                 alert("hostname", A::Hostname, Text),
-                alert("level", A::Severity, Level),
+                alert("level", A::Severity, Band),
                 alert("type", A::AlertType, Text),
                 alert("title", A::Title, Text),
                 alert("line", A::Message, Text),
@@ -138,9 +136,9 @@ impl DataSet {
                 flow("end", F::EndedAt, Time),
                 flow("agent", F::Sensor, Text),
                 flow("src_ip", F::SrcIp, Addr),
-                flow("src_port", F::SrcPort, Int32),
+                flow("src_port", F::SrcPort, Int),
                 flow("dst_ip", F::DstIp, Addr),
-                flow("dst_port", F::DstPort, Int32),
+                flow("dst_port", F::DstPort, Int),
                 flow("proto", F::Protocol, Text),
                 flow("application", F::Application, Text),
                 flow("src_bytes", F::SrcBytes, Int),
@@ -201,7 +199,12 @@ impl DataFilter {
         }
     }
 
-    fn alerts(&self, kind: &str, extra: &Option<AlertSearch>) -> DomainResult<Select<alert::Entity>> {
+    fn alerts(
+        &self,
+        kind: &str,
+        extra: &Option<AlertSearch>,
+        newest: Option<i64>,
+    ) -> DomainResult<Select<alert::Entity>> {
         let mut s = extra.clone().unwrap_or_default();
         s.kinds = Some(vec![kind.into()]);
         s.from = self.from.or(s.from);
@@ -209,7 +212,7 @@ impl DataFilter {
         if let Some(sensor) = &self.sensor {
             s.sensors = Some(vec![sensor.clone()]);
         }
-        s.select()
+        s.select_up_to(newest)
     }
 
     fn flows(&self) -> DomainResult<Condition> {
@@ -248,8 +251,7 @@ impl DataFilter {
         self.validate()?;
         for set in sets {
             match set {
-                DataSet::NetworkAlerts => drop(self.alerts("network", &self.network_alerts)?),
-                DataSet::SyslogAlerts => drop(self.alerts("server", &self.syslog_alerts)?),
+                DataSet::NetworkAlerts | DataSet::SyslogAlerts => drop(alerts_of(self, *set, None)?),
                 DataSet::DnsMetadata => drop(self.dns()?),
                 DataSet::TcpMetadata => drop(self.flows()?),
                 DataSet::DhcpMetadata | DataSet::HttpMetadata => {}
@@ -301,7 +303,7 @@ pub async fn delete(db: &impl ConnectionTrait, set: DataSet, filter: &DataFilter
     let logged = |ids: Vec<i64>| async move { alert_log::record(db, Change::Deleted, &ids).await };
     match set {
         DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
-            let select = alerts_of(filter, set)?;
+            let select = alerts_of(filter, set, None)?;
             in_batches!(select, alert::Entity, alert::Column::Id, logged)
         }
         DataSet::TcpMetadata => {
@@ -316,11 +318,11 @@ pub async fn delete(db: &impl ConnectionTrait, set: DataSet, filter: &DataFilter
     }
 }
 
-/// The alerts of an alert dataset the filter selects.
-fn alerts_of(filter: &DataFilter, set: DataSet) -> DomainResult<Select<alert::Entity>> {
+/// The alerts of an alert dataset the filter selects, up to ID `newest` if given.
+fn alerts_of(filter: &DataFilter, set: DataSet, newest: Option<i64>) -> DomainResult<Select<alert::Entity>> {
     match set {
-        DataSet::NetworkAlerts => filter.alerts("network", &filter.network_alerts),
-        _ => filter.alerts("server", &filter.syslog_alerts),
+        DataSet::NetworkAlerts => filter.alerts("network", &filter.network_alerts, newest),
+        _ => filter.alerts("server", &filter.syslog_alerts, newest),
     }
 }
 
@@ -330,15 +332,16 @@ fn alerts_of(filter: &DataFilter, set: DataSet) -> DomainResult<Select<alert::En
 #[derive(Clone, Copy)]
 enum Field {
     Int,
-    /// A 32-bit integer (ports): PostgreSQL's driver reads each width as its own type.
+    /// An `Int` of a 32-bit column (ports): PostgreSQL's driver reads each width as its
+    /// own type. [`Exported::of`] tells them apart.
     Int32,
     Text,
     /// A time in the export's timezone.
     Time,
     /// An address key, written as the address.
     Addr,
-    /// A severity rank, written as Intrudect's level.
-    Level,
+    /// A severity rank, written as Intrudect's level (its band).
+    Band,
 }
 
 /// One column of a CSV: its name, the table column it comes from, how it is written.
@@ -349,10 +352,14 @@ struct Exported {
 }
 
 impl Exported {
-    fn of(name: &'static str, column: impl IntoColumnRef, field: Field) -> Self {
+    fn of<C: ColumnTrait>(name: &'static str, column: C, field: Field) -> Self {
+        let field = match (field, column.def().get_column_type()) {
+            (Field::Int, ColumnType::Integer) => Field::Int32,
+            (field, _) => field,
+        };
         Self {
             name,
-            column: column.into_column_ref(),
+            column: (column.entity_name(), column).into_column_ref(),
             field,
         }
     }
@@ -429,12 +436,16 @@ pub async fn export(
         header.write_record(set.header()).map_err(export_error)?;
         zip.write_all(&header.into_inner().map_err(export_error)?)
             .map_err(export_error)?;
-        let Some(rows) = Rows::of(*set, filter)? else {
+        let Some(rows) = Rows::of(db, *set, filter).await? else {
             continue;
         };
-        let rows = Arc::new(rows.up_to_now(db).await?);
+        let rows = Arc::new(rows);
         let mut next = Some(rows.read_ahead(db, 0, tz));
         while let Some(mut task) = next.take() {
+            if out.is_closed() {
+                // The client hung up (deflate may hold back output for several batches).
+                return Ok(());
+            }
             let batch = (&mut task.0)
                 .await
                 .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(format!("reading the export: {e}"))))??;
@@ -458,7 +469,6 @@ pub async fn export(
 /// selects (conditions built once), in batches by ID.
 struct Rows {
     query: SelectStatement,
-    table: TableRef,
     id: ColumnRef,
     fields: Vec<Field>,
     places: Arc<Semaphore>,
@@ -487,8 +497,21 @@ impl Drop for Ahead {
 }
 
 impl Rows {
-    /// `None` for the datasets Pivot records nothing in.
-    fn of(set: DataSet, filter: &DataFilter) -> DomainResult<Option<Self>> {
+    /// `None` for the datasets Pivot records nothing in. The rows end at the newest one
+    /// now: rows written while the export runs neither join it nor keep it going.
+    async fn of(db: &impl ConnectionTrait, set: DataSet, filter: &DataFilter) -> DomainResult<Option<Self>> {
+        async fn newest<E: EntityTrait>(db: &impl ConnectionTrait, id: E::Column) -> DomainResult<i64> {
+            let query = Query::select()
+                .expr(Expr::col((E::default(), id)).max())
+                .from(E::default())
+                .to_owned();
+            let found = db.query_one(db.get_database_backend().build(&query)).await?;
+            Ok(found
+                .map(|r| r.try_get_by_index::<Option<i64>>(0))
+                .transpose()?
+                .flatten()
+                .unwrap_or(0))
+        }
         fn rows<E: EntityTrait>(select: Select<E>, id: E::Column, set: DataSet) -> Rows {
             let columns = set.columns();
             let mut query = select.into_query();
@@ -496,37 +519,34 @@ impl Rows {
             query.exprs(columns.iter().map(|c| Expr::col(c.column.clone())));
             Rows {
                 query,
-                table: E::default().table_ref(),
                 id: (E::default(), id).into_column_ref(),
                 fields: columns.iter().map(|c| c.field).collect(),
                 places: Arc::new(Semaphore::new(IN_FLIGHT)),
             }
         }
+        use {alert::Column as A, dns_record::Column as D, flow::Column as F};
         Ok(Some(match set {
-            DataSet::NetworkAlerts | DataSet::SyslogAlerts => rows(alerts_of(filter, set)?, alert::Column::Id, set),
-            DataSet::DnsMetadata => rows(
-                dns_record::Entity::find().filter(filter.dns()?),
-                dns_record::Column::Id,
-                set,
-            ),
-            DataSet::TcpMetadata => rows(flow::Entity::find().filter(filter.flows()?), flow::Column::Id, set),
+            DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
+                let newest = newest::<alert::Entity>(db, A::Id).await?;
+                rows(alerts_of(filter, set, Some(newest))?, A::Id, set)
+            }
+            DataSet::DnsMetadata => {
+                let newest = newest::<dns_record::Entity>(db, D::Id).await?;
+                let select = dns_record::Entity::find()
+                    .filter(filter.dns()?)
+                    .filter(D::Id.lte(newest));
+                rows(select, D::Id, set)
+            }
+            DataSet::TcpMetadata => {
+                let newest = newest::<flow::Entity>(db, F::Id).await?;
+                rows(
+                    flow::Entity::find().filter(filter.flows()?).filter(F::Id.lte(newest)),
+                    F::Id,
+                    set,
+                )
+            }
             DataSet::DhcpMetadata | DataSet::HttpMetadata => return Ok(None),
         }))
-    }
-
-    /// The same rows up to the newest one now: an export ends there, so rows written
-    /// while it runs neither join it nor keep it going.
-    async fn up_to_now(self, db: &impl ConnectionTrait) -> DomainResult<Self> {
-        let newest = Query::select()
-            .expr(Expr::col(self.id.clone()).max())
-            .from(self.table.clone())
-            .to_owned();
-        let newest = db.query_one(db.get_database_backend().build(&newest)).await?;
-        let newest: Option<i64> = newest.map(|r| r.try_get_by_index(0)).transpose()?.flatten();
-        let mut rows = self;
-        rows.query
-            .and_where(Expr::col(rows.id.clone()).lte(newest.unwrap_or(0)));
-        Ok(rows)
     }
 
     /// Starts reading the batch after ID `after` on a task of its own.
@@ -586,7 +606,7 @@ fn write_field(
     match kind {
         Field::Int => row.try_get_by_index::<Option<i64>>(i)?.iter().for_each(|v| put(v)),
         Field::Int32 => row.try_get_by_index::<Option<i32>>(i)?.iter().for_each(|v| put(v)),
-        Field::Level => put(&Severity::from_rank(row.try_get_by_index::<i16>(i)?).band()),
+        Field::Band => put(&Severity::from_rank(row.try_get_by_index::<i16>(i)?).band()),
         Field::Text => {
             if let Some(text) = row.try_get_by_index::<Option<String>>(i)? {
                 out.push_str(&text);
@@ -623,7 +643,8 @@ pub fn local_time(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
 fn push_local_time(out: &mut String, tz: chrono_tz::Tz, t: DateTime<Utc>) {
     use chrono::{Datelike, Timelike};
     let local = t.with_timezone(&tz).naive_local();
-    if !(0..=9999).contains(&local.year()) {
+    // Years of other widths, and leap seconds (`:60`), as chrono writes them.
+    if !(0..=9999).contains(&local.year()) || local.nanosecond() >= 1_000_000_000 {
         out.push_str(&local.format("%Y-%m-%d %H:%M:%S").to_string());
         return;
     }
@@ -650,6 +671,23 @@ fn push_local_time(out: &mut String, tz: chrono_tz::Tz, t: DateTime<Utc>) {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn exports_read_the_id_first() {
+        // Batches follow each other by the last row's first column.
+        for set in [
+            DataSet::NetworkAlerts,
+            DataSet::SyslogAlerts,
+            DataSet::DnsMetadata,
+            DataSet::TcpMetadata,
+        ] {
+            let columns = set.columns();
+            assert_eq!(columns[0].name, "id", "{set:?}");
+            assert!(matches!(columns[0].field, Field::Int), "{set:?}");
+        }
+        let ports = DataSet::TcpMetadata.columns();
+        assert!(matches!(ports[5].field, Field::Int32), "ports are 32-bit columns");
+    }
 
     #[test]
     fn local_times_are_written_as_chrono_writes_them() {

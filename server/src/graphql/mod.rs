@@ -184,24 +184,43 @@ fn selected<'a>(
     }
 }
 
-/// The root fields of a mutation, or `None` for a query, a subscription or a mutation
-/// with fragments at its root (whose fields are not listed here).
-fn mutation_fields<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<Vec<&'a str>> {
-    use async_graphql::parser::types::{OperationType, Selection};
+/// The root fields of a mutation, or `None` for a query or a subscription. Fragments
+/// at the root are looked into when `fragments` is set; otherwise they make it `None`.
+fn mutation_fields<'a>(doc: &'a ExecutableDocument, name: Option<&str>, fragments: bool) -> Option<Vec<&'a str>> {
+    use async_graphql::parser::types::{OperationType, Selection, SelectionSet};
+    fn collect<'a>(
+        doc: &'a ExecutableDocument,
+        set: &'a SelectionSet,
+        fragments: bool,
+        depth: usize,
+        out: &mut Vec<&'a str>,
+    ) -> Option<()> {
+        // Fragment cycles are refused by validation, which runs later: stop here first.
+        if depth > 8 {
+            return None;
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => out.push(f.node.name.node.as_str()),
+                Selection::InlineFragment(f) if fragments => {
+                    collect(doc, &f.node.selection_set.node, fragments, depth + 1, out)?
+                }
+                Selection::FragmentSpread(s) if fragments => {
+                    let f = doc.fragments.get(&s.node.fragment_name.node)?;
+                    collect(doc, &f.node.selection_set.node, fragments, depth + 1, out)?
+                }
+                _ => return None,
+            }
+        }
+        Some(())
+    }
     let op = selected(doc, name)?;
     if op.node.ty != OperationType::Mutation {
         return None;
     }
-    op.node
-        .selection_set
-        .node
-        .items
-        .iter()
-        .map(|s| match &s.node {
-            Selection::Field(f) => Some(f.node.name.node.as_str()),
-            _ => None,
-        })
-        .collect()
+    let mut out = Vec::new();
+    collect(doc, &op.node.selection_set.node, fragments, 0, &mut out)?;
+    Some(out)
 }
 
 /// Whether the operation a request runs is a mutation that only signs in: the one
@@ -210,18 +229,20 @@ pub fn is_sign_in(request: &Request) -> bool {
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
         return false;
     };
-    mutation_fields(&doc, request.operation_name.as_deref())
+    mutation_fields(&doc, request.operation_name.as_deref(), false)
         .is_some_and(|fields| fields.iter().all(|f| matches!(*f, "login" | "__typename")))
 }
 
 /// The mutations that move data in bulk: they run under [`limits::IMPORT_TIME`].
 const BULK: [&str; 4] = ["importNmap", "importZeek", "importSuricata", "deleteData"];
 
-/// How long the operation `name` of `doc` may run: bulk mutations get the import
-/// budget, everything else `interactive`. Every transport (GraphQL over HTTP, the REST
-/// dialects) asks here.
+/// How long the operation `name` of `doc` may run: a mutation made of bulk work alone
+/// (with `__typename` at most beside it) gets the import budget, everything else
+/// `interactive`. Every transport (GraphQL over HTTP, the REST dialects) asks here.
 pub fn budget(doc: &ExecutableDocument, name: Option<&str>, interactive: std::time::Duration) -> std::time::Duration {
-    let bulk = mutation_fields(doc, name).is_some_and(|fields| fields.iter().any(|f| BULK.contains(f)));
+    let bulk = mutation_fields(doc, name, true).is_some_and(|fields| {
+        fields.iter().any(|f| BULK.contains(f)) && fields.iter().all(|f| BULK.contains(f) || *f == "__typename")
+    });
     if bulk {
         limits::IMPORT_TIME
     } else {
