@@ -22,6 +22,8 @@ pub mod hostname;
 pub mod ioc;
 pub mod ioc_asset;
 pub mod ioc_case;
+pub mod ipdr_context;
+pub mod ipdr_record;
 pub mod network;
 pub mod note;
 pub mod note_group;

@@ -12,6 +12,7 @@ mod m20261123_000007_ingest;
 mod m20261201_000008_alert_changes;
 mod m20261201_000009_alert_endpoints;
 mod m20261201_000010_alert_pcaps;
+mod m20261201_000011_ipdr;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_alert_changes::Migration),
             Box::new(m20261201_000009_alert_endpoints::Migration),
             Box::new(m20261201_000010_alert_pcaps::Migration),
+            Box::new(m20261201_000011_ipdr::Migration),
         ]
     }
 }

@@ -135,6 +135,7 @@ pub async fn generate(db: &DatabaseConnection, admin: user::Model, opts: DemoOpt
     let options = Options {
         source: Some("demo".into()),
         categories: vec!["demo".into()],
+        ..Options::default()
     };
     let mut writer = ingest::write::Writer::new();
     writer.run(&tx, &options, receiver, &mut summary, &|_| {}).await?;

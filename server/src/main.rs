@@ -117,9 +117,10 @@ enum Command {
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Import files of a tool's output, all in one transaction: nmap (also masscan XML),
-    /// zeek (conn.log and dns.log, TSV or JSON) or suricata (eve.json). gzip is read as is.
+    /// zeek (conn.log and dns.log, TSV or JSON), suricata (eve.json) or ipdr (CSV with
+    /// Trisul's column names). gzip is read as is.
     Import {
-        /// nmap, masscan, zeek or suricata
+        /// nmap, masscan, zeek, suricata or ipdr
         format: String,
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
@@ -129,6 +130,12 @@ enum Command {
         /// A category for the scan (repeatable).
         #[arg(long = "category")]
         categories: Vec<String>,
+        /// The IPDR context the records go to (created if new; `default` unless given).
+        #[arg(long)]
+        context: Option<String>,
+        /// The timezone of IPDR times written without an offset (an IANA name; UTC unless given).
+        #[arg(long, env = "PIVOT_TIMEZONE")]
+        timezone: Option<String>,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -294,11 +301,25 @@ async fn run() -> anyhow::Result<()> {
             files,
             source,
             categories,
+            context,
+            timezone,
             database,
         } => {
+            let timezone = match timezone.filter(|t| !t.is_empty()) {
+                Some(t) => Some(t.parse().map_err(|_| {
+                    anyhow::anyhow!("the timezone must be an IANA name such as Europe/Paris, not {t:?}")
+                })?),
+                None => None,
+            };
+            let options = server::ingest::Options {
+                source,
+                categories,
+                context,
+                timezone,
+            };
             let (conn, _) = db::connect(&database.url, None).await?;
             db::migrate(&conn).await?;
-            import_command(&conn, &format, files, source, categories).await
+            import_command(&conn, &format, files, options).await
         }
         Command::User { command, database } => {
             let (conn, _) = db::connect(&database.url, None).await?;
@@ -312,12 +333,11 @@ async fn import_command(
     db: &sea_orm::DatabaseConnection,
     format: &str,
     files: Vec<std::path::PathBuf>,
-    source: Option<String>,
-    categories: Vec<String>,
+    options: server::ingest::Options,
 ) -> anyhow::Result<()> {
-    use server::ingest::{self, Format, Input, Options};
+    use server::ingest::{self, Format, Input};
     let format = Format::parse(format)
-        .ok_or_else(|| anyhow::anyhow!("unknown format {format:?}: nmap, masscan, zeek or suricata"))?;
+        .ok_or_else(|| anyhow::anyhow!("unknown format {format:?}: nmap, masscan, zeek, suricata or ipdr"))?;
     let mut inputs = Vec::new();
     for path in &files {
         let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -336,7 +356,6 @@ async fn import_command(
                 let _ = write!(w, "{:.0}", s.per_sec());
             }),
     );
-    let options = Options { source, categories };
     let summary = ingest::import(db, format, inputs, &options, &|n| bar.set_position(n))
         .await
         .map_err(|e| anyhow::anyhow!("nothing was imported: {e}"))?;

@@ -21,6 +21,7 @@ async fn import(
     let options = Options {
         source,
         categories: categories.unwrap_or_default(),
+        ..Options::default()
     };
     write(ctx, move |tx| {
         Box::pin(async move { ingest::import(tx, format, vec![input], &options, &|_| {}).await })

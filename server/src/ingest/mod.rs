@@ -6,6 +6,7 @@
 //! file's size.
 
 mod indexes;
+pub mod ipdr;
 pub mod nmap;
 pub mod suricata;
 pub mod write;
@@ -31,6 +32,8 @@ pub enum Format {
     Zeek,
     /// Suricata `eve.json`: alerts (other events are skipped and counted).
     Suricata,
+    /// IPDR records in CSV with Trisul's column names ([`ipdr`]).
+    Ipdr,
 }
 
 impl Format {
@@ -39,6 +42,7 @@ impl Format {
             "nmap" | "masscan" => Some(Self::Nmap),
             "zeek" => Some(Self::Zeek),
             "suricata" => Some(Self::Suricata),
+            "ipdr" => Some(Self::Ipdr),
             _ => None,
         }
     }
@@ -50,6 +54,10 @@ pub struct Options {
     /// Where the data comes from (a scan's source label, a sensor's name).
     pub source: Option<String>,
     pub categories: Vec<String>,
+    /// The IPDR context records go to (`default` unless named; created if new).
+    pub context: Option<String>,
+    /// The timezone of times written without an offset (IPDR CSV); UTC unless given.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 /// Why a file could not be read: where, and what is wrong there.
@@ -144,7 +152,8 @@ pub async fn import(
     for input in inputs {
         let name = input.name.clone();
         let (sender, receiver) = mpsc::channel(4);
-        let parser = tokio::task::spawn_blocking(move || parse(format, input.reader, sender));
+        let tz = options.timezone.unwrap_or(chrono_tz::UTC);
+        let parser = tokio::task::spawn_blocking(move || parse(format, tz, input.reader, sender));
         let written = writer.run(&tx, options, receiver, &mut summary, progress).await;
         let parsed = parser
             .await
@@ -172,6 +181,7 @@ pub enum Batch {
     Flows(Vec<zeek::Flow>),
     Dns(Vec<zeek::Dns>),
     Alerts(Vec<suricata::Alert>),
+    Ipdr(Vec<ipdr::Record>),
     /// Records read and left out, with why.
     Skipped(Vec<String>),
 }
@@ -216,7 +226,12 @@ impl<T> Batcher<T> {
     }
 }
 
-fn parse(format: Format, reader: Box<dyn Read + Send>, sender: mpsc::Sender<Batch>) -> Result<(), ParseError> {
+fn parse(
+    format: Format,
+    tz: chrono_tz::Tz,
+    reader: Box<dyn Read + Send>,
+    sender: mpsc::Sender<Batch>,
+) -> Result<(), ParseError> {
     let input = open(reader).map_err(|e| ParseError::new("byte 0", format!("cannot read: {e}")))?;
     match format {
         Format::Nmap => {
@@ -250,6 +265,11 @@ fn parse(format: Format, reader: Box<dyn Read + Send>, sender: mpsc::Sender<Batc
             })?;
             alerts.flush()?;
             skipped.flush()
+        }
+        Format::Ipdr => {
+            let mut records = Batcher::new(sender, Batch::Ipdr);
+            ipdr::parse(input, tz, |r| records.push(r))?;
+            records.flush()
         }
     }
 }

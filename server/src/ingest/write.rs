@@ -7,8 +7,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use entities::{
-    alert, alert_pcap, dns_record, flow, host, host_script, hostname, os_match, port, port_sighting, scan,
-    script_result, trace_hop,
+    alert, alert_pcap, dns_record, flow, host, host_script, hostname, ipdr_context, ipdr_record, os_match, port,
+    port_sighting, scan, script_result, trace_hop,
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -18,7 +18,7 @@ use sea_orm::{
 use tokio::sync::mpsc;
 
 use super::indexes::Deferred;
-use super::{nmap, suricata, zeek, Batch, Options, Summary};
+use super::{ipdr, nmap, suricata, zeek, Batch, Options, Summary};
 use crate::domain::alert_log::{self, Change};
 use crate::domain::error::DomainResult;
 use crate::domain::{hosts, ip, pcaps, text};
@@ -150,6 +150,8 @@ pub struct Writer {
     grown: BTreeMap<&'static str, u64>,
     /// Alerts created, logged for live subscribers at the end.
     alerts: Vec<i64>,
+    /// The IPDR context of the import, once looked up.
+    context: Option<i64>,
 }
 
 impl Default for Writer {
@@ -168,6 +170,7 @@ impl Writer {
             flow_indexes: Deferred::new("flows"),
             grown: BTreeMap::new(),
             alerts: Vec::new(),
+            context: None,
         }
     }
 
@@ -223,6 +226,16 @@ impl Writer {
                     let ids = write_alerts(tx, options, records, summary).await?;
                     self.alerts.extend(ids);
                 }
+                Batch::Ipdr(records) => {
+                    summary.read += records.len() as u64;
+                    self.grew(&["ipdr_records"], records.len());
+                    if self.context.is_none() {
+                        self.context = Some(ipdr_context(tx, options).await?);
+                    }
+                    let context = self.context.expect("just set");
+                    summary.inserted += records.len() as u64;
+                    write_ipdr(tx, context, records).await?;
+                }
                 Batch::Skipped(reasons) => {
                     summary.read += reasons.len() as u64;
                     reasons.into_iter().for_each(|r| summary.skip(r));
@@ -252,6 +265,51 @@ impl Writer {
         alert_log::record(tx, Change::Created, &self.alerts).await?;
         Ok(())
     }
+}
+
+/// The context an IPDR import goes to, created if it is new (`context0` is `default`).
+async fn ipdr_context(tx: &DatabaseTransaction, options: &Options) -> DomainResult<i64> {
+    let name = text::optional("context", options.context.as_deref(), 64)?;
+    let name = match name.as_deref() {
+        None | Some("context0") => "default".to_string(),
+        Some(n) => n.to_string(),
+    };
+    let found = ipdr_context::Entity::find()
+        .filter(ipdr_context::Column::Name.eq(&name))
+        .one(tx)
+        .await?;
+    if let Some(c) = found {
+        return Ok(c.id);
+    }
+    let created = ipdr_context::ActiveModel {
+        name: Set(name),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    Ok(created.id)
+}
+
+async fn write_ipdr(tx: &DatabaseTransaction, context: i64, records: Vec<ipdr::Record>) -> DomainResult<()> {
+    let rows = records.into_iter().map(|r| ipdr_record::ActiveModel {
+        context_id: Set(context),
+        protocol: Set(r.protocol),
+        src_ip: Set(ip::to_key(r.src)),
+        src_port: Set(r.src_port),
+        dst_ip: Set(ip::to_key(r.dst)),
+        dst_port: Set(r.dst_port),
+        start_time: Set(r.start),
+        end_time: Set(r.end),
+        duration: Set(r.duration),
+        user_id: Set(r.user_id),
+        subscriber_id: Set(r.subscriber_id),
+        nat_ip: Set(r.nat_ip.map(ip::to_key)),
+        nat_port: Set(r.nat_port),
+        device_ip: Set(r.device_ip.map(ip::to_key)),
+        ..Default::default()
+    });
+    insert_all(tx, rows.collect::<Vec<_>>()).await
 }
 
 async fn new_scan(

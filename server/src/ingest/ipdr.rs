@@ -1,0 +1,317 @@
+//! IPDR records in CSV (issue 6's record store reads them): a header row naming the
+//! Trisul IPDR columns, in any order and any letter case, then one record per row.
+//! `Protocol`, `SrcIP`, `DestIP` and `StartTime` are required; the other nine columns
+//! (`SrcPort`, `DestPort`, `EndTime`, `Duration`, `UserID`, `SubscriberID`, `NatIP`,
+//! `NatPort`, `DeviceIP`) may be absent from the header or empty in a row. A column
+//! Pivot does not know is refused rather than dropped: a misspelt `NatIP` would
+//! otherwise lose the one column NAT lookups need.
+//!
+//! Times are RFC 3339 (`2026-04-01T10:30:15Z`), Unix seconds (`1775039415.25`), or
+//! `YYYY-MM-DD HH:MM:SS[.fff]` (Trisul's row format) in the timezone the import is
+//! given. `Duration` is in seconds; an absent end is the start plus the duration.
+
+use std::io::BufRead;
+use std::net::IpAddr;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+
+use super::ParseError;
+
+/// The columns of an IPDR record, as Trisul names them (the API's `headers`).
+pub const COLUMNS: [&str; 13] = [
+    "Protocol",
+    "SrcIP",
+    "SrcPort",
+    "DestIP",
+    "DestPort",
+    "StartTime",
+    "EndTime",
+    "Duration",
+    "UserID",
+    "SubscriberID",
+    "NatIP",
+    "NatPort",
+    "DeviceIP",
+];
+
+const REQUIRED: [&str; 4] = ["Protocol", "SrcIP", "DestIP", "StartTime"];
+
+/// One IPDR record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// `TCP`, `UDP`, `ICMP` … (IANA numbers of those three are named).
+    pub protocol: String,
+    pub src: IpAddr,
+    pub src_port: Option<i32>,
+    pub dst: IpAddr,
+    pub dst_port: Option<i32>,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    /// Seconds.
+    pub duration: Option<f64>,
+    pub user_id: Option<String>,
+    pub subscriber_id: Option<String>,
+    pub nat_ip: Option<IpAddr>,
+    pub nat_port: Option<i32>,
+    pub device_ip: Option<IpAddr>,
+}
+
+/// Reads every record of `input`, handing each to `each`; times without an offset are
+/// local times of `tz`.
+pub fn parse(
+    input: impl BufRead,
+    tz: chrono_tz::Tz,
+    mut each: impl FnMut(Record) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let header = reader
+        .headers()
+        .map_err(|e| ParseError::new("line 1", format!("cannot read the header: {e}")))?
+        .clone();
+    let at = columns(&header)?;
+    let mut row = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() + 1;
+        match reader.read_record(&mut row) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let location = format!("line {}", row.position().map_or(line, |p| p.line()));
+                let record = record(&row, &at, tz).map_err(|reason| ParseError::new(&location, reason))?;
+                each(record)?;
+            }
+            Err(e) => {
+                let line = e.position().map_or(line, |p| p.line());
+                return Err(ParseError::new(format!("line {line}"), e.to_string()));
+            }
+        }
+    }
+}
+
+/// Where each of [`COLUMNS`] is in a row, from the header.
+fn columns(header: &csv::StringRecord) -> Result<[Option<usize>; 13], ParseError> {
+    let mut at = [None; 13];
+    for (i, name) in header.iter().enumerate() {
+        let Some(c) = COLUMNS.iter().position(|c| c.eq_ignore_ascii_case(name)) else {
+            return Err(ParseError::new(
+                "line 1",
+                format!("unknown column {name:?}: the columns are {}", COLUMNS.join(", ")),
+            ));
+        };
+        if at[c].replace(i).is_some() {
+            return Err(ParseError::new(
+                "line 1",
+                format!("column {} is named twice", COLUMNS[c]),
+            ));
+        }
+    }
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .filter(|r| at[COLUMNS.iter().position(|c| c == *r).expect("a column")].is_none())
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(ParseError::new(
+            "line 1",
+            format!("the header lacks {}", missing.join(", ")),
+        ));
+    }
+    Ok(at)
+}
+
+fn record(row: &csv::StringRecord, at: &[Option<usize>; 13], tz: chrono_tz::Tz) -> Result<Record, String> {
+    let get = |name: &str| {
+        let c = COLUMNS.iter().position(|c| *c == name).expect("a column");
+        at[c].and_then(|i| row.get(i)).filter(|v| !v.is_empty())
+    };
+    let required = |name: &str| get(name).ok_or_else(|| format!("{name} is empty"));
+    let address = |name: &str, v: &str| {
+        v.parse::<IpAddr>()
+            .map_err(|_| format!("{name} {v:?} is not an IP address"))
+    };
+    let port = |name: &str| {
+        get(name)
+            .map(|v| match v.parse::<u16>() {
+                Ok(p) => Ok(i32::from(p)),
+                Err(_) => Err(format!("{name} {v:?} is not a port")),
+            })
+            .transpose()
+    };
+    let time = |name: &str| {
+        get(name)
+            .map(|v| instant(v, tz).map_err(|why| format!("{name} {v:?}: {why}")))
+            .transpose()
+    };
+    let text = |name: &str| {
+        get(name)
+            .map(|v| match v.chars().count() {
+                n if n > 256 => Err(format!("{name} is longer than 256 characters")),
+                _ => Ok(v.to_string()),
+            })
+            .transpose()
+    };
+    let start = time("StartTime")?.ok_or("StartTime is empty")?;
+    let duration = get("Duration")
+        .map(|v| match v.parse::<f64>() {
+            Ok(d) if d.is_finite() && d >= 0.0 => Ok(d),
+            _ => Err(format!("Duration {v:?} is not a number of seconds")),
+        })
+        .transpose()?;
+    let end = match (time("EndTime")?, duration) {
+        (Some(end), _) => Some(end),
+        (None, Some(d)) => Some(start + chrono::Duration::milliseconds((d * 1000.0).round() as i64)),
+        (None, None) => None,
+    };
+    if end.is_some_and(|e| e < start) {
+        return Err("EndTime is before StartTime".into());
+    }
+    Ok(Record {
+        protocol: protocol(required("Protocol")?)?,
+        src: address("SrcIP", required("SrcIP")?)?,
+        src_port: port("SrcPort")?,
+        dst: address("DestIP", required("DestIP")?)?,
+        dst_port: port("DestPort")?,
+        start,
+        end,
+        duration: duration.or_else(|| end.map(|e| (e - start).num_milliseconds() as f64 / 1000.0)),
+        user_id: text("UserID")?,
+        subscriber_id: text("SubscriberID")?,
+        nat_ip: get("NatIP").map(|v| address("NatIP", v)).transpose()?,
+        nat_port: port("NatPort")?,
+        device_ip: get("DeviceIP").map(|v| address("DeviceIP", v)).transpose()?,
+    })
+}
+
+/// A protocol's name, upper case; the IANA numbers of the usual three are named.
+fn protocol(v: &str) -> Result<String, String> {
+    let name = match v {
+        "6" => "TCP",
+        "17" => "UDP",
+        "1" => "ICMP",
+        "58" => "ICMPV6",
+        v if v.len() <= 16 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            return Ok(v.to_ascii_uppercase())
+        }
+        _ => return Err(format!("Protocol {v:?} is not a protocol name or number")),
+    };
+    Ok(name.into())
+}
+
+/// A time as IPDR exports write them (see the module's comment).
+fn instant(v: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let seconds: f64 = v.parse().map_err(|_| "not a number of seconds".to_string())?;
+        return DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64).ok_or_else(|| "out of range".into());
+    }
+    let local = NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S%.f")
+        .map_err(|_| "not a time: write YYYY-MM-DD HH:MM:SS, RFC 3339 or Unix seconds".to_string())?;
+    // Clocks going back: the first of the two; going forward: no such local time.
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("does not exist in {tz} (clocks went forward)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(csv: &str, tz: chrono_tz::Tz) -> Result<Vec<Record>, ParseError> {
+        let mut out = Vec::new();
+        parse(csv.as_bytes(), tz, |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn all_thirteen_columns_in_any_order_and_case() {
+        let csv = "protocol,SRCIP,SrcPort,DestIP,DestPort,StartTime,EndTime,Duration,UserID,SubscriberID,NatIP,NatPort,DeviceIP\n\
+                   TCP,192.168.1.100,54321,203.0.113.50,443,2026-04-01 10:30:15,2026-04-01 10:32:15,120,user123,SUB-001,100.64.0.1,10234,10.0.0.1\n\
+                   17,2001:db8::1,,2001:db8::2,53,2026-04-01T10:30:15+02:00,,1.5,,,,,\n";
+        let rows = read(csv, chrono_tz::UTC).unwrap();
+        assert_eq!(rows.len(), 2);
+        let r = &rows[0];
+        assert_eq!(r.protocol, "TCP");
+        assert_eq!(r.src, "192.168.1.100".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            (r.src_port, r.dst_port, r.nat_port),
+            (Some(54321), Some(443), Some(10234))
+        );
+        assert_eq!(r.start, Utc.with_ymd_and_hms(2026, 4, 1, 10, 30, 15).unwrap());
+        assert_eq!(r.end, Some(Utc.with_ymd_and_hms(2026, 4, 1, 10, 32, 15).unwrap()));
+        assert_eq!(r.duration, Some(120.0));
+        assert_eq!(
+            (r.user_id.as_deref(), r.subscriber_id.as_deref()),
+            (Some("user123"), Some("SUB-001"))
+        );
+        assert_eq!(r.nat_ip, Some("100.64.0.1".parse().unwrap()));
+        assert_eq!(r.device_ip, Some("10.0.0.1".parse().unwrap()));
+        let v6 = &rows[1];
+        assert_eq!(v6.protocol, "UDP");
+        assert_eq!(v6.src_port, None);
+        assert_eq!(v6.start, Utc.with_ymd_and_hms(2026, 4, 1, 8, 30, 15).unwrap());
+        // No end: the start plus the duration.
+        assert_eq!(v6.end, Some(v6.start + chrono::Duration::milliseconds(1500)));
+        assert_eq!((v6.nat_ip, v6.user_id.clone()), (None, None));
+    }
+
+    #[test]
+    fn local_times_are_read_in_the_import_timezone() {
+        let paris: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+        let csv = "Protocol,SrcIP,DestIP,StartTime\nTCP,10.0.0.1,10.0.0.2,2026-06-01 12:00:00\nTCP,10.0.0.1,10.0.0.2,1775039415\n";
+        let rows = read(csv, paris).unwrap();
+        assert_eq!(rows[0].start, Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap());
+        assert_eq!(rows[1].start, DateTime::from_timestamp(1_775_039_415, 0).unwrap());
+        // The hour clocks skip does not exist.
+        let gap = "Protocol,SrcIP,DestIP,StartTime\nTCP,10.0.0.1,10.0.0.2,2026-03-29 02:30:00\n";
+        let e = read(gap, paris).unwrap_err();
+        assert_eq!(e.location, "line 2");
+        assert!(e.reason.contains("clocks went forward"), "{e:?}");
+    }
+
+    #[test]
+    fn bad_headers_and_rows_say_where_and_why() {
+        let bad = |csv: &str| read(csv, chrono_tz::UTC).unwrap_err();
+        let e = bad("Protocol,SrcIP,DestIP,StartTime,NATIp4\n");
+        assert_eq!(e.location, "line 1");
+        assert!(e.reason.contains("unknown column \"NATIp4\""), "{e:?}");
+        assert!(bad("Protocol,SrcIP,StartTime\n").reason.contains("lacks DestIP"));
+        assert!(bad("Protocol,SrcIP,srcip,DestIP,StartTime\n")
+            .reason
+            .contains("SrcIP is named twice"));
+        let header = "Protocol,SrcIP,SrcPort,DestIP,StartTime,EndTime\n";
+        for (row, why) in [
+            (
+                "TCP,10.0.0.300,1,10.0.0.2,2026-04-01 00:00:00,",
+                "SrcIP \"10.0.0.300\" is not an IP address",
+            ),
+            (
+                "TCP,10.0.0.1,70000,10.0.0.2,2026-04-01 00:00:00,",
+                "SrcPort \"70000\" is not a port",
+            ),
+            (
+                "TCP,10.0.0.1,1,10.0.0.2,01-04-2026 00:00:00,",
+                "StartTime \"01-04-2026 00:00:00\": not a time",
+            ),
+            (
+                "TCP,10.0.0.1,1,10.0.0.2,2026-04-01 00:00:00,2026-03-31 00:00:00",
+                "EndTime is before StartTime",
+            ),
+            (",10.0.0.1,1,10.0.0.2,2026-04-01 00:00:00,", "Protocol is empty"),
+            ("TCP,10.0.0.1,1,10.0.0.2", "found record with 4 fields"),
+        ] {
+            let e = bad(&format!(
+                "{header}TCP,10.0.0.1,1,10.0.0.2,2026-04-01 00:00:00,\n{row}\n"
+            ));
+            assert_eq!(e.location, "line 3", "{row}: {e:?}");
+            assert!(e.reason.contains(why), "{row}: {e:?}");
+        }
+    }
+}
