@@ -6,7 +6,9 @@
 //! On PostgreSQL the table is range-partitioned by start time so that old data can be
 //! dropped a partition at a time; rows land in the DEFAULT partition until a range
 //! partition for their period exists (the primary key carries the start time, as a
-//! partitioned table's keys must). SQLite has one plain table.
+//! partitioned table's keys must). SQLite has one plain table. A context is not deleted
+//! with its records by cascade (that would delete them one by one): its partitions or
+//! rows go first.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -43,7 +45,7 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(
                 "CREATE TABLE ipdr_records (
                     id bigserial,
-                    context_id bigint NOT NULL REFERENCES ipdr_contexts (id) ON DELETE CASCADE,
+                    context_id bigint NOT NULL REFERENCES ipdr_contexts (id),
                     protocol varchar NOT NULL,
                     src_ip bytea NOT NULL,
                     src_port integer,
@@ -94,8 +96,7 @@ impl MigrationTrait for Migration {
                     .foreign_key(
                         ForeignKey::create()
                             .from(IpdrRecords::Table, IpdrRecords::ContextId)
-                            .to(IpdrContexts::Table, IpdrContexts::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
+                            .to(IpdrContexts::Table, IpdrContexts::Id),
                     )
                     .to_owned(),
             )

@@ -38,6 +38,35 @@ fn addr(i: usize) -> String {
     format!("10.{}.{}.{}", i / 62_500 % 256, i / 250 % 250, i % 250 + 1)
 }
 
+/// An IPDR CSV of `rows` records: subscribers in 10.0.0.0/8 behind 256 NAT addresses,
+/// a record every 10 ms (a day per 8.6 million).
+pub fn ipdr_csv(path: &Path, rows: usize) -> anyhow::Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        f,
+        "Protocol,SrcIP,SrcPort,DestIP,DestPort,StartTime,EndTime,Duration,UserID,SubscriberID,NatIP,NatPort,DeviceIP"
+    )?;
+    let start = t0().timestamp_millis();
+    for i in 0..rows {
+        let at = DateTime::from_timestamp_millis(start + i as i64 * 10).expect("in range");
+        writeln!(
+            f,
+            "TCP,{},{},192.0.2.{},443,{},,{},user{},SUB-{:06},100.64.0.{},{},10.255.0.1",
+            addr(i % 50_000),
+            1024 + i % 60_000,
+            1 + i % 200,
+            at.format("%Y-%m-%d %H:%M:%S%.3f"),
+            i % 600,
+            i % 50_000,
+            i % 50_000,
+            i % 256,
+            1024 + i % 64_000,
+        )?;
+    }
+    f.flush()?;
+    Ok(())
+}
+
 /// A Zeek conn.log (TSV) of `rows` connections from 50,000 sources in 10.0.0.0/8.
 pub fn conn_log(path: &Path, rows: usize) -> anyhow::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
@@ -356,7 +385,9 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<String> {
     std::fs::create_dir_all(&opts.dir)?;
     let conn_path = opts.dir.join("conn.log");
     let nmap_path = opts.dir.join("scan.xml");
+    let ipdr_path = opts.dir.join("ipdr.csv");
     conn_log(&conn_path, opts.flows)?;
+    ipdr_csv(&ipdr_path, opts.flows)?;
     nmap_xml(&nmap_path, opts.hosts)?;
     let size = |p: &Path| {
         std::fs::metadata(p)
@@ -364,12 +395,14 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<String> {
             .unwrap_or(0.0)
     };
     let mut report = format!(
-        "Inputs: a Zeek conn.log of {} flows ({:.0} MiB), an nmap XML of {} hosts × 10 ports ({:.0} MiB).\n\n\
+        "Inputs: a Zeek conn.log of {} flows ({:.0} MiB), an nmap XML of {} hosts × 10 ports ({:.0} MiB), \
+         an IPDR CSV of as many records as flows ({:.0} MiB).\n\n\
          | backend | what | Pivot | raw baseline | Pivot / raw | import peak RSS |\n|---|---|---|---|---|---|\n",
         opts.flows,
         size(&conn_path),
         opts.hosts,
-        size(&nmap_path)
+        size(&nmap_path),
+        size(&ipdr_path)
     );
     let sqlite_dir = opts.dir.clone();
     let mut backends = vec![Backend {
@@ -385,7 +418,7 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<String> {
     let mut latencies = String::new();
     for b in &backends {
         let create_on = (b.name == "PostgreSQL").then(|| opts.postgres.clone().unwrap());
-        for f in ["flows", "flows_raw", "hosts", "hosts_raw"] {
+        for f in ["flows", "flows_raw", "hosts", "hosts_raw", "ipdr"] {
             let _ = std::fs::remove_file(opts.dir.join(format!("{f}.db")));
         }
         // Flows.
@@ -428,13 +461,29 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<String> {
             raw_rate,
             rate / raw_rate
         )?;
+        // IPDR records (no raw baseline: the target is absolute, 150,000 records/s).
+        let ipdr_conn = open(&(b.fresh)("ipdr"), create_on.as_deref()).await?;
+        reset_peak();
+        let (took, summary) = import(&ipdr_conn, Format::Ipdr, &ipdr_path).await?;
+        let peak = peak_mib().map_or("?".into(), |m| format!("{m:.0} MiB"));
+        anyhow::ensure!(
+            summary.inserted as usize == opts.flows,
+            "every IPDR record was imported"
+        );
+        writeln!(
+            report,
+            "| {} | IPDR CSV | {:.0} records/s | — | — | {peak} |",
+            b.name,
+            opts.flows as f64 / took.as_secs_f64()
+        )?;
+        drop(ipdr_conn);
         import(&conn, Format::Nmap, &nmap_path).await?;
         let (median, p95) = nested_query(&conn, 50).await?;
         writeln!(latencies, "| {} | {median:.1} ms | {p95:.1} ms |", b.name)?;
         drop((conn, raw_conn, scan_conn, hosts_conn));
         if let Some(server) = &create_on {
             let admin = Database::connect(format!("{server}/postgres")).await?;
-            for f in ["flows", "flows_raw", "hosts", "hosts_raw"] {
+            for f in ["flows", "flows_raw", "hosts", "hosts_raw", "ipdr"] {
                 admin
                     .execute_unprepared(&format!("DROP DATABASE IF EXISTS pivot_bench_{f} WITH (FORCE)"))
                     .await?;

@@ -36,6 +36,13 @@ pub const COLUMNS: [&str; 13] = [
 
 const REQUIRED: [&str; 4] = ["Protocol", "SrcIP", "DestIP", "StartTime"];
 
+/// The longest record: a year, in seconds (a flow, or a NAT binding, lasts less).
+const MAX_DURATION: f64 = 366.0 * 86_400.0;
+
+/// Records are of these years: anything else is a misread time (milliseconds taken for
+/// seconds, a day and month swapped into a year).
+const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+
 /// One IPDR record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
@@ -155,8 +162,10 @@ fn record(row: &csv::StringRecord, at: &[Option<usize>; 13], tz: chrono_tz::Tz) 
     let start = time("StartTime")?.ok_or("StartTime is empty")?;
     let duration = get("Duration")
         .map(|v| match v.parse::<f64>() {
-            Ok(d) if d.is_finite() && d >= 0.0 => Ok(d),
-            _ => Err(format!("Duration {v:?} is not a number of seconds")),
+            Ok(d) if (0.0..=MAX_DURATION).contains(&d) => Ok(d),
+            _ => Err(format!(
+                "Duration {v:?} is not a number of seconds between 0 and {MAX_DURATION}"
+            )),
         })
         .transpose()?;
     let end = match (time("EndTime")?, duration) {
@@ -199,22 +208,37 @@ fn protocol(v: &str) -> Result<String, String> {
     Ok(name.into())
 }
 
-/// A time as IPDR exports write them (see the module's comment).
+/// A time as IPDR exports write them (see the module's comment), of [`YEARS`].
 fn instant(v: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    use chrono::{Datelike, LocalResult};
+    let t = if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        t.with_timezone(&Utc)
+    } else if v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let seconds: f64 = v.parse().map_err(|_| "not a number of seconds".to_string())?;
-        return DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64).ok_or_else(|| "out of range".into());
+        DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64).ok_or("out of range")?
+    } else {
+        let local = NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S%.f")
+            .map_err(|_| "not a time: write YYYY-MM-DD HH:MM:SS, RFC 3339 or Unix seconds".to_string())?;
+        match tz.from_local_datetime(&local) {
+            LocalResult::Single(t) => t.with_timezone(&Utc),
+            // Which subscriber had an address may hang on that hour: no guessing.
+            LocalResult::Ambiguous(..) => {
+                return Err(format!(
+                    "happens twice in {tz} (clocks went back): write it with its offset (RFC 3339)"
+                ))
+            }
+            LocalResult::None => return Err(format!("does not exist in {tz} (clocks went forward)")),
+        }
+    };
+    if !YEARS.contains(&t.year()) {
+        return Err(format!(
+            "is in {}: times are of {} to {} (milliseconds are not seconds)",
+            t.year(),
+            YEARS.start(),
+            YEARS.end()
+        ));
     }
-    let local = NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S%.f")
-        .map_err(|_| "not a time: write YYYY-MM-DD HH:MM:SS, RFC 3339 or Unix seconds".to_string())?;
-    // Clocks going back: the first of the two; going forward: no such local time.
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("does not exist in {tz} (clocks went forward)"))
+    Ok(t)
 }
 
 #[cfg(test)]
@@ -274,6 +298,30 @@ mod tests {
         let e = read(gap, paris).unwrap_err();
         assert_eq!(e.location, "line 2");
         assert!(e.reason.contains("clocks went forward"), "{e:?}");
+        // The hour that happens twice is refused rather than guessed.
+        let twice = "Protocol,SrcIP,DestIP,StartTime\nTCP,10.0.0.1,10.0.0.2,2026-10-25 02:30:00\n";
+        assert!(read(twice, paris).unwrap_err().reason.contains("happens twice"));
+        let with_offset = "Protocol,SrcIP,DestIP,StartTime\nTCP,10.0.0.1,10.0.0.2,2026-10-25T02:30:00+01:00\n";
+        assert_eq!(
+            read(with_offset, paris).unwrap()[0].start,
+            Utc.with_ymd_and_hms(2026, 10, 25, 1, 30, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn csv_as_spreadsheets_write_it() {
+        // A byte order mark, CRLF line ends, quoted fields and blank lines.
+        let csv = "\u{feff}Protocol,SrcIP,DestIP,StartTime,UserID\r\nTCP,10.0.0.1,10.0.0.2,2026-04-01 00:00:00,\"Doe, J\"\r\n\r\nUDP,10.0.0.3,10.0.0.4,2026-04-01 00:00:01,\r\n";
+        let rows = read(csv, chrono_tz::UTC).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].user_id.as_deref(), Some("Doe, J"));
+        assert_eq!(rows[1].protocol, "UDP");
+        // An absurd duration is refused, not added.
+        let long = "Protocol,SrcIP,DestIP,StartTime,Duration\nTCP,10.0.0.1,10.0.0.2,2026-04-01 00:00:00,1e300\n";
+        assert!(read(long, chrono_tz::UTC)
+            .unwrap_err()
+            .reason
+            .contains("Duration \"1e300\""));
     }
 
     #[test]

@@ -274,21 +274,22 @@ async fn ipdr_context(tx: &DatabaseTransaction, options: &Options) -> DomainResu
         None | Some("context0") => "default".to_string(),
         Some(n) => n.to_string(),
     };
-    let found = ipdr_context::Entity::find()
-        .filter(ipdr_context::Column::Name.eq(&name))
-        .one(tx)
-        .await?;
-    if let Some(c) = found {
-        return Ok(c.id);
-    }
-    let created = ipdr_context::ActiveModel {
-        name: Set(name),
+    // A concurrent import may create the same context: the name stays one row.
+    ipdr_context::Entity::insert(ipdr_context::ActiveModel {
+        name: Set(name.clone()),
         created_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .insert(tx)
+    })
+    .on_conflict(OnConflict::column(ipdr_context::Column::Name).do_nothing().to_owned())
+    .do_nothing()
+    .exec(tx)
     .await?;
-    Ok(created.id)
+    let context = ipdr_context::Entity::find()
+        .filter(ipdr_context::Column::Name.eq(&name))
+        .one(tx)
+        .await?
+        .expect("inserted or there");
+    Ok(context.id)
 }
 
 async fn write_ipdr(tx: &DatabaseTransaction, context: i64, records: Vec<ipdr::Record>) -> DomainResult<()> {
