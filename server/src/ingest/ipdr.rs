@@ -353,6 +353,10 @@ mod tests {
                 "EndTime is before StartTime",
             ),
             (",10.0.0.1,1,10.0.0.2,2026-04-01 00:00:00,", "Protocol is empty"),
+            (
+                "TCP,10.0.0.1,1,10.0.0.2,1775039415123,",
+                "(milliseconds are not seconds)",
+            ),
             ("TCP,10.0.0.1,1,10.0.0.2", "found record with 4 fields"),
         ] {
             let e = bad(&format!(
