@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_graphql::http::parse_query_string;
 use async_graphql::http::MultipartOptions;
@@ -185,7 +184,12 @@ struct Transport<'a> {
 /// The caller of a request, or the response refusing it: 401 without valid
 /// credentials (unless the request only signs in), 403 for a cookie-authenticated
 /// write from another origin.
-async fn caller(state: &AppState, t: Transport<'_>, request: &Budgeted) -> Result<Caller, Response> {
+/// `single`: the request when it is one operation (only that may sign in).
+async fn caller(
+    state: &AppState,
+    t: Transport<'_>,
+    single: Option<&async_graphql::Request>,
+) -> Result<Caller, Response> {
     let principal = match principal::resolve(&state.0.db, t.headers, Some(&t.session)).await {
         Ok(Credentials::Valid(p)) => Some(*p),
         Ok(Credentials::Anonymous) => None,
@@ -205,7 +209,7 @@ async fn caller(state: &AppState, t: Transport<'_>, request: &Budgeted) -> Resul
             ));
         }
     };
-    if principal.is_none() && !(request.single && graphql::is_sign_in(&request.ops[0].0)) {
+    if principal.is_none() && !single.is_some_and(graphql::is_sign_in) {
         return Err(error_response(
             StatusCode::UNAUTHORIZED,
             "authentication required: send Authorization: Bearer <API token>, or sign in with the login mutation",
@@ -243,51 +247,38 @@ async fn execute(state: &AppState, transport: Transport<'_>, request: BatchReque
             BAD_USER_INPUT,
         );
     }
-    let interactive = state.0.config.query_timeout;
-    let ops = ops
-        .into_iter()
-        .map(|mut r| {
-            let budget = graphql::budget_of(&mut r, interactive);
-            (r, budget)
-        })
-        .collect();
-    let request = Budgeted { ops, single };
-    let caller = match caller(state, transport, &request).await {
+    let caller = match caller(state, transport, single.then(|| &ops[0])).await {
         Ok(c) => c,
         Err(refused) => return refused,
     };
     // Budgets count from the request's arrival; each operation of a batch has its own.
-    let run = |r, budget: Duration| {
+    let interactive = state.0.config.query_timeout;
+    let run = |mut r| {
+        let budget = graphql::budget_of(&mut r, interactive);
         graphql::within(
             budget.saturating_sub(started.elapsed()),
             graphql::execute(&state.0.schema, &state.0.db, &caller, r),
         )
     };
-    if request.single {
-        let (r, budget) = request.ops.into_iter().next().expect("one operation");
-        return match run(r, budget).await {
+    if single {
+        let r = ops.into_iter().next().expect("one operation");
+        return match run(r).await {
             Some(response) => graphql_json(BatchResponse::Single(response)),
             None => error_response(StatusCode::OK, TOO_LONG, TIMEOUT),
         };
     }
     // One after another, so that mutations apply in the order sent.
-    let mut out = Vec::with_capacity(request.ops.len());
-    for (r, budget) in request.ops {
-        out.push(run(r, budget).await.unwrap_or_else(|| {
-            let e = crate::graphql::errors::coded(TOO_LONG, TIMEOUT);
-            async_graphql::Response::from_errors(vec![e.into_server_error(Default::default())])
+    let mut out = Vec::with_capacity(ops.len());
+    for r in ops {
+        let response = run(r).await;
+        out.push(response.unwrap_or_else(|| {
+            async_graphql::Response::from_errors(vec![graphql::access::refusal(TOO_LONG, TIMEOUT)])
         }));
     }
     graphql_json(BatchResponse::Batch(out))
 }
 
 const TOO_LONG: &str = "the query took too long; narrow it down";
-
-/// A request's operations, each with its time budget; `single` unless sent as a batch.
-struct Budgeted {
-    ops: Vec<(async_graphql::Request, Duration)>,
-    single: bool,
-}
 
 fn graphql_json(response: BatchResponse) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], Json(response)).into_response()

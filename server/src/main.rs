@@ -208,12 +208,7 @@ async fn run() -> anyhow::Result<()> {
                         .ok_or_else(|| anyhow::anyhow!("PIVOT_LIVE_BUFFER must be a positive number, not {v:?}"))?,
                     Err(_) => server::live::bus::BUFFER,
                 },
-                timezone: match std::env::var("PIVOT_TIMEZONE") {
-                    Ok(v) if !v.is_empty() => v.parse().map_err(|_| {
-                        anyhow::anyhow!("PIVOT_TIMEZONE must be an IANA timezone name such as Europe/Paris, not {v:?}")
-                    })?,
-                    _ => chrono_tz::UTC,
-                },
+                timezone: parse_timezone(std::env::var("PIVOT_TIMEZONE").ok())?.unwrap_or(chrono_tz::UTC),
                 ..Config::default()
             };
             let state = AppState::start(config.clone()).await?;
@@ -305,12 +300,7 @@ async fn run() -> anyhow::Result<()> {
             timezone,
             database,
         } => {
-            let timezone = match timezone.filter(|t| !t.is_empty()) {
-                Some(t) => Some(t.parse().map_err(|_| {
-                    anyhow::anyhow!("the timezone must be an IANA name such as Europe/Paris, not {t:?}")
-                })?),
-                None => None,
-            };
+            let timezone = parse_timezone(timezone)?;
             let options = server::ingest::Options {
                 source,
                 categories,
@@ -326,6 +316,16 @@ async fn run() -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             user_command(&conn, command).await
         }
+    }
+}
+
+/// A timezone setting (`PIVOT_TIMEZONE`, `--timezone`): an IANA name; none when blank.
+fn parse_timezone(v: Option<String>) -> anyhow::Result<Option<chrono_tz::Tz>> {
+    match v.filter(|v| !v.is_empty()) {
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            anyhow::anyhow!("PIVOT_TIMEZONE must be an IANA timezone name such as Europe/Paris, not {v:?}")
+        }),
+        None => Ok(None),
     }
 }
 

@@ -219,10 +219,10 @@ async fn large_import_renews_statistics_postgres() {
 /// line and keeps nothing.
 async fn ipdr_import(url: &str, dir: &Path) {
     use std::io::Write as _;
-    let run = |file: &Path, extra: &[&str]| {
+    let run = |files: &[&Path], extra: &[&str]| {
         Command::new(pivot())
             .args(["import", "ipdr"])
-            .arg(file)
+            .args(files)
             .args(extra)
             .args(["--database", url])
             .env("PIVOT_LOG", "warn")
@@ -235,7 +235,7 @@ async fn ipdr_import(url: &str, dir: &Path) {
                SUB-002,17,2001:db8::1,5353,2001:db8::2,53,2026-04-01 12:00:00,,45,,,,\n";
     let plain = dir.join("ipdr.csv");
     std::fs::write(&plain, csv).unwrap();
-    let out = run(&plain, &["--context", "ipdr", "--timezone", "Europe/Paris"]);
+    let out = run(&[&plain], &["--context", "ipdr", "--timezone", "Europe/Paris"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -245,7 +245,7 @@ async fn ipdr_import(url: &str, dir: &Path) {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(csv.as_bytes()).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
-    let out = run(&gz, &["--context", "context0"]);
+    let out = run(&[&gz], &["--context", "context0"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let db = Database::connect(url).await.unwrap();
@@ -298,14 +298,15 @@ async fn ipdr_import(url: &str, dir: &Path) {
         .unwrap();
     assert_eq!(end.unwrap().to_rfc3339(), "2026-04-01T10:00:45+00:00");
 
-    // A bad row: its line, a failing exit code, nothing of the import kept.
+    // A bad row: its line, a failing exit code, nothing of the import kept — not even
+    // the good file written before it, nor the context it created.
     let bad = dir.join("bad.csv");
     std::fs::write(
         &bad,
         "Protocol,SrcIP,DestIP,StartTime\nTCP,10.0.0.1,10.0.0.2,2026-04-02 00:00:00\nTCP,192.168.1.999,10.0.0.2,2026-04-02 00:00:00\n",
     )
     .unwrap();
-    let out = run(&bad, &["--context", "other"]);
+    let out = run(&[&plain, &bad], &["--context", "other"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

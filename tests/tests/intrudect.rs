@@ -1692,4 +1692,15 @@ both_dbs!(network_alert_pcaps, |app: TestApp| async move {
         .data("{ alerts(filter: {kind: \"network\"}) { totalCount } }", json!({}))
         .await;
     assert_eq!(d["alerts"]["totalCount"], 0);
+    // Also when a batch of alerts with captures was written before the bad line.
+    let eve: String = (0..1000).map(|i| eve_alert(20000 + i, Some(&b64))).collect::<String>()
+        + &eve_alert(53004, Some("not base64!"));
+    let res = app.upload(SURICATA, "eve.json", eve.into_bytes(), json!({})).await;
+    let m = s(&res["errors"][0]["message"]);
+    assert!(m.starts_with("file: eve.json: line 1001: packet is not base64"), "{m}");
+    let d = app
+        .data("{ alerts(filter: {kind: \"network\"}) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(d["alerts"]["totalCount"], 0);
+    assert_eq!(tests::rows_in(&app.db, "alert_pcaps").await, 0);
 });

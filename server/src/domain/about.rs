@@ -82,7 +82,8 @@ pub async fn table_stats(db: &impl ConnectionTrait, d: &Dataset) -> DomainResult
     })
 }
 
-async fn max_id(db: &impl ConnectionTrait, table: &str) -> DomainResult<i64> {
+/// The largest ID of `table` (0 when empty): an index lookup.
+pub(crate) async fn max_id(db: &impl ConnectionTrait, table: &str) -> DomainResult<i64> {
     let row = db
         .query_one(stmt(db, format!("SELECT MAX(id) AS n FROM {table}")))
         .await?;

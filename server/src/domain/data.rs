@@ -11,13 +11,14 @@ use std::sync::{Arc, Mutex};
 use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
 use entities::{alert, dns_record, flow};
-use sea_orm::sea_query::{ColumnRef, Condition, Expr, IntoColumnRef, Order, Query, SelectStatement};
+use sea_orm::sea_query::{ColumnRef, Condition, Expr, IntoColumnRef, Order, SelectStatement};
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Select,
 };
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
+use super::about::max_id;
 use super::alert_log::{self, Change};
 use super::alert_search::AlertSearch;
 use super::alerts::Severity;
@@ -500,18 +501,6 @@ impl Rows {
     /// `None` for the datasets Pivot records nothing in. The rows end at the newest one
     /// now: rows written while the export runs neither join it nor keep it going.
     async fn of(db: &impl ConnectionTrait, set: DataSet, filter: &DataFilter) -> DomainResult<Option<Self>> {
-        async fn newest<E: EntityTrait>(db: &impl ConnectionTrait, id: E::Column) -> DomainResult<i64> {
-            let query = Query::select()
-                .expr(Expr::col((E::default(), id)).max())
-                .from(E::default())
-                .to_owned();
-            let found = db.query_one(db.get_database_backend().build(&query)).await?;
-            Ok(found
-                .map(|r| r.try_get_by_index::<Option<i64>>(0))
-                .transpose()?
-                .flatten()
-                .unwrap_or(0))
-        }
         fn rows<E: EntityTrait>(select: Select<E>, id: E::Column, set: DataSet) -> Rows {
             let columns = set.columns();
             let mut query = select.into_query();
@@ -527,18 +516,18 @@ impl Rows {
         use {alert::Column as A, dns_record::Column as D, flow::Column as F};
         Ok(Some(match set {
             DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
-                let newest = newest::<alert::Entity>(db, A::Id).await?;
+                let newest = max_id(db, "alerts").await?;
                 rows(alerts_of(filter, set, Some(newest))?, A::Id, set)
             }
             DataSet::DnsMetadata => {
-                let newest = newest::<dns_record::Entity>(db, D::Id).await?;
+                let newest = max_id(db, "dns_records").await?;
                 let select = dns_record::Entity::find()
                     .filter(filter.dns()?)
                     .filter(D::Id.lte(newest));
                 rows(select, D::Id, set)
             }
             DataSet::TcpMetadata => {
-                let newest = newest::<flow::Entity>(db, F::Id).await?;
+                let newest = max_id(db, "flows").await?;
                 rows(
                     flow::Entity::find().filter(filter.flows()?).filter(F::Id.lte(newest)),
                     F::Id,

@@ -65,18 +65,13 @@ pub async fn of_alerts(db: &impl ConnectionTrait, alert_ids: &[i64]) -> Result<H
 
 /// The capture file of an alert, if it has one.
 pub async fn file_of(db: &impl ConnectionTrait, alert_id: i64) -> DomainResult<Option<Vec<u8>>> {
-    #[derive(FromQueryResult)]
-    struct File {
-        data: Vec<u8>,
-    }
-    let file = alert_pcap::Entity::find()
+    Ok(alert_pcap::Entity::find()
         .select_only()
         .column(alert_pcap::Column::Data)
         .filter(alert_pcap::Column::AlertId.eq(alert_id))
-        .into_model::<File>()
+        .into_tuple::<Vec<u8>>()
         .one(db)
-        .await?;
-    Ok(file.map(|f| f.data))
+        .await?)
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
-use super::ParseError;
+use super::{zeek, ParseError};
+use crate::domain::text;
 
 /// The columns of an IPDR record, as Trisul names them (the API's `headers`).
 pub const COLUMNS: [&str; 13] = [
@@ -46,7 +47,7 @@ const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 /// One IPDR record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
-    /// `TCP`, `UDP`, `ICMP` … (IANA numbers of those three are named).
+    /// `TCP`, `UDP`, `ICMP` … (the IANA numbers of those and ICMPv6 are named).
     pub protocol: String,
     pub src: IpAddr,
     pub src_port: Option<i32>,
@@ -134,31 +135,15 @@ fn record(row: &csv::StringRecord, at: &[Option<usize>; 13], tz: chrono_tz::Tz) 
         at[c].and_then(|i| row.get(i)).filter(|v| !v.is_empty())
     };
     let required = |name: &str| get(name).ok_or_else(|| format!("{name} is empty"));
-    let address = |name: &str, v: &str| {
-        v.parse::<IpAddr>()
-            .map_err(|_| format!("{name} {v:?} is not an IP address"))
-    };
-    let port = |name: &str| {
-        get(name)
-            .map(|v| match v.parse::<u16>() {
-                Ok(p) => Ok(i32::from(p)),
-                Err(_) => Err(format!("{name} {v:?} is not a port")),
-            })
-            .transpose()
-    };
+    let address = |name: &str| zeek::ip(name, get(name));
+    let optional_address = |name: &str| get(name).map(|v| zeek::ip(name, Some(v))).transpose();
+    let port = |name: &str| zeek::port(name, get(name));
     let time = |name: &str| {
         get(name)
             .map(|v| instant(v, tz).map_err(|why| format!("{name} {v:?}: {why}")))
             .transpose()
     };
-    let text = |name: &str| {
-        get(name)
-            .map(|v| match v.chars().count() {
-                n if n > 256 => Err(format!("{name} is longer than 256 characters")),
-                _ => Ok(v.to_string()),
-            })
-            .transpose()
-    };
+    let text = |name: &str| text::optional(name, get(name), 256).map_err(|e| e.to_string());
     let start = time("StartTime")?.ok_or("StartTime is empty")?;
     let duration = get("Duration")
         .map(|v| match v.parse::<f64>() {
@@ -176,24 +161,30 @@ fn record(row: &csv::StringRecord, at: &[Option<usize>; 13], tz: chrono_tz::Tz) 
     if end.is_some_and(|e| e < start) {
         return Err("EndTime is before StartTime".into());
     }
+    // Both given: they must tell the same (to the second), or one of them is wrong.
+    if let (Some(end), Some(d)) = (end, duration) {
+        if ((end - start).num_milliseconds() as f64 / 1000.0 - d).abs() >= 1.0 {
+            return Err(format!("Duration {d} does not match EndTime - StartTime"));
+        }
+    }
     Ok(Record {
         protocol: protocol(required("Protocol")?)?,
-        src: address("SrcIP", required("SrcIP")?)?,
+        src: address("SrcIP")?,
         src_port: port("SrcPort")?,
-        dst: address("DestIP", required("DestIP")?)?,
+        dst: address("DestIP")?,
         dst_port: port("DestPort")?,
         start,
         end,
         duration: duration.or_else(|| end.map(|e| (e - start).num_milliseconds() as f64 / 1000.0)),
         user_id: text("UserID")?,
         subscriber_id: text("SubscriberID")?,
-        nat_ip: get("NatIP").map(|v| address("NatIP", v)).transpose()?,
+        nat_ip: optional_address("NatIP")?,
         nat_port: port("NatPort")?,
-        device_ip: get("DeviceIP").map(|v| address("DeviceIP", v)).transpose()?,
+        device_ip: optional_address("DeviceIP")?,
     })
 }
 
-/// A protocol's name, upper case; the IANA numbers of the usual three are named.
+/// A protocol's name, upper case; the IANA numbers of TCP, UDP, ICMP and ICMPv6 are named.
 fn protocol(v: &str) -> Result<String, String> {
     let name = match v {
         "6" => "TCP",
@@ -211,11 +202,9 @@ fn protocol(v: &str) -> Result<String, String> {
 /// A time as IPDR exports write them (see the module's comment), of [`YEARS`].
 fn instant(v: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, String> {
     use chrono::{Datelike, LocalResult};
-    let t = if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        t.with_timezone(&Utc)
-    } else if v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let seconds: f64 = v.parse().map_err(|_| "not a number of seconds".to_string())?;
-        DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64).ok_or("out of range")?
+    // Unix seconds or RFC 3339, as Zeek writes them; else a local time.
+    let t = if let Ok(t) = zeek::time(v) {
+        t
     } else {
         let local = NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S%.f")
             .map_err(|_| "not a time: write YYYY-MM-DD HH:MM:SS, RFC 3339 or Unix seconds".to_string())?;
@@ -316,6 +305,11 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].user_id.as_deref(), Some("Doe, J"));
         assert_eq!(rows[1].protocol, "UDP");
+        // An end and a duration that disagree: one of them is wrong.
+        let both = "Protocol,SrcIP,DestIP,StartTime,EndTime,Duration\nTCP,10.0.0.1,10.0.0.2,2026-04-01 00:00:00,2026-04-01 00:02:00,120\nTCP,10.0.0.1,10.0.0.2,2026-04-01 00:00:00,2026-04-01 00:02:00,45\n";
+        let e = read(both, chrono_tz::UTC).unwrap_err();
+        assert_eq!(e.location, "line 3");
+        assert!(e.reason.contains("Duration 45 does not match"), "{e:?}");
         // An absurd duration is refused, not added.
         let long = "Protocol,SrcIP,DestIP,StartTime,Duration\nTCP,10.0.0.1,10.0.0.2,2026-04-01 00:00:00,1e300\n";
         assert!(read(long, chrono_tz::UTC)

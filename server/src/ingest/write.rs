@@ -586,15 +586,11 @@ async fn write_hosts(
     // The id and last sighting of every port of the batch, for their sightings.
     let mut stored: HashMap<PortKey, (i64, Option<DateTime<Utc>>)> =
         ports.into_iter().map(|(k, p)| (k, (p.id, p.last_seen))).collect();
-    let new_seen: HashMap<PortKey, Option<DateTime<Utc>>> = new_ports
-        .iter()
-        .map(|(k, p)| (k.clone(), p.last_seen.try_as_ref().cloned().flatten()))
-        .collect();
     let ids = new_ids(tx, "ports", new_ports.len()).await?;
     let mut rows = Vec::with_capacity(new_ports.len());
     for ((key, mut p), id) in new_ports.into_iter().zip(ids) {
         p.id = Set(id);
-        stored.insert(key.clone(), (id, new_seen[&key]));
+        stored.insert(key, (id, p.last_seen.try_as_ref().cloned().flatten()));
         rows.push(p);
     }
     insert_all(tx, rows).await?;

@@ -228,7 +228,7 @@ struct Fields<'a> {
 
 /// Seconds since 1970 as Zeek writes them (`1573553586.964924`), read digit by digit
 /// (a float would blur the microseconds), or RFC 3339.
-fn time(v: &str) -> Result<DateTime<Utc>, String> {
+pub(super) fn time(v: &str) -> Result<DateTime<Utc>, String> {
     let (whole, fraction) = v.split_once('.').unwrap_or((v, ""));
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if digits(whole) && (fraction.is_empty() || digits(fraction)) {
@@ -244,12 +244,12 @@ fn time(v: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("{v:?} is not a time (seconds since 1970, or RFC 3339)"))
 }
 
-fn ip(name: &str, v: Option<&str>) -> Result<IpAddr, String> {
+pub(super) fn ip(name: &str, v: Option<&str>) -> Result<IpAddr, String> {
     let v = v.ok_or_else(|| format!("{name} is missing"))?;
     v.parse().map_err(|_| format!("{name} {v:?} is not an IP address"))
 }
 
-fn port(name: &str, v: Option<&str>) -> Result<Option<i32>, String> {
+pub(super) fn port(name: &str, v: Option<&str>) -> Result<Option<i32>, String> {
     v.map(|v| match v.parse::<i32>() {
         Ok(p) if (0..=65535).contains(&p) => Ok(p),
         _ => Err(format!("{name} {v:?} is not a port")),
