@@ -1,4 +1,5 @@
-//! A partition of IPDR records (Trisul's `contextname`); `default` always exists.
+//! A partition of IPDR records (Trisul's `contextname`); `default` always exists, and
+//! `flows` reads the flows table.
 
 use sea_orm::entity::prelude::*;
 
@@ -10,6 +11,11 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// The longest record's span in seconds: a record overlapping a window starts at
+    /// most this long before it.
+    pub longest_seconds: f64,
+    /// `records` (`ipdr_records`) or `flows` (Zeek's flows, read as records).
+    pub source: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261201_000008_alert_changes;
 mod m20261201_000009_alert_endpoints;
 mod m20261201_000010_alert_pcaps;
 mod m20261201_000011_ipdr;
+mod m20261201_000012_ipdr_queries;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_alert_endpoints::Migration),
             Box::new(m20261201_000010_alert_pcaps::Migration),
             Box::new(m20261201_000011_ipdr::Migration),
+            Box::new(m20261201_000012_ipdr_queries::Migration),
         ]
     }
 }

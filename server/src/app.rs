@@ -54,7 +54,8 @@ impl AppState {
             .await
             .map_err(|e| anyhow::anyhow!("starting the alert bus: {e}"))?;
         let exports = Exports::default();
-        let schema = graphql::build(db.clone(), Some(bus.clone()), exports.clone());
+        let jobs = crate::jobs::ipdr::start(db.clone(), config.ipdr.clone());
+        let schema = graphql::build(db.clone(), Some(bus.clone()), exports.clone(), jobs);
         Ok(Self(Arc::new(Inner {
             schema,
             db,
@@ -110,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/alerts/{id}/pcap", get(crate::captures::download))
         .layer(sessions)
         .merge(compat::router::<compat::intrudect::Intrudect>())
+        .merge(compat::router::<compat::ipdr::Trisul>())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))

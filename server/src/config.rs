@@ -23,6 +23,9 @@ pub struct Config {
     /// The timezone REST dialects render and read local times in (`PIVOT_TIMEZONE`, an
     /// IANA name such as `Europe/Paris`; UTC by default). GraphQL speaks UTC only.
     pub timezone: chrono_tz::Tz,
+    /// The IPDR query workers (`PIVOT_IPDR_WORKERS`, `PIVOT_IPDR_LEASE` in seconds,
+    /// `PIVOT_IPDR_BATCH` records).
+    pub ipdr: crate::jobs::ipdr::Settings,
 }
 
 impl Default for Config {
@@ -34,6 +37,7 @@ impl Default for Config {
             secure_cookies: false,
             live_buffer: crate::live::bus::BUFFER,
             timezone: chrono_tz::UTC,
+            ipdr: Default::default(),
         }
     }
 }

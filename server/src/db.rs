@@ -68,6 +68,18 @@ pub async fn connect_pool(
     Ok((db, counter))
 }
 
+/// On SQLite, takes the database's one write lock now, waiting for it as long as the
+/// busy timeout allows. A transaction that reads first and writes later would otherwise
+/// fail at its first write, without waiting (SQLITE_BUSY_SNAPSHOT), whenever another
+/// writer committed in between. PostgreSQL needs nothing of the kind.
+pub async fn write_lock(tx: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    if tx.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // A write that changes nothing still takes the lock.
+        tx.execute_unprepared("UPDATE users SET id = id WHERE 0").await?;
+    }
+    Ok(())
+}
+
 /// Brings the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("migrating the database")

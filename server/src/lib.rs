@@ -18,5 +18,6 @@ pub mod domain;
 pub mod exports;
 pub mod graphql;
 pub mod ingest;
+pub mod jobs;
 pub mod live;
 pub mod process;

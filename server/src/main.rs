@@ -171,6 +171,35 @@ enum UserCommand {
     List,
 }
 
+/// The positive number the environment variable `name` holds, if set.
+fn positive(name: &str) -> anyhow::Result<Option<u64>> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| anyhow::anyhow!("{name} must be a positive number, not {v:?}")),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The IPDR workers' settings from `PIVOT_IPDR_WORKERS`, `PIVOT_IPDR_LEASE` (seconds)
+/// and `PIVOT_IPDR_BATCH`; each positive.
+fn ipdr_settings() -> anyhow::Result<server::jobs::ipdr::Settings> {
+    let mut settings = server::jobs::ipdr::Settings::default();
+    if let Some(n) = positive("PIVOT_IPDR_WORKERS")? {
+        settings.workers = n as usize;
+    }
+    if let Some(n) = positive("PIVOT_IPDR_LEASE")? {
+        settings.lease = std::time::Duration::from_secs(n);
+    }
+    if let Some(n) = positive("PIVOT_IPDR_BATCH")? {
+        settings.batch = n;
+    }
+    Ok(settings)
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     match run().await {
@@ -200,15 +229,9 @@ async fn run() -> anyhow::Result<()> {
                 database_url: database.url,
                 admin_password: std::env::var("PIVOT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
                 secure_cookies: std::env::var("PIVOT_SECURE_COOKIES").is_ok_and(|v| matches!(v.as_str(), "1" | "true")),
-                live_buffer: match std::env::var("PIVOT_LIVE_BUFFER") {
-                    Ok(v) => v
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| anyhow::anyhow!("PIVOT_LIVE_BUFFER must be a positive number, not {v:?}"))?,
-                    Err(_) => server::live::bus::BUFFER,
-                },
+                live_buffer: positive("PIVOT_LIVE_BUFFER")?.map_or(server::live::bus::BUFFER, |n| n as usize),
                 timezone: parse_timezone(std::env::var("PIVOT_TIMEZONE").ok())?.unwrap_or(chrono_tz::UTC),
+                ipdr: ipdr_settings()?,
                 ..Config::default()
             };
             let state = AppState::start(config.clone()).await?;

@@ -168,9 +168,14 @@ impl TestApp {
 
     /// Another Pivot server on this one's database (a replica), with its own token.
     pub async fn replica(&self) -> Self {
+        Self::start_on(&self.database_url, Config::default()).await
+    }
+
+    /// A Pivot server on the database at `url`, which another server of the test owns.
+    pub async fn start_on(url: &str, config: Config) -> Self {
         let config = Config {
-            database_url: self.database_url.clone(),
-            ..Config::default()
+            database_url: url.to_string(),
+            ..config
         };
         Self::start(config, TestDb::Borrowed).await
     }
@@ -388,6 +393,19 @@ macro_rules! both_dbs {
             }
         }
     };
+}
+
+/// The `pivot` binary cargo built next to the tests.
+pub fn pivot_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let bin = dir.join("pivot");
+    assert!(
+        bin.exists(),
+        "the pivot binary is built beside the tests: {}",
+        bin.display()
+    );
+    bin
 }
 
 /// The number of rows in `table`, read straight from the database.

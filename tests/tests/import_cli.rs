@@ -7,18 +7,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database, Statement};
 
-/// The `pivot` binary cargo built next to this test.
-fn pivot() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir.join("pivot");
-    assert!(
-        bin.exists(),
-        "the pivot binary is built beside the tests: {}",
-        bin.display()
-    );
-    bin
-}
+use tests::pivot_binary as pivot;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pivot-cli-{name}-{}", std::process::id()));

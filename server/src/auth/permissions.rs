@@ -19,6 +19,8 @@ pub enum Capability {
     Data,
     /// User and tenant administration.
     Users,
+    /// IPDR records and the queries over them (who had an address when).
+    Ipdr,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,7 +30,7 @@ pub enum Level {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Self::Hosts,
         Self::Flows,
         Self::Alerts,
@@ -38,6 +40,7 @@ impl Capability {
         Self::Cases,
         Self::Data,
         Self::Users,
+        Self::Ipdr,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +54,7 @@ impl Capability {
             Self::Cases => "cases",
             Self::Data => "data",
             Self::Users => "users",
+            Self::Ipdr => "ipdr",
         }
     }
 
@@ -67,7 +71,8 @@ pub fn role_grant(role: Role, cap: Capability) -> Option<Level> {
         (Role::Analyst, Users) => None,
         (Role::Analyst, Data) => Some(Level::Read),
         (Role::Analyst, _) => Some(Level::Write),
-        (Role::Viewer, Users | Data) => None,
+        // Subscriber identities are personal data: viewers get IPDR only by a grant.
+        (Role::Viewer, Users | Data | Ipdr) => None,
         (Role::Viewer, _) => Some(Level::Read),
     }
 }

@@ -66,7 +66,7 @@ pub async fn resolve(
         return Ok(Credentials::Invalid);
     };
     Ok(match users::by_token(db, secret).await? {
-        Some(user) => Credentials::Valid(Box::new(principal(db, user, Via::Token).await?)),
+        Some(user) => Credentials::Valid(Box::new(of_user(db, user, Via::Token).await?)),
         None => Credentials::Invalid,
     })
 }
@@ -84,7 +84,8 @@ pub fn bearer(headers: &HeaderMap) -> Option<Option<&str>> {
     )
 }
 
-async fn principal(db: &DatabaseConnection, user: user::Model, via: Via) -> DomainResult<Principal> {
+/// The principal of an active user, who proved who it is `via`.
+pub async fn of_user(db: &DatabaseConnection, user: user::Model, via: Via) -> DomainResult<Principal> {
     let scope = tenancy::of_user(db, user.id).await?;
     Ok(Principal { user, via, scope })
 }
@@ -98,7 +99,7 @@ async fn from_session(db: &DatabaseConnection, session: Option<&Session>) -> Dom
         return Ok(Credentials::Anonymous);
     };
     Ok(match users::active_by_id(db, id).await? {
-        Some(user) => Credentials::Valid(Box::new(principal(db, user, Via::Session).await?)),
+        Some(user) => Credentials::Valid(Box::new(of_user(db, user, Via::Session).await?)),
         // Deactivated or deleted since sign-in.
         None => Credentials::Invalid,
     })

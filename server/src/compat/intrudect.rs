@@ -59,7 +59,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::time::{self, Bound, Precision};
-use super::{read, Answer, Before, Context, Dialect, Input, Params, Refusal, Reply, Route};
+use super::{read, Answer, Context, Dialect, Input, Params, Refusal, Reply, Route};
 use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Credentials, Principal};
@@ -78,37 +78,37 @@ impl Dialect for Intrudect {
         use Level::*;
         use Method as M;
         vec![
-            route(M::GET, "/api/v1/about", Input::Query, None, ABOUT, no_params, about),
-            route(M::GET, "/api/v1/devices", Input::Query, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices),
-            route(M::POST, "/api/v1/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices),
-            route(M::PATCH, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
-            route(M::PUT, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
-            route(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks),
-            route(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks),
-            route(M::POST, "/api/v1/networks", Input::Json, Some((Networks, Write)), CREATE_NETWORK, create_network, created_network),
-            route(M::PATCH, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
-            route(M::PUT, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
-            route(M::DELETE, "/api/v1/networks/{id}", Input::Query, Some((Networks, Write)), DELETE_NETWORK, network_id, deleted_network)
+            Route::new(M::GET, "/api/v1/about", Input::Query, None, ABOUT, no_params, about),
+            Route::new(M::GET, "/api/v1/devices", Input::Query, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices),
+            Route::new(M::POST, "/api/v1/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices),
+            Route::new(M::PATCH, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
+            Route::new(M::PUT, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
+            Route::new(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks),
+            Route::new(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks),
+            Route::new(M::POST, "/api/v1/networks", Input::Json, Some((Networks, Write)), CREATE_NETWORK, create_network, created_network),
+            Route::new(M::PATCH, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
+            Route::new(M::PUT, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
+            Route::new(M::DELETE, "/api/v1/networks/{id}", Input::Query, Some((Networks, Write)), DELETE_NETWORK, network_id, deleted_network)
                 .before(NETWORK_BY_ID, exists),
-            route(M::GET, "/api/v1/networkalerts", Input::Query, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts),
-            route(M::POST, "/api/v1/networkalerts/search", Input::Json, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts),
-            route(M::DELETE, "/api/v1/networkalerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_network_alert)
-                .before(NETWORK_ALERT_BY_ID, |v| of_kind(v, "network")),
-            route(M::GET, "/api/v1/serveralerts", Input::Query, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts),
-            route(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts),
-            route(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
-                .before(SERVER_ALERT_BY_ID, |v| of_kind(v, "server")),
-            route(M::POST, "/api/v1/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
-            route(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data),
-            route(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
-            route(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
-            route(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
-            route(M::PATCH, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
-            route(M::PUT, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
-            route(M::DELETE, "/api/v1/services/{id}", Input::Query, Some((Devices, Write)), DELETE_SERVICE, service_id, deleted_service)
+            Route::new(M::GET, "/api/v1/networkalerts", Input::Query, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts),
+            Route::new(M::POST, "/api/v1/networkalerts/search", Input::Json, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts),
+            Route::new(M::DELETE, "/api/v1/networkalerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_network_alert)
+                .before(NETWORK_ALERT_BY_ID, |v, _, _| of_kind(v, "network")),
+            Route::new(M::GET, "/api/v1/serveralerts", Input::Query, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts),
+            Route::new(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts),
+            Route::new(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
+                .before(SERVER_ALERT_BY_ID, |v, _, _| of_kind(v, "server")),
+            Route::new(M::POST, "/api/v1/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
+            Route::new(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data),
+            Route::new(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
+            Route::new(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
+            Route::new(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
+            Route::new(M::PATCH, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
+            Route::new(M::PUT, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
+            Route::new(M::DELETE, "/api/v1/services/{id}", Input::Query, Some((Devices, Write)), DELETE_SERVICE, service_id, deleted_service)
                 .before(SERVICE_BY_ID, exists),
-            route(M::PATCH, "/api/v1/services/{id}/authorize", Input::Query, Some((Devices, Write)), UPDATE_SERVICE, authorize_by_id, one_service),
-            route(M::POST, "/api/v1/services/authorize", Input::Json, Some((Devices, Write)), AUTHORIZE_SERVICE, authorize_by_fields, one_service),
+            Route::new(M::PATCH, "/api/v1/services/{id}/authorize", Input::Query, Some((Devices, Write)), UPDATE_SERVICE, authorize_by_id, one_service),
+            Route::new(M::POST, "/api/v1/services/authorize", Input::Json, Some((Devices, Write)), AUTHORIZE_SERVICE, authorize_by_fields, one_service),
         ]
     }
 
@@ -129,37 +129,6 @@ impl Dialect for Intrudect {
 
     fn refuse(refusal: Refusal) -> Response {
         (refusal.status, axum::Json(json!({ "error": refusal.message }))).into_response()
-    }
-}
-
-type Vars = fn(&Params, &Context) -> Result<Value, Refusal>;
-type Shape = fn(Answer, &Params, &Context) -> Result<Reply, Refusal>;
-
-fn route(
-    method: Method,
-    path: &'static str,
-    input: Input,
-    needs: Option<(Capability, Level)>,
-    operation: &'static str,
-    variables: Vars,
-    reply: Shape,
-) -> Route {
-    Route {
-        method,
-        path,
-        input,
-        needs,
-        operation,
-        before: None,
-        variables,
-        reply,
-    }
-}
-
-impl Route {
-    fn before(mut self, operation: &'static str, check: fn(&Value) -> Result<(), Refusal>) -> Self {
-        self.before = Some(Before { operation, check });
-        self
     }
 }
 
@@ -352,7 +321,7 @@ fn text(v: &Value) -> Value {
     }
 }
 
-fn exists(prior: &Value) -> Result<(), Refusal> {
+fn exists(prior: &Value, _: &Params, _: &Context) -> Result<(), Refusal> {
     if prior["r"].is_null() {
         return Err(Refusal::new(StatusCode::NOT_FOUND, "not found"));
     }

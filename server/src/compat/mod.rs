@@ -6,6 +6,7 @@
 //! validation and DataLoaders answer every one of them.
 
 pub mod intrudect;
+pub mod ipdr;
 pub mod time;
 
 use std::collections::BTreeMap;
@@ -70,6 +71,9 @@ pub struct Context {
 pub struct Refusal {
     pub status: StatusCode,
     pub message: String,
+    /// More fields for the error body, where a dialect's errors carry them (Trisul's
+    /// conflicts say where the query stands).
+    pub details: serde_json::Map<String, Value>,
 }
 
 impl Refusal {
@@ -77,7 +81,13 @@ impl Refusal {
         Self {
             status,
             message: message.into(),
+            details: Default::default(),
         }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Map<String, Value>) -> Self {
+        self.details = details;
+        self
     }
 
     pub fn bad(message: impl Into<String>) -> Self {
@@ -129,20 +139,69 @@ pub struct Route {
     pub variables: fn(&Params, &Context) -> Result<Value, Refusal>,
     /// The answer, from the operation's `data` (and the `before` read's).
     pub reply: fn(Answer, &Params, &Context) -> Result<Reply, Refusal>,
+    /// For an answer that spans every page of a connection: the `after` cursor of the
+    /// page following the one in this `data`, if any (the operation runs again with it).
+    pub next_page: Option<fn(&Value) -> Option<String>>,
+}
+
+pub type Variables = fn(&Params, &Context) -> Result<Value, Refusal>;
+pub type Shape = fn(Answer, &Params, &Context) -> Result<Reply, Refusal>;
+
+impl Route {
+    pub fn new(
+        method: Method,
+        path: &'static str,
+        input: Input,
+        needs: Option<(Capability, Level)>,
+        operation: &'static str,
+        variables: Variables,
+        reply: Shape,
+    ) -> Self {
+        Self {
+            method,
+            path,
+            input,
+            needs,
+            operation,
+            before: None,
+            variables,
+            reply,
+            next_page: None,
+        }
+    }
+
+    pub fn before(mut self, operation: &'static str, check: Check) -> Self {
+        self.before = Some(Before { operation, check });
+        self
+    }
+
+    /// See [`Route::next_page`].
+    pub fn paged(mut self, next_page: fn(&Value) -> Option<String>) -> Self {
+        self.next_page = Some(next_page);
+        self
+    }
 }
 
 /// See [`Route::before`].
 pub struct Before {
     pub operation: &'static str,
     /// Refuses to go on, from the read's data (the row is not of this route's kind).
-    pub check: fn(&Value) -> Result<(), Refusal>,
+    pub check: Check,
 }
+
+pub type Check = fn(&Value, &Params, &Context) -> Result<(), Refusal>;
 
 /// The `data` of a route's operation, and of its `before` read (`Null` without one).
 pub struct Answer {
     pub data: Value,
     pub prior: Value,
+    /// The data of the pages after the first, for a paged route.
+    pub pages: Vec<Value>,
 }
+
+/// Pages a paged route reads at most (a million rows at 1,000 a page): past that its
+/// answer would not fit a client's memory anyway.
+pub const MAX_PAGES: usize = 1000;
 
 /// How a dialect authenticates, refuses and maps GraphQL error codes.
 pub trait Dialect: Send + Sync + 'static {
@@ -308,13 +367,30 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
     let prior = match (&route.before, &compiled.before) {
         (Some(before), Some(document)) => {
             let prior = operation::<D>(state, &caller, route, before.operation, document, &variables).await?;
-            (before.check)(&prior)?;
+            (before.check)(&prior, &params, &ctx)?;
             prior
         }
         _ => Value::Null,
     };
     let data = operation::<D>(state, &caller, route, route.operation, &compiled.document, &variables).await?;
-    Ok(((route.reply)(Answer { data, prior }, &params, &ctx)?, user))
+    let mut pages = Vec::new();
+    if let Some(next_page) = route.next_page {
+        let mut after = next_page(&data);
+        while let Some(cursor) = after {
+            if pages.len() + 1 >= MAX_PAGES {
+                return Err(Refusal::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the answer is longer than {MAX_PAGES} pages; read it through GraphQL"),
+                ));
+            }
+            let mut next = variables.clone();
+            next["after"] = Value::String(cursor);
+            let page = operation::<D>(state, &caller, route, route.operation, &compiled.document, &next).await?;
+            after = next_page(&page);
+            pages.push(page);
+        }
+    }
+    Ok(((route.reply)(Answer { data, prior, pages }, &params, &ctx)?, user))
 }
 
 /// Runs one parsed operation of `route`: its data, or its first error in the dialect's terms.

@@ -13,6 +13,44 @@ pub fn render(tz: Tz, instant: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// Trisul's windows: `DD-MM-YYYY HH:MM:SS`.
+const WINDOW: &str = "%d-%m-%Y %H:%M:%S";
+
+/// `DD-MM-YYYY HH:MM:SS` in `tz`, of an RFC 3339 instant from GraphQL (empty when
+/// there is none).
+pub fn render_window(tz: Tz, instant: Option<&str>) -> String {
+    instant
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&tz).format(WINDOW).to_string())
+        .unwrap_or_default()
+}
+
+/// A `DD-MM-YYYY HH:MM:SS` local time in `tz` as an RFC 3339 UTC instant; `None` when
+/// it is not one (or does not exist there: a clock change skips it).
+pub fn parse_window(tz: Tz, text: &str, bound: Bound) -> Option<String> {
+    let naive = NaiveDateTime::parse_from_str(text.trim(), WINDOW).ok()?;
+    if !(1..=9999).contains(&naive.year()) {
+        return None;
+    }
+    resolve(tz, &naive, bound).map(|t| t.to_rfc3339())
+}
+
+/// The instant of a local time: of one that happens twice (clocks going back), the
+/// first as a lower bound and the second as an upper one.
+fn resolve(tz: Tz, naive: &NaiveDateTime, bound: Bound) -> Option<DateTime<Utc>> {
+    match tz.from_local_datetime(naive) {
+        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(first, second) => Some(
+            match bound {
+                Bound::Lower => first,
+                Bound::Upper => second,
+            }
+            .with_timezone(&Utc),
+        ),
+        LocalResult::None => None,
+    }
+}
+
 /// How precise a local time was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Precision {
@@ -87,16 +125,9 @@ pub fn parse(
                 .map(|t| t - chrono::Duration::microseconds(1)),
         }
     } else {
-        match tz.from_local_datetime(&naive) {
-            LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-            LocalResult::Ambiguous(first, second) => Some(
-                match bound {
-                    Bound::Lower => first,
-                    Bound::Upper => second,
-                }
-                .with_timezone(&Utc),
-            ),
-            LocalResult::None => return Err(format!("{field}: {t} does not exist in {tz} (a clock change skips it)")),
+        match resolve(tz, &naive, bound) {
+            Some(t) => Some(t),
+            None => return Err(format!("{field}: {t} does not exist in {tz} (a clock change skips it)")),
         }
     };
     let instant = instant.ok_or_else(|| format!("{field}: {t:?} is out of range"))?;
@@ -148,6 +179,25 @@ mod tests {
         for far in ["+10000-01-01", "0000-01-01", "+262143-12-31"] {
             assert!(parse(utc, "to", far, &ALL, Bound::Upper).is_err(), "{far}");
         }
+    }
+
+    #[test]
+    fn trisul_windows() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        let utc = parse_window(paris, "01-04-2026 10:30:15", Bound::Lower).unwrap();
+        assert_eq!(utc, "2026-04-01T08:30:15+00:00");
+        assert_eq!(render_window(paris, Some(&utc)), "01-04-2026 10:30:15");
+        for bad in [
+            "2026-04-01 10:30:15",
+            "01-04-2026",
+            "32-01-2026 00:00:00",
+            "01-04-2026 24:00:00",
+            "",
+        ] {
+            assert_eq!(parse_window(paris, bad, Bound::Lower), None, "{bad}");
+        }
+        // A local time a clock change skips is not a time there.
+        assert_eq!(parse_window(paris, "29-03-2026 02:30:00", Bound::Lower), None);
     }
 
     #[test]

@@ -11,6 +11,9 @@ pub enum DomainError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The object exists and the caller may not act on it (its message says what).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Db(DbErr),
 }

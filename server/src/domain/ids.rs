@@ -49,6 +49,7 @@ kinds!(
     User,
     ApiToken,
     AuditEvent,
+    IpdrQuery,
 );
 
 pub fn encode(kind: Kind, id: i64) -> ID {

@@ -22,6 +22,7 @@ pub mod inventory;
 pub mod inventory_search;
 pub mod iocs;
 pub mod ip;
+pub mod ipdr;
 pub mod notes;
 pub mod patterns;
 pub mod pcaps;

@@ -64,9 +64,16 @@ pub async fn subject_case(db: &impl ConnectionTrait, kind: Kind, id: i64) -> Dom
         Kind::Network => case_of::<network::Entity>(db, id, |_| None).await,
         Kind::Service => case_of::<service::Entity>(db, id, |_| None).await,
         Kind::DnsRecord => case_of::<dns_record::Entity>(db, id, |_| None).await,
-        Kind::Note | Kind::AssetType | Kind::User | Kind::ApiToken | Kind::AuditEvent | Kind::AlertPcap => Err(
-            DomainError::bad("subjectId", format!("notes cannot be written about a {}", kind.name())),
-        ),
+        Kind::Note
+        | Kind::AssetType
+        | Kind::User
+        | Kind::ApiToken
+        | Kind::AuditEvent
+        | Kind::AlertPcap
+        | Kind::IpdrQuery => Err(DomainError::bad(
+            "subjectId",
+            format!("notes cannot be written about a {}", kind.name()),
+        )),
     }
 }
 

@@ -134,7 +134,12 @@ unscoped!(
     session,
     timeline_event_asset,
     user,
-    user_customer
+    user_customer,
+    ipdr_context,
+    ipdr_query,
+    ipdr_query_row,
+    ipdr_record,
+    user_ipdr_context
 );
 
 /// The customers a user is limited to (none: every customer).

@@ -198,6 +198,9 @@ pub struct UserInput {
     /// Limits the user to these customers' cases and what hangs off them; `[]` lifts
     /// the limit (the user sees every customer).
     pub customer_ids: Option<Vec<async_graphql::ID>>,
+    /// Limits the user to these IPDR contexts, by name; `[]` lifts the limit (the user
+    /// reaches every context).
+    pub ipdr_contexts: Option<Vec<String>>,
 }
 
 #[derive(async_graphql::InputObject, Clone, Debug)]
@@ -252,16 +255,36 @@ fn apply(am: &mut user::ActiveModel, f: UserInput) -> DomainResult<()> {
     Ok(())
 }
 
-/// Applies a new customer limit, if the input has one.
-async fn limit(db: &impl ConnectionTrait, user_id: i64, customers: Option<Vec<async_graphql::ID>>) -> DomainResult<()> {
-    let Some(customers) = customers else { return Ok(()) };
-    let ids = super::ids::decode_all("input.customerIds", &customers, super::ids::Kind::Customer)?;
-    super::tenancy::limit_user(db, user_id, &ids).await
+/// The limits a user input may set: customers, IPDR contexts.
+struct Limits {
+    customers: Option<Vec<async_graphql::ID>>,
+    contexts: Option<Vec<String>>,
+}
+
+impl Limits {
+    fn take(input: &mut UserInput) -> Self {
+        Self {
+            customers: input.customer_ids.take(),
+            contexts: input.ipdr_contexts.take(),
+        }
+    }
+
+    /// Applies the limits the input has.
+    async fn apply(self, db: &impl ConnectionTrait, user_id: i64) -> DomainResult<()> {
+        if let Some(customers) = self.customers {
+            let ids = super::ids::decode_all("input.customerIds", &customers, super::ids::Kind::Customer)?;
+            super::tenancy::limit_user(db, user_id, &ids).await?;
+        }
+        if let Some(names) = self.contexts {
+            super::ipdr::limit_user(db, user_id, &names).await?;
+        }
+        Ok(())
+    }
 }
 
 pub async fn create_with(db: &impl ConnectionTrait, input: CreateUserInput) -> DomainResult<user::Model> {
     let mut fields = input.fields;
-    let customers = fields.customer_ids.take();
+    let limits = Limits::take(&mut fields);
     let grants = fields.capabilities.take().map(|c| encode_grants(&c)).transpose()?;
     let created = create(db, &input.username, input.role, &input.password).await?;
     let mut am: user::ActiveModel = created.into();
@@ -271,7 +294,7 @@ pub async fn create_with(db: &impl ConnectionTrait, input: CreateUserInput) -> D
         am.capabilities = Set(g);
     }
     let user = am.update(db).await?;
-    limit(db, user.id, customers).await?;
+    limits.apply(db, user.id).await?;
     Ok(user)
 }
 
@@ -296,11 +319,11 @@ async fn keep_an_admin(db: &impl ConnectionTrait, id: i64, after: &user::ActiveM
 
 pub async fn update(db: &impl ConnectionTrait, id: i64, mut input: UserInput) -> DomainResult<user::Model> {
     let mut am: user::ActiveModel = crud::find::<user::Entity>(db, "user", id).await?.into();
-    let customers = input.customer_ids.take();
+    let limits = Limits::take(&mut input);
     apply(&mut am, input)?;
     keep_an_admin(db, id, &am).await?;
     let user = am.update(db).await?;
-    limit(db, id, customers).await?;
+    limits.apply(db, id).await?;
     Ok(user)
 }
 

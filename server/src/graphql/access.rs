@@ -39,6 +39,7 @@ pub fn type_capability(type_name: &str) -> Option<Capability> {
         "Service" => Some(Services),
         "Case" | "Customer" | "Ioc" | "Note" | "NoteRevision" | "NoteGroup" | "Asset" | "AssetType"
         | "AnalysisStatus" | "Task" | "TimelineEvent" | "Evidence" => Some(Cases),
+        "IpdrQuery" | "IpdrRecord" | "IpdrContext" => Some(Ipdr),
         _ => None,
     }
 }
@@ -57,6 +58,9 @@ pub enum MutationAccess {
     SelfService,
     /// Write access to a capability.
     Write(Capability),
+    /// Read access to a capability: the mutation reads on the caller's behalf (an IPDR
+    /// query runs in the background, but it only reads).
+    Use(Capability),
     /// Not in the table: refused.
     Unlisted,
 }
@@ -67,6 +71,7 @@ pub fn mutation_access(name: &str) -> MutationAccess {
     MutationAccess::Write(match name {
         "login" => return MutationAccess::Anyone,
         "logout" | "createApiToken" | "revokeApiToken" => return MutationAccess::SelfService,
+        "submitIpdrQuery" | "cancelIpdrQuery" => return MutationAccess::Use(Ipdr),
         "createHost" | "updateHost" | "deleteHost" | "createPort" | "updatePort" | "deletePort" | "deleteScan"
         | "importNmap" => Hosts,
         "importZeek" => Flows,
@@ -187,6 +192,7 @@ impl Extension for Access {
                 match access {
                     MutationAccess::Anyone | MutationAccess::SelfService => None,
                     MutationAccess::Write(cap) => Some((cap, Level::Write)),
+                    MutationAccess::Use(cap) => Some((cap, Level::Read)),
                     MutationAccess::Unlisted => return Err(forbidden(format!("{} is not open to anyone", info.name))),
                 }
             } else if info.parent_type == "Query" && info.name == "users" {

@@ -51,6 +51,7 @@ touched!(
     entities::timeline_event::Model => TimelineEvent, entities::evidence::Model => Evidence,
     entities::device::Model => Device, entities::network::Model => Network, entities::service::Model => Service,
     entities::dns_record::Model => DnsRecord, entities::user::Model => User, entities::api_token::Model => ApiToken,
+    entities::ipdr_query::Model => IpdrQuery,
 );
 
 /// Results that name no object: the mutation's `id` argument names it, if any.
@@ -94,6 +95,7 @@ pub async fn write<T: Touched + Send>(
         .map(|(name, v)| (name.to_string(), serde_json::to_value(v).unwrap_or(Value::Null)))
         .collect();
     let tx = db.begin().await.gql()?;
+    crate::db::write_lock(&tx).await.gql()?;
     // Every object the arguments name must be within the caller's customers: one
     // outside them is not found, whatever the mutation would do with it.
     let scope = super::pagination::scope(ctx);

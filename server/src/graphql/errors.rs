@@ -53,6 +53,7 @@ pub fn gql(e: DomainError) -> Error {
         }),
         DomainError::NotFound(what) => coded(format!("{what} not found"), NOT_FOUND),
         DomainError::Conflict(message) => coded(message, CONFLICT),
+        DomainError::Forbidden(message) => coded(message, FORBIDDEN),
         DomainError::Db(e) => db_error(&e),
     }
 }

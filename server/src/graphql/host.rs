@@ -187,6 +187,21 @@ impl Host {
         let args = PageArgs::forward(first, after);
         edge_connection::<AlertsOfHost, _, _>(ctx, self.0.ip.clone(), filter, args, Alert).await
     }
+    /// IPDR records where this host's address appears (as source, destination, NAT or
+    /// device address), in one context or every context of records the caller reaches,
+    /// overlapping `window`.
+    #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
+    async fn ipdr_records(
+        &self,
+        ctx: &Context<'_>,
+        context: Option<String>,
+        window: Option<crate::domain::filters::TimeRange>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<super::ipdr::IpdrRecord>> {
+        let args = PageArgs::forward(first, after);
+        super::ipdr::records_of_host(ctx, self.0.ip.clone(), context, window, args).await
+    }
     /// Notes written about this host.
     async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
         let rows = loader::<GroupBy<NotesOfHost>>(ctx).load_one(self.0.id).await.gql()?;

@@ -19,6 +19,7 @@ pub mod host;
 pub mod import;
 pub mod inventory;
 pub mod ioc;
+pub mod ipdr;
 pub mod loaders;
 pub mod node;
 pub mod note;
@@ -60,6 +61,7 @@ pub struct Query(
     audit::AuditQuery,
     about::AboutQuery,
     data::DataQuery,
+    ipdr::IpdrQueryRoot,
 );
 
 #[derive(MergedObject, Default)]
@@ -81,6 +83,7 @@ pub struct Mutation(
     session::SessionMutation,
     import::ImportMutation,
     data::DataMutation,
+    ipdr::IpdrMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -133,10 +136,15 @@ macro_rules! with_loaders {
     }};
 }
 
-/// The schema over `db`; with the process's alert bus when it serves live alerts, and
-/// where its data exports wait to be downloaded.
-pub fn build(db: DatabaseConnection, bus: Option<crate::live::Bus>, exports: crate::exports::Exports) -> PivotSchema {
-    let builder = builder().data(db).data(exports);
+/// The schema over `db`; with the process's alert bus when it serves live alerts, where
+/// its data exports wait to be downloaded, and the queue that wakes its IPDR workers.
+pub fn build(
+    db: DatabaseConnection,
+    bus: Option<crate::live::Bus>,
+    exports: crate::exports::Exports,
+    jobs: crate::jobs::ipdr::Queue,
+) -> PivotSchema {
+    let builder = builder().data(db).data(exports).data(jobs);
     match bus {
         Some(bus) => builder.data(bus).finish(),
         None => builder.finish(),
@@ -332,5 +340,9 @@ fn prepare(db: &DatabaseConnection, caller: &Caller, request: Request, gate: &Ar
         PagedBy<case::IocsOfCase>, CountBy<case::IocsOfCase>,
         PagedBy<case::AlertsOfCase>, CountBy<case::AlertsOfCase>,
         PagedBy<inventory::DnsOfHost>, CountBy<inventory::DnsOfHost>,
+        ById<e::ipdr_context::Entity>, ById<e::ipdr_query::Entity>, ipdr::RowsKept,
+        GroupBy<ipdr::ContextLinksOfUser>,
+        PagedBy<ipdr::RowsOfQuery>, CountBy<ipdr::RowsOfQuery>,
+        PagedBy<ipdr::RecordsOfHost>, CountBy<ipdr::RecordsOfHost>,
     ])
 }

@@ -14,6 +14,7 @@ use super::flow::Flow;
 use super::host::Host;
 use super::inventory::{Device, DnsRecord, Network, Service};
 use super::ioc::Ioc;
+use super::ipdr::IpdrQuery;
 use super::loaders::{loader, ById};
 use super::note::{Note, NoteGroup};
 use super::port::{Port, Scan};
@@ -48,6 +49,7 @@ pub enum Node {
     Service(Service),
     DnsRecord(DnsRecord),
     AuditEvent(AuditEvent),
+    IpdrQuery(IpdrQuery),
 }
 
 async fn by_id<E>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>>
@@ -119,6 +121,13 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
                     )
             })
             .map(|m| Node::AuditEvent(AuditEvent(m))),
+        // Its owner's and administrators' only; to anyone else it is forbidden.
+        Kind::IpdrQuery => match by_id::<ipdr_query::Entity>(ctx, id).await? {
+            Some(m) if !crate::domain::ipdr::may_see(principal, &m) => {
+                return Err(coded(crate::domain::ipdr::messages::FORBIDDEN_QUERY, FORBIDDEN))
+            }
+            found => found.map(|m| Node::IpdrQuery(IpdrQuery(m))),
+        },
     })
 }
 

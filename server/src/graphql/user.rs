@@ -44,6 +44,10 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The IPDR contexts this user is limited to; empty when it reaches every context.
+    async fn ipdr_contexts(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        super::ipdr::contexts_of_user(ctx, self.0.id).await
+    }
     /// The customers this user is limited to; empty when it sees every customer.
     async fn customers(&self, ctx: &Context<'_>) -> Result<Vec<Customer>> {
         let links = loader::<GroupBy<CustomerLinksOfUser>>(ctx)

@@ -10,7 +10,7 @@ use entities::{
     alert, alert_pcap, dns_record, flow, host, host_script, hostname, ipdr_context, ipdr_record, os_match, port,
     port_sighting, scan, script_result, trace_hop,
 };
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
     FromQueryResult, IntoActiveModel, QueryFilter, QueryTrait, Statement,
@@ -20,7 +20,8 @@ use tokio::sync::mpsc;
 use super::indexes::Deferred;
 use super::{ipdr, nmap, suricata, zeek, Batch, Options, Summary};
 use crate::domain::alert_log::{self, Change};
-use crate::domain::error::DomainResult;
+use crate::domain::error::{DomainError, DomainResult};
+use crate::domain::ipdr as domain_ipdr;
 use crate::domain::{hosts, ip, pcaps, text};
 
 /// Rows per multi-row statement: far below the bind-parameter limits (SQLite 32,766,
@@ -118,9 +119,7 @@ async fn new_ids(tx: &DatabaseTransaction, table: &str, n: usize) -> DomainResul
     }
     let backend = tx.get_database_backend();
     let sql = if backend == DbBackend::Sqlite {
-        // A write that changes nothing still takes the write lock, if not held yet.
-        tx.execute_unprepared(&format!("UPDATE \"{table}\" SET id = id WHERE 0"))
-            .await?;
+        crate::db::write_lock(tx).await?;
         // AUTOINCREMENT never reuses an id: the sequence may be ahead of the largest row.
         format!(
             "SELECT max(coalesce((SELECT max(id) FROM \"{table}\"), 0), \
@@ -268,16 +267,16 @@ impl Writer {
 }
 
 /// The context an IPDR import goes to, created if it is new (`context0` is `default`).
+/// The `flows` context reads the flows table and takes no records.
 async fn ipdr_context(tx: &DatabaseTransaction, options: &Options) -> DomainResult<i64> {
     let name = text::optional("context", options.context.as_deref(), 64)?;
-    let name = match name.as_deref() {
-        None | Some("context0") => "default".to_string(),
-        Some(n) => n.to_string(),
-    };
+    let name = domain_ipdr::canonical_name(name.as_deref()).to_string();
     // A concurrent import may create the same context: the name stays one row.
     ipdr_context::Entity::insert(ipdr_context::ActiveModel {
         name: Set(name.clone()),
         created_at: Set(Utc::now()),
+        longest_seconds: Set(0.0),
+        source: Set(domain_ipdr::SOURCE_RECORDS.into()),
         ..Default::default()
     })
     .on_conflict(OnConflict::column(ipdr_context::Column::Name).do_nothing().to_owned())
@@ -289,10 +288,30 @@ async fn ipdr_context(tx: &DatabaseTransaction, options: &Options) -> DomainResu
         .one(tx)
         .await?
         .expect("inserted or there");
+    if context.source != domain_ipdr::SOURCE_RECORDS {
+        return Err(DomainError::bad(
+            "context",
+            format!("the {name} context reads {} and takes no IPDR records", context.source),
+        ));
+    }
     Ok(context.id)
 }
 
+/// Writes records into `context`, and makes the context's longest span at least the
+/// longest of theirs (lookups reach back that far before a window).
 async fn write_ipdr(tx: &DatabaseTransaction, context: i64, records: Vec<ipdr::Record>) -> DomainResult<()> {
+    let longest = records
+        .iter()
+        .filter_map(|r| r.end.map(|end| (end - r.start).num_milliseconds() as f64 / 1000.0))
+        .fold(0.0_f64, f64::max);
+    if longest > 0.0 {
+        ipdr_context::Entity::update_many()
+            .col_expr(ipdr_context::Column::LongestSeconds, Expr::value(longest))
+            .filter(ipdr_context::Column::Id.eq(context))
+            .filter(ipdr_context::Column::LongestSeconds.lt(longest))
+            .exec(tx)
+            .await?;
+    }
     let rows = records.into_iter().map(|r| ipdr_record::ActiveModel {
         context_id: Set(context),
         protocol: Set(r.protocol),

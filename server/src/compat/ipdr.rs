@@ -1,0 +1,433 @@
+//! Trisul's IPDR Query API (`../shared/specs/trisul-ipdr-query-api.txt`): list, new,
+//! status, result and cancel under `/api/ipdr_query`, answered by the IPDR queries of
+//! the graph. Credentials come in the request as `api_token` + `username`, like every
+//! other field: in a JSON body (GET requests carry one, as the spec's curl examples
+//! send them) or in the query string. Windows are `DD-MM-YYYY HH:MM:SS` and row times
+//! `YYYY-MM-DD HH:MM:SS`, both in Pivot's timezone (`PIVOT_TIMEZONE`, UTC by default).
+//! A result is answered whole: the route reads every page of the query's records.
+
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use super::time::{self, Bound};
+use super::{Answer, Context, Dialect, Input, Params, Refusal, Reply, Route};
+use crate::app::AppState;
+use crate::auth::permissions::{Capability, Level};
+use crate::auth::principal::{self, Principal, Via};
+use crate::domain::ids::{self, Kind};
+use crate::domain::ipdr::DEFAULT_CONTEXT;
+use crate::domain::users;
+
+pub struct Trisul;
+
+impl Dialect for Trisul {
+    const PREFIX: &'static str = "/api/ipdr_query";
+    const CREDENTIALS_IN_BODY: bool = true;
+
+    #[rustfmt::skip]
+    fn routes() -> Vec<Route> {
+        use Method as M;
+        let needs = Some((Capability::Ipdr, Level::Read));
+        vec![
+            Route::new(M::GET, "/api/ipdr_query/list", Input::Json, needs, LIST, list_vars, list),
+            Route::new(M::POST, "/api/ipdr_query/new", Input::Json, needs, SUBMIT, new_vars, submitted),
+            Route::new(M::GET, "/api/ipdr_query/status", Input::Json, needs, STATUS, status_vars, status),
+            Route::new(M::GET, "/api/ipdr_query/result", Input::Json, needs, RESULT, result_vars, result)
+                .paged(next_page),
+            Route::new(M::PUT, "/api/ipdr_query/cancel", Input::Json, needs, CANCEL, status_vars, canceled)
+                .before(STATUS, cancelable),
+        ]
+    }
+
+    async fn authenticate(state: &AppState, _: &HeaderMap, params: &Params) -> Result<Principal, Refusal> {
+        let invalid = || Refusal::new(StatusCode::UNAUTHORIZED, "Invalid API token");
+        let token = text(params, "api_token")?.ok_or_else(invalid)?;
+        let username = text(params, "username")?.ok_or_else(invalid)?;
+        let failed = |e: crate::domain::error::DomainError| {
+            tracing::error!(error = %e, "resolving Trisul credentials");
+            Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+        };
+        // The token must be the named user's: a token and someone else's name is refused.
+        let user = users::by_token(state.db(), &token)
+            .await
+            .map_err(failed)?
+            .filter(|u| u.username == username)
+            .ok_or_else(invalid)?;
+        principal::of_user(state.db(), user, Via::Token).await.map_err(failed)
+    }
+
+    fn refuse(refusal: Refusal) -> Response {
+        // Internals stay in the log (`compat::operation` wrote them there).
+        let message = if refusal.status.is_server_error() {
+            "Internal server error".to_string()
+        } else {
+            refusal.message
+        };
+        let mut body = Map::new();
+        body.insert("status".into(), json!("ERROR"));
+        body.insert("message".into(), json!(message));
+        body.extend(refusal.details);
+        (refusal.status, axum::Json(Value::Object(body))).into_response()
+    }
+}
+
+// ---- operations ----
+
+const LIST: &str = "query($context: String!, $count: Int!) {
+  r: ipdrQueries(context: $context, mine: true, last: $count) {
+    nodes { number ip from to status statusMessage }
+  }
+}";
+
+const SUBMIT: &str = "mutation($input: SubmitIpdrQueryInput!) { r: submitIpdrQuery(input: $input) { number } }";
+
+const STATUS: &str = "query($id: ID!, $context: String!) {
+  c: ipdrContext(name: $context) { name }
+  q: node(id: $id) { ... on IpdrQuery { context ip from to status statusMessage } }
+}";
+
+const RESULT: &str = "query($id: ID!, $context: String!, $after: String) {
+  c: ipdrContext(name: $context) { name }
+  q: node(id: $id) {
+    ... on IpdrQuery {
+      context ip from to status statusMessage resultAvailable
+      records(first: 1000, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          protocol srcIp srcPort dstIp dstPort startTime endTime duration
+          userId subscriberId natIp natPort deviceIp
+        }
+      }
+    }
+  }
+}";
+
+const CANCEL: &str = "mutation($id: ID!) { r: cancelIpdrQuery(id: $id) { ip from to } }";
+
+// ---- fields ----
+
+/// The value of field `name`: from the JSON body, else from the query string.
+fn field<'a>(p: &'a Params, name: &str) -> Option<std::borrow::Cow<'a, Value>> {
+    match p.body.get(name) {
+        Some(v) => Some(std::borrow::Cow::Borrowed(v)),
+        None => p
+            .query(name)
+            .map(|s| std::borrow::Cow::Owned(Value::String(s.to_string()))),
+    }
+}
+
+/// A text field; `None` when absent, null or blank.
+fn text(p: &Params, name: &str) -> Result<Option<String>, Refusal> {
+    match field(p, name).as_deref() {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+        Some(_) => Err(Refusal::bad(format!("{name} must be a string"))),
+    }
+}
+
+/// An integer field (a JSON number, or digits in a string as a query string sends it).
+fn integer(p: &Params, name: &str) -> Result<Option<i64>, ()> {
+    match field(p, name).as_deref() {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or(()),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| ()),
+        Some(_) => Err(()),
+    }
+}
+
+/// Refuses a body that is not an object, or that has fields the route does not read.
+fn only(p: &Params, fields: &[&str]) -> Result<(), Refusal> {
+    let Some(body) = p.body.as_object() else {
+        return Err(Refusal::bad("The request body must be a JSON object"));
+    };
+    let common = ["api_token", "username", "contextname"];
+    let mut unknown: Vec<&str> = body
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !common.contains(k) && !fields.contains(k))
+        .collect();
+    unknown.sort_unstable();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::bad(format!("Unknown fields: {}", unknown.join(", "))))
+    }
+}
+
+/// The context asked for, as given (none: `default`; the graph resolves `context0`).
+fn context(p: &Params) -> Result<String, Refusal> {
+    Ok(text(p, "contextname")?.unwrap_or_else(|| DEFAULT_CONTEXT.to_string()))
+}
+
+/// The query's global ID from `query_id`; a number that cannot be a query's is none.
+fn query_id(p: &Params) -> Result<Value, Refusal> {
+    match integer(p, "query_id") {
+        Ok(Some(n)) if n > 0 => Ok(json!(ids::encode(Kind::IpdrQuery, n))),
+        Ok(Some(_)) => Err(Refusal::new(StatusCode::NOT_FOUND, "Query ID not found")),
+        Ok(None) => Err(Refusal::bad("Query ID is required")),
+        Err(()) => Err(Refusal::bad("Query ID must be an integer")),
+    }
+}
+
+// ---- routes ----
+
+fn list_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    only(p, &["count"])?;
+    let count = match integer(p, "count") {
+        Ok(None) => 10,
+        Ok(Some(n)) if (0..=1000).contains(&n) => n,
+        _ => return Err(Refusal::bad("Count must be an integer between 0 and 1000")),
+    };
+    Ok(json!({ "context": context(p)?, "count": count }))
+}
+
+/// Trisul's window fields of a query.
+fn window(q: &Value, c: &Context) -> (Value, Value) {
+    (
+        json!(time::render_window(c.timezone, q["from"].as_str())),
+        json!(time::render_window(c.timezone, q["to"].as_str())),
+    )
+}
+
+fn list(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    let mut controls: Vec<Value> = a.data["r"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| {
+            let (from, to) = window(q, c);
+            json!({
+                "id": q["number"],
+                "QueryIP": q["ip"],
+                "QueryWindowStart": from,
+                "QueryWindowEnd": to,
+                "CurrentStatus": q["status"],
+                "StatusMessage": q["statusMessage"],
+            })
+        })
+        .collect();
+    // Most recent first.
+    controls.reverse();
+    Ok(Reply::ok(json!({ "status": "SUCCESS", "ipdr_controls": controls })))
+}
+
+fn new_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    only(p, &["ip", "from_time", "to_time"])?;
+    let ip = text(p, "ip")?.ok_or_else(|| Refusal::bad("IP address is required"))?;
+    let ip: std::net::IpAddr = ip.parse().map_err(|_| Refusal::bad("Invalid IP address"))?;
+    let when = |name: &str, what: &str, bound: Bound| -> Result<String, Refusal> {
+        let t = text(p, name)
+            .ok()
+            .flatten()
+            .ok_or_else(|| Refusal::bad(format!("{what} time is required")))?;
+        time::parse_window(c.timezone, &t, bound).ok_or_else(|| {
+            Refusal::bad(format!(
+                "Invalid {} time. Please use the format DD-MM-YYYY HH:MM:SS",
+                what.to_lowercase()
+            ))
+        })
+    };
+    let from = when("from_time", "From", Bound::Lower)?;
+    let to = when("to_time", "To", Bound::Upper)?;
+    if to < from {
+        return Err(Refusal::bad("To time must not be before from time"));
+    }
+    Ok(json!({ "input": { "context": context(p)?, "ip": ip.to_string(), "from": from, "to": to } }))
+}
+
+fn submitted(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    Ok(Reply::ok(json!({
+        "status": "SUCCESS",
+        "message": "Query submitted successfully",
+        "query_id": a.data["r"]["number"],
+    })))
+}
+
+fn status_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    only(p, &["query_id"])?;
+    Ok(json!({ "id": query_id(p)?, "context": context(p)? }))
+}
+
+/// The query of a STATUS or RESULT read, checked to exist in the context asked for.
+fn found<'a>(data: &'a Value, p: &Params) -> Result<&'a Value, Refusal> {
+    let asked = context(p)?;
+    if data["c"].is_null() {
+        return Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            format!("Context {asked} not found"),
+        ));
+    }
+    let q = &data["q"];
+    // Another kind of node, or a query of another context, is not a query here.
+    if q.get("status").is_none() || q["context"] != data["c"]["name"] {
+        return Err(Refusal::new(StatusCode::NOT_FOUND, "Query ID not found"));
+    }
+    Ok(q)
+}
+
+/// What Trisul says about a query beside its status.
+fn standing(q: &Value, c: &Context) -> Map<String, Value> {
+    let (from, to) = window(q, c);
+    let mut m = Map::new();
+    m.insert("CurrentStatus".into(), q["status"].clone());
+    m.insert("QueryStatusMessage".into(), q["statusMessage"].clone());
+    m.insert("ip".into(), q["ip"].clone());
+    m.insert("from_time".into(), from);
+    m.insert("to_time".into(), to);
+    m
+}
+
+fn status(a: Answer, p: &Params, c: &Context) -> Result<Reply, Refusal> {
+    let q = found(&a.data, p)?;
+    let mut body = Map::new();
+    body.insert("status".into(), json!("SUCCESS"));
+    body.extend(standing(q, c));
+    Ok(Reply::ok(Value::Object(body)))
+}
+
+/// The spec's column names, in its order, with the record field each reads.
+const COLUMNS: [(&str, &str); 13] = [
+    ("Protocol", "protocol"),
+    ("SrcIP", "srcIp"),
+    ("SrcPort", "srcPort"),
+    ("DestIP", "dstIp"),
+    ("DestPort", "dstPort"),
+    ("StartTime", "startTime"),
+    ("EndTime", "endTime"),
+    ("Duration", "duration"),
+    ("UserID", "userId"),
+    ("SubscriberID", "subscriberId"),
+    ("NatIP", "natIp"),
+    ("NatPort", "natPort"),
+    ("DeviceIP", "deviceIp"),
+];
+
+/// The columns a result request selects (all of them without `headers`).
+fn headers(p: &Params) -> Result<Vec<(&'static str, &'static str)>, Refusal> {
+    let Some(asked) = field(p, "headers") else {
+        return Ok(COLUMNS.to_vec());
+    };
+    let asked: Vec<String> = match asked.as_ref() {
+        Value::Null => return Ok(COLUMNS.to_vec()),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        // The query string carries a list as comma-separated names.
+        Value::String(s) if p.body.get("headers").is_none() => s.split(',').map(|h| h.trim().to_string()).collect(),
+        _ => return Err(Refusal::bad("Headers should be an array")),
+    };
+    let invalid: Vec<&str> = asked
+        .iter()
+        .map(String::as_str)
+        .filter(|h| !COLUMNS.iter().any(|(name, _)| name == h))
+        .collect();
+    if !invalid.is_empty() {
+        return Err(Refusal::bad(format!("Invalid headers: {}", invalid.join(", "))));
+    }
+    let mut out = Vec::new();
+    for h in &asked {
+        let column = *COLUMNS.iter().find(|(name, _)| name == h).expect("checked above");
+        if !out.contains(&column) {
+            out.push(column);
+        }
+    }
+    Ok(out)
+}
+
+fn result_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    only(p, &["query_id", "headers"])?;
+    headers(p)?;
+    Ok(json!({ "id": query_id(p)?, "context": context(p)? }))
+}
+
+fn next_page(data: &Value) -> Option<String> {
+    let info = &data["q"]["records"]["pageInfo"];
+    if info["hasNextPage"].as_bool() == Some(true) {
+        info["endCursor"].as_str().map(str::to_string)
+    } else {
+        None
+    }
+}
+
+/// A record field as Trisul writes it: text, times in local `YYYY-MM-DD HH:MM:SS`,
+/// whole seconds without a fraction, nothing as "".
+fn cell(v: &Value, graph_field: &str, c: &Context) -> Value {
+    let s = match v {
+        Value::Null => String::new(),
+        Value::String(s) if graph_field.ends_with("Time") => time::render(c.timezone, Some(s)),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    };
+    Value::String(s)
+}
+
+fn result(a: Answer, p: &Params, c: &Context) -> Result<Reply, Refusal> {
+    let q = found(&a.data, p)?;
+    let columns = headers(p)?;
+    let status = q["status"].as_str().unwrap_or_default();
+    if status != "COMPLETED" && status != "CANCELED" {
+        let mut body = Map::new();
+        body.insert("status".into(), json!("ERROR"));
+        body.insert("message".into(), json!("Query is not completed"));
+        body.extend(standing(q, c));
+        return Ok(Reply {
+            status: StatusCode::CONFLICT,
+            ..Reply::ok(Value::Object(body))
+        });
+    }
+    if q["resultAvailable"].as_bool() != Some(true) {
+        return Err(Refusal::new(StatusCode::NOT_FOUND, "Result not found"));
+    }
+    let pages = std::iter::once(&a.data).chain(a.pages.iter());
+    let rows: Vec<Value> = pages
+        .flat_map(|page| page["q"]["records"]["nodes"].as_array().cloned().unwrap_or_default())
+        .map(|record| {
+            let row: Map<String, Value> = columns
+                .iter()
+                .map(|(name, graph_field)| (name.to_string(), cell(&record[*graph_field], graph_field, c)))
+                .collect();
+            Value::Object(row)
+        })
+        .collect();
+    let mut body = Map::new();
+    body.insert("status".into(), json!("SUCCESS"));
+    body.extend(standing(q, c));
+    body.insert("rows".into(), Value::Array(rows));
+    Ok(Reply::ok(Value::Object(body)))
+}
+
+/// Before a cancellation: the query exists in the context, and can still be canceled
+/// (the mutation checks that again, atomically; this says where the query stands).
+fn cancelable(prior: &Value, p: &Params, c: &Context) -> Result<(), Refusal> {
+    let q = found(prior, p)?;
+    let status = q["status"].as_str().unwrap_or_default();
+    if status == "COMPLETED" || status == "CANCELED" {
+        return Err(
+            Refusal::new(StatusCode::CONFLICT, "Query is not in NEW or INPROGRESS state").with_details(standing(q, c)),
+        );
+    }
+    Ok(())
+}
+
+fn canceled(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+    let q = &a.data["r"];
+    let (from, to) = window(q, c);
+    Ok(Reply::ok(json!({
+        "status": "SUCCESS",
+        "message": "Query cancelled successfully",
+        "ip": q["ip"],
+        "from_time": from,
+        "to_time": to,
+    })))
+}

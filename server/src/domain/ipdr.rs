@@ -1,0 +1,664 @@
+//! IPDR: contexts and who may reach them, and the queries that look one address up in
+//! a context's records within a time window (Trisul's IPDR Query API). A query is a
+//! row; the workers of `jobs::ipdr` claim it, copy the matching records into its result
+//! a batch at a time, and leave a cursor behind each batch, so that a query cut off by
+//! a crash goes on where it stopped. The rules and the SQL are here.
+//!
+//! What matches: a record of the context whose source, destination, NAT or device
+//! address is the queried one, and whose span `[start, end]` (end = start without one)
+//! overlaps the window. A record may start before the window and still overlap it: each
+//! context keeps its longest span, so the scans stay index ranges on
+//! `(context, address, start)` from `from - longest` to `to`.
+//!
+//! The `flows` context reads Zeek's flows (and every other flow) as records without NAT
+//! columns: protocol, addresses, ports, start, end and duration.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use entities::{flow, ipdr_context, ipdr_query, ipdr_query_row, ipdr_record, user_ipdr_context};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Func, Query, SelectStatement, UnionType};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, Statement, TransactionTrait,
+};
+
+use super::error::{DomainError, DomainResult};
+use super::ip;
+use crate::auth::permissions::{Capability, Level};
+use crate::auth::principal::Principal;
+
+pub const DEFAULT_CONTEXT: &str = "default";
+/// Trisul's other name of `default`.
+pub const DEFAULT_ALIAS: &str = "context0";
+/// Sources of a context's records.
+pub const SOURCE_RECORDS: &str = "records";
+pub const SOURCE_FLOWS: &str = "flows";
+
+/// Where a query stands (Trisul's names).
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "IpdrQueryStatus")]
+pub enum Status {
+    /// Submitted, waiting for a worker.
+    #[graphql(name = "NEW")]
+    New,
+    /// A worker is copying its matching records.
+    #[graphql(name = "INPROGRESS")]
+    InProgress,
+    /// Every matching record is in its result.
+    #[graphql(name = "COMPLETED")]
+    Completed,
+    /// Stopped by its owner (or given up on); the result holds what was found until then.
+    #[graphql(name = "CANCELED")]
+    Canceled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "NEW",
+            Self::InProgress => "INPROGRESS",
+            Self::Completed => "COMPLETED",
+            Self::Canceled => "CANCELED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "INPROGRESS" => Self::InProgress,
+            "COMPLETED" => Self::Completed,
+            "CANCELED" => Self::Canceled,
+            _ => Self::New,
+        }
+    }
+
+    /// Whether its result can be read (what it holds will not change any more).
+    pub fn finished(self) -> bool {
+        matches!(self, Self::Completed | Self::Canceled)
+    }
+}
+
+/// The status messages (Trisul's where its spec gives them).
+pub mod messages {
+    pub const NEW: &str = "Query submitted, waiting to be processed";
+    pub const RUNNING: &str = "Processing records...";
+    pub const COMPLETED: &str = "Query completed successfully";
+    pub const CANCELED: &str = "Query cancelled by user";
+    pub const NOT_CANCELABLE: &str = "Query is not in NEW or INPROGRESS state";
+    pub const FORBIDDEN_QUERY: &str = "You are not authorized to access this query";
+}
+
+/// A claimed query is given up (CANCELED with a reason) after this many runs that did
+/// not finish: a query that crashes its worker must not crash every replica in turn.
+pub const MAX_ATTEMPTS: i32 = 5;
+
+/// The stored name a context is asked for by (`context0` and none are `default`).
+pub fn canonical_name(name: Option<&str>) -> &str {
+    match name.map(str::trim) {
+        None | Some("") | Some(DEFAULT_ALIAS) => DEFAULT_CONTEXT,
+        Some(n) => n,
+    }
+}
+
+/// Administrators see every user's queries.
+pub fn is_admin(p: &Principal) -> bool {
+    p.can(Capability::Users, Level::Write)
+}
+
+/// The contexts a user is limited to; `None`: every context.
+pub async fn limits(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<Option<Vec<i64>>> {
+    let ids: Vec<i64> = user_ipdr_context::Entity::find()
+        .filter(user_ipdr_context::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.context_id)
+        .collect();
+    Ok((!ids.is_empty()).then_some(ids))
+}
+
+/// The contexts `p` may reach, by name.
+pub async fn reachable(db: &impl ConnectionTrait, p: &Principal) -> DomainResult<Vec<ipdr_context::Model>> {
+    let mut select = ipdr_context::Entity::find().order_by_asc(ipdr_context::Column::Name);
+    if let Some(ids) = limits(db, p.user.id).await? {
+        select = select.filter(ipdr_context::Column::Id.is_in(ids));
+    }
+    Ok(select.all(db).await?)
+}
+
+/// The context `name` (see [`canonical_name`]), if it exists; `Forbidden` when `p` is
+/// limited to other contexts.
+pub async fn context(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    name: Option<&str>,
+) -> DomainResult<Option<ipdr_context::Model>> {
+    let stored = canonical_name(name);
+    let Some(context) = ipdr_context::Entity::find()
+        .filter(ipdr_context::Column::Name.eq(stored))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if limits(db, p.user.id)
+        .await?
+        .is_some_and(|ids| !ids.contains(&context.id))
+    {
+        let asked = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(DEFAULT_CONTEXT);
+        return Err(DomainError::Forbidden(format!(
+            "You are not allowed to access the context {asked}"
+        )));
+    }
+    Ok(Some(context))
+}
+
+/// [`context`], which must exist.
+async fn existing_context(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    name: Option<&str>,
+) -> DomainResult<ipdr_context::Model> {
+    let asked = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(DEFAULT_CONTEXT);
+    context(db, p, name)
+        .await?
+        .ok_or_else(|| DomainError::not_found(format!("Context {asked}")))
+}
+
+/// The names of the contexts a user is limited to (none: every context).
+pub async fn limit_names(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<Vec<String>> {
+    let Some(ids) = limits(db, user_id).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(ipdr_context::Entity::find()
+        .filter(ipdr_context::Column::Id.is_in(ids))
+        .order_by_asc(ipdr_context::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect())
+}
+
+/// Limits a user to the contexts named (an empty list lifts the limit).
+pub async fn limit_user(db: &impl ConnectionTrait, user_id: i64, names: &[String]) -> DomainResult<()> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let stored = canonical_name(Some(name));
+        let found = ipdr_context::Entity::find()
+            .filter(ipdr_context::Column::Name.eq(stored))
+            .one(db)
+            .await?
+            .ok_or_else(|| DomainError::bad("input.ipdrContexts", format!("there is no IPDR context {name:?}")))?;
+        ids.push(found.id);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    user_ipdr_context::Entity::delete_many()
+        .filter(user_ipdr_context::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if !ids.is_empty() {
+        user_ipdr_context::Entity::insert_many(ids.into_iter().map(|context_id| user_ipdr_context::ActiveModel {
+            user_id: Set(user_id),
+            context_id: Set(context_id),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// What a new query asks.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    /// The context's name (none: `default`).
+    pub context: Option<String>,
+    pub ip: IpAddr,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// Records a new query of `p`'s, NEW: a worker picks it up.
+pub async fn submit(db: &impl ConnectionTrait, p: &Principal, s: Submission) -> DomainResult<ipdr_query::Model> {
+    if s.to < s.from {
+        return Err(DomainError::bad("input.to", "must not be before from"));
+    }
+    let context = existing_context(db, p, s.context.as_deref()).await?;
+    let model = ipdr_query::ActiveModel {
+        user_id: Set(p.user.id),
+        context_id: Set(context.id),
+        ip: Set(ip::to_key(s.ip)),
+        from_time: Set(s.from),
+        to_time: Set(s.to),
+        status: Set(Status::New.as_str().into()),
+        message: Set(messages::NEW.into()),
+        found: Set(0),
+        attempts: Set(0),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    Ok(ipdr_query::Entity::insert(model).exec_with_returning(db).await?)
+}
+
+/// Whether `p` may see query `q`: its owner and administrators may.
+pub fn may_see(p: &Principal, q: &ipdr_query::Model) -> bool {
+    q.user_id == p.user.id || is_admin(p)
+}
+
+/// Query `id`, if it exists; `Forbidden` when it is someone else's.
+pub async fn query(db: &impl ConnectionTrait, p: &Principal, id: i64) -> DomainResult<Option<ipdr_query::Model>> {
+    match ipdr_query::Entity::find_by_id(id).one(db).await? {
+        Some(q) if !may_see(p, &q) => Err(DomainError::Forbidden(messages::FORBIDDEN_QUERY.into())),
+        found => Ok(found),
+    }
+}
+
+/// Cancels a NEW or INPROGRESS query: its worker stops after the batch it is on (that
+/// batch is not written), and its result keeps what was found before.
+pub async fn cancel(db: &impl ConnectionTrait, p: &Principal, id: i64) -> DomainResult<ipdr_query::Model> {
+    query(db, p, id)
+        .await?
+        .ok_or_else(|| DomainError::not_found(format!("IPDR query {id}")))?;
+    let done = ipdr_query::Entity::update_many()
+        .col_expr(ipdr_query::Column::Status, Expr::value(Status::Canceled.as_str()))
+        .col_expr(ipdr_query::Column::Message, Expr::value(messages::CANCELED))
+        .col_expr(ipdr_query::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None))
+        .filter(ipdr_query::Column::Id.eq(id))
+        .filter(ipdr_query::Column::Status.is_in([Status::New.as_str(), Status::InProgress.as_str()]))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(DomainError::Conflict(messages::NOT_CANCELABLE.into()));
+    }
+    Ok(ipdr_query::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found(format!("IPDR query {id}")))?)
+}
+
+/// How much of the window a query has gone through, from 0 to 1.
+pub fn progress(q: &ipdr_query::Model) -> f64 {
+    match Status::parse(&q.status) {
+        Status::Completed => 1.0,
+        Status::New => 0.0,
+        _ => {
+            let Some(at) = q.cursor_time else { return 0.0 };
+            let span = (q.to_time - q.from_time).num_milliseconds().max(1) as f64;
+            ((at - q.from_time).num_milliseconds() as f64 / span).clamp(0.0, 1.0)
+        }
+    }
+}
+
+/// The rows of a query's result that are still stored.
+pub async fn rows_kept(db: &impl ConnectionTrait, id: i64) -> DomainResult<u64> {
+    Ok(ipdr_query_row::Entity::find()
+        .filter(ipdr_query_row::Column::QueryId.eq(id))
+        .count(db)
+        .await?)
+}
+
+// --- The workers' side -------------------------------------------------------------
+
+/// Claims the oldest NEW query, or an INPROGRESS one whose worker has not been heard of
+/// since `stale_before` (it crashed or was cut off), for `worker`. On PostgreSQL,
+/// `FOR UPDATE SKIP LOCKED` lets the workers of several replicas claim side by side;
+/// on SQLite the statement holds the database's one write lock.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    worker: &str,
+    stale_before: DateTime<Utc>,
+) -> DomainResult<Option<ipdr_query::Model>> {
+    let backend = db.get_database_backend();
+    let now = Utc::now();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE ipdr_queries SET status = 'INPROGRESS', message = $1, claimed_by = $2, heartbeat_at = $3, \
+             started_at = COALESCE(started_at, $3), attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM ipdr_queries WHERE status = 'NEW' \
+             OR (status = 'INPROGRESS' AND heartbeat_at < $4) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING *"
+        }
+        _ => {
+            "UPDATE ipdr_queries SET status = 'INPROGRESS', message = ?1, claimed_by = ?2, heartbeat_at = ?3, \
+             started_at = COALESCE(started_at, ?3), attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM ipdr_queries WHERE status = 'NEW' \
+             OR (status = 'INPROGRESS' AND heartbeat_at < ?4) ORDER BY id LIMIT 1) \
+             RETURNING *"
+        }
+    };
+    let statement = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [messages::RUNNING.into(), worker.into(), now.into(), stale_before.into()],
+    );
+    Ok(ipdr_query::Model::find_by_statement(statement).one(db).await?)
+}
+
+/// Gives a claimed query up: CANCELED, with `why`.
+pub async fn give_up(db: &impl ConnectionTrait, q: &ipdr_query::Model, why: &str) -> DomainResult<()> {
+    ipdr_query::Entity::update_many()
+        .col_expr(ipdr_query::Column::Status, Expr::value(Status::Canceled.as_str()))
+        .col_expr(ipdr_query::Column::Message, Expr::value(why))
+        .col_expr(ipdr_query::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None))
+        .filter(ipdr_query::Column::Id.eq(q.id))
+        .filter(ipdr_query::Column::Status.eq(Status::InProgress.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Hands a claimed query back (its run failed): NEW again, for any worker to retry.
+pub async fn release(db: &impl ConnectionTrait, q: &ipdr_query::Model, worker: &str) -> DomainResult<()> {
+    ipdr_query::Entity::update_many()
+        .col_expr(ipdr_query::Column::Status, Expr::value(Status::New.as_str()))
+        .col_expr(ipdr_query::Column::Message, Expr::value(messages::NEW))
+        .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None))
+        .filter(ipdr_query::Column::Id.eq(q.id))
+        .filter(ipdr_query::Column::Status.eq(Status::InProgress.as_str()))
+        .filter(ipdr_query::Column::ClaimedBy.eq(worker))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// One batch of a query's matches, in (start, id) order, and where the next begins.
+pub struct Batch {
+    pub rows: Vec<ipdr_query_row::ActiveModel>,
+    /// The (start, id) of the last record: the next batch starts after it.
+    pub cursor: Option<(DateTime<Utc>, i64)>,
+}
+
+/// The next `limit` matches of query `q` in `context` after its cursor.
+pub async fn next_batch(
+    db: &impl ConnectionTrait,
+    q: &ipdr_query::Model,
+    context: &ipdr_context::Model,
+    limit: u64,
+) -> DomainResult<Batch> {
+    let backend = db.get_database_backend();
+    let after = match (q.cursor_time, q.cursor_id) {
+        (Some(t), Some(id)) => Some((t, id)),
+        _ => None,
+    };
+    if context.source == SOURCE_FLOWS {
+        let statement = flows_lookup(q, after, limit);
+        let flows = flow::Model::find_by_statement(backend.build(&statement))
+            .all(db)
+            .await?;
+        let cursor = flows.last().map(|f| (f.started_at, f.id));
+        let rows = flows.into_iter().map(|f| row_of_flow(q.id, f)).collect();
+        return Ok(Batch { rows, cursor });
+    }
+    let statement = records_lookup(q, context, after, limit);
+    let records = ipdr_record::Model::find_by_statement(backend.build(&statement))
+        .all(db)
+        .await?;
+    let cursor = records.last().map(|r| (r.start_time, r.id));
+    let rows = records.into_iter().map(|r| row_of_record(q.id, r)).collect();
+    Ok(Batch { rows, cursor })
+}
+
+/// The earliest start of a record that can overlap a window beginning at `from`.
+fn earliest_start(from: DateTime<Utc>, longest_seconds: f64) -> DateTime<Utc> {
+    let back = Duration::milliseconds((longest_seconds.max(0.0) * 1000.0).ceil().min(1e15) as i64);
+    from.checked_sub_signed(back).unwrap_or(from)
+}
+
+/// One index range scan per address column, each in (start, id) order and at most
+/// `limit` long, merged without duplicates (a record may hold the address twice).
+fn records_lookup(
+    q: &ipdr_query::Model,
+    context: &ipdr_context::Model,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: u64,
+) -> SelectStatement {
+    use ipdr_record::Column as C;
+    let lowest = earliest_start(q.from_time, context.longest_seconds);
+    let (from_start, after_id) = match after {
+        Some((t, id)) => (t.max(lowest), Some((t, id))),
+        None => (lowest, None),
+    };
+    let branch = |column: C, n: usize| {
+        let mut s = Query::select();
+        s.column(Asterisk)
+            .from(ipdr_record::Entity)
+            .and_where(C::ContextId.eq(context.id))
+            .and_where(Expr::col(column).eq(q.ip.clone()))
+            .and_where(C::StartTime.gte(from_start))
+            .and_where(C::StartTime.lte(q.to_time))
+            .and_where(
+                Expr::expr(Func::coalesce([
+                    Expr::col(C::EndTime).into(),
+                    Expr::col(C::StartTime).into(),
+                ]))
+                .gte(q.from_time),
+            );
+        if let Some((t, id)) = after_id {
+            s.cond_where(Condition::any().add(C::StartTime.gt(t)).add(C::Id.gt(id)));
+        }
+        s.order_by(C::StartTime, sea_orm::Order::Asc)
+            .order_by(C::Id, sea_orm::Order::Asc)
+            .limit(limit);
+        // Wrapped: SQLite takes no ORDER BY or LIMIT on a member of a UNION.
+        Query::select()
+            .column(Asterisk)
+            .from_subquery(s, Alias::new(format!("b{n}")))
+            .to_owned()
+    };
+    let mut union = branch(C::SrcIp, 0);
+    for (n, column) in [C::DstIp, C::NatIp, C::DeviceIp].into_iter().enumerate() {
+        union.union(UnionType::Distinct, branch(column, n + 1));
+    }
+    Query::select()
+        .column(Asterisk)
+        .from_subquery(union, Alias::new("matches"))
+        .order_by(Alias::new("start_time"), sea_orm::Order::Asc)
+        .order_by(Alias::new("id"), sea_orm::Order::Asc)
+        .limit(limit)
+        .to_owned()
+}
+
+/// Flows with the address at either end that overlap the window. Flows are indexed by
+/// address alone, so the scan reads every flow of the address.
+fn flows_lookup(q: &ipdr_query::Model, after: Option<(DateTime<Utc>, i64)>, limit: u64) -> SelectStatement {
+    use flow::Column as C;
+    let mut s = Query::select();
+    s.column(Asterisk)
+        .from(flow::Entity)
+        .cond_where(
+            Condition::any()
+                .add(C::SrcIp.eq(q.ip.clone()))
+                .add(C::DstIp.eq(q.ip.clone())),
+        )
+        .and_where(C::StartedAt.lte(q.to_time))
+        .and_where(
+            Expr::expr(Func::coalesce([
+                Expr::col(C::EndedAt).into(),
+                Expr::col(C::StartedAt).into(),
+            ]))
+            .gte(q.from_time),
+        );
+    if let Some((t, id)) = after {
+        s.and_where(C::StartedAt.gte(t))
+            .cond_where(Condition::any().add(C::StartedAt.gt(t)).add(C::Id.gt(id)));
+    }
+    s.order_by(C::StartedAt, sea_orm::Order::Asc)
+        .order_by(C::Id, sea_orm::Order::Asc)
+        .limit(limit)
+        .to_owned()
+}
+
+fn row_of_record(query_id: i64, r: ipdr_record::Model) -> ipdr_query_row::ActiveModel {
+    ipdr_query_row::ActiveModel {
+        query_id: Set(query_id),
+        protocol: Set(r.protocol),
+        src_ip: Set(r.src_ip),
+        src_port: Set(r.src_port),
+        dst_ip: Set(r.dst_ip),
+        dst_port: Set(r.dst_port),
+        start_time: Set(r.start_time),
+        end_time: Set(r.end_time),
+        duration: Set(r.duration),
+        user_id: Set(r.user_id),
+        subscriber_id: Set(r.subscriber_id),
+        nat_ip: Set(r.nat_ip),
+        nat_port: Set(r.nat_port),
+        device_ip: Set(r.device_ip),
+        ..Default::default()
+    }
+}
+
+fn row_of_flow(query_id: i64, f: flow::Model) -> ipdr_query_row::ActiveModel {
+    let duration = f
+        .ended_at
+        .map(|end| (end - f.started_at).num_milliseconds() as f64 / 1000.0);
+    ipdr_query_row::ActiveModel {
+        query_id: Set(query_id),
+        protocol: Set(f.protocol.to_ascii_uppercase()),
+        src_ip: Set(f.src_ip),
+        src_port: Set(f.src_port),
+        dst_ip: Set(f.dst_ip),
+        dst_port: Set(f.dst_port),
+        start_time: Set(f.started_at),
+        end_time: Set(f.ended_at),
+        duration: Set(duration),
+        user_id: Set(None),
+        subscriber_id: Set(None),
+        nat_ip: Set(None),
+        nat_port: Set(None),
+        device_ip: Set(None),
+        ..Default::default()
+    }
+}
+
+/// Result rows per insert statement (14 values each: far below the bind limits).
+const ROWS_PER_INSERT: usize = 1000;
+
+/// Writes a batch into the result of query `q` and moves its cursor, in one
+/// transaction, if `worker` still holds the query; `done` completes it. `false` when it
+/// is not held any more (canceled, or claimed by another worker after a stall): then
+/// nothing is written.
+pub async fn write_batch<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    q: &ipdr_query::Model,
+    worker: &str,
+    batch: Batch,
+    done: bool,
+) -> DomainResult<bool> {
+    let tx = db.begin().await?;
+    let n = batch.rows.len() as i64;
+    // The claim is checked (and on PostgreSQL the row locked) before anything is written.
+    let mut update = ipdr_query::Entity::update_many()
+        .col_expr(ipdr_query::Column::Found, Expr::col(ipdr_query::Column::Found).add(n))
+        .col_expr(ipdr_query::Column::HeartbeatAt, Expr::value(Utc::now()))
+        .filter(ipdr_query::Column::Id.eq(q.id))
+        .filter(ipdr_query::Column::Status.eq(Status::InProgress.as_str()))
+        .filter(ipdr_query::Column::ClaimedBy.eq(worker));
+    if let Some((t, id)) = batch.cursor {
+        update = update
+            .col_expr(ipdr_query::Column::CursorTime, Expr::value(t))
+            .col_expr(ipdr_query::Column::CursorId, Expr::value(id));
+    }
+    if done {
+        update = update
+            .col_expr(ipdr_query::Column::Status, Expr::value(Status::Completed.as_str()))
+            .col_expr(ipdr_query::Column::Message, Expr::value(messages::COMPLETED))
+            .col_expr(ipdr_query::Column::FinishedAt, Expr::value(Utc::now()))
+            .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None));
+    }
+    if update.exec(&tx).await?.rows_affected == 0 {
+        return Ok(false);
+    }
+    let mut rows = batch.rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        ipdr_query_row::Entity::insert_many(chunk)
+            .exec_without_returning(&tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    fn query() -> ipdr_query::Model {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        ipdr_query::Model {
+            id: 1,
+            user_id: 1,
+            context_id: 1,
+            ip: ip::to_key("100.64.0.1".parse().unwrap()),
+            from_time: at("2026-04-01T00:00:00Z"),
+            to_time: at("2026-04-01T23:59:59Z"),
+            status: "INPROGRESS".into(),
+            message: String::new(),
+            found: 0,
+            cursor_time: None,
+            cursor_id: None,
+            claimed_by: None,
+            heartbeat_at: None,
+            attempts: 1,
+            created_at: at("2026-04-02T00:00:00Z"),
+            started_at: None,
+            finished_at: None,
+        }
+    }
+
+    fn context(longest: f64) -> ipdr_context::Model {
+        ipdr_context::Model {
+            id: 7,
+            name: "ipdr".into(),
+            created_at: Utc::now(),
+            longest_seconds: longest,
+            source: SOURCE_RECORDS.into(),
+        }
+    }
+
+    #[test]
+    fn windows_reach_back_by_the_longest_record() {
+        let q = query();
+        let lowest = earliest_start(q.from_time, 3600.0);
+        assert_eq!((q.from_time - lowest).num_seconds(), 3600);
+        assert_eq!(earliest_start(q.from_time, 0.0), q.from_time);
+        // Absurd spans do not overflow.
+        assert!(earliest_start(q.from_time, f64::MAX) <= q.from_time);
+    }
+
+    #[test]
+    fn lookups_are_four_ranges_merged() {
+        let q = query();
+        let sql = records_lookup(&q, &context(60.0), None, 500).to_string(SqliteQueryBuilder);
+        for column in ["src_ip", "dst_ip", "nat_ip", "device_ip"] {
+            assert!(sql.contains(&format!("\"{column}\" = ")), "{sql}");
+        }
+        assert_eq!(sql.matches(" UNION ").count(), 3, "{sql}");
+        assert!(!sql.contains("UNION ALL"), "duplicates merge: {sql}");
+        assert!(sql.contains("'2026-03-31 23:59:00"), "a minute back: {sql}");
+        let pg = records_lookup(&q, &context(60.0), Some((q.from_time, 9)), 500).to_string(PostgresQueryBuilder);
+        assert!(pg.contains("\"id\" > 9"), "{pg}");
+    }
+
+    #[test]
+    fn progress_follows_the_cursor() {
+        let mut q = query();
+        assert_eq!(progress(&q), 0.0);
+        q.cursor_time = Some(q.from_time + (q.to_time - q.from_time) / 2);
+        assert!((progress(&q) - 0.5).abs() < 0.01);
+        q.status = "COMPLETED".into();
+        assert_eq!(progress(&q), 1.0);
+    }
+
+    #[test]
+    fn context_names() {
+        assert_eq!(canonical_name(None), "default");
+        assert_eq!(canonical_name(Some("context0")), "default");
+        assert_eq!(canonical_name(Some(" ipdr ")), "ipdr");
+    }
+}
