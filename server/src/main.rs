@@ -109,6 +109,22 @@ enum Command {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Measure IPDR: the import of records spanning a month, and lookups of one address
+    /// over one day, submit to COMPLETED through Trisul's API, on SQLite and (with
+    /// --postgres) PostgreSQL. Build with --release first.
+    BenchIpdr {
+        #[arg(long, default_value_t = 10_000_000)]
+        records: usize,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Lookups timed per kind of address (subscriber, NAT).
+        #[arg(long, default_value_t = 20)]
+        queries: usize,
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Bring the database schema up to date and exit.
     Migrate {
         #[command(flatten)]
@@ -139,10 +155,28 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArg,
     },
+    /// IPDR record upkeep.
+    Ipdr {
+        #[command(subcommand)]
+        command: IpdrCommand,
+    },
     /// Manage users and their API tokens.
     User {
         #[command(subcommand)]
         command: UserCommand,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum IpdrCommand {
+    /// Delete the records that started before a date (UTC): on PostgreSQL whole monthly
+    /// partitions are dropped. Query results are copies and stay.
+    Prune {
+        /// YYYY-MM-DD, or an RFC 3339 instant.
+        #[arg(long)]
+        before: String,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -302,6 +336,45 @@ async fn run() -> anyhow::Result<()> {
             })
             .await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::BenchIpdr {
+            records,
+            days,
+            queries,
+            dir,
+            postgres,
+        } => {
+            let report = server::bench::ipdr::run(server::bench::ipdr::IpdrOptions {
+                records,
+                days,
+                queries,
+                dir,
+                postgres,
+            })
+            .await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Ipdr {
+            command: IpdrCommand::Prune { before, database },
+        } => {
+            let before = chrono::DateTime::parse_from_rfc3339(&before)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(&before, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+                })
+                .map_err(|_| {
+                    anyhow::anyhow!("--before {before:?} is not a date (YYYY-MM-DD) or an RFC 3339 instant")
+                })?;
+            let (conn, _) = db::connect(&database.url, None).await?;
+            db::migrate(&conn).await?;
+            let pruned = server::domain::ipdr::prune(&conn, before).await?;
+            println!(
+                "dropped {} monthly partitions, deleted {} records",
+                pruned.partitions, pruned.records
+            );
             Ok(())
         }
         Command::Migrate { database } => {

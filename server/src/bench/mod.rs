@@ -18,6 +18,7 @@ use crate::graphql::{self, Caller};
 use crate::ingest::{self, Format, Input, Options};
 
 pub mod compat;
+pub mod ipdr;
 pub mod live;
 
 pub struct BenchOptions {
@@ -29,18 +30,19 @@ pub struct BenchOptions {
     pub postgres: Option<String>,
 }
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
 }
 
 /// The address of flow source / scanned host `i`: 10.0.0.0/8, so that both meet.
-fn addr(i: usize) -> String {
+pub(crate) fn addr(i: usize) -> String {
     format!("10.{}.{}.{}", i / 62_500 % 256, i / 250 % 250, i % 250 + 1)
 }
 
-/// An IPDR CSV of `rows` records: subscribers in 10.0.0.0/8 behind 256 NAT addresses,
-/// a record every 10 ms (a day per 8.6 million).
-pub fn ipdr_csv(path: &Path, rows: usize) -> anyhow::Result<()> {
+/// An IPDR CSV of `rows` records: subscribers [`addr`]`(0..50,000)` behind 256 NAT
+/// addresses (100.64.0.x), from [`t0`] on, one every `step_ms` milliseconds (at 10 ms, a
+/// day per 8.6 million), each up to 10 minutes long.
+pub fn ipdr_csv(path: &Path, rows: usize, step_ms: f64) -> anyhow::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(
         f,
@@ -48,7 +50,7 @@ pub fn ipdr_csv(path: &Path, rows: usize) -> anyhow::Result<()> {
     )?;
     let start = t0().timestamp_millis();
     for i in 0..rows {
-        let at = DateTime::from_timestamp_millis(start + i as i64 * 10).expect("in range");
+        let at = DateTime::from_timestamp_millis(start + (i as f64 * step_ms) as i64).expect("in range");
         writeln!(
             f,
             "TCP,{},{},192.0.2.{},443,{},,{},user{},SUB-{:06},100.64.0.{},{},10.255.0.1",
@@ -160,7 +162,11 @@ pub(crate) async fn open(url: &str, create_on: Option<&str>) -> anyhow::Result<D
     Ok(conn)
 }
 
-async fn import(conn: &DatabaseConnection, format: Format, path: &Path) -> anyhow::Result<(Duration, ingest::Summary)> {
+pub(crate) async fn import(
+    conn: &DatabaseConnection,
+    format: Format,
+    path: &Path,
+) -> anyhow::Result<(Duration, ingest::Summary)> {
     let started = Instant::now();
     let input = Input {
         name: path.display().to_string(),
@@ -387,7 +393,7 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<String> {
     let nmap_path = opts.dir.join("scan.xml");
     let ipdr_path = opts.dir.join("ipdr.csv");
     conn_log(&conn_path, opts.flows)?;
-    ipdr_csv(&ipdr_path, opts.flows)?;
+    ipdr_csv(&ipdr_path, opts.flows, 10.0)?;
     nmap_xml(&nmap_path, opts.hosts)?;
     let size = |p: &Path| {
         std::fs::metadata(p)

@@ -272,10 +272,10 @@ pub async fn cancel(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Domain
     if done.rows_affected == 0 {
         return Err(DomainError::Conflict(messages::NOT_CANCELABLE.into()));
     }
-    Ok(ipdr_query::Entity::find_by_id(id)
+    ipdr_query::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| DomainError::not_found(format!("IPDR query {id}")))?)
+        .ok_or_else(|| DomainError::not_found(format!("IPDR query {id}")))
 }
 
 /// How much of the window a query has gone through, from 0 to 1.
@@ -297,6 +297,110 @@ pub async fn rows_kept(db: &impl ConnectionTrait, id: i64) -> DomainResult<u64> 
         .filter(ipdr_query_row::Column::QueryId.eq(id))
         .count(db)
         .await?)
+}
+
+// --- Partitions and retention --------------------------------------------------------
+
+/// Months of range partitions kept ready before the current one (and one after it).
+pub const PARTITION_MONTHS_BACK: i32 = 12;
+
+/// The first instant of the month `offset` months from the month of `t` (UTC).
+fn month_start(t: DateTime<Utc>, offset: i32) -> DateTime<Utc> {
+    use chrono::{Datelike, TimeZone};
+    let months = t.year() * 12 + t.month0() as i32 + offset;
+    Utc.with_ymd_and_hms(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1, 0, 0, 0)
+        .single()
+        .expect("the first of a month exists")
+}
+
+fn partition_name(start: DateTime<Utc>) -> String {
+    format!("ipdr_records_p{}", start.format("%Y%m"))
+}
+
+/// The monthly range partitions of `ipdr_records` on PostgreSQL: from
+/// [`PARTITION_MONTHS_BACK`] months before `now` to the month after it. Records outside
+/// land in the DEFAULT partition. Each missing month is created in a short transaction
+/// of its own, before an import's (creating one locks the table for a moment, and
+/// cannot wait for a transaction that is writing into it); a month the DEFAULT
+/// partition already holds records of is left to it. SQLite has one table: nothing to do.
+pub async fn ensure_partitions<C: ConnectionTrait + TransactionTrait>(db: &C, now: DateTime<Utc>) -> DomainResult<()> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let existing: Vec<String> = db
+        .query_all(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid              JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'ipdr_records'",
+        ))
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "name").ok())
+        .collect();
+    for offset in -PARTITION_MONTHS_BACK..=1 {
+        let (start, end) = (month_start(now, offset), month_start(now, offset + 1));
+        let name = partition_name(start);
+        if existing.contains(&name) {
+            continue;
+        }
+        let tx = db.begin().await?;
+        let created = tx
+            .execute_unprepared(&format!(
+                "CREATE TABLE IF NOT EXISTS {name} PARTITION OF ipdr_records FOR VALUES FROM ('{}') TO ('{}')",
+                start.to_rfc3339(),
+                end.to_rfc3339()
+            ))
+            .await;
+        match created {
+            Ok(_) => tx.commit().await?,
+            Err(e) => tracing::warn!(partition = name, error = %e, "IPDR partition left to the default one"),
+        }
+    }
+    Ok(())
+}
+
+/// What [`prune`] removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Whole monthly partitions dropped (PostgreSQL).
+    pub partitions: u64,
+    /// Records deleted one by one (from partly older partitions, the default one, SQLite).
+    pub records: u64,
+}
+
+/// Removes the IPDR records that started before `before`: on PostgreSQL whole monthly
+/// partitions that end by then are dropped (no row by row deletion), the rest deleted.
+/// Query results are copies and stay.
+pub async fn prune<C: ConnectionTrait + TransactionTrait>(db: &C, before: DateTime<Utc>) -> DomainResult<Pruned> {
+    let mut pruned = Pruned::default();
+    if db.get_database_backend() == DbBackend::Postgres {
+        let rows = db
+            .query_all(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid                  JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'ipdr_records'                  AND c.relname LIKE 'ipdr_records_p%' ORDER BY c.relname",
+            ))
+            .await?;
+        for row in rows {
+            let name: String = row.try_get("", "name")?;
+            let Some(start) =
+                chrono::NaiveDate::parse_from_str(&format!("{}01", &name["ipdr_records_p".len()..]), "%Y%m%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|d| d.and_utc())
+            else {
+                continue;
+            };
+            if month_start(start, 1) <= before {
+                db.execute_unprepared(&format!("DROP TABLE {name}")).await?;
+                pruned.partitions += 1;
+            }
+        }
+    }
+    let deleted = ipdr_record::Entity::delete_many()
+        .filter(ipdr_record::Column::StartTime.lt(before))
+        .exec(db)
+        .await?;
+    pruned.records = deleted.rows_affected;
+    Ok(pruned)
 }
 
 // --- The workers' side -------------------------------------------------------------
@@ -409,7 +513,7 @@ fn earliest_start(from: DateTime<Utc>, longest_seconds: f64) -> DateTime<Utc> {
 
 /// One index range scan per address column, each in (start, id) order and at most
 /// `limit` long, merged without duplicates (a record may hold the address twice).
-fn records_lookup(
+pub fn records_lookup(
     q: &ipdr_query::Model,
     context: &ipdr_context::Model,
     after: Option<(DateTime<Utc>, i64)>,
@@ -653,6 +757,16 @@ mod tests {
         assert!((progress(&q) - 0.5).abs() < 0.01);
         q.status = "COMPLETED".into();
         assert_eq!(progress(&q), 1.0);
+    }
+
+    #[test]
+    fn months_and_their_partitions() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let now = at("2026-12-15T10:00:00Z");
+        assert_eq!(month_start(now, 0), at("2026-12-01T00:00:00Z"));
+        assert_eq!(month_start(now, 1), at("2027-01-01T00:00:00Z"));
+        assert_eq!(month_start(now, -12), at("2025-12-01T00:00:00Z"));
+        assert_eq!(partition_name(month_start(now, -11)), "ipdr_records_p202601");
     }
 
     #[test]

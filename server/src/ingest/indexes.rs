@@ -1,8 +1,8 @@
 //! Secondary indexes built after a large import instead of during it (SQLite).
 //!
-//! Keeping five indexes of `flows` up to date row by row costs more than twice the
-//! insert itself; building them once, sorted, at the end of a large import is far
-//! cheaper. Whether it pays depends on how much the table already holds (a rebuild
+//! Keeping five indexes of `flows` (or four of `ipdr_records`) up to date row by row
+//! costs more than twice the insert itself; building them once, sorted, at the end of a
+//! large import is far cheaper. Whether it pays depends on how much the table already holds (a rebuild
 //! reads the whole table), so the decision is adaptive: an import writes with the
 //! indexes in place until it has added as many rows as the table held when it began
 //! (and at least [`Deferred::AFTER`]), then drops them and builds them again from their

@@ -140,12 +140,15 @@ pub struct Input {
 /// read so far. A parse error names the input, the place and the reason, and nothing
 /// of the import is kept.
 pub async fn import(
-    db: &impl TransactionTrait,
+    db: &(impl TransactionTrait + sea_orm::ConnectionTrait),
     format: Format,
     inputs: Vec<Input>,
     options: &Options,
     progress: &(dyn Fn(u64) + Sync),
 ) -> DomainResult<Summary> {
+    if format == Format::Ipdr {
+        crate::domain::ipdr::ensure_partitions(db, chrono::Utc::now()).await?;
+    }
     let tx = db.begin().await?;
     let mut summary = Summary::default();
     let mut writer = write::Writer::new();

@@ -145,6 +145,7 @@ async fn new_ids(tx: &DatabaseTransaction, table: &str, n: usize) -> DomainResul
 pub struct Writer {
     known: KnownHosts,
     flow_indexes: Deferred,
+    ipdr_indexes: Deferred,
     /// Records written so far, by the tables they went into.
     grown: BTreeMap<&'static str, u64>,
     /// Alerts created, logged for live subscribers at the end.
@@ -167,6 +168,7 @@ impl Writer {
         Self {
             known: KnownHosts::default(),
             flow_indexes: Deferred::new("flows"),
+            ipdr_indexes: Deferred::new("ipdr_records"),
             grown: BTreeMap::new(),
             alerts: Vec::new(),
             context: None,
@@ -233,6 +235,7 @@ impl Writer {
                     }
                     let context = self.context.expect("just set");
                     summary.inserted += records.len() as u64;
+                    self.ipdr_indexes.before_insert(tx, records.len() as u64).await?;
                     write_ipdr(tx, context, records).await?;
                 }
                 Batch::Skipped(reasons) => {
@@ -251,6 +254,7 @@ impl Writer {
     /// a bulk load would otherwise be planned for the table as it was, often empty.
     pub async fn finish(mut self, tx: &DatabaseTransaction) -> DomainResult<()> {
         self.flow_indexes.restore(tx).await?;
+        self.ipdr_indexes.restore(tx).await?;
         let grown: Vec<&str> = self
             .grown
             .iter()
