@@ -40,10 +40,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // A context of records someone already named `flows` stays what it is.
         m.get_connection()
             .execute_unprepared(
                 "INSERT INTO ipdr_contexts (name, created_at, longest_seconds, source) \
-                 VALUES ('flows', CURRENT_TIMESTAMP, 0, 'flows')",
+                 SELECT 'flows', CURRENT_TIMESTAMP, 0, 'flows' \
+                 WHERE NOT EXISTS (SELECT 1 FROM ipdr_contexts WHERE name = 'flows')",
             )
             .await?;
 

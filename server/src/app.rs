@@ -54,7 +54,10 @@ impl AppState {
             .await
             .map_err(|e| anyhow::anyhow!("starting the alert bus: {e}"))?;
         let exports = Exports::default();
-        let jobs = crate::jobs::ipdr::start(db.clone(), config.ipdr.clone());
+        // The workers' own pool: no interactive statement timeout (a lookup of a busy
+        // address may take longer), and requests never wait for it.
+        let (jobs_db, _) = db::connect_pool(&config.database_url, None, config.ipdr.workers as u32 + 1).await?;
+        let jobs = crate::jobs::ipdr::start(jobs_db, config.ipdr.clone());
         let schema = graphql::build(db.clone(), Some(bus.clone()), exports.clone(), jobs);
         Ok(Self(Arc::new(Inner {
             schema,

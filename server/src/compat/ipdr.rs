@@ -216,19 +216,22 @@ fn list(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
 
 fn new_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
     only(p, &["ip", "from_time", "to_time"])?;
-    let ip = text(p, "ip")?.ok_or_else(|| Refusal::bad("IP address is required"))?;
+    // A value of the wrong type is as invalid as a malformed one.
+    let ip = text(p, "ip")
+        .map_err(|_| Refusal::bad("Invalid IP address"))?
+        .ok_or_else(|| Refusal::bad("IP address is required"))?;
     let ip: std::net::IpAddr = ip.parse().map_err(|_| Refusal::bad("Invalid IP address"))?;
     let when = |name: &str, what: &str, bound: Bound| -> Result<String, Refusal> {
-        let t = text(p, name)
-            .ok()
-            .flatten()
-            .ok_or_else(|| Refusal::bad(format!("{what} time is required")))?;
-        time::parse_window(c.timezone, &t, bound).ok_or_else(|| {
+        let invalid = || {
             Refusal::bad(format!(
                 "Invalid {} time. Please use the format DD-MM-YYYY HH:MM:SS",
                 what.to_lowercase()
             ))
-        })
+        };
+        let t = text(p, name)
+            .map_err(|_| invalid())?
+            .ok_or_else(|| Refusal::bad(format!("{what} time is required")))?;
+        time::parse_window(c.timezone, &t, bound).ok_or_else(invalid)
     };
     let from = when("from_time", "From", Bound::Lower)?;
     let to = when("to_time", "To", Bound::Upper)?;
@@ -305,7 +308,7 @@ const COLUMNS: [(&str, &str); 13] = [
     ("DeviceIP", "deviceIp"),
 ];
 
-/// The columns a result request selects (all of them without `headers`).
+/// The columns a result request selects (all of them without `headers`, or with none).
 fn headers(p: &Params) -> Result<Vec<(&'static str, &'static str)>, Refusal> {
     let Some(asked) = field(p, "headers") else {
         return Ok(COLUMNS.to_vec());
@@ -323,6 +326,9 @@ fn headers(p: &Params) -> Result<Vec<(&'static str, &'static str)>, Refusal> {
         Value::String(s) if p.body.get("headers").is_none() => s.split(',').map(|h| h.trim().to_string()).collect(),
         _ => return Err(Refusal::bad("Headers should be an array")),
     };
+    if asked.is_empty() {
+        return Ok(COLUMNS.to_vec());
+    }
     let invalid: Vec<&str> = asked
         .iter()
         .map(String::as_str)
@@ -347,8 +353,14 @@ fn result_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
     Ok(json!({ "id": query_id(p)?, "context": context(p)? }))
 }
 
+/// The next page of a result, when there is one to answer with (not for a query still
+/// running, nor for a result that went missing: those answer without rows).
 fn next_page(data: &Value) -> Option<String> {
-    let info = &data["q"]["records"]["pageInfo"];
+    let q = &data["q"];
+    if !matches!(q["status"].as_str(), Some("COMPLETED" | "CANCELED")) || q["resultAvailable"] != true {
+        return None;
+    }
+    let info = &q["records"]["pageInfo"];
     if info["hasNextPage"].as_bool() == Some(true) {
         info["endCursor"].as_str().map(str::to_string)
     } else {

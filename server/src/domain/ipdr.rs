@@ -225,6 +225,13 @@ pub async fn submit(db: &impl ConnectionTrait, p: &Principal, s: Submission) -> 
         return Err(DomainError::bad("input.to", "must not be before from"));
     }
     let context = existing_context(db, p, s.context.as_deref()).await?;
+    // Flows read as records are still flows.
+    if context.source == SOURCE_FLOWS && !p.can(Capability::Flows, Level::Read) {
+        return Err(DomainError::Forbidden(format!(
+            "You are not allowed to access the context {}",
+            context.name
+        )));
+    }
     let model = ipdr_query::ActiveModel {
         user_id: Set(p.user.id),
         context_id: Set(context.id),
@@ -241,15 +248,21 @@ pub async fn submit(db: &impl ConnectionTrait, p: &Principal, s: Submission) -> 
     Ok(ipdr_query::Entity::insert(model).exec_with_returning(db).await?)
 }
 
-/// Whether `p` may see query `q`: its owner and administrators may.
-pub fn may_see(p: &Principal, q: &ipdr_query::Model) -> bool {
-    q.user_id == p.user.id || is_admin(p)
+/// Whether `p` may see query `q`: its owner and administrators may, within the
+/// contexts they reach (an administrator limited to some contexts is limited too).
+pub async fn may_see(db: &impl ConnectionTrait, p: &Principal, q: &ipdr_query::Model) -> DomainResult<bool> {
+    if q.user_id != p.user.id && !is_admin(p) {
+        return Ok(false);
+    }
+    Ok(limits(db, p.user.id)
+        .await?
+        .is_none_or(|ids| ids.contains(&q.context_id)))
 }
 
-/// Query `id`, if it exists; `Forbidden` when it is someone else's.
+/// Query `id`, if it exists; `Forbidden` when `p` may not see it.
 pub async fn query(db: &impl ConnectionTrait, p: &Principal, id: i64) -> DomainResult<Option<ipdr_query::Model>> {
     match ipdr_query::Entity::find_by_id(id).one(db).await? {
-        Some(q) if !may_see(p, &q) => Err(DomainError::Forbidden(messages::FORBIDDEN_QUERY.into())),
+        Some(q) if !may_see(db, p, &q).await? => Err(DomainError::Forbidden(messages::FORBIDDEN_QUERY.into())),
         found => Ok(found),
     }
 }
@@ -339,7 +352,7 @@ pub async fn ensure_partitions<C: ConnectionTrait + TransactionTrait>(db: &C, no
     for offset in -PARTITION_MONTHS_BACK..=1 {
         let (start, end) = (month_start(now, offset), month_start(now, offset + 1));
         let name = partition_name(start);
-        if existing.contains(&name) {
+        if existing.contains(&name) || default_holds(db, start, end).await? {
             continue;
         }
         let tx = db.begin().await?;
@@ -356,6 +369,19 @@ pub async fn ensure_partitions<C: ConnectionTrait + TransactionTrait>(db: &C, no
         }
     }
     Ok(())
+}
+
+/// Whether the DEFAULT partition holds records of [start, end): a partition for them
+/// cannot be created (nor should the attempt lock the table every import).
+async fn default_holds(db: &impl ConnectionTrait, start: DateTime<Utc>, end: DateTime<Utc>) -> DomainResult<bool> {
+    let row = db
+        .query_one(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT EXISTS (SELECT 1 FROM ipdr_records_default WHERE start_time >= $1 AND start_time < $2) AS held",
+            [start.into(), end.into()],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<bool>("", "held")).transpose()?.unwrap_or(false))
 }
 
 /// What [`prune`] removed.
@@ -440,8 +466,20 @@ pub async fn claim(
     Ok(ipdr_query::Model::find_by_statement(statement).one(db).await?)
 }
 
-/// Gives a claimed query up: CANCELED, with `why`.
-pub async fn give_up(db: &impl ConnectionTrait, q: &ipdr_query::Model, why: &str) -> DomainResult<()> {
+/// Renews the heartbeat of a query `worker` holds.
+pub async fn heartbeat(db: &impl ConnectionTrait, id: i64, worker: &str) -> DomainResult<()> {
+    ipdr_query::Entity::update_many()
+        .col_expr(ipdr_query::Column::HeartbeatAt, Expr::value(Utc::now()))
+        .filter(ipdr_query::Column::Id.eq(id))
+        .filter(ipdr_query::Column::Status.eq(Status::InProgress.as_str()))
+        .filter(ipdr_query::Column::ClaimedBy.eq(worker))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives a query `worker` holds up: CANCELED, with `why`.
+pub async fn give_up(db: &impl ConnectionTrait, q: &ipdr_query::Model, worker: &str, why: &str) -> DomainResult<()> {
     ipdr_query::Entity::update_many()
         .col_expr(ipdr_query::Column::Status, Expr::value(Status::Canceled.as_str()))
         .col_expr(ipdr_query::Column::Message, Expr::value(why))
@@ -449,6 +487,7 @@ pub async fn give_up(db: &impl ConnectionTrait, q: &ipdr_query::Model, why: &str
         .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None))
         .filter(ipdr_query::Column::Id.eq(q.id))
         .filter(ipdr_query::Column::Status.eq(Status::InProgress.as_str()))
+        .filter(ipdr_query::Column::ClaimedBy.eq(worker))
         .exec(db)
         .await?;
     Ok(())

@@ -123,10 +123,14 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
             .map(|m| Node::AuditEvent(AuditEvent(m))),
         // Its owner's and administrators' only; to anyone else it is forbidden.
         Kind::IpdrQuery => match by_id::<ipdr_query::Entity>(ctx, id).await? {
-            Some(m) if !crate::domain::ipdr::may_see(principal, &m) => {
-                return Err(coded(crate::domain::ipdr::messages::FORBIDDEN_QUERY, FORBIDDEN))
+            Some(m) => {
+                let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
+                if !crate::domain::ipdr::may_see(db, principal, &m).await.gql()? {
+                    return Err(coded(crate::domain::ipdr::messages::FORBIDDEN_QUERY, FORBIDDEN));
+                }
+                Some(Node::IpdrQuery(IpdrQuery(m)))
             }
-            found => found.map(|m| Node::IpdrQuery(IpdrQuery(m))),
+            None => None,
         },
     })
 }

@@ -72,11 +72,19 @@ async fn work(db: DatabaseConnection, queue: Queue, worker: String, settings: Se
         let stale = Utc::now() - chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::seconds(30));
         match ipdr::claim(&db, &worker, stale).await {
             Ok(Some(q)) => {
-                run(&db, q, &worker, &settings).await;
+                let attempts = q.attempts;
+                if !run(&db, q, &worker, &settings).await {
+                    // Whatever failed (the database gone for a moment) gets time to mend
+                    // before this worker tries again, longer after each failed attempt.
+                    tokio::time::sleep(settings.poll * 2u32.saturating_pow(attempts.clamp(0, 5) as u32)).await;
+                }
                 continue;
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "claiming an IPDR query"),
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming an IPDR query");
+                tokio::time::sleep(settings.poll).await;
+            }
         }
         tokio::select! {
             _ = queue.0.notified() => {}
@@ -85,18 +93,40 @@ async fn work(db: DatabaseConnection, queue: Queue, worker: String, settings: Se
     }
 }
 
-async fn run(db: &DatabaseConnection, q: ipdr_query::Model, worker: &str, settings: &Settings) {
+/// Runs a claimed query to its end (or gives it up); `false` when the run failed and the
+/// query went back to the queue.
+async fn run(db: &DatabaseConnection, q: ipdr_query::Model, worker: &str, settings: &Settings) -> bool {
     if q.attempts > MAX_ATTEMPTS {
         let why = format!("Query failed: given up after {MAX_ATTEMPTS} attempts");
-        if let Err(e) = ipdr::give_up(db, &q, &why).await {
+        if let Err(e) = ipdr::give_up(db, &q, worker, &why).await {
             tracing::warn!(query = q.id, error = %e, "giving up an IPDR query");
         }
-        return;
+        return true;
     }
-    if let Err(e) = copy(db, q.clone(), worker, settings).await {
-        tracing::warn!(query = q.id, error = %e, "running an IPDR query; it will be retried");
-        if let Err(e) = ipdr::release(db, &q, worker).await {
-            tracing::warn!(query = q.id, error = %e, "releasing an IPDR query");
+    // The heartbeat beats on its own while the run goes on: a slow lookup is not a dead
+    // worker.
+    let beats = async {
+        let mut every = tokio::time::interval(settings.lease / 3);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(e) = ipdr::heartbeat(db, q.id, worker).await {
+                tracing::warn!(query = q.id, error = %e, "renewing an IPDR query's heartbeat");
+            }
+        }
+    };
+    let result = tokio::select! {
+        result = copy(db, q.clone(), worker, settings) => result,
+        _ = beats => unreachable!("the heartbeat beats until the run ends"),
+    };
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(query = q.id, error = %e, "running an IPDR query; it will be retried");
+            if let Err(e) = ipdr::release(db, &q, worker).await {
+                tracing::warn!(query = q.id, error = %e, "releasing an IPDR query");
+            }
+            false
         }
     }
 }
