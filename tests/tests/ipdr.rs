@@ -110,6 +110,19 @@ impl<'a> Trisul<'a> {
         body["query_id"].as_i64().expect("a query_id")
     }
 
+    /// `GET /api/ipdr_query/result` with these fields.
+    async fn result(&self, fields: Value) -> (u16, Value) {
+        self.call("GET", "/api/ipdr_query/result", fields).await
+    }
+
+    /// Submits a query in `context` and waits until it has finished: its ID.
+    async fn run(&self, context: &str, mut fields: Value) -> i64 {
+        fields["contextname"] = json!(context);
+        let id = self.submit(fields).await;
+        self.finished(context, id).await;
+        id
+    }
+
     /// Polls status until the query is COMPLETED (or CANCELED); the last status body.
     async fn finished(&self, context: &str, id: i64) -> Value {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -182,13 +195,7 @@ async fn workflow(app: TestApp) {
 
     // All 13 columns, in start order: the record from 23:00 the day before reaches into
     // the window; the one of 30 March does not.
-    let (status, body) = t
-        .call(
-            "GET",
-            "/api/ipdr_query/result",
-            json!({"contextname": "ipdr", "query_id": id}),
-        )
-        .await;
+    let (status, body) = t.result(json!({"contextname": "ipdr", "query_id": id})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["CurrentStatus"], "COMPLETED");
     assert_eq!(body["QueryStatusMessage"], "Query completed successfully");
@@ -209,11 +216,7 @@ async fn workflow(app: TestApp) {
 
     // The spec's header selection: those columns only, in each row.
     let (status, body) = t
-        .call(
-            "GET",
-            "/api/ipdr_query/result",
-            json!({"contextname": "ipdr", "query_id": id, "headers": ["SrcIP", "DestIP", "StartTime", "Duration"]}),
-        )
+        .result(json!({"contextname": "ipdr", "query_id": id, "headers": ["SrcIP", "DestIP", "StartTime", "Duration"]}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -224,30 +227,27 @@ async fn workflow(app: TestApp) {
     // The public NAT address finds the subscriber behind it; the device finds all of
     // its records; IPv6 works the same.
     let nat = t
-        .submit(json!({"contextname": "ipdr", "ip": "100.64.0.2",
-            "from_time": "09-04-2026 00:00:00", "to_time": "09-04-2026 23:59:59"}))
+        .run(
+            "ipdr",
+            json!({"ip": "100.64.0.2",
+            "from_time": "09-04-2026 00:00:00", "to_time": "09-04-2026 23:59:59"}),
+        )
         .await;
-    t.finished("ipdr", nat).await;
     let (_, body) = t
-        .call("GET", "/api/ipdr_query/result",
-            json!({"contextname": "ipdr", "query_id": nat, "headers": ["SubscriberID", "SrcIP", "Duration", "EndTime"]}))
+        .result(json!({"contextname": "ipdr", "query_id": nat, "headers": ["SubscriberID", "SrcIP", "Duration", "EndTime"]}))
         .await;
     assert_eq!(
         body["rows"],
         json!([{"SubscriberID": "SUB-002", "SrcIP": "10.0.0.5", "Duration": "1.5", "EndTime": "2026-04-09 13:00:01"}])
     );
     let v6 = t
-        .submit(json!({"contextname": "ipdr", "ip": "2001:db8::5",
-            "from_time": "05-04-2026 00:00:00", "to_time": "05-04-2026 23:59:59"}))
-        .await;
-    t.finished("ipdr", v6).await;
-    let (_, body) = t
-        .call(
-            "GET",
-            "/api/ipdr_query/result",
-            json!({"contextname": "ipdr", "query_id": v6}),
+        .run(
+            "ipdr",
+            json!({"ip": "2001:db8::5",
+            "from_time": "05-04-2026 00:00:00", "to_time": "05-04-2026 23:59:59"}),
         )
         .await;
+    let (_, body) = t.result(json!({"contextname": "ipdr", "query_id": v6})).await;
     assert_eq!(body["rows"][0]["DestIP"], "2001:db8:ffff::1");
     assert_eq!(body["rows"][0]["NatIP"], "", "no NAT: an empty column");
 
@@ -621,7 +621,7 @@ async fn cancel_new(app: TestApp) {
     let id = t
         .submit(json!({"ip": "10.0.0.1", "from_time": "01-04-2026 00:00:00", "to_time": "02-04-2026 00:00:00"}))
         .await;
-    let (status, body) = t.call("GET", "/api/ipdr_query/result", json!({"query_id": id})).await;
+    let (status, body) = t.result(json!({"query_id": id})).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(
         body,
@@ -642,7 +642,7 @@ async fn cancel_new(app: TestApp) {
         (409, json!("CANCELED")),
         "{body}"
     );
-    let (status, body) = t.call("GET", "/api/ipdr_query/result", json!({"query_id": id})).await;
+    let (status, body) = t.result(json!({"query_id": id})).await;
     assert_eq!(
         (status, &body["CurrentStatus"], &body["rows"]),
         (200, &json!("CANCELED"), &json!([]))
@@ -714,13 +714,7 @@ async fn cancel_running(app: TestApp) {
     assert_eq!(later.0, "CANCELED");
     assert!(later.1 > 0 && (later.1 as usize) < MANY, "{later:?}");
     assert_eq!(later.1, later.2, "the result holds what was found");
-    let (status, body) = t
-        .call(
-            "GET",
-            "/api/ipdr_query/result",
-            json!({"query_id": id, "headers": ["SrcPort"]}),
-        )
-        .await;
+    let (status, body) = t.result(json!({"query_id": id, "headers": ["SrcPort"]})).await;
     assert_eq!((status, body["rows"].as_array().unwrap().len() as i64), (200, later.1));
 }
 
@@ -954,17 +948,13 @@ async fn zeek_flows(app: TestApp) {
     assert!(expected > 10);
     let t = Trisul::admin(&app);
     let id = t
-        .submit(json!({"contextname": "flows", "ip": "192.168.4.10",
-            "from_time": "12-11-2019 00:00:00", "to_time": "12-11-2019 23:59:59"}))
-        .await;
-    t.finished("flows", id).await;
-    let (status, body) = t
-        .call(
-            "GET",
-            "/api/ipdr_query/result",
-            json!({"contextname": "flows", "query_id": id}),
+        .run(
+            "flows",
+            json!({"ip": "192.168.4.10",
+            "from_time": "12-11-2019 00:00:00", "to_time": "12-11-2019 23:59:59"}),
         )
         .await;
+    let (status, body) = t.result(json!({"contextname": "flows", "query_id": id})).await;
     assert_eq!(status, 200, "{body}");
     let rows = body["rows"].as_array().unwrap();
     assert_eq!(rows.len(), expected);
@@ -1133,10 +1123,12 @@ async fn partitions_and_retention(app: TestApp) {
     let t = Trisul::admin(&app);
     let window = |t: chrono::DateTime<chrono::Utc>| t.format("%d-%m-%Y %H:%M:%S").to_string();
     let id = t
-        .submit(json!({"contextname": "ipdr", "ip": "100.64.0.1",
-            "from_time": window(months[2]), "to_time": window(months[0] + chrono::Duration::days(1))}))
+        .run(
+            "ipdr",
+            json!({"ip": "100.64.0.1",
+            "from_time": window(months[2]), "to_time": window(months[0] + chrono::Duration::days(1))}),
+        )
         .await;
-    t.finished("ipdr", id).await;
     let pg = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
     let partitions = || async {
         let rows = app
@@ -1176,13 +1168,7 @@ async fn partitions_and_retention(app: TestApp) {
         assert_eq!(out, "dropped 0 monthly partitions, deleted 4 records");
     }
     assert_eq!(tests::rows_in(&app.db, "ipdr_records").await, 2);
-    let (_, body) = t
-        .call(
-            "GET",
-            "/api/ipdr_query/result",
-            json!({"contextname": "ipdr", "query_id": id}),
-        )
-        .await;
+    let (_, body) = t.result(json!({"contextname": "ipdr", "query_id": id})).await;
     assert_eq!(body["rows"].as_array().unwrap().len(), 6, "results are copies: {body}");
     let out = Command::new(pivot_binary())
         .args(["ipdr", "prune", "--before", "April", "--database", &app.database_url])
@@ -1216,13 +1202,7 @@ async fn ties_and_doubles(app: TestApp) {
         .submit(json!({"ip": "10.7.0.1", "from_time": "03-04-2026 00:00:00", "to_time": "03-04-2026 23:59:59"}))
         .await;
     t.finished("default", id).await;
-    let (status, body) = t
-        .call(
-            "GET",
-            "/api/ipdr_query/result",
-            json!({"query_id": id, "headers": ["SrcPort"]}),
-        )
-        .await;
+    let (status, body) = t.result(json!({"query_id": id, "headers": ["SrcPort"]})).await;
     assert_eq!(status, 200, "{body}");
     let mut ports: Vec<i64> = body["rows"]
         .as_array()

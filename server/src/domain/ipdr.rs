@@ -544,6 +544,11 @@ pub async fn next_batch(
     Ok(Batch { rows, cursor })
 }
 
+/// `coalesce(end, start) >= from`: the record (or flow) has not ended before `from`.
+pub fn ends_from<C: sea_orm::ColumnTrait>(end: C, start: C, from: DateTime<Utc>) -> sea_orm::sea_query::SimpleExpr {
+    Expr::expr(Func::coalesce([Expr::col(end).into(), Expr::col(start).into()])).gte(from)
+}
+
 /// The earliest start of a record that can overlap a window beginning at `from`.
 fn earliest_start(from: DateTime<Utc>, longest_seconds: f64) -> DateTime<Utc> {
     let back = Duration::milliseconds((longest_seconds.max(0.0) * 1000.0).ceil().min(1e15) as i64);
@@ -572,13 +577,7 @@ pub fn records_lookup(
             .and_where(Expr::col(column).eq(q.ip.clone()))
             .and_where(C::StartTime.gte(from_start))
             .and_where(C::StartTime.lte(q.to_time))
-            .and_where(
-                Expr::expr(Func::coalesce([
-                    Expr::col(C::EndTime).into(),
-                    Expr::col(C::StartTime).into(),
-                ]))
-                .gte(q.from_time),
-            );
+            .and_where(ends_from(C::EndTime, C::StartTime, q.from_time));
         if let Some((t, id)) = after_id {
             s.cond_where(Condition::any().add(C::StartTime.gt(t)).add(C::Id.gt(id)));
         }
@@ -617,13 +616,7 @@ fn flows_lookup(q: &ipdr_query::Model, after: Option<(DateTime<Utc>, i64)>, limi
                 .add(C::DstIp.eq(q.ip.clone())),
         )
         .and_where(C::StartedAt.lte(q.to_time))
-        .and_where(
-            Expr::expr(Func::coalesce([
-                Expr::col(C::EndedAt).into(),
-                Expr::col(C::StartedAt).into(),
-            ]))
-            .gte(q.from_time),
-        );
+        .and_where(ends_from(C::EndedAt, C::StartedAt, q.from_time));
     if let Some((t, id)) = after {
         s.and_where(C::StartedAt.gte(t))
             .cond_where(Condition::any().add(C::StartedAt.gt(t)).add(C::Id.gt(id)));

@@ -317,13 +317,7 @@ impl Filter for RecordsWithin {
         use ipdr_record::Column as C;
         let mut c = Condition::all().add(C::ContextId.is_in(self.contexts.clone()));
         if let Some(from) = self.from {
-            c = c.add(
-                Expr::expr(Func::coalesce([
-                    Expr::col(C::EndTime).into(),
-                    Expr::col(C::StartTime).into(),
-                ]))
-                .gte(from),
-            );
+            c = c.add(ipdr::ends_from(C::EndTime, C::StartTime, from));
         }
         if let Some(to) = self.to {
             c = c.add(C::StartTime.lt(to));
