@@ -15,9 +15,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tower::ServiceExt;
 
 use super::{open, peak_mib, placeholders, reset_peak, t0, RAW_ROWS};
-use crate::app::{self, AppState};
-use crate::config::Config;
-use crate::domain::{ip, users};
+use crate::domain::ip;
 
 pub struct CompatOptions {
     pub alerts: usize,
@@ -106,15 +104,7 @@ async fn backend(
     let conn = open(url, create_on).await?;
     let seeded = seed(&conn, opts.alerts).await?;
     conn.close().await?;
-    let state = AppState::start(Config {
-        database_url: url.into(),
-        admin_password: Some("bench admin password".into()),
-        ..Config::default()
-    })
-    .await?;
-    let admin = users::by_name(state.db(), "admin").await?;
-    let (_, token) = users::create_token(state.db(), admin.id, "bench", None).await?;
-    let router = app::router(state);
+    let (router, token) = super::app_at(url).await?;
     let (status, _) = call(&router, &token, "/api/v1/networkalerts/search", SEARCH).await?;
     anyhow::ensure!(status == 200, "the search answered {status}");
     let mut times = Vec::with_capacity(opts.searches);

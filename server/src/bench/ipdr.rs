@@ -16,9 +16,6 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use super::{addr, import, ipdr_csv, open, t0};
-use crate::app::{self, AppState};
-use crate::config::Config;
-use crate::domain::users;
 use crate::ingest::Format;
 
 pub struct IpdrOptions {
@@ -85,15 +82,7 @@ async fn backend(
     let (took, summary) = import(&conn, Format::Ipdr, csv).await?;
     anyhow::ensure!(summary.inserted as usize == opts.records, "every record was imported");
     conn.close().await?;
-    let state = AppState::start(Config {
-        database_url: url.into(),
-        admin_password: Some("bench admin password".into()),
-        ..Config::default()
-    })
-    .await?;
-    let admin = users::by_name(state.db(), "admin").await?;
-    let (_, token) = users::create_token(state.db(), admin.id, "bench", None).await?;
-    let router = app::router(state);
+    let (router, token) = super::app_at(url).await?;
     let mut cells = Vec::new();
     for kind in ["subscriber", "NAT"] {
         let mut times = Vec::with_capacity(opts.queries);
