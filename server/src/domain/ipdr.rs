@@ -153,8 +153,8 @@ pub async fn context(
     Ok(Some(context))
 }
 
-/// [`context`], which must exist.
-async fn existing_context(
+/// [`context`], which must exist (`NOT_FOUND` "Context X not found" otherwise).
+pub async fn existing_context(
     db: &impl ConnectionTrait,
     p: &Principal,
     name: Option<&str>,
@@ -163,21 +163,6 @@ async fn existing_context(
     context(db, p, name)
         .await?
         .ok_or_else(|| DomainError::not_found(format!("Context {asked}")))
-}
-
-/// The names of the contexts a user is limited to (none: every context).
-pub async fn limit_names(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<Vec<String>> {
-    let Some(ids) = limits(db, user_id).await? else {
-        return Ok(Vec::new());
-    };
-    Ok(ipdr_context::Entity::find()
-        .filter(ipdr_context::Column::Id.is_in(ids))
-        .order_by_asc(ipdr_context::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.name)
-        .collect())
 }
 
 /// Limits a user to the contexts named (an empty list lifts the limit).
@@ -442,22 +427,19 @@ pub async fn claim(
 ) -> DomainResult<Option<ipdr_query::Model>> {
     let backend = db.get_database_backend();
     let now = Utc::now();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE ipdr_queries SET status = 'INPROGRESS', message = $1, claimed_by = $2, heartbeat_at = $3, \
-             started_at = COALESCE(started_at, $3), attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM ipdr_queries WHERE status = 'NEW' \
-             OR (status = 'INPROGRESS' AND heartbeat_at < $4) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING *"
-        }
-        _ => {
-            "UPDATE ipdr_queries SET status = 'INPROGRESS', message = ?1, claimed_by = ?2, heartbeat_at = ?3, \
-             started_at = COALESCE(started_at, ?3), attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM ipdr_queries WHERE status = 'NEW' \
-             OR (status = 'INPROGRESS' AND heartbeat_at < ?4) ORDER BY id LIMIT 1) \
-             RETURNING *"
-        }
+    // One statement on both backends: SQLite numbers its parameters `?N`, and needs no
+    // row lock (its write lock serialises claims).
+    let (mark, lock) = match backend {
+        DbBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
+        _ => ("?", ""),
     };
+    let sql = format!(
+        "UPDATE ipdr_queries SET status = 'INPROGRESS', message = {mark}1, claimed_by = {mark}2, \
+         heartbeat_at = {mark}3, started_at = COALESCE(started_at, {mark}3), attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM ipdr_queries WHERE status = 'NEW' \
+         OR (status = 'INPROGRESS' AND heartbeat_at < {mark}4) ORDER BY id LIMIT 1{lock}) \
+         RETURNING *"
+    );
     let statement = Statement::from_sql_and_values(
         backend,
         sql,

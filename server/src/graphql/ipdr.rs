@@ -16,7 +16,7 @@ use super::errors::Gql;
 use super::loaders::{loader, ById, LoadError, Paged};
 use super::pagination::{connection, edge_connection, Conn, PageArgs};
 use super::user::{principal, User};
-use crate::domain::error::{DomainError, DomainResult};
+use crate::domain::error::DomainResult;
 use crate::domain::filters::{Filter, TimeRange};
 use crate::domain::ids::{self, Kind};
 use crate::domain::ip;
@@ -338,7 +338,7 @@ pub async fn records_of_host(
     let db = ctx.data_unchecked::<DatabaseConnection>();
     let p = principal(ctx)?;
     let contexts: Vec<i64> = match context {
-        Some(name) => vec![required_context(db, p, Some(&name)).await?.id],
+        Some(name) => vec![ipdr::existing_context(db, p, Some(&name)).await.gql()?.id],
         None => ipdr::reachable(db, p).await.gql()?.into_iter().map(|c| c.id).collect(),
     };
     let window = window.unwrap_or_default();
@@ -348,20 +348,6 @@ pub async fn records_of_host(
         to: window.to,
     };
     edge_connection::<RecordsOfHost, _, _>(ctx, key, Some(filter), args, IpdrRecord::from).await
-}
-
-/// The context named, which must exist and be the caller's to reach.
-async fn required_context(
-    db: &DatabaseConnection,
-    p: &crate::auth::principal::Principal,
-    name: Option<&str>,
-) -> Result<ipdr_context::Model> {
-    let asked = name.unwrap_or(ipdr::DEFAULT_CONTEXT).to_string();
-    ipdr::context(db, p, name)
-        .await
-        .gql()?
-        .ok_or_else(|| DomainError::not_found(format!("Context {asked}")))
-        .gql()
 }
 
 use crate::group;
@@ -435,7 +421,7 @@ impl IpdrQueryRoot {
             select = select.filter(ipdr_query::Column::UserId.eq(p.user.id));
         }
         if let Some(name) = context {
-            let context = required_context(db, p, Some(&name)).await?;
+            let context = ipdr::existing_context(db, p, Some(&name)).await.gql()?;
             select = select.filter(ipdr_query::Column::ContextId.eq(context.id));
         }
         if let Some(status) = status {
