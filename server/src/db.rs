@@ -1,6 +1,7 @@
 //! Database connections: backend detection, SQLite defaults (file created, WAL),
 //! migrations, and a statement counter that `/metrics` exposes.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -78,6 +79,26 @@ pub async fn write_lock(tx: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr>
         tx.execute_unprepared("UPDATE users SET id = id WHERE 0").await?;
     }
     Ok(())
+}
+
+/// `(?,?),(?,?)` (SQLite) or `($1,$2),($3,$4)` (PostgreSQL) for `rows` rows of `per_row`.
+pub fn placeholders(pg: bool, rows: usize, per_row: usize) -> String {
+    let mut out = String::new();
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ",(" });
+        for c in 0..per_row {
+            if c > 0 {
+                out.push(',');
+            }
+            if pg {
+                let _ = write!(out, "${}", r * per_row + c + 1);
+            } else {
+                out.push('?');
+            }
+        }
+        out.push(')');
+    }
+    out
 }
 
 /// Brings the schema up to date.

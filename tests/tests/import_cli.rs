@@ -287,23 +287,58 @@ async fn ipdr_import(url: &str, dir: &Path) {
         .unwrap();
     assert_eq!(end.unwrap().to_rfc3339(), "2026-04-01T10:00:45+00:00");
 
-    // A bad row: its line, a failing exit code, nothing of the import kept — not even
-    // the good file written before it, nor the context it created.
+    // A bad row after 30,000 good ones (thirty batches written, SQLite's indexes put
+    // off): its line, a failing exit code, nothing of the import kept — not even the
+    // good file written before it, nor the context it created.
     let bad = dir.join("bad.csv");
-    std::fs::write(
-        &bad,
-        "Protocol,SrcIP,DestIP,StartTime\nTCP,10.0.0.1,10.0.0.2,2026-04-02 00:00:00\nTCP,192.168.1.999,10.0.0.2,2026-04-02 00:00:00\n",
-    )
-    .unwrap();
+    let mut body = String::from("Protocol,SrcIP,DestIP,StartTime,Duration\n");
+    for i in 0..30_000 {
+        body.push_str(&format!(
+            "TCP,10.1.{}.{},10.0.0.2,2026-04-02 00:00:00,9000\n",
+            i / 250,
+            i % 250 + 1
+        ));
+    }
+    body.push_str("TCP,192.168.1.999,10.0.0.2,2026-04-02 00:00:00,1\n");
+    std::fs::write(&bad, body).unwrap();
     let out = run(&[&plain, &bad], &["--context", "other"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("nothing was imported")
-            && stderr.contains("bad.csv: line 3: SrcIP \"192.168.1.999\" is not an IP address"),
+            && stderr.contains("bad.csv: line 30002: SrcIP \"192.168.1.999\" is not an IP address"),
         "{stderr}"
     );
     assert_eq!(count(url, "ipdr_records").await, 4);
+    let longest = db
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT longest_seconds FROM ipdr_contexts ORDER BY name",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index::<f64>(0).unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        longest,
+        [120.0, 0.0, 120.0],
+        "default, flows, ipdr: the longest spans stay"
+    );
+    if backend == sea_orm::DbBackend::Sqlite {
+        let indexes = db
+            .query_all(Statement::from_string(
+                backend,
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ipdr_records' AND sql IS NOT NULL",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            indexes.len(),
+            4,
+            "the indexes dropped during the import came back with its rollback"
+        );
+    }
     assert_eq!(
         count(url, "ipdr_contexts").await,
         3,

@@ -14,7 +14,8 @@ use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tower::ServiceExt;
 
-use super::{open, peak_mib, placeholders, reset_peak, t0, RAW_ROWS};
+use super::{open, peak_mib, reset_peak, t0, RAW_ROWS};
+use crate::db::placeholders;
 use crate::domain::ip;
 
 pub struct CompatOptions {

@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::json;
 
-use crate::db;
+use crate::db::{self, placeholders};
 use crate::domain::{ip, users};
 use crate::graphql::{self, Caller};
 use crate::ingest::{self, Format, Input, Options};
@@ -188,26 +188,6 @@ pub(crate) async fn import(
     };
     let summary = ingest::import(conn, format, vec![input], &Options::default(), &|_| {}).await?;
     Ok((started.elapsed(), summary))
-}
-
-/// `(?,?),(?,?)` (SQLite) or `($1,$2),($3,$4)` (PostgreSQL) for `rows` rows of `per_row`.
-fn placeholders(pg: bool, rows: usize, per_row: usize) -> String {
-    let mut out = String::new();
-    for r in 0..rows {
-        out.push_str(if r == 0 { "(" } else { ",(" });
-        for c in 0..per_row {
-            if c > 0 {
-                out.push(',');
-            }
-            if pg {
-                write!(out, "${}", r * per_row + c + 1).unwrap();
-            } else {
-                out.push('?');
-            }
-        }
-        out.push(')');
-    }
-    out
 }
 
 /// Rows per statement of the raw baseline: what a careful hand-written bulk insert uses.
