@@ -35,8 +35,6 @@ pub const COLUMNS: [&str; 13] = [
     "DeviceIP",
 ];
 
-const REQUIRED: [&str; 4] = ["Protocol", "SrcIP", "DestIP", "StartTime"];
-
 /// The longest record: a year, in seconds (a flow, or a NAT binding, lasts less).
 const MAX_DURATION: f64 = 366.0 * 86_400.0;
 
@@ -62,6 +60,17 @@ pub struct Record {
     pub nat_ip: Option<IpAddr>,
     pub nat_port: Option<i32>,
     pub device_ip: Option<IpAddr>,
+}
+
+impl Record {
+    /// Seconds from start to end, if it has an end.
+    pub fn span(&self) -> Option<f64> {
+        self.end.map(|end| seconds(end - self.start))
+    }
+}
+
+fn seconds(d: chrono::Duration) -> f64 {
+    d.num_milliseconds() as f64 / 1000.0
 }
 
 /// Reads every record of `input`, handing each to `each`; times without an offset are
@@ -116,10 +125,10 @@ fn columns(header: &csv::StringRecord) -> Result<[Option<usize>; 13], ParseError
             ));
         }
     }
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .filter(|r| at[COLUMNS.iter().position(|c| c == *r).expect("a column")].is_none())
-        .copied()
+    let missing: Vec<&str> = [PROTOCOL, SRC_IP, DEST_IP, START_TIME]
+        .into_iter()
+        .filter(|c| at[*c].is_none())
+        .map(|c| COLUMNS[c])
         .collect();
     if !missing.is_empty() {
         return Err(ParseError::new(
@@ -177,7 +186,7 @@ fn record(row: &csv::StringRecord, at: &[Option<usize>; 13], tz: chrono_tz::Tz) 
     }
     // Both given: they must tell the same (to the second), or one of them is wrong.
     if let (Some(end), Some(d)) = (end, duration) {
-        if ((end - start).num_milliseconds() as f64 / 1000.0 - d).abs() >= 1.0 {
+        if (seconds(end - start) - d).abs() >= 1.0 {
             return Err(format!("Duration {d} does not match EndTime - StartTime"));
         }
     }
@@ -189,7 +198,7 @@ fn record(row: &csv::StringRecord, at: &[Option<usize>; 13], tz: chrono_tz::Tz) 
         dst_port: port(DEST_PORT)?,
         start,
         end,
-        duration: duration.or_else(|| end.map(|e| (e - start).num_milliseconds() as f64 / 1000.0)),
+        duration: duration.or_else(|| end.map(|e| seconds(e - start))),
         user_id: text(USER_ID)?,
         subscriber_id: text(SUBSCRIBER_ID)?,
         nat_ip: optional_address(NAT_IP)?,
@@ -280,6 +289,7 @@ mod tests {
         let r = &rows[0];
         assert_eq!(r.protocol, "TCP");
         assert_eq!(r.src, "192.168.1.100".parse::<IpAddr>().unwrap());
+        assert_eq!(r.dst, "203.0.113.50".parse::<IpAddr>().unwrap());
         assert_eq!(
             (r.src_port, r.dst_port, r.nat_port),
             (Some(54321), Some(443), Some(10234))
@@ -300,6 +310,54 @@ mod tests {
         // No end: the start plus the duration.
         assert_eq!(v6.end, Some(v6.start + chrono::Duration::milliseconds(1500)));
         assert_eq!((v6.nat_ip, v6.user_id.clone()), (None, None));
+    }
+
+    #[test]
+    fn column_positions_name_their_columns() {
+        let named = [
+            (PROTOCOL, "Protocol"),
+            (SRC_IP, "SrcIP"),
+            (SRC_PORT, "SrcPort"),
+            (DEST_IP, "DestIP"),
+            (DEST_PORT, "DestPort"),
+            (START_TIME, "StartTime"),
+            (END_TIME, "EndTime"),
+            (DURATION, "Duration"),
+            (USER_ID, "UserID"),
+            (SUBSCRIBER_ID, "SubscriberID"),
+            (NAT_IP, "NatIP"),
+            (NAT_PORT, "NatPort"),
+            (DEVICE_IP, "DeviceIP"),
+        ];
+        for (at, name) in named {
+            assert_eq!(COLUMNS[at], name);
+        }
+    }
+
+    #[test]
+    fn times_with_fractions_and_offsets() {
+        let csv = "Protocol,SrcIP,DestIP,StartTime\n\
+                   TCP,10.0.0.1,10.0.0.2,2026-04-01 10:30:15.250\n\
+                   TCP,10.0.0.1,10.0.0.2,1775039415.25\n\
+                   TCP,10.0.0.1,10.0.0.2,2026-04-01 10:30:15+02:00\n\
+                   TCP,10.0.0.1,10.0.0.2,2026-04-01T10:30:15.5Z\n";
+        let starts: Vec<_> = read(csv, chrono_tz::UTC)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.start)
+            .collect();
+        let at = |h, m, s, ms| Utc.with_ymd_and_hms(2026, 4, 1, h, m, s).unwrap() + chrono::Duration::milliseconds(ms);
+        assert_eq!(
+            starts,
+            [
+                at(10, 30, 15, 250),
+                DateTime::from_timestamp(1_775_039_415, 250_000_000).unwrap(),
+                at(8, 30, 15, 0),
+                at(10, 30, 15, 500)
+            ]
+        );
+        let bad = "Protocol,SrcIP,DestIP,StartTime\nTCP,10.0.0.1,10.0.0.2,2026-04-01T10:30:15\n";
+        assert!(read(bad, chrono_tz::UTC).unwrap_err().reason.contains("not a time"));
     }
 
     #[test]

@@ -275,15 +275,18 @@ impl Writer {
                 Ok::<_, DomainError>(())
             };
             let build = async {
-                let records = next.take()?;
+                let Some(records) = next.take() else {
+                    return Ok(None);
+                };
                 let rows = records.len() as u64;
-                longest = longest.max(longest_span(&records));
+                longest = records.iter().filter_map(ipdr::Record::span).fold(longest, f64::max);
                 let statement = ipdr_insert(backend, context, records);
-                Some((rows, statement, batches.recv().await))
+                Ok(Some((rows, statement, batches.recv().await)))
             };
-            let (ran, built) = futures_util::join!(run, build);
-            ran?;
+            // A failed statement ends the import at once, without waiting for a batch.
+            let ((), built) = futures_util::try_join!(run, build)?;
             if let Some((rows, statement, received)) = built {
+                // Counted as built: a statement that fails later fails the import.
                 summary.read += rows;
                 summary.inserted += rows;
                 self.grew(&["ipdr_records"], rows as usize);
@@ -387,6 +390,11 @@ const _: () = assert!(super::BATCH * IPDR_COLUMNS.len() <= 32_766);
 /// this is the hottest import path (150,000 records/s is the target), and building it
 /// through `ActiveModel`s and sea-query took a third of the import's time.
 fn ipdr_insert(backend: DbBackend, context: i64, records: Vec<ipdr::Record>) -> Statement {
+    assert!(
+        (1..=super::BATCH).contains(&records.len()),
+        "one batch: {}",
+        records.len()
+    );
     let sql = format!(
         "INSERT INTO ipdr_records ({}) VALUES {}",
         IPDR_COLUMNS.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
@@ -412,14 +420,6 @@ fn ipdr_insert(backend: DbBackend, context: i64, records: Vec<ipdr::Record>) -> 
         ]);
     }
     Statement::from_sql_and_values(backend, sql, values)
-}
-
-/// The longest span of `records`, in seconds.
-fn longest_span(records: &[ipdr::Record]) -> f64 {
-    records
-        .iter()
-        .filter_map(|r| r.end.map(|end| (end - r.start).num_milliseconds() as f64 / 1000.0))
-        .fold(0.0_f64, f64::max)
 }
 
 async fn new_scan(
