@@ -33,7 +33,9 @@ struct Cli {
 #[derive(clap::Args, Clone)]
 struct DatabaseArg {
     /// sqlite://path/to/file.db or postgres://user@host/db
-    #[arg(long = "database", env = "PIVOT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    // Global: `pivot user token NAME --database URL` reads as naturally as the
+    // option before the subcommand.
+    #[arg(long = "database", env = "PIVOT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     url: String,
 }
 

@@ -371,3 +371,28 @@ async fn ipdr_import_postgres() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `pivot user`: `--database` is read after the subcommand as well as before it.
+#[test]
+fn user_commands_take_the_database_anywhere() {
+    let dir = temp_dir("user-cli");
+    let url = format!("sqlite://{}/pivot.db", dir.display());
+    let run = |args: &[&str]| {
+        let out = Command::new(pivot())
+            .args(args)
+            .env("PIVOT_LOG", "warn")
+            .env_remove("PIVOT_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["user", "--database", &url, "add", "vic", "--role", "viewer"]);
+    assert!(run(&["user", "token", "vic", "--database", &url]).contains("pvt_"));
+    assert!(run(&["user", "list", "--database", &url]).contains("vic"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
