@@ -99,7 +99,7 @@ impl<'a> Trisul<'a> {
         body.as_object_mut()
             .unwrap()
             .extend(fields.as_object().cloned().unwrap_or_default());
-        raw(self.app, method, path, &body.to_string()).await
+        self.app.rest_as(None, method, path, Some(&body.to_string())).await
     }
 
     async fn submit(&self, fields: Value) -> i64 {
@@ -142,23 +142,6 @@ impl<'a> Trisul<'a> {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-}
-
-/// A request with a raw body (GET requests carry JSON bodies in this API).
-async fn raw(app: &TestApp, method: &str, path: &str, body: &str) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let res = app
-        .anonymous
-        .request(method, app.url(path))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("a JSON body, got {status} {text:?}"));
-    (status, json)
 }
 
 fn error(body: &Value) -> &str {
@@ -377,15 +360,18 @@ async fn errors(app: TestApp) {
     let (f, to) = (json!("01-04-2026 00:00:00"), json!("10-04-2026 23:59:59"));
 
     // Credentials.
-    let (status, body) = raw(
-        &app,
-        "GET",
-        "/api/ipdr_query/list",
-        r#"{"api_token": "nope", "username": "admin"}"#,
-    )
-    .await;
+    let (status, body) = app
+        .rest_as(
+            None,
+            "GET",
+            "/api/ipdr_query/list",
+            Some(r#"{"api_token": "nope", "username": "admin"}"#),
+        )
+        .await;
     assert_eq!((status, error(&body)), (401, "Invalid API token"));
-    let (status, body) = raw(&app, "GET", "/api/ipdr_query/list", r#"{"username": "admin"}"#).await;
+    let (status, body) = app
+        .rest_as(None, "GET", "/api/ipdr_query/list", Some(r#"{"username": "admin"}"#))
+        .await;
     assert_eq!((status, error(&body)), (401, "Invalid API token"));
     let other = Trisul {
         app: &app,
@@ -447,7 +433,7 @@ async fn errors(app: TestApp) {
         )
         .await;
     assert_eq!((status, error(&body)), (400, "Unknown fields: extra"));
-    let (status, body) = raw(&app, "POST", new, "{not json").await;
+    let (status, body) = app.rest_as(None, "POST", new, Some("{not json")).await;
     assert_eq!(status, 400);
     assert!(error(&body).contains("not valid JSON"), "{body}");
 
@@ -489,6 +475,28 @@ async fn errors(app: TestApp) {
     // Status, result and cancel of missing, foreign and malformed query IDs.
     let id = t.submit(window(json!("192.168.1.100"), f.clone(), to.clone())).await;
     t.finished("ipdr", id).await;
+    // An administrator limited to `default` lists no query of `ipdr`, not even in
+    // everyone's list.
+    let boss = app.user("boss", Role::Admin, "").await;
+    app.data(
+        "mutation($id: ID!) { updateUser(id: $id, input: {ipdrContexts: [\"default\"]}) { ipdrContexts } }",
+        json!({"id": user_id(&app, "boss").await}),
+    )
+    .await;
+    let listed = app
+        .gql_as(&boss, "{ ipdrQueries(first: 100) { nodes { number } } }", json!({}))
+        .await;
+    assert_eq!(listed["data"]["ipdrQueries"]["nodes"], json!([]), "{listed}");
+    let all = app
+        .data("{ ipdrQueries(first: 100) { nodes { number } } }", json!({}))
+        .await;
+    assert!(
+        all["ipdrQueries"]["nodes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"number": id})),
+        "{all}"
+    );
     for (method, path) in [
         ("GET", "/api/ipdr_query/status"),
         ("GET", "/api/ipdr_query/result"),

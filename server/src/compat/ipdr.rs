@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Principal, Via};
 use crate::domain::ids::{self, Kind};
-use crate::domain::ipdr::DEFAULT_CONTEXT;
+use crate::domain::ipdr::{messages, Status, DEFAULT_CONTEXT};
 use crate::domain::users;
 
 pub struct Trisul;
@@ -357,7 +357,7 @@ fn result_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
 /// running, nor for a result that went missing: those answer without rows).
 fn next_page(data: &Value) -> Option<String> {
     let q = &data["q"];
-    if !matches!(q["status"].as_str(), Some("COMPLETED" | "CANCELED")) || q["resultAvailable"] != true {
+    if !finished(q) || q["resultAvailable"] != true {
         return None;
     }
     let info = &q["records"]["pageInfo"];
@@ -387,8 +387,7 @@ fn cell(v: &Value, graph_field: &str, c: &Context) -> Value {
 fn result(a: Answer, p: &Params, c: &Context) -> Result<Reply, Refusal> {
     let q = found(&a.data, p)?;
     let columns = headers(p)?;
-    let status = q["status"].as_str().unwrap_or_default();
-    if status != "COMPLETED" && status != "CANCELED" {
+    if !finished(q) {
         let mut body = Map::new();
         body.insert("status".into(), json!("ERROR"));
         body.insert("message".into(), json!("Query is not completed"));
@@ -419,15 +418,17 @@ fn result(a: Answer, p: &Params, c: &Context) -> Result<Reply, Refusal> {
     Ok(Reply::ok(Value::Object(body)))
 }
 
+/// Whether a query node (`status`) is COMPLETED or CANCELED.
+fn finished(q: &Value) -> bool {
+    Status::parse(q["status"].as_str().unwrap_or_default()).finished()
+}
+
 /// Before a cancellation: the query exists in the context, and can still be canceled
 /// (the mutation checks that again, atomically; this says where the query stands).
 fn cancelable(prior: &Value, p: &Params, c: &Context) -> Result<(), Refusal> {
     let q = found(prior, p)?;
-    let status = q["status"].as_str().unwrap_or_default();
-    if status == "COMPLETED" || status == "CANCELED" {
-        return Err(
-            Refusal::new(StatusCode::CONFLICT, "Query is not in NEW or INPROGRESS state").with_details(standing(q, c)),
-        );
+    if finished(q) {
+        return Err(Refusal::new(StatusCode::CONFLICT, messages::NOT_CANCELABLE).with_details(standing(q, c)));
     }
     Ok(())
 }

@@ -19,8 +19,8 @@ use chrono::{DateTime, Duration, Utc};
 use entities::{flow, ipdr_context, ipdr_query, ipdr_query_row, ipdr_record, user_ipdr_context};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Func, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, Statement, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    Select, Statement, TransactionTrait, UpdateMany,
 };
 
 use super::error::{DomainError, DomainResult};
@@ -244,6 +244,19 @@ pub async fn may_see(db: &impl ConnectionTrait, p: &Principal, q: &ipdr_query::M
         .is_none_or(|ids| ids.contains(&q.context_id)))
 }
 
+/// The queries `p` may see ([`may_see`]): its own, or everyone's for an administrator
+/// unless `mine`; within the contexts `p` is limited to.
+pub async fn visible(db: &impl ConnectionTrait, p: &Principal, mine: bool) -> DomainResult<Select<ipdr_query::Entity>> {
+    let mut select = ipdr_query::Entity::find();
+    if mine || !is_admin(p) {
+        select = select.filter(ipdr_query::Column::UserId.eq(p.user.id));
+    }
+    if let Some(ids) = limits(db, p.user.id).await? {
+        select = select.filter(ipdr_query::Column::ContextId.is_in(ids));
+    }
+    Ok(select)
+}
+
 /// Query `id`, if it exists; `Forbidden` when `p` may not see it.
 pub async fn query(db: &impl ConnectionTrait, p: &Principal, id: i64) -> DomainResult<Option<ipdr_query::Model>> {
     match ipdr_query::Entity::find_by_id(id).one(db).await? {
@@ -258,11 +271,7 @@ pub async fn cancel(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Domain
     query(db, p, id)
         .await?
         .ok_or_else(|| DomainError::not_found(format!("IPDR query {id}")))?;
-    let done = ipdr_query::Entity::update_many()
-        .col_expr(ipdr_query::Column::Status, Expr::value(Status::Canceled.as_str()))
-        .col_expr(ipdr_query::Column::Message, Expr::value(messages::CANCELED))
-        .col_expr(ipdr_query::Column::FinishedAt, Expr::value(Utc::now()))
-        .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None))
+    let done = set_status(ipdr_query::Entity::update_many(), Status::Canceled, messages::CANCELED)
         .filter(ipdr_query::Column::Id.eq(id))
         .filter(ipdr_query::Column::Status.is_in([Status::New.as_str(), Status::InProgress.as_str()]))
         .exec(db)
@@ -270,10 +279,7 @@ pub async fn cancel(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Domain
     if done.rows_affected == 0 {
         return Err(DomainError::Conflict(messages::NOT_CANCELABLE.into()));
     }
-    ipdr_query::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| DomainError::not_found(format!("IPDR query {id}")))
+    super::crud::find::<ipdr_query::Entity>(db, "IPDR query", id).await
 }
 
 /// How much of the window a query has gone through, from 0 to 1.
@@ -287,14 +293,6 @@ pub fn progress(q: &ipdr_query::Model) -> f64 {
             ((at - q.from_time).num_milliseconds() as f64 / span).clamp(0.0, 1.0)
         }
     }
-}
-
-/// The rows of a query's result that are still stored.
-pub async fn rows_kept(db: &impl ConnectionTrait, id: i64) -> DomainResult<u64> {
-    Ok(ipdr_query_row::Entity::find()
-        .filter(ipdr_query_row::Column::QueryId.eq(id))
-        .count(db)
-        .await?)
 }
 
 // --- Partitions and retention --------------------------------------------------------
@@ -315,6 +313,21 @@ fn partition_name(start: DateTime<Utc>) -> String {
     format!("ipdr_records_p{}", start.format("%Y%m"))
 }
 
+/// The monthly partitions of `ipdr_records` there are (PostgreSQL), by name, oldest first.
+async fn partitions(db: &impl ConnectionTrait) -> DomainResult<Vec<String>> {
+    Ok(db
+        .query_all(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             JOIN pg_class p ON p.oid = i.inhparent \
+             WHERE p.relname = 'ipdr_records' AND c.relname LIKE 'ipdr_records_p%' ORDER BY c.relname",
+        ))
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "name").ok())
+        .collect())
+}
+
 /// The monthly range partitions of `ipdr_records` on PostgreSQL: from
 /// [`PARTITION_MONTHS_BACK`] months before `now` to the month after it. Records outside
 /// land in the DEFAULT partition. Each missing month is created in a short transaction
@@ -325,15 +338,7 @@ pub async fn ensure_partitions<C: ConnectionTrait + TransactionTrait>(db: &C, no
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
-    let existing: Vec<String> = db
-        .query_all(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid              JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'ipdr_records'",
-        ))
-        .await?
-        .iter()
-        .filter_map(|r| r.try_get::<String>("", "name").ok())
-        .collect();
+    let existing = partitions(db).await?;
     for offset in -PARTITION_MONTHS_BACK..=1 {
         let (start, end) = (month_start(now, offset), month_start(now, offset + 1));
         let name = partition_name(start);
@@ -384,26 +389,12 @@ pub struct Pruned {
 pub async fn prune<C: ConnectionTrait + TransactionTrait>(db: &C, before: DateTime<Utc>) -> DomainResult<Pruned> {
     let mut pruned = Pruned::default();
     if db.get_database_backend() == DbBackend::Postgres {
-        let rows = db
-            .query_all(Statement::from_string(
-                DbBackend::Postgres,
-                "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid                  JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'ipdr_records'                  AND c.relname LIKE 'ipdr_records_p%' ORDER BY c.relname",
-            ))
-            .await?;
-        for row in rows {
-            let name: String = row.try_get("", "name")?;
-            let Some(start) =
-                chrono::NaiveDate::parse_from_str(&format!("{}01", &name["ipdr_records_p".len()..]), "%Y%m%d")
-                    .ok()
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .map(|d| d.and_utc())
-            else {
-                continue;
-            };
-            if month_start(start, 1) <= before {
-                db.execute_unprepared(&format!("DROP TABLE {name}")).await?;
-                pruned.partitions += 1;
-            }
+        // Names are fixed-width months: a month ends by `before` when it comes before
+        // the month `before` falls in.
+        let first_kept = partition_name(month_start(before, 0));
+        for name in partitions(db).await?.into_iter().filter(|n| *n < first_kept) {
+            db.execute_unprepared(&format!("DROP TABLE {name}")).await?;
+            pruned.partitions += 1;
         }
     }
     let deleted = ipdr_record::Entity::delete_many()
@@ -448,13 +439,33 @@ pub async fn claim(
     Ok(ipdr_query::Model::find_by_statement(statement).one(db).await?)
 }
 
-/// Renews the heartbeat of a query `worker` holds.
-pub async fn heartbeat(db: &impl ConnectionTrait, id: i64, worker: &str) -> DomainResult<()> {
+/// An update of query `id` that changes it only while `worker` holds it.
+fn held(id: i64, worker: &str) -> UpdateMany<ipdr_query::Entity> {
     ipdr_query::Entity::update_many()
-        .col_expr(ipdr_query::Column::HeartbeatAt, Expr::value(Utc::now()))
         .filter(ipdr_query::Column::Id.eq(id))
         .filter(ipdr_query::Column::Status.eq(Status::InProgress.as_str()))
         .filter(ipdr_query::Column::ClaimedBy.eq(worker))
+}
+
+/// `update` also moves the query to `status` with `message`, out of any worker's hands;
+/// COMPLETED and CANCELED finish it now.
+fn set_status(update: UpdateMany<ipdr_query::Entity>, status: Status, message: &str) -> UpdateMany<ipdr_query::Entity> {
+    let update = update
+        .col_expr(ipdr_query::Column::Status, Expr::value(status.as_str()))
+        .col_expr(ipdr_query::Column::Message, Expr::value(message))
+        .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None));
+    match status {
+        Status::Completed | Status::Canceled => {
+            update.col_expr(ipdr_query::Column::FinishedAt, Expr::value(Utc::now()))
+        }
+        Status::New | Status::InProgress => update,
+    }
+}
+
+/// Renews the heartbeat of a query `worker` holds.
+pub async fn heartbeat(db: &impl ConnectionTrait, id: i64, worker: &str) -> DomainResult<()> {
+    held(id, worker)
+        .col_expr(ipdr_query::Column::HeartbeatAt, Expr::value(Utc::now()))
         .exec(db)
         .await?;
     Ok(())
@@ -462,28 +473,13 @@ pub async fn heartbeat(db: &impl ConnectionTrait, id: i64, worker: &str) -> Doma
 
 /// Gives a query `worker` holds up: CANCELED, with `why`.
 pub async fn give_up(db: &impl ConnectionTrait, q: &ipdr_query::Model, worker: &str, why: &str) -> DomainResult<()> {
-    ipdr_query::Entity::update_many()
-        .col_expr(ipdr_query::Column::Status, Expr::value(Status::Canceled.as_str()))
-        .col_expr(ipdr_query::Column::Message, Expr::value(why))
-        .col_expr(ipdr_query::Column::FinishedAt, Expr::value(Utc::now()))
-        .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None))
-        .filter(ipdr_query::Column::Id.eq(q.id))
-        .filter(ipdr_query::Column::Status.eq(Status::InProgress.as_str()))
-        .filter(ipdr_query::Column::ClaimedBy.eq(worker))
-        .exec(db)
-        .await?;
+    set_status(held(q.id, worker), Status::Canceled, why).exec(db).await?;
     Ok(())
 }
 
 /// Hands a claimed query back (its run failed): NEW again, for any worker to retry.
 pub async fn release(db: &impl ConnectionTrait, q: &ipdr_query::Model, worker: &str) -> DomainResult<()> {
-    ipdr_query::Entity::update_many()
-        .col_expr(ipdr_query::Column::Status, Expr::value(Status::New.as_str()))
-        .col_expr(ipdr_query::Column::Message, Expr::value(messages::NEW))
-        .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None))
-        .filter(ipdr_query::Column::Id.eq(q.id))
-        .filter(ipdr_query::Column::Status.eq(Status::InProgress.as_str()))
-        .filter(ipdr_query::Column::ClaimedBy.eq(worker))
+    set_status(held(q.id, worker), Status::New, messages::NEW)
         .exec(db)
         .await?;
     Ok(())
@@ -669,23 +665,16 @@ pub async fn write_batch<C: ConnectionTrait + TransactionTrait>(
     let tx = db.begin().await?;
     let n = batch.rows.len() as i64;
     // The claim is checked (and on PostgreSQL the row locked) before anything is written.
-    let mut update = ipdr_query::Entity::update_many()
+    let mut update = held(q.id, worker)
         .col_expr(ipdr_query::Column::Found, Expr::col(ipdr_query::Column::Found).add(n))
-        .col_expr(ipdr_query::Column::HeartbeatAt, Expr::value(Utc::now()))
-        .filter(ipdr_query::Column::Id.eq(q.id))
-        .filter(ipdr_query::Column::Status.eq(Status::InProgress.as_str()))
-        .filter(ipdr_query::Column::ClaimedBy.eq(worker));
+        .col_expr(ipdr_query::Column::HeartbeatAt, Expr::value(Utc::now()));
     if let Some((t, id)) = batch.cursor {
         update = update
             .col_expr(ipdr_query::Column::CursorTime, Expr::value(t))
             .col_expr(ipdr_query::Column::CursorId, Expr::value(id));
     }
     if done {
-        update = update
-            .col_expr(ipdr_query::Column::Status, Expr::value(Status::Completed.as_str()))
-            .col_expr(ipdr_query::Column::Message, Expr::value(messages::COMPLETED))
-            .col_expr(ipdr_query::Column::FinishedAt, Expr::value(Utc::now()))
-            .col_expr(ipdr_query::Column::ClaimedBy, Expr::value(Option::<String>::None));
+        update = set_status(update, Status::Completed, messages::COMPLETED);
     }
     if update.exec(&tx).await?.rows_affected == 0 {
         return Ok(false);

@@ -1,20 +1,18 @@
 //! IPDR: contexts, queries run in the background (submit, watch, cancel, read the
 //! result page by page) and the records where a host's address appears.
 
-use std::collections::HashMap;
 
 use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{ipdr_context, ipdr_query, ipdr_query_row, ipdr_record, user, user_ipdr_context};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Func, Query, SelectStatement, UnionType};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 use serde::Serialize;
 
 use super::audit::write;
-use super::batching::BatchLoad;
 use super::errors::Gql;
-use super::loaders::{loader, ById, LoadError, Paged};
-use super::pagination::{connection, edge_connection, Conn, PageArgs};
+use super::loaders::{loader, ById, Paged};
+use super::pagination::{connection, edge_connection, edge_count, Conn, PageArgs};
 use super::user::{principal, User};
 use crate::domain::error::DomainResult;
 use crate::domain::filters::{Filter, TimeRange};
@@ -206,7 +204,7 @@ impl IpdrQuery {
         if !Status::parse(&self.0.status).finished() {
             return Ok(false);
         }
-        let kept = loader::<RowsKept>(ctx).load_one(self.0.id).await.gql()?.unwrap_or(0);
+        let kept = edge_count::<RowsOfQuery, RecordsWithin>(ctx, self.0.id, None).await?;
         Ok(kept == self.0.found)
     }
     /// The result: the matching records in the order of their start.
@@ -230,40 +228,6 @@ impl Paged for RowsOfQuery {
             .from(ipdr_query_row::Entity)
             .and_where(ipdr_query_row::Column::QueryId.is_in(keys))
             .to_owned()
-    }
-}
-
-/// How many result rows of each query are stored.
-pub struct RowsKept(DatabaseConnection);
-
-impl RowsKept {
-    /// Queries are checked for their owner before their fields resolve: no scope.
-    pub fn new(db: DatabaseConnection, _scope: crate::domain::tenancy::Scope) -> Self {
-        Self(db)
-    }
-}
-
-#[derive(FromQueryResult)]
-struct Kept {
-    query_id: i64,
-    n: i64,
-}
-
-impl BatchLoad for RowsKept {
-    type Key = i64;
-    type Value = i64;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, LoadError> {
-        let rows = ipdr_query_row::Entity::find()
-            .select_only()
-            .column(ipdr_query_row::Column::QueryId)
-            .column_as(Expr::cust("COUNT(*)"), "n")
-            .filter(ipdr_query_row::Column::QueryId.is_in(keys.to_vec()))
-            .group_by(ipdr_query_row::Column::QueryId)
-            .into_model::<Kept>()
-            .all(&self.0)
-            .await?;
-        Ok(rows.into_iter().map(|k| (k.query_id, k.n)).collect())
     }
 }
 
@@ -416,10 +380,7 @@ impl IpdrQueryRoot {
     ) -> Result<Conn<IpdrQuery>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let p = principal(ctx)?;
-        let mut select = ipdr_query::Entity::find();
-        if mine.unwrap_or(false) || !ipdr::is_admin(p) {
-            select = select.filter(ipdr_query::Column::UserId.eq(p.user.id));
-        }
+        let mut select = ipdr::visible(db, p, mine.unwrap_or(false)).await.gql()?;
         if let Some(name) = context {
             let context = ipdr::existing_context(db, p, Some(&name)).await.gql()?;
             select = select.filter(ipdr_query::Column::ContextId.eq(context.id));

@@ -340,7 +340,7 @@ fn prepare(db: &DatabaseConnection, caller: &Caller, request: Request, gate: &Ar
         PagedBy<case::IocsOfCase>, CountBy<case::IocsOfCase>,
         PagedBy<case::AlertsOfCase>, CountBy<case::AlertsOfCase>,
         PagedBy<inventory::DnsOfHost>, CountBy<inventory::DnsOfHost>,
-        ById<e::ipdr_context::Entity>, ById<e::ipdr_query::Entity>, ipdr::RowsKept,
+        ById<e::ipdr_context::Entity>, ById<e::ipdr_query::Entity>,
         GroupBy<ipdr::ContextLinksOfUser>,
         PagedBy<ipdr::RowsOfQuery>, CountBy<ipdr::RowsOfQuery>,
         PagedBy<ipdr::RecordsOfHost>, CountBy<ipdr::RecordsOfHost>,

@@ -242,7 +242,7 @@ where
             parent: parent.clone(),
             query: count_query.clone(),
         };
-        Box::pin(async move { Ok(loader::<CountBy<R>>(ctx).load_one(key).await.gql()?.unwrap_or(0)) })
+        Box::pin(count_of::<R>(ctx, key))
     });
     let mut conn = Connection::with_additional_fields(page.cursor.is_some(), more, total);
     conn.edges.extend(
@@ -250,6 +250,32 @@ where
             .map(|m| Edge::new(encode_cursor(model_id::<R::E>(&m)), map(m))),
     );
     Ok(conn)
+}
+
+/// How many rows the edge of `parent` has with `filter`: the statement its connection's
+/// `totalCount` runs, shared with it when both are asked for.
+pub async fn edge_count<R, F>(ctx: &Context<'_>, parent: R::Key, filter: Option<F>) -> async_graphql::Result<i64>
+where
+    R: Paged,
+    F: Filter,
+{
+    let condition = filter
+        .as_ref()
+        .map(Filter::condition)
+        .transpose()
+        .gql()?
+        .unwrap_or_else(Condition::all);
+    let query = Arc::new(EdgeQuery {
+        fingerprint: serde_json::to_string(&filter).unwrap_or_default(),
+        condition,
+        after: None,
+        limit: 0,
+    });
+    count_of::<R>(ctx, EdgeKey { parent, query }).await
+}
+
+async fn count_of<R: Paged>(ctx: &Context<'_>, key: EdgeKey<R::Key>) -> async_graphql::Result<i64> {
+    Ok(loader::<CountBy<R>>(ctx).load_one(key).await.gql()?.unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -14,10 +14,10 @@ use std::time::Duration;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::Utc;
 use entities::{ipdr_context, ipdr_query};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
-use crate::domain::error::{DomainError, DomainResult};
+use crate::domain::error::DomainResult;
 use crate::domain::ipdr::{self, MAX_ATTEMPTS};
 
 /// How the workers run.
@@ -139,10 +139,7 @@ async fn copy(
     worker: &str,
     settings: &Settings,
 ) -> DomainResult<()> {
-    let context = ipdr_context::Entity::find_by_id(q.context_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| DomainError::not_found(format!("IPDR context {}", q.context_id)))?;
+    let context = crate::domain::crud::find::<ipdr_context::Entity>(db, "IPDR context", q.context_id).await?;
     loop {
         let batch = ipdr::next_batch(db, &q, &context, settings.batch).await?;
         let done = (batch.rows.len() as u64) < settings.batch;
