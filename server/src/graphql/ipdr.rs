@@ -1,7 +1,6 @@
 //! IPDR: contexts, queries run in the background (submit, watch, cancel, read the
 //! result page by page) and the records where a host's address appears.
 
-
 use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{ipdr_context, ipdr_query, ipdr_query_row, ipdr_record, user, user_ipdr_context};
