@@ -38,6 +38,7 @@ struct Inner {
     schema: PivotSchema,
     db: DatabaseConnection,
     bus: Bus,
+    groups: live::Groups,
     statements: StatementCounter,
     config: Config,
     exports: Exports,
@@ -63,6 +64,7 @@ impl AppState {
             schema,
             db,
             bus,
+            groups: live::Groups::default(),
             statements,
             config,
             exports,
@@ -89,6 +91,11 @@ impl AppState {
     /// The alert bus of this process.
     pub fn bus(&self) -> &Bus {
         &self.0.bus
+    }
+
+    /// The groups of identical subscriptions of this process.
+    pub fn groups(&self) -> &live::Groups {
+        &self.0.groups
     }
 }
 
@@ -410,11 +417,15 @@ async fn metrics(State(state): State<AppState>) -> Response {
          # HELP pivot_live_subscriptions Live alert subscriptions open on this process.\n\
          # TYPE pivot_live_subscriptions gauge\n\
          pivot_live_subscriptions {}\n\
+         # HELP pivot_live_groups Groups of identical subscriptions (each event is resolved once per group).\n\
+         # TYPE pivot_live_groups gauge\n\
+         pivot_live_groups {}\n\
          # HELP pivot_live_reads_total Reads of the alert log that found new changes.\n\
          # TYPE pivot_live_reads_total counter\n\
          pivot_live_reads_total {}\n",
         state.0.statements.get(),
         state.0.bus.subscribers(),
+        state.0.groups.len(),
         state.0.bus.reads(),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

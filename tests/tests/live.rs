@@ -594,3 +594,167 @@ async fn browsers_subscribe_with_their_session_cookie_from_pivots_pages_only() {
     ws.send(json!({"type": "connection_init"})).await;
     assert_eq!(ws.closed().await.0, 4401);
 }
+
+/// Each connection's next event of operation `id`, as alert ids.
+async fn each_receives(connections: &mut [&mut tests::ws::Ws], id: &str) -> Vec<String> {
+    let mut got = Vec::new();
+    for ws in connections.iter_mut() {
+        got.push(created_id(&ws.event(id).await));
+    }
+    got
+}
+
+// Identical subscriptions (document, variables, rights) are resolved once per event, by
+// their group; each member keeps its own resume, access check and end.
+both_dbs!(identical_subscriptions_share_a_group, |app: TestApp| async move {
+    let warning = json!({"f": {"severityAtLeast": "WARNING"}});
+    let (mut one, mut two, mut all) = (app.ws().await, app.ws().await, app.ws().await);
+    one.subscribe("s", CREATED, warning.clone()).await;
+    two.subscribe("s", CREATED, warning.clone()).await;
+    all.subscribe("s", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.metric("pivot_live_subscriptions").await, 3);
+    assert_eq!(app.metric("pivot_live_groups").await, 2);
+
+    let x1 = alert(&app, "x1", "ERROR", "10.0.0.1").await;
+    let x2 = alert(&app, "x2", "INFO", "10.0.0.2").await;
+    assert_eq!(each_receives(&mut [&mut one, &mut two], "s").await, [x1.as_str(), x1.as_str()]);
+    assert_eq!(created_id(&all.event("s").await), x1);
+    assert_eq!(created_id(&all.event("s").await), x2);
+
+    // A subscriber resuming joins the same group: it replays what it missed, then
+    // goes on live with the others, without gap or repeat.
+    let x3 = alert(&app, "x3", "CRITICAL", "10.0.0.3").await;
+    let mut late = app.ws().await;
+    let mut resumed = warning.clone();
+    resumed["after"] = json!(x1);
+    late.subscribe("s", CREATED, resumed).await;
+    assert_eq!(created_id(&late.event("s").await), x3);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.metric("pivot_live_groups").await, 2);
+    let x4 = alert(&app, "x4", "WARNING", "10.0.0.4").await;
+    assert_eq!(
+        each_receives(&mut [&mut one, &mut two], "s").await,
+        [x3.as_str(), x3.as_str()],
+        "the live ones had x3 too"
+    );
+    assert_eq!(
+        each_receives(&mut [&mut one, &mut two, &mut late], "s").await,
+        [x4.as_str(), x4.as_str(), x4.as_str()]
+    );
+    late.quiet(Duration::from_millis(300)).await;
+
+    // Two tokens of one user share a group; revoking one ends only its subscription.
+    let first = app.user("pair", Role::Analyst, "").await;
+    let created = app
+        .gql_as(
+            &first,
+            "mutation { createApiToken(name: \"second\") { token } }",
+            json!({}),
+        )
+        .await;
+    let second = s(&created["data"]["createApiToken"]["token"]);
+    let (mut a, mut b) = (app.ws_as(&first).await, app.ws_as(&second).await);
+    a.subscribe("p", CREATED, json!({})).await;
+    b.subscribe("p", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.metric("pivot_live_groups").await, 3);
+    let tokens = app.gql_as(&first, "{ apiTokens { id name } }", json!({})).await;
+    let first_id = tokens["data"]["apiTokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "tests")
+        .unwrap()["id"]
+        .clone();
+    let revoked = app
+        .gql_as(
+            &second,
+            "mutation($id: ID!) { revokeApiToken(id: $id) { id } }",
+            json!({"id": first_id}),
+        )
+        .await;
+    assert!(revoked["errors"].is_null(), "{revoked}");
+    let x5 = alert(&app, "x5", "INFO", "10.0.0.5").await;
+    let e = a.event("p").await;
+    assert_eq!(e["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{e}");
+    assert_eq!(a.expect_type("complete").await["id"], "p");
+    assert_eq!(created_id(&b.event("p").await), x5);
+    let x6 = alert(&app, "x6", "INFO", "10.0.0.6").await;
+    assert_eq!(created_id(&b.event("p").await), x6);
+});
+
+// Subscribers with other rights are other groups: a user limited to one customer sees
+// only that customer's cases on an alert, however many others subscribe alike.
+both_dbs!(groups_keep_each_users_rights, |app: TestApp| async move {
+    let limited = app.user("alpha-only", Role::Analyst, "").await;
+    let mut customers = Vec::new();
+    let mut cases = Vec::new();
+    for name in ["Alpha", "Beta"] {
+        let c = app
+            .data(
+                "mutation($n: String!) { createCustomer(name: $n) { id } }",
+                json!({"n": name}),
+            )
+            .await;
+        let customer = s(&c["createCustomer"]["id"]);
+        let case = app
+            .data(
+                "mutation($i: CreateCaseInput!) { createCase(input: $i) { id } }",
+                json!({"i": {"name": format!("{name} case"), "customerId": customer}}),
+            )
+            .await;
+        customers.push(customer);
+        cases.push(s(&case["createCase"]["id"]));
+    }
+    let users = app.data("{ users { nodes { id username } } }", json!({})).await;
+    let limited_id = users["users"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "alpha-only")
+        .unwrap()["id"]
+        .clone();
+    app.data(
+        "mutation($id: ID!, $c: [ID!]) { updateUser(id: $id, input: {customerIds: $c}) { id } }",
+        json!({"id": limited_id, "c": [customers[0]]}),
+    )
+    .await;
+
+    let (mut admin, mut admin_too) = (app.ws().await, app.ws().await);
+    let mut alpha = app.ws_as(&limited).await;
+    for ws in [&mut admin, &mut admin_too, &mut alpha] {
+        ws.subscribe("u", UPDATED, json!({})).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.metric("pivot_live_groups").await, 2);
+    let a = alert(&app, "linked twice", "INFO", "10.0.0.1").await;
+    app.data(
+        "mutation($c: ID!, $a: [ID!]!) { attachAlerts(caseId: $c, alertIds: $a) { id } }",
+        json!({"c": cases[0], "a": [a]}),
+    )
+    .await;
+    app.data(
+        "mutation($c: ID!, $a: [ID!]!) { attachAlerts(caseId: $c, alertIds: $a) { id } }",
+        json!({"c": cases[1], "a": [a]}),
+    )
+    .await;
+    let case_ids = |e: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = e["data"]["alertUpdated"]["alert"]["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| s(&c["id"]))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut both = cases.clone();
+    both.sort();
+    for ws in [&mut admin, &mut admin_too] {
+        ws.event("u").await;
+        assert_eq!(case_ids(&ws.event("u").await), both);
+    }
+    alpha.event("u").await;
+    assert_eq!(case_ids(&alpha.event("u").await), [cases[0].clone()]);
+});

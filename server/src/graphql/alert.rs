@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::{Context, ErrorExtensions, Object, Result, Subscription, ID};
+use async_graphql::{Context, Object, Result, Subscription, ID};
 use chrono::{DateTime, Utc};
 use entities::{alert, flow};
-use futures_util::{Stream, StreamExt};
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::DatabaseConnection;
 use sea_orm::{EntityTrait, QueryFilter};
@@ -14,7 +15,7 @@ use sea_orm::{EntityTrait, QueryFilter};
 use super::audit::write;
 use super::batching::BatchLoad;
 use super::case::{cases_of_alert, Case};
-use super::errors::{coded, Gql, BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, OVERFLOW, UNAUTHENTICATED, UNAVAILABLE};
+use super::errors::{coded, Gql, BAD_USER_INPUT, FORBIDDEN, INTERNAL, NOT_FOUND};
 use super::flow::{by_either_end, host_at, Flow};
 use super::host::Host;
 use super::inventory::{device_of, network_of, Device, Network};
@@ -30,9 +31,10 @@ use crate::domain::ids::{self, Kind};
 use crate::domain::ip;
 use crate::domain::pcaps::{self, PcapInfo};
 use crate::domain::values::IpAddr;
-use crate::live::access::Denied;
 use crate::live::bus;
-use crate::live::{Bus, End, Event, Feed, Identity};
+use crate::live::groups::Grouped;
+use crate::live::subscription::{Setup, Spec};
+use crate::live::{Event, Feed};
 
 /// The alerts of hosts, keyed by address.
 pub struct AlertsOfHost;
@@ -312,22 +314,34 @@ impl AlertUpdate {
 #[derive(Default)]
 pub struct AlertSubscription;
 
-/// The identity and the bus of a subscription's transport (`crate::live`).
-fn feed(
-    ctx: &Context<'_>,
-    feed: Feed,
-    filter: Option<AlertFilter>,
-    after: Option<i64>,
-) -> Result<impl Stream<Item = Result<Arc<Event>, End>>> {
-    let filter = filter.unwrap_or_default();
-    filter.condition().gql()?;
-    let (Some(bus), Some(who)) = (ctx.data_opt::<Bus>(), ctx.data_opt::<Identity>()) else {
+/// Checks a subscription for the transport opening it (which then follows the bus
+/// itself, see `crate::live::subscription`), or, in a group's execution, the events
+/// the group resolves.
+enum Follow {
+    Checked,
+    Grouped(BoxStream<'static, Arc<Event>>),
+}
+
+/// In a group's execution: its events. Otherwise records `spec` for the transport, or
+/// refuses a transport that cannot follow the bus (plain HTTP).
+fn follow(ctx: &Context<'_>, spec: impl FnOnce() -> Result<Spec>) -> Result<Follow> {
+    if let Some(events) = ctx.data_opt::<Grouped>().and_then(Grouped::take) {
+        return Ok(Follow::Grouped(events));
+    }
+    let Some(setup) = ctx.data_opt::<Setup>() else {
         return Err(coded(
             "subscriptions are served over WebSocket at /graphql/ws (or as server-sent events at /alerts/stream)",
             BAD_USER_INPUT,
         ));
     };
-    Ok(bus.subscribe(feed, filter, who.clone(), after).into_stream())
+    setup.record(spec()?);
+    Ok(Follow::Checked)
+}
+
+fn checked(filter: Option<AlertFilter>) -> Result<AlertFilter> {
+    let filter = filter.unwrap_or_default();
+    filter.condition().gql()?;
+    Ok(filter)
 }
 
 /// The access extension does not see subscription fields: they are checked here, as
@@ -346,54 +360,6 @@ fn may_subscribe(ctx: &Context<'_>) -> Result<()> {
     }
 }
 
-/// The events of a feed as `deliver` makes them (with the position to resume after
-/// each), and its end as an error naming the last position delivered (or `start`).
-fn delivered<T: Send + 'static>(
-    events: impl Stream<Item = Result<Arc<Event>, End>> + Send,
-    start: Option<String>,
-    deliver: impl Fn(Arc<Event>) -> Option<(T, String)> + Send + 'static,
-) -> impl Stream<Item = Result<T>> + Send {
-    events
-        .scan(start, move |last, item| {
-            let out = match item {
-                Ok(e) => deliver(e).map(|(value, at)| {
-                    *last = Some(at);
-                    Ok(value)
-                }),
-                Err(end) => Some(Err(ended(end, last.clone()))),
-            };
-            futures_util::future::ready(Some(out))
-        })
-        .filter_map(futures_util::future::ready)
-}
-
-/// Why a subscription ended, as its last event.
-fn ended(end: End, resume: Option<String>) -> async_graphql::Error {
-    let resume_hint = resume
-        .as_ref()
-        .map_or(String::new(), |r| format!(" (resume with after: \"{r}\")"));
-    let (message, code) = match &end {
-        End::Overflow { missed } => (
-            format!("the subscriber fell behind and missed {missed} alerts{resume_hint}"),
-            OVERFLOW,
-        ),
-        End::Denied(Denied::Credentials) => (
-            "the subscription's credentials are no longer valid".to_string(),
-            UNAUTHENTICATED,
-        ),
-        End::Denied(Denied::Capability) => ("alerts: needs read access to alerts".to_string(), FORBIDDEN),
-        End::Failed(_) | End::Closed => (format!("the alert stream ended{resume_hint}"), UNAVAILABLE),
-    };
-    coded(message, code).extend_with(|_, ext| {
-        if let End::Overflow { missed } = end {
-            ext.set("missed", missed);
-        }
-        if let Some(r) = &resume {
-            ext.set("resumeAfter", r.as_str());
-        }
-    })
-}
-
 #[Subscription]
 impl AlertSubscription {
     /// Alerts as their transactions commit, filtered like `alerts`. With `after` (the
@@ -405,25 +371,40 @@ impl AlertSubscription {
         ctx: &Context<'_>,
         filter: Option<AlertFilter>,
         after: Option<ID>,
-    ) -> Result<impl Stream<Item = Result<Alert>>> {
+    ) -> Result<BoxStream<'static, Result<Alert>>> {
         may_subscribe(ctx)?;
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        // Set up before the closure: checking `after` reads the log.
         let resume = after.as_ref().map(|id| id.to_string());
-        let after = match after {
-            Some(id) => {
-                let n = ids::decode("after", &id, Kind::Alert).gql()?;
-                let db = ctx.data_unchecked::<DatabaseConnection>();
+        let filter = checked(filter)?;
+        let after = match (&after, ctx.data_opt::<Setup>()) {
+            (Some(id), Some(_)) => {
+                let n = ids::decode("after", id, Kind::Alert).gql()?;
                 let seq = alert_log::created_at_seq(db, n).await.gql()?;
                 Some(seq.ok_or_else(|| coded(format!("after: alert {} is not known", id.as_str()), NOT_FOUND))?)
             }
-            None => None,
+            _ => None,
         };
-        let events = feed(ctx, Feed::Created, filter, after)?;
-        // Created events carry their alert (the feed wants no other).
-        Ok(delivered(events, resume, |e| {
-            let alert = e.alert.clone()?;
-            let id = ids::encode(Kind::Alert, alert.id).to_string();
-            Some((Alert(alert), id))
-        }))
+        let spec = || {
+            Ok(Spec {
+                feed: Feed::Created,
+                filter,
+                after,
+                resume,
+            })
+        };
+        Ok(match follow(ctx, spec)? {
+            Follow::Checked => futures_util::stream::empty().boxed(),
+            // Exactly one item per event: created events carry their alert.
+            Follow::Grouped(events) => events
+                .map(|e| {
+                    e.alert
+                        .clone()
+                        .map(Alert)
+                        .ok_or_else(|| coded("a new alert without its row", INTERNAL))
+                })
+                .boxed(),
+        })
     }
 
     /// Changes of alerts (updated, acknowledged, linked to or unlinked from a case,
@@ -435,14 +416,21 @@ impl AlertSubscription {
         ctx: &Context<'_>,
         filter: Option<AlertFilter>,
         after: Option<String>,
-    ) -> Result<impl Stream<Item = Result<AlertUpdate>>> {
+    ) -> Result<BoxStream<'static, Result<AlertUpdate>>> {
         may_subscribe(ctx)?;
-        let after = after.map(|c| bus::decode_cursor("after", &c)).transpose().gql()?;
-        let events = feed(ctx, Feed::Updated, filter, after)?;
-        let resume = after.map(bus::encode_cursor);
-        Ok(delivered(events, resume, |e| {
-            let cursor = bus::encode_cursor(e.seq);
-            Some((AlertUpdate(e), cursor))
-        }))
+        let spec = || {
+            let after = after.map(|c| bus::decode_cursor("after", &c)).transpose().gql()?;
+            Ok(Spec {
+                feed: Feed::Updated,
+                filter: checked(filter)?,
+                after,
+                resume: after.map(bus::encode_cursor),
+            })
+        };
+        Ok(match follow(ctx, spec)? {
+            Follow::Checked => futures_util::stream::empty().boxed(),
+            Follow::Grouped(events) => events.map(|e| Ok(AlertUpdate(e))).boxed(),
+        })
     }
 }
+

@@ -177,7 +177,7 @@ impl Caller {
 }
 
 /// The operation of `doc` a request runs: the one named, or the only one.
-fn selected<'a>(
+pub(crate) fn selected<'a>(
     doc: &'a ExecutableDocument,
     name: Option<&str>,
 ) -> Option<&'a async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
@@ -239,6 +239,15 @@ pub fn is_sign_in(request: &Request) -> bool {
     };
     mutation_fields(&doc, request.operation_name.as_deref(), false)
         .is_some_and(|fields| fields.iter().all(|f| matches!(*f, "login" | "__typename")))
+}
+
+/// Whether the operation a request runs is a subscription (one that does not parse is
+/// not: executing it reports why).
+pub fn is_subscription(request: &Request) -> bool {
+    use async_graphql::parser::types::OperationType;
+    async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
+        selected(&doc, request.operation_name.as_deref()).is_some_and(|op| op.node.ty == OperationType::Subscription)
+    })
 }
 
 /// The mutations that move data in bulk: they run under [`limits::IMPORT_TIME`].

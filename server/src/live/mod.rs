@@ -7,11 +7,19 @@
 //! PostgreSQL the bus then sends a `NOTIFY` (after the commit, outside any ingest
 //! transaction) that wakes the other replicas; a periodic check of the log's high-water
 //! mark covers writers that notify no one (the `pivot import` CLI on SQLite).
+//!
+//! Each subscription is a member of the bus with its own buffer, and each event it
+//! takes is resolved once for every identical subscription ([`groups`]): WebSocket
+//! ([`ws`], [`protocol`]) and SSE ([`sse`]) subscriptions open through [`subscription`].
 
 pub mod access;
 pub mod bus;
+pub mod groups;
+pub mod protocol;
 pub mod sse;
+pub mod subscription;
 pub mod ws;
 
 pub use access::Identity;
 pub use bus::{Bus, End, Event, Feed};
+pub use groups::Groups;

@@ -5,7 +5,8 @@
 //! `/graphql` (a bearer token, or the session cookie). Each event's `id` is the alert's
 //! ID: a client reconnecting with `Last-Event-ID` (or `?after=`) gets what it missed
 //! first. A stream that ends (fell behind, credentials revoked) sends one `error`
-//! event with the GraphQL error.
+//! event with the GraphQL error. A subscription that is refused (bad filter, no access,
+//! unknown Last-Event-ID) is an HTTP error before any stream.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -23,10 +24,11 @@ use serde_json::{json, Map, Value};
 use tower_sessions::Session;
 
 use crate::app::AppState;
-use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, INTERNAL, UNAUTHENTICATED};
+use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED};
 use crate::graphql::Caller;
 
 use super::access::{self, Identified};
+use super::subscription::{self, Item};
 
 /// What each event carries: the alert's own fields and the ids of what it links to.
 const SUBSCRIPTION: &str = "subscription($filter: AlertFilter, $after: ID) {
@@ -125,42 +127,40 @@ pub async fn stream(
         address: peer.map(|Extension(ConnectInfo(a))| a.ip().to_canonical().to_string()),
         session: None,
     };
-    // The filter and the caller's access are checked by the `alerts` query first, so
-    // that a bad filter is a 400 (and no access a 403) rather than an error event.
-    let filter_only = Variables::from_json(
-        json!({ "filter": variables.get("filter").cloned().map(|v| v.into_json().unwrap_or_default()) }),
-    );
-    let check = Request::new("query($filter: AlertFilter) { alerts(filter: $filter, first: 1) { __typename } }")
-        .variables(filter_only);
-    let checked = crate::graphql::execute(state.schema(), state.db(), &caller, check).await;
-    if let Some(e) = checked.errors.first() {
-        let code = crate::graphql::errors::code_of(e).unwrap_or(BAD_USER_INPUT).to_string();
-        let status = match code.as_str() {
-            FORBIDDEN => StatusCode::FORBIDDEN,
-            UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        return refused(status, e.message.clone(), &code);
-    }
+    // The subscription is checked before the stream starts, so that a bad filter is a
+    // 400 (no access a 403, an unknown Last-Event-ID a 404) rather than an error event.
     let request = Request::new(SUBSCRIPTION).variables(variables);
-    let responses = crate::graphql::subscribe(state.schema(), state.db(), &caller, who, request);
-    let events = responses.scan(false, |ended, r| {
-        if *ended {
-            return futures_util::future::ready(None);
+    let items = match subscription::open(&state, &caller, who, request).await {
+        Ok(items) => items,
+        Err(refusals) => {
+            let Some(e) = refusals.iter().find_map(|r| r.errors.first()) else {
+                return refused(StatusCode::BAD_REQUEST, "the subscription was refused", BAD_USER_INPUT);
+            };
+            let code = crate::graphql::errors::code_of(e).unwrap_or(BAD_USER_INPUT).to_string();
+            let status = match code.as_str() {
+                FORBIDDEN => StatusCode::FORBIDDEN,
+                UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
+                NOT_FOUND => StatusCode::NOT_FOUND,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            return refused(status, e.message.clone(), &code);
         }
-        let event = if r.errors.is_empty() {
-            let alert = serde_json::to_value(&r.data)
-                .ok()
-                .and_then(|mut d| d.get_mut("alertCreated").map(Value::take))
-                .unwrap_or(Value::Null);
-            let id = alert.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-            SseEvent::default().id(id).event("alert").data(alert.to_string())
-        } else {
-            *ended = true;
-            let errors = serde_json::to_string(&r.errors).unwrap_or_default();
-            SseEvent::default().event("error").data(errors)
-        };
-        futures_util::future::ready(Some(Ok::<_, Infallible>(event)))
+    };
+    let events = items.map(|item| {
+        Ok::<_, Infallible>(match item {
+            Item::Event(payload) => {
+                let alert = serde_json::from_str::<Value>(&payload)
+                    .ok()
+                    .and_then(|mut r| r.pointer_mut("/data/alertCreated").map(Value::take))
+                    .unwrap_or(Value::Null);
+                let id = alert.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                SseEvent::default().id(id).event("alert").data(alert.to_string())
+            }
+            Item::End(response) => {
+                let errors = serde_json::to_string(&response.errors).unwrap_or_default();
+                SseEvent::default().event("error").data(errors)
+            }
+        })
     });
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

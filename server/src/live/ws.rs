@@ -7,29 +7,24 @@
 //! cookie from another origin's page is ignored: cross-site WebSocket hijacking).
 //! Close codes: 4401 no credentials (or a subscription before `connection_init`),
 //! 4403 credentials sent and not valid, 4400 a malformed first message, 4408 no
-//! `connection_init` in time. Once accepted, async-graphql's protocol machinery runs
-//! the connection with Pivot's executor ([`Connection`]).
+//! `connection_init` in time. Once accepted, [`protocol::serve`] runs the connection.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use async_graphql::http::{ClientMessage, WebSocket, WebSocketProtocols, WsMessage, ALL_WEBSOCKET_PROTOCOLS};
-use async_graphql::{Data, Executor, Request, Response};
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket as Socket, WebSocketUpgrade};
+use async_graphql::http::{ClientMessage, WebSocketProtocols, ALL_WEBSOCKET_PROTOCOLS};
+use axum::extract::ws::{Message, WebSocket as Socket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::Extension;
-use futures_util::stream::BoxStream;
-use futures_util::{SinkExt, StreamExt};
 use tower_sessions::Session;
 
 use crate::app::AppState;
 use crate::auth::csrf;
-use crate::graphql::errors::{INTERNAL, UNAUTHENTICATED};
-use crate::graphql::Caller;
 
 use super::access::{self, Identified, Identity};
+use super::protocol::{self, close, Connection};
 
 /// How long a client may take to send `connection_init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,64 +36,6 @@ const READ_BUFFER: usize = 4 * 1024;
 const WRITE_BUFFER: usize = 16 * 1024;
 /// A client that reads nothing while events pile up is let go rather than buffered.
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;
-
-/// Runs GraphQL operations of one connection, each as its caller is at that moment.
-#[derive(Clone)]
-struct Connection {
-    state: AppState,
-    address: Option<String>,
-    who: Identity,
-}
-
-impl Connection {
-    /// The caller with its current rights; none once its credentials are gone.
-    async fn caller(&self) -> Result<Option<Caller>, Response> {
-        match access::current(self.state.db(), &self.who).await {
-            Ok(p) => Ok(p.map(|p| Caller {
-                principal: Some(p),
-                address: self.address.clone(),
-                session: None,
-            })),
-            Err(e) => {
-                tracing::error!(error = %e, "resolving the caller of a WebSocket operation");
-                Err(refusal("internal error", INTERNAL))
-            }
-        }
-    }
-}
-
-fn refusal(message: &str, code: &str) -> Response {
-    Response::from_errors(vec![crate::graphql::access::refusal(message, code)])
-}
-
-const REVOKED: &str = "the connection's credentials are no longer valid";
-
-impl Executor for Connection {
-    async fn execute(&self, request: Request) -> Response {
-        match self.caller().await {
-            Ok(Some(caller)) => crate::graphql::execute(self.state.schema(), self.state.db(), &caller, request).await,
-            Ok(None) => refusal(REVOKED, UNAUTHENTICATED),
-            Err(refused) => refused,
-        }
-    }
-
-    fn execute_stream(&self, request: Request, _session: Option<std::sync::Arc<Data>>) -> BoxStream<'static, Response> {
-        let this = self.clone();
-        futures_util::stream::once(async move {
-            match this.caller().await {
-                Ok(Some(caller)) => {
-                    crate::graphql::subscribe(this.state.schema(), this.state.db(), &caller, this.who.clone(), request)
-                }
-                Ok(None) => {
-                    futures_util::stream::once(futures_util::future::ready(refusal(REVOKED, UNAUTHENTICATED))).boxed()
-                }
-                Err(refused) => futures_util::stream::once(futures_util::future::ready(refused)).boxed(),
-            }
-        })
-        .flatten()
-        .boxed()
-    }
-}
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -137,24 +74,16 @@ fn protocol_of(headers: &HeaderMap) -> Option<WebSocketProtocols> {
         .find_map(|p| p.trim().parse().ok())
 }
 
-fn close(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: Utf8Bytes::from(reason),
-    }))
-}
-
 async fn serve(
-    socket: Socket,
+    mut socket: Socket,
     state: AppState,
     protocol: WebSocketProtocols,
     session: Option<Session>,
     address: Option<String>,
 ) {
-    let (mut sink, mut incoming) = socket.split();
-    let first = match tokio::time::timeout(INIT_TIMEOUT, incoming.next()).await {
+    let first = match tokio::time::timeout(INIT_TIMEOUT, socket.recv()).await {
         Err(_) => {
-            let _ = sink.send(close(4408, "Connection initialisation timeout")).await;
+            let _ = socket.send(close(4408, "Connection initialisation timeout")).await;
             return;
         }
         Ok(None | Some(Err(_))) => return,
@@ -163,11 +92,11 @@ async fn serve(
     let payload = match text_of(&first).map(ClientMessage::from_bytes) {
         Some(Ok(ClientMessage::ConnectionInit { payload })) => payload.unwrap_or_default(),
         Some(Ok(ClientMessage::Start { .. })) => {
-            let _ = sink.send(close(4401, "Unauthorized: send connection_init first")).await;
+            let _ = socket.send(close(4401, "Unauthorized: send connection_init first")).await;
             return;
         }
         _ => {
-            let _ = sink
+            let _ = socket
                 .send(close(4400, "the first message must be connection_init, in JSON"))
                 .await;
             return;
@@ -176,33 +105,11 @@ async fn serve(
     let who = match identify(&state, &payload, session.as_ref()).await {
         Ok(who) => who,
         Err((code, reason)) => {
-            let _ = sink.send(close(code, reason)).await;
+            let _ = socket.send(close(code, reason)).await;
             return;
         }
     };
-    let executor = Connection { state, address, who };
-    // The connection_init already read goes to the protocol machinery first.
-    let replayed = futures_util::stream::once(futures_util::future::ready(ClientMessage::from_bytes(
-        text_of(&first).unwrap_or_default(),
-    )));
-    let rest = incoming
-        .take_while(|m| futures_util::future::ready(m.is_ok()))
-        .filter_map(|m| {
-            futures_util::future::ready(match m {
-                Ok(Message::Text(t)) => Some(ClientMessage::from_bytes(t.as_str())),
-                Ok(Message::Binary(b)) => Some(ClientMessage::from_bytes(b)),
-                _ => None,
-            })
-        });
-    // Messages ready together go out in one write: the sink flushes when the stream
-    // has nothing more ready.
-    let outgoing = WebSocket::from_message_stream(executor, replayed.chain(rest), protocol).map(|m| {
-        Ok(match m {
-            WsMessage::Text(t) => Message::Text(t.into()),
-            WsMessage::Close(code, reason) => close(code, &reason),
-        })
-    });
-    let _ = outgoing.forward(sink).await;
+    protocol::serve(socket, protocol, Connection { state, address, who }).await;
 }
 
 fn text_of(m: &Message) -> Option<Vec<u8>> {

@@ -1,0 +1,177 @@
+//! Groups of identical subscriptions: each event is resolved once per group and its
+//! serialised payload shared by every member.
+//!
+//! Resolving a subscriber's selection is most of what a delivery costs (async-graphql's
+//! resolvers, extensions and serialisation). Subscriptions with the same document,
+//! variables and rights resolve every event to the same JSON, so a group runs one
+//! long-lived execution of that document whose resolver reads the events the members
+//! ask for ([`Grouped`]), one at a time, and keeps the last [`KEPT`] payloads. A member
+//! asks for an event once it took it from its own bus buffer, so overflow, access
+//! checks and resume stay per member ([`super::subscription`]); a member that lags
+//! further than [`KEPT`] events behind its peers has its events resolved again.
+//!
+//! The key holds everything resolution depends on: the document, the operation, the
+//! variables (less a resume position that nothing else reads) and the rights of the
+//! user (id, role, extra grants, how it signed in, customer scope). Rights that are read
+//! from the database as a field resolves (IPDR contexts) are the same user's.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use async_graphql::Response;
+use futures_util::future::{FutureExt, Shared};
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, oneshot};
+
+use super::bus::Event;
+
+/// Payloads a group keeps for members that are behind their peers.
+const KEPT: usize = 256;
+
+/// A resolved event: the GraphQL response as JSON (`{"data": …}`), shared by the
+/// members; `None` once the group's execution failed.
+type Payload = Shared<futures_util::future::Map<oneshot::Receiver<Arc<str>>, fn(Result<Arc<str>, oneshot::error::RecvError>) -> Option<Arc<str>>>>;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What identifies a group (see the module's documentation).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Key(String);
+
+impl Key {
+    pub fn new(rights: &str, query: &str, operation: Option<&str>, variables: &str) -> Self {
+        Self(format!("{rights}\u{0}{}\u{0}{variables}\u{0}{query}", operation.unwrap_or("")))
+    }
+}
+
+/// The groups of one process, by key; a group lives while it has members.
+#[derive(Clone, Default)]
+pub struct Groups(Arc<Mutex<HashMap<Key, Weak<Group>>>>);
+
+impl Groups {
+    /// The group of `key`, started by `start` (the group's execution, reading the
+    /// events it is given) if there is none.
+    pub fn join(&self, key: Key, start: impl FnOnce(Grouped) -> BoxStream<'static, Response>) -> Arc<Group> {
+        let mut groups = lock(&self.0);
+        // A group whose execution failed is replaced (its members end; new ones start over).
+        if let Some(group) = groups.get(&key).and_then(Weak::upgrade).filter(|g| !g.jobs.is_closed()) {
+            return group;
+        }
+        let (feed, events) = mpsc::unbounded_channel();
+        let responses = start(Grouped(Mutex::new(Some(events)).into()));
+        let (jobs, queue) = mpsc::unbounded_channel();
+        let group = Arc::new(Group {
+            key: key.clone(),
+            groups: Arc::downgrade(&self.0),
+            jobs,
+            kept: Mutex::new(BTreeMap::new()),
+        });
+        tokio::spawn(drive(queue, feed, responses));
+        groups.insert(key, Arc::downgrade(&group));
+        group
+    }
+
+    /// Groups with members now.
+    pub fn len(&self) -> usize {
+        lock(&self.0).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The events a group's execution resolves, as request data for the subscription
+/// resolvers: taken once, by the one root field.
+#[derive(Clone)]
+pub struct Grouped(Arc<Mutex<Option<mpsc::UnboundedReceiver<Arc<Event>>>>>);
+
+impl Grouped {
+    pub fn take(&self) -> Option<BoxStream<'static, Arc<Event>>> {
+        let events = lock(&self.0).take()?;
+        Some(tokio_stream::wrappers::UnboundedReceiverStream::new(events).boxed())
+    }
+}
+
+struct Job {
+    event: Arc<Event>,
+    done: oneshot::Sender<Arc<str>>,
+}
+
+pub struct Group {
+    key: Key,
+    groups: Weak<Mutex<HashMap<Key, Weak<Group>>>>,
+    jobs: mpsc::UnboundedSender<Job>,
+    /// The payloads of the latest events asked for, by log position.
+    kept: Mutex<BTreeMap<i64, Payload>>,
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if let Some(groups) = self.groups.upgrade() {
+            let mut groups = lock(&groups);
+            // A new group of the same key may have taken the place already.
+            if groups.get(&self.key).is_some_and(|g| g.strong_count() == 0) {
+                groups.remove(&self.key);
+            }
+        }
+    }
+}
+
+impl Group {
+    /// `event` resolved for this group's selection and rights: once, whichever member
+    /// asks first. `None` if the group's execution ended (the member should end too).
+    pub async fn payload(&self, event: &Arc<Event>) -> Option<Arc<str>> {
+        let payload = {
+            let mut kept = lock(&self.kept);
+            match kept.get(&event.seq) {
+                Some(p) => p.clone(),
+                None => {
+                    let (done, receiver) = oneshot::channel();
+                    let ready: fn(Result<Arc<str>, oneshot::error::RecvError>) -> Option<Arc<str>> = Result::ok;
+                    let p = receiver.map(ready).shared();
+                    let _ = self.jobs.send(Job {
+                        event: Arc::clone(event),
+                        done,
+                    });
+                    kept.insert(event.seq, p.clone());
+                    while kept.len() > KEPT {
+                        kept.pop_first();
+                    }
+                    p
+                }
+            }
+        };
+        payload.await
+    }
+}
+
+/// A group's execution: each event it is given yields exactly one response (the
+/// resolvers map every event to one item), serialised once.
+async fn drive(
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    feed: mpsc::UnboundedSender<Arc<Event>>,
+    mut responses: BoxStream<'static, Response>,
+) {
+    while let Some(job) = jobs.recv().await {
+        if feed.send(job.event).is_err() {
+            return;
+        }
+        let Some(response) = responses.next().await else {
+            tracing::error!("a subscription group's execution ended");
+            return;
+        };
+        match serde_json::to_string(&response) {
+            Ok(json) => {
+                let _ = job.done.send(json.into());
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "serialising a subscription event");
+                return;
+            }
+        }
+    }
+}

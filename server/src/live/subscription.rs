@@ -1,0 +1,270 @@
+//! A subscription operation, as the WebSocket and SSE transports run it.
+//!
+//! The operation is first executed once to check it ([`Setup`]): the resolvers check
+//! the caller's access, the filter and the resume position as usual, and record what
+//! to follow instead of following it. The subscription then follows the bus as a
+//! member of its own (its buffer, its per-event access check, its resume and its
+//! overflow are its own), and each event it takes is resolved by its group
+//! ([`super::groups`]), shared with every identical subscription.
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::parser::types::Selection;
+use async_graphql::{ErrorExtensions, Request, Response, Variables};
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+
+use super::access::Denied;
+use super::bus::{self, Event, Feed};
+use super::groups::{Group, Key};
+use super::{End, Identity};
+use crate::app::AppState;
+use crate::auth::principal::Principal;
+use crate::domain::alerts::AlertFilter;
+use crate::domain::ids::{self, Kind};
+use crate::graphql::errors::{coded, BAD_USER_INPUT, OVERFLOW, UNAUTHENTICATED, UNAVAILABLE};
+use crate::graphql::Caller;
+
+/// What a checked subscription follows.
+pub struct Spec {
+    pub feed: Feed,
+    pub filter: AlertFilter,
+    /// The log position to replay from.
+    pub after: Option<i64>,
+    /// The resume position as the client gave it (for errors that end the stream).
+    pub resume: Option<String>,
+}
+
+/// Request data of the checking execution: the subscription resolvers record their
+/// [`Spec`] here and return no events.
+#[derive(Clone, Default)]
+pub struct Setup(Arc<Mutex<Vec<Spec>>>);
+
+impl Setup {
+    pub fn record(&self, spec: Spec) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(spec);
+    }
+
+    fn take(&self) -> Vec<Spec> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// What a subscription sends.
+pub enum Item {
+    /// An event: a GraphQL response as JSON, shared with the subscription's group.
+    Event(Arc<str>),
+    /// Why it ended: its last message, a response with one error.
+    End(Response),
+}
+
+/// Opens the subscription `request` for `caller` (whose credentials are `who`): its
+/// items, or the responses (errors) refusing it.
+pub async fn open(
+    state: &AppState,
+    caller: &Caller,
+    who: Identity,
+    request: Request,
+) -> Result<BoxStream<'static, Item>, Vec<Response>> {
+    let Some(principal) = caller.principal.as_ref() else {
+        return Err(vec![Response::from_errors(vec![crate::graphql::access::refusal(
+            "authentication required",
+            UNAUTHENTICATED,
+        )])]);
+    };
+    let (query, operation, variables) = (
+        request.query.clone(),
+        request.operation_name.clone(),
+        request.variables.clone(),
+    );
+    let setup = Setup::default();
+    let checked = request.data(setup.clone());
+    let refusals: Vec<Response> = crate::graphql::subscribe(state.schema(), state.db(), caller, who.clone(), checked)
+        .collect()
+        .await;
+    let mut specs = setup.take();
+    if !refusals.is_empty() {
+        return Err(refusals);
+    }
+    let Some(spec) = specs.pop().filter(|_| specs.is_empty()) else {
+        return Err(vec![Response::from_errors(vec![crate::graphql::access::refusal(
+            "a subscription selects exactly one field: alertCreated or alertUpdated",
+            BAD_USER_INPUT,
+        )])]);
+    };
+    let key = Key::new(
+        &rights(principal),
+        &query,
+        operation.as_deref(),
+        &shared_variables(&query, operation.as_deref(), &variables),
+    );
+    let group = state.groups().join(key, |grouped| {
+        let mut request = Request::new(query).variables(variables).data(grouped);
+        if let Some(op) = operation {
+            request = request.operation_name(op);
+        }
+        crate::graphql::subscribe(state.schema(), state.db(), caller, who.clone(), request)
+    });
+    let subscription = state.bus().subscribe(spec.feed, spec.filter, who, spec.after);
+    Ok(member(subscription, group, spec.feed, spec.resume))
+}
+
+/// A member's items: each event it takes from its buffer, resolved by its group, and
+/// then why it ended.
+fn member(
+    subscription: bus::Subscription,
+    group: Arc<Group>,
+    feed: Feed,
+    resume: Option<String>,
+) -> BoxStream<'static, Item> {
+    futures_util::stream::unfold(Some((subscription, group, resume)), move |state| async move {
+        let (mut subscription, group, last) = state?;
+        match subscription.next().await? {
+            Ok(e) => match group.payload(&e).await {
+                Some(payload) => {
+                    let at = Some(position(feed, &e));
+                    Some((Item::Event(payload), Some((subscription, group, at))))
+                }
+                None => Some((Item::End(ended(End::Closed, last)), None)),
+            },
+            Err(end) => Some((Item::End(ended(end, last)), None)),
+        }
+    })
+    .boxed()
+}
+
+/// Where a client resumes after `e`: the alert's ID for new alerts (what `after`
+/// takes there), the change's cursor for updates.
+fn position(feed: Feed, e: &Event) -> String {
+    match feed {
+        Feed::Created => ids::encode(Kind::Alert, e.alert_id).to_string(),
+        Feed::Updated => bus::encode_cursor(e.seq),
+    }
+}
+
+/// Why a subscription ended, as its last message.
+fn ended(end: End, resume: Option<String>) -> Response {
+    let resume_hint = resume
+        .as_ref()
+        .map_or(String::new(), |r| format!(" (resume with after: \"{r}\")"));
+    let (message, code) = match &end {
+        End::Overflow { missed } => (
+            format!("the subscriber fell behind and missed {missed} alerts{resume_hint}"),
+            OVERFLOW,
+        ),
+        End::Denied(Denied::Credentials) => (
+            "the subscription's credentials are no longer valid".to_string(),
+            UNAUTHENTICATED,
+        ),
+        End::Denied(Denied::Capability) => (
+            "alerts: needs read access to alerts".to_string(),
+            crate::graphql::errors::FORBIDDEN,
+        ),
+        End::Failed(_) | End::Closed => (format!("the alert stream ended{resume_hint}"), UNAVAILABLE),
+    };
+    let error = coded(message, code).extend_with(|_, ext| {
+        if let End::Overflow { missed } = end {
+            ext.set("missed", missed);
+        }
+        if let Some(r) = &resume {
+            ext.set("resumeAfter", r.as_str());
+        }
+    });
+    let mut error = error.into_server_error(Default::default());
+    error.locations.clear();
+    Response::from_errors(vec![error])
+}
+
+/// The rights that resolution depends on, as part of a group's key.
+fn rights(p: &Principal) -> String {
+    format!(
+        "{}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}{:?}",
+        p.user.id, p.user.role, p.user.capabilities, p.via, p.scope
+    )
+}
+
+/// The variables of a group's key, as JSON. A variable that only gives the root
+/// field's `after` is left out: resolution never reads it (members replay on their
+/// own), so resuming subscribers share the group of fresh ones. It counts as "only"
+/// when the document names it twice, in its declaration and as `after`.
+fn shared_variables(query: &str, operation: Option<&str>, variables: &Variables) -> String {
+    let mut variables = variables.clone();
+    if let Some(name) = resume_variable(query, operation) {
+        if mentions(query, &name) == 2 {
+            variables.remove(&async_graphql::Name::new(&name));
+        }
+    }
+    serde_json::to_string(&variables).unwrap_or_default()
+}
+
+/// The variable given as `after` to the operation's root field, if one is.
+fn resume_variable(query: &str, operation: Option<&str>) -> Option<String> {
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    let op = crate::graphql::selected(&doc, operation)?;
+    op.node.selection_set.node.items.iter().find_map(|item| match &item.node {
+        // The parser's own value type is not exported: a variable displays as `$name`.
+        Selection::Field(f) => f.node.arguments.iter().find_map(|(name, value)| {
+            let text = value.node.to_string();
+            (name.node == "after").then(|| text.strip_prefix('$').map(String::from))?
+        }),
+        _ => None,
+    })
+}
+
+/// How often `$name` appears in `query` as a whole variable name.
+fn mentions(query: &str, name: &str) -> usize {
+    let needle = format!("${name}");
+    query
+        .match_indices(&needle)
+        .filter(|(at, _)| {
+            query[at + needle.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars(v: serde_json::Value) -> Variables {
+        Variables::from_json(v)
+    }
+
+    #[test]
+    fn a_resume_position_alone_does_not_split_groups() {
+        let q = "subscription($f: AlertFilter, $after: ID) { alertCreated(filter: $f, after: $after) { id } }";
+        let a = shared_variables(q, None, &vars(json!({"f": {"kind": "host"}, "after": "QWxlcnQ6MQ"})));
+        let b = shared_variables(q, None, &vars(json!({"f": {"kind": "host"}})));
+        assert_eq!(a, b);
+        // The filter still does.
+        let c = shared_variables(q, None, &vars(json!({"f": {"kind": "flow"}})));
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn a_resume_variable_read_elsewhere_stays_in_the_key() {
+        let q = "subscription($after: ID) { alertCreated(after: $after) { id host { alerts(after: $after) { totalCount } } } }";
+        let a = shared_variables(q, None, &vars(json!({"after": "x"})));
+        let b = shared_variables(q, None, &vars(json!({"after": "y"})));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn variables_are_counted_by_whole_names() {
+        assert_eq!(mentions("($a: ID, $ab: ID) { f(a: $a, b: $ab) }", "a"), 2);
+        assert_eq!(mentions("($a: ID) { f(a: $a) }", "ab"), 0);
+    }
+
+    #[test]
+    fn the_resume_variable_is_found_in_the_selected_operation() {
+        let q = "subscription A($x: ID) { alertCreated(after: $x) { id } }
+                 subscription B($y: String) { alertUpdated(after: $y) { cursor } }";
+        assert_eq!(resume_variable(q, Some("B")).as_deref(), Some("y"));
+        assert_eq!(resume_variable(q, Some("A")).as_deref(), Some("x"));
+        assert_eq!(resume_variable(q, None), None);
+    }
+}
