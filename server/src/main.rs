@@ -103,6 +103,9 @@ enum Command {
         rate: u32,
         #[arg(long, default_value_t = 60)]
         seconds: u64,
+        /// Analysts the subscribers belong to, each with a token of its own.
+        #[arg(long, default_value_t = 10)]
+        users: usize,
         /// Idle subscriptions whose memory is measured (0: skip).
         #[arg(long, default_value_t = 10_000)]
         idle: usize,
@@ -308,6 +311,7 @@ async fn run() -> anyhow::Result<()> {
             subscribers,
             rate,
             seconds,
+            users,
             idle,
             dir,
             postgres,
@@ -316,6 +320,7 @@ async fn run() -> anyhow::Result<()> {
                 subscribers,
                 rate,
                 seconds,
+                users,
                 idle,
                 dir,
                 postgres,

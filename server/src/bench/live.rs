@@ -24,6 +24,9 @@ pub struct LiveOptions {
     /// Alerts created per second.
     pub rate: u32,
     pub seconds: u64,
+    /// Analysts the subscribers belong to, each with a token of its own (subscriber `i`
+    /// is analyst `i % users`'s), so that rights-keyed groups are exercised.
+    pub users: usize,
     /// Idle subscriptions whose memory is measured (0: skip).
     pub idle: usize,
     pub dir: PathBuf,
@@ -136,12 +139,12 @@ fn stamp(text: &str) -> Option<u64> {
     rest[..rest.find('"')?].parse().ok()
 }
 
-/// Opens `n` subscribed connections to `urls` in turn, 64 at a time.
-async fn open_many(urls: &[String], token: &str, n: usize) -> anyhow::Result<Vec<Socket>> {
+/// Opens `n` subscribed connections to `urls` in turn, with `tokens` in turn, 64 at a time.
+async fn open_many(urls: &[String], tokens: &[String], n: usize) -> anyhow::Result<Vec<Socket>> {
     let opened = futures_util::stream::iter(0..n)
         .map(|i| {
             let url = urls[i % urls.len()].clone();
-            let token = token.to_string();
+            let token = tokens[i % tokens.len()].clone();
             async move {
                 let mut ws = connect(&url, &token).await?;
                 subscribe(&mut ws, FILTERS[i % FILTERS.len()]).await?;
@@ -163,11 +166,11 @@ struct LoadResult {
     created: u64,
 }
 
-/// Subscribers on `servers` (in turn) while alerts are created at `rate` for `seconds`
-/// through mutations sent to the servers in turn.
-async fn load(servers: &[Server], token: &str, o: &LiveOptions) -> anyhow::Result<LoadResult> {
+/// Subscribers on `servers` (in turn, with `tokens` in turn) while alerts are created
+/// at `rate` for `seconds` through mutations sent to the servers in turn (as `writer`).
+async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptions) -> anyhow::Result<LoadResult> {
     let urls: Vec<String> = servers.iter().map(|s| s.ws_url.clone()).collect();
-    let sockets = open_many(&urls, token, o.subscribers).await?;
+    let sockets = open_many(&urls, tokens, o.subscribers).await?;
     // Each subscription is registered on its first poll: let them all settle.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let epoch = Instant::now();
@@ -204,7 +207,7 @@ async fn load(servers: &[Server], token: &str, o: &LiveOptions) -> anyhow::Resul
     // Writers: one connection per server; each tick sends one mutation.
     let mut writers = Vec::new();
     for url in &urls {
-        writers.push(connect(url, token).await?);
+        writers.push(connect(url, writer).await?);
     }
     let total = o.rate as u64 * o.seconds;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -290,7 +293,7 @@ async fn load(servers: &[Server], token: &str, o: &LiveOptions) -> anyhow::Resul
 /// Memory of `n` idle subscriptions on `server`, in KiB each.
 async fn idle(server: &Server, token: &str, n: usize) -> anyhow::Result<(f64, f64)> {
     let (before, _) = server.memory();
-    let sockets = open_many(std::slice::from_ref(&server.ws_url), token, n).await?;
+    let sockets = open_many(std::slice::from_ref(&server.ws_url), &[token.to_string()], n).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (after, _) = server.memory();
     drop(sockets);
@@ -298,12 +301,19 @@ async fn idle(server: &Server, token: &str, n: usize) -> anyhow::Result<(f64, f6
     Ok((after - before, per_kib))
 }
 
-/// A token of the first admin of `url` (migrated, created if need be).
-async fn admin_token(url: &str, create_on: Option<&str>) -> anyhow::Result<String> {
+/// A token of the first admin of `url` (migrated, created if need be), and one token
+/// for each of `analysts` new analysts.
+async fn bench_tokens(url: &str, create_on: Option<&str>, analysts: usize) -> anyhow::Result<(String, Vec<String>)> {
     let conn = super::open(url, create_on).await?;
     crate::app::first_admin(&conn, Some("bench admin password")).await?;
     let admin = users::by_name(&conn, "admin").await?;
-    Ok(users::create_token(&conn, admin.id, "bench-live", None).await?.1)
+    let token = users::create_token(&conn, admin.id, "bench-live", None).await?.1;
+    let mut tokens = Vec::new();
+    for i in 0..analysts.max(1) {
+        let user = users::create(&conn, &format!("analyst{i}"), users::Role::Analyst, "bench analyst password").await?;
+        tokens.push(users::create_token(&conn, user.id, "bench-live", None).await?.1);
+    }
+    Ok((token, tokens))
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -331,8 +341,8 @@ pub async fn run(o: LiveOptions) -> anyhow::Result<String> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "live alerts: {} subscribers (filters in turn: all, WARNING+, kind host, a /9), {} alerts/s for {} s\n",
-        o.subscribers, o.rate, o.seconds
+        "live alerts: {} subscribers of {} analysts (filters in turn: all, WARNING+, kind host, a /9), {} alerts/s for {} s\n",
+        o.subscribers, o.users, o.rate, o.seconds
     );
     let _ = writeln!(
         out,
@@ -343,20 +353,20 @@ pub async fn run(o: LiveOptions) -> anyhow::Result<String> {
     let file = o.dir.join("live.db");
     let _ = std::fs::remove_file(&file);
     let sqlite = format!("sqlite://{}", file.display());
-    let token = admin_token(&sqlite, None).await?;
+    let (token, tokens) = bench_tokens(&sqlite, None, o.users).await?;
     let server = Server::spawn(&sqlite, free_port()?).await?;
-    let r = load(std::slice::from_ref(&server), &token, &o).await?;
+    let r = load(std::slice::from_ref(&server), &token, &tokens, &o).await?;
     row(&mut out, "SQLite, 1 server", &r, std::slice::from_ref(&server));
     drop(server);
 
     if let Some(pg) = &o.postgres {
         let url = format!("{pg}/pivot_bench_live");
-        let token = admin_token(&url, Some(pg)).await?;
+        let (token, tokens) = bench_tokens(&url, Some(pg), o.users).await?;
         let servers = vec![
             Server::spawn(&url, free_port()?).await?,
             Server::spawn(&url, free_port()?).await?,
         ];
-        let r = load(&servers, &token, &o).await?;
+        let r = load(&servers, &token, &tokens, &o).await?;
         row(&mut out, "PostgreSQL, 2 replicas", &r, &servers);
     }
 
@@ -364,7 +374,7 @@ pub async fn run(o: LiveOptions) -> anyhow::Result<String> {
         let file = o.dir.join("idle.db");
         let _ = std::fs::remove_file(&file);
         let sqlite = format!("sqlite://{}", file.display());
-        let token = admin_token(&sqlite, None).await?;
+        let (token, _) = bench_tokens(&sqlite, None, 0).await?;
         let server = Server::spawn(&sqlite, free_port()?).await?;
         let (mib, kib_each) = idle(&server, &token, o.idle).await?;
         let _ = writeln!(

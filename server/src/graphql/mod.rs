@@ -297,18 +297,17 @@ pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Cal
     Tracked::new(gate, tokio::task::unconstrained(schema.execute(request))).await
 }
 
-/// Runs a subscription for `who` with loaders of its own, batched like a request's for
-/// each event it resolves.
+/// Runs a subscription with loaders of its own, batched like a request's for each
+/// event it resolves (see `crate::live::subscription` for what its resolvers follow).
 pub fn subscribe(
     schema: &PivotSchema,
     db: &DatabaseConnection,
     caller: &Caller,
-    who: crate::live::Identity,
     request: Request,
 ) -> futures_util::stream::BoxStream<'static, Response> {
     use futures_util::StreamExt;
     let gate = Arc::new(Gate::default());
-    let request = prepare(db, caller, request, &gate).data(who);
+    let request = prepare(db, caller, request, &gate);
     Tracked::new(gate, schema.execute_stream(request)).boxed()
 }
 

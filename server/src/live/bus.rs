@@ -9,7 +9,6 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use entities::{alert, alert_change};
-use futures_util::Stream;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use tokio::sync::{mpsc, Notify};
 
@@ -386,10 +385,6 @@ impl Subscription {
                 }
             };
         }
-    }
-
-    pub fn into_stream(self) -> impl Stream<Item = Result<Arc<Event>, End>> + Send {
-        futures_util::stream::unfold(self, |mut s| async move { s.next().await.map(|item| (item, s)) })
     }
 }
 

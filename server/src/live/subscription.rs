@@ -79,7 +79,7 @@ pub async fn open(
     );
     let setup = Setup::default();
     let checked = request.data(setup.clone());
-    let refusals: Vec<Response> = crate::graphql::subscribe(state.schema(), state.db(), caller, who.clone(), checked)
+    let refusals: Vec<Response> = crate::graphql::subscribe(state.schema(), state.db(), caller, checked)
         .collect()
         .await;
     let mut specs = setup.take();
@@ -103,7 +103,7 @@ pub async fn open(
         if let Some(op) = operation {
             request = request.operation_name(op);
         }
-        crate::graphql::subscribe(state.schema(), state.db(), caller, who.clone(), request)
+        crate::graphql::subscribe(state.schema(), state.db(), caller, request)
     });
     let subscription = state.bus().subscribe(spec.feed, spec.filter, who, spec.after);
     Ok(member(subscription, group, spec.feed, spec.resume))
