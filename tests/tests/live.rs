@@ -758,3 +758,68 @@ both_dbs!(groups_keep_each_users_rights, |app: TestApp| async move {
     alpha.event("u").await;
     assert_eq!(case_ids(&alpha.event("u").await), [cases[0].clone()]);
 });
+
+// The protocol itself, once a connection is accepted: ping, queries and mutations over
+// the socket, a client's `complete` (`stop` in the legacy protocol), and the close codes
+// of messages out of place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_websocket_protocols_are_spoken_as_written() {
+    let app = TestApp::sqlite().await;
+    let mut ws = app.ws().await;
+    ws.send(json!({"type": "ping", "payload": {"n": 1}})).await;
+    let pong = ws.expect_type("pong").await;
+    assert_eq!(pong["payload"]["n"], 1, "{pong}");
+
+    ws.subscribe("q", "{ me { username } }", json!({})).await;
+    assert_eq!(ws.event("q").await["data"]["me"]["username"], "admin");
+    assert_eq!(ws.expect_type("complete").await["id"], "q");
+    let i = json!({"kind": "host", "type": "t", "severity": "INFO", "title": "over the socket"});
+    ws.subscribe("m", CREATE_ALERT, json!({ "i": i })).await;
+    assert!(ws.event("m").await["data"]["createAlert"]["id"].is_string());
+    assert_eq!(ws.expect_type("complete").await["id"], "m");
+    // Bad documents answer with their errors, then complete.
+    ws.subscribe("bad", "subscription { alertCreated { nope } }", json!({})).await;
+    let e = ws.event("bad").await;
+    assert_eq!(e["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{e}");
+    assert_eq!(ws.expect_type("complete").await["id"], "bad");
+    ws.subscribe("two", "subscription { a: alertCreated { id } b: alertCreated { id } }", json!({}))
+        .await;
+    let e = ws.event("two").await;
+    assert!(!e["errors"].is_null(), "two root fields are refused: {e}");
+    assert_eq!(ws.expect_type("complete").await["id"], "two");
+
+    // A subscription the client completes stops; its id may then be used again.
+    ws.subscribe("s", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ws.send(json!({"type": "complete", "id": "s"})).await;
+    assert_eq!(ws.expect_type("complete").await["id"], "s");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.metric("pivot_live_subscriptions").await, 0);
+    assert_eq!(app.metric("pivot_live_groups").await, 0);
+    ws.subscribe("s", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = alert(&app, "again", "INFO", "10.0.0.1").await;
+    assert_eq!(created_id(&ws.event("s").await), a);
+    // An id already running closes the connection (graphql-transport-ws).
+    ws.subscribe("s", CREATED, json!({})).await;
+    assert_eq!(ws.closed().await.0, 4409);
+
+    let mut ws = app.ws().await;
+    ws.send(json!({"type": "connection_init"})).await;
+    assert_eq!(ws.closed().await.0, 4429);
+    let mut ws = app.ws().await;
+    ws.send_text("{\"type\": \"subscribe\"}").await;
+    assert_eq!(ws.closed().await.0, 4400);
+
+    // The legacy protocol: `stop` ends an operation with `complete`.
+    let mut ws = app.ws_open("graphql-ws", &[]).await;
+    ws.send(json!({"type": "connection_init", "payload": {"token": app.token}}))
+        .await;
+    ws.expect_type("connection_ack").await;
+    ws.subscribe("1", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ws.send(json!({"type": "stop", "id": "1"})).await;
+    assert_eq!(ws.expect_type("complete").await["id"], "1");
+    alert(&app, "after the stop", "INFO", "10.0.0.2").await;
+    ws.quiet(Duration::from_millis(500)).await;
+}
