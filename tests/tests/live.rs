@@ -618,7 +618,10 @@ both_dbs!(identical_subscriptions_share_a_group, |app: TestApp| async move {
 
     let x1 = alert(&app, "x1", "ERROR", "10.0.0.1").await;
     let x2 = alert(&app, "x2", "INFO", "10.0.0.2").await;
-    assert_eq!(each_receives(&mut [&mut one, &mut two], "s").await, [x1.as_str(), x1.as_str()]);
+    assert_eq!(
+        each_receives(&mut [&mut one, &mut two], "s").await,
+        [x1.as_str(), x1.as_str()]
+    );
     assert_eq!(created_id(&all.event("s").await), x1);
     assert_eq!(created_id(&all.event("s").await), x2);
 
@@ -778,12 +781,17 @@ async fn the_websocket_protocols_are_spoken_as_written() {
     assert!(ws.event("m").await["data"]["createAlert"]["id"].is_string());
     assert_eq!(ws.expect_type("complete").await["id"], "m");
     // Bad documents answer with their errors, then complete.
-    ws.subscribe("bad", "subscription { alertCreated { nope } }", json!({})).await;
+    ws.subscribe("bad", "subscription { alertCreated { nope } }", json!({}))
+        .await;
     let e = ws.event("bad").await;
     assert_eq!(e["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{e}");
     assert_eq!(ws.expect_type("complete").await["id"], "bad");
-    ws.subscribe("two", "subscription { a: alertCreated { id } b: alertCreated { id } }", json!({}))
-        .await;
+    ws.subscribe(
+        "two",
+        "subscription { a: alertCreated { id } b: alertCreated { id } }",
+        json!({}),
+    )
+    .await;
     let e = ws.event("two").await;
     assert!(!e["errors"].is_null(), "two root fields are refused: {e}");
     assert_eq!(ws.expect_type("complete").await["id"], "two");

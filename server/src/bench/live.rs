@@ -310,7 +310,13 @@ async fn bench_tokens(url: &str, create_on: Option<&str>, analysts: usize) -> an
     let token = users::create_token(&conn, admin.id, "bench-live", None).await?.1;
     let mut tokens = Vec::new();
     for i in 0..analysts.max(1) {
-        let user = users::create(&conn, &format!("analyst{i}"), users::Role::Analyst, "bench analyst password").await?;
+        let user = users::create(
+            &conn,
+            &format!("analyst{i}"),
+            users::Role::Analyst,
+            "bench analyst password",
+        )
+        .await?;
         tokens.push(users::create_token(&conn, user.id, "bench-live", None).await?.1);
     }
     Ok((token, tokens))

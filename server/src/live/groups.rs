@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use async_graphql::Response;
-use futures_util::future::{FutureExt, Shared};
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
@@ -31,7 +31,7 @@ const KEPT: usize = 256;
 
 /// A resolved event: the GraphQL response as JSON (`{"data": …}`), shared by the
 /// members; `None` once the group's execution failed.
-type Payload = Shared<futures_util::future::Map<oneshot::Receiver<Arc<str>>, fn(Result<Arc<str>, oneshot::error::RecvError>) -> Option<Arc<str>>>>;
+type Payload = Shared<BoxFuture<'static, Option<Arc<str>>>>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -43,7 +43,10 @@ pub struct Key(String);
 
 impl Key {
     pub fn new(rights: &str, query: &str, operation: Option<&str>, variables: &str) -> Self {
-        Self(format!("{rights}\u{0}{}\u{0}{variables}\u{0}{query}", operation.unwrap_or("")))
+        Self(format!(
+            "{rights}\u{0}{}\u{0}{variables}\u{0}{query}",
+            operation.unwrap_or("")
+        ))
     }
 }
 
@@ -131,8 +134,7 @@ impl Group {
                 Some(p) => p.clone(),
                 None => {
                     let (done, receiver) = oneshot::channel();
-                    let ready: fn(Result<Arc<str>, oneshot::error::RecvError>) -> Option<Arc<str>> = Result::ok;
-                    let p = receiver.map(ready).shared();
+                    let p = receiver.map(Result::ok).boxed().shared();
                     let _ = self.jobs.send(Job {
                         event: Arc::clone(event),
                         done,

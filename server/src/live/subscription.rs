@@ -55,7 +55,7 @@ pub enum Item {
     /// An event: a GraphQL response as JSON, shared with the subscription's group.
     Event(Arc<str>),
     /// Why it ended: its last message, a response with one error.
-    End(Response),
+    End(Box<Response>),
 }
 
 /// Opens the subscription `request` for `caller` (whose credentials are `who`): its
@@ -125,9 +125,9 @@ fn member(
                     let at = Some(position(feed, &e));
                     Some((Item::Event(payload), Some((subscription, group, at))))
                 }
-                None => Some((Item::End(ended(End::Closed, last)), None)),
+                None => Some((Item::End(Box::new(ended(End::Closed, last))), None)),
             },
-            Err(end) => Some((Item::End(ended(end, last)), None)),
+            Err(end) => Some((Item::End(Box::new(ended(end, last))), None)),
         }
     })
     .boxed()
@@ -201,14 +201,19 @@ fn shared_variables(query: &str, operation: Option<&str>, variables: &Variables)
 fn resume_variable(query: &str, operation: Option<&str>) -> Option<String> {
     let doc = async_graphql::parser::parse_query(query).ok()?;
     let op = crate::graphql::selected(&doc, operation)?;
-    op.node.selection_set.node.items.iter().find_map(|item| match &item.node {
-        // The parser's own value type is not exported: a variable displays as `$name`.
-        Selection::Field(f) => f.node.arguments.iter().find_map(|(name, value)| {
-            let text = value.node.to_string();
-            (name.node == "after").then(|| text.strip_prefix('$').map(String::from))?
-        }),
-        _ => None,
-    })
+    op.node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .find_map(|item| match &item.node {
+            // The parser's own value type is not exported: a variable displays as `$name`.
+            Selection::Field(f) => f.node.arguments.iter().find_map(|(name, value)| {
+                let text = value.node.to_string();
+                (name.node == "after").then(|| text.strip_prefix('$').map(String::from))?
+            }),
+            _ => None,
+        })
 }
 
 /// How often `$name` appears in `query` as a whole variable name.

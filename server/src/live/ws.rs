@@ -92,7 +92,9 @@ async fn serve(
     let payload = match text_of(&first).map(ClientMessage::from_bytes) {
         Some(Ok(ClientMessage::ConnectionInit { payload })) => payload.unwrap_or_default(),
         Some(Ok(ClientMessage::Start { .. })) => {
-            let _ = socket.send(close(4401, "Unauthorized: send connection_init first")).await;
+            let _ = socket
+                .send(close(4401, "Unauthorized: send connection_init first"))
+                .await;
             return;
         }
         _ => {
