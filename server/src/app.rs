@@ -138,6 +138,14 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         sessions::DbStore::new(state.0.db.clone()),
         std::time::Duration::from_secs(600),
     );
+    use axum::serve::ListenerExt;
+    // Pivot writes whole responses and gathers live events into one write itself: Nagle's
+    // algorithm would only hold the next small write back until the last is acknowledged.
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "setting TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

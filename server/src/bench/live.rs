@@ -116,7 +116,11 @@ async fn connect(url: &str, token: &str) -> anyhow::Result<Socket> {
     request
         .headers_mut()
         .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    // A small read buffer, as the server has: tungstenite zero-fills its read buffer up
+    // to that size (128 KiB by default) before every read, which made the load
+    // generator the bottleneck of the machine it shares with the servers.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true).await?;
     let init = json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
     ws.send(Message::Text(init.to_string().into())).await?;
     match ws.next().await {

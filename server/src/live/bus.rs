@@ -25,10 +25,21 @@ pub const BUFFER: usize = 4096;
 const PAGE: u64 = 1000;
 /// How often the log's high-water mark is checked without a wake-up.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
-/// Reads of the log are at least this far apart: changes committed meanwhile are read
-/// and sent together (fewer statements, and fewer, fuller writes to each subscriber),
-/// at the cost of at most this much latency.
-const COALESCE: Duration = Duration::from_millis(10);
+/// Reads of the log are at least [`coalesce`] apart: changes committed meanwhile are
+/// read and sent together (fewer statements, and fewer, fuller writes to each
+/// subscriber), at the cost of at most that much latency.
+const COALESCE_MIN: Duration = Duration::from_millis(2);
+const COALESCE_MAX: Duration = Duration::from_millis(25);
+/// Subscribers per millisecond added to the pause between reads.
+const SUBSCRIBERS_PER_MS: usize = 40;
+
+/// The pause between reads for `subscribers`: a read's fan-out costs a write to each
+/// subscriber (a system call, and on loopback the receiver's side of TCP too), so the
+/// more subscribers, the more changes each read should gather. 1,000 subscribers
+/// wait the most, 25 ms; a handful hardly at all.
+fn coalesce(subscribers: usize) -> Duration {
+    (COALESCE_MIN + Duration::from_millis((subscribers / SUBSCRIBERS_PER_MS) as u64)).min(COALESCE_MAX)
+}
 /// The PostgreSQL channel replicas wake each other on.
 const CHANNEL: &str = "pivot_alerts";
 
@@ -228,7 +239,7 @@ impl Bus {
                     tokio::time::sleep(CHECK_EVERY).await;
                 }
             }
-            tokio::time::sleep_until(read_at + COALESCE).await;
+            tokio::time::sleep_until(read_at + coalesce(self.subscribers())).await;
         }
     }
 
@@ -391,6 +402,14 @@ impl Subscription {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_gather_more_the_more_subscribers_there_are() {
+        assert_eq!(coalesce(0), COALESCE_MIN);
+        assert!(coalesce(400) > coalesce(40));
+        assert_eq!(coalesce(1_000), COALESCE_MAX);
+        assert_eq!(coalesce(100_000), COALESCE_MAX);
+    }
 
     #[test]
     fn cursors_round_trip_and_refuse_others() {
