@@ -31,12 +31,12 @@ const CHECK_EVERY: Duration = Duration::from_secs(1);
 const COALESCE_MIN: Duration = Duration::from_millis(2);
 const COALESCE_MAX: Duration = Duration::from_millis(25);
 /// Subscribers per millisecond added to the pause between reads.
-const SUBSCRIBERS_PER_MS: usize = 40;
+const SUBSCRIBERS_PER_MS: usize = 20;
 
 /// The pause between reads for `subscribers`: a read's fan-out costs a write to each
 /// subscriber (a system call, and on loopback the receiver's side of TCP too), so the
-/// more subscribers, the more changes each read should gather. 1,000 subscribers
-/// wait the most, 25 ms; a handful hardly at all.
+/// more subscribers, the more changes each read should gather. From 500 subscribers
+/// on reads wait the most, 25 ms; for a handful hardly at all.
 fn coalesce(subscribers: usize) -> Duration {
     (COALESCE_MIN + Duration::from_millis((subscribers / SUBSCRIBERS_PER_MS) as u64)).min(COALESCE_MAX)
 }
@@ -406,7 +406,7 @@ mod tests {
     #[test]
     fn reads_gather_more_the_more_subscribers_there_are() {
         assert_eq!(coalesce(0), COALESCE_MIN);
-        assert!(coalesce(400) > coalesce(40));
+        assert!(coalesce(200) > coalesce(20));
         assert_eq!(coalesce(1_000), COALESCE_MAX);
         assert_eq!(coalesce(100_000), COALESCE_MAX);
     }
