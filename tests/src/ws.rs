@@ -74,6 +74,16 @@ impl Ws {
         self.socket.send(Message::Text(text.into())).await.unwrap();
     }
 
+    /// Says goodbye with a close frame of `code`.
+    pub async fn close(&mut self, code: u16) {
+        use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: "bye".into(),
+        };
+        self.socket.send(Message::Close(Some(frame))).await.unwrap();
+    }
+
     /// Starts operation `id`.
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         let kind = if self.protocol == "graphql-ws" {

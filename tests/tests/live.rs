@@ -818,6 +818,11 @@ async fn the_websocket_protocols_are_spoken_as_written() {
     let mut ws = app.ws().await;
     ws.send_text("{\"type\": \"subscribe\"}").await;
     assert_eq!(ws.closed().await.0, 4400);
+    // A client's close is answered, with a subscription running or not.
+    let mut ws = app.ws().await;
+    ws.subscribe("s", CREATED, json!({})).await;
+    ws.close(1000).await;
+    assert_eq!(ws.closed().await.0, 1000);
 
     // The legacy protocol: `stop` ends an operation with `complete`.
     let mut ws = app.ws_open("graphql-ws", &[]).await;

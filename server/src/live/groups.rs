@@ -14,6 +14,10 @@
 //! variables (less a resume position that nothing else reads) and the rights of the
 //! user (id, role, extra grants, how it signed in, customer scope). Rights that are read
 //! from the database as a field resolves (IPDR contexts) are the same user's.
+//!
+//! The execution carries the request data of the member that started the group: a
+//! nested field refused to these rights is audited once per group (not per member),
+//! with that member's address.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -26,8 +30,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::bus::Event;
 
-/// Payloads a group keeps for members that are behind their peers.
-const KEPT: usize = 256;
+/// Payloads a group of several members keeps for those behind their peers.
+const KEPT: usize = 128;
 
 /// A resolved event: the GraphQL response as JSON (`{"data": …}`), shared by the
 /// members; `None` once the group's execution failed.
@@ -58,13 +62,17 @@ impl Groups {
     /// The group of `key`, started by `start` (the group's execution, reading the
     /// events it is given) if there is none.
     pub fn join(&self, key: Key, start: impl FnOnce(Grouped) -> BoxStream<'static, Response>) -> Arc<Group> {
+        // Dropped after the lock is released: a failed group's Drop takes the lock.
+        let failed: Option<Arc<Group>>;
         let mut groups = lock(&self.0);
-        // A group whose execution failed is replaced (its members end; new ones start over).
-        if let Some(group) = groups.get(&key).and_then(Weak::upgrade).filter(|g| !g.jobs.is_closed()) {
-            return group;
+        match groups.get(&key).and_then(Weak::upgrade) {
+            Some(group) if !group.jobs.is_closed() => return group,
+            // A group whose execution failed is replaced (its members end; new ones start over).
+            other => failed = other,
         }
         let (feed, events) = mpsc::unbounded_channel();
-        let responses = start(Grouped(Mutex::new(Some(events)).into()));
+        let grouped = Grouped(Mutex::new(Some(events)).into());
+        let responses = start(grouped.clone());
         let (jobs, queue) = mpsc::unbounded_channel();
         let group = Arc::new(Group {
             key: key.clone(),
@@ -72,8 +80,10 @@ impl Groups {
             jobs,
             kept: Mutex::new(BTreeMap::new()),
         });
-        tokio::spawn(drive(queue, feed, responses));
+        tokio::spawn(drive(queue, feed, grouped, responses));
         groups.insert(key, Arc::downgrade(&group));
+        drop(groups);
+        drop(failed);
         group
     }
 
@@ -97,6 +107,11 @@ impl Grouped {
         let events = lock(&self.0).take()?;
         Some(tokio_stream::wrappers::UnboundedReceiverStream::new(events).boxed())
     }
+
+    /// Whether the execution's resolver took the events (else it failed before).
+    fn taken(&self) -> bool {
+        lock(&self.0).is_none()
+    }
 }
 
 struct Job {
@@ -108,7 +123,7 @@ pub struct Group {
     key: Key,
     groups: Weak<Mutex<HashMap<Key, Weak<Group>>>>,
     jobs: mpsc::UnboundedSender<Job>,
-    /// The payloads of the latest events asked for, by log position.
+    /// Payloads of the highest log positions asked for.
     kept: Mutex<BTreeMap<i64, Payload>>,
 }
 
@@ -127,7 +142,9 @@ impl Drop for Group {
 impl Group {
     /// `event` resolved for this group's selection and rights: once, whichever member
     /// asks first. `None` if the group's execution ended (the member should end too).
-    pub async fn payload(&self, event: &Arc<Event>) -> Option<Arc<str>> {
+    pub async fn payload(self: &Arc<Self>, event: &Arc<Event>) -> Option<Arc<str>> {
+        // Each member holds the group once: a lone member keeps nothing for others.
+        let alone = Arc::strong_count(self) == 1;
         let payload = {
             let mut kept = lock(&self.kept);
             match kept.get(&event.seq) {
@@ -139,9 +156,11 @@ impl Group {
                         event: Arc::clone(event),
                         done,
                     });
-                    kept.insert(event.seq, p.clone());
-                    while kept.len() > KEPT {
-                        kept.pop_first();
+                    if !alone {
+                        kept.insert(event.seq, p.clone());
+                        while kept.len() > KEPT {
+                            kept.pop_first();
+                        }
                     }
                     p
                 }
@@ -153,27 +172,28 @@ impl Group {
 
 /// A group's execution: each event it is given yields exactly one response (the
 /// resolvers map every event to one item), serialised once.
+/// A response that is no event (the execution failed before its resolver took the
+/// events) ends the group rather than reach a member as one.
 async fn drive(
     mut jobs: mpsc::UnboundedReceiver<Job>,
     feed: mpsc::UnboundedSender<Arc<Event>>,
+    grouped: Grouped,
     mut responses: BoxStream<'static, Response>,
 ) {
     while let Some(job) = jobs.recv().await {
         if feed.send(job.event).is_err() {
             return;
         }
-        let Some(response) = responses.next().await else {
+        let response = responses.next().await.filter(|_| grouped.taken());
+        let Some(response) = response else {
             tracing::error!("a subscription group's execution ended");
             return;
         };
-        match serde_json::to_string(&response) {
-            Ok(json) => {
-                let _ = job.done.send(json.into());
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "serialising a subscription event");
-                return;
-            }
-        }
+        let json = serde_json::to_string(&response).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "serialising a subscription event");
+            r#"{"data":null,"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
+                .into()
+        });
+        let _ = job.done.send(json.into());
     }
 }

@@ -21,7 +21,7 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_stream::StreamMap;
 
 use super::access::{self, Identity};
-use super::subscription::{self, Item};
+use super::subscription::{self, refusal, Item};
 use crate::app::AppState;
 use crate::graphql::errors::{INTERNAL, UNAUTHENTICATED};
 use crate::graphql::Caller;
@@ -38,10 +38,6 @@ pub struct Connection {
 }
 
 const REVOKED: &str = "the connection's credentials are no longer valid";
-
-fn refusal(message: &str, code: &str) -> Response {
-    Response::from_errors(vec![crate::graphql::access::refusal(message, code)])
-}
 
 fn json(response: &Response) -> Arc<str> {
     serde_json::to_string(response)
@@ -154,7 +150,11 @@ pub async fn serve(socket: Socket, protocol: WebSocketProtocols, connection: Con
                     let _ = sink.send(close(code, &reason)).await;
                     return;
                 }
-                Reply::Gone => return,
+                Reply::Gone => {
+                    // Sends tungstenite's reply to a client's close, if that is why.
+                    let _ = sink.close().await;
+                    return;
+                }
             },
             Some((_, frame)) = operations.next(), if !operations.is_empty() => frame,
         };

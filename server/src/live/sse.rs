@@ -146,21 +146,34 @@ pub async fn stream(
             return refused(status, e.message.clone(), &code);
         }
     };
-    let events = items.map(|item| {
-        Ok::<_, Infallible>(match item {
+    // An event whose alert could not be resolved ends the stream like an end does: an
+    // `alert` without an id would reset the client's Last-Event-ID.
+    let events = items.scan(false, |ended, item| {
+        if *ended {
+            return futures_util::future::ready(None);
+        }
+        let event = match item {
             Item::Event(payload) => {
-                let alert = serde_json::from_str::<Value>(&payload)
-                    .ok()
-                    .and_then(|mut r| r.pointer_mut("/data/alertCreated").map(Value::take))
-                    .unwrap_or(Value::Null);
-                let id = alert.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-                SseEvent::default().id(id).event("alert").data(alert.to_string())
+                let mut response = serde_json::from_str::<Value>(&payload).unwrap_or_default();
+                let alert = response.pointer_mut("/data/alertCreated").map(Value::take);
+                match alert.filter(|a| a.get("id").and_then(Value::as_str).is_some_and(|id| !id.is_empty())) {
+                    Some(alert) => {
+                        let id = alert["id"].as_str().unwrap_or_default().to_string();
+                        SseEvent::default().id(id).event("alert").data(alert.to_string())
+                    }
+                    None => {
+                        *ended = true;
+                        SseEvent::default().event("error").data(response["errors"].to_string())
+                    }
+                }
             }
             Item::End(response) => {
+                *ended = true;
                 let errors = serde_json::to_string(&response.errors).unwrap_or_default();
                 SseEvent::default().event("error").data(errors)
             }
-        })
+        };
+        futures_util::future::ready(Some(Ok::<_, Infallible>(event)))
     });
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

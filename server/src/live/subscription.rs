@@ -58,6 +58,11 @@ pub enum Item {
     End(Box<Response>),
 }
 
+/// A response refusing an operation with one coded error.
+pub fn refusal(message: &str, code: &str) -> Response {
+    Response::from_errors(vec![crate::graphql::access::refusal(message, code)])
+}
+
 /// Opens the subscription `request` for `caller` (whose credentials are `who`): its
 /// items, or the responses (errors) refusing it.
 pub async fn open(
@@ -67,10 +72,7 @@ pub async fn open(
     request: Request,
 ) -> Result<BoxStream<'static, Item>, Vec<Response>> {
     let Some(principal) = caller.principal.as_ref() else {
-        return Err(vec![Response::from_errors(vec![crate::graphql::access::refusal(
-            "authentication required",
-            UNAUTHENTICATED,
-        )])]);
+        return Err(vec![refusal("authentication required", UNAUTHENTICATED)]);
     };
     let (query, operation, variables) = (
         request.query.clone(),
@@ -87,10 +89,10 @@ pub async fn open(
         return Err(refusals);
     }
     let Some(spec) = specs.pop().filter(|_| specs.is_empty()) else {
-        return Err(vec![Response::from_errors(vec![crate::graphql::access::refusal(
+        return Err(vec![refusal(
             "a subscription selects exactly one field: alertCreated or alertUpdated",
             BAD_USER_INPUT,
-        )])]);
+        )]);
     };
     let key = Key::new(
         &rights(principal),
@@ -186,11 +188,15 @@ fn rights(p: &Principal) -> String {
 /// The variables of a group's key, as JSON. A variable that only gives the root
 /// field's `after` is left out: resolution never reads it (members replay on their
 /// own), so resuming subscribers share the group of fresh ones. It counts as "only"
-/// when the document names it twice, in its declaration and as `after`.
+/// when the document names it twice, in its declaration and as `after`, and writes
+/// every variable as `$name` (the grammar allows `$ name`, which text search would miss).
 fn shared_variables(query: &str, operation: Option<&str>, variables: &Variables) -> String {
     let mut variables = variables.clone();
     if let Some(name) = resume_variable(query, operation) {
-        if mentions(query, &name) == 2 {
+        let spaced = query
+            .match_indices('$')
+            .any(|(at, _)| !query[at + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'));
+        if !spaced && mentions(query, &name) == 2 {
             variables.remove(&async_graphql::Name::new(&name));
         }
     }
@@ -253,6 +259,11 @@ mod tests {
     #[test]
     fn a_resume_variable_read_elsewhere_stays_in_the_key() {
         let q = "subscription($after: ID) { alertCreated(after: $after) { id host { alerts(after: $after) { totalCount } } } }";
+        let a = shared_variables(q, None, &vars(json!({"after": "x"})));
+        let b = shared_variables(q, None, &vars(json!({"after": "y"})));
+        assert_ne!(a, b);
+        // Also when written `$ after`, which a text search for `$after` would not count.
+        let q = "subscription($after: ID) { alertCreated(after: $after) { id host { alerts(after: $ after) { totalCount } } } }";
         let a = shared_variables(q, None, &vars(json!({"after": "x"})));
         let b = shared_variables(q, None, &vars(json!({"after": "y"})));
         assert_ne!(a, b);
