@@ -168,6 +168,9 @@ struct LoadResult {
     p99_ms: f64,
     max_ms: f64,
     created: u64,
+    /// The seconds of the run (from the first mutation) whose alerts took longest to
+    /// arrive, with that worst latency in ms: where the tail comes from.
+    slowest: Vec<(usize, f64)>,
 }
 
 /// Subscribers on `servers` (in turn, with `tokens` in turn) while alerts are created
@@ -181,11 +184,12 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let readers: Vec<_> = sockets
         .into_iter()
-        .enumerate()
-        .map(|(i, mut ws)| {
+        .map(|mut ws| {
             let mut stopped = stopped.clone();
             tokio::spawn(async move {
                 let mut latencies: Vec<u32> = Vec::new();
+                // The worst latency of the alerts sent in each second of the run.
+                let mut worst: Vec<u32> = Vec::new();
                 loop {
                     let message = tokio::select! {
                         _ = stopped.changed() => break,
@@ -195,7 +199,13 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
                         Some(Ok(Message::Text(t))) => {
                             let now = epoch.elapsed().as_micros() as u64;
                             if let Some(sent) = stamp(&t) {
-                                latencies.push(now.saturating_sub(sent) as u32);
+                                let latency = now.saturating_sub(sent) as u32;
+                                latencies.push(latency);
+                                let second = (sent / 1_000_000) as usize;
+                                if worst.len() <= second {
+                                    worst.resize(second + 1, 0);
+                                }
+                                worst[second] = worst[second].max(latency);
                             }
                         }
                         Some(Ok(_)) => {}
@@ -203,7 +213,7 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
                     }
                 }
                 let _ = ws.close(None).await;
-                (i % FILTERS.len(), latencies)
+                (latencies, worst)
             })
         })
         .collect();
@@ -260,11 +270,18 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
     tokio::time::sleep(Duration::from_secs(3)).await;
     let _ = stop.send(true);
     let mut all: Vec<u32> = Vec::new();
+    let mut by_second: Vec<u32> = Vec::new();
     let mut delivered = 0u64;
     for r in readers {
-        let (_, latencies) = r.await?;
+        let (latencies, worst) = r.await?;
         delivered += latencies.len() as u64;
         all.extend(latencies);
+        if by_second.len() < worst.len() {
+            by_second.resize(worst.len(), 0);
+        }
+        for (b, w) in by_second.iter_mut().zip(worst) {
+            *b = (*b).max(w);
+        }
     }
     for s in &mut sinks {
         let _ = s.close().await;
@@ -291,6 +308,16 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
         p99_ms: pct(0.99),
         max_ms: pct(1.0),
         created: total,
+        slowest: {
+            let mut seconds: Vec<(usize, f64)> = by_second
+                .iter()
+                .enumerate()
+                .map(|(t, w)| (t, *w as f64 / 1000.0))
+                .collect();
+            seconds.sort_by(|a, b| b.1.total_cmp(&a.1));
+            seconds.truncate(3);
+            seconds
+        },
     })
 }
 
@@ -330,6 +357,15 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+fn slowest(notes: &mut String, backend: &str, r: &LoadResult) {
+    let seconds: Vec<String> = r
+        .slowest
+        .iter()
+        .map(|(t, ms)| format!("second {t} (max {ms:.0} ms)"))
+        .collect();
+    let _ = writeln!(notes, "{backend}: slowest seconds: {}", seconds.join(", "));
+}
+
 fn row(out: &mut String, backend: &str, r: &LoadResult, servers: &[Server]) {
     let memory: Vec<String> = servers.iter().map(|s| format!("{:.0}", s.memory().1)).collect();
     let _ = writeln!(
@@ -367,6 +403,8 @@ pub async fn run(o: LiveOptions) -> anyhow::Result<String> {
     let server = Server::spawn(&sqlite, free_port()?).await?;
     let r = load(std::slice::from_ref(&server), &token, &tokens, &o).await?;
     row(&mut out, "SQLite, 1 server", &r, std::slice::from_ref(&server));
+    let mut notes = String::new();
+    slowest(&mut notes, "SQLite", &r);
     drop(server);
 
     if let Some(pg) = &o.postgres {
@@ -378,7 +416,9 @@ pub async fn run(o: LiveOptions) -> anyhow::Result<String> {
         ];
         let r = load(&servers, &token, &tokens, &o).await?;
         row(&mut out, "PostgreSQL, 2 replicas", &r, &servers);
+        slowest(&mut notes, "PostgreSQL", &r);
     }
+    let _ = write!(out, "\n{notes}");
 
     if o.idle > 0 {
         let file = o.dir.join("idle.db");
