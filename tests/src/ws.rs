@@ -58,6 +58,15 @@ impl TestApp {
         ws
     }
 
+    /// A legacy `graphql-ws` connection acknowledged for the admin (token in `token`).
+    pub async fn ws_legacy(&self) -> Ws {
+        let mut ws = self.ws_open("graphql-ws", &[]).await;
+        ws.send(json!({"type": "connection_init", "payload": {"token": self.token}}))
+            .await;
+        ws.expect_type("connection_ack").await;
+        ws
+    }
+
     /// The same, as the admin.
     pub async fn ws(&self) -> Ws {
         let token = self.token.clone();

@@ -17,6 +17,23 @@ const UPDATED: &str = "subscription($f: AlertFilter, $after: String) {
     alertUpdated(filter: $f, after: $after) { cursor change alertId alert { id acknowledged cases { id } } } }";
 const SURICATA: &str = "mutation($file: Upload!) { importSuricata(file: $file) { inserted } }";
 
+/// Limits user `name` to the customers of `ids` (as the admin).
+async fn limit_to(app: &TestApp, name: &str, ids: Value) {
+    let users = app.data("{ users { nodes { id username } } }", json!({})).await;
+    let id = users["users"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == name)
+        .unwrap()["id"]
+        .clone();
+    app.data(
+        "mutation($id: ID!, $c: [ID!]) { updateUser(id: $id, input: {customerIds: $c}) { id } }",
+        json!({"id": id, "c": ids}),
+    )
+    .await;
+}
+
 async fn alert(app: &TestApp, title: &str, severity: &str, src: &str) -> String {
     let i = json!({"kind": "network", "type": "test", "severity": severity, "title": title, "srcIp": src});
     s(&app.data(CREATE_ALERT, json!({ "i": i })).await["createAlert"]["id"])
@@ -236,10 +253,7 @@ async fn connections_without_valid_credentials_are_closed() {
     ws.send_text("hello").await;
     assert_eq!(ws.closed().await.0, 4400);
     // The legacy protocol works with a token, and sends `data` messages.
-    let mut ws = app.ws_open("graphql-ws", &[]).await;
-    ws.send(json!({"type": "connection_init", "payload": {"token": app.token}}))
-        .await;
-    ws.expect_type("connection_ack").await;
+    let mut ws = app.ws_legacy().await;
     ws.subscribe("1", CREATED, json!({})).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let id = alert(&app, "legacy", "INFO", "10.0.0.1").await;
@@ -281,19 +295,7 @@ async fn access_is_checked_for_every_event() {
     let customer = app
         .data("mutation { createCustomer(name: \"Alpha\") { id } }", json!({}))
         .await;
-    let users = app.data("{ users { nodes { id username } } }", json!({})).await;
-    let limited_id = users["users"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "limited")
-        .unwrap()["id"]
-        .clone();
-    app.data(
-        "mutation($id: ID!, $c: [ID!]) { updateUser(id: $id, input: {customerIds: $c}) { id } }",
-        json!({"id": limited_id, "c": [customer["createCustomer"]["id"]]}),
-    )
-    .await;
+    limit_to(&app, "limited", json!([customer["createCustomer"]["id"]])).await;
     let mut ws = app.ws_as(&limited).await;
     ws.subscribe("l", CREATED, json!({})).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -710,19 +712,7 @@ both_dbs!(groups_keep_each_users_rights, |app: TestApp| async move {
         customers.push(customer);
         cases.push(s(&case["createCase"]["id"]));
     }
-    let users = app.data("{ users { nodes { id username } } }", json!({})).await;
-    let limited_id = users["users"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "alpha-only")
-        .unwrap()["id"]
-        .clone();
-    app.data(
-        "mutation($id: ID!, $c: [ID!]) { updateUser(id: $id, input: {customerIds: $c}) { id } }",
-        json!({"id": limited_id, "c": [customers[0]]}),
-    )
-    .await;
+    limit_to(&app, "alpha-only", json!([customers[0]])).await;
 
     let (mut admin, mut admin_too) = (app.ws().await, app.ws().await);
     let mut alpha = app.ws_as(&limited).await;
@@ -825,10 +815,7 @@ async fn the_websocket_protocols_are_spoken_as_written() {
     assert_eq!(ws.closed().await.0, 1000);
 
     // The legacy protocol: `stop` ends an operation with `complete`.
-    let mut ws = app.ws_open("graphql-ws", &[]).await;
-    ws.send(json!({"type": "connection_init", "payload": {"token": app.token}}))
-        .await;
-    ws.expect_type("connection_ack").await;
+    let mut ws = app.ws_legacy().await;
     ws.subscribe("1", CREATED, json!({})).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     ws.send(json!({"type": "stop", "id": "1"})).await;
