@@ -17,6 +17,18 @@ const UPDATED: &str = "subscription($f: AlertFilter, $after: String) {
     alertUpdated(filter: $f, after: $after) { cursor change alertId alert { id acknowledged cases { id } } } }";
 const SURICATA: &str = "mutation($file: Upload!) { importSuricata(file: $file) { inserted } }";
 
+/// Revokes the API token `id` as the holder of `token`.
+async fn revoke(app: &TestApp, token: &str, id: Value) {
+    let revoked = app
+        .gql_as(
+            token,
+            "mutation($id: ID!) { revokeApiToken(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(revoked["errors"].is_null(), "{revoked}");
+}
+
 /// Limits user `name` to the customers of `ids` (as the admin).
 async fn limit_to(app: &TestApp, name: &str, ids: Value) {
     let users = app.data("{ users { nodes { id username } } }", json!({})).await;
@@ -275,14 +287,7 @@ async fn access_is_checked_for_every_event() {
     // Revoked mid-stream: the next event is an error, and the subscription completes.
     let tokens = app.gql_as(&viewer, "{ apiTokens { id } }", json!({})).await;
     let token_id = s(&tokens["data"]["apiTokens"][0]["id"]);
-    let revoked = app
-        .gql_as(
-            &viewer,
-            "mutation($id: ID!) { revokeApiToken(id: $id) { id } }",
-            json!({"id": token_id}),
-        )
-        .await;
-    assert!(revoked["errors"].is_null(), "{revoked}");
+    revoke(&app, &viewer, json!(token_id)).await;
     alert(&app, "unseen", "INFO", "10.0.0.2").await;
     let e = ws.event("v").await;
     assert_eq!(e["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{e}");
@@ -672,14 +677,7 @@ both_dbs!(identical_subscriptions_share_a_group, |app: TestApp| async move {
         .find(|t| t["name"] == "tests")
         .unwrap()["id"]
         .clone();
-    let revoked = app
-        .gql_as(
-            &second,
-            "mutation($id: ID!) { revokeApiToken(id: $id) { id } }",
-            json!({"id": first_id}),
-        )
-        .await;
-    assert!(revoked["errors"].is_null(), "{revoked}");
+    revoke(&app, &second, first_id).await;
     let x5 = alert(&app, "x5", "INFO", "10.0.0.5").await;
     let e = a.event("p").await;
     assert_eq!(e["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{e}");
@@ -722,16 +720,13 @@ both_dbs!(groups_keep_each_users_rights, |app: TestApp| async move {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.metric("pivot_live_groups").await, 2);
     let a = alert(&app, "linked twice", "INFO", "10.0.0.1").await;
-    app.data(
-        "mutation($c: ID!, $a: [ID!]!) { attachAlerts(caseId: $c, alertIds: $a) { id } }",
-        json!({"c": cases[0], "a": [a]}),
-    )
-    .await;
-    app.data(
-        "mutation($c: ID!, $a: [ID!]!) { attachAlerts(caseId: $c, alertIds: $a) { id } }",
-        json!({"c": cases[1], "a": [a]}),
-    )
-    .await;
+    for case in &cases {
+        app.data(
+            "mutation($c: ID!, $a: [ID!]!) { attachAlerts(caseId: $c, alertIds: $a) { id } }",
+            json!({"c": case, "a": [a]}),
+        )
+        .await;
+    }
     let case_ids = |e: &Value| -> Vec<String> {
         let mut ids: Vec<String> = e["data"]["alertUpdated"]["alert"]["cases"]
             .as_array()

@@ -322,9 +322,10 @@ enum Follow {
     Grouped(BoxStream<'static, Arc<Event>>),
 }
 
-/// In a group's execution: its events. Otherwise records `spec` for the transport, or
-/// refuses a transport that cannot follow the bus (plain HTTP).
-fn follow(ctx: &Context<'_>, spec: impl FnOnce() -> Result<Spec>) -> Result<Follow> {
+/// In a group's execution: its events. Otherwise checks the subscription (`spec`,
+/// which only runs here) and records it for the transport, or refuses a transport that
+/// cannot follow the bus (plain HTTP).
+async fn follow(ctx: &Context<'_>, spec: impl std::future::Future<Output = Result<Spec>>) -> Result<Follow> {
     if let Some(events) = ctx.data_opt::<Grouped>().and_then(Grouped::take) {
         return Ok(Follow::Grouped(events));
     }
@@ -334,7 +335,7 @@ fn follow(ctx: &Context<'_>, spec: impl FnOnce() -> Result<Spec>) -> Result<Foll
             BAD_USER_INPUT,
         ));
     };
-    setup.record(spec()?);
+    setup.record(spec.await?);
     Ok(Follow::Checked)
 }
 
@@ -373,27 +374,25 @@ impl AlertSubscription {
         after: Option<ID>,
     ) -> Result<BoxStream<'static, Result<Alert>>> {
         may_subscribe(ctx)?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        // Set up before the closure: checking `after` reads the log.
-        let resume = after.as_ref().map(|id| id.to_string());
-        let filter = checked(filter)?;
-        let after = match (&after, ctx.data_opt::<Setup>()) {
-            (Some(id), Some(_)) => {
-                let n = ids::decode("after", id, Kind::Alert).gql()?;
-                let seq = alert_log::created_at_seq(db, n).await.gql()?;
-                Some(seq.ok_or_else(|| coded(format!("after: alert {} is not known", id.as_str()), NOT_FOUND))?)
-            }
-            _ => None,
-        };
-        let spec = || {
+        let spec = async {
+            let resume = after.as_ref().map(|id| id.to_string());
+            let after = match &after {
+                Some(id) => {
+                    let n = ids::decode("after", id, Kind::Alert).gql()?;
+                    let db = ctx.data_unchecked::<DatabaseConnection>();
+                    let seq = alert_log::created_at_seq(db, n).await.gql()?;
+                    Some(seq.ok_or_else(|| coded(format!("after: alert {} is not known", id.as_str()), NOT_FOUND))?)
+                }
+                None => None,
+            };
             Ok(Spec {
                 feed: Feed::Created,
-                filter,
+                filter: checked(filter)?,
                 after,
                 resume,
             })
         };
-        Ok(match follow(ctx, spec)? {
+        Ok(match follow(ctx, spec).await? {
             Follow::Checked => futures_util::stream::empty().boxed(),
             // Exactly one item per event: created events carry their alert.
             Follow::Grouped(events) => events
@@ -418,7 +417,7 @@ impl AlertSubscription {
         after: Option<String>,
     ) -> Result<BoxStream<'static, Result<AlertUpdate>>> {
         may_subscribe(ctx)?;
-        let spec = || {
+        let spec = async {
             let after = after.map(|c| bus::decode_cursor("after", &c)).transpose().gql()?;
             Ok(Spec {
                 feed: Feed::Updated,
@@ -427,7 +426,7 @@ impl AlertSubscription {
                 resume: after.map(bus::encode_cursor),
             })
         };
-        Ok(match follow(ctx, spec)? {
+        Ok(match follow(ctx, spec).await? {
             Follow::Checked => futures_util::stream::empty().boxed(),
             Follow::Grouped(events) => events.map(|e| Ok(AlertUpdate(e))).boxed(),
         })

@@ -242,12 +242,13 @@ pub fn is_sign_in(request: &Request) -> bool {
 }
 
 /// Whether the operation a request runs is a subscription (one that does not parse is
-/// not: executing it reports why).
-pub fn is_subscription(request: &Request) -> bool {
+/// not: executing it reports why). The request keeps the parsed document for its run.
+pub fn is_subscription(request: &mut Request) -> bool {
     use async_graphql::parser::types::OperationType;
-    async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
-        selected(&doc, request.operation_name.as_deref()).is_some_and(|op| op.node.ty == OperationType::Subscription)
-    })
+    let name = request.operation_name.clone();
+    request
+        .parsed_query()
+        .is_ok_and(|doc| selected(doc, name.as_deref()).is_some_and(|op| op.node.ty == OperationType::Subscription))
 }
 
 /// The mutations that move data in bulk: they run under [`limits::IMPORT_TIME`].

@@ -63,14 +63,14 @@ impl Connection {
     }
 
     /// The payloads of one operation.
-    fn run(&self, request: Request) -> BoxStream<'static, Arc<str>> {
+    fn run(&self, mut request: Request) -> BoxStream<'static, Arc<str>> {
         let this = self.clone();
         futures_util::stream::once(async move {
             let caller = match this.caller().await {
                 Ok(caller) => caller,
                 Err(refused) => return futures_util::stream::iter([json(&refused)]).boxed(),
             };
-            if !crate::graphql::is_subscription(&request) {
+            if !crate::graphql::is_subscription(&mut request) {
                 let response = crate::graphql::execute(this.state.schema(), this.state.db(), &caller, request).await;
                 return futures_util::stream::iter([json(&response)]).boxed();
             }

@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use async_graphql::parser::types::Selection;
+use async_graphql::parser::types::{ExecutableDocument, Selection};
 use async_graphql::{ErrorExtensions, Request, Response, Variables};
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
@@ -80,7 +80,9 @@ pub async fn open(
         request.variables.clone(),
     );
     let setup = Setup::default();
-    let checked = request.data(setup.clone());
+    // Parsed once, here (or by the transport before): the checking execution uses it.
+    let mut checked = request.data(setup.clone());
+    let key_variables = shared_variables(checked.parsed_query().ok(), &query, operation.as_deref(), &variables);
     let refusals: Vec<Response> = crate::graphql::subscribe(state.schema(), state.db(), caller, checked)
         .collect()
         .await;
@@ -94,12 +96,7 @@ pub async fn open(
             BAD_USER_INPUT,
         )]);
     };
-    let key = Key::new(
-        &rights(principal),
-        &query,
-        operation.as_deref(),
-        &shared_variables(&query, operation.as_deref(), &variables),
-    );
+    let key = Key::new(&rights(principal), &query, operation.as_deref(), &key_variables);
     let group = state.groups().join(key, |grouped| {
         let mut request = Request::new(query).variables(variables).data(grouped);
         if let Some(op) = operation {
@@ -112,27 +109,32 @@ pub async fn open(
 }
 
 /// A member's items: each event it takes from its buffer, resolved by its group, and
-/// then why it ended.
+/// then why it ended, with where to resume: after its last event, else where it began.
 fn member(
     subscription: bus::Subscription,
     group: Arc<Group>,
     feed: Feed,
     resume: Option<String>,
 ) -> BoxStream<'static, Item> {
-    futures_util::stream::unfold(Some((subscription, group, resume)), move |state| async move {
-        let (mut subscription, group, last) = state?;
+    // `resume` is where the member began; `last`, the event it was sent last.
+    let state = (subscription, group, resume, None::<Arc<Event>>);
+    futures_util::stream::unfold(Some(state), move |state| async move {
+        let (mut subscription, group, resume, last) = state?;
         match subscription.next().await? {
             Ok(e) => match group.payload(&e).await {
-                Some(payload) => {
-                    let at = Some(position(feed, &e));
-                    Some((Item::Event(payload), Some((subscription, group, at))))
-                }
-                None => Some((Item::End(Box::new(ended(End::Closed, last))), None)),
+                Some(payload) => Some((Item::Event(payload), Some((subscription, group, resume, Some(e))))),
+                None => Some((last_item(feed, End::Closed, last, resume), None)),
             },
-            Err(end) => Some((Item::End(Box::new(ended(end, last))), None)),
+            Err(why) => Some((last_item(feed, why, last, resume), None)),
         }
     })
     .boxed()
+}
+
+/// A member's last item: why it ended, naming where to resume.
+fn last_item(feed: Feed, why: End, last: Option<Arc<Event>>, resume: Option<String>) -> Item {
+    let at = last.map(|e| position(feed, &e)).or(resume);
+    Item::End(Box::new(ended(why, at)))
 }
 
 /// Where a client resumes after `e`: the alert's ID for new alerts (what `after`
@@ -190,9 +192,14 @@ fn rights(p: &Principal) -> String {
 /// own), so resuming subscribers share the group of fresh ones. It counts as "only"
 /// when the document names it twice, in its declaration and as `after`, and writes
 /// every variable as `$name` (the grammar allows `$ name`, which text search would miss).
-fn shared_variables(query: &str, operation: Option<&str>, variables: &Variables) -> String {
+fn shared_variables(
+    doc: Option<&ExecutableDocument>,
+    query: &str,
+    operation: Option<&str>,
+    variables: &Variables,
+) -> String {
     let mut variables = variables.clone();
-    if let Some(name) = resume_variable(query, operation) {
+    if let Some(name) = doc.and_then(|doc| resume_variable(doc, operation)) {
         let spaced = query
             .match_indices('$')
             .any(|(at, _)| !query[at + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'));
@@ -204,9 +211,8 @@ fn shared_variables(query: &str, operation: Option<&str>, variables: &Variables)
 }
 
 /// The variable given as `after` to the operation's root field, if one is.
-fn resume_variable(query: &str, operation: Option<&str>) -> Option<String> {
-    let doc = async_graphql::parser::parse_query(query).ok()?;
-    let op = crate::graphql::selected(&doc, operation)?;
+fn resume_variable(doc: &ExecutableDocument, operation: Option<&str>) -> Option<String> {
+    let op = crate::graphql::selected(doc, operation)?;
     op.node
         .selection_set
         .node
@@ -245,27 +251,36 @@ mod tests {
         Variables::from_json(v)
     }
 
+    fn parsed(q: &str) -> ExecutableDocument {
+        async_graphql::parser::parse_query(q).unwrap()
+    }
+
     #[test]
     fn a_resume_position_alone_does_not_split_groups() {
         let q = "subscription($f: AlertFilter, $after: ID) { alertCreated(filter: $f, after: $after) { id } }";
-        let a = shared_variables(q, None, &vars(json!({"f": {"kind": "host"}, "after": "QWxlcnQ6MQ"})));
-        let b = shared_variables(q, None, &vars(json!({"f": {"kind": "host"}})));
+        let a = shared_variables(
+            Some(&parsed(q)),
+            q,
+            None,
+            &vars(json!({"f": {"kind": "host"}, "after": "QWxlcnQ6MQ"})),
+        );
+        let b = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"f": {"kind": "host"}})));
         assert_eq!(a, b);
         // The filter still does.
-        let c = shared_variables(q, None, &vars(json!({"f": {"kind": "flow"}})));
+        let c = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"f": {"kind": "flow"}})));
         assert_ne!(a, c);
     }
 
     #[test]
     fn a_resume_variable_read_elsewhere_stays_in_the_key() {
         let q = "subscription($after: ID) { alertCreated(after: $after) { id host { alerts(after: $after) { totalCount } } } }";
-        let a = shared_variables(q, None, &vars(json!({"after": "x"})));
-        let b = shared_variables(q, None, &vars(json!({"after": "y"})));
+        let a = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"after": "x"})));
+        let b = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"after": "y"})));
         assert_ne!(a, b);
         // Also when written `$ after`, which a text search for `$after` would not count.
         let q = "subscription($after: ID) { alertCreated(after: $after) { id host { alerts(after: $ after) { totalCount } } } }";
-        let a = shared_variables(q, None, &vars(json!({"after": "x"})));
-        let b = shared_variables(q, None, &vars(json!({"after": "y"})));
+        let a = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"after": "x"})));
+        let b = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"after": "y"})));
         assert_ne!(a, b);
     }
 
@@ -279,8 +294,8 @@ mod tests {
     fn the_resume_variable_is_found_in_the_selected_operation() {
         let q = "subscription A($x: ID) { alertCreated(after: $x) { id } }
                  subscription B($y: String) { alertUpdated(after: $y) { cursor } }";
-        assert_eq!(resume_variable(q, Some("B")).as_deref(), Some("y"));
-        assert_eq!(resume_variable(q, Some("A")).as_deref(), Some("x"));
-        assert_eq!(resume_variable(q, None), None);
+        assert_eq!(resume_variable(&parsed(q), Some("B")).as_deref(), Some("y"));
+        assert_eq!(resume_variable(&parsed(q), Some("A")).as_deref(), Some("x"));
+        assert_eq!(resume_variable(&parsed(q), None), None);
     }
 }
