@@ -137,6 +137,8 @@ struct State {
 }
 
 struct Subscriber {
+    /// Changes up to this `seq` committed before it subscribed: not sent live.
+    from: i64,
     feed: Feed,
     filter: AlertFilter,
     who: Identity,
@@ -156,7 +158,10 @@ impl Subscriber {
             return false;
         }
         let mut missed = 0;
-        for e in events.iter().filter(|e| self.feed.wants(&self.filter, e)) {
+        let wanted = events
+            .iter()
+            .filter(|e| e.seq > self.from && self.feed.wants(&self.filter, e));
+        for e in wanted {
             if missed > 0 {
                 missed += 1;
                 continue;
@@ -285,16 +290,31 @@ impl Bus {
 
     /// Follows `feed` for `who`: live from now on, after replaying the changes since
     /// `after` (a log `seq`) from the database, without gap or repeat between the two.
-    pub fn subscribe(&self, feed: Feed, filter: AlertFilter, who: Identity, after: Option<i64>) -> Subscription {
+    /// "Now" is the log's end in the database, not what this bus has read of it: a
+    /// change committed before the call is never sent live, however late the bus is;
+    /// nor is one up to `after` (a cursor may come from a replica that read further).
+    pub async fn subscribe(
+        &self,
+        feed: Feed,
+        filter: AlertFilter,
+        who: Identity,
+        after: Option<i64>,
+    ) -> DomainResult<Subscription> {
+        let now = match after {
+            Some(after) => after,
+            None => alert_log::high_water(&self.0.db).await?,
+        };
         let (sender, receiver) = mpsc::channel(self.0.buffer);
         let end = Arc::new(Mutex::new(None));
         let id = self.0.next_id.fetch_add(1, Ordering::Relaxed);
         // Registered and positioned under one lock: everything after `at` is sent live.
         let at = {
             let mut state = lock(&self.0.state);
+            let at = state.last.max(now);
             state.subscribers.insert(
                 id,
                 Subscriber {
+                    from: at,
                     feed,
                     filter: filter.clone(),
                     who,
@@ -302,9 +322,9 @@ impl Bus {
                     end: Arc::clone(&end),
                 },
             );
-            state.last
+            at
         };
-        Subscription {
+        Ok(Subscription {
             bus: self.clone(),
             id,
             feed,
@@ -315,7 +335,7 @@ impl Bus {
             end,
             buffered: VecDeque::new(),
             done: false,
-        }
+        })
     }
 }
 

@@ -104,7 +104,13 @@ pub async fn open(
         }
         crate::graphql::subscribe(state.schema(), state.db(), caller, request)
     });
-    let subscription = state.bus().subscribe(spec.feed, spec.filter, who, spec.after);
+    let subscription = match state.bus().subscribe(spec.feed, spec.filter, who, spec.after).await {
+        Ok(s) => s,
+        Err(e) => {
+            let error = crate::graphql::errors::gql(e).into_server_error(Default::default());
+            return Err(vec![Response::from_errors(vec![error])]);
+        }
+    };
     Ok(member(subscription, group, spec.feed, spec.resume))
 }
 
