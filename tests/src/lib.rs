@@ -342,6 +342,20 @@ impl TestApp {
             .unwrap_or_else(|| panic!("{name} in /metrics: {text}"))
     }
 
+    /// Waits until the value of `/metrics` named `name` is `value`; panics if it is not
+    /// within [`ws::PATIENCE`].
+    pub async fn until_metric(&self, name: &str, value: u64) {
+        let deadline = std::time::Instant::now() + ws::PATIENCE;
+        loop {
+            let now = self.metric(name).await;
+            if now == value {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{name} stayed {now}, not {value}");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// A REST call with the tests' token: (status, JSON body). `body` is sent as is
     /// (raw text, so that malformed JSON can be sent too).
     pub async fn rest(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {

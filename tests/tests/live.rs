@@ -52,6 +52,12 @@ async fn alert(app: &TestApp, title: &str, severity: &str, src: &str) -> String 
 }
 
 /// The id of the alert an `alertCreated` event carries.
+/// Waits until `n` subscriptions are open on `app`: they open asynchronously after
+/// `subscribe` is sent, and see only what commits once they are.
+async fn subscribed(app: &TestApp, n: u64) {
+    app.until_metric("pivot_live_subscriptions", n).await;
+}
+
 fn created_id(payload: &Value) -> String {
     assert!(payload["errors"].is_null(), "an error event: {payload}");
     s(&payload["data"]["alertCreated"]["id"])
@@ -81,8 +87,7 @@ both_dbs!(created_alerts_arrive_filtered_after_commit, |app: TestApp| async move
         .await;
     ws.subscribe("net", CREATED, json!({"f": {"cidr": "10.9.0.0/16"}}))
         .await;
-    // Subscriptions are registered once their first poll ran: give them a moment.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 3).await;
 
     let a = alert(&app, "a", "INFO", "10.9.1.1").await;
     let b = alert(&app, "b", "CRITICAL", "10.8.1.1").await;
@@ -134,7 +139,7 @@ both_dbs!(updates_and_deletions_are_published, |app: TestApp| async move {
     let mut ws = app.ws().await;
     ws.subscribe("u", UPDATED, json!({"f": {"severityAtLeast": "WARNING"}}))
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
 
     app.data(
         "mutation($ids: [ID!]!) { acknowledgeAlerts(ids: $ids) }",
@@ -208,7 +213,7 @@ both_dbs!(resume_replays_then_continues_without_gaps, |app: TestApp| async move 
 both_dbs!(concurrent_writers_lose_and_repeat_nothing, |app: TestApp| async move {
     let mut ws = app.ws().await;
     ws.subscribe("all", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     let writers = (0..6).map(|w| {
         let client = app.client.clone();
         let url = app.url("/graphql");
@@ -267,7 +272,7 @@ async fn connections_without_valid_credentials_are_closed() {
     // The legacy protocol works with a token, and sends `data` messages.
     let mut ws = app.ws_legacy().await;
     ws.subscribe("1", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     let id = alert(&app, "legacy", "INFO", "10.0.0.1").await;
     let m = ws.next().await;
     assert_eq!(m["type"], "data", "{m}");
@@ -280,7 +285,7 @@ async fn access_is_checked_for_every_event() {
     let viewer = app.user("watcher", Role::Viewer, "").await;
     let mut ws = app.ws_as(&viewer).await;
     ws.subscribe("v", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     let a = alert(&app, "seen", "INFO", "10.0.0.1").await;
     assert_eq!(created_id(&ws.event("v").await), a);
 
@@ -303,7 +308,7 @@ async fn access_is_checked_for_every_event() {
     limit_to(&app, "limited", json!([customer["createCustomer"]["id"]])).await;
     let mut ws = app.ws_as(&limited).await;
     ws.subscribe("l", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     let seen = alert(&app, "for every customer", "INFO", "10.0.0.9").await;
     assert_eq!(created_id(&ws.event("l").await), seen);
     let listed = app
@@ -315,7 +320,7 @@ async fn access_is_checked_for_every_event() {
     let other = app.user("gone", Role::Viewer, "").await;
     let mut ws = app.ws_as(&other).await;
     ws.subscribe("g", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 2).await;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     entities::user::Entity::update_many()
         .col_expr(entities::user::Column::Role, sea_orm::sea_query::Expr::value("none"))
@@ -342,7 +347,7 @@ async fn a_subscriber_that_falls_behind_is_told_and_resumes() {
     .await;
     let mut ws = app.ws().await;
     ws.subscribe("o", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     // One import of 100 alerts is one burst: 16 fit, the rest are missed.
     let res = app.upload(SURICATA, "eve.json", eve(100), json!({})).await;
     assert_eq!(res["data"]["importSuricata"]["inserted"], 100, "{res}");
@@ -379,7 +384,8 @@ async fn replicas_on_one_postgres_deliver_each_others_alerts() {
     on_two.subscribe("x", CREATED, json!({})).await;
     let mut on_one = one.ws().await;
     on_one.subscribe("x", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&two, 1).await;
+    subscribed(&one, 1).await;
     let started = std::time::Instant::now();
     let a = alert(&one, "from one", "INFO", "10.0.0.1").await;
     assert_eq!(created_id(&on_two.event("x").await), a);
@@ -446,7 +452,7 @@ async fn alerts_imported_by_another_process_reach_subscribers() {
     let app = TestApp::sqlite().await;
     let mut ws = app.ws().await;
     ws.subscribe("cli", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     let dir = std::env::temp_dir().join(format!("pivot-live-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("eve.json");
@@ -464,6 +470,7 @@ async fn alerts_imported_by_another_process_reach_subscribers() {
     // now" is the database's now, so none of the five reach this one.
     let mut late = app.ws().await;
     late.subscribe("late", CREATED, json!({})).await;
+    subscribed(&app, 2).await;
     for _ in 0..5 {
         let e = ws.event("cli").await;
         assert!(e["data"]["alertCreated"]["title"]
@@ -577,7 +584,7 @@ async fn browsers_subscribe_with_their_session_cookie_from_pivots_pages_only() {
     ws.send(json!({"type": "connection_init"})).await;
     ws.expect_type("connection_ack").await;
     ws.subscribe("c", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     let a = alert(&app, "for the browser", "INFO", "10.0.0.1").await;
     assert_eq!(created_id(&ws.event("c").await), a);
     // Signing out ends the session, and with it the subscription.
@@ -624,8 +631,7 @@ both_dbs!(identical_subscriptions_share_a_group, |app: TestApp| async move {
     one.subscribe("s", CREATED, warning.clone()).await;
     two.subscribe("s", CREATED, warning.clone()).await;
     all.subscribe("s", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(app.metric("pivot_live_subscriptions").await, 3);
+    subscribed(&app, 3).await;
     assert_eq!(app.metric("pivot_live_groups").await, 2);
 
     let x1 = alert(&app, "x1", "ERROR", "10.0.0.1").await;
@@ -645,7 +651,7 @@ both_dbs!(identical_subscriptions_share_a_group, |app: TestApp| async move {
     resumed["after"] = json!(x1);
     late.subscribe("s", CREATED, resumed).await;
     assert_eq!(created_id(&late.event("s").await), x3);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 4).await;
     assert_eq!(app.metric("pivot_live_groups").await, 2);
     let x4 = alert(&app, "x4", "WARNING", "10.0.0.4").await;
     assert_eq!(
@@ -672,7 +678,7 @@ both_dbs!(identical_subscriptions_share_a_group, |app: TestApp| async move {
     let (mut a, mut b) = (app.ws_as(&first).await, app.ws_as(&second).await);
     a.subscribe("p", CREATED, json!({})).await;
     b.subscribe("p", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 6).await;
     assert_eq!(app.metric("pivot_live_groups").await, 3);
     let tokens = app.gql_as(&first, "{ apiTokens { id name } }", json!({})).await;
     let first_id = tokens["data"]["apiTokens"]
@@ -722,7 +728,7 @@ both_dbs!(groups_keep_each_users_rights, |app: TestApp| async move {
     for ws in [&mut admin, &mut admin_too, &mut alpha] {
         ws.subscribe("u", UPDATED, json!({})).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 3).await;
     assert_eq!(app.metric("pivot_live_groups").await, 2);
     let a = alert(&app, "linked twice", "INFO", "10.0.0.1").await;
     for case in &cases {
@@ -788,14 +794,14 @@ async fn the_websocket_protocols_are_spoken_as_written() {
 
     // A subscription the client completes stops; its id may then be used again.
     ws.subscribe("s", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     ws.send(json!({"type": "complete", "id": "s"})).await;
     assert_eq!(ws.expect_type("complete").await["id"], "s");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(app.metric("pivot_live_subscriptions").await, 0);
-    assert_eq!(app.metric("pivot_live_groups").await, 0);
+    subscribed(&app, 0).await;
+
+    app.until_metric("pivot_live_groups", 0).await;
     ws.subscribe("s", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     let a = alert(&app, "again", "INFO", "10.0.0.1").await;
     assert_eq!(created_id(&ws.event("s").await), a);
     // An id already running closes the connection (graphql-transport-ws).
@@ -815,9 +821,10 @@ async fn the_websocket_protocols_are_spoken_as_written() {
     assert_eq!(ws.closed().await.0, 1000);
 
     // The legacy protocol: `stop` ends an operation with `complete`.
+    subscribed(&app, 0).await;
     let mut ws = app.ws_legacy().await;
     ws.subscribe("1", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribed(&app, 1).await;
     ws.send(json!({"type": "stop", "id": "1"})).await;
     assert_eq!(ws.expect_type("complete").await["id"], "1");
     alert(&app, "after the stop", "INFO", "10.0.0.2").await;
