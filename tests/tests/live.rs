@@ -184,6 +184,16 @@ both_dbs!(updates_and_deletions_are_published, |app: TestApp| async move {
     let e = again.event("r").await["data"]["alertUpdated"].clone();
     assert_eq!(e["change"], "DELETED");
     again.quiet(Duration::from_millis(300)).await;
+
+    // A cursor past the log's end (from before the database was reset) starts at the end.
+    let mut reset = app.ws().await;
+    let future = "YzEwMDAwMDA"; // seq 1,000,000
+    reset.subscribe("z", UPDATED, json!({"after": future})).await;
+    subscribed(&app, 3).await;
+    app.data("mutation($id: ID!) { deleteAlert(id: $id) }", json!({"id": b}))
+        .await;
+    let e = reset.event("z").await["data"]["alertUpdated"].clone();
+    assert_eq!(e["alertId"], b.as_str(), "{e}");
 });
 
 both_dbs!(resume_replays_then_continues_without_gaps, |app: TestApp| async move {

@@ -300,10 +300,10 @@ impl Bus {
         who: Identity,
         after: Option<i64>,
     ) -> DomainResult<Subscription> {
-        let now = match after {
-            Some(after) => after,
-            None => alert_log::high_water(&self.0.db).await?,
-        };
+        // A cursor past the log's end (made up, or from before the database was reset)
+        // counts as the end.
+        let end = alert_log::high_water(&self.0.db).await?;
+        let now = after.map_or(end, |after| after.min(end));
         let (sender, receiver) = mpsc::channel(self.0.buffer);
         let end = Arc::new(Mutex::new(None));
         let id = self.0.next_id.fetch_add(1, Ordering::Relaxed);
