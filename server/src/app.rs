@@ -51,7 +51,7 @@ impl AppState {
         db::migrate(&db).await?;
         first_admin(&db, config.admin_password.as_deref()).await?;
         let (bus_db, _) = db::connect_pool(&config.database_url, None, 3).await?;
-        let bus = Bus::start(bus_db, config.live_buffer)
+        let bus = Bus::start(bus_db, config.live_buffer, config.live_log_keep)
             .await
             .map_err(|e| anyhow::anyhow!("starting the alert bus: {e}"))?;
         let exports = Exports::default();

@@ -20,6 +20,9 @@ pub struct Config {
     /// Alerts a live subscriber may have waiting before it is let go with an `OVERFLOW`
     /// error (`PIVOT_LIVE_BUFFER`). Slots cost memory only while filled.
     pub live_buffer: usize,
+    /// Changes of alerts the live log keeps for subscribers to resume from
+    /// (`PIVOT_LIVE_LOG_KEEP`); older ones are pruned.
+    pub live_log_keep: u64,
     /// The timezone REST dialects render and read local times in (`PIVOT_TIMEZONE`, an
     /// IANA name such as `Europe/Paris`; UTC by default). GraphQL speaks UTC only.
     pub timezone: chrono_tz::Tz,
@@ -36,6 +39,7 @@ impl Default for Config {
             admin_password: None,
             secure_cookies: false,
             live_buffer: crate::live::bus::BUFFER,
+            live_log_keep: crate::live::bus::KEEP,
             timezone: chrono_tz::UTC,
             ipdr: Default::default(),
         }

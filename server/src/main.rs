@@ -269,6 +269,7 @@ async fn run() -> anyhow::Result<()> {
                 admin_password: std::env::var("PIVOT_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
                 secure_cookies: std::env::var("PIVOT_SECURE_COOKIES").is_ok_and(|v| matches!(v.as_str(), "1" | "true")),
                 live_buffer: positive("PIVOT_LIVE_BUFFER")?.map_or(server::live::bus::BUFFER, |n| n as usize),
+                live_log_keep: positive("PIVOT_LIVE_LOG_KEEP")?.unwrap_or(server::live::bus::KEEP),
                 timezone: parse_timezone(std::env::var("PIVOT_TIMEZONE").ok())?.unwrap_or(chrono_tz::UTC),
                 ipdr: ipdr_settings()?,
                 ..Config::default()

@@ -390,19 +390,22 @@ impl TestApp {
 #[macro_export]
 macro_rules! both_dbs {
     ($name:ident, $body:expr) => {
+        $crate::both_dbs!($name, ::server::config::Config::default(), $body);
+    };
+    ($name:ident, $config:expr, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::TestApp::sqlite().await;
+                let app = $crate::TestApp::sqlite_with($config).await;
                 ($body)(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let app = $crate::TestApp::postgres().await;
+                let app = $crate::TestApp::postgres_with($config).await;
                 ($body)(app).await;
             }
         }

@@ -411,6 +411,61 @@ async fn replicas_on_one_postgres_deliver_each_others_alerts() {
     assert_eq!(created_id(&on_two.event("x").await), b);
 }
 
+// The log keeps the last changes only (`PIVOT_LIVE_LOG_KEEP`): a resume from within it
+// replays, one from before it is told to read the `alerts` query instead.
+both_dbs!(
+    resuming_from_before_what_the_log_keeps_is_refused,
+    Config {
+        live_log_keep: 5,
+        ..Config::default()
+    },
+    |app: TestApp| async move {
+        let mut ids = Vec::new();
+        for i in 0..12 {
+            ids.push(alert(&app, &format!("k{i}"), "INFO", "10.0.0.1").await);
+        }
+        // The bus prunes in the background, after reading the changes.
+        let deadline = std::time::Instant::now() + tests::ws::PATIENCE;
+        loop {
+            let rows = tests::rows_in(&app.db, "alert_changes").await;
+            if rows == 5 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the log holds {rows} changes, not 5"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        let mut ws = app.ws().await;
+        ws.subscribe("in", CREATED, json!({"after": ids[9]})).await;
+        assert_eq!(created_id(&ws.event("in").await), ids[10]);
+        assert_eq!(created_id(&ws.event("in").await), ids[11]);
+        ws.subscribe("old", CREATED, json!({"after": ids[0]})).await;
+        let e = ws.event("old").await;
+        assert_eq!(e["errors"][0]["extensions"]["code"], "NOT_FOUND", "{e}");
+        assert!(s(&e["errors"][0]["message"]).contains("`alerts` query"), "{e}");
+        assert_eq!(ws.expect_type("complete").await["id"], "old");
+        // An alertUpdated cursor of a pruned change: the replay finds the gap and ends.
+        let pruned_cursor = "YzE"; // seq 1
+        ws.subscribe("up", UPDATED, json!({"after": pruned_cursor})).await;
+        let e = ws.event("up").await;
+        assert_eq!(e["errors"][0]["extensions"]["code"], "CURSOR_EXPIRED", "{e}");
+        assert!(e["errors"][0]["extensions"]["resumeAfter"].is_null(), "{e}");
+        assert_eq!(ws.expect_type("complete").await["id"], "up");
+        // SSE's Last-Event-ID of a pruned alert: a 404 before any stream.
+        let res = app
+            .client
+            .get(app.url("/alerts/stream"))
+            .header("Last-Event-ID", &ids[0])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+    }
+);
+
 both_dbs!(server_sent_events_resume_by_last_event_id, |app: TestApp| async move {
     let first = alert(&app, "1", "INFO", "10.0.0.1").await;
     let second = alert(&app, "2", "ERROR", "10.0.0.2").await;

@@ -7,6 +7,9 @@
 //! holds it to its commit: appends are serialised, so a later `seq` is never visible
 //! before an earlier one. The lock is taken last (after the transaction's other work),
 //! so an import holds it only for its final statements.
+//!
+//! The log keeps the last changes only (the buses [`prune`] it): a subscriber resumes
+//! from within it, or reads what it missed with the `alerts` query.
 
 use async_graphql::Enum;
 use entities::{alert, alert_change};
@@ -21,6 +24,8 @@ const LOG_LOCK: i64 = 0x5049_564f_5441_4c52;
 
 /// Appends in statements of at most this many rows (bind-parameter limits).
 const ROWS: usize = 5000;
+/// Prunes in statements of at most this many `seq`s.
+const PRUNE_ROWS: i64 = 10_000;
 
 /// What happened to an alert.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +82,38 @@ pub async fn high_water(db: &impl ConnectionTrait) -> DomainResult<i64> {
         .one(db)
         .await?;
     Ok(last.flatten().unwrap_or(0))
+}
+
+/// The first `seq` the log still holds (0 when empty): [`prune`] removes older ones.
+pub async fn oldest(db: &impl ConnectionTrait) -> DomainResult<i64> {
+    let first = alert_change::Entity::find()
+        .select_only()
+        .column_as(alert_change::Column::Seq.min(), "min")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?;
+    Ok(first.flatten().unwrap_or(0))
+}
+
+/// Deletes the changes up to `seq` `through`, oldest first, [`PRUNE_ROWS`] per
+/// statement (a SQLite writer waits for each): the number deleted.
+pub async fn prune(db: &impl ConnectionTrait, through: i64) -> DomainResult<u64> {
+    let mut deleted = 0;
+    let first = oldest(db).await?;
+    if first == 0 {
+        return Ok(0);
+    }
+    // Deleted so far: everything up to `upto`.
+    let mut upto = first - 1;
+    while upto < through {
+        upto = through.min(upto.saturating_add(PRUNE_ROWS));
+        deleted += alert_change::Entity::delete_many()
+            .filter(alert_change::Column::Seq.lte(upto))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(deleted)
 }
 
 /// Up to `limit` changes after `seq` (and up to `until`, if given), oldest first, each

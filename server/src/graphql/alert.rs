@@ -381,7 +381,16 @@ impl AlertSubscription {
                     let n = ids::decode("after", id, Kind::Alert).gql()?;
                     let db = ctx.data_unchecked::<DatabaseConnection>();
                     let seq = alert_log::created_at_seq(db, n).await.gql()?;
-                    Some(seq.ok_or_else(|| coded(format!("after: alert {} is not known", id.as_str()), NOT_FOUND))?)
+                    Some(seq.ok_or_else(|| {
+                        coded(
+                            format!(
+                                "after: alert {} is not in the live log (unknown, or older than the log keeps): \
+                             read what was missed with the `alerts` query",
+                                id.as_str()
+                            ),
+                            NOT_FOUND,
+                        )
+                    })?)
                 }
                 None => None,
             };

@@ -21,6 +21,8 @@ pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
 /// A live subscriber fell behind and was let go.
 pub const OVERFLOW: &str = "OVERFLOW";
+/// A live subscription resumed from further back than the alert log keeps.
+pub const CURSOR_EXPIRED: &str = "CURSOR_EXPIRED";
 /// A live stream ended on the server's side (shutdown, the log unreadable).
 pub const UNAVAILABLE: &str = "UNAVAILABLE";
 

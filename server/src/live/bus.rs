@@ -2,7 +2,7 @@
 //! the new changes out to its subscribers through bounded buffers.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -21,6 +21,9 @@ use crate::domain::error::{DomainError, DomainResult};
 /// [`End::Overflow`]). Larger than a page of the log, so that a burst (an import) does
 /// not overflow a subscriber that keeps up.
 pub const BUFFER: usize = 4096;
+/// Changes the log keeps by default: about 80 minutes of 200 alerts a second, weeks of
+/// a usual SOC's flow; each is a row of three numbers.
+pub const KEEP: u64 = 1_000_000;
 /// Changes read from the log per statement.
 const PAGE: u64 = 1000;
 /// How often the log's high-water mark is checked without a wake-up.
@@ -95,6 +98,8 @@ pub enum End {
         missed: u64,
     },
     Denied(Denied),
+    /// Its replay's position is older than the log keeps: what followed is gone.
+    Pruned,
     /// The log could not be read.
     Failed(String),
     /// The server is shutting down.
@@ -128,6 +133,11 @@ struct Inner {
     next_id: AtomicU64,
     /// Wake-ups that found new changes (for metrics and benchmarks).
     reads: AtomicU64,
+    /// Changes the log keeps: older ones are pruned once a tenth more have come.
+    keep: i64,
+    /// Up to where this bus pruned the log last, and whether it is pruning now.
+    pruned: AtomicI64,
+    pruning: AtomicBool,
 }
 
 struct State {
@@ -183,7 +193,7 @@ impl Subscriber {
 impl Bus {
     /// The bus of this process, reading from the log's current end; its loop runs
     /// until the process ends.
-    pub async fn start(db: DatabaseConnection, buffer: usize) -> DomainResult<Self> {
+    pub async fn start(db: DatabaseConnection, buffer: usize, keep: u64) -> DomainResult<Self> {
         let last = alert_log::high_water(&db).await?;
         let bus = Self(Arc::new(Inner {
             db,
@@ -195,7 +205,11 @@ impl Bus {
             }),
             next_id: AtomicU64::new(1),
             reads: AtomicU64::new(0),
+            keep: i64::try_from(keep.max(1)).unwrap_or(i64::MAX),
+            pruned: AtomicI64::new(0),
+            pruning: AtomicBool::new(false),
         }));
+        bus.prune(last);
         let listener = match bus.0.db.get_database_backend() {
             DbBackend::Postgres => Some(listen(&bus.0.db).await?),
             _ => None,
@@ -245,8 +259,32 @@ impl Bus {
                     tokio::time::sleep(CHECK_EVERY).await;
                 }
             }
+            let last = lock(&self.0.state).last;
+            self.prune(last);
             tokio::time::sleep_until(read_at + coalesce(self.subscribers())).await;
         }
+    }
+
+    /// Prunes the log to the last `keep` changes before `end`, in the background, once a
+    /// tenth of `keep` has come since the last time. Every replica prunes; the deletes
+    /// agree. A resume from a pruned position is told so (see [`End::Pruned`]).
+    fn prune(&self, end: i64) {
+        let through = end.saturating_sub(self.0.keep);
+        let step = (self.0.keep / 10).max(1);
+        if through - self.0.pruned.load(Ordering::Relaxed) < step || self.0.pruning.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let bus = self.clone();
+        tokio::spawn(async move {
+            match alert_log::prune(&bus.0.db, through).await {
+                Ok(deleted) => {
+                    bus.0.pruned.store(through, Ordering::Relaxed);
+                    tracing::debug!(deleted, through, "pruned the alert log");
+                }
+                Err(e) => tracing::warn!(error = %e, "pruning the alert log"),
+            }
+            bus.0.pruning.store(false, Ordering::Release);
+        });
     }
 
     async fn notify_replicas(&self) {
@@ -386,6 +424,18 @@ impl Drop for Subscription {
 }
 
 impl Subscription {
+    /// The replay's page after `from`: read, then checked against the log's start (a
+    /// prune that passed `from` before the read shows there).
+    async fn replay_page(&self, from: i64) -> Result<Vec<(alert_change::Model, Option<alert::Model>)>, End> {
+        let db = &self.bus.0.db;
+        let failed = |e: DomainError| End::Failed(e.to_string());
+        let page = alert_log::after(db, from, Some(self.at), PAGE).await.map_err(failed)?;
+        if alert_log::oldest(db).await.map_err(failed)? > from + 1 {
+            return Err(End::Pruned);
+        }
+        Ok(page)
+    }
+
     /// The next event, or why the subscription ended (then `None` for good).
     pub async fn next(&mut self) -> Option<Result<Arc<Event>, End>> {
         loop {
@@ -396,15 +446,15 @@ impl Subscription {
                 return None;
             }
             if let Some(from) = self.replay {
-                match alert_log::after(&self.bus.0.db, from, Some(self.at), PAGE).await {
+                match self.replay_page(from).await {
                     Ok(page) => {
                         self.replay = page.last().map(|(c, _)| c.seq).filter(|s| *s < self.at);
                         let (feed, filter) = (self.feed, &self.filter);
                         self.buffered.extend(events(page).filter(|e| feed.wants(filter, e)));
                     }
-                    Err(e) => {
+                    Err(end) => {
                         self.done = true;
-                        return Some(Err(End::Failed(e.to_string())));
+                        return Some(Err(end));
                     }
                 }
                 continue;

@@ -141,6 +141,7 @@ pub async fn stream(
                 FORBIDDEN => StatusCode::FORBIDDEN,
                 UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
                 NOT_FOUND => StatusCode::NOT_FOUND,
+                INTERNAL => StatusCode::INTERNAL_SERVER_ERROR,
                 _ => StatusCode::BAD_REQUEST,
             };
             return refused(status, e.message.clone(), &code);

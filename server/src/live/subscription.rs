@@ -22,7 +22,7 @@ use crate::app::AppState;
 use crate::auth::principal::Principal;
 use crate::domain::alerts::AlertFilter;
 use crate::domain::ids::{self, Kind};
-use crate::graphql::errors::{coded, BAD_USER_INPUT, OVERFLOW, UNAUTHENTICATED, UNAVAILABLE};
+use crate::graphql::errors::{coded, BAD_USER_INPUT, CURSOR_EXPIRED, OVERFLOW, UNAUTHENTICATED, UNAVAILABLE};
 use crate::graphql::Caller;
 
 /// What a checked subscription follows.
@@ -170,13 +170,19 @@ fn ended(end: End, resume: Option<String>) -> Response {
             "alerts: needs read access to alerts".to_string(),
             crate::graphql::errors::FORBIDDEN,
         ),
+        End::Pruned => (
+            "the live log no longer holds what followed this position: read what was missed with the \
+             `alerts` query, then subscribe without `after`"
+                .to_string(),
+            CURSOR_EXPIRED,
+        ),
         End::Failed(_) | End::Closed => (format!("the alert stream ended{resume_hint}"), UNAVAILABLE),
     };
     let error = coded(message, code).extend_with(|_, ext| {
         if let End::Overflow { missed } = end {
             ext.set("missed", missed);
         }
-        if let Some(r) = &resume {
+        if let Some(r) = resume.as_ref().filter(|_| end != End::Pruned) {
             ext.set("resumeAfter", r.as_str());
         }
     });
