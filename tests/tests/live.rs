@@ -51,13 +51,13 @@ async fn alert(app: &TestApp, title: &str, severity: &str, src: &str) -> String 
     s(&app.data(CREATE_ALERT, json!({ "i": i })).await["createAlert"]["id"])
 }
 
-/// The id of the alert an `alertCreated` event carries.
 /// Waits until `n` subscriptions are open on `app`: they open asynchronously after
 /// `subscribe` is sent, and see only what commits once they are.
 async fn subscribed(app: &TestApp, n: u64) {
     app.until_metric("pivot_live_subscriptions", n).await;
 }
 
+/// The id of the alert an `alertCreated` event carries.
 fn created_id(payload: &Value) -> String {
     assert!(payload["errors"].is_null(), "an error event: {payload}");
     s(&payload["data"]["alertCreated"]["id"])
@@ -531,8 +531,8 @@ async fn alerts_imported_by_another_process_reach_subscribers() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let imported = std::time::Instant::now();
-    // Subscribed after the import committed, before this server has read it: "from
-    // now" is the database's now, so none of the five reach this one.
+    // Subscribed after the import committed, most likely before this server's periodic
+    // check read it: "from now" is the database's now, so none of the five reach it.
     let mut late = app.ws().await;
     late.subscribe("late", CREATED, json!({})).await;
     subscribed(&app, 2).await;

@@ -95,6 +95,18 @@ pub async fn oldest(db: &impl ConnectionTrait) -> DomainResult<i64> {
     Ok(first.flatten().unwrap_or(0))
 }
 
+/// Whether changes after `seq` were pruned before a page read after it, starting at
+/// `first`, was read: a page that starts right after `seq` lost none; otherwise the
+/// log's start tells. PostgreSQL's sequence skips the numbers of rolled-back appends,
+/// so a page may start further on without a loss: only a log that starts past
+/// `seq + 1` counts (which, at a skipped number, errs towards a loss).
+pub async fn pruned_past(db: &impl ConnectionTrait, seq: i64, first: Option<i64>) -> DomainResult<bool> {
+    if first == Some(seq + 1) {
+        return Ok(false);
+    }
+    Ok(oldest(db).await? > seq + 1)
+}
+
 /// Deletes the changes up to `seq` `through`, oldest first, [`PRUNE_ROWS`] per
 /// statement (a SQLite writer waits for each): the number deleted.
 pub async fn prune(db: &impl ConnectionTrait, through: i64) -> DomainResult<u64> {
@@ -106,8 +118,12 @@ pub async fn prune(db: &impl ConnectionTrait, through: i64) -> DomainResult<u64>
     // Deleted so far: everything up to `upto`.
     let mut upto = first - 1;
     while upto < through {
+        let from = upto;
         upto = through.min(upto.saturating_add(PRUNE_ROWS));
+        // Bounded below too: an index scan from the start would wade through the
+        // entries of rows already deleted (PostgreSQL keeps them until a vacuum).
         deleted += alert_change::Entity::delete_many()
+            .filter(alert_change::Column::Seq.gt(from))
             .filter(alert_change::Column::Seq.lte(upto))
             .exec(db)
             .await?

@@ -26,6 +26,8 @@ pub const BUFFER: usize = 4096;
 pub const KEEP: u64 = 1_000_000;
 /// Changes read from the log per statement.
 const PAGE: u64 = 1000;
+/// How long a failed prune waits before the next try.
+const RETRY_PRUNE: Duration = Duration::from_secs(60);
 /// How often the log's high-water mark is checked without a wake-up.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
 /// Reads of the log are at least [`coalesce`] apart: changes committed meanwhile are
@@ -265,9 +267,10 @@ impl Bus {
         }
     }
 
-    /// Prunes the log to the last `keep` changes before `end`, in the background, once a
-    /// tenth of `keep` has come since the last time. Every replica prunes; the deletes
-    /// agree. A resume from a pruned position is told so (see [`End::Pruned`]).
+    /// Prunes the log to the last `keep` changes up to `end`, in the background, once a
+    /// tenth of `keep` has come since the last time (after a failure, not before
+    /// [`RETRY_PRUNE`]). Every replica prunes; the deletes agree. A resume from a pruned
+    /// position is told so (see [`End::Pruned`]).
     fn prune(&self, end: i64) {
         let through = end.saturating_sub(self.0.keep);
         let step = (self.0.keep / 10).max(1);
@@ -281,7 +284,10 @@ impl Bus {
                     bus.0.pruned.store(through, Ordering::Relaxed);
                     tracing::debug!(deleted, through, "pruned the alert log");
                 }
-                Err(e) => tracing::warn!(error = %e, "pruning the alert log"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "pruning the alert log");
+                    tokio::time::sleep(RETRY_PRUNE).await;
+                }
             }
             bus.0.pruning.store(false, Ordering::Release);
         });
@@ -301,6 +307,9 @@ impl Bus {
                 return Ok(moved);
             };
             moved = true;
+            if alert_log::pruned_past(&self.0.db, last, page.first().map(|(c, _)| c.seq)).await? {
+                self.let_go_pruned(last);
+            }
             self.0.reads.fetch_add(1, Ordering::Relaxed);
             let full = page.len() as u64 == PAGE;
             let events: Vec<Arc<Event>> = events(page).collect();
@@ -326,13 +335,29 @@ impl Bus {
         }
     }
 
+    /// Lets go, with [`End::Pruned`], the subscribers that were to be sent changes after
+    /// `last` which another replica pruned before this bus read them (it fell further
+    /// behind than the log keeps).
+    fn let_go_pruned(&self, last: i64) {
+        tracing::warn!(last, "the alert log was pruned past what this replica had read");
+        lock(&self.0.state).subscribers.retain(|_, s| {
+            let lost = s.from <= last;
+            if lost {
+                *lock(&s.end) = Some(End::Pruned);
+            }
+            !lost
+        });
+    }
+
     /// Follows `feed` for `who`: live from now on, after replaying the changes since
     /// `after` (a log `seq`) from the database, without gap or repeat between the two.
     /// "Now" is the log's end in the database, not what this bus has read of it: a
     /// change committed before the call is never sent live, however late the bus is;
     /// nor is one up to `after` (a cursor may come from a replica that read further).
+    /// `db` (not the bus's own few connections) reads the log's end and the replay.
     pub async fn subscribe(
         &self,
+        db: &DatabaseConnection,
         feed: Feed,
         filter: AlertFilter,
         who: Identity,
@@ -340,7 +365,7 @@ impl Bus {
     ) -> DomainResult<Subscription> {
         // A cursor past the log's end (made up, or from before the database was reset)
         // counts as the end.
-        let end = alert_log::high_water(&self.0.db).await?;
+        let end = alert_log::high_water(db).await?;
         let now = after.map_or(end, |after| after.min(end));
         let (sender, receiver) = mpsc::channel(self.0.buffer);
         let end = Arc::new(Mutex::new(None));
@@ -364,6 +389,7 @@ impl Bus {
         };
         Ok(Subscription {
             bus: self.clone(),
+            db: db.clone(),
             id,
             feed,
             filter,
@@ -405,6 +431,7 @@ async fn listen(db: &DatabaseConnection) -> DomainResult<sea_orm::sqlx::postgres
 /// One subscriber's events: the replay first, then live ones, then why it ended.
 pub struct Subscription {
     bus: Bus,
+    db: DatabaseConnection,
     id: u64,
     feed: Feed,
     filter: AlertFilter,
@@ -424,13 +451,14 @@ impl Drop for Subscription {
 }
 
 impl Subscription {
-    /// The replay's page after `from`: read, then checked against the log's start (a
-    /// prune that passed `from` before the read shows there).
+    /// The replay's page after `from`, unless a prune took changes after `from` first.
     async fn replay_page(&self, from: i64) -> Result<Vec<(alert_change::Model, Option<alert::Model>)>, End> {
-        let db = &self.bus.0.db;
         let failed = |e: DomainError| End::Failed(e.to_string());
-        let page = alert_log::after(db, from, Some(self.at), PAGE).await.map_err(failed)?;
-        if alert_log::oldest(db).await.map_err(failed)? > from + 1 {
+        let page = alert_log::after(&self.db, from, Some(self.at), PAGE)
+            .await
+            .map_err(failed)?;
+        let first = page.first().map(|(c, _)| c.seq);
+        if alert_log::pruned_past(&self.db, from, first).await.map_err(failed)? {
             return Err(End::Pruned);
         }
         Ok(page)

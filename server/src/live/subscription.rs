@@ -104,10 +104,15 @@ pub async fn open(
         }
         crate::graphql::subscribe(state.schema(), state.db(), caller, request)
     });
-    let subscription = match state.bus().subscribe(spec.feed, spec.filter, who, spec.after).await {
+    let subscription = match state
+        .bus()
+        .subscribe(state.db(), spec.feed, spec.filter, who, spec.after)
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
-            let error = crate::graphql::errors::gql(e).into_server_error(Default::default());
+            let mut error = crate::graphql::errors::gql(e).into_server_error(Default::default());
+            error.locations.clear();
             return Err(vec![Response::from_errors(vec![error])]);
         }
     };
