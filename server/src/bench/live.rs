@@ -2,12 +2,16 @@
 //! (one on SQLite; two replicas on one PostgreSQL database), real WebSocket clients:
 //! subscribers with mixed filters while alerts are created through GraphQL mutations
 //! at a steady rate. Reports delivered/expected, latency from the mutation's sending to
-//! receipt (an upper bound of commit-to-receipt: it includes the mutation's own time),
-//! the servers' peak memory, and the memory of idle subscriptions.
+//! receipt (an upper bound of commit-to-receipt: it includes the mutation's own time)
+//! and from the mutation's answer to receipt (a lower bound: the answer leaves after
+//! the commit), how long mutations took to be answered, the servers' peak memory, and
+//! the memory of idle subscriptions.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -51,7 +55,7 @@ fn alert_input(j: u64, sent_us: u64) -> Value {
         "kind": KINDS[(j % 3) as usize],
         "type": "bench",
         "severity": SEVERITIES[(j % 5) as usize],
-        "title": format!("bench {sent_us}"),
+        "title": format!("bench {sent_us} {j}"),
         "srcIp": format!("10.{}.0.1", j % 256),
     })
 }
@@ -137,10 +141,19 @@ async fn subscribe(ws: &mut Socket, filter: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The microsecond stamp in an event's title.
-fn stamp(text: &str) -> Option<u64> {
+/// The microsecond stamp of its sending and the number of the alert in an event's title.
+fn stamp(text: &str) -> Option<(u64, usize)> {
     let rest = &text[text.find("\"title\":\"bench ")? + 15..];
-    rest[..rest.find('"')?].parse().ok()
+    let (sent, j) = rest[..rest.find('"')?].split_once(' ')?;
+    Some((sent.parse().ok()?, j.parse().ok()?))
+}
+
+/// The value at fraction `p` of `sorted` latencies (µs), in ms.
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n => sorted[((n - 1) as f64 * p) as usize] as f64 / 1000.0,
+    }
 }
 
 /// Opens `n` subscribed connections to `urls` in turn, with `tokens` in turn, 64 at a time.
@@ -167,6 +180,11 @@ struct LoadResult {
     p50_ms: f64,
     p99_ms: f64,
     max_ms: f64,
+    /// p50 and p99 from the mutation's answer to receipt.
+    answered_p50_ms: f64,
+    answered_p99_ms: f64,
+    /// p99 of the mutations' own time, sending to answer (the commit is in it).
+    mutation_p99_ms: f64,
     created: u64,
     /// The seconds of the run (from the first mutation) whose alerts took longest to
     /// arrive, with that worst latency in ms: where the tail comes from.
@@ -187,7 +205,8 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
         .map(|mut ws| {
             let mut stopped = stopped.clone();
             tokio::spawn(async move {
-                let mut latencies: Vec<u32> = Vec::new();
+                // (alert, latency from its sending) of each event received.
+                let mut latencies: Vec<(u32, u32)> = Vec::new();
                 // The worst latency of the alerts sent in each second of the run.
                 let mut worst: Vec<u32> = Vec::new();
                 loop {
@@ -198,9 +217,9 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
                     match message {
                         Some(Ok(Message::Text(t))) => {
                             let now = epoch.elapsed().as_micros() as u64;
-                            if let Some(sent) = stamp(&t) {
+                            if let Some((sent, j)) = stamp(&t) {
                                 let latency = now.saturating_sub(sent) as u32;
-                                latencies.push(latency);
+                                latencies.push((j as u32, latency));
                                 let second = (sent / 1_000_000) as usize;
                                 if worst.len() <= second {
                                     worst.resize(second + 1, 0);
@@ -224,33 +243,39 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
         writers.push(connect(url, writer).await?);
     }
     let total = o.rate as u64 * o.seconds;
+    // When each mutation's answer arrived (µs from the epoch; 0: not yet).
+    let answered: Arc<Vec<AtomicU64>> = Arc::new((0..total).map(|_| AtomicU64::new(0)).collect());
+    let sent_at: Arc<Vec<AtomicU64>> = Arc::new((0..total).map(|_| AtomicU64::new(0)).collect());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let mut sinks = Vec::new();
     let mut acks = Vec::new();
     for ws in writers {
         let (sink, mut stream) = ws.split();
         sinks.push(sink);
+        let answered = Arc::clone(&answered);
         acks.push(tokio::spawn(async move {
-            let mut done = 0u64;
             while let Some(Ok(m)) = stream.next().await {
-                if let Message::Text(t) = m {
-                    if t.contains("\"complete\"") {
-                        done += 1;
-                    } else if t.contains("errors") {
-                        eprintln!("a mutation failed: {t}");
+                let Message::Text(t) = m else { continue };
+                if t.contains("errors") {
+                    eprintln!("a mutation failed: {t}");
+                } else if let Ok(m) = serde_json::from_str::<Value>(&t) {
+                    let j = m["id"].as_str().and_then(|id| id.parse::<usize>().ok());
+                    if let (Some(j), Some("next")) = (j, m["type"].as_str()) {
+                        answered[j].store(epoch.elapsed().as_micros() as u64, Ordering::Relaxed);
                     }
                 }
             }
-            done
         }));
     }
     let period = Duration::from_secs_f64(1.0 / o.rate as f64);
     let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let sending = Arc::clone(&sent_at);
     let sender = tokio::spawn(async move {
         for j in 0..total {
             tick.tick().await;
             let sent = epoch.elapsed().as_micros() as u64;
+            sending[j as usize].store(sent, Ordering::Relaxed);
             let q = "mutation($i: CreateAlertInput!) { createAlert(input: $i) { id } }";
             let m = json!({"id": j.to_string(), "type": "subscribe",
                 "payload": {"query": q, "variables": {"i": alert_input(j, sent)}}});
@@ -269,7 +294,7 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
     // Let the last alerts arrive, then stop the readers.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let _ = stop.send(true);
-    let mut all: Vec<u32> = Vec::new();
+    let mut all: Vec<(u32, u32)> = Vec::new();
     let mut by_second: Vec<u32> = Vec::new();
     let mut delivered = 0u64;
     for r in readers {
@@ -293,20 +318,31 @@ async fn load(servers: &[Server], writer: &str, tokens: &[String], o: &LiveOptio
         .map(|f| (0..total).filter(|&j| matches(f, j)).count() as u64)
         .collect();
     let expected: u64 = (0..o.subscribers).map(|i| per_filter[i % FILTERS.len()]).sum();
-    all.sort_unstable();
-    let pct = |p: f64| {
-        if all.is_empty() {
-            0.0
-        } else {
-            all[((all.len() - 1) as f64 * p) as usize] as f64 / 1000.0
-        }
-    };
+    // Each mutation's own time, sending to answer (none if it was not answered).
+    let mutation: Vec<Option<u32>> = (0..total as usize)
+        .map(|j| {
+            let answer = answered[j].load(Ordering::Relaxed);
+            (answer > 0).then(|| answer.saturating_sub(sent_at[j].load(Ordering::Relaxed)) as u32)
+        })
+        .collect();
+    let mut from_answer: Vec<u32> = all
+        .iter()
+        .filter_map(|&(j, l)| Some(l.saturating_sub(mutation.get(j as usize).copied()??)))
+        .collect();
+    let mut mutation: Vec<u32> = mutation.into_iter().flatten().collect();
+    let mut from_sending: Vec<u32> = all.into_iter().map(|(_, l)| l).collect();
+    for v in [&mut from_sending, &mut from_answer, &mut mutation] {
+        v.sort_unstable();
+    }
     Ok(LoadResult {
         expected,
         delivered,
-        p50_ms: pct(0.5),
-        p99_ms: pct(0.99),
-        max_ms: pct(1.0),
+        p50_ms: percentile(&from_sending, 0.5),
+        p99_ms: percentile(&from_sending, 0.99),
+        max_ms: percentile(&from_sending, 1.0),
+        answered_p50_ms: percentile(&from_answer, 0.5),
+        answered_p99_ms: percentile(&from_answer, 0.99),
+        mutation_p99_ms: percentile(&mutation, 0.99),
         created: total,
         slowest: {
             let mut seconds: Vec<(usize, f64)> = by_second
@@ -370,7 +406,7 @@ fn row(out: &mut String, backend: &str, r: &LoadResult, servers: &[Server]) {
     let memory: Vec<String> = servers.iter().map(|s| format!("{:.0}", s.memory().1)).collect();
     let _ = writeln!(
         out,
-        "| {backend} | {} | {}/{} ({:.2} %) | {:.1} | {:.1} | {:.1} | {} |",
+        "| {backend} | {} | {}/{} ({:.2} %) | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} | {:.1} | {} |",
         r.created,
         r.delivered,
         r.expected,
@@ -378,6 +414,9 @@ fn row(out: &mut String, backend: &str, r: &LoadResult, servers: &[Server]) {
         r.p50_ms,
         r.p99_ms,
         r.max_ms,
+        r.answered_p50_ms,
+        r.answered_p99_ms,
+        r.mutation_p99_ms,
         memory.join(" + ")
     );
 }
@@ -392,9 +431,9 @@ pub async fn run(o: LiveOptions) -> anyhow::Result<String> {
     );
     let _ = writeln!(
         out,
-        "| backend | alerts | delivered/expected | p50 ms | p99 ms | max ms | server peak MiB |"
+        "| backend | alerts | delivered/expected | p50 ms | p99 ms | max ms | from the answer: p50 / p99 ms | mutation p99 ms | server peak MiB |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
 
     let file = o.dir.join("live.db");
     let _ = std::fs::remove_file(&file);

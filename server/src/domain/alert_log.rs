@@ -75,24 +75,24 @@ pub async fn record(tx: &impl ConnectionTrait, change: Change, alerts: &[i64]) -
 
 /// The last `seq` of the log (0 when empty).
 pub async fn high_water(db: &impl ConnectionTrait) -> DomainResult<i64> {
-    let last = alert_change::Entity::find()
-        .select_only()
-        .column_as(alert_change::Column::Seq.max(), "max")
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?;
-    Ok(last.flatten().unwrap_or(0))
+    seq_bound(db, alert_change::Column::Seq.max()).await
 }
 
 /// The first `seq` the log still holds (0 when empty): [`prune`] removes older ones.
 pub async fn oldest(db: &impl ConnectionTrait) -> DomainResult<i64> {
-    let first = alert_change::Entity::find()
+    seq_bound(db, alert_change::Column::Seq.min()).await
+}
+
+/// `MIN` or `MAX` of `seq` (each alone in its statement, which SQLite then answers
+/// from the primary key's end), 0 when the log is empty.
+async fn seq_bound(db: &impl ConnectionTrait, bound: sea_orm::sea_query::SimpleExpr) -> DomainResult<i64> {
+    let found = alert_change::Entity::find()
         .select_only()
-        .column_as(alert_change::Column::Seq.min(), "min")
+        .column_as(bound, "bound")
         .into_tuple::<Option<i64>>()
         .one(db)
         .await?;
-    Ok(first.flatten().unwrap_or(0))
+    Ok(found.flatten().unwrap_or(0))
 }
 
 /// Whether changes after `seq` were pruned before a page read after it, starting at
