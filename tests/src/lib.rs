@@ -345,15 +345,10 @@ impl TestApp {
     /// Waits until the value of `/metrics` named `name` is `value`; panics if it is not
     /// within [`ws::PATIENCE`].
     pub async fn until_metric(&self, name: &str, value: u64) {
-        let deadline = std::time::Instant::now() + ws::PATIENCE;
-        loop {
-            let now = self.metric(name).await;
-            if now == value {
-                return;
-            }
-            assert!(std::time::Instant::now() < deadline, "{name} stayed {now}, not {value}");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        until(&format!("{name} is {value}"), || async {
+            self.metric(name).await == value
+        })
+        .await;
     }
 
     /// A REST call with the tests' token: (status, JSON body). `body` is sent as is
@@ -423,6 +418,16 @@ pub fn pivot_binary() -> std::path::PathBuf {
         bin.display()
     );
     bin
+}
+
+/// Waits until `holds` answers true (polled every 10 ms); panics, saying `what` was
+/// awaited, if it does not within [`ws::PATIENCE`].
+pub async fn until<F: std::future::Future<Output = bool>>(what: &str, mut holds: impl FnMut() -> F) {
+    let deadline = std::time::Instant::now() + ws::PATIENCE;
+    while !holds().await {
+        assert!(std::time::Instant::now() < deadline, "waited in vain until {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// The number of rows in `table`, read straight from the database.

@@ -425,18 +425,10 @@ both_dbs!(
             ids.push(alert(&app, &format!("k{i}"), "INFO", "10.0.0.1").await);
         }
         // The bus prunes in the background, after reading the changes.
-        let deadline = std::time::Instant::now() + tests::ws::PATIENCE;
-        loop {
-            let rows = tests::rows_in(&app.db, "alert_changes").await;
-            if rows == 5 {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the log holds {rows} changes, not 5"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        tests::until("the log is pruned to 5 changes", || async {
+            tests::rows_in(&app.db, "alert_changes").await == 5
+        })
+        .await;
 
         let mut ws = app.ws().await;
         ws.subscribe("in", CREATED, json!({"after": ids[9]})).await;

@@ -224,18 +224,7 @@ pub trait Dialect: Send + Sync + 'static {
 
     /// The HTTP status of a GraphQL error code.
     fn status(code: &str) -> StatusCode {
-        match code {
-            // Variables come from the caller: a value GraphQL rejects is a bad request.
-            errors::BAD_USER_INPUT | errors::VALIDATION_FAILED | errors::PARSE_FAILED => StatusCode::BAD_REQUEST,
-            errors::UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
-            errors::FORBIDDEN => StatusCode::FORBIDDEN,
-            errors::NOT_FOUND => StatusCode::NOT_FOUND,
-            errors::CONFLICT => StatusCode::CONFLICT,
-            errors::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
-            errors::TIMEOUT => StatusCode::GATEWAY_TIMEOUT,
-            errors::RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        errors::http_status(code)
     }
 }
 

@@ -26,6 +26,24 @@ pub const CURSOR_EXPIRED: &str = "CURSOR_EXPIRED";
 /// A live stream ended on the server's side (shutdown, the log unreadable).
 pub const UNAVAILABLE: &str = "UNAVAILABLE";
 
+/// The HTTP status of a GraphQL error code, for routes that answer over plain HTTP
+/// (the REST dialects, the SSE stream).
+pub fn http_status(code: &str) -> axum::http::StatusCode {
+    use axum::http::StatusCode;
+    match code {
+        // Variables come from the caller: a value GraphQL rejects is a bad request.
+        BAD_USER_INPUT | VALIDATION_FAILED | PARSE_FAILED => StatusCode::BAD_REQUEST,
+        UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
+        FORBIDDEN => StatusCode::FORBIDDEN,
+        NOT_FOUND => StatusCode::NOT_FOUND,
+        CONFLICT => StatusCode::CONFLICT,
+        PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        TIMEOUT => StatusCode::GATEWAY_TIMEOUT,
+        RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 /// The `extensions.code` of an error in a response, if it has one.
 pub fn code_of(e: &async_graphql::ServerError) -> Option<&str> {
     match e.extensions.as_ref()?.get("code")? {

@@ -189,11 +189,6 @@ async fn drive(
             tracing::error!("a subscription group's execution ended");
             return;
         };
-        let json = serde_json::to_string(&response).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "serialising a subscription event");
-            r#"{"data":null,"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
-                .into()
-        });
-        let _ = job.done.send(json.into());
+        let _ = job.done.send(super::subscription::serialised(&response));
     }
 }

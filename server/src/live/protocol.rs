@@ -21,7 +21,7 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_stream::StreamMap;
 
 use super::access::{self, Identity};
-use super::subscription::{self, refusal, Item};
+use super::subscription::{self, refusal, serialised, Item};
 use crate::app::AppState;
 use crate::graphql::errors::{INTERNAL, UNAUTHENTICATED};
 use crate::graphql::Caller;
@@ -38,12 +38,6 @@ pub struct Connection {
 }
 
 const REVOKED: &str = "the connection's credentials are no longer valid";
-
-fn json(response: &Response) -> Arc<str> {
-    serde_json::to_string(response)
-        .unwrap_or_else(|_| r#"{"data":null,"errors":[{"message":"internal error"}]}"#.into())
-        .into()
-}
 
 impl Connection {
     /// The caller with its current rights; a refusal once its credentials are gone.
@@ -68,20 +62,22 @@ impl Connection {
         futures_util::stream::once(async move {
             let caller = match this.caller().await {
                 Ok(caller) => caller,
-                Err(refused) => return futures_util::stream::iter([json(&refused)]).boxed(),
+                Err(refused) => return futures_util::stream::iter([serialised(&refused)]).boxed(),
             };
             if !crate::graphql::is_subscription(&mut request) {
                 let response = crate::graphql::execute(this.state.schema(), this.state.db(), &caller, request).await;
-                return futures_util::stream::iter([json(&response)]).boxed();
+                return futures_util::stream::iter([serialised(&response)]).boxed();
             }
             match subscription::open(&this.state, &caller, this.who.clone(), request).await {
                 Ok(items) => items
                     .map(|item| match item {
                         Item::Event(payload) => payload,
-                        Item::End(response) => json(&response),
+                        Item::End(response) => serialised(&response),
                     })
                     .boxed(),
-                Err(refusals) => futures_util::stream::iter(refusals.iter().map(json).collect::<Vec<_>>()).boxed(),
+                Err(refusals) => {
+                    futures_util::stream::iter(refusals.iter().map(serialised).collect::<Vec<_>>()).boxed()
+                }
             }
         })
         .flatten()

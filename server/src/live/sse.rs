@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 use tower_sessions::Session;
 
 use crate::app::AppState;
-use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED};
+use crate::graphql::errors::{http_status, BAD_USER_INPUT, INTERNAL, UNAUTHENTICATED};
 use crate::graphql::Caller;
 
 use super::access::{self, Identified};
@@ -137,14 +137,7 @@ pub async fn stream(
                 return refused(StatusCode::BAD_REQUEST, "the subscription was refused", BAD_USER_INPUT);
             };
             let code = crate::graphql::errors::code_of(e).unwrap_or(BAD_USER_INPUT).to_string();
-            let status = match code.as_str() {
-                FORBIDDEN => StatusCode::FORBIDDEN,
-                UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
-                NOT_FOUND => StatusCode::NOT_FOUND,
-                INTERNAL => StatusCode::INTERNAL_SERVER_ERROR,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            return refused(status, e.message.clone(), &code);
+            return refused(http_status(&code), e.message.clone(), &code);
         }
     };
     // An event whose alert could not be resolved ends the stream like an end does: an

@@ -63,6 +63,24 @@ pub fn refusal(message: &str, code: &str) -> Response {
     Response::from_errors(vec![crate::graphql::access::refusal(message, code)])
 }
 
+/// A response of one error that belongs to the stream, not to a place in the document.
+fn stream_error(error: async_graphql::Error) -> Response {
+    let mut error = error.into_server_error(Default::default());
+    error.locations.clear();
+    Response::from_errors(vec![error])
+}
+
+/// `response` as the JSON payload of a frame (a coded internal error if it cannot be).
+pub fn serialised(response: &Response) -> Arc<str> {
+    serde_json::to_string(response)
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "serialising a subscription response");
+            r#"{"data":null,"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
+                .into()
+        })
+        .into()
+}
+
 /// Opens the subscription `request` for `caller` (whose credentials are `who`): its
 /// items, or the responses (errors) refusing it.
 pub async fn open(
@@ -110,11 +128,7 @@ pub async fn open(
         .await
     {
         Ok(s) => s,
-        Err(e) => {
-            let mut error = crate::graphql::errors::gql(e).into_server_error(Default::default());
-            error.locations.clear();
-            return Err(vec![Response::from_errors(vec![error])]);
-        }
+        Err(e) => return Err(vec![stream_error(crate::graphql::errors::gql(e))]),
     };
     Ok(member(subscription, group, spec.feed, spec.resume))
 }
@@ -183,17 +197,14 @@ fn ended(end: End, resume: Option<String>) -> Response {
         ),
         End::Failed(_) | End::Closed => (format!("the alert stream ended{resume_hint}"), UNAVAILABLE),
     };
-    let error = coded(message, code).extend_with(|_, ext| {
+    stream_error(coded(message, code).extend_with(|_, ext| {
         if let End::Overflow { missed } = end {
             ext.set("missed", missed);
         }
         if let Some(r) = resume.as_ref().filter(|_| end != End::Pruned) {
             ext.set("resumeAfter", r.as_str());
         }
-    });
-    let mut error = error.into_server_error(Default::default());
-    error.locations.clear();
-    Response::from_errors(vec![error])
+    }))
 }
 
 /// The rights that resolution depends on, as part of a group's key.
