@@ -9,7 +9,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use async_graphql::parser::types::{ExecutableDocument, Selection};
+use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::Positioned;
+use async_graphql::Name;
 use async_graphql::{ErrorExtensions, Request, Response, Variables};
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
@@ -100,7 +102,7 @@ pub async fn open(
     let setup = Setup::default();
     // Parsed once, here (or by the transport before): the checking execution uses it.
     let mut checked = request.data(setup.clone());
-    let key_variables = shared_variables(checked.parsed_query().ok(), &query, operation.as_deref(), &variables);
+    let key_variables = shared_variables(checked.parsed_query().ok(), operation.as_deref(), &variables);
     let refusals: Vec<Response> = crate::graphql::subscribe(state.schema(), state.db(), caller, checked)
         .collect()
         .await;
@@ -220,19 +222,11 @@ fn rights(p: &Principal) -> String {
 /// own), so resuming subscribers share the group of fresh ones. It counts as "only"
 /// when the document names it twice, in its declaration and as `after`, and writes
 /// every variable as `$name` (the grammar allows `$ name`, which text search would miss).
-fn shared_variables(
-    doc: Option<&ExecutableDocument>,
-    query: &str,
-    operation: Option<&str>,
-    variables: &Variables,
-) -> String {
+fn shared_variables(doc: Option<&ExecutableDocument>, operation: Option<&str>, variables: &Variables) -> String {
     let mut variables = variables.clone();
-    if let Some(name) = doc.and_then(|doc| resume_variable(doc, operation)) {
-        let spaced = query
-            .match_indices('$')
-            .any(|(at, _)| !query[at + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'));
-        if !spaced && mentions(query, &name) == 2 {
-            variables.remove(&async_graphql::Name::new(&name));
+    if let Some(doc) = doc {
+        if let Some(name) = resume_variable(doc, operation).filter(|name| uses(doc, name) == 1) {
+            variables.remove(&Name::new(name));
         }
     }
     serde_json::to_string(&variables).unwrap_or_default()
@@ -256,13 +250,49 @@ fn resume_variable(doc: &ExecutableDocument, operation: Option<&str>) -> Option<
         })
 }
 
-/// How often `$name` appears in `query` as a whole variable name.
-fn mentions(query: &str, name: &str) -> usize {
+/// How often the variable `name` is used in `doc`: in the arguments of its fields and
+/// directives, in every operation and fragment.
+fn uses(doc: &ExecutableDocument, name: &str) -> usize {
+    // The parser's value type is not exported: a value displays its variables as `$name`.
+    fn arguments<V: std::fmt::Display>(args: &[(Positioned<Name>, Positioned<V>)], name: &str) -> usize {
+        args.iter().map(|(_, v)| mentions(&v.node.to_string(), name)).sum()
+    }
+    fn directives(ds: &[Positioned<Directive>], name: &str) -> usize {
+        ds.iter().map(|d| arguments(&d.node.arguments, name)).sum()
+    }
+    fn set(s: &SelectionSet, name: &str) -> usize {
+        s.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(f) => {
+                    let f = &f.node;
+                    arguments(&f.arguments, name) + directives(&f.directives, name) + set(&f.selection_set.node, name)
+                }
+                Selection::InlineFragment(i) => {
+                    directives(&i.node.directives, name) + set(&i.node.selection_set.node, name)
+                }
+                Selection::FragmentSpread(s) => directives(&s.node.directives, name),
+            })
+            .sum()
+    }
+    let operations = doc
+        .operations
+        .iter()
+        .map(|(_, op)| directives(&op.node.directives, name) + set(&op.node.selection_set.node, name));
+    let fragments = doc
+        .fragments
+        .values()
+        .map(|f| directives(&f.node.directives, name) + set(&f.node.selection_set.node, name));
+    operations.chain(fragments).sum()
+}
+
+/// How often `$name` appears in `text` (a value as the parser displays it, `$name`
+/// for a variable) as a whole variable name.
+fn mentions(text: &str, name: &str) -> usize {
     let needle = format!("${name}");
-    query
-        .match_indices(&needle)
+    text.match_indices(&needle)
         .filter(|(at, _)| {
-            query[at + needle.len()..]
+            text[at + needle.len()..]
                 .chars()
                 .next()
                 .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -288,27 +318,26 @@ mod tests {
         let q = "subscription($f: AlertFilter, $after: ID) { alertCreated(filter: $f, after: $after) { id } }";
         let a = shared_variables(
             Some(&parsed(q)),
-            q,
             None,
             &vars(json!({"f": {"kind": "host"}, "after": "QWxlcnQ6MQ"})),
         );
-        let b = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"f": {"kind": "host"}})));
+        let b = shared_variables(Some(&parsed(q)), None, &vars(json!({"f": {"kind": "host"}})));
         assert_eq!(a, b);
         // The filter still does.
-        let c = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"f": {"kind": "flow"}})));
+        let c = shared_variables(Some(&parsed(q)), None, &vars(json!({"f": {"kind": "flow"}})));
         assert_ne!(a, c);
     }
 
     #[test]
     fn a_resume_variable_read_elsewhere_stays_in_the_key() {
         let q = "subscription($after: ID) { alertCreated(after: $after) { id host { alerts(after: $after) { totalCount } } } }";
-        let a = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"after": "x"})));
-        let b = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"after": "y"})));
+        let a = shared_variables(Some(&parsed(q)), None, &vars(json!({"after": "x"})));
+        let b = shared_variables(Some(&parsed(q)), None, &vars(json!({"after": "y"})));
         assert_ne!(a, b);
         // Also when written `$ after`, which a text search for `$after` would not count.
         let q = "subscription($after: ID) { alertCreated(after: $after) { id host { alerts(after: $ after) { totalCount } } } }";
-        let a = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"after": "x"})));
-        let b = shared_variables(Some(&parsed(q)), q, None, &vars(json!({"after": "y"})));
+        let a = shared_variables(Some(&parsed(q)), None, &vars(json!({"after": "x"})));
+        let b = shared_variables(Some(&parsed(q)), None, &vars(json!({"after": "y"})));
         assert_ne!(a, b);
     }
 
