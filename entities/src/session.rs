@@ -9,6 +9,8 @@ pub struct Model {
     pub id: String,
     pub data: Vec<u8>,
     pub expires_at: DateTimeUtc,
+    /// The signed-in user, if any (also in `data`), so that its sessions can be ended.
+    pub user_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

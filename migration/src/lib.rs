@@ -14,6 +14,8 @@ mod m20261201_000009_alert_endpoints;
 mod m20261201_000010_alert_pcaps;
 mod m20261201_000011_ipdr;
 mod m20261201_000012_ipdr_queries;
+mod m20261206_000013_iocs_per_tenant;
+mod m20261206_000014_session_users;
 
 pub struct Migrator;
 
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_alert_pcaps::Migration),
             Box::new(m20261201_000011_ipdr::Migration),
             Box::new(m20261201_000012_ipdr_queries::Migration),
+            Box::new(m20261206_000013_iocs_per_tenant::Migration),
+            Box::new(m20261206_000014_session_users::Migration),
         ]
     }
 }

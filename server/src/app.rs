@@ -5,8 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::http::parse_query_string;
-use async_graphql::http::MultipartOptions;
-use async_graphql::{BatchRequest, BatchResponse, ParseRequestError};
+use async_graphql::{BatchRequest, BatchResponse};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -25,6 +24,7 @@ use crate::config::Config;
 use crate::db::{self, StatementCounter};
 use crate::domain::users;
 use crate::exports::Exports;
+use crate::fairness::{Slots, Turns};
 use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, INTERNAL, PAYLOAD_TOO_LARGE, TIMEOUT, UNAUTHENTICATED};
 use crate::graphql::guardrails::ReadOnly;
 use crate::graphql::{self, limits, Caller, PivotSchema};
@@ -42,6 +42,8 @@ struct Inner {
     statements: StatementCounter,
     config: Config,
     exports: Exports,
+    turns: Turns,
+    sockets: Slots,
 }
 
 impl AppState {
@@ -68,6 +70,8 @@ impl AppState {
             statements,
             config,
             exports,
+            turns: Turns::default(),
+            sockets: Slots::default(),
         })))
     }
 
@@ -91,6 +95,28 @@ impl AppState {
     /// The alert bus of this process.
     pub fn bus(&self) -> &Bus {
         &self.0.bus
+    }
+
+    /// Runs one query or mutation as `caller` within its time budget (see
+    /// [`graphql::budget`]), counted from `started`, once the caller's turn comes
+    /// ([`Turns`]): every transport runs its operations here. `None` when out of time.
+    pub async fn run_operation(
+        &self,
+        caller: &Caller,
+        mut request: async_graphql::Request,
+        started: tokio::time::Instant,
+    ) -> Option<async_graphql::Response> {
+        let budget = graphql::budget_of(&mut request, self.0.config.query_timeout);
+        graphql::within(budget.saturating_sub(started.elapsed()), async {
+            let _turn = self.0.turns.take(caller.principal.as_ref().map(|p| p.user.id)).await;
+            graphql::execute(&self.0.schema, &self.0.db, caller, request).await
+        })
+        .await
+    }
+
+    /// The WebSocket connections each user holds.
+    pub fn sockets(&self) -> &Slots {
+        &self.0.sockets
     }
 
     /// The groups of identical subscriptions of this process.
@@ -125,11 +151,26 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
+        .layer(axum::middleware::map_response(hardened))
         // A bug must cost one request a 500, not the connection a reset.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error", INTERNAL)
         }))
         .with_state(state)
+}
+
+/// Headers every answer carries unless it sets its own: no MIME sniffing, not framed
+/// by other pages, not cached (answers hold case data; downloads set theirs).
+async fn hardened(mut response: Response) -> Response {
+    use axum::http::HeaderValue;
+    let h = response.headers_mut();
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Serves until the process is interrupted.
@@ -240,7 +281,7 @@ async fn caller(
     // another origin is refused too (it would sign the browser in as someone else).
     let by_cookie = principal.as_ref().is_some_and(|p| p.via == Via::Session);
     if t.writes && (by_cookie || principal.is_none()) {
-        if let Err(message) = csrf::same_origin(t.headers, by_cookie) {
+        if let Err(message) = csrf::same_origin(t.headers, by_cookie, state.0.config.public_url.as_deref()) {
             return Err(error_response(StatusCode::FORBIDDEN, message, FORBIDDEN));
         }
     }
@@ -253,33 +294,52 @@ async fn caller(
 
 async fn execute(state: &AppState, transport: Transport<'_>, request: BatchRequest) -> Response {
     let started = tokio::time::Instant::now();
-    let (single, ops) = match request {
-        BatchRequest::Single(r) => (true, vec![r]),
-        BatchRequest::Batch(list) => (false, list),
-    };
-    if ops.is_empty() || ops.iter().any(|r| r.query.trim().is_empty()) {
-        return error_response(StatusCode::BAD_REQUEST, "the request has no query", BAD_USER_INPUT);
-    }
-    if ops.len() > limits::BATCH {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            format!("a batch holds at most {} operations", limits::BATCH),
-            BAD_USER_INPUT,
-        );
+    let (single, ops, refused) = operations(request);
+    if let Some(refused) = refused {
+        return refused;
     }
     let caller = match caller(state, transport, single.then(|| &ops[0])).await {
         Ok(c) => c,
         Err(refused) => return refused,
     };
-    // Budgets count from the request's arrival; each operation of a batch has its own.
-    let interactive = state.0.config.query_timeout;
-    let run = |mut r| {
-        let budget = graphql::budget_of(&mut r, interactive);
-        graphql::within(
-            budget.saturating_sub(started.elapsed()),
-            graphql::execute(&state.0.schema, &state.0.db, &caller, r),
-        )
+    run(state, &caller, started, single, ops).await
+}
+
+/// The operations of a request, whether it is a single one (not a batch), and the
+/// refusal of one that is empty or over the batch limit.
+fn operations(request: BatchRequest) -> (bool, Vec<async_graphql::Request>, Option<Response>) {
+    let (single, ops) = match request {
+        BatchRequest::Single(r) => (true, vec![r]),
+        BatchRequest::Batch(list) => (false, list),
     };
+    let refused = if ops.is_empty() || ops.iter().any(|r| r.query.trim().is_empty()) {
+        Some(error_response(
+            StatusCode::BAD_REQUEST,
+            "the request has no query",
+            BAD_USER_INPUT,
+        ))
+    } else if ops.len() > limits::BATCH {
+        Some(error_response(
+            StatusCode::BAD_REQUEST,
+            format!("a batch holds at most {} operations", limits::BATCH),
+            BAD_USER_INPUT,
+        ))
+    } else {
+        None
+    };
+    (single, ops, refused)
+}
+
+/// Runs the operations of a request as `caller`.
+async fn run(
+    state: &AppState,
+    caller: &Caller,
+    started: tokio::time::Instant,
+    single: bool,
+    ops: Vec<async_graphql::Request>,
+) -> Response {
+    // Budgets count from the request's arrival; each operation of a batch has its own.
+    let run = |r| state.run_operation(caller, r, started);
     if single {
         let r = ops.into_iter().next().expect("one operation");
         return match run(r).await {
@@ -311,28 +371,74 @@ async fn graphql_post(
     headers: HeaderMap,
     request: Request,
 ) -> Response {
+    let transport = Transport {
+        headers: &headers,
+        session,
+        address: peer.map(|Extension(ConnectInfo(a))| a),
+        writes: true,
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type
+        .split(';')
+        .next()
         .unwrap_or_default()
-        .to_string();
-    let batch = if content_type.starts_with("multipart/form-data") {
-        multipart_request(content_type, request).await
-    } else {
-        json_request(request).await
-    };
-    match batch {
-        Ok(batch) => {
-            let transport = Transport {
-                headers: &headers,
-                session,
-                address: peer.map(|Extension(ConnectInfo(a))| a),
-                writes: true,
-            };
-            execute(&state, transport, batch).await
-        }
-        Err(refused) => refused,
+        .trim()
+        .to_ascii_lowercase();
+    match media_type.as_str() {
+        "application/json" => match json_request(request).await {
+            Ok(batch) => execute(&state, transport, batch).await,
+            Err(refused) => refused,
+        },
+        "multipart/form-data" => upload(&state, transport, content_type, request).await,
+        // A form or text/plain is what a page of another origin can send without asking.
+        _ => error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as Content-Type: application/json (or multipart/form-data with files to import)",
+            BAD_USER_INPUT,
+        ),
     }
+}
+
+/// A multipart request: files to import. Its body is read only once the caller is
+/// known and may import, within that caller's upload limits.
+async fn upload(state: &AppState, transport: Transport<'_>, content_type: &str, request: Request) -> Response {
+    let started = tokio::time::Instant::now();
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "a multipart request needs a boundary in its Content-Type",
+            BAD_USER_INPUT,
+        );
+    };
+    let caller = match caller(state, transport, None).await {
+        Ok(c) => c,
+        Err(refused) => return refused,
+    };
+    let Some(principal) = &caller.principal else {
+        return error_response(StatusCode::UNAUTHORIZED, "authentication required", UNAUTHENTICATED);
+    };
+    if !may_import(principal) {
+        return error_response(StatusCode::FORBIDDEN, "importing files needs write access", FORBIDDEN);
+    }
+    let batch = match crate::uploads::read(request.into_body(), boundary, principal, &state.0.config.uploads).await {
+        Ok(batch) => batch,
+        Err(refused) => return refused,
+    };
+    match operations(batch) {
+        (_, _, Some(refused)) => refused,
+        (single, ops, None) => run(state, &caller, started, single, ops).await,
+    }
+}
+
+/// Whether `p` may run any of the mutations that take files.
+fn may_import(p: &Principal) -> bool {
+    use graphql::access::{mutation_access, MutationAccess};
+    ["importNmap", "importZeek", "importSuricata"]
+        .into_iter()
+        .any(|m| matches!(mutation_access(m), MutationAccess::Write(c) if p.can(c, Level::Write)))
 }
 
 /// A GraphQL request in JSON, of at most `limits::BODY_BYTES`.
@@ -355,32 +461,6 @@ async fn json_request(request: Request) -> Result<BatchRequest, Response> {
             BAD_USER_INPUT,
         )
     })
-}
-
-/// A GraphQL multipart request (files to import): streamed to temporary files, each
-/// of at most `limits::UPLOAD_BYTES`.
-async fn multipart_request(content_type: String, request: Request) -> Result<BatchRequest, Response> {
-    use futures_util::TryStreamExt;
-    use tokio_util::compat::TokioAsyncReadCompatExt;
-    let stream = request.into_body().into_data_stream().map_err(std::io::Error::other);
-    let body = tokio_util::io::StreamReader::new(stream).compat();
-    let options = MultipartOptions::default()
-        .max_file_size(limits::UPLOAD_BYTES)
-        .max_num_files(limits::UPLOAD_FILES);
-    async_graphql::http::receive_batch_body(Some(content_type), body, options)
-        .await
-        .map_err(|e| match e {
-            ParseRequestError::PayloadTooLarge => error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("an uploaded file is larger than {} bytes", limits::UPLOAD_BYTES),
-                PAYLOAD_TOO_LARGE,
-            ),
-            e => error_response(
-                StatusCode::BAD_REQUEST,
-                format!("bad GraphQL multipart request: {e}"),
-                BAD_USER_INPUT,
-            ),
-        })
 }
 
 async fn graphql_get(
@@ -416,8 +496,28 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text format.
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text format; for clients on the loopback interface, or anywhere with
+/// `Authorization: Bearer <PIVOT_METRICS_TOKEN>` (its counters tell of activity).
+async fn metrics(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Response {
+    let local = peer.is_some_and(|Extension(ConnectInfo(a))| a.ip().to_canonical().is_loopback());
+    let token = state.0.config.metrics_token.as_deref();
+    let by_token = token.is_some_and(|t| {
+        use sha2::Digest;
+        let sent = principal::bearer(&headers).flatten().unwrap_or_default();
+        // Compared as digests: equal lengths, no early exit on the secret's bytes.
+        sha2::Sha256::digest(sent.as_bytes()) == sha2::Sha256::digest(t.as_bytes())
+    });
+    if !local && !by_token {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "metrics are served on the loopback interface, or with Authorization: Bearer <PIVOT_METRICS_TOKEN>",
+            FORBIDDEN,
+        );
+    }
     let body = format!(
         "# HELP pivot_sql_statements_total SQL statements sent to the database.\n\
          # TYPE pivot_sql_statements_total counter\n\

@@ -6,6 +6,10 @@ use std::time::Duration;
 /// The default database: a SQLite file under `./data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/pivot.db";
 
+/// WebSocket connections one user may hold at once, by default: a dashboard in many
+/// tabs fits, a script opening connections in a loop does not.
+pub const SOCKETS_PER_USER: usize = 256;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
@@ -29,6 +33,17 @@ pub struct Config {
     /// The IPDR query workers (`PIVOT_IPDR_WORKERS`, `PIVOT_IPDR_LEASE` in seconds,
     /// `PIVOT_IPDR_BATCH` records).
     pub ipdr: crate::jobs::ipdr::Settings,
+    /// What one multipart request may upload (see [`crate::uploads::Limits`]).
+    pub uploads: crate::uploads::Limits,
+    /// WebSocket connections one user may hold at once (`PIVOT_WS_MAX_PER_USER`).
+    pub sockets_per_user: usize,
+    /// The address browsers reach Pivot at (`PIVOT_PUBLIC_URL`, e.g.
+    /// `https://pivot.example.org`): cookie-authenticated requests must come from it.
+    /// Unset, only pages served from an IP address or `localhost` count as Pivot's.
+    pub public_url: Option<String>,
+    /// A token that reads `/metrics` from anywhere (`PIVOT_METRICS_TOKEN`); without it,
+    /// only clients on the loopback interface may read them.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -42,6 +57,10 @@ impl Default for Config {
             live_log_keep: crate::live::bus::KEEP,
             timezone: chrono_tz::UTC,
             ipdr: Default::default(),
+            uploads: Default::default(),
+            sockets_per_user: SOCKETS_PER_USER,
+            public_url: None,
+            metrics_token: None,
         }
     }
 }

@@ -49,9 +49,17 @@ pub async fn connect_pool(
         let millis = timeout.as_millis().to_string();
         options.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", millis.as_str())]));
     }
-    options.map_sqlx_sqlite_opts(|o| {
+    let busy = if statement_timeout.is_some() {
+        INTERACTIVE_BUSY
+    } else {
+        BACKGROUND_BUSY
+    };
+    options.map_sqlx_sqlite_opts(move |o| {
         o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(busy)
+            // After each checkpoint the WAL shrinks back to 64 MiB at most: a large
+            // import (or one killed half-way) leaves no gigabytes of WAL behind.
+            .pragma("journal_size_limit", (64u64 << 20).to_string())
             .foreign_keys(true)
             // sqlx's SQLite worker thread hands rows over through a channel of this many
             // and sleeps when it is full: the default (50) makes a large read (an export)
@@ -67,6 +75,37 @@ pub async fn connect_pool(
         inner.fetch_add(1, Ordering::Relaxed);
     });
     Ok((db, counter))
+}
+
+/// How long a SQLite connection waits for the write lock: twice this stays below the
+/// 5 s budget of an interactive request (see [`WriteGate::enter`]), so that a write queued behind an import fails with a
+/// retryable error instead of holding its connection past its request's end.
+/// Pools without an interactive timeout (the CLI, background work) wait longer.
+const INTERACTIVE_BUSY: Duration = Duration::from_secs(2);
+const BACKGROUND_BUSY: Duration = Duration::from_secs(10);
+
+/// On SQLite, the one writer at a time: mutations wait for their turn here, holding no
+/// pooled connection, so that readers (which WAL never blocks) always find one.
+#[derive(Clone)]
+pub struct WriteGate(Option<Arc<tokio::sync::Semaphore>>);
+
+impl WriteGate {
+    pub fn for_backend(db: &DatabaseConnection) -> Self {
+        Self(
+            (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Semaphore::new(1))),
+        )
+    }
+
+    /// Waits up to [`INTERACTIVE_BUSY`] for the turn to write (and then as long again,
+    /// at most, for SQLite's lock: together within a request's 5 s); an error when
+    /// another write (an import) holds it longer.
+    pub async fn enter(&self) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, ()> {
+        let Some(gate) = &self.0 else { return Ok(None) };
+        match tokio::time::timeout(INTERACTIVE_BUSY, gate.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Some(permit)),
+            _ => Err(()),
+        }
+    }
 }
 
 /// On SQLite, takes the database's one write lock now, waiting for it as long as the
@@ -103,7 +142,15 @@ pub fn placeholders(pg: bool, rows: usize, per_row: usize) -> String {
 
 /// Brings the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("migrating the database")
+    Migrator::up(db, None).await.context("migrating the database")?;
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // A WAL left large by a killed process is given back now, not at some later
+        // checkpoint (best effort: a reader holding a snapshot keeps it for a while).
+        if let Err(e) = db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await {
+            tracing::debug!(error = %e, "truncating the WAL");
+        }
+    }
+    Ok(())
 }
 
 /// True when the database answers a trivial statement.

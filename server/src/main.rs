@@ -223,6 +223,25 @@ fn positive(name: &str) -> anyhow::Result<Option<u64>> {
     }
 }
 
+/// Upload limits from `PIVOT_UPLOAD_MAX_FILE`, `PIVOT_UPLOAD_MAX_REQUEST` and
+/// `PIVOT_UPLOAD_MAX_REQUEST_<ROLE>` (bytes, each positive).
+fn upload_limits() -> anyhow::Result<server::uploads::Limits> {
+    let mut limits = server::uploads::Limits::default();
+    if let Some(n) = positive("PIVOT_UPLOAD_MAX_FILE")? {
+        limits.file_bytes = n;
+    }
+    if let Some(n) = positive("PIVOT_UPLOAD_MAX_REQUEST")? {
+        limits.request_bytes = n;
+    }
+    for role in [Role::Admin, Role::Analyst, Role::Viewer] {
+        let name = format!("PIVOT_UPLOAD_MAX_REQUEST_{}", role.as_str().to_uppercase());
+        if let Some(n) = positive(&name)? {
+            limits.by_role.push((role, n));
+        }
+    }
+    Ok(limits)
+}
+
 /// The IPDR workers' settings from `PIVOT_IPDR_WORKERS`, `PIVOT_IPDR_LEASE` (seconds)
 /// and `PIVOT_IPDR_BATCH`; each positive.
 fn ipdr_settings() -> anyhow::Result<server::jobs::ipdr::Settings> {
@@ -272,6 +291,11 @@ async fn run() -> anyhow::Result<()> {
                 live_log_keep: positive("PIVOT_LIVE_LOG_KEEP")?.unwrap_or(server::live::bus::KEEP),
                 timezone: parse_timezone(std::env::var("PIVOT_TIMEZONE").ok())?.unwrap_or(chrono_tz::UTC),
                 ipdr: ipdr_settings()?,
+                uploads: upload_limits()?,
+                public_url: std::env::var("PIVOT_PUBLIC_URL").ok().filter(|u| !u.is_empty()),
+                metrics_token: std::env::var("PIVOT_METRICS_TOKEN").ok().filter(|t| !t.is_empty()),
+                sockets_per_user: positive("PIVOT_WS_MAX_PER_USER")?
+                    .map_or(server::config::SOCKETS_PER_USER, |n| n as usize),
                 ..Config::default()
             };
             let state = AppState::start(config.clone()).await?;

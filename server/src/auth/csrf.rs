@@ -9,7 +9,12 @@ use axum::http::{header, HeaderMap};
 /// Whether the request names this server as its origin. `required`: a request that
 /// names no origin at all is refused too (cookie-authenticated writes); otherwise it
 /// passes (scripts signing in with curl send no Origin).
-pub fn same_origin(headers: &HeaderMap, required: bool) -> Result<(), String> {
+///
+/// This server is `public` (`PIVOT_PUBLIC_URL`, how browsers reach it) when configured;
+/// otherwise the `Host` the request was sent to, if that is an address or `localhost`.
+/// A name in `Host` is not trusted unless configured: a page of `evil.example` whose
+/// name was rebound to Pivot's address sends `Host: evil.example` and a matching Origin.
+pub fn same_origin(headers: &HeaderMap, required: bool, public: Option<&str>) -> Result<(), String> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -25,10 +30,31 @@ pub fn same_origin(headers: &HeaderMap, required: bool) -> Result<(), String> {
             Ok(())
         };
     };
-    match (authority(claimed), host) {
-        (Some(from), Some(host)) if from == host => Ok(()),
-        _ => Err(format!("cross-origin request refused: {claimed:?} is not this server")),
+    let this = match public {
+        Some(url) => authority(url),
+        None => host.filter(|h| is_address_or_localhost(h)),
+    };
+    match (authority(claimed), this) {
+        (Some(from), Some(this)) if from == this => Ok(()),
+        _ => Err(format!(
+            "cross-origin request refused: {claimed:?} is not this server (set PIVOT_PUBLIC_URL to the address browsers use)"
+        )),
     }
+}
+
+/// Whether `host[:port]` names an IP address or `localhost`.
+fn is_address_or_localhost(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                authority
+            }
+        }),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok()
 }
 
 /// `host[:port]` of an origin or URL, lower-cased; `None` for `null` or garbage.
@@ -59,12 +85,17 @@ mod tests {
             (header::HOST, "127.0.0.1:8080"),
             (header::ORIGIN, "http://127.0.0.1:8080"),
         ]);
-        assert!(same_origin(&ok, true).is_ok());
+        assert!(same_origin(&ok, true, None).is_ok());
         let referer = headers(&[
             (header::HOST, "pivot.example"),
             (header::REFERER, "https://Pivot.example/cases?id=1"),
         ]);
-        assert!(same_origin(&referer, true).is_ok());
+        assert!(same_origin(&referer, true, Some("https://pivot.example")).is_ok());
+        // A name is trusted only when configured (DNS rebinding).
+        assert!(same_origin(&referer, true, None).is_err());
+        assert!(same_origin(&ok, true, Some("https://pivot.example")).is_err());
+        let v6 = headers(&[(header::HOST, "[::1]:8080"), (header::ORIGIN, "http://[::1]:8080")]);
+        assert!(same_origin(&v6, true, None).is_ok());
         for bad in [
             "http://evil.example",
             "null",
@@ -72,14 +103,14 @@ mod tests {
             "http://127.0.0.1:8080@evil.example",
         ] {
             let h = headers(&[(header::HOST, "127.0.0.1:8080"), (header::ORIGIN, bad)]);
-            assert!(same_origin(&h, false).is_err(), "{bad}");
+            assert!(same_origin(&h, false, None).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn a_missing_origin_passes_only_when_not_required() {
         let h = headers(&[(header::HOST, "127.0.0.1:8080")]);
-        assert!(same_origin(&h, false).is_ok());
-        assert!(same_origin(&h, true).is_err());
+        assert!(same_origin(&h, false, None).is_ok());
+        assert!(same_origin(&h, true, None).is_err());
     }
 }

@@ -68,6 +68,7 @@ fn row(record: &Record) -> session_store::Result<session::ActiveModel> {
         id: Set(key(&record.id)),
         data: Set(serde_json::to_vec(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?),
         expires_at: Set(to_chrono(record.expiry_date)),
+        user_id: Set(record.data.get(USER_KEY).and_then(serde_json::Value::as_i64)),
     })
 }
 
@@ -92,7 +93,11 @@ impl SessionStore for DbStore {
         session::Entity::insert(row(record)?)
             .on_conflict(
                 OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
+                    .update_columns([
+                        session::Column::Data,
+                        session::Column::ExpiresAt,
+                        session::Column::UserId,
+                    ])
                     .to_owned(),
             )
             .exec_without_returning(&self.db)

@@ -86,6 +86,8 @@ impl Server {
                 database,
             ])
             .env("PIVOT_LOG", "warn")
+            // One user holds every idle subscription's connection.
+            .env("PIVOT_WS_MAX_PER_USER", "1000000")
             .stdout(Stdio::null())
             .spawn()?;
         let started = Instant::now();

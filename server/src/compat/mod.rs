@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
-use crate::graphql::{self, errors, limits, Caller};
+use crate::graphql::{errors, limits, Caller};
 
 /// Where a route reads its parameters from (path parameters are always read).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -394,9 +394,8 @@ async fn operation<D: Dialect>(
     let mut request =
         async_graphql::Request::new(text).variables(async_graphql::Variables::from_json(variables.clone()));
     request.set_parsed_query(document.clone());
-    let run = graphql::execute(state.schema(), state.db(), caller, request);
-    let budget = graphql::budget(document, None, state.config().query_timeout);
-    let response = graphql::within(budget, run)
+    let response = state
+        .run_operation(caller, request, tokio::time::Instant::now())
         .await
         .ok_or_else(|| Refusal::new(StatusCode::GATEWAY_TIMEOUT, "the query took too long; narrow it down"))?;
     if let Some(e) = response.errors.first() {

@@ -63,10 +63,12 @@ pub struct AssetInput {
 #[derive(InputObject, Clone, Debug)]
 pub struct CreateAssetInput {
     pub case_id: ID,
-    pub name: String,
-    pub asset_type_id: ID,
+    /// The shared fields first: `name` and `assetTypeId` below replace their optional
+    /// forms, so that the schema says what creating requires.
     #[graphql(flatten)]
     pub fields: AssetInput,
+    pub name: String,
+    pub asset_type_id: ID,
 }
 
 async fn apply(

@@ -598,7 +598,7 @@ fn write_field(
         Field::Band => put(&Severity::from_rank(row.try_get_by_index::<i16>(i)?).band()),
         Field::Text => {
             if let Some(text) = row.try_get_by_index::<Option<String>>(i)? {
-                out.push_str(&text);
+                push_cell_text(out, &text);
             }
         }
         Field::Addr => {
@@ -617,6 +617,16 @@ fn write_field(
         }
     }
     Ok(())
+}
+
+/// Text as a spreadsheet cell that cannot run: a value that starts like a formula
+/// (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'` (OWASP's advice
+/// against CSV injection). Names and titles come from monitored, possibly hostile hosts.
+fn push_cell_text(out: &mut String, text: &str) {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        out.push('\'');
+    }
+    out.push_str(text);
 }
 
 /// A time as operators' tools write it: `YYYY-MM-DD HH:MM:SS` in their timezone (the
@@ -654,6 +664,26 @@ fn push_local_time(out: &mut String, tz: chrono_tz::Tz, t: DateTime<Utc>) {
         }
     }
     out.push_str(std::str::from_utf8(&buf).expect("ASCII digits"));
+}
+
+#[cfg(test)]
+mod cell_tests {
+    #[test]
+    fn formulas_are_neutralised() {
+        for (raw, cell) in [
+            ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+            ("+SUM(A1)", "'+SUM(A1)"),
+            ("-1+2", "'-1+2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("evil.example", "evil.example"),
+            ("", ""),
+        ] {
+            let mut out = String::new();
+            super::push_cell_text(&mut out, raw);
+            assert_eq!(out, cell);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ macro_rules! kinds {
         pub enum Kind { $($kind),* }
 
         impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$kind),*];
+
             pub fn name(self) -> &'static str {
                 match self { $(Kind::$kind => stringify!($kind)),* }
             }

@@ -14,6 +14,7 @@ use super::crud::{self, opt_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::filters::{ilike, Filter};
 use super::ids::{self, Kind};
+use super::tenancy::Scope;
 use super::text::{self, wildcard_pattern};
 use super::values::IpAddr;
 
@@ -139,7 +140,10 @@ fn apply(am: &mut ioc::ActiveModel, f: IocInput) -> DomainResult<()> {
     Ok(())
 }
 
-pub async fn create(db: &impl TransactionTrait, input: CreateIocInput) -> DomainResult<ioc::Model> {
+/// Adds an IOC. A duplicate (same type and value) that `scope` can see is a conflict;
+/// one only other customers' cases hold is not looked at, so a limited user learns
+/// nothing of it and gets an IOC of its own.
+pub async fn create(db: &impl TransactionTrait, input: CreateIocInput, scope: &Scope) -> DomainResult<ioc::Model> {
     let ioc_type = text::required("type", &input.ioc_type, 64)?.to_lowercase();
     let value = canonical_value(&text::required("value", &input.value, 4096)?);
     let case_ids = ids::decode_all("caseIds", &input.case_ids, Kind::Case)?;
@@ -157,6 +161,7 @@ pub async fn create(db: &impl TransactionTrait, input: CreateIocInput) -> Domain
     let dup = ioc::Entity::find()
         .filter(ioc::Column::IocType.eq(ioc_type.clone()))
         .filter(ioc::Column::Value.eq(value.clone()))
+        .filter(scope.condition::<ioc::Entity>())
         .count(&tx)
         .await?;
     if dup > 0 {
@@ -171,14 +176,45 @@ pub async fn create(db: &impl TransactionTrait, input: CreateIocInput) -> Domain
     Ok(model)
 }
 
-pub async fn update(db: &impl ConnectionTrait, id: i64, input: IocInput) -> DomainResult<ioc::Model> {
+/// Changes an IOC; see [`require_whole`] for one shared with cases `scope` cannot see.
+pub async fn update(db: &impl ConnectionTrait, id: i64, input: IocInput, scope: &Scope) -> DomainResult<ioc::Model> {
     let mut am: ioc::ActiveModel = crud::find::<ioc::Entity>(db, "IOC", id).await?.into();
+    require_whole(db, id, scope).await?;
     apply(&mut am, input)?;
     Ok(am.update(db).await?)
 }
 
-pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+pub async fn delete(db: &impl ConnectionTrait, id: i64, scope: &Scope) -> DomainResult<()> {
+    crud::find::<ioc::Entity>(db, "IOC", id).await?;
+    require_whole(db, id, scope).await?;
     crud::delete::<ioc::Entity>(db, "IOC", id).await
+}
+
+/// An IOC linked to cases of customers outside `scope` is shared with them: a user
+/// limited to some customers may read it and link or unlink it to their own cases, but
+/// changing or deleting it would change the other customers' case files, so it is
+/// refused (`FORBIDDEN`). The refusal tells that user only that the IOC, which it can
+/// already read, is also linked elsewhere — never where, nor anything of the other cases.
+async fn require_whole(db: &impl ConnectionTrait, id: i64, scope: &Scope) -> DomainResult<()> {
+    let Some(customers) = scope.customers() else {
+        return Ok(());
+    };
+    let ours = Query::select()
+        .column(case::Column::Id)
+        .from(case::Entity)
+        .and_where(case::Column::CustomerId.is_in(customers.to_vec()))
+        .to_owned();
+    let elsewhere = ioc_case::Entity::find()
+        .filter(ioc_case::Column::IocId.eq(id))
+        .filter(ioc_case::Column::CaseId.not_in_subquery(ours))
+        .count(db)
+        .await?;
+    if elsewhere > 0 {
+        return Err(DomainError::Forbidden(
+            "this IOC is also linked to cases of customers you do not work for: unlink it from your cases instead, or ask an unrestricted analyst to change it".into(),
+        ));
+    }
+    Ok(())
 }
 
 async fn link_cases(db: &impl ConnectionTrait, ioc_id: i64, case_ids: &[i64]) -> DomainResult<()> {

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use entities::*;
-use sea_orm::sea_query::{Condition, Query, SelectStatement};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Condition, Expr, Query, SelectStatement};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::crud;
 use super::error::{DomainError, DomainResult};
@@ -36,12 +36,16 @@ impl Scope {
     }
 }
 
-/// A table whose rows belong to customers.
+/// A table, and whether its rows belong to customers. Every table has a rule, and a
+/// test (`tests/tenancy.rs`) checks the rules against the foreign keys of the migrated
+/// database: a table that reaches `customers` through its references must be scoped,
+/// so a new path to a customer's data cannot be forgotten.
 pub trait Scoped: EntityTrait {
+    /// Whether the rows belong to customers (then [`Scoped::within`] says which).
+    const OWNED: bool;
+
     /// The condition for rows of these customers; `None` for tables every user sees.
-    fn within(_customers: &[i64]) -> Option<Condition> {
-        None
-    }
+    fn within(customers: &[i64]) -> Option<Condition>;
 }
 
 /// `SELECT id FROM cases WHERE customer_id IN (...)`.
@@ -53,19 +57,66 @@ fn cases_of(customers: &[i64]) -> SelectStatement {
         .to_owned()
 }
 
+/// `SELECT id FROM E WHERE <E's rule>`: the rows of `E` these customers' users see;
+/// `None` when every user sees every row.
+fn ids_within<E: Scoped>(customers: &[i64]) -> Option<SelectStatement> {
+    let condition = E::within(customers)?;
+    Some(
+        Query::select()
+            .column(crud::id_column::<E>())
+            .from(E::default())
+            .cond_where(condition)
+            .to_owned(),
+    )
+}
+
+/// The rows of the table behind `kind` that these customers' users see (`None`: all).
+/// The match is exhaustive, so a new kind of node must say where it belongs.
+fn kind_within(kind: Kind, customers: &[i64]) -> Option<SelectStatement> {
+    match kind {
+        Kind::Host => ids_within::<host::Entity>(customers),
+        Kind::Port => ids_within::<port::Entity>(customers),
+        Kind::Scan => ids_within::<scan::Entity>(customers),
+        Kind::Flow => ids_within::<flow::Entity>(customers),
+        Kind::Alert => ids_within::<alert::Entity>(customers),
+        Kind::AlertPcap => ids_within::<alert_pcap::Entity>(customers),
+        Kind::Customer => ids_within::<customer::Entity>(customers),
+        Kind::Case => ids_within::<case::Entity>(customers),
+        Kind::Ioc => ids_within::<ioc::Entity>(customers),
+        Kind::Note => ids_within::<note::Entity>(customers),
+        Kind::NoteGroup => ids_within::<note_group::Entity>(customers),
+        Kind::Asset => ids_within::<asset::Entity>(customers),
+        Kind::AssetType => ids_within::<asset_type::Entity>(customers),
+        Kind::Task => ids_within::<task::Entity>(customers),
+        Kind::TimelineEvent => ids_within::<timeline_event::Entity>(customers),
+        Kind::Evidence => ids_within::<evidence::Entity>(customers),
+        Kind::Device => ids_within::<device::Entity>(customers),
+        Kind::Network => ids_within::<network::Entity>(customers),
+        Kind::Service => ids_within::<service::Entity>(customers),
+        Kind::DnsRecord => ids_within::<dns_record::Entity>(customers),
+        Kind::User => ids_within::<user::Entity>(customers),
+        Kind::ApiToken => ids_within::<api_token::Entity>(customers),
+        Kind::AuditEvent => ids_within::<audit_event::Entity>(customers),
+        Kind::IpdrQuery => ids_within::<ipdr_query::Entity>(customers),
+    }
+}
+
 impl Scoped for customer::Entity {
+    const OWNED: bool = true;
     fn within(customers: &[i64]) -> Option<Condition> {
         Some(Condition::all().add(customer::Column::Id.is_in(customers.to_vec())))
     }
 }
 
 impl Scoped for case::Entity {
+    const OWNED: bool = true;
     fn within(customers: &[i64]) -> Option<Condition> {
         Some(Condition::all().add(case::Column::CustomerId.is_in(customers.to_vec())))
     }
 }
 
 impl Scoped for ioc::Entity {
+    const OWNED: bool = true;
     /// An IOC is seen through any case it is linked to.
     fn within(customers: &[i64]) -> Option<Condition> {
         let links = Query::select()
@@ -77,10 +128,35 @@ impl Scoped for ioc::Entity {
     }
 }
 
+impl Scoped for note::Entity {
+    const OWNED: bool = true;
+    /// A note follows its case, if it has one, and its subject: a note about a customer,
+    /// an IOC or anything else that belongs to customers is seen where its subject is.
+    /// The subject's rule is that of its kind's table ([`kind_within`]), so a new kind
+    /// of subject brings its rule along. Notes are never about notes.
+    fn within(customers: &[i64]) -> Option<Condition> {
+        let case = Condition::any()
+            .add(note::Column::CaseId.is_null())
+            .add(note::Column::CaseId.in_subquery(cases_of(customers)));
+        let subject = Kind::ALL
+            .iter()
+            .filter(|k| **k != Kind::Note)
+            .fold(Condition::any(), |any, kind| {
+                let of_kind = Condition::all().add(note::Column::SubjectType.eq(kind.name()));
+                any.add(match kind_within(*kind, customers) {
+                    Some(ids) => of_kind.add(note::Column::SubjectId.in_subquery(ids)),
+                    None => of_kind,
+                })
+            });
+        Some(Condition::all().add(case).add(subject))
+    }
+}
+
 /// Tables owned by one case.
 macro_rules! owned_by_case {
     ($($entity:ident),*) => {$(
         impl Scoped for $entity::Entity {
+            const OWNED: bool = true;
             fn within(customers: &[i64]) -> Option<Condition> {
                 Some(Condition::all().add($entity::Column::CaseId.in_subquery(cases_of(customers))))
             }
@@ -89,11 +165,12 @@ macro_rules! owned_by_case {
 }
 owned_by_case!(asset, timeline_event, evidence, note_group, ioc_case, case_alert);
 
-/// Tables whose rows may belong to a case (then they follow it) or to none (a note
-/// about a host, a task of no case: seen by all).
+/// Tables whose rows may belong to a case (then they follow it) or to none (a task of
+/// no case: seen by all).
 macro_rules! maybe_owned_by_case {
     ($($entity:ident),*) => {$(
         impl Scoped for $entity::Entity {
+            const OWNED: bool = true;
             fn within(customers: &[i64]) -> Option<Condition> {
                 Some(
                     Condition::any()
@@ -104,10 +181,38 @@ macro_rules! maybe_owned_by_case {
         }
     )*};
 }
-maybe_owned_by_case!(task, note);
+maybe_owned_by_case!(task);
 
+/// Tables whose rows follow a row of another scoped table (`table: parent by column`).
+macro_rules! follows {
+    ($($entity:ident: $parent:ident by $column:ident),* $(,)?) => {$(
+        impl Scoped for $entity::Entity {
+            const OWNED: bool = true;
+            fn within(customers: &[i64]) -> Option<Condition> {
+                let parents = ids_within::<$parent::Entity>(customers)?;
+                Some(Condition::all().add($entity::Column::$column.in_subquery(parents)))
+            }
+        }
+    )*};
+}
+follows!(
+    note_revision: note by NoteId,
+    ioc_asset: asset by AssetId,
+    timeline_event_asset: timeline_event by EventId,
+);
+
+/// Tables every user sees (within their capabilities), or that only administrators
+/// and their owners reach (`users`, tokens, sessions, the audit log, the links of
+/// users to customers and IPDR contexts): none of them belongs to a customer.
 macro_rules! unscoped {
-    ($($entity:ident),*) => {$( impl Scoped for $entity::Entity {} )*};
+    ($($entity:ident),*) => {$(
+        impl Scoped for $entity::Entity {
+            const OWNED: bool = false;
+            fn within(_customers: &[i64]) -> Option<Condition> {
+                None
+            }
+        }
+    )*};
 }
 unscoped!(
     host_script,
@@ -115,6 +220,8 @@ unscoped!(
     port_sighting,
     trace_hop,
     alert,
+    alert_pcap,
+    alert_change,
     analysis_status,
     api_token,
     asset_type,
@@ -124,15 +231,12 @@ unscoped!(
     flow,
     host,
     hostname,
-    ioc_asset,
     network,
-    note_revision,
     port,
     scan,
     script_result,
     service,
     session,
-    timeline_event_asset,
     user,
     user_customer,
     ipdr_context,
@@ -141,6 +245,59 @@ unscoped!(
     ipdr_record,
     user_ipdr_context
 );
+
+/// Every table with whether its rows belong to customers, for the test that checks
+/// the rules against the database's foreign keys.
+pub fn tables() -> Vec<(String, bool)> {
+    fn row<E: Scoped + Default>() -> (String, bool) {
+        (sea_orm::EntityName::table_name(&E::default()).to_string(), E::OWNED)
+    }
+    vec![
+        row::<customer::Entity>(),
+        row::<case::Entity>(),
+        row::<ioc::Entity>(),
+        row::<note::Entity>(),
+        row::<asset::Entity>(),
+        row::<timeline_event::Entity>(),
+        row::<evidence::Entity>(),
+        row::<note_group::Entity>(),
+        row::<ioc_case::Entity>(),
+        row::<case_alert::Entity>(),
+        row::<task::Entity>(),
+        row::<note_revision::Entity>(),
+        row::<ioc_asset::Entity>(),
+        row::<timeline_event_asset::Entity>(),
+        row::<host_script::Entity>(),
+        row::<os_match::Entity>(),
+        row::<port_sighting::Entity>(),
+        row::<trace_hop::Entity>(),
+        row::<alert::Entity>(),
+        row::<alert_pcap::Entity>(),
+        row::<alert_change::Entity>(),
+        row::<analysis_status::Entity>(),
+        row::<api_token::Entity>(),
+        row::<asset_type::Entity>(),
+        row::<audit_event::Entity>(),
+        row::<device::Entity>(),
+        row::<dns_record::Entity>(),
+        row::<flow::Entity>(),
+        row::<host::Entity>(),
+        row::<hostname::Entity>(),
+        row::<network::Entity>(),
+        row::<port::Entity>(),
+        row::<scan::Entity>(),
+        row::<script_result::Entity>(),
+        row::<service::Entity>(),
+        row::<session::Entity>(),
+        row::<user::Entity>(),
+        row::<user_customer::Entity>(),
+        row::<ipdr_context::Entity>(),
+        row::<ipdr_query::Entity>(),
+        row::<ipdr_query_row::Entity>(),
+        row::<ipdr_record::Entity>(),
+        row::<user_ipdr_context::Entity>(),
+    ]
+}
 
 /// The customers a user is limited to (none: every customer).
 pub async fn of_user(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<Scope> {
@@ -176,45 +333,43 @@ pub async fn limit_user(db: &impl ConnectionTrait, user_id: i64, customers: &[i6
     Ok(())
 }
 
-/// Whether the object with this global ID exists within the scope (objects of tables
-/// every user sees are not checked here).
-async fn visible<E: Scoped>(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> DomainResult<bool>
-where
-    E::Model: Sync,
-{
-    Ok(E::find()
-        .filter(crud::id_column::<E>().eq(id))
-        .filter(scope.condition::<E>())
-        .count(db)
-        .await?
-        > 0)
-}
-
 /// Fails with `NOT_FOUND` (as if it did not exist) when `field` names an object
-/// outside the scope.
+/// outside the scope. Every kind is checked by its table's rule.
 pub async fn require_visible(db: &impl ConnectionTrait, scope: &Scope, field: &str, id: &str) -> DomainResult<()> {
-    if scope.customers().is_none() {
+    let Some(customers) = scope.customers() else {
         return Ok(());
-    }
+    };
     let Ok((kind, n)) = ids::decode_any(field, id) else {
         return Ok(());
     };
-    // Named as the domain names a missing object, so that the two read the same.
-    let (seen, what) = match kind {
-        Kind::Customer => (visible::<customer::Entity>(db, scope, n).await?, "customer"),
-        Kind::Case => (visible::<case::Entity>(db, scope, n).await?, "case"),
-        Kind::Ioc => (visible::<ioc::Entity>(db, scope, n).await?, "IOC"),
-        Kind::Asset => (visible::<asset::Entity>(db, scope, n).await?, "asset"),
-        Kind::Task => (visible::<task::Entity>(db, scope, n).await?, "task"),
-        Kind::TimelineEvent => (visible::<timeline_event::Entity>(db, scope, n).await?, "timeline event"),
-        Kind::Evidence => (visible::<evidence::Entity>(db, scope, n).await?, "evidence"),
-        Kind::NoteGroup => (visible::<note_group::Entity>(db, scope, n).await?, "note group"),
-        Kind::Note => (visible::<note::Entity>(db, scope, n).await?, "note"),
-        _ => (true, ""),
+    let Some(ids) = kind_within(kind, customers) else {
+        return Ok(());
     };
-    if seen {
+    let seen = Query::select()
+        .expr(Expr::val(1))
+        .and_where(Expr::val(n).in_subquery(ids))
+        .to_owned();
+    let backend = db.get_database_backend();
+    if db.query_one(backend.build(&seen)).await?.is_some() {
         Ok(())
     } else {
-        Err(DomainError::not_found(format!("{what} {n}")))
+        // Named as the domain names a missing object, so that the two read the same.
+        Err(DomainError::not_found(format!("{} {n}", missing_name(kind))))
+    }
+}
+
+/// How the domain names a missing object of `kind` ("IOC 3 not found").
+fn missing_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Customer => "customer",
+        Kind::Case => "case",
+        Kind::Ioc => "IOC",
+        Kind::Asset => "asset",
+        Kind::Task => "task",
+        Kind::TimelineEvent => "timeline event",
+        Kind::Evidence => "evidence",
+        Kind::NoteGroup => "note group",
+        Kind::Note => "note",
+        other => other.name(),
     }
 }

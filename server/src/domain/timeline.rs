@@ -32,10 +32,12 @@ pub struct TimelineEventInput {
 #[derive(InputObject, Clone, Debug)]
 pub struct CreateTimelineEventInput {
     pub case_id: ID,
-    pub title: String,
-    pub occurred_at: DateTime<Utc>,
+    /// The shared fields first: `title` and `occurredAt` below replace their optional
+    /// forms, so that the schema says what creating requires.
     #[graphql(flatten)]
     pub fields: TimelineEventInput,
+    pub title: String,
+    pub occurred_at: DateTime<Utc>,
 }
 
 fn apply(am: &mut timeline_event::ActiveModel, f: TimelineEventInput) -> DomainResult<Option<Vec<i64>>> {

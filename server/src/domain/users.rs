@@ -46,7 +46,7 @@ impl Role {
 
 pub const ADMIN: &str = "admin";
 
-fn valid_username(name: &str) -> DomainResult<String> {
+pub fn valid_username(name: &str) -> DomainResult<String> {
     let n = text::required("username", name, 64)?.to_lowercase();
     if n.chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
@@ -322,16 +322,58 @@ pub async fn update(db: &impl ConnectionTrait, id: i64, mut input: UserInput) ->
     let limits = Limits::take(&mut input);
     apply(&mut am, input)?;
     keep_an_admin(db, id, &am).await?;
+    let was_active = crud::find::<user::Entity>(db, "user", id).await?.active;
     let user = am.update(db).await?;
     limits.apply(db, id).await?;
+    // A deactivation ends the user's browser sessions, so that reactivating it later
+    // brings none back: it signs in again. Its API tokens only stop working while it
+    // is inactive (scripts resume once it is reactivated; revoke them to end them).
+    if was_active && !user.active {
+        end_sessions(db, id).await?;
+    }
     Ok(user)
 }
 
-pub async fn reset_password(db: &impl ConnectionTrait, id: i64, password: &str) -> DomainResult<user::Model> {
+/// Sets a new password and ends every browser session of the user (whoever knew the
+/// old password may hold one); with `revoke_tokens`, its API tokens stop working too.
+pub async fn reset_password(
+    db: &impl ConnectionTrait,
+    id: i64,
+    password: &str,
+    revoke_tokens: bool,
+) -> DomainResult<user::Model> {
     passwords::check_policy("password", password)?;
     let mut am: user::ActiveModel = crud::find::<user::Entity>(db, "user", id).await?.into();
     am.password_hash = Set(Some(passwords::hash(password)));
-    Ok(am.update(db).await?)
+    let user = am.update(db).await?;
+    end_sessions(db, id).await?;
+    if revoke_tokens {
+        revoke_all_tokens(db, id).await?;
+    }
+    Ok(user)
+}
+
+/// Ends every browser session of a user.
+pub async fn end_sessions(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<()> {
+    entities::session::Entity::delete_many()
+        .filter(entities::session::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every live API token of a user.
+async fn revoke_all_tokens(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<()> {
+    api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Deletes a user who never acted; one who did is kept for the record (deactivate it).

@@ -20,6 +20,15 @@ use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::tenancy;
 
+/// The refusal of a write that could not get its turn: another write (usually an
+/// import) holds the database. Retrying shortly succeeds.
+fn busy() -> async_graphql::Error {
+    super::errors::coded(
+        "the database is busy with another write (an import?): retry in a moment",
+        super::errors::UNAVAILABLE,
+    )
+}
+
 /// The address a request came from, as the audit log records it.
 #[derive(Clone, Debug, Default)]
 pub struct Peer(pub Option<String>);
@@ -94,6 +103,11 @@ pub async fn write<T: Touched + Send>(
         .into_iter()
         .map(|(name, v)| (name.to_string(), serde_json::to_value(v).unwrap_or(Value::Null)))
         .collect();
+    // On SQLite, wait for the turn to write without holding a connection.
+    let _turn = match ctx.data_opt::<crate::db::WriteGate>() {
+        Some(gate) => gate.enter().await.map_err(|()| busy())?,
+        None => None,
+    };
     let tx = db.begin().await.gql()?;
     crate::db::write_lock(&tx).await.gql()?;
     // Every object the arguments name must be within the caller's customers: one

@@ -23,7 +23,8 @@ pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
 pub const OVERFLOW: &str = "OVERFLOW";
 /// A live subscription resumed from further back than the alert log keeps.
 pub const CURSOR_EXPIRED: &str = "CURSOR_EXPIRED";
-/// A live stream ended on the server's side (shutdown, the log unreadable).
+/// A live stream ended on the server's side (shutdown, the log unreadable), or the
+/// database is busy with another write: retry.
 pub const UNAVAILABLE: &str = "UNAVAILABLE";
 
 /// The HTTP status of a GraphQL error code, for routes that answer over plain HTTP
@@ -40,6 +41,7 @@ pub fn http_status(code: &str) -> axum::http::StatusCode {
         PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
         TIMEOUT => StatusCode::GATEWAY_TIMEOUT,
         RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
+        UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -60,6 +62,17 @@ fn db_error(e: &DbErr) -> Error {
     let text = e.to_string();
     if text.contains("statement timeout") || text.contains("canceling statement") {
         return coded("the query took too long; narrow it down", TIMEOUT);
+    }
+    // SQLite's one write lock stayed taken past the busy timeout: retryable.
+    if text.contains("database is locked") {
+        return coded(
+            "the database is busy with another write (an import?): retry in a moment",
+            UNAVAILABLE,
+        );
+    }
+    // SQLite refuses LIKE patterns over 50,000 bytes: the caller's search was too long.
+    if text.contains("pattern too complex") {
+        return coded("the search pattern is too long", BAD_USER_INPUT);
     }
     tracing::error!(error = %text, "database error");
     coded("internal error", INTERNAL)

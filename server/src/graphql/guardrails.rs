@@ -30,7 +30,7 @@ struct GuardrailsExtension {
     max_aliases: usize,
 }
 
-fn with_code(mut e: ServerError, code: &str) -> ServerError {
+pub(crate) fn with_code(mut e: ServerError, code: &str) -> ServerError {
     let ext = e.extensions.get_or_insert_with(Default::default);
     if ext.get("code").is_none() {
         ext.set("code", code);
@@ -39,7 +39,7 @@ fn with_code(mut e: ServerError, code: &str) -> ServerError {
 }
 
 /// The code of an error async-graphql raised itself, from its message.
-fn classify(message: &str, otherwise: &'static str) -> &'static str {
+pub(crate) fn classify(message: &str, otherwise: &'static str) -> &'static str {
     let m = message.to_lowercase();
     if m.contains("too complex")
         || m.contains("nested too deep")
@@ -48,7 +48,10 @@ fn classify(message: &str, otherwise: &'static str) -> &'static str {
         || m.contains("too many aliases")
     {
         QUERY_TOO_COMPLEX
-    } else if m.contains("failed to parse")
+    } else if m.contains("operation name required")
+        || m.contains("unknown operation named")
+        || m.contains("not supported on this transport")
+        || m.contains("failed to parse")
         || m.contains("invalid value")
         || m.contains("expected type")
         || m.contains("expected input type")
@@ -57,6 +60,99 @@ fn classify(message: &str, otherwise: &'static str) -> &'static str {
     } else {
         otherwise
     }
+}
+
+/// The size of a document once its fragment spreads are expanded, as validation and
+/// execution will walk it: the fields of every operation, each fragment's counted
+/// once and multiplied by its uses (memoised, so a chain of fragments spreading each
+/// other ten times costs its length to measure, not 10^n). Refused over `max_fields`
+/// expanded fields or `max_spreads` spreads in the text, and for fragment cycles, before
+/// async-graphql sees the document: its checks (recursive depth, complexity) walk
+/// spreads without memoising, synchronously, where no time budget can stop them.
+pub fn admit(doc: &ExecutableDocument, max_fields: usize, max_spreads: usize) -> Result<(), String> {
+    use std::collections::HashMap;
+    let spreads = count_spreads(doc);
+    if spreads > max_spreads {
+        return Err(format!("too many fragment spreads: {spreads} (at most {max_spreads})"));
+    }
+    /// Expanded fields of `set`, saturating; `None` for a cycle or an unknown fragment
+    /// (validation names those).
+    fn size<'a>(
+        doc: &'a ExecutableDocument,
+        set: &'a SelectionSet,
+        memo: &mut HashMap<&'a str, Option<usize>>,
+        open: &mut Vec<&'a str>,
+    ) -> Result<usize, &'static str> {
+        let mut total = 0usize;
+        for item in &set.items {
+            let n = match &item.node {
+                Selection::Field(f) => 1usize.saturating_add(size(doc, &f.node.selection_set.node, memo, open)?),
+                Selection::InlineFragment(i) => size(doc, &i.node.selection_set.node, memo, open)?,
+                Selection::FragmentSpread(s) => {
+                    let name = s.node.fragment_name.node.as_str();
+                    if let Some(known) = memo.get(name) {
+                        known.ok_or("fragment cycle")?
+                    } else if open.contains(&name) {
+                        return Err("fragments spread each other in a cycle");
+                    } else {
+                        match doc.fragments.get(&s.node.fragment_name.node) {
+                            // Unknown: validation reports it, at no cost.
+                            None => 0,
+                            Some(f) => {
+                                open.push(name);
+                                let n = size(doc, &f.node.selection_set.node, memo, open);
+                                open.pop();
+                                memo.insert(name, n.as_ref().ok().copied());
+                                n?
+                            }
+                        }
+                    }
+                }
+            };
+            total = total.saturating_add(n);
+        }
+        Ok(total)
+    }
+    let mut memo = HashMap::new();
+    let mut open = Vec::new();
+    let mut total = 0usize;
+    for (_, op) in doc.operations.iter() {
+        total = total.saturating_add(size(doc, &op.node.selection_set.node, &mut memo, &mut open)?);
+    }
+    // Fragments no operation uses are validated too: count them once each.
+    for (name, f) in doc.fragments.iter() {
+        if !memo.contains_key(name.as_str()) {
+            total = total.saturating_add(size(doc, &f.node.selection_set.node, &mut memo, &mut open)?);
+        }
+    }
+    if total > max_fields {
+        return Err(format!(
+            "the query expands to {total} fields once its fragments are spread (at most {max_fields})"
+        ));
+    }
+    Ok(())
+}
+
+fn count_spreads(doc: &ExecutableDocument) -> usize {
+    fn walk(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|s| match &s.node {
+                Selection::Field(f) => walk(&f.node.selection_set.node),
+                Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
+                Selection::FragmentSpread(_) => 1,
+            })
+            .sum()
+    }
+    doc.operations
+        .iter()
+        .map(|(_, op)| walk(&op.node.selection_set.node))
+        .sum::<usize>()
+        + doc
+            .fragments
+            .values()
+            .map(|f| walk(&f.node.selection_set.node))
+            .sum::<usize>()
 }
 
 fn count_aliases(doc: &ExecutableDocument) -> usize {
@@ -160,6 +256,34 @@ mod tests {
         )
         .unwrap();
         assert_eq!(count_aliases(&doc), 4);
+    }
+
+    #[test]
+    fn expanded_size_is_measured_once_per_fragment() {
+        // Nine fragments each spreading the next ten times: 10^8 fields once expanded.
+        let mut q = String::from("query { me { ...F0 } } ");
+        for i in 0..8 {
+            let spreads = format!("...F{} ", i + 1).repeat(10);
+            q.push_str(&format!("fragment F{i} on User {{ {spreads} username }} "));
+        }
+        q.push_str("fragment F8 on User { username }");
+        let doc = async_graphql::parser::parse_query(&q).unwrap();
+        let started = std::time::Instant::now();
+        let e = admit(&doc, 10_000, 1000).unwrap_err();
+        assert!(e.contains("expands to"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_millis(100));
+        assert!(admit(&doc, usize::MAX, 50).unwrap_err().contains("spreads"));
+        // What a client writes with fragments passes.
+        let ok = async_graphql::parser::parse_query(
+            "query { hosts { nodes { ...H } } a: hosts { nodes { ...H } } } fragment H on Host { ip ports { nodes { port } } }",
+        )
+        .unwrap();
+        assert!(admit(&ok, 100, 10).is_ok());
+        let cycle = async_graphql::parser::parse_query(
+            "query { me { ...A } } fragment A on User { ...B } fragment B on User { ...A }",
+        )
+        .unwrap();
+        assert!(admit(&cycle, 100, 10).unwrap_err().contains("cycle"));
     }
 
     #[test]

@@ -7,14 +7,17 @@ use sea_orm::{EntityTrait, QueryFilter};
 
 use super::audit::write;
 use super::case::{cases_of_ioc, Case};
+use super::errors;
 use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, ById, GroupBy};
-use super::pagination::{connection, Conn, PageArgs};
+use super::pagination::{connection, scope, Conn, PageArgs};
+use crate::domain::error::DomainError;
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::iocs::{self, CreateIocInput, IocFilter, IocInput, Tlp};
+use crate::domain::tenancy;
 use crate::domain::values::IpAddr;
 use crate::domain::{ip, text};
 use crate::group;
@@ -95,7 +98,18 @@ impl IocQuery {
         before: Option<String>,
         filter: Option<IocFilter>,
     ) -> Result<Conn<Ioc>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
+        let filter = filter.unwrap_or_default();
+        let mut cond = filter.condition().gql()?;
+        // A case outside the caller's customers filters to nothing, as if it did not
+        // exist: the links of visible IOCs to hidden cases are not for this caller.
+        if let Some(case) = &filter.case_id {
+            let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
+            match tenancy::require_visible(db, &scope(ctx), "filter.caseId", case).await {
+                Ok(()) => {}
+                Err(DomainError::NotFound(_)) => cond = sea_orm::Condition::any(),
+                Err(e) => return Err(errors::gql(e)),
+            }
+        }
         connection(
             ctx,
             ioc::Entity::find().filter(cond),
@@ -118,21 +132,29 @@ pub struct IocMutation;
 impl IocMutation {
     /// Adds an IOC, linked to the given cases; CONFLICT when the same type and value exist.
     async fn add_ioc(&self, ctx: &Context<'_>, input: CreateIocInput) -> Result<Ioc> {
-        write(ctx, move |tx| Box::pin(async move { iocs::create(tx, input).await }))
-            .await
-            .map(Ioc)
+        let scope = scope(ctx);
+        write(ctx, move |tx| {
+            Box::pin(async move { iocs::create(tx, input, &scope).await })
+        })
+        .await
+        .map(Ioc)
     }
     async fn update_ioc(&self, ctx: &Context<'_>, id: ID, input: IocInput) -> Result<Ioc> {
         let id = ids::decode("id", &id, Kind::Ioc).gql()?;
+        let scope = scope(ctx);
         write(ctx, move |tx| {
-            Box::pin(async move { iocs::update(tx, id, input).await })
+            Box::pin(async move { iocs::update(tx, id, input, &scope).await })
         })
         .await
         .map(Ioc)
     }
     async fn delete_ioc(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Ioc).gql()?;
-        write(ctx, move |tx| Box::pin(async move { iocs::delete(tx, n).await })).await?;
+        let scope = scope(ctx);
+        write(ctx, move |tx| {
+            Box::pin(async move { iocs::delete(tx, n, &scope).await })
+        })
+        .await?;
         Ok(id)
     }
     async fn link_ioc(&self, ctx: &Context<'_>, ioc_id: ID, case_id: ID) -> Result<Ioc> {

@@ -100,6 +100,12 @@ pub mod limits {
     pub const DIRECTIVES: usize = 5;
     pub const ALIASES: usize = 30;
     pub const BATCH: usize = 10;
+    /// Fields of a document once its fragments are spread, and fragment spreads in its
+    /// text: measured before any other validation (`guardrails::admit`).
+    pub const FIELDS: usize = 10_000;
+    pub const SPREADS: usize = 500;
+    /// What a caller without credentials may send: a plain `login` of this size.
+    pub const SIGN_IN_BYTES: usize = 2048;
     pub const BODY_BYTES: usize = 1024 * 1024;
     /// Files of a multipart import request: each at most 4 GiB (spooled to disk, and
     /// imported as a stream), at most 16 of them.
@@ -144,7 +150,8 @@ pub fn build(
     exports: crate::exports::Exports,
     jobs: crate::jobs::ipdr::Queue,
 ) -> PivotSchema {
-    let builder = builder().data(db).data(exports).data(jobs);
+    let gate = crate::db::WriteGate::for_backend(&db);
+    let builder = builder().data(db).data(gate).data(exports).data(jobs);
     match bus {
         Some(bus) => builder.data(bus).finish(),
         None => builder.finish(),
@@ -201,6 +208,7 @@ fn mutation_fields<'a>(doc: &'a ExecutableDocument, name: Option<&str>, fragment
         set: &'a SelectionSet,
         fragments: bool,
         depth: usize,
+        seen: &mut Vec<&'a str>,
         out: &mut Vec<&'a str>,
     ) -> Option<()> {
         // Fragment cycles are refused by validation, which runs later: stop here first.
@@ -211,11 +219,18 @@ fn mutation_fields<'a>(doc: &'a ExecutableDocument, name: Option<&str>, fragment
             match &item.node {
                 Selection::Field(f) => out.push(f.node.name.node.as_str()),
                 Selection::InlineFragment(f) if fragments => {
-                    collect(doc, &f.node.selection_set.node, fragments, depth + 1, out)?
+                    collect(doc, &f.node.selection_set.node, fragments, depth + 1, seen, out)?
                 }
                 Selection::FragmentSpread(s) if fragments => {
+                    // A fragment's root fields are the same at every use: each is read
+                    // once, so that spreads of spreads cannot multiply the work.
+                    let name = s.node.fragment_name.node.as_str();
+                    if seen.contains(&name) {
+                        continue;
+                    }
+                    seen.push(name);
                     let f = doc.fragments.get(&s.node.fragment_name.node)?;
-                    collect(doc, &f.node.selection_set.node, fragments, depth + 1, out)?
+                    collect(doc, &f.node.selection_set.node, fragments, depth + 1, seen, out)?
                 }
                 _ => return None,
             }
@@ -227,18 +242,32 @@ fn mutation_fields<'a>(doc: &'a ExecutableDocument, name: Option<&str>, fragment
         return None;
     }
     let mut out = Vec::new();
-    collect(doc, &op.node.selection_set.node, fragments, 0, &mut out)?;
+    collect(
+        doc,
+        &op.node.selection_set.node,
+        fragments,
+        0,
+        &mut Vec::new(),
+        &mut out,
+    )?;
     Some(out)
 }
 
-/// Whether the operation a request runs is a mutation that only signs in: the one
-/// thing a caller without credentials may do.
+/// Whether a request is a plain sign-in: the one thing a caller without credentials
+/// may send. Plain means small ([`limits::SIGN_IN_BYTES`]), one operation, no fragment
+/// (so nothing in it can multiply the work of validating it), and a mutation of `login`
+/// (with `__typename`) alone.
 pub fn is_sign_in(request: &Request) -> bool {
+    if request.query.len() > limits::SIGN_IN_BYTES {
+        return false;
+    }
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
         return false;
     };
-    mutation_fields(&doc, request.operation_name.as_deref(), false)
-        .is_some_and(|fields| fields.iter().all(|f| matches!(*f, "login" | "__typename")))
+    doc.fragments.is_empty()
+        && doc.operations.iter().count() == 1
+        && mutation_fields(&doc, request.operation_name.as_deref(), false)
+            .is_some_and(|fields| fields.iter().all(|f| matches!(*f, "login" | "__typename")))
 }
 
 /// Whether the operation a request runs is a subscription (one that does not parse is
@@ -277,25 +306,35 @@ pub async fn within<F: std::future::Future>(left: std::time::Duration, work: F) 
     tokio::time::timeout(left, work).await.ok()
 }
 
-/// [`budget`] for a request, which is parsed here once: execution uses the parsed
-/// document. A request that does not parse gets `interactive` (it fails at once).
+/// [`budget`] for a request, which is parsed here once (unless it already was):
+/// execution uses the parsed document. A request that does not parse gets
+/// `interactive` (it fails at once).
 pub fn budget_of(request: &mut Request, interactive: std::time::Duration) -> std::time::Duration {
-    match async_graphql::parser::parse_query(&request.query) {
-        Ok(doc) => {
-            let budget = budget(&doc, request.operation_name.as_deref(), interactive);
-            request.set_parsed_query(doc);
-            budget
-        }
+    let name = request.operation_name.clone();
+    match request.parsed_query() {
+        Ok(doc) => budget(doc, name.as_deref(), interactive),
         Err(_) => interactive,
     }
 }
 
 /// Runs one GraphQL request with DataLoaders of its own, batched in waves (see
 /// [`batching`]). Every entry point goes through here.
-pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Caller, request: Request) -> Response {
+pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Caller, mut request: Request) -> Response {
+    if let Some(refused) = refusal(&mut request) {
+        return refused;
+    }
     let gate = Arc::new(Gate::default());
     let request = prepare(db, caller, request, &gate);
-    Tracked::new(gate, tokio::task::unconstrained(schema.execute(request))).await
+    let mut response = Tracked::new(gate, tokio::task::unconstrained(schema.execute(request))).await;
+    // Errors raised before any phase the guard rails see (an operation name that names
+    // nothing) get their code here: every error has one.
+    for e in &mut response.errors {
+        if errors::code_of(e).is_none() {
+            let code = guardrails::classify(&e.message, errors::BAD_USER_INPUT);
+            *e = guardrails::with_code(std::mem::replace(e, async_graphql::ServerError::new("", None)), code);
+        }
+    }
+    response
 }
 
 /// Runs a subscription with loaders of its own, batched like a request's for each
@@ -304,12 +343,28 @@ pub fn subscribe(
     schema: &PivotSchema,
     db: &DatabaseConnection,
     caller: &Caller,
-    request: Request,
+    mut request: Request,
 ) -> futures_util::stream::BoxStream<'static, Response> {
     use futures_util::StreamExt;
+    if let Some(refused) = refusal(&mut request) {
+        return futures_util::stream::once(async move { refused }).boxed();
+    }
     let gate = Arc::new(Gate::default());
     let request = prepare(db, caller, request, &gate);
     Tracked::new(gate, schema.execute_stream(request)).boxed()
+}
+
+/// Refuses a document whose fragments expand past [`limits::FIELDS`] (or that spreads
+/// over [`limits::SPREADS`] of them) before anything else walks it: see
+/// [`guardrails::admit`]. One that does not parse is left to execution to report.
+fn refusal(request: &mut Request) -> Option<Response> {
+    let doc = request.parsed_query().ok()?;
+    let message = guardrails::admit(doc, limits::FIELDS, limits::SPREADS).err()?;
+    let e = async_graphql::ServerError::new(message, None);
+    Some(Response::from_errors(vec![guardrails::with_code(
+        e,
+        errors::QUERY_TOO_COMPLEX,
+    )]))
 }
 
 /// A request with what its resolvers need: the caller, and one DataLoader of each type.

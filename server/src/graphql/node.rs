@@ -79,6 +79,10 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
         Kind::Customer => by_id::<customer::Entity>(ctx, id)
             .await?
             .map(|m| Node::Customer(Customer(m))),
+        // The directory is for user administrators: anyone else fetches only itself.
+        Kind::User if !super::user::may_see_account(principal, id) => {
+            return Err(coded("needs read access to User objects", FORBIDDEN))
+        }
         Kind::User => by_id::<user::Entity>(ctx, id).await?.map(|m| Node::User(User(m))),
         // Tokens are listed to their owner only (`apiTokens`), never fetched by ID;
         // captures are reached through their alert.

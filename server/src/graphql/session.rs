@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
 
 use super::audit::peer;
-use super::errors::{coded, Gql, INTERNAL, RATE_LIMITED, UNAUTHENTICATED};
+use super::errors::{coded, Gql, BAD_USER_INPUT, INTERNAL, RATE_LIMITED, UNAUTHENTICATED};
 use super::user::{principal, User};
 use crate::auth::login::{self, Outcome};
 use crate::auth::principal::Via;
@@ -15,8 +15,12 @@ use crate::domain::audit::{self, Event};
 use crate::domain::ids::Kind;
 
 fn session<'a>(ctx: &Context<'a>) -> Result<&'a Session> {
-    ctx.data_opt::<Session>()
-        .ok_or_else(|| coded("browser sessions are not available on this endpoint", INTERNAL))
+    ctx.data_opt::<Session>().ok_or_else(|| {
+        coded(
+            "browser sessions are not available on this endpoint: sign in with POST /graphql, or use an API token",
+            BAD_USER_INPUT,
+        )
+    })
 }
 
 fn store_failed(e: impl std::fmt::Display) -> async_graphql::Error {

@@ -7,9 +7,10 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::audit::write;
 use super::customer::Customer;
-use super::errors::{coded, Gql, UNAUTHENTICATED};
+use super::errors::{coded, Gql, FORBIDDEN, UNAUTHENTICATED};
 use super::loaders::{loader, ById, GroupBy};
 use super::pagination::{connection, Conn, PageArgs};
+use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 use crate::domain::ids::{self, Kind};
 use crate::domain::users::{self, CreateUserInput, UserInput};
@@ -28,28 +29,37 @@ impl User {
     async fn display_name(&self) -> Option<&str> {
         self.0.display_name.as_deref()
     }
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+    /// The user itself and user administrators only (FORBIDDEN otherwise), as `role`,
+    /// `active`, `capabilities`, `ipdrContexts` and `customers`: colleagues see who
+    /// wrote a note, not the directory.
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.private(ctx)?;
+        Ok(self.0.email.as_deref())
     }
-    async fn role(&self) -> &str {
-        &self.0.role
+    async fn role(&self, ctx: &Context<'_>) -> Result<&str> {
+        self.private(ctx)?;
+        Ok(&self.0.role)
     }
-    async fn active(&self) -> bool {
-        self.0.active
+    async fn active(&self, ctx: &Context<'_>) -> Result<bool> {
+        self.private(ctx)?;
+        Ok(self.0.active)
     }
     /// Extra grants beyond the role (`cases:write` ...).
-    async fn capabilities(&self) -> Vec<String> {
-        crate::domain::text::decode_tags(&self.0.capabilities)
+    async fn capabilities(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        self.private(ctx)?;
+        Ok(crate::domain::text::decode_tags(&self.0.capabilities))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
     /// The IPDR contexts this user is limited to; empty when it reaches every context.
     async fn ipdr_contexts(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        self.private(ctx)?;
         super::ipdr::contexts_of_user(ctx, self.0.id).await
     }
     /// The customers this user is limited to; empty when it sees every customer.
     async fn customers(&self, ctx: &Context<'_>) -> Result<Vec<Customer>> {
+        self.private(ctx)?;
         let links = loader::<GroupBy<CustomerLinksOfUser>>(ctx)
             .load_one(self.0.id)
             .await
@@ -63,6 +73,25 @@ impl User {
         out.sort_by_key(|c| c.0.id);
         Ok(out)
     }
+}
+
+impl User {
+    /// Refuses the account details of another user to a caller who does not administer users.
+    fn private(&self, ctx: &Context<'_>) -> Result<()> {
+        if may_see_account(principal(ctx)?, self.0.id) {
+            Ok(())
+        } else {
+            Err(coded(
+                "only the user itself and user administrators see this",
+                FORBIDDEN,
+            ))
+        }
+    }
+}
+
+/// Whether `p` may see the account of user `id`: its own, or any with users:read.
+pub fn may_see_account(p: &Principal, id: i64) -> bool {
+    p.user.id == id || p.can(Capability::Users, Level::Read)
 }
 
 use crate::group;
@@ -173,11 +202,18 @@ impl UserMutation {
         .await
         .map(User)
     }
-    /// Administrators: sets a new password (at least 12 characters).
-    async fn reset_password(&self, ctx: &Context<'_>, id: ID, password: String) -> Result<User> {
+    /// Administrators: sets a new password (at least 12 characters). Every browser
+    /// session of the user ends; with `revokeTokens`, its API tokens are revoked too.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        password: String,
+        #[graphql(default = false)] revoke_tokens: bool,
+    ) -> Result<User> {
         let id = ids::decode("id", &id, Kind::User).gql()?;
         write(ctx, move |tx| {
-            Box::pin(async move { users::reset_password(tx, id, &password).await })
+            Box::pin(async move { users::reset_password(tx, id, &password, revoke_tokens).await })
         })
         .await
         .map(User)

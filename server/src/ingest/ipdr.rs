@@ -95,7 +95,11 @@ pub fn parse(
         match reader.read_record(&mut row) {
             Ok(false) => return Ok(()),
             Ok(true) => {
-                let record = record(&row, &at, tz).map_err(|reason| {
+                let long = row
+                    .iter()
+                    .zip(header.iter())
+                    .find_map(|(v, name)| super::bounds::field(name, v, super::bounds::MAX_FIELD).err());
+                let record = long.map_or_else(|| record(&row, &at, tz), Err).map_err(|reason| {
                     ParseError::new(format!("line {}", row.position().map_or(line, |p| p.line())), reason)
                 })?;
                 each(record)?;

@@ -5,6 +5,7 @@
 //! transaction: an import lands whole or not at all, and memory stays flat whatever the
 //! file's size.
 
+pub mod bounds;
 mod indexes;
 pub mod ipdr;
 pub mod nmap;
@@ -115,17 +116,20 @@ impl Summary {
     }
 }
 
-/// An input, gzip-compressed or not (told by its first bytes, not its name).
+/// An input, gzip-compressed or not (told by its first bytes, not its name), read
+/// within [`bounds`]: lines and decompression are bounded whatever the format.
 pub fn open(input: impl Read + Send + 'static) -> std::io::Result<Box<dyn BufRead + Send>> {
-    let mut input = BufReader::with_capacity(256 * 1024, input);
+    let compressed = bounds::Counted::default();
+    let mut input = BufReader::with_capacity(256 * 1024, bounds::Counting::new(input, compressed.clone()));
     let gzip = input.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     Ok(if gzip {
+        let inflated = flate2::bufread::MultiGzDecoder::new(input);
         Box::new(BufReader::with_capacity(
             256 * 1024,
-            flate2::bufread::MultiGzDecoder::new(input),
+            bounds::Bounded::new(inflated, Some(compressed)),
         ))
     } else {
-        Box::new(input)
+        Box::new(BufReader::with_capacity(256 * 1024, bounds::Bounded::new(input, None)))
     })
 }
 

@@ -2,6 +2,8 @@
 //! of events with quick-xml: one host at a time, whatever the file's size.
 
 use std::io::BufRead;
+
+use super::bounds;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -132,6 +134,14 @@ fn attrs(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, String> {
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|e| e.to_string())?
                 .into_owned();
+            // A script's output (masscan's banner) may be long; any other attribute is a
+            // name, a version or a number.
+            let max = if matches!(key.as_str(), "output" | "banner") {
+                bounds::MAX_OUTPUT
+            } else {
+                bounds::MAX_FIELD
+            };
+            bounds::field(&format!("attribute {key}"), &value, max)?;
             Ok((key, value))
         })
         .collect()
@@ -252,6 +262,10 @@ pub fn parse<R: BufRead>(input: R, mut sink: impl FnMut(Item) -> Result<(), Pars
                 return Ok(());
             }
             _ => {}
+        }
+        if st.text.len() > bounds::MAX_OUTPUT {
+            let reason = format!("the text of an element is longer than {} bytes", bounds::MAX_OUTPUT);
+            return fail(&st, &reader, reason);
         }
         buf.clear();
     }

@@ -157,6 +157,22 @@ fn alert(line: Line) -> Result<Alert, String> {
     })
 }
 
+/// The alert, if its texts are within the bound of a stored field.
+fn bounded(a: Alert) -> Result<Alert, String> {
+    use super::bounds::{field, MAX_FIELD};
+    field("alert.signature", &a.signature, MAX_FIELD)?;
+    for (name, v) in [
+        ("alert.category", &a.category),
+        ("alert.action", &a.action),
+        ("host", &a.sensor),
+    ] {
+        if let Some(v) = v {
+            field(name, v, MAX_FIELD)?;
+        }
+    }
+    Ok(a)
+}
+
 pub fn parse<R: BufRead>(input: R, mut sink: impl FnMut(Event) -> Result<(), ParseError>) -> Result<(), ParseError> {
     for (i, line) in input.lines().enumerate() {
         let at = format!("line {}", i + 1);
@@ -167,7 +183,11 @@ pub fn parse<R: BufRead>(input: R, mut sink: impl FnMut(Event) -> Result<(), Par
         let parsed: Line =
             serde_json::from_str(&line).map_err(|e| ParseError::new(&at, format!("not an EVE JSON event: {e}")))?;
         let event = match parsed.event_type.as_deref() {
-            Some("alert") => Event::Alert(alert(parsed).map_err(|reason| ParseError::new(&at, reason))?),
+            Some("alert") => Event::Alert(
+                alert(parsed)
+                    .and_then(bounded)
+                    .map_err(|reason| ParseError::new(&at, reason))?,
+            ),
             Some(other) => Event::Other(other.to_string()),
             None => return Err(ParseError::new(&at, "an event without event_type")),
         };

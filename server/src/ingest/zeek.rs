@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::io::BufRead;
+
+use super::bounds;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -200,6 +202,14 @@ fn parse_tsv<R: BufRead>(
                 format!("{} fields where #fields names {}", record.len(), header.fields.len()),
             ));
         }
+        // Every field, or every item of a set, within the bound of a stored text.
+        if let Some((i, v)) = record.iter().enumerate().find(|(_, v)| {
+            v.split(header.set_separator.as_str())
+                .any(|item| item.len() > bounds::MAX_FIELD)
+        }) {
+            let reason = bounds::field(&header.fields[i], v, bounds::MAX_FIELD).unwrap_err();
+            return Err(ParseError::new(at(&record), reason));
+        }
         let get = |name: &str| -> Option<&str> {
             let v = record.get(*index.get(name)?)?;
             (v != header.unset && !v.is_empty()).then_some(v)
@@ -329,6 +339,19 @@ fn parse_json<R: BufRead>(input: R, mut sink: impl FnMut(Record) -> Result<(), P
                 Some((k.as_str(), s))
             })
             .collect();
+        let long = value.iter().find_map(|(k, v)| {
+            let items: Vec<&str> = match v {
+                Value::String(s) => vec![s.as_str()],
+                Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            items
+                .into_iter()
+                .find_map(|item| bounds::field(k, item, bounds::MAX_FIELD).err())
+        });
+        if let Some(reason) = long {
+            return Err(ParseError::new(&at, reason));
+        }
         let get = |name: &str| text.get(name).map(String::as_str);
         let list = |name: &str| match value.get(name) {
             Some(Value::Array(items)) => items

@@ -23,11 +23,16 @@ use tokio_stream::StreamMap;
 use super::access::{self, Identity};
 use super::subscription::{self, refusal, serialised, Item};
 use crate::app::AppState;
-use crate::graphql::errors::{INTERNAL, UNAUTHENTICATED};
+use crate::graphql::errors::{INTERNAL, RATE_LIMITED, TIMEOUT, UNAUTHENTICATED};
 use crate::graphql::Caller;
 
 /// Frames written before the socket is flushed, when more keep coming.
 const BURST: usize = 64;
+/// Operations (subscriptions included) one connection may have running at once.
+pub const MAX_OPERATIONS: usize = 100;
+/// A WebSocket close reason is at most 123 bytes (RFC 6455, 5.5).
+const MAX_REASON: usize = 123;
+const TOO_LONG: &str = "the query took too long; narrow it down";
 
 /// Runs the operations of one connection, each as its caller is at that moment.
 #[derive(Clone)]
@@ -59,13 +64,19 @@ impl Connection {
     /// The payloads of one operation.
     fn run(&self, mut request: Request) -> BoxStream<'static, Arc<str>> {
         let this = self.clone();
+        let started = tokio::time::Instant::now();
         futures_util::stream::once(async move {
             let caller = match this.caller().await {
                 Ok(caller) => caller,
                 Err(refused) => return futures_util::stream::iter([serialised(&refused)]).boxed(),
             };
             if !crate::graphql::is_subscription(&mut request) {
-                let response = crate::graphql::execute(this.state.schema(), this.state.db(), &caller, request).await;
+                // The same budget and turns as over HTTP.
+                let response = this
+                    .state
+                    .run_operation(&caller, request, started)
+                    .await
+                    .unwrap_or_else(|| refusal(TOO_LONG, TIMEOUT));
                 return futures_util::stream::iter([serialised(&response)]).boxed();
             }
             match subscription::open(&this.state, &caller, this.who.clone(), request).await {
@@ -99,6 +110,17 @@ impl Framing {
         format!(r#"{{"type":"{kind}","id":{},"payload":{payload}}}"#, quoted(id))
     }
 
+    /// An operation refused before it ran (it gets no `complete`): graphql-transport-ws
+    /// sends a list of errors, the legacy protocol one error.
+    fn error(self, id: &str, message: &str, code: &str) -> String {
+        let error = serde_json::json!({"message": message, "extensions": {"code": code}});
+        let payload = match self.0 {
+            WebSocketProtocols::GraphQLWS => serde_json::json!([error]),
+            WebSocketProtocols::SubscriptionsTransportWS => error,
+        };
+        format!(r#"{{"type":"error","id":{},"payload":{payload}}}"#, quoted(id))
+    }
+
     fn complete(self, id: &str) -> String {
         format!(r#"{{"type":"complete","id":{}}}"#, quoted(id))
     }
@@ -112,10 +134,15 @@ fn text(frame: String) -> Message {
     Message::Text(Utf8Bytes::from(frame))
 }
 
+/// A close frame; a reason too long for one is cut at a character boundary.
 pub fn close(code: u16, reason: &str) -> Message {
+    let mut end = reason.len().min(MAX_REASON);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
     Message::Close(Some(CloseFrame {
         code,
-        reason: Utf8Bytes::from(reason),
+        reason: Utf8Bytes::from(&reason[..end]),
     }))
 }
 
@@ -203,6 +230,10 @@ fn on_message(
                         operations.remove(&id);
                     }
                 }
+            }
+            if operations.len() >= MAX_OPERATIONS {
+                let message = format!("at most {MAX_OPERATIONS} operations may run at once on one connection");
+                return Reply::Send(framing.error(&id, &message, RATE_LIMITED));
             }
             let done = framing.complete(&id);
             let frames = {

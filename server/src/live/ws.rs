@@ -7,7 +7,8 @@
 //! cookie from another origin's page is ignored: cross-site WebSocket hijacking).
 //! Close codes: 4401 no credentials (or a subscription before `connection_init`),
 //! 4403 credentials sent and not valid, 4400 a malformed first message, 4408 no
-//! `connection_init` in time. Once accepted, [`protocol::serve`] runs the connection.
+//! `connection_init` in time, 1013 (try again later) past the user's connections
+//! (`PIVOT_WS_MAX_PER_USER`). Once accepted, [`protocol::serve`] runs the connection.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -52,7 +53,8 @@ pub async fn upgrade(
             .into_response();
     };
     // Ambient credentials only from Pivot's own pages.
-    let session = csrf::same_origin(&headers, true).is_ok().then_some(session);
+    let public = state.config().public_url.as_deref();
+    let session = csrf::same_origin(&headers, true, public).is_ok().then_some(session);
     let address = peer.map(|Extension(ConnectInfo(a))| a.ip().to_canonical().to_string());
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
@@ -110,6 +112,13 @@ async fn serve(
             let _ = socket.send(close(code, reason)).await;
             return;
         }
+    };
+    // A user's connections are bounded: each holds buffers and may hold operations.
+    let max = state.config().sockets_per_user;
+    let Some(_slot) = state.sockets().try_take(who.user_id, max) else {
+        let reason = format!("Try again later: this user already holds {max} connections");
+        let _ = socket.send(close(1013, &reason)).await;
+        return;
     };
     protocol::serve(socket, protocol, Connection { state, address, who }).await;
 }
