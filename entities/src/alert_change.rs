@@ -10,6 +10,8 @@ pub struct Model {
     pub alert_id: i64,
     /// 0 created, 1 updated, 2 cases changed, 3 deleted.
     pub change: i16,
+    /// For a change of its cases: the customer of the case.
+    pub customer_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ mod m20261201_000011_ipdr;
 mod m20261201_000012_ipdr_queries;
 mod m20261206_000013_iocs_per_tenant;
 mod m20261206_000014_session_users;
+mod m20261206_000015_alert_change_customers;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_ipdr_queries::Migration),
             Box::new(m20261206_000013_iocs_per_tenant::Migration),
             Box::new(m20261206_000014_session_users::Migration),
+            Box::new(m20261206_000015_alert_change_customers::Migration),
         ]
     }
 }

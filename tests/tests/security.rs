@@ -913,3 +913,38 @@ both_dbs!(s9_exports_neutralise_formulas, |app: TestApp| async move {
     assert!(csv.contains("'=cmd|"), "{csv}");
     assert!(!csv.contains(",=cmd") && !csv.contains("\"=cmd"), "{csv}");
 });
+
+// S11: live subscribers limited to some customers hear nothing of other customers' cases.
+both_dbs!(s11_case_changes_reach_only_those_who_see_the_case, |app: TestApp| async move {
+    let t = tenants(&app).await;
+    let mut ws = app.ws_as(&t.lima).await;
+    ws.subscribe("u", "subscription { alertUpdated { change alertId } }", json!({}))
+        .await;
+    app.until_metric("pivot_live_subscriptions", 1).await;
+    let alert = app
+        .data(
+            "mutation($i: CreateAlertInput!) { createAlert(input: $i) { id } }",
+            json!({"i": {"kind": "network", "type": "test", "severity": "INFO", "title": "seen by both"}}),
+        )
+        .await;
+    let alert = s(&alert["createAlert"]["id"]);
+    let attach = "mutation($c: ID!, $a: [ID!]!) { attachAlerts(caseId: $c, alertIds: $a) { id } }";
+    app.data(attach, json!({"c": t.globex_case, "a": [alert]})).await;
+    app.data(attach, json!({"c": t.acme_case, "a": [alert]})).await;
+    // The first change lima hears of is the one about its own customer's case.
+    let e = ws.event("u").await["data"]["alertUpdated"].clone();
+    assert_eq!(e["change"], "CASES_CHANGED");
+    app.data(
+        "mutation($c: ID!, $a: [ID!]!) { detachAlerts(caseId: $c, alertIds: $a) { id } }",
+        json!({"c": t.globex_case, "a": [alert]}),
+    )
+    .await;
+    app.data(
+        "mutation($id: ID!, $i: AlertInput!) { updateAlert(id: $id, input: $i) { id } }",
+        json!({"id": alert, "i": {"title": "renamed"}}),
+    )
+    .await;
+    let e = ws.event("u").await["data"]["alertUpdated"].clone();
+    assert_eq!(e["change"], "UPDATED", "the detachment from Globex's case was not sent");
+    let _ = &t.globex;
+});

@@ -54,6 +54,16 @@ impl Change {
 /// Records that `alerts` underwent `change`, as the last writes of the transaction `tx`
 /// (see the module's note on ordering).
 pub async fn record(tx: &impl ConnectionTrait, change: Change, alerts: &[i64]) -> DomainResult<()> {
+    append(tx, change, alerts, None).await
+}
+
+/// Records that `alerts` were attached to or detached from a case of `customer`: only
+/// subscribers who may see that customer's cases are told.
+pub async fn record_cases(tx: &impl ConnectionTrait, alerts: &[i64], customer: i64) -> DomainResult<()> {
+    append(tx, Change::CasesChanged, alerts, Some(customer)).await
+}
+
+async fn append(tx: &impl ConnectionTrait, change: Change, alerts: &[i64], customer: Option<i64>) -> DomainResult<()> {
     if alerts.is_empty() {
         return Ok(());
     }
@@ -65,6 +75,7 @@ pub async fn record(tx: &impl ConnectionTrait, change: Change, alerts: &[i64]) -
         alert_change::Entity::insert_many(chunk.iter().map(|&id| alert_change::ActiveModel {
             alert_id: Set(id),
             change: Set(change.code()),
+            customer_id: Set(customer),
             ..Default::default()
         }))
         .exec_without_returning(tx)

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::alert_log::{self, Change};
+use super::alert_log;
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::filters::{ilike, Filter, TimeRange};
@@ -159,7 +159,7 @@ pub async fn update(db: &impl ConnectionTrait, id: i64, input: CaseInput) -> Dom
 /// go with it; an IOC still linked to another case survives.
 pub async fn delete(db: &impl TransactionTrait, id: i64) -> DomainResult<()> {
     let tx = db.begin().await?;
-    crud::find::<case::Entity>(&tx, "case", id).await?;
+    let case = crud::find::<case::Entity>(&tx, "case", id).await?;
     let others = Query::select()
         .column(ioc_case::Column::IocId)
         .from(ioc_case::Entity)
@@ -184,7 +184,7 @@ pub async fn delete(db: &impl TransactionTrait, id: i64) -> DomainResult<()> {
         .await?;
     // Everything else the case owns goes through ON DELETE CASCADE.
     crud::delete::<case::Entity>(&tx, "case", id).await?;
-    alert_log::record(&tx, Change::CasesChanged, &attached).await?;
+    alert_log::record_cases(&tx, &attached, case.customer_id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -195,7 +195,7 @@ pub async fn attach_alerts(db: &impl TransactionTrait, case_id: i64, alert_ids: 
         return Err(DomainError::bad("alertIds", "at most 1000 alerts at once"));
     }
     let tx = db.begin().await?;
-    crud::find::<case::Entity>(&tx, "case", case_id).await?;
+    let case = crud::find::<case::Entity>(&tx, "case", case_id).await?;
     crud::require_all::<alert::Entity>(&tx, "alert", alert_ids).await?;
     if !alert_ids.is_empty() {
         case_alert::Entity::insert_many(alert_ids.iter().map(|a| case_alert::ActiveModel {
@@ -210,13 +210,13 @@ pub async fn attach_alerts(db: &impl TransactionTrait, case_id: i64, alert_ids: 
         .exec_without_returning(&tx)
         .await?;
     }
-    alert_log::record(&tx, Change::CasesChanged, &dedup(alert_ids)).await?;
+    alert_log::record_cases(&tx, &dedup(alert_ids), case.customer_id).await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn detach_alerts(db: &impl ConnectionTrait, case_id: i64, alert_ids: &[i64]) -> DomainResult<()> {
-    crud::find::<case::Entity>(db, "case", case_id).await?;
+    let case = crud::find::<case::Entity>(db, "case", case_id).await?;
     let attached: Vec<i64> = case_alert::Entity::find()
         .filter(case_alert::Column::CaseId.eq(case_id))
         .filter(case_alert::Column::AlertId.is_in(alert_ids.to_vec()))
@@ -230,7 +230,7 @@ pub async fn detach_alerts(db: &impl ConnectionTrait, case_id: i64, alert_ids: &
         .filter(case_alert::Column::AlertId.is_in(attached.clone()))
         .exec(db)
         .await?;
-    alert_log::record(db, Change::CasesChanged, &attached).await
+    alert_log::record_cases(db, &attached, case.customer_id).await
 }
 
 fn dedup(ids: &[i64]) -> Vec<i64> {

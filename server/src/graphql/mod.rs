@@ -107,10 +107,7 @@ pub mod limits {
     /// What a caller without credentials may send: a plain `login` of this size.
     pub const SIGN_IN_BYTES: usize = 2048;
     pub const BODY_BYTES: usize = 1024 * 1024;
-    /// Files of a multipart import request: each at most 4 GiB (spooled to disk, and
-    /// imported as a stream), at most 16 of them.
-    pub const UPLOAD_BYTES: usize = 4 << 30;
-    pub const UPLOAD_FILES: usize = 16;
+    // Uploads have limits of their own, per role: `crate::uploads::Limits`.
     /// How long a request with files to import may run.
     pub const IMPORT_TIME: std::time::Duration = std::time::Duration::from_secs(3600);
 }

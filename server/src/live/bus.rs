@@ -16,6 +16,7 @@ use super::access::{self, Credential, Denied, Identity};
 use crate::domain::alert_log::{self, Change};
 use crate::domain::alerts::AlertFilter;
 use crate::domain::error::{DomainError, DomainResult};
+use crate::domain::tenancy::Scope;
 
 /// Events a subscriber may have waiting by default; one more and it is let go (see
 /// [`End::Overflow`]). Larger than a page of the log, so that a burst (an import) does
@@ -56,6 +57,8 @@ pub struct Event {
     pub change: Change,
     pub alert_id: i64,
     pub alert: Option<alert::Model>,
+    /// For a change of the alert's cases: the customer of the case.
+    pub customer_id: Option<i64>,
 }
 
 /// A page of the log as events.
@@ -66,6 +69,7 @@ fn events(page: Vec<(alert_change::Model, Option<alert::Model>)>) -> impl Iterat
             change: Change::from_code(c.change)?,
             alert_id: c.alert_id,
             alert,
+            customer_id: c.customer_id,
         }))
     })
 }
@@ -82,8 +86,15 @@ pub enum Feed {
 impl Feed {
     /// Whether `e` belongs to this feed and meets `filter`. A deleted alert is gone, so
     /// its deletion reaches every subscriber of updates: it names only the alert's id.
-    fn wants(self, filter: &AlertFilter, e: &Event) -> bool {
-        match (self, &e.alert) {
+    /// A change of an alert's cases reaches only those who may see the case's customer:
+    /// a subscriber limited to other customers is not told that an alert went into a
+    /// case it cannot see.
+    fn wants(self, filter: &AlertFilter, scope: &Scope, e: &Event) -> bool {
+        let told = e.change != Change::CasesChanged
+            || scope
+                .customers()
+                .is_none_or(|mine| e.customer_id.is_some_and(|c| mine.contains(&c)));
+        told && match (self, &e.alert) {
             (Feed::Created, Some(a)) => e.change == Change::Created && filter.matches(a),
             (Feed::Created, None) => false,
             (Feed::Updated, Some(a)) => e.change != Change::Created && filter.matches(a),
@@ -153,6 +164,7 @@ struct Subscriber {
     from: i64,
     feed: Feed,
     filter: AlertFilter,
+    scope: Scope,
     who: Identity,
     sender: mpsc::Sender<Arc<Event>>,
     end: Arc<Mutex<Option<End>>>,
@@ -172,7 +184,7 @@ impl Subscriber {
         let mut missed = 0;
         let wanted = events
             .iter()
-            .filter(|e| e.seq > self.from && self.feed.wants(&self.filter, e));
+            .filter(|e| e.seq > self.from && self.feed.wants(&self.filter, &self.scope, e));
         for e in wanted {
             if missed > 0 {
                 missed += 1;
@@ -360,6 +372,7 @@ impl Bus {
         db: &DatabaseConnection,
         feed: Feed,
         filter: AlertFilter,
+        scope: Scope,
         who: Identity,
         after: Option<i64>,
     ) -> DomainResult<Subscription> {
@@ -380,6 +393,7 @@ impl Bus {
                     from: at,
                     feed,
                     filter: filter.clone(),
+                    scope: scope.clone(),
                     who,
                     sender,
                     end: Arc::clone(&end),
@@ -393,6 +407,7 @@ impl Bus {
             id,
             feed,
             filter,
+            scope,
             replay: after.filter(|a| *a < at),
             at,
             receiver,
@@ -435,6 +450,7 @@ pub struct Subscription {
     id: u64,
     feed: Feed,
     filter: AlertFilter,
+    scope: Scope,
     /// The replay's position, until it reaches `at`.
     replay: Option<i64>,
     at: i64,
@@ -477,8 +493,8 @@ impl Subscription {
                 match self.replay_page(from).await {
                     Ok(page) => {
                         self.replay = page.last().map(|(c, _)| c.seq).filter(|s| *s < self.at);
-                        let (feed, filter) = (self.feed, &self.filter);
-                        self.buffered.extend(events(page).filter(|e| feed.wants(filter, e)));
+                        let (feed, filter, scope) = (self.feed, &self.filter, &self.scope);
+                        self.buffered.extend(events(page).filter(|e| feed.wants(filter, scope, e)));
                     }
                     Err(end) => {
                         self.done = true;

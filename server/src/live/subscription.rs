@@ -126,7 +126,7 @@ pub async fn open(
     });
     let subscription = match state
         .bus()
-        .subscribe(state.db(), spec.feed, spec.filter, who, spec.after)
+        .subscribe(state.db(), spec.feed, spec.filter, principal.scope.clone(), who, spec.after)
         .await
     {
         Ok(s) => s,
