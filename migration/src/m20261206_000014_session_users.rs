@@ -1,6 +1,7 @@
 //! Sessions name their user, so that a password reset or a deactivation can end every
 //! session of that user (the user's ID was only inside the session's data before).
-//! Existing sessions have none and expire as they would.
+//! Existing sessions are ended (their users sign in once more): kept without a user,
+//! a reset or a deactivation could not reach them for the rest of their 8 hours.
 
 use sea_orm_migration::prelude::*;
 
@@ -10,6 +11,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.get_connection().execute_unprepared("DELETE FROM sessions").await?;
         m.alter_table(
             Table::alter()
                 .table(Sessions::Table)

@@ -25,7 +25,9 @@ use crate::db::{self, StatementCounter};
 use crate::domain::users;
 use crate::exports::Exports;
 use crate::fairness::{Slots, Turns};
-use crate::graphql::errors::{BAD_USER_INPUT, FORBIDDEN, INTERNAL, PAYLOAD_TOO_LARGE, TIMEOUT, UNAUTHENTICATED};
+use crate::graphql::errors::{
+    BAD_USER_INPUT, FORBIDDEN, INTERNAL, PAYLOAD_TOO_LARGE, TIMEOUT, TOO_LONG, UNAUTHENTICATED,
+};
 use crate::graphql::guardrails::ReadOnly;
 use crate::graphql::{self, limits, Caller, PivotSchema};
 use crate::live::{self, Bus};
@@ -44,6 +46,7 @@ struct Inner {
     exports: Exports,
     turns: Turns,
     sockets: Slots,
+    uploads: Slots,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             exports,
             turns: Turns::default(),
             sockets: Slots::default(),
+            uploads: Slots::default(),
         })))
     }
 
@@ -106,9 +110,14 @@ impl AppState {
         mut request: async_graphql::Request,
         started: tokio::time::Instant,
     ) -> Option<async_graphql::Response> {
-        let budget = graphql::budget_of(&mut request, self.0.config.query_timeout);
+        let interactive = self.0.config.query_timeout;
+        let budget = graphql::budget_of(&mut request, interactive);
+        // Bulk work (imports, deletions) runs for minutes: it is bounded by the uploads a
+        // user may have in flight and by the one writer, not by turns it would hold.
+        let bulk = budget > interactive;
         graphql::within(budget.saturating_sub(started.elapsed()), async {
-            let _turn = self.0.turns.take(caller.principal.as_ref().map(|p| p.user.id)).await;
+            let user = caller.principal.as_ref().map(|p| p.user.id).filter(|_| !bulk);
+            let _turn = self.0.turns.take(user).await;
             graphql::execute(&self.0.schema, &self.0.db, caller, request).await
         })
         .await
@@ -358,8 +367,6 @@ async fn run(
     graphql_json(BatchResponse::Batch(out))
 }
 
-const TOO_LONG: &str = "the query took too long; narrow it down";
-
 fn graphql_json(response: BatchResponse) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], Json(response)).into_response()
 }
@@ -405,7 +412,6 @@ async fn graphql_post(
 /// A multipart request: files to import. Its body is read only once the caller is
 /// known and may import, within that caller's upload limits.
 async fn upload(state: &AppState, transport: Transport<'_>, content_type: &str, request: Request) -> Response {
-    let started = tokio::time::Instant::now();
     let Ok(boundary) = multer::parse_boundary(content_type) else {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -413,6 +419,7 @@ async fn upload(state: &AppState, transport: Transport<'_>, content_type: &str, 
             BAD_USER_INPUT,
         );
     };
+    // Without a principal `caller` refuses (only a JSON sign-in may come without one).
     let caller = match caller(state, transport, None).await {
         Ok(c) => c,
         Err(refused) => return refused,
@@ -423,15 +430,28 @@ async fn upload(state: &AppState, transport: Transport<'_>, content_type: &str, 
     if !may_import(principal) {
         return error_response(StatusCode::FORBIDDEN, "importing files needs write access", FORBIDDEN);
     }
+    // Each upload in flight holds disk (its spool) and, once imported, the writer.
+    let Some(_slot) = state.0.uploads.try_take(principal.user.id, UPLOADS_PER_USER) else {
+        return error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("at most {UPLOADS_PER_USER} uploads of one user at once"),
+            crate::graphql::errors::RATE_LIMITED,
+        );
+    };
     let batch = match crate::uploads::read(request.into_body(), boundary, principal, &state.0.config.uploads).await {
         Ok(batch) => batch,
         Err(refused) => return refused,
     };
+    // The budget counts from here: a large file takes its time to arrive.
+    let started = tokio::time::Instant::now();
     match operations(batch) {
         (_, _, Some(refused)) => refused,
         (single, ops, None) => run(state, &caller, started, single, ops).await,
     }
 }
+
+/// Multipart requests one user may have in flight.
+const UPLOADS_PER_USER: usize = 4;
 
 /// Whether `p` may run any of the mutations that take files.
 fn may_import(p: &Principal) -> bool {
@@ -503,8 +523,10 @@ async fn metrics(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
-    let local = peer.is_some_and(|Extension(ConnectInfo(a))| a.ip().to_canonical().is_loopback());
+    // With a token configured, only the token counts: behind a reverse proxy on the same
+    // host every request comes from the loopback interface.
     let token = state.0.config.metrics_token.as_deref();
+    let local = token.is_none() && peer.is_some_and(|Extension(ConnectInfo(a))| a.ip().to_canonical().is_loopback());
     let by_token = token.is_some_and(|t| {
         use sha2::Digest;
         let sent = principal::bearer(&headers).flatten().unwrap_or_default();
@@ -514,7 +536,7 @@ async fn metrics(
     if !local && !by_token {
         return error_response(
             StatusCode::FORBIDDEN,
-            "metrics are served on the loopback interface, or with Authorization: Bearer <PIVOT_METRICS_TOKEN>",
+            "metrics are served with Authorization: Bearer <PIVOT_METRICS_TOKEN> when it is set, else on the loopback interface",
             FORBIDDEN,
         );
     }

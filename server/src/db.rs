@@ -83,6 +83,8 @@ pub async fn connect_pool(
 /// Pools without an interactive timeout (the CLI, background work) wait longer.
 const INTERACTIVE_BUSY: Duration = Duration::from_secs(2);
 const BACKGROUND_BUSY: Duration = Duration::from_secs(10);
+/// How long an import waits for another one of this process to finish.
+const BULK_WAIT: Duration = Duration::from_secs(600);
 
 /// On SQLite, the one writer at a time: mutations wait for their turn here, holding no
 /// pooled connection, so that readers (which WAL never blocks) always find one.
@@ -96,12 +98,14 @@ impl WriteGate {
         )
     }
 
-    /// Waits up to [`INTERACTIVE_BUSY`] for the turn to write (and then as long again,
-    /// at most, for SQLite's lock: together within a request's 5 s); an error when
-    /// another write (an import) holds it longer.
-    pub async fn enter(&self) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, ()> {
+    /// Waits for the turn to write: up to [`INTERACTIVE_BUSY`] (and then as long again,
+    /// at most, for SQLite's lock: together within a request's 5 s), or for `bulk` work
+    /// (an import, under its hour) up to [`BULK_WAIT`]. An error when another write
+    /// holds it longer.
+    pub async fn enter(&self, bulk: bool) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, ()> {
         let Some(gate) = &self.0 else { return Ok(None) };
-        match tokio::time::timeout(INTERACTIVE_BUSY, gate.clone().acquire_owned()).await {
+        let wait = if bulk { BULK_WAIT } else { INTERACTIVE_BUSY };
+        match tokio::time::timeout(wait, gate.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(Some(permit)),
             _ => Err(()),
         }
@@ -116,6 +120,34 @@ pub async fn write_lock(tx: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr>
     if tx.get_database_backend() == sea_orm::DbBackend::Sqlite {
         // A write that changes nothing still takes the lock.
         tx.execute_unprepared("UPDATE users SET id = id WHERE 0").await?;
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, takes the transaction-scoped advisory locks named by `names` (each a
+/// purpose and a value), in one order whoever asks, held to the commit; replicas on one
+/// database share them. SQLite needs none: [`write_lock`] serialises its writers.
+pub async fn advisory_locks(tx: &impl ConnectionTrait, names: &[(&str, &str)]) -> Result<(), sea_orm::DbErr> {
+    use sha2::Digest;
+    if tx.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut keys: Vec<i64> = names
+        .iter()
+        .map(|(what, value)| {
+            let digest = sha2::Sha256::digest(format!("{what}\0{value}").as_bytes());
+            i64::from_be_bytes(digest[..8].try_into().expect("eight bytes"))
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        tx.execute(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [key.into()],
+        ))
+        .await?;
     }
     Ok(())
 }

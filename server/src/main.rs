@@ -130,6 +130,18 @@ enum Command {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Measure what hostile import files cost (gzip bombs, lines and fields far past
+    /// any tool's): each refused, with the import's peak memory, beside a well-formed
+    /// file, on SQLite and (with --postgres) PostgreSQL. Build with --release first.
+    BenchHostile {
+        /// Flows of the well-formed Zeek log imported for scale.
+        #[arg(long, default_value_t = 1_000_000)]
+        flows: usize,
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Bring the database schema up to date and exit.
     Migrate {
         #[command(flatten)]
@@ -385,6 +397,12 @@ async fn run() -> anyhow::Result<()> {
                 postgres,
             })
             .await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::BenchHostile { flows, dir, postgres } => {
+            let report =
+                server::bench::hostile::run(server::bench::hostile::HostileOptions { flows, dir, postgres }).await?;
             println!("{report}");
             Ok(())
         }

@@ -132,7 +132,11 @@ pub async fn read(body: Body, boundary: String, p: &Principal, limits: &Limits) 
                         error_response(StatusCode::INSUFFICIENT_STORAGE, "cannot store the upload", INTERNAL)
                     })?;
                 }
-                file.flush().await.ok();
+                // A full disk may only show now: an upload cut short is refused, not imported.
+                file.flush().await.map_err(|e| {
+                    tracing::error!(error = %e, "writing an upload to its temporary file");
+                    error_response(StatusCode::INSUFFICIENT_STORAGE, "cannot store the upload", INTERNAL)
+                })?;
                 let mut content = file.into_std().await;
                 std::io::Seek::rewind(&mut content).map_err(|_| bad("cannot read the upload back"))?;
                 files.push((

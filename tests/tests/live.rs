@@ -811,8 +811,10 @@ both_dbs!(groups_keep_each_users_rights, |app: TestApp| async move {
         ws.event("u").await;
         assert_eq!(case_ids(&ws.event("u").await), both);
     }
-    alpha.event("u").await;
+    // Alpha's user hears of the attachment to Alpha's case only: the one to Beta's
+    // case is none of its business.
     assert_eq!(case_ids(&alpha.event("u").await), [cases[0].clone()]);
+    alpha.quiet(std::time::Duration::from_millis(300)).await;
 });
 
 // The protocol itself, once a connection is accepted: ping, queries and mutations over

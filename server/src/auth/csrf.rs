@@ -10,7 +10,8 @@ use axum::http::{header, HeaderMap};
 /// names no origin at all is refused too (cookie-authenticated writes); otherwise it
 /// passes (scripts signing in with curl send no Origin).
 ///
-/// This server is `public` (`PIVOT_PUBLIC_URL`, how browsers reach it) when configured;
+/// This server is `public` (`PIVOT_PUBLIC_URL`, how browsers reach it, one address or
+/// several separated by commas) when configured;
 /// otherwise the `Host` the request was sent to, if that is an address or `localhost`.
 /// A name in `Host` is not trusted unless configured: a page of `evil.example` whose
 /// name was rebound to Pivot's address sends `Host: evil.example` and a matching Origin.
@@ -30,12 +31,16 @@ pub fn same_origin(headers: &HeaderMap, required: bool, public: Option<&str>) ->
             Ok(())
         };
     };
-    let this = match public {
-        Some(url) => authority(url),
-        None => host.filter(|h| is_address_or_localhost(h)),
+    let from = authority(claimed);
+    let ours = match public {
+        // Several addresses may be configured, separated by commas.
+        Some(urls) => urls.split(',').any(|u| authority(u).is_some_and(|a| Some(a) == from)),
+        None => host
+            .filter(|h| is_address_or_localhost(h))
+            .is_some_and(|h| Some(h) == from),
     };
-    match (authority(claimed), this) {
-        (Some(from), Some(this)) if from == this => Ok(()),
+    match from {
+        Some(_) if ours => Ok(()),
         _ => Err(format!(
             "cross-origin request refused: {claimed:?} is not this server (set PIVOT_PUBLIC_URL to the address browsers use)"
         )),
@@ -94,6 +99,7 @@ mod tests {
         // A name is trusted only when configured (DNS rebinding).
         assert!(same_origin(&referer, true, None).is_err());
         assert!(same_origin(&ok, true, Some("https://pivot.example")).is_err());
+        assert!(same_origin(&referer, true, Some("http://10.0.0.1:8080, https://pivot.example")).is_ok());
         let v6 = headers(&[(header::HOST, "[::1]:8080"), (header::ORIGIN, "http://[::1]:8080")]);
         assert!(same_origin(&v6, true, None).is_ok());
         for bad in [

@@ -6,9 +6,7 @@ use std::sync::LazyLock;
 
 use chrono::{Duration, Utc};
 use entities::{audit_event, user};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Statement, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use serde_json::json;
 
 use super::{passwords, tokens};
@@ -32,11 +30,21 @@ pub enum Outcome {
     RateLimited,
 }
 
+/// Password checks running at once in this process: one per core of the machine this
+/// is sized for.
+static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Verified against when the user does not exist, so that an unknown name costs the
 /// same time as a wrong password.
 static DECOY: LazyLock<String> = LazyLock::new(|| passwords::hash("decoy password, never matches"));
 
-pub async fn login<C>(db: &C, username: &str, password: &str, address: Option<&str>) -> DomainResult<Outcome>
+pub async fn login<C>(
+    db: &C,
+    gate: Option<&crate::db::WriteGate>,
+    username: &str,
+    password: &str,
+    address: Option<&str>,
+) -> DomainResult<Outcome>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -61,14 +69,28 @@ where
     // The attempt is counted and recorded as a failure in one transaction that holds
     // the lock of its username and address (the database's, so replicas share it):
     // concurrent attempts are counted one after another, none can slip past the limit.
-    let Some(attempt) = claim_attempt(db, &key, address).await? else {
+    // On SQLite, both writes of a sign-in wait their turn like any write, holding no
+    // connection meanwhile.
+    let turn = || async {
+        match gate {
+            Some(g) => g.enter(false).await.map_err(|()| DomainError::Busy),
+            None => Ok(None),
+        }
+    };
+    let claimed = {
+        let _turn = turn().await?;
+        claim_attempt(db, &key, address).await?
+    };
+    let Some(attempt) = claimed else {
         return Ok(Outcome::RateLimited);
     };
     let stored = found.as_ref().and_then(|u| u.password_hash.clone());
     let matches = {
         let password = password.to_string();
         let against = stored.clone().unwrap_or_else(|| DECOY.clone());
-        // Argon2 takes tens of milliseconds of CPU: not on the async workers.
+        // Argon2 takes tens of milliseconds of CPU and 19 MiB: not on the async workers,
+        // and a few at a time whoever asks (anyone may, without credentials).
+        let _turn = VERIFYING.acquire().await;
         tokio::task::spawn_blocking(move || passwords::verify(&password, &against))
             .await
             .unwrap_or(false)
@@ -77,7 +99,9 @@ where
     let Some(user) = found.filter(|u| matches && u.active) else {
         return Ok(Outcome::Refused);
     };
+    let _turn = turn().await?;
     let tx = db.begin().await?;
+    crate::db::write_lock(&tx).await?;
     // Not a failure after all.
     audit_event::Entity::delete_by_id(attempt).exec(&tx).await?;
     let mut am: user::ActiveModel = user.clone().into();
@@ -99,26 +123,13 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let tx = db.begin().await?;
-    match tx.get_database_backend() {
-        // SQLite has one writer at a time: taking the write lock serialises attempts.
-        DbBackend::Sqlite => crate::db::write_lock(&tx).await?,
-        // Transaction-scoped advisory locks, always taken in the same order.
-        _ => {
-            let mut locks = vec![lock_key("login user", key)];
-            if let Some(a) = address {
-                locks.push(lock_key("login address", a));
-            }
-            locks.sort_unstable();
-            for k in locks {
-                tx.execute(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_advisory_xact_lock($1)",
-                    [k.into()],
-                ))
-                .await?;
-            }
-        }
+    // SQLite has one writer at a time: taking the write lock serialises attempts.
+    crate::db::write_lock(&tx).await?;
+    let mut names = vec![("login user", key)];
+    if let Some(a) = address {
+        names.push(("login address", a));
     }
+    crate::db::advisory_locks(&tx, &names).await?;
     let (by_name, by_address) = audit::recent_login_failures(&tx, key, address, WINDOW).await?;
     if by_name >= MAX_PER_USERNAME || by_address >= MAX_PER_ADDRESS {
         return Ok(None);
@@ -128,10 +139,4 @@ where
     let recorded = audit::record(&tx, event.detail(json!({ "username": key }))).await?;
     tx.commit().await?;
     Ok(Some(recorded.id))
-}
-
-/// A 64-bit advisory lock key for `what` of `value`.
-fn lock_key(what: &str, value: &str) -> i64 {
-    let digest = tokens::hash(&format!("{what}\0{value}"));
-    i64::from_str_radix(&digest[..15], 16).unwrap_or_default()
 }

@@ -18,6 +18,7 @@ use crate::graphql::{self, Caller};
 use crate::ingest::{self, Format, Input, Options};
 
 pub mod compat;
+pub mod hostile;
 pub mod ipdr;
 pub mod live;
 

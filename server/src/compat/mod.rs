@@ -397,7 +397,7 @@ async fn operation<D: Dialect>(
     let response = state
         .run_operation(caller, request, tokio::time::Instant::now())
         .await
-        .ok_or_else(|| Refusal::new(StatusCode::GATEWAY_TIMEOUT, "the query took too long; narrow it down"))?;
+        .ok_or_else(|| Refusal::new(StatusCode::GATEWAY_TIMEOUT, errors::TOO_LONG))?;
     if let Some(e) = response.errors.first() {
         let code = errors::code_of(e).unwrap_or(errors::INTERNAL);
         let status = D::status(code);

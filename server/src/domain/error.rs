@@ -16,6 +16,10 @@ pub enum DomainError {
     Forbidden(String),
     #[error("database error: {0}")]
     Db(DbErr),
+    /// Another write holds the database (SQLite's one writer) for longer than a request
+    /// may wait: retry.
+    #[error("the database is busy with another write")]
+    Busy,
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;

@@ -14,6 +14,12 @@ use super::values::{Cidr, IpAddr};
 /// identifies it, so that equal filters of sibling edges batch into one statement.
 pub trait Filter: Serialize {
     fn condition(&self) -> DomainResult<Condition>;
+
+    /// The condition as seen by a caller within `scope`: a filter that names objects
+    /// of other tables (an IOC's cases) matches only through those the caller sees.
+    fn condition_within(&self, _scope: &super::tenancy::Scope) -> DomainResult<Condition> {
+        self.condition()
+    }
 }
 
 /// A time range; either end may be open. `from` is inclusive, `to` exclusive.

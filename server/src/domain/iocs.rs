@@ -67,6 +67,12 @@ pub struct IocFilter {
 
 impl Filter for IocFilter {
     fn condition(&self) -> DomainResult<Condition> {
+        self.condition_within(&Scope::everything())
+    }
+
+    /// `caseId` follows only the links the caller sees: with a case outside its
+    /// customers it finds nothing, as if that case did not exist.
+    fn condition_within(&self, scope: &Scope) -> DomainResult<Condition> {
         let mut c = Condition::all();
         if let Some(t) = &self.ioc_type {
             c = c.add(ioc::Column::IocType.eq(t.trim().to_lowercase()));
@@ -88,7 +94,11 @@ impl Filter for IocFilter {
             let sub = Query::select()
                 .column(ioc_case::Column::IocId)
                 .from(ioc_case::Entity)
-                .and_where(ioc_case::Column::CaseId.eq(case_id))
+                .cond_where(
+                    Condition::all()
+                        .add(ioc_case::Column::CaseId.eq(case_id))
+                        .add(scope.condition::<ioc_case::Entity>()),
+                )
                 .to_owned();
             c = c.add(Expr::col((ioc::Entity, ioc::Column::Id)).in_subquery(sub));
         }
@@ -158,6 +168,10 @@ pub async fn create(db: &impl TransactionTrait, input: CreateIocInput, scope: &S
     };
     apply(&mut am, input.fields)?;
     let tx = db.begin().await?;
+    // Without a unique index (the same value may exist once per tenant), concurrent
+    // adds of one value are serialised here: SQLite by its one writer, PostgreSQL by a
+    // lock on the type and value, held to the commit.
+    crate::db::advisory_locks(&tx, &[("ioc", &format!("{ioc_type}\0{value}"))]).await?;
     let dup = ioc::Entity::find()
         .filter(ioc::Column::IocType.eq(ioc_type.clone()))
         .filter(ioc::Column::Value.eq(value.clone()))

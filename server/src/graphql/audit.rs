@@ -15,19 +15,10 @@ use super::user::{principal, User};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 use crate::domain::audit::{self, AuditEventFilter, Event};
-use crate::domain::error::DomainResult;
+use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::tenancy;
-
-/// The refusal of a write that could not get its turn: another write (usually an
-/// import) holds the database. Retrying shortly succeeds.
-fn busy() -> async_graphql::Error {
-    super::errors::coded(
-        "the database is busy with another write (an import?): retry in a moment",
-        super::errors::UNAVAILABLE,
-    )
-}
 
 /// The address a request came from, as the audit log records it.
 #[derive(Clone, Debug, Default)]
@@ -105,7 +96,12 @@ pub async fn write<T: Touched + Send>(
         .collect();
     // On SQLite, wait for the turn to write without holding a connection.
     let _turn = match ctx.data_opt::<crate::db::WriteGate>() {
-        Some(gate) => gate.enter().await.map_err(|()| busy())?,
+        Some(gate) => {
+            let bulk = super::BULK.contains(&ctx.field().name());
+            gate.enter(bulk)
+                .await
+                .map_err(|()| super::errors::gql(DomainError::Busy))?
+        }
         None => None,
     };
     let tx = db.begin().await.gql()?;

@@ -54,6 +54,11 @@ pub fn code_of(e: &async_graphql::ServerError) -> Option<&str> {
     }
 }
 
+/// What a request out of time is told, on every transport.
+pub const TOO_LONG: &str = "the query took too long; narrow it down";
+/// What a write that could not get SQLite's one write lock is told: retry.
+pub const BUSY: &str = "the database is busy with another write (an import?): retry in a moment";
+
 pub fn coded(message: impl Into<String>, code: &'static str) -> Error {
     Error::new(message).extend_with(|_, e| e.set("code", code))
 }
@@ -61,14 +66,11 @@ pub fn coded(message: impl Into<String>, code: &'static str) -> Error {
 fn db_error(e: &DbErr) -> Error {
     let text = e.to_string();
     if text.contains("statement timeout") || text.contains("canceling statement") {
-        return coded("the query took too long; narrow it down", TIMEOUT);
+        return coded(TOO_LONG, TIMEOUT);
     }
     // SQLite's one write lock stayed taken past the busy timeout: retryable.
     if text.contains("database is locked") {
-        return coded(
-            "the database is busy with another write (an import?): retry in a moment",
-            UNAVAILABLE,
-        );
+        return coded(BUSY, UNAVAILABLE);
     }
     // SQLite refuses LIKE patterns over 50,000 bytes: the caller's search was too long.
     if text.contains("pattern too complex") {
@@ -88,6 +90,7 @@ pub fn gql(e: DomainError) -> Error {
         DomainError::Conflict(message) => coded(message, CONFLICT),
         DomainError::Forbidden(message) => coded(message, FORBIDDEN),
         DomainError::Db(e) => db_error(&e),
+        DomainError::Busy => coded(BUSY, UNAVAILABLE),
     }
 }
 

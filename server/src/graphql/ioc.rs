@@ -7,17 +7,14 @@ use sea_orm::{EntityTrait, QueryFilter};
 
 use super::audit::write;
 use super::case::{cases_of_ioc, Case};
-use super::errors;
 use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, ById, GroupBy};
 use super::pagination::{connection, scope, Conn, PageArgs};
-use crate::domain::error::DomainError;
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::iocs::{self, CreateIocInput, IocFilter, IocInput, Tlp};
-use crate::domain::tenancy;
 use crate::domain::values::IpAddr;
 use crate::domain::{ip, text};
 use crate::group;
@@ -98,18 +95,7 @@ impl IocQuery {
         before: Option<String>,
         filter: Option<IocFilter>,
     ) -> Result<Conn<Ioc>> {
-        let filter = filter.unwrap_or_default();
-        let mut cond = filter.condition().gql()?;
-        // A case outside the caller's customers filters to nothing, as if it did not
-        // exist: the links of visible IOCs to hidden cases are not for this caller.
-        if let Some(case) = &filter.case_id {
-            let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
-            match tenancy::require_visible(db, &scope(ctx), "filter.caseId", case).await {
-                Ok(()) => {}
-                Err(DomainError::NotFound(_)) => cond = sea_orm::Condition::any(),
-                Err(e) => return Err(errors::gql(e)),
-            }
-        }
+        let cond = filter.unwrap_or_default().condition_within(&scope(ctx)).gql()?;
         connection(
             ctx,
             ioc::Entity::find().filter(cond),

@@ -204,9 +204,10 @@ where
     F: Filter,
     N: OutputType,
 {
+    let scope = scope(ctx);
     let condition = filter
         .as_ref()
-        .map(Filter::condition)
+        .map(|f| f.condition_within(&scope))
         .transpose()
         .gql()?
         .unwrap_or_else(Condition::all);
@@ -259,9 +260,10 @@ where
     R: Paged,
     F: Filter,
 {
+    let scope = scope(ctx);
     let condition = filter
         .as_ref()
-        .map(Filter::condition)
+        .map(|f| f.condition_within(&scope))
         .transpose()
         .gql()?
         .unwrap_or_else(Condition::all);

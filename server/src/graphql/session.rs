@@ -39,7 +39,8 @@ impl SessionMutation {
     async fn login(&self, ctx: &Context<'_>, username: String, password: String) -> Result<User> {
         let session = session(ctx)?;
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        match login::login(db, &username, &password, peer(ctx).as_deref())
+        let gate = ctx.data_opt::<crate::db::WriteGate>();
+        match login::login(db, gate, &username, &password, peer(ctx).as_deref())
             .await
             .gql()?
         {

@@ -1,4 +1,5 @@
-//! What any input may cost, whatever its format: a line of at most [`MAX_LINE`] bytes,
+//! What any input may cost, whatever its format: a record (a line; a CSV record; in
+//! XML, a text or a tag) of at most [`MAX_LINE`] bytes,
 //! a stored text field of at most [`MAX_FIELD`] (script output [`MAX_OUTPUT`]), and a
 //! gzip stream that expands at most [`MAX_RATIO`] times (past the first
 //! [`RATIO_GRACE`] bytes). Every parser reads through [`Bounded`], so a hostile file
@@ -46,27 +47,107 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// A reader of decompressed (or plain) input that fails at a line over [`MAX_LINE`] or,
-/// with `compressed` set, at a gzip stream expanding over [`MAX_RATIO`] times.
+/// How an input's records are delimited, for the bound of [`MAX_LINE`] bytes a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Records {
+    /// One per line (Zeek, Suricata).
+    Lines,
+    /// CSV: a line, unless a quoted field spans lines (IPDR).
+    Csv,
+    /// XML: text or a tag between `<` and `>` (nmap); no line is needed at all.
+    Markup,
+}
+
+/// A reader of decompressed (or plain) input that fails at a record over [`MAX_LINE`]
+/// or, with `compressed` set, at a gzip stream expanding over [`MAX_RATIO`] times.
 pub struct Bounded<R> {
     inner: R,
+    records: Records,
     compressed: Option<Counted>,
     produced: u64,
-    /// Bytes since the last newline.
-    open_line: usize,
+    /// Bytes since the last record break.
+    open: usize,
+    /// Inside a quoted CSV field.
+    quoted: bool,
     /// Newlines seen: the current line is this plus one.
     lines: u64,
+    /// The line the open record began on.
+    record_line: u64,
 }
 
 impl<R> Bounded<R> {
-    pub fn new(inner: R, compressed: Option<Counted>) -> Self {
+    pub fn new(inner: R, records: Records, compressed: Option<Counted>) -> Self {
         Self {
             inner,
+            records,
             compressed,
             produced: 0,
-            open_line: 0,
+            open: 0,
+            quoted: false,
             lines: 0,
+            record_line: 1,
         }
+    }
+
+    /// Follows the record breaks of `chunk`; an error at a record over the bound.
+    fn scan(&mut self, chunk: &[u8]) -> io::Result<()> {
+        // Where the open record starts in `chunk` (0: it began before).
+        let mut start = 0;
+        let mut close = |this: &mut Self, at: usize| -> io::Result<()> {
+            if this.open + (at - start) > MAX_LINE {
+                return Err(this.too_long());
+            }
+            this.open = 0;
+            start = at + 1;
+            this.record_line = this.lines + 1;
+            Ok(())
+        };
+        // A newline is counted before the break it makes: the next record is on the next line.
+        match self.records {
+            Records::Lines => {
+                for at in memchr::memchr_iter(b'\n', chunk) {
+                    self.lines += 1;
+                    close(self, at)?;
+                }
+            }
+            Records::Csv => {
+                for at in memchr::memchr2_iter(b'"', b'\n', chunk) {
+                    if chunk[at] == b'"' {
+                        self.quoted = !self.quoted;
+                        continue;
+                    }
+                    self.lines += 1;
+                    if !self.quoted {
+                        close(self, at)?;
+                    }
+                }
+            }
+            Records::Markup => {
+                for at in memchr::memchr3_iter(b'<', b'>', b'\n', chunk) {
+                    if chunk[at] == b'\n' {
+                        self.lines += 1;
+                    } else {
+                        close(self, at)?;
+                    }
+                }
+            }
+        }
+        self.open += chunk.len() - start;
+        if self.open > MAX_LINE {
+            return Err(self.too_long());
+        }
+        Ok(())
+    }
+
+    fn too_long(&self) -> io::Error {
+        let line = self.record_line;
+        refuse(match self.records {
+            Records::Lines => format!("line {line} is longer than {MAX_LINE} bytes"),
+            Records::Csv => format!("the record at line {line} is longer than {MAX_LINE} bytes"),
+            Records::Markup => {
+                format!("near line {line}: a text or a tag is longer than {MAX_LINE} bytes")
+            }
+        })
     }
 }
 
@@ -77,21 +158,7 @@ fn refuse(reason: String) -> io::Error {
 impl<R: Read> Read for Bounded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let chunk = &buf[..n];
-        match (memchr::memchr(b'\n', chunk), memchr::memrchr(b'\n', chunk)) {
-            (Some(first), Some(last)) => {
-                if self.open_line + first > MAX_LINE {
-                    return Err(self.too_long());
-                }
-                self.lines += memchr::memchr_iter(b'\n', chunk).count() as u64;
-                self.open_line = n - last - 1;
-            }
-            _ => self.open_line += n,
-        }
-        // Lines wholly inside one read are shorter than the read.
-        if self.open_line > MAX_LINE {
-            return Err(self.too_long());
-        }
+        self.scan(&buf[..n])?;
         self.produced += n as u64;
         if let Some(compressed) = &self.compressed {
             let read = compressed.0.load(Ordering::Relaxed).max(1);
@@ -103,12 +170,6 @@ impl<R: Read> Read for Bounded<R> {
             }
         }
         Ok(n)
-    }
-}
-
-impl<R> Bounded<R> {
-    fn too_long(&self) -> io::Error {
-        refuse(format!("line {} is longer than {MAX_LINE} bytes", self.lines + 1))
     }
 }
 
@@ -136,12 +197,42 @@ mod tests {
     fn long_lines_are_refused_with_their_number() {
         let mut text = b"short\nlines\n".to_vec();
         text.extend(std::iter::repeat_n(b'A', MAX_LINE + 1));
-        let e = read_all(Bounded::new(&text[..], None)).unwrap_err();
+        let e = read_all(Bounded::new(&text[..], Records::Lines, None)).unwrap_err();
         assert!(e.to_string().contains("line 3 is longer"), "{e}");
         let mut ok = vec![b'A'; MAX_LINE];
         ok.push(b'\n');
         ok.extend(vec![b'B'; MAX_LINE]);
-        assert_eq!(read_all(Bounded::new(&ok[..], None)).unwrap().len(), ok.len());
+        assert_eq!(
+            read_all(Bounded::new(&ok[..], Records::Lines, None)).unwrap().len(),
+            ok.len()
+        );
+    }
+
+    #[test]
+    fn csv_records_spanning_lines_are_bounded() {
+        let mut text = b"a,b\n1,\"".to_vec();
+        for _ in 0..(MAX_LINE / 100 + 1) {
+            text.extend([b'x'; 99]);
+            text.push(b'\n');
+        }
+        let e = read_all(Bounded::new(&text[..], Records::Csv, None)).unwrap_err();
+        assert!(e.to_string().contains("the record at line 2"), "{e}");
+        // Quoted newlines in records of a normal size pass.
+        let fine = b"a,b\n1,\"two\nlines\"\n2,3\n".repeat(10_000);
+        assert!(read_all(Bounded::new(&fine[..], Records::Csv, None)).is_ok());
+    }
+
+    #[test]
+    fn markup_text_without_tags_is_bounded() {
+        let mut xml = b"<nmaprun>\n<host><elem>".to_vec();
+        for _ in 0..(MAX_LINE / 100 + 1) {
+            xml.extend([b'x'; 99]);
+            xml.push(b'\n');
+        }
+        let e = read_all(Bounded::new(&xml[..], Records::Markup, None)).unwrap_err();
+        assert!(e.to_string().contains("near line 2"), "{e}");
+        let fine = b"<host>\n<port portid=\"1\"/></host>\n".repeat(100_000);
+        assert!(read_all(Bounded::new(&fine[..], Records::Markup, None)).is_ok());
     }
 
     #[test]
@@ -155,7 +246,7 @@ mod tests {
         let bomb = gz.finish().unwrap();
         let count = Counted::default();
         let reader = flate2::read::MultiGzDecoder::new(Counting::new(&bomb[..], count.clone()));
-        let e = read_all(Bounded::new(reader, Some(count))).unwrap_err();
+        let e = read_all(Bounded::new(reader, Records::Lines, Some(count))).unwrap_err();
         assert!(e.to_string().contains("decompression bomb"), "{e}");
     }
 

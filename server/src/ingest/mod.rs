@@ -117,8 +117,8 @@ impl Summary {
 }
 
 /// An input, gzip-compressed or not (told by its first bytes, not its name), read
-/// within [`bounds`]: lines and decompression are bounded whatever the format.
-pub fn open(input: impl Read + Send + 'static) -> std::io::Result<Box<dyn BufRead + Send>> {
+/// within [`bounds`]: records and decompression are bounded whatever the content.
+pub fn open(input: impl Read + Send + 'static, records: bounds::Records) -> std::io::Result<Box<dyn BufRead + Send>> {
     let compressed = bounds::Counted::default();
     let mut input = BufReader::with_capacity(256 * 1024, bounds::Counting::new(input, compressed.clone()));
     let gzip = input.fill_buf()?.starts_with(&[0x1f, 0x8b]);
@@ -126,10 +126,13 @@ pub fn open(input: impl Read + Send + 'static) -> std::io::Result<Box<dyn BufRea
         let inflated = flate2::bufread::MultiGzDecoder::new(input);
         Box::new(BufReader::with_capacity(
             256 * 1024,
-            bounds::Bounded::new(inflated, Some(compressed)),
+            bounds::Bounded::new(inflated, records, Some(compressed)),
         ))
     } else {
-        Box::new(BufReader::with_capacity(256 * 1024, bounds::Bounded::new(input, None)))
+        Box::new(BufReader::with_capacity(
+            256 * 1024,
+            bounds::Bounded::new(input, records, None),
+        ))
     })
 }
 
@@ -239,7 +242,12 @@ fn parse(
     reader: Box<dyn Read + Send>,
     sender: mpsc::Sender<Batch>,
 ) -> Result<(), ParseError> {
-    let input = open(reader).map_err(|e| ParseError::new("byte 0", format!("cannot read: {e}")))?;
+    let records = match format {
+        Format::Nmap => bounds::Records::Markup,
+        Format::Ipdr => bounds::Records::Csv,
+        Format::Zeek | Format::Suricata => bounds::Records::Lines,
+    };
+    let input = open(reader, records).map_err(|e| ParseError::new("byte 0", format!("cannot read: {e}")))?;
     match format {
         Format::Nmap => {
             let mut hosts = Batcher::new(sender.clone(), Batch::Hosts);

@@ -134,13 +134,27 @@ fn attrs(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, String> {
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|e| e.to_string())?
                 .into_owned();
-            // A script's output (masscan's banner) may be long; any other attribute is a
-            // name, a version or a number.
-            let max = if matches!(key.as_str(), "output" | "banner") {
-                bounds::MAX_OUTPUT
-            } else {
-                bounds::MAX_FIELD
-            };
+            // What is stored as a name, a product or a version is short; anything else
+            // (script output, masscan's banner, service and OS fingerprints, the scan's
+            // arguments) may be long, within the bound of script output.
+            let short = matches!(
+                key.as_str(),
+                "name"
+                    | "product"
+                    | "version"
+                    | "extrainfo"
+                    | "ostype"
+                    | "devicetype"
+                    | "hostname"
+                    | "addr"
+                    | "addrtype"
+                    | "vendor"
+                    | "state"
+                    | "reason"
+                    | "protocol"
+                    | "method"
+            );
+            let max = if short { bounds::MAX_FIELD } else { bounds::MAX_OUTPUT };
             bounds::field(&format!("attribute {key}"), &value, max)?;
             Ok((key, value))
         })

@@ -494,7 +494,8 @@ impl Subscription {
                     Ok(page) => {
                         self.replay = page.last().map(|(c, _)| c.seq).filter(|s| *s < self.at);
                         let (feed, filter, scope) = (self.feed, &self.filter, &self.scope);
-                        self.buffered.extend(events(page).filter(|e| feed.wants(filter, scope, e)));
+                        self.buffered
+                            .extend(events(page).filter(|e| feed.wants(filter, scope, e)));
                     }
                     Err(end) => {
                         self.done = true;

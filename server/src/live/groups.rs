@@ -61,7 +61,14 @@ pub struct Groups(Arc<Mutex<HashMap<Key, Weak<Group>>>>);
 impl Groups {
     /// The group of `key`, started by `start` (the group's execution, reading the
     /// events it is given) if there is none.
-    pub fn join(&self, key: Key, start: impl FnOnce(Grouped) -> BoxStream<'static, Response>) -> Arc<Group> {
+    /// Each event must resolve within `budget` (the request budget of queries), or the
+    /// group ends with `TIMEOUT`: a subscription's selection is bounded like a query.
+    pub fn join(
+        &self,
+        key: Key,
+        budget: std::time::Duration,
+        start: impl FnOnce(Grouped) -> BoxStream<'static, Response>,
+    ) -> Arc<Group> {
         // Dropped after the lock is released: a failed group's Drop takes the lock.
         let failed: Option<Arc<Group>>;
         let mut groups = lock(&self.0);
@@ -80,7 +87,7 @@ impl Groups {
             jobs,
             kept: Mutex::new(BTreeMap::new()),
         });
-        tokio::spawn(drive(queue, feed, grouped, responses));
+        tokio::spawn(drive(queue, feed, grouped, responses, budget));
         groups.insert(key, Arc::downgrade(&group));
         drop(groups);
         drop(failed);
@@ -179,12 +186,20 @@ async fn drive(
     feed: mpsc::UnboundedSender<Arc<Event>>,
     grouped: Grouped,
     mut responses: BoxStream<'static, Response>,
+    budget: std::time::Duration,
 ) {
     while let Some(job) = jobs.recv().await {
         if feed.send(job.event).is_err() {
             return;
         }
-        let response = responses.next().await.filter(|_| grouped.taken());
+        let Ok(response) = tokio::time::timeout(budget, responses.next()).await else {
+            // Its members get the error for this event, then end with the group.
+            let refused =
+                super::subscription::refusal(crate::graphql::errors::TOO_LONG, crate::graphql::errors::TIMEOUT);
+            let _ = job.done.send(super::subscription::serialised(&refused));
+            return;
+        };
+        let response = response.filter(|_| grouped.taken());
         let Some(response) = response else {
             tracing::error!("a subscription group's execution ended");
             return;

@@ -23,7 +23,7 @@ use tokio_stream::StreamMap;
 use super::access::{self, Identity};
 use super::subscription::{self, refusal, serialised, Item};
 use crate::app::AppState;
-use crate::graphql::errors::{INTERNAL, RATE_LIMITED, TIMEOUT, UNAUTHENTICATED};
+use crate::graphql::errors::{INTERNAL, RATE_LIMITED, TIMEOUT, TOO_LONG, UNAUTHENTICATED};
 use crate::graphql::Caller;
 
 /// Frames written before the socket is flushed, when more keep coming.
@@ -32,7 +32,6 @@ const BURST: usize = 64;
 pub const MAX_OPERATIONS: usize = 100;
 /// A WebSocket close reason is at most 123 bytes (RFC 6455, 5.5).
 const MAX_REASON: usize = 123;
-const TOO_LONG: &str = "the query took too long; narrow it down";
 
 /// Runs the operations of one connection, each as its caller is at that moment.
 #[derive(Clone)]

@@ -115,6 +115,15 @@ pub async fn stream(
             return refused(StatusCode::INTERNAL_SERVER_ERROR, "internal error", INTERNAL);
         }
     };
+    // A stream counts among the user's connections, as a WebSocket does.
+    let max = state.config().sockets_per_user;
+    let Some(slot) = state.sockets().try_take(who.user_id, max) else {
+        return refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("this user already holds {max} live connections"),
+            crate::graphql::errors::RATE_LIMITED,
+        );
+    };
     let last_event = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -142,7 +151,9 @@ pub async fn stream(
     };
     // An event whose alert could not be resolved ends the stream like an end does: an
     // `alert` without an id would reset the client's Last-Event-ID.
-    let events = items.scan(false, |ended, item| {
+    let events = items.scan(false, move |ended, item| {
+        // Held as long as the stream.
+        let _ = &slot;
         if *ended {
             return futures_util::future::ready(None);
         }

@@ -117,7 +117,7 @@ pub async fn open(
         )]);
     };
     let key = Key::new(&rights(principal), &query, operation.as_deref(), &key_variables);
-    let group = state.groups().join(key, |grouped| {
+    let group = state.groups().join(key, state.config().query_timeout, |grouped| {
         let mut request = Request::new(query).variables(variables).data(grouped);
         if let Some(op) = operation {
             request = request.operation_name(op);
@@ -126,7 +126,14 @@ pub async fn open(
     });
     let subscription = match state
         .bus()
-        .subscribe(state.db(), spec.feed, spec.filter, principal.scope.clone(), who, spec.after)
+        .subscribe(
+            state.db(),
+            spec.feed,
+            spec.filter,
+            principal.scope.clone(),
+            who,
+            spec.after,
+        )
         .await
     {
         Ok(s) => s,
