@@ -69,6 +69,11 @@ fn code(v: &Value) -> &str {
     v["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
 }
 
+/// The code of the first error of an operation sent with `token` ("" for none).
+async fn code_as(app: &TestApp, token: &str, query: &str, variables: Value) -> String {
+    code(&app.gql_as(token, query, variables).await).to_string()
+}
+
 /// A chain of nine fragments, each spreading the next ten times: 10^8 fields.
 fn fan_out(root: &str) -> String {
     let mut q = format!("{root} ");
@@ -344,18 +349,10 @@ both_dbs!(
                 .gql_as(&t.lima, "query($i: ID!) { node(id: $i) { id } }", json!({"i": note}))
                 .await;
             assert_eq!(r["data"]["node"], Value::Null, "{r}");
-            let r = app
-                .gql_as(
-                    &t.lima,
-                    "mutation($i: ID!) { updateNote(id: $i, input: {body: \"tampered\"}) { body } }",
-                    json!({"i": note}),
-                )
-                .await;
-            assert_eq!(code(&r), "NOT_FOUND", "{r}");
-            let r = app
-                .gql_as(&t.lima, "mutation($i: ID!) { deleteNote(id: $i) }", json!({"i": note}))
-                .await;
-            assert_eq!(code(&r), "NOT_FOUND", "{r}");
+            let update = "mutation($i: ID!) { updateNote(id: $i, input: {body: \"tampered\"}) { body } }";
+            assert_eq!(code_as(&app, &t.lima, update, json!({"i": note})).await, "NOT_FOUND");
+            let delete = "mutation($i: ID!) { deleteNote(id: $i) }";
+            assert_eq!(code_as(&app, &t.lima, delete, json!({"i": note})).await, "NOT_FOUND");
         }
         let r = app
             .gql_as(
@@ -522,18 +519,10 @@ both_dbs!(
             .await;
         let secret = s(&secret["addIoc"]["id"]);
         // Editing or deleting it would change Globex's case: refused.
-        let r = app
-            .gql_as(
-                &t.lima,
-                "mutation($i: ID!) { updateIoc(id: $i, input: {description: \"tampered by lima\"}) { id } }",
-                json!({"i": shared}),
-            )
-            .await;
-        assert_eq!(code(&r), "FORBIDDEN", "{r}");
-        let r = app
-            .gql_as(&t.lima, "mutation($i: ID!) { deleteIoc(id: $i) }", json!({"i": shared}))
-            .await;
-        assert_eq!(code(&r), "FORBIDDEN", "{r}");
+        let update = "mutation($i: ID!) { updateIoc(id: $i, input: {description: \"tampered by lima\"}) { id } }";
+        assert_eq!(code_as(&app, &t.lima, update, json!({"i": shared})).await, "FORBIDDEN");
+        let delete = "mutation($i: ID!) { deleteIoc(id: $i) }";
+        assert_eq!(code_as(&app, &t.lima, delete, json!({"i": shared})).await, "FORBIDDEN");
         // Unlinking from lima's own case is fine.
         let r = app
             .gql_as(
@@ -973,3 +962,54 @@ both_dbs!(
         let _ = &t.globex;
     }
 );
+
+// S11: with a metrics token set, /metrics needs it, even from the loopback interface
+// (behind a reverse proxy on the same host, every request comes from there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s11_metrics_need_the_token_once_set() {
+    let app = TestApp::sqlite_with(Config {
+        metrics_token: Some("metrics-secret".into()),
+        ..Config::default()
+    })
+    .await;
+    let res = app.anonymous.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let res = app
+        .anonymous
+        .get(app.url("/metrics"))
+        .bearer_auth("metrics-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+}
+
+// S11: a WAL left large (by a killed import) is given back when Pivot starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s11_a_large_wal_is_truncated_at_start() {
+    use sea_orm::{ConnectionTrait, Database};
+    let app = TestApp::sqlite().await;
+    let path = app
+        .database_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let writer = Database::connect(format!("sqlite://{path}?mode=rw")).await.unwrap();
+    writer
+        .execute_unprepared(
+            "CREATE TABLE junk (x BLOB); \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 80) \
+             INSERT INTO junk SELECT zeroblob(1000000) FROM n; DROP TABLE junk;",
+        )
+        .await
+        .unwrap();
+    writer.close().await.unwrap();
+    let wal = format!("{path}-wal");
+    let before = std::fs::metadata(&wal).unwrap().len();
+    assert!(before > 50 << 20, "the WAL grew to {before} bytes");
+    let _restarted = TestApp::start_on(&app.database_url, Config::default()).await;
+    let after = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(after < 1 << 20, "the WAL is still {after} bytes");
+}

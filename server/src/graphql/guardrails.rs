@@ -133,48 +133,38 @@ pub fn admit(doc: &ExecutableDocument, max_fields: usize, max_spreads: usize) ->
     Ok(())
 }
 
-fn count_spreads(doc: &ExecutableDocument) -> usize {
-    fn walk(set: &SelectionSet) -> usize {
+/// `per` summed over every selection written in the document (fragments counted where
+/// they are defined, not where they are spread).
+fn count_written(doc: &ExecutableDocument, per: fn(&Selection) -> usize) -> usize {
+    fn walk(set: &SelectionSet, per: fn(&Selection) -> usize) -> usize {
         set.items
             .iter()
-            .map(|s| match &s.node {
-                Selection::Field(f) => walk(&f.node.selection_set.node),
-                Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
-                Selection::FragmentSpread(_) => 1,
+            .map(|s| {
+                per(&s.node)
+                    + match &s.node {
+                        Selection::Field(f) => walk(&f.node.selection_set.node, per),
+                        Selection::InlineFragment(i) => walk(&i.node.selection_set.node, per),
+                        Selection::FragmentSpread(_) => 0,
+                    }
             })
             .sum()
     }
-    doc.operations
+    let operations = doc
+        .operations
         .iter()
-        .map(|(_, op)| walk(&op.node.selection_set.node))
-        .sum::<usize>()
-        + doc
-            .fragments
-            .values()
-            .map(|f| walk(&f.node.selection_set.node))
-            .sum::<usize>()
+        .map(|(_, op)| walk(&op.node.selection_set.node, per));
+    let fragments = doc.fragments.values().map(|f| walk(&f.node.selection_set.node, per));
+    operations.chain(fragments).sum()
+}
+
+fn count_spreads(doc: &ExecutableDocument) -> usize {
+    count_written(doc, |s| usize::from(matches!(s, Selection::FragmentSpread(_))))
 }
 
 fn count_aliases(doc: &ExecutableDocument) -> usize {
-    fn walk(set: &SelectionSet) -> usize {
-        set.items
-            .iter()
-            .map(|s| match &s.node {
-                Selection::Field(f) => usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node),
-                Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
-                Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
-    }
-    doc.operations
-        .iter()
-        .map(|(_, op)| walk(&op.node.selection_set.node))
-        .sum::<usize>()
-        + doc
-            .fragments
-            .values()
-            .map(|f| walk(&f.node.selection_set.node))
-            .sum::<usize>()
+    count_written(doc, |s| {
+        usize::from(matches!(s, Selection::Field(f) if f.node.alias.is_some()))
+    })
 }
 
 #[async_graphql::async_trait::async_trait]
