@@ -141,7 +141,9 @@ pub async fn first_admin(db: &DatabaseConnection, password: Option<&str>) -> any
         .await
         .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
     if let Some(password) = generated {
-        println!("Created user `admin` with password: {password}\n(shown once: keep it safe)");
+        // Standard error: for the person at the terminal, not for a script capturing
+        // a command's output.
+        eprintln!("Created user `admin` with password: {password}\n(shown once: keep it safe)");
     }
     Ok(())
 }
@@ -202,8 +204,10 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing the requests under way");
     })
     .await?;
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -174,7 +174,15 @@ pub fn placeholders(pg: bool, rows: usize, per_row: usize) -> String {
 
 /// Brings the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .context("reading the database's migrations")?
+        .len();
     Migrator::up(db, None).await.context("migrating the database")?;
+    // One line, not one per migration (sea-orm-migration's own are kept to warnings).
+    if pending > 0 {
+        tracing::info!("applied {pending} schema migrations");
+    }
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
         // A WAL left large by a killed process is given back now, not at some later
         // checkpoint (best effort: a reader holding a snapshot keeps it for a while).
@@ -188,6 +196,26 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 /// True when the database answers a trivial statement.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// Fails, naming it, when the SQLite database at `url` does not exist. Only `serve`,
+/// `migrate` and `demo` create a database: any other command run from another folder,
+/// or with a mistyped path, must not make an empty one and report success. (PostgreSQL
+/// refuses a missing database by itself.)
+pub fn require_existing(url: &str) -> anyhow::Result<()> {
+    if !is_sqlite(url) {
+        return Ok(());
+    }
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = Path::new(rest.split('?').next().unwrap_or_default());
+    if !path.exists() {
+        let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        anyhow::bail!(
+            "no database at {}: give the right one with --database (or PIVOT_DATABASE_URL), or create it with `pivot migrate --database {url}`",
+            shown.display()
+        );
+    }
+    Ok(())
 }
 
 fn is_sqlite(url: &str) -> bool {

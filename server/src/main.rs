@@ -26,8 +26,46 @@ use server::{db, graphql};
     about = "Pivot: one GraphQL graph for network-security investigations"
 )]
 struct Cli {
+    /// How log lines (on standard error) are written: text, or one JSON object a line
+    /// for log shippers.
+    #[arg(long, global = true, env = "PIVOT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs go to standard error, so that a command's result alone is on standard output
+/// (`TOKEN=$(pivot user token admin)`); in colour only on a terminal, and never with
+/// `NO_COLOR` set. `PIVOT_LOG` filters them; without it the server says what it does,
+/// other commands only warn, and dependencies (each migration, each statement) only
+/// warn too.
+fn init_logging(format: LogFormat, serving: bool) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let default = if serving {
+        "info,sea_orm_migration=warn,sqlx=warn"
+    } else {
+        "warn"
+    };
+    let filter = std::env::var("PIVOT_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.with_ansi(colour).init(),
+    }
 }
 
 #[derive(clap::Args, Clone)]
@@ -203,9 +241,11 @@ enum IpdrCommand {
 enum UserCommand {
     /// Add a user. Without --password-stdin a random password is generated and printed once.
     Add {
+        /// The username: letters, digits, '.', '_', '-' and '@'.
         name: String,
-        /// admin, analyst or viewer
-        #[arg(long, default_value = "analyst")]
+        /// What the user may do: admin (everything), analyst (reads and writes
+        /// investigation data) or viewer (reads).
+        #[arg(long, default_value = "analyst", value_parser = ["admin", "analyst", "viewer"])]
         role: String,
         /// Read the password from standard input (first line).
         #[arg(long)]
@@ -213,13 +253,44 @@ enum UserCommand {
     },
     /// Create an API token for a user and print it (it is shown once).
     Token {
+        /// The user the token acts as.
         name: String,
         /// What the token is for.
         #[arg(long, default_value = "cli")]
         label: String,
     },
-    /// List the users.
+    /// List the users: name, role, state.
     List,
+    /// List a user's API tokens: id, label, created, expires, revoked (never the secrets).
+    Tokens {
+        /// The user whose tokens to list.
+        name: String,
+    },
+    /// Revoke one of a user's API tokens (its id, from `pivot user tokens`).
+    Revoke {
+        /// The user the token belongs to.
+        name: String,
+        /// The token's id.
+        token: i64,
+    },
+    /// Set a user's password, read from standard input (first line); every browser
+    /// session of the user ends.
+    Passwd {
+        /// The user whose password to set.
+        name: String,
+        /// Revoke the user's API tokens too.
+        #[arg(long)]
+        revoke_tokens: bool,
+    },
+    /// Deactivate a user: it cannot sign in, its sessions end and its tokens stop
+    /// working until it is reactivated (`--activate`).
+    Deactivate {
+        /// The user to deactivate.
+        name: String,
+        /// Reactivate the user instead.
+        #[arg(long)]
+        activate: bool,
+    },
 }
 
 /// The positive number the environment variable `name` holds, if set.
@@ -283,10 +354,10 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PIVOT_LOG").unwrap_or_else(|_| "info".into()))
-        .init();
-    let command = Cli::parse().command.unwrap_or_else(|| Command::Serve {
+    let cli = Cli::parse();
+    let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
+    init_logging(cli.log_format, serving);
+    let command = cli.command.unwrap_or_else(|| Command::Serve {
         listen: std::env::var("PIVOT_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),
         database: DatabaseArg {
             url: std::env::var("PIVOT_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
@@ -310,12 +381,17 @@ async fn run() -> anyhow::Result<()> {
                     .map_or(server::config::SOCKETS_PER_USER, |n| n as usize),
                 ..Config::default()
             };
+            // The address first: a port in use is said before anything is migrated.
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
             let state = AppState::start(config.clone()).await?;
             if demo {
-                demo_data(state.db(), DemoOptions::default(), true).await?;
+                if let Some(counts) = demo_data(state.db(), DemoOptions::default(), true).await? {
+                    tracing::info!("{counts}");
+                }
             }
-            let listener = tokio::net::TcpListener::bind(&listen).await?;
-            println!(
+            tracing::info!(
                 "Pivot listening on http://{}/graphql (database {})",
                 listener.local_addr()?,
                 db::redact(&config.database_url)
@@ -326,7 +402,10 @@ async fn run() -> anyhow::Result<()> {
             let (conn, _) = db::connect(&database.url, None).await?;
             db::migrate(&conn).await?;
             app::first_admin(&conn, std::env::var("PIVOT_ADMIN_PASSWORD").ok().as_deref()).await?;
-            demo_data(&conn, DemoOptions { hosts, seed }, false).await
+            if let Some(counts) = demo_data(&conn, DemoOptions { hosts, seed }, false).await? {
+                println!("{counts}");
+            }
+            Ok(())
         }
         Command::Bench {
             flows,
@@ -418,6 +497,7 @@ async fn run() -> anyhow::Result<()> {
                 .map_err(|_| {
                     anyhow::anyhow!("--before {before:?} is not a date (YYYY-MM-DD) or an RFC 3339 instant")
                 })?;
+            db::require_existing(&database.url)?;
             let (conn, _) = db::connect(&database.url, None).await?;
             db::migrate(&conn).await?;
             let pruned = server::domain::ipdr::prune(&conn, before).await?;
@@ -453,11 +533,15 @@ async fn run() -> anyhow::Result<()> {
                 context,
                 timezone,
             };
+            db::require_existing(&database.url)?;
             let (conn, _) = db::connect(&database.url, None).await?;
             db::migrate(&conn).await?;
-            import_command(&conn, &format, files, options).await
+            import_command(&conn, &format, files, options).await?;
+            println!("database: {}", db::redact(&database.url));
+            Ok(())
         }
         Command::User { command, database } => {
+            db::require_existing(&database.url)?;
             let (conn, _) = db::connect(&database.url, None).await?;
             db::migrate(&conn).await?;
             user_command(&conn, command).await
@@ -517,22 +601,26 @@ async fn import_command(
     Ok(())
 }
 
-/// Generates the demo investigation; `only_if_empty` skips a database with data.
-async fn demo_data(db: &sea_orm::DatabaseConnection, options: DemoOptions, only_if_empty: bool) -> anyhow::Result<()> {
+/// Generates the demo investigation and says what it holds; `only_if_empty` skips a
+/// database with data (then `None`).
+async fn demo_data(
+    db: &sea_orm::DatabaseConnection,
+    options: DemoOptions,
+    only_if_empty: bool,
+) -> anyhow::Result<Option<String>> {
     use sea_orm::{EntityTrait, PaginatorTrait};
     if only_if_empty && entities::host::Entity::find().count(db).await? > 0 {
-        return Ok(());
+        return Ok(None);
     }
     let admin = users::by_name(db, users::ADMIN)
         .await
         .map_err(|e| anyhow::anyhow!("the demo data is entered as `admin`: {e}"))?;
     let counts = demo::generate(db, admin, options).await?;
-    println!(
+    Ok(Some(format!(
         "demo investigation generated (seed {}): {}",
         options.seed,
         counts.join(", ")
-    );
-    Ok(())
+    )))
 }
 
 /// An audit event for a change made at the terminal: no signed-in user, no address.
@@ -577,10 +665,66 @@ async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) ->
             println!("{secret}");
         }
         UserCommand::List => {
+            println!("USERNAME\tROLE\tSTATE");
             for u in users::list(db).await.map_err(fail)? {
                 let state = if u.active { "active" } else { "inactive" };
                 println!("{}\t{}\t{state}", u.username, u.role);
             }
+        }
+        UserCommand::Tokens { name } => {
+            let user = users::by_name(db, &name).await.map_err(fail)?;
+            println!("ID\tLABEL\tCREATED\tEXPIRES\tREVOKED");
+            let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("-".into(), |t| t.to_rfc3339());
+            for t in users::tokens_of(db, user.id).await.map_err(fail)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.name,
+                    t.created_at.to_rfc3339(),
+                    when(t.expires_at),
+                    when(t.revoked_at)
+                );
+            }
+        }
+        UserCommand::Revoke { name, token } => {
+            let user = users::by_name(db, &name).await.map_err(fail)?;
+            let tx = db.begin().await?;
+            let revoked = users::revoke_token(&tx, user.id, token).await.map_err(fail)?;
+            audit::record(&tx, cli_event("revokeApiToken").on(Kind::ApiToken, revoked.id))
+                .await
+                .map_err(fail)?;
+            tx.commit().await?;
+            println!("revoked token {} ({}) of {}", revoked.id, revoked.name, user.username);
+        }
+        UserCommand::Passwd { name, revoke_tokens } => {
+            let user = users::by_name(db, &name).await.map_err(fail)?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let tx = db.begin().await?;
+            users::reset_password(&tx, user.id, password, revoke_tokens)
+                .await
+                .map_err(fail)?;
+            audit::record(&tx, cli_event("resetPassword").on(Kind::User, user.id))
+                .await
+                .map_err(fail)?;
+            tx.commit().await?;
+            println!("password of {} set; its sessions ended", user.username);
+        }
+        UserCommand::Deactivate { name, activate } => {
+            let user = users::by_name(db, &name).await.map_err(fail)?;
+            let input = users::UserInput {
+                active: Some(activate),
+                ..Default::default()
+            };
+            let tx = db.begin().await?;
+            let user = users::update(&tx, user.id, input).await.map_err(fail)?;
+            audit::record(&tx, cli_event("updateUser").on(Kind::User, user.id))
+                .await
+                .map_err(fail)?;
+            tx.commit().await?;
+            let state = if user.active { "active" } else { "inactive" };
+            println!("{} is {state}", user.username);
         }
     }
     Ok(())

@@ -420,6 +420,22 @@ pub fn pivot_binary() -> std::path::PathBuf {
     bin
 }
 
+/// A SQLite database in `dir`, created the way a user creates one (`pivot migrate`):
+/// every other command but `serve` and `demo` refuses a database that does not exist.
+pub fn migrated_sqlite(dir: &std::path::Path) -> String {
+    let url = format!("sqlite://{}/pivot.db", dir.display());
+    let out = std::process::Command::new(pivot_binary())
+        .args(["migrate", "--database", &url])
+        .output()
+        .expect("pivot migrate");
+    assert!(
+        out.status.success(),
+        "pivot migrate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    url
+}
+
 /// Waits until `holds` answers true (polled every 10 ms); panics, saying `what` was
 /// awaited, if it does not within [`ws::PATIENCE`].
 pub async fn until<F: std::future::Future<Output = bool>>(what: &str, mut holds: impl FnMut() -> F) {

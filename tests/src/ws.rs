@@ -126,6 +126,20 @@ impl Ws {
         }
     }
 
+    /// The next message as the server wrote it (its keys in their order).
+    pub async fn next_text(&mut self) -> String {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("a message in time")
+                .expect("the connection open")
+                .expect("a message");
+            if let Message::Text(t) = message {
+                return t.to_string();
+            }
+        }
+    }
+
     /// The next message; panics on a close or a silence.
     pub async fn next(&mut self) -> Value {
         match self.seen_within(PATIENCE).await {

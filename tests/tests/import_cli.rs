@@ -65,7 +65,7 @@ async fn large_import_keeps_the_indexes() {
     let dir = temp_dir("indexes");
     let log = dir.join("conn.log");
     conn_log(&log, 45_000);
-    let url = format!("sqlite://{}/pivot.db", dir.display());
+    let url = tests::migrated_sqlite(&dir);
     for expected in [45_000, 90_000] {
         import_zeek(&log, &url);
         assert_eq!(count(&url, "flows").await, expected);
@@ -92,7 +92,7 @@ async fn import_prints_a_summary() {
     let dir = temp_dir("summary");
     let log = dir.join("conn.log");
     conn_log(&log, 250);
-    let url = format!("sqlite://{}/pivot.db", dir.display());
+    let url = tests::migrated_sqlite(&dir);
     let out = Command::new(pivot())
         .args(["import", "zeek"])
         .arg(&log)
@@ -102,7 +102,11 @@ async fn import_prints_a_summary() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(stdout.trim(), "read 250, inserted 250, updated 0, skipped 0");
+    // The summary, then the database it went to: nothing else (logs are on stderr).
+    assert_eq!(
+        stdout.trim(),
+        format!("read 250, inserted 250, updated 0, skipped 0\ndatabase: {url}")
+    );
     assert_eq!(count(&url, "flows").await, 250);
 
     // A bad file: a clear message, a failing exit code, nothing written.
@@ -167,7 +171,7 @@ async fn killed_mid_import(url: &str, dir: &Path) {
 #[tokio::test]
 async fn killed_import_leaves_nothing_sqlite() {
     let dir = temp_dir("kill-sqlite");
-    killed_mid_import(&format!("sqlite://{}/pivot.db", dir.display()), &dir).await;
+    killed_mid_import(&tests::migrated_sqlite(&dir), &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -227,8 +231,8 @@ async fn ipdr_import(url: &str, dir: &Path) {
     let out = run(&[&plain], &["--context", "ipdr", "--timezone", "Europe/Paris"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "read 2, inserted 2, updated 0, skipped 0"
+        String::from_utf8_lossy(&out.stdout).lines().next(),
+        Some("read 2, inserted 2, updated 0, skipped 0")
     );
     let gz = dir.join("ipdr.csv.gz");
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -349,7 +353,7 @@ async fn ipdr_import(url: &str, dir: &Path) {
 #[tokio::test]
 async fn ipdr_import_sqlite() {
     let dir = temp_dir("ipdr-sqlite");
-    ipdr_import(&format!("sqlite://{}/pivot.db", dir.display()), &dir).await;
+    ipdr_import(&tests::migrated_sqlite(&dir), &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -376,7 +380,7 @@ async fn ipdr_import_postgres() {
 #[test]
 fn user_commands_take_the_database_anywhere() {
     let dir = temp_dir("user-cli");
-    let url = format!("sqlite://{}/pivot.db", dir.display());
+    let url = tests::migrated_sqlite(&dir);
     let run = |args: &[&str]| {
         let out = Command::new(pivot())
             .args(args)
@@ -394,5 +398,157 @@ fn user_commands_take_the_database_anywhere() {
     run(&["user", "--database", &url, "add", "vic", "--role", "viewer"]);
     assert!(run(&["user", "token", "vic", "--database", &url]).contains("pvt_"));
     assert!(run(&["user", "list", "--database", &url]).contains("vic"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `pivot ARGS` with `stdin` as standard input: (success, stdout, stderr).
+fn cli(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (bool, String, String) {
+    use std::io::Write;
+    let mut command = Command::new(pivot());
+    command
+        .args(args)
+        .env_remove("PIVOT_LOG")
+        .env_remove("PIVOT_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+// A command's result alone is on standard output; logs go to standard error, without
+// colour when it is not a terminal, as text or JSON.
+#[tokio::test]
+async fn results_on_stdout_logs_on_stderr() {
+    let dir = temp_dir("streams");
+    let url = tests::migrated_sqlite(&dir);
+    let db = ["--database", url.as_str()];
+    let (ok, _, err) = cli(
+        &[&["user", "add", "al", "--password-stdin"][..], &db].concat(),
+        "a long enough password\n",
+        &[],
+    );
+    assert!(ok, "{err}");
+    // Even with every log on, the token is all a script captures.
+    let (ok, out, err) = cli(
+        &[&["user", "token", "al"][..], &db].concat(),
+        "",
+        &[("PIVOT_LOG", "debug")],
+    );
+    assert!(ok, "{err}");
+    assert!(out.starts_with("pvt_") && out.trim().lines().count() == 1, "{out:?}");
+    assert!(!err.contains('\u{1b}'), "colour on a pipe: {err:?}");
+    // Other commands log only warnings by default: nothing to say here.
+    let (ok, _, err) = cli(&[&["user", "list"][..], &db].concat(), "", &[]);
+    assert!(ok && err.is_empty(), "{err:?}");
+    // JSON lines for log shippers.
+    let fresh = temp_dir("streams-json");
+    let fresh_url = format!("sqlite://{}/pivot.db", fresh.display());
+    let (ok, out, err) = cli(
+        &["migrate", "--log-format", "json", "--database", &fresh_url],
+        "",
+        &[("PIVOT_LOG", "info")],
+    );
+    assert!(ok, "{err}");
+    assert!(out.starts_with("database "), "{out}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        assert!(v["level"].is_string(), "{line}");
+    }
+    // Migrations say one line, not one per migration.
+    assert!(
+        err.contains("applied 15 schema migrations") || err.contains("schema migrations"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&fresh);
+}
+
+// Only serve, migrate and demo create a database; any other command names the missing one.
+#[tokio::test]
+async fn commands_refuse_a_missing_database() {
+    let dir = temp_dir("missing");
+    let log = dir.join("conn.log");
+    conn_log(&log, 10);
+    let missing = dir.join("typo").join("pivot.db");
+    let url = format!("sqlite://{}", missing.display());
+    for args in [
+        vec!["import", "zeek", log.to_str().unwrap(), "--database", &url],
+        vec!["user", "list", "--database", &url],
+        vec!["user", "token", "admin", "--database", &url],
+        vec!["ipdr", "prune", "--before", "2026-01-01", "--database", &url],
+    ] {
+        let (ok, out, err) = cli(&args, "", &[]);
+        assert!(!ok, "{args:?} succeeded: {out}");
+        assert!(
+            err.contains("no database at") && err.contains("typo/pivot.db"),
+            "{args:?}: {err}"
+        );
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+    // A port in use is named before anything is migrated (or created).
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let (ok, _, err) = cli(&["serve", "--listen", &address, "--database", &url], "", &[]);
+    assert!(!ok && err.contains(&format!("cannot listen on {address}")), "{err}");
+    assert!(!missing.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// Users and their tokens from the terminal.
+#[tokio::test]
+async fn users_and_tokens_are_managed_from_the_cli() {
+    let dir = temp_dir("users");
+    let url = tests::migrated_sqlite(&dir);
+    let db = ["--database", url.as_str()];
+    let run = |args: &[&str], stdin: &str| {
+        let (ok, out, err) = cli(&[args, &db].concat(), stdin, &[]);
+        assert!(ok, "{args:?}: {err}");
+        out
+    };
+    run(
+        &["user", "add", "bo", "--role", "viewer", "--password-stdin"],
+        "a long enough password\n",
+    );
+    let (ok, _, err) = cli(&[&["user", "add", "cy", "--role", "boss"][..], &db].concat(), "", &[]);
+    assert!(!ok && err.contains("admin") && err.contains("viewer"), "{err}");
+    let list = run(&["user", "list"], "");
+    assert_eq!(list.lines().next(), Some("USERNAME\tROLE\tSTATE"));
+    assert!(list.contains("bo\tviewer\tactive"), "{list}");
+    let token = run(&["user", "token", "bo", "--label", "script"], "")
+        .trim()
+        .to_string();
+    let tokens = run(&["user", "tokens", "bo"], "");
+    assert_eq!(tokens.lines().next(), Some("ID\tLABEL\tCREATED\tEXPIRES\tREVOKED"));
+    let row = tokens.lines().nth(1).expect("one token");
+    assert!(row.contains("\tscript\t") && row.ends_with("\t-"), "{row}");
+    assert!(!tokens.contains(&token), "the secret is never listed");
+    let id = row.split('\t').next().unwrap();
+    assert!(run(&["user", "revoke", "bo", id], "").starts_with("revoked token"));
+    assert!(!run(&["user", "tokens", "bo"], "")
+        .lines()
+        .nth(1)
+        .unwrap()
+        .ends_with("\t-"));
+    run(&["user", "passwd", "bo"], "another long password\n");
+    let (ok, _, err) = cli(&[&["user", "passwd", "bo"][..], &db].concat(), "short\n", &[]);
+    assert!(!ok && err.contains("password"), "{err}");
+    assert_eq!(run(&["user", "deactivate", "bo"], "").trim(), "bo is inactive");
+    assert!(run(&["user", "list"], "").contains("bo\tviewer\tinactive"));
+    assert_eq!(
+        run(&["user", "deactivate", "bo", "--activate"], "").trim(),
+        "bo is active"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -879,7 +879,7 @@ async fn killed_mid_query(url: String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_query_sqlite() {
     let dir = temp_dir("killed");
-    killed_mid_query(format!("sqlite://{}/pivot.db", dir.display())).await;
+    killed_mid_query(tests::migrated_sqlite(&dir)).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 

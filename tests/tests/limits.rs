@@ -199,3 +199,46 @@ async fn budgets_sqlite() {
 async fn budgets_postgres() {
     budgets(TestApp::postgres_with(no_time()).await).await;
 }
+
+// Answers follow the selection's order: fields, aliases and fragments, over HTTP and
+// over the WebSocket.
+both_dbs!(answers_follow_the_selection_order, |app: TestApp| async move {
+    app.data("mutation { createHost(input: {ip: \"10.0.0.1\"}) { id } }", json!({}))
+        .await;
+    let query = "{ z: me { username } hosts(first: 1) { totalCount ...P nodes { ip id } } a: me { id } } \
+                 fragment P on HostConnection { pageInfo { hasNextPage endCursor } }";
+    let text = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let order = |text: &str| -> Vec<usize> {
+        [
+            "\"z\"",
+            "\"hosts\"",
+            "\"totalCount\"",
+            "\"pageInfo\"",
+            "\"hasNextPage\"",
+            "\"endCursor\"",
+            "\"nodes\"",
+            "\"ip\"",
+            "\"id\"",
+            "\"a\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).unwrap_or_else(|| panic!("{k} in {text}")))
+        .collect()
+    };
+    let positions = order(&text);
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+    let mut ws = app.ws().await;
+    ws.subscribe("q", query, json!({})).await;
+    let frame = ws.next_text().await;
+    let payload = &frame[frame.find("\"payload\"").expect("a payload")..];
+    assert!(order(payload).windows(2).all(|w| w[0] < w[1]), "{frame}");
+});

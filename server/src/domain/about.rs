@@ -132,7 +132,10 @@ pub async fn expected_indexes() -> DomainResult<&'static Indexes> {
     EXPECTED
         .get_or_try_init(|| async {
             use migration::MigratorTrait;
-            let scratch = sea_orm::Database::connect("sqlite::memory:").await?;
+            // Quietly: its migrations are not the server's news (sqlx logs each statement).
+            let mut options = sea_orm::ConnectOptions::new("sqlite::memory:");
+            options.sqlx_logging(false);
+            let scratch = sea_orm::Database::connect(options).await?;
             migration::Migrator::up(&scratch, None).await?;
             let found = indexes(&scratch).await;
             scratch.close().await?;

@@ -305,6 +305,11 @@ async fn keep_an_admin(db: &impl ConnectionTrait, id: i64, after: &user::ActiveM
     if still_admin {
         return Ok(());
     }
+    // Only an active administrator's change can leave none (there may be none yet).
+    let before = crud::find::<user::Entity>(db, "user", id).await?;
+    if !(before.active && before.role == Role::Admin.as_str()) {
+        return Ok(());
+    }
     let others = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Admin.as_str()))
         .filter(user::Column::Active.eq(true))

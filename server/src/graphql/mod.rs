@@ -23,6 +23,7 @@ pub mod ipdr;
 pub mod loaders;
 pub mod node;
 pub mod note;
+pub mod order;
 pub mod pagination;
 pub mod port;
 pub mod session;
@@ -320,9 +321,11 @@ pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Cal
     if let Some(refused) = refusal(&mut request) {
         return refused;
     }
+    let shape = Shape::of(&mut request);
     let gate = Arc::new(Gate::default());
     let request = prepare(db, caller, request, &gate);
     let mut response = Tracked::new(gate, tokio::task::unconstrained(schema.execute(request))).await;
+    shape.apply(&mut response);
     // Errors raised before any phase the guard rails see (an operation name that names
     // nothing) get their code here: every error has one.
     for e in &mut response.errors {
@@ -346,9 +349,34 @@ pub fn subscribe(
     if let Some(refused) = refusal(&mut request) {
         return futures_util::stream::once(async move { refused }).boxed();
     }
+    let shape = Shape::of(&mut request);
     let gate = Arc::new(Gate::default());
     let request = prepare(db, caller, request, &gate);
-    Tracked::new(gate, schema.execute_stream(request)).boxed()
+    Tracked::new(gate, schema.execute_stream(request))
+        .map(move |mut response| {
+            shape.apply(&mut response);
+            response
+        })
+        .boxed()
+}
+
+/// The document and operation of a request, kept to put its answers in the order of
+/// its selection ([`order`]).
+struct Shape(Option<(ExecutableDocument, Option<String>)>);
+
+impl Shape {
+    fn of(request: &mut Request) -> Self {
+        let name = request.operation_name.clone();
+        Self(request.parsed_query().ok().map(|doc| (doc.clone(), name)))
+    }
+
+    fn apply(&self, response: &mut Response) {
+        if let Some((doc, name)) = &self.0 {
+            if let Some(op) = selected(doc, name.as_deref()) {
+                order::reorder(&mut response.data, doc, &op.node.selection_set.node);
+            }
+        }
+    }
 }
 
 /// Refuses a document whose fragments expand past [`limits::FIELDS`] (or that spreads

@@ -12,6 +12,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use async_graphql::Value as GqlValue;
 use async_graphql::{Request, Variables};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -159,16 +160,31 @@ pub async fn stream(
         }
         let event = match item {
             Item::Event(payload) => {
-                let mut response = serde_json::from_str::<Value>(&payload).unwrap_or_default();
-                let alert = response.pointer_mut("/data/alertCreated").map(Value::take);
-                match alert.filter(|a| a.get("id").and_then(Value::as_str).is_some_and(|id| !id.is_empty())) {
-                    Some(alert) => {
-                        let id = alert["id"].as_str().unwrap_or_default().to_string();
-                        SseEvent::default().id(id).event("alert").data(alert.to_string())
+                // Read as GraphQL values (ordered maps): the alert keeps its fields in the
+                // order the subscription selected them.
+                let response = serde_json::from_str::<async_graphql::Response>(&payload).ok();
+                let alert = response.as_ref().and_then(|r| match &r.data {
+                    GqlValue::Object(data) => data.get("alertCreated").cloned(),
+                    _ => None,
+                });
+                let id = alert.as_ref().and_then(|a| match a {
+                    GqlValue::Object(fields) => match fields.get("id") {
+                        Some(GqlValue::String(id)) if !id.is_empty() => Some(id.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                match (alert, id) {
+                    (Some(alert), Some(id)) => {
+                        let data = serde_json::to_string(&alert).unwrap_or_default();
+                        SseEvent::default().id(id).event("alert").data(data)
                     }
-                    None => {
+                    _ => {
                         *ended = true;
-                        SseEvent::default().event("error").data(response["errors"].to_string())
+                        let errors = response.map(|r| r.errors).unwrap_or_default();
+                        SseEvent::default()
+                            .event("error")
+                            .data(serde_json::to_string(&errors).unwrap_or_default())
                     }
                 }
             }
