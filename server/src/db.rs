@@ -32,6 +32,29 @@ pub async fn connect(
     connect_pool(url, statement_timeout, size).await
 }
 
+/// How long a first connection to PostgreSQL may take before Pivot says why not.
+const REACH: Duration = Duration::from_secs(5);
+
+/// One connection to the PostgreSQL server at `url`, to say at once why it cannot be
+/// reached (refused, unknown host, authentication, no such database): the pool would
+/// retry for 30 s and then report only that it timed out.
+async fn reachable(url: &str) -> anyhow::Result<()> {
+    use sea_orm::sqlx::Connection;
+    let attempt = sea_orm::sqlx::postgres::PgConnection::connect(url);
+    match tokio::time::timeout(REACH, attempt).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => anyhow::bail!("cannot reach the database {}: {e}", redact(url)),
+        Err(_) => anyhow::bail!(
+            "cannot reach the database {}: no answer within {} s",
+            redact(url),
+            REACH.as_secs()
+        ),
+    }
+}
+
 /// Rows sqlx's SQLite worker may read ahead of their reader.
 const ROW_CHANNEL: usize = 1024;
 
@@ -43,6 +66,9 @@ pub async fn connect_pool(
     max_connections: u32,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let url = prepare_sqlite(url)?;
+    if !is_sqlite(&url) {
+        reachable(&url).await?;
+    }
     let mut options = ConnectOptions::new(url.clone());
     options.sqlx_logging(false).max_connections(max_connections);
     if let Some(timeout) = statement_timeout {

@@ -537,3 +537,21 @@ both_dbs!(notes_revisions_and_search, |app: TestApp| async move {
         .await;
     assert_eq!(d["notes"]["totalCount"], 1);
 });
+
+// An IOC's value must have its type's form (for the types whose form is known).
+both_dbs!(ioc_values_are_checked_against_their_type, |app: TestApp| async move {
+    let add = "mutation($t: String!, $v: String!) { addIoc(input: {type: $t, value: $v}) { id value } }";
+    for (t, v) in [
+        ("ip-src", "10.0.0.256"),
+        ("md5", "not a hash"),
+        ("url", "evil.example/x"),
+        ("domain", "a..b"),
+    ] {
+        let message = app.expect_error("BAD_USER_INPUT", add, json!({"t": t, "v": v})).await;
+        assert!(message.contains(t), "{message}");
+    }
+    let d = app.data(add, json!({"t": "ip-src", "v": "::ffff:10.0.0.9"})).await;
+    assert_eq!(d["addIoc"]["value"], "10.0.0.9");
+    app.data(add, json!({"t": "filename", "v": "invoice 2026.pdf.exe"}))
+        .await;
+});

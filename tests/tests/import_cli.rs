@@ -552,3 +552,24 @@ async fn users_and_tokens_are_managed_from_the_cli() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// An unreachable database is said at once, with why.
+#[tokio::test]
+async fn an_unreachable_database_says_why() {
+    let started = Instant::now();
+    let (ok, _, err) = cli(
+        &["migrate", "--database", "postgres://postgres@127.0.0.1:1/pivot"],
+        "",
+        &[],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("cannot reach the database") && err.contains("refused"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}

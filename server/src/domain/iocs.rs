@@ -121,6 +121,57 @@ pub fn canonical_value(value: &str) -> String {
     }
 }
 
+/// Refuses a value that cannot be of its type, for the types whose form is known (IRIS
+/// and MISP names: `ip-src`, `domain`, `md5`, `url`, `email-src` …); other types take
+/// any text. A typo caught here is an IOC that would otherwise never match anything.
+pub fn check_value(ioc_type: &str, value: &str) -> DomainResult<()> {
+    let hex = |n: usize| value.len() == n && value.bytes().all(|b| b.is_ascii_hexdigit());
+    let host = |v: &str| {
+        let v = v.trim_end_matches('.');
+        !v.is_empty()
+            && v.len() <= 253
+            && v.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+    };
+    let (ok, form) = match ioc_type {
+        "ip" | "ip-src" | "ip-dst" | "ip-any" => (value.parse::<IpAddr>().is_ok(), "an IP address"),
+        "domain" | "hostname" | "fqdn" => (host(value), "a domain name"),
+        "md5" => (hex(32), "32 hexadecimal digits"),
+        "sha1" => (hex(40), "40 hexadecimal digits"),
+        "sha256" => (hex(64), "64 hexadecimal digits"),
+        "sha512" => (hex(128), "128 hexadecimal digits"),
+        "url" | "uri" => (
+            value.split_once("://").is_some_and(|(scheme, rest)| {
+                !scheme.is_empty()
+                    && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
+                    && !rest.is_empty()
+            }),
+            "a URL (scheme://…)",
+        ),
+        "email" | "email-src" | "email-dst" => (
+            value
+                .rsplit_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && host(domain)),
+            "an e-mail address",
+        ),
+        "port" => (value.parse::<u16>().is_ok(), "a port number (0-65535)"),
+        _ => (true, ""),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::bad(
+            "value",
+            format!("{value:?} is not {form}, as an IOC of type {ioc_type} must be"),
+        ))
+    }
+}
+
 /// The writable fields of an IOC; on update, an absent field is left as it is.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct IocInput {
@@ -156,6 +207,7 @@ fn apply(am: &mut ioc::ActiveModel, f: IocInput) -> DomainResult<()> {
 pub async fn create(db: &impl TransactionTrait, input: CreateIocInput, scope: &Scope) -> DomainResult<ioc::Model> {
     let ioc_type = text::required("type", &input.ioc_type, 64)?.to_lowercase();
     let value = canonical_value(&text::required("value", &input.value, 4096)?);
+    check_value(&ioc_type, &value)?;
     let case_ids = ids::decode_all("caseIds", &input.case_ids, Kind::Case)?;
     let now = Utc::now();
     let mut am = ioc::ActiveModel {
@@ -308,7 +360,36 @@ pub async fn set_asset_iocs(db: &impl ConnectionTrait, asset: &asset::Model, ioc
 
 #[cfg(test)]
 mod tests {
-    use super::canonical_value;
+    use super::{canonical_value, check_value};
+
+    #[test]
+    fn values_are_checked_against_their_type() {
+        for (t, ok) in [
+            ("ip-src", "10.0.0.1"),
+            ("ip-dst", "2001:db8::1"),
+            ("domain", "evil.example.com"),
+            ("md5", "d41d8cd98f00b204e9800998ecf8427e"),
+            ("sha256", &"a".repeat(64)),
+            ("url", "http://evil.example/x"),
+            ("email-src", "bob@evil.example"),
+            ("port", "4444"),
+            ("filename", "any thing.exe"),
+        ] {
+            assert!(check_value(t, ok).is_ok(), "{t} {ok}");
+        }
+        for (t, bad) in [
+            ("ip-src", "10.0.0.256"),
+            ("domain", "evil..example"),
+            ("domain", "http://evil.example"),
+            ("md5", "xyz"),
+            ("sha1", "d41d8cd98f00b204e9800998ecf8427e"),
+            ("url", "evil.example/x"),
+            ("email-src", "bob"),
+            ("port", "70000"),
+        ] {
+            assert!(check_value(t, bad).is_err(), "{t} {bad}");
+        }
+    }
 
     #[test]
     fn values_are_canonical() {
