@@ -1704,3 +1704,84 @@ both_dbs!(network_alert_pcaps, |app: TestApp| async move {
     assert_eq!(d["alerts"]["totalCount"], 0);
     assert_eq!(tests::rows_in(&app.db, "alert_pcaps").await, 0);
 });
+
+// An alert attached to a case is evidence: Intrudect's delete refuses it (409, in
+// Intrudect's error shape, naming the case) and the data deletion keeps it.
+both_dbs!(alerts_in_cases_are_kept, |app: TestApp| async move {
+    let app = &app;
+    let make = |title: &'static str| async move {
+        let d = app
+            .data(
+                "mutation($i: CreateAlertInput!) { createAlert(input: $i) { id } }",
+                json!({"i": {"kind": "network", "type": "scan", "severity": "WARNING", "title": title, "srcIp": "10.0.0.5"}}),
+            )
+            .await;
+        s(&d["createAlert"]["id"])
+    };
+    let kept = make("kept as evidence").await;
+    let loose = make("not in a case").await;
+    let customer = app
+        .data("mutation { createCustomer(name: \"ACME\") { id } }", json!({}))
+        .await;
+    let case = app
+        .data(
+            "mutation($c: ID!) { createCase(input: {name: \"Phish 42\", customerId: $c}) { id } }",
+            json!({"c": customer["createCustomer"]["id"]}),
+        )
+        .await;
+    let case = s(&case["createCase"]["id"]);
+    app.data(
+        "mutation($c: ID!, $a: [ID!]!) { attachAlerts(caseId: $c, alertIds: $a) { id } }",
+        json!({"c": case, "a": [kept]}),
+    )
+    .await;
+    let number = |id: &str| {
+        let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, id).unwrap();
+        String::from_utf8(raw).unwrap().split(':').nth(1).unwrap().to_string()
+    };
+    let (st, body) = app
+        .rest("DELETE", &format!("/api/v1/networkalerts/{}", number(&kept)), None)
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert!(s(&body["error"]).contains("Phish 42"), "{body}");
+    // GraphQL says the same, and deletes when asked to take it out of its case too.
+    let message = app
+        .expect_error(
+            "CONFLICT",
+            "mutation($id: ID!) { deleteAlert(id: $id) }",
+            json!({"id": kept}),
+        )
+        .await;
+    assert!(
+        message.contains("Phish 42") && message.contains("fromCases"),
+        "{message}"
+    );
+    // A bulk deletion keeps it and says so.
+    let d = app
+        .data(
+            "mutation { deleteData(dataset: NETWORK_ALERTS) { deletedRows keptInCases } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["deleteData"], json!({"deletedRows": 1, "keptInCases": 1}));
+    let d = app.data("{ alerts { nodes { id } } }", json!({})).await;
+    assert_eq!(d["alerts"]["nodes"], json!([{"id": kept}]));
+    let _ = loose;
+    app.data(
+        "mutation($id: ID!) { deleteAlert(id: $id, fromCases: true) }",
+        json!({"id": kept}),
+    )
+    .await;
+    let d = app.data("{ alerts { totalCount } }", json!({})).await;
+    assert_eq!(d["alerts"]["totalCount"], 0);
+    let d = app
+        .data(
+            "{ auditEvents(filter: {actions: [\"deleteAlert\"]}) { nodes { detail } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        d.to_string().contains("fromCases"),
+        "the explicit deletion is on record: {d}"
+    );
+});

@@ -171,8 +171,12 @@ both_dbs!(updates_and_deletions_are_published, |app: TestApp| async move {
     assert_eq!(e["alert"]["cases"][0]["id"], case.as_str());
     let cursor = s(&e["cursor"]);
 
-    app.data("mutation($id: ID!) { deleteAlert(id: $id) }", json!({"id": a}))
-        .await;
+    // Evidence in a case: deleted only when asked to take it out of its cases too.
+    app.data(
+        "mutation($id: ID!) { deleteAlert(id: $id, fromCases: true) }",
+        json!({"id": a}),
+    )
+    .await;
     let e = ws.event("u").await["data"]["alertUpdated"].clone();
     assert_eq!(e["change"], "DELETED");
     assert_eq!(e["alertId"], a.as_str());

@@ -3,10 +3,10 @@
 
 use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use chrono::{DateTime, Utc};
-use entities::{alert, flow};
+use entities::{alert, case, case_alert, flow};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
@@ -16,6 +16,7 @@ use super::error::{DomainError, DomainResult};
 use super::filters::{in_cidr, ip_eq, Filter, TimeRange};
 use super::ids::{self, Kind};
 use super::ip;
+use super::tenancy::Scope;
 use super::text;
 use super::values::{Cidr, IpAddr, MacAddr};
 
@@ -290,7 +291,56 @@ pub async fn acknowledge(db: &impl ConnectionTrait, ids: &[i64], acknowledged: b
     Ok(found.len() as u64)
 }
 
-pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+/// Deletes an alert. One attached to cases is evidence: it is kept (`CONFLICT`, naming
+/// the cases `scope` sees) unless `from_cases` asks to take it out of them too — which
+/// the audit log records with the mutation's arguments.
+pub async fn delete(db: &impl ConnectionTrait, id: i64, from_cases: bool, scope: &Scope) -> DomainResult<()> {
+    crud::find::<alert::Entity>(db, "alert", id).await?;
+    if !from_cases {
+        let cases: Vec<(i64, String)> = case::Entity::find()
+            .filter(
+                case::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(case_alert::Column::CaseId)
+                        .from(case_alert::Entity)
+                        .and_where(case_alert::Column::AlertId.eq(id))
+                        .to_owned(),
+                ),
+            )
+            .order_by_asc(case::Column::Id)
+            .select_only()
+            .columns([case::Column::Id, case::Column::Name])
+            .into_tuple()
+            .all(db)
+            .await?;
+        if !cases.is_empty() {
+            let visible = case::Entity::find()
+                .filter(case::Column::Id.is_in(cases.iter().map(|(c, _)| *c)))
+                .filter(scope.condition::<case::Entity>())
+                .select_only()
+                .column(case::Column::Id)
+                .into_tuple::<i64>()
+                .all(db)
+                .await?;
+            let named: Vec<String> = cases
+                .iter()
+                .filter(|(c, _)| visible.contains(c))
+                .map(|(_, name)| format!("{name:?}"))
+                .collect();
+            let hidden = cases.len() - named.len();
+            let mut which = named.join(", ");
+            if hidden > 0 {
+                which = if which.is_empty() {
+                    format!("{hidden} case(s)")
+                } else {
+                    format!("{which} and {hidden} other case(s)")
+                };
+            }
+            return Err(DomainError::Conflict(format!(
+                "alert {id} is evidence in {which}: detach it first, or delete it from its cases too (fromCases: true)"
+            )));
+        }
+    }
     crud::delete::<alert::Entity>(db, "alert", id).await?;
     alert_log::record(db, Change::Deleted, &[id]).await
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
-use entities::{alert, dns_record, flow};
+use entities::{alert, case_alert, dns_record, flow};
 use sea_orm::sea_query::{ColumnRef, Condition, Expr, IntoColumnRef, Order, SelectStatement};
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -266,7 +266,21 @@ impl DataFilter {
 
 /// Deletes the rows of `set` the filter selects, in batches (each statement stays
 /// short) of the caller's transaction; returns how many. Alerts' case links go with them.
-pub async fn delete(db: &impl ConnectionTrait, set: DataSet, filter: &DataFilter) -> DomainResult<u64> {
+/// What a deletion did: rows deleted, and alerts kept because they are evidence in cases.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Deleted {
+    pub rows: u64,
+    pub kept_in_cases: u64,
+}
+
+/// Deletes the rows of `set` that `filter` selects. Alerts attached to cases are
+/// evidence: they are kept and counted, unless `from_cases` deletes them too.
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    set: DataSet,
+    filter: &DataFilter,
+    from_cases: bool,
+) -> DomainResult<Deleted> {
     filter.check(&[set])?;
     let unique = |s: &Option<AlertSearch>| s.as_ref().is_some_and(|s| s.unique.is_some());
     if unique(&filter.network_alerts) || unique(&filter.syslog_alerts) {
@@ -302,20 +316,39 @@ pub async fn delete(db: &impl ConnectionTrait, set: DataSet, filter: &DataFilter
     let nothing = |_: Vec<i64>| async { DomainResult::Ok(()) };
     // Alerts are logged as deleted, so that live subscribers hear of it.
     let logged = |ids: Vec<i64>| async move { alert_log::record(db, Change::Deleted, &ids).await };
+    let rows = |rows| Deleted { rows, kept_in_cases: 0 };
     match set {
         DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
-            let select = alerts_of(filter, set, None)?;
-            in_batches!(select, alert::Entity, alert::Column::Id, logged)
+            let mut select = alerts_of(filter, set, None)?;
+            let mut kept_in_cases = 0;
+            if !from_cases {
+                let in_cases = || {
+                    alert::Column::Id.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(case_alert::Column::AlertId)
+                            .from(case_alert::Entity)
+                            .to_owned(),
+                    )
+                };
+                kept_in_cases = sea_orm::PaginatorTrait::count(select.clone().filter(in_cases()), db).await?;
+                select = select.filter(Condition::all().add(in_cases()).not());
+            }
+            let deleted: DomainResult<u64> = in_batches!(select, alert::Entity, alert::Column::Id, logged);
+            let deleted = deleted?;
+            Ok(Deleted {
+                rows: deleted,
+                kept_in_cases,
+            })
         }
         DataSet::TcpMetadata => {
             let select = flow::Entity::find().filter(filter.flows()?);
-            in_batches!(select, flow::Entity, flow::Column::Id, nothing)
+            in_batches!(select, flow::Entity, flow::Column::Id, nothing).map(rows)
         }
         DataSet::DnsMetadata => {
             let select = dns_record::Entity::find().filter(filter.dns()?);
-            in_batches!(select, dns_record::Entity, dns_record::Column::Id, nothing)
+            in_batches!(select, dns_record::Entity, dns_record::Column::Id, nothing).map(rows)
         }
-        DataSet::DhcpMetadata | DataSet::HttpMetadata => Ok(0),
+        DataSet::DhcpMetadata | DataSet::HttpMetadata => Ok(rows(0)),
     }
 }
 

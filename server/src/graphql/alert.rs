@@ -283,9 +283,20 @@ impl AlertMutation {
         .await?;
         Ok(n as i64)
     }
-    async fn delete_alert(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    /// Deletes an alert. One attached to cases is evidence: `CONFLICT` names the cases,
+    /// unless `fromCases` asks to delete it from them too (audited like every mutation).
+    async fn delete_alert(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default = false)] from_cases: bool,
+    ) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::Alert).gql()?;
-        write(ctx, move |tx| Box::pin(async move { alerts::delete(tx, n).await })).await?;
+        let scope = super::pagination::scope(ctx);
+        write(ctx, move |tx| {
+            Box::pin(async move { alerts::delete(tx, n, from_cases, &scope).await })
+        })
+        .await?;
         Ok(id)
     }
 }

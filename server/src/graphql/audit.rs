@@ -67,6 +67,12 @@ impl Touched for crate::ingest::Summary {
     }
 }
 
+impl Touched for crate::domain::data::Deleted {
+    fn touched(&self) -> Option<(Kind, i64)> {
+        None
+    }
+}
+
 impl Touched for u64 {
     fn touched(&self) -> Option<(Kind, i64)> {
         None

@@ -25,6 +25,8 @@ pub struct DataDeletion {
     pub dataset: DataSet,
     pub label: String,
     pub deleted_rows: i64,
+    /// Alerts the filter selected and kept, as evidence in cases.
+    pub kept_in_cases: i64,
 }
 
 /// The data capability moves rows in bulk; what they are stays guarded by its own
@@ -89,23 +91,27 @@ pub struct DataMutation;
 
 #[Object]
 impl DataMutation {
-    /// Deletes the rows of one dataset the filter selects, in one transaction.
+    /// Deletes the rows of one dataset the filter selects, in one transaction. Alerts
+    /// attached to cases are evidence: they are kept (`keptInCases`) unless `fromCases`
+    /// deletes them from their cases too.
     async fn delete_data(
         &self,
         ctx: &Context<'_>,
         dataset: DataSet,
         filter: Option<DataFilter>,
+        #[graphql(default = false)] from_cases: bool,
     ) -> Result<DataDeletion> {
         let filter = filter.unwrap_or_default();
         may_touch(ctx, &[dataset], Level::Write)?;
-        let n = write(ctx, move |tx| {
-            Box::pin(async move { data::delete(tx, dataset, &filter).await })
+        let done = write(ctx, move |tx| {
+            Box::pin(async move { data::delete(tx, dataset, &filter, from_cases).await })
         })
         .await?;
         Ok(DataDeletion {
             dataset,
             label: dataset.label().into(),
-            deleted_rows: n as i64,
+            deleted_rows: done.rows as i64,
+            kept_in_cases: done.kept_in_cases as i64,
         })
     }
 }
