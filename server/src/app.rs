@@ -47,6 +47,7 @@ struct Inner {
     turns: Turns,
     sockets: Slots,
     uploads: Slots,
+    traffic: crate::traffic::Traffic,
 }
 
 impl AppState {
@@ -76,6 +77,7 @@ impl AppState {
             turns: Turns::default(),
             sockets: Slots::default(),
             uploads: Slots::default(),
+            traffic: Default::default(),
         })))
     }
 
@@ -115,12 +117,25 @@ impl AppState {
         // Bulk work (imports, deletions) runs for minutes: it is bounded by the uploads a
         // user may have in flight and by the one writer, not by turns it would hold.
         let bulk = budget > interactive;
-        graphql::within(budget.saturating_sub(started.elapsed()), async {
+        let response = graphql::within(budget.saturating_sub(started.elapsed()), async {
             let user = caller.principal.as_ref().map(|p| p.user.id).filter(|_| !bulk);
             let _turn = self.0.turns.take(user).await;
             graphql::execute(&self.0.schema, &self.0.db, caller, request).await
         })
-        .await
+        .await;
+        match &response {
+            Some(r) => r
+                .errors
+                .iter()
+                .for_each(|e| self.0.traffic.error(graphql::errors::code_of(e).unwrap_or(INTERNAL))),
+            None => self.0.traffic.error(TIMEOUT),
+        }
+        response
+    }
+
+    /// What the server is asked (the access log's counters).
+    pub fn traffic(&self) -> &crate::traffic::Traffic {
+        &self.0.traffic
     }
 
     /// The WebSocket connections each user holds.
@@ -167,6 +182,10 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error", INTERNAL)
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::traffic::record,
+        ))
         .with_state(state)
 }
 
@@ -315,7 +334,17 @@ async fn execute(state: &AppState, transport: Transport<'_>, request: BatchReque
         Ok(c) => c,
         Err(refused) => return refused,
     };
-    run(state, &caller, started, single, ops).await
+    who(run(state, &caller, started, single, ops).await, &caller)
+}
+
+/// `response`, marked with the user it was made for (the access log reads it).
+fn who(mut response: Response, caller: &Caller) -> Response {
+    if let Some(p) = &caller.principal {
+        response
+            .extensions_mut()
+            .insert(crate::traffic::Who(p.user.username.clone()));
+    }
+    response
 }
 
 /// The operations of a request, whether it is a single one (not a batch), and the
@@ -450,7 +479,7 @@ async fn upload(state: &AppState, transport: Transport<'_>, content_type: &str, 
     let started = tokio::time::Instant::now();
     match operations(batch) {
         (_, _, Some(refused)) => refused,
-        (single, ops, None) => run(state, &caller, started, single, ops).await,
+        (single, ops, None) => who(run(state, &caller, started, single, ops).await, &caller),
     }
 }
 
@@ -562,5 +591,15 @@ async fn metrics(
         state.0.groups.len(),
         state.0.bus.reads(),
     );
+    let mut body = body;
+    let (size, idle) = db::pool_use(state.db());
+    body.push_str(&format!(
+        "# HELP pivot_db_pool_connections Connections of the main database pool.\n\
+         # TYPE pivot_db_pool_connections gauge\n\
+         pivot_db_pool_connections{{state=\"idle\"}} {idle}\n\
+         pivot_db_pool_connections{{state=\"busy\"}} {}\n",
+        size.saturating_sub(idle)
+    ));
+    state.0.traffic.render(&mut body);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

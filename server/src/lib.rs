@@ -22,4 +22,5 @@ pub mod ingest;
 pub mod jobs;
 pub mod live;
 pub mod process;
+pub mod traffic;
 pub mod uploads;

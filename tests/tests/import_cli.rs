@@ -573,3 +573,77 @@ async fn an_unreachable_database_says_why() {
         started.elapsed()
     );
 }
+
+// The server as an operator runs it: an access log line per request (no query string,
+// the user), and its shutdown, on standard error; nothing on standard output.
+#[tokio::test]
+async fn serve_logs_access_and_shutdown() {
+    let dir = temp_dir("serve-logs");
+    let url = format!("sqlite://{}/pivot.db", dir.display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let child = Command::new(pivot())
+        .args(["serve", "--listen", &address, "--database", &url])
+        .env_remove("PIVOT_LOG")
+        .env("PIVOT_ADMIN_PASSWORD", "serve logs admin password")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ready once it answers (it listens before its migrations run).
+    let started = Instant::now();
+    let health = format!("http://{address}/healthz");
+    while !reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
+        assert!(started.elapsed() < Duration::from_secs(30), "pivot serve did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (ok, token, err) = cli(&["user", "token", "admin", "--database", &url], "", &[]);
+    assert!(ok, "{err}");
+    let res = reqwest::Client::new()
+        .post(format!("http://{address}/graphql?secret=not-logged"))
+        .bearer_auth(token.trim())
+        .json(&serde_json::json!({"query": "{ me { username } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let metrics = reqwest::get(format!("http://{address}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("pivot_http_requests_total{family=\"graphql\",status=\"2xx\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("pivot_db_pool_connections{state=\"idle\"}"),
+        "{metrics}"
+    );
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    let access = stderr
+        .lines()
+        .find(|l| l.contains("method=POST") && l.contains("path=\"/graphql\""))
+        .unwrap_or_else(|| panic!("no access line in {stderr}"));
+    assert!(
+        access.contains("status=200") && access.contains("user=\"admin\""),
+        "{access}"
+    );
+    assert!(!access.contains("secret"), "{access}");
+    assert!(
+        stderr.contains("shutting down") && stderr.contains("stopped"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

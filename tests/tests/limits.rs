@@ -242,3 +242,32 @@ both_dbs!(answers_follow_the_selection_order, |app: TestApp| async move {
     let payload = &frame[frame.find("\"payload\"").expect("a payload")..];
     assert!(order(payload).windows(2).all(|w| w[0] < w[1]), "{frame}");
 });
+
+// `/metrics` counts requests by family and status class, and GraphQL errors by code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_and_errors() {
+    let app = TestApp::sqlite().await;
+    app.gql("{ nope }", json!({})).await;
+    app.data("{ me { username } }", json!({})).await;
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("pivot_http_requests_total{family=\"graphql\",status=\"2xx\"} 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pivot_graphql_errors_total{code=\"GRAPHQL_VALIDATION_FAILED\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pivot_http_request_seconds_total{family=\"graphql\""),
+        "{text}"
+    );
+}

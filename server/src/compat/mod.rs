@@ -275,29 +275,39 @@ pub fn router<D: Dialect>() -> Router<AppState> {
 }
 
 async fn handle<D: Dialect>(State(state): State<AppState>, compiled: &Compiled, request: Request) -> Response {
-    match run::<D>(&state, compiled, request).await {
+    let (mut response, who) = match run::<D>(&state, compiled, request).await {
         Ok((
             Reply {
                 download: Some(url), ..
             },
             user,
+            who,
         )) => {
             let id = url.rsplit('/').next().unwrap_or_default();
-            match state.exports().get(id, user) {
+            let response = match state.exports().get(id, user) {
                 Some(export) => crate::exports::stream(state.db().clone(), export),
                 None => D::refuse(Refusal::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "the export went missing",
                 )),
-            }
+            };
+            (response, Some(who))
         }
-        Ok((reply, _)) => (reply.status, axum::Json(reply.body)).into_response(),
-        Err(refusal) => D::refuse(refusal),
+        Ok((reply, _, who)) => ((reply.status, axum::Json(reply.body)).into_response(), Some(who)),
+        Err(refusal) => (D::refuse(refusal), None),
+    };
+    if let Some(who) = who {
+        response.extensions_mut().insert(crate::traffic::Who(who));
     }
+    response
 }
 
 /// The route's reply, and the ID of the user it ran as.
-async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request) -> Result<(Reply, i64), Refusal> {
+async fn run<D: Dialect>(
+    state: &AppState,
+    compiled: &Compiled,
+    request: Request,
+) -> Result<(Reply, i64, String), Refusal> {
     let route = &compiled.route;
     let (mut parts, body) = request.into_parts();
     let path = Path::<BTreeMap<String, String>>::from_request_parts(&mut parts, &())
@@ -347,7 +357,7 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
         timezone: state.config().timezone,
     };
     let variables = (route.variables)(&params, &ctx)?;
-    let user = principal.user.id;
+    let (user, username) = (principal.user.id, principal.user.username.clone());
     let caller = Caller {
         principal: Some(principal),
         address,
@@ -379,7 +389,8 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
             pages.push(page);
         }
     }
-    Ok(((route.reply)(Answer { data, prior, pages }, &params, &ctx)?, user))
+    let reply = (route.reply)(Answer { data, prior, pages }, &params, &ctx)?;
+    Ok((reply, user, username))
 }
 
 /// Runs one parsed operation of `route`: its data, or its first error in the dialect's terms.
