@@ -591,6 +591,11 @@ async fn import_command(
         .map_err(|e| anyhow::anyhow!("nothing was imported: {e}"))?;
     server::live::bus::announce(db).await;
     bar.finish_and_clear();
+    if summary.read == 0 {
+        // An empty eve.json is most often the wrong file, or a sensor that logged nothing.
+        let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        tracing::warn!("{} held no records: nothing was imported", names.join(", "));
+    }
     println!(
         "read {}, inserted {}, updated {}, skipped {}",
         summary.read, summary.inserted, summary.updated, summary.skipped

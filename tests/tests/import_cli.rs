@@ -647,3 +647,21 @@ async fn serve_logs_access_and_shutdown() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// An empty file imports nothing, successfully, and says so.
+#[tokio::test]
+async fn an_empty_file_warns() {
+    let dir = temp_dir("empty");
+    let url = tests::migrated_sqlite(&dir);
+    let eve = dir.join("eve.json");
+    std::fs::write(&eve, "").unwrap();
+    let (ok, out, err) = cli(
+        &["import", "suricata", eve.to_str().unwrap(), "--database", &url],
+        "",
+        &[],
+    );
+    assert!(ok, "{err}");
+    assert!(out.starts_with("read 0, inserted 0"), "{out}");
+    assert!(err.contains("held no records"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
