@@ -325,17 +325,21 @@ impl TestApp {
         res.json().await.expect("a JSON response")
     }
 
-    /// A value of `/metrics`.
-    pub async fn metric(&self, name: &str) -> u64 {
-        let text = self
-            .client
+    /// The text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
             .get(self.url("/metrics"))
             .send()
             .await
             .unwrap()
             .text()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// A value of `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = self.metrics().await;
         text.lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
             .and_then(|n| n.trim().parse().ok())
