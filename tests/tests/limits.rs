@@ -249,15 +249,7 @@ async fn metrics_count_requests_and_errors() {
     let app = TestApp::sqlite().await;
     app.gql("{ nope }", json!({})).await;
     app.data("{ me { username } }", json!({})).await;
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains("pivot_http_requests_total{family=\"graphql\",status=\"2xx\"} 2"),
         "{text}"
