@@ -403,6 +403,12 @@ both_dbs!(networks, |app: TestApp| async move {
         let (st, b) = app.rest(method, path, Some(body)).await;
         assert_eq!(st, status, "{method} {path} {body}: {b}");
         assert!(b["error"].is_string(), "{b}");
+        // The dialect's clients never saw Pivot's GraphQL input types.
+        let error = s(&b["error"]);
+        assert!(
+            !error.contains("Input") && !error.contains("occurred while parsing"),
+            "{error}"
+        );
     }
     let (st, _) = app.rest("GET", "/api/v1/networks?name=Lab", None).await;
     assert_eq!(st, 400);

@@ -415,12 +415,23 @@ async fn operation<D: Dialect>(
         if status.is_server_error() {
             tracing::error!(route = route.path, error = %e.message, "compatibility route failed");
         }
-        return Err(Refusal::new(status, e.message.clone()));
+        return Err(Refusal::new(status, plain(&e.message)));
     }
     response
         .data
         .into_json()
         .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+/// A GraphQL error's message in a dialect's terms: without the GraphQL input type it
+/// occurred in, a name the dialect's clients never saw.
+fn plain(message: &str) -> String {
+    let mut out = message.to_string();
+    while let Some(start) = out.find(" (occurred while parsing \"") {
+        let end = out[start..].find(')').map_or(out.len(), |e| start + e + 1);
+        out.replace_range(start..end, "");
+    }
+    out.replace("Failed to parse ", "invalid ")
 }
 
 fn level_name(level: Level) -> &'static str {
@@ -458,4 +469,16 @@ pub fn read<T: serde::de::DeserializeOwned>(what: &str, value: &Value) -> Result
             }
         })
         .map_err(Refusal::bad)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn graphql_input_types_are_left_out() {
+        assert_eq!(
+            super::plain(r#"Failed to parse "Cidr": not a CIDR (occurred while parsing "CreateNetworkInput")"#),
+            r#"invalid "Cidr": not a CIDR"#
+        );
+        assert_eq!(super::plain("name: must not be empty"), "name: must not be empty");
+    }
 }
