@@ -23,7 +23,8 @@ use server::{db, graphql};
 #[command(
     name = "pivot",
     version,
-    about = "Pivot: one GraphQL graph for network-security investigations"
+    about = "Pivot: one GraphQL graph for network-security investigations",
+    after_help = "The bench commands, listed last, measure Pivot itself (BENCHMARKS.md)."
 )]
 struct Cli {
     /// How log lines (on standard error) are written: text, or one JSON object a line
@@ -81,6 +82,7 @@ struct DatabaseArg {
 enum Command {
     /// Run the server (the default).
     Serve {
+        /// The address and port to listen on.
         #[arg(long, env = "PIVOT_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
         #[command(flatten)]
@@ -103,9 +105,12 @@ enum Command {
     /// Measure import throughput (against a raw driver baseline), import memory and a
     /// nested query's latency, on SQLite and (with --postgres) PostgreSQL. Build with
     /// --release first.
+    #[command(display_order = 100)]
     Bench {
+        /// Flows of the generated Zeek conn.log.
         #[arg(long, default_value_t = 1_000_000)]
         flows: usize,
+        /// Hosts of the generated nmap scan (ten ports each).
         #[arg(long, default_value_t = 50_000)]
         hosts: usize,
         /// Where generated files and SQLite databases go.
@@ -118,12 +123,15 @@ enum Command {
     /// Measure the REST compatibility routes over a million network alerts: Intrudect's
     /// alert search (three filters) and a full data export, on SQLite and (with --postgres)
     /// PostgreSQL. Build with --release first
+    #[command(display_order = 100)]
     BenchCompat {
+        /// Network alerts the searches and the export run over.
         #[arg(long, default_value_t = 1_000_000)]
         alerts: usize,
         /// Search calls timed.
         #[arg(long, default_value_t = 50)]
         searches: usize,
+        /// Where generated files and SQLite databases go.
         #[arg(long, default_value = "data/bench")]
         dir: std::path::PathBuf,
         /// A PostgreSQL server to create a scratch database on, e.g. postgres://postgres@127.0.0.1:5432
@@ -133,12 +141,15 @@ enum Command {
     /// Measure live alert delivery: WebSocket subscribers with mixed filters while alerts
     /// are created at a steady rate, on SQLite and (with --postgres) two replicas on one
     /// PostgreSQL database; and the memory of idle subscriptions. Build with --release first.
+    #[command(display_order = 100)]
     BenchLive {
+        /// WebSocket subscribers, each on a connection of its own.
         #[arg(long, default_value_t = 1000)]
         subscribers: usize,
         /// Alerts created per second.
         #[arg(long, default_value_t = 200)]
         rate: u32,
+        /// How long alerts are created.
         #[arg(long, default_value_t = 60)]
         seconds: u64,
         /// Analysts the subscribers belong to, each with a token of its own.
@@ -147,36 +158,46 @@ enum Command {
         /// Idle subscriptions whose memory is measured (0: skip).
         #[arg(long, default_value_t = 10_000)]
         idle: usize,
+        /// Where the SQLite databases go.
         #[arg(long, default_value = "data/bench")]
         dir: std::path::PathBuf,
+        /// A PostgreSQL server for the two-replica run, e.g. postgres://postgres@127.0.0.1:5432
         #[arg(long)]
         postgres: Option<String>,
     },
     /// Measure IPDR: the import of records spanning a month, and lookups of one address
     /// over one day, submit to COMPLETED through Trisul's API, on SQLite and (with
     /// --postgres) PostgreSQL. Build with --release first.
+    #[command(display_order = 100)]
     BenchIpdr {
+        /// IPDR records generated and imported.
         #[arg(long, default_value_t = 10_000_000)]
         records: usize,
+        /// Days the records span.
         #[arg(long, default_value_t = 30)]
         days: u32,
         /// Lookups timed per kind of address (subscriber, NAT).
         #[arg(long, default_value_t = 20)]
         queries: usize,
+        /// Where generated files and SQLite databases go.
         #[arg(long, default_value = "data/bench")]
         dir: std::path::PathBuf,
+        /// A PostgreSQL server to create a scratch database on, e.g. postgres://postgres@127.0.0.1:5432
         #[arg(long)]
         postgres: Option<String>,
     },
     /// Measure what hostile import files cost (gzip bombs, lines and fields far past
     /// any tool's): each refused, with the import's peak memory, beside a well-formed
     /// file, on SQLite and (with --postgres) PostgreSQL. Build with --release first.
+    #[command(display_order = 100)]
     BenchHostile {
         /// Flows of the well-formed Zeek log imported for scale.
         #[arg(long, default_value_t = 1_000_000)]
         flows: usize,
+        /// Where the hostile files and SQLite databases go.
         #[arg(long, default_value = "data/bench")]
         dir: std::path::PathBuf,
+        /// A PostgreSQL server to create scratch databases on, e.g. postgres://postgres@127.0.0.1:5432
         #[arg(long)]
         postgres: Option<String>,
     },
