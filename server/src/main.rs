@@ -607,6 +607,7 @@ async fn import_command(
                 let _ = write!(w, "{:.0}", s.per_sec());
             }),
     );
+    let started = std::time::Instant::now();
     let summary = ingest::import(db, format, inputs, &options, &|n| bar.set_position(n))
         .await
         .map_err(|e| anyhow::anyhow!("nothing was imported: {e}"))?;
@@ -624,6 +625,11 @@ async fn import_command(
     for s in &summary.skipped_because {
         println!("  skipped {}: {}", s.count, s.reason);
     }
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "took {took:.2} s ({:.0} records/s)",
+        summary.read as f64 / took.max(0.001)
+    );
     Ok(())
 }
 

@@ -102,11 +102,16 @@ async fn import_prints_a_summary() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    // The summary, then the database it went to: nothing else (logs are on stderr).
-    assert_eq!(
-        stdout.trim(),
-        format!("read 250, inserted 250, updated 0, skipped 0\ndatabase: {url}")
+    // The summary, the time it took, the database it went to: nothing else (logs are
+    // on stderr).
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines[0], "read 250, inserted 250, updated 0, skipped 0");
+    assert!(
+        lines[1].starts_with("took ") && lines[1].ends_with(" records/s)"),
+        "{stdout}"
     );
+    assert_eq!(lines[2], format!("database: {url}"));
     assert_eq!(count(&url, "flows").await, 250);
 
     // A bad file: a clear message, a failing exit code, nothing written.
