@@ -69,6 +69,18 @@ fn code(v: &Value) -> &str {
     v["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
 }
 
+/// A GraphQL request sent without credentials: (status, body).
+async fn without_credentials(app: &TestApp, request: Value) -> (u16, Value) {
+    let res = app
+        .anonymous
+        .post(app.url("/graphql"))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
 /// The code of the first error of an operation sent with `token` ("" for none).
 async fn code_as(app: &TestApp, token: &str, query: &str, variables: Value) -> String {
     code(&app.gql_as(token, query, variables).await).to_string()
@@ -90,16 +102,9 @@ both_dbs!(s1_fragment_fan_out_is_refused_at_once, |app: TestApp| async move {
     let anonymous = fan_out(r#"mutation { login(username: "x", password: "y") { ...F0 } }"#);
     assert!(anonymous.len() < 1000);
     let started = Instant::now();
-    let res = app
-        .anonymous
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": anonymous }))
-        .send()
-        .await
-        .unwrap();
+    let (status, body) = without_credentials(&app, json!({ "query": anonymous })).await;
     // Not a plain sign-in: refused before any validation.
-    assert_eq!(res.status().as_u16(), 401);
-    assert_eq!(code(&res.json().await.unwrap()), "UNAUTHENTICATED");
+    assert_eq!((status, code(&body)), (401, "UNAUTHENTICATED"));
 
     // With credentials, two at once, while /healthz keeps answering.
     let signed_in = fan_out("query { me { ...F0 } }");
@@ -130,26 +135,15 @@ both_dbs!(s1_fragment_fan_out_is_refused_at_once, |app: TestApp| async move {
     );
 
     // A plain sign-in still works without credentials, but no larger one.
-    let res = app
-        .anonymous
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": "mutation { login(username: \"admin\", password: \"wrong one\") { username } }" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(code(&res.json().await.unwrap()), "UNAUTHENTICATED");
+    let plain = json!({ "query": "mutation { login(username: \"admin\", password: \"wrong one\") { username } }" });
+    let (_, body) = without_credentials(&app, plain).await;
+    assert_eq!(code(&body), "UNAUTHENTICATED");
     let padded = format!(
         "mutation {{ login(username: \"admin\", password: \"wrong one\") {{ username }} }} #{}",
         "x".repeat(4000)
     );
-    let res = app
-        .anonymous
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": padded }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 401);
+    let (status, _) = without_credentials(&app, json!({ "query": padded })).await;
+    assert_eq!(status, 401);
 });
 
 /// A multipart body that sends `head` and then never ends: a server that reads the
@@ -591,17 +585,8 @@ both_dbs!(
     s7_concurrent_sign_ins_cannot_overrun_the_limit,
     |app: TestApp| async move {
         let attempt = || async {
-            let r: Value = app
-            .anonymous
-            .post(app.url("/graphql"))
-            .json(&json!({"query": "mutation { login(username: \"admin\", password: \"not the password\") { username } }"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-            code(&r).to_string()
+            let wrong = json!({"query": "mutation { login(username: \"admin\", password: \"not the password\") { username } }"});
+            code(&without_credentials(&app, wrong).await.1).to_string()
         };
         let answers = futures_util::future::join_all((0..30).map(|_| attempt())).await;
         let evaluated = answers.iter().filter(|c| *c == "UNAUTHENTICATED").count();
@@ -610,17 +595,8 @@ both_dbs!(
         assert_eq!(limited, 25);
         // A username nobody has, as long as a password, is not kept in clear.
         let long = "correct horse battery staple ".repeat(1000);
-        let r: Value = app
-        .anonymous
-        .post(app.url("/graphql"))
-        .json(&json!({"query": "mutation($u: String!) { login(username: $u, password: \"x\") { username } }", "variables": {"u": long}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-        assert_eq!(code(&r), "UNAUTHENTICATED");
+        let guess = json!({"query": "mutation($u: String!) { login(username: $u, password: \"x\") { username } }", "variables": {"u": long}});
+        assert_eq!(code(&without_credentials(&app, guess).await.1), "UNAUTHENTICATED");
         let d = app
             .data(
                 "{ auditEvents(filter: {actions: [\"loginFailed\"]}, last: 1) { nodes { detail } } }",
