@@ -65,7 +65,8 @@ impl AppState {
         // address may take longer), and requests never wait for it.
         let (jobs_db, _) = db::connect_pool(&config.database_url, None, config.ipdr.workers as u32 + 1).await?;
         let jobs = crate::jobs::ipdr::start(jobs_db, config.ipdr.clone());
-        let schema = graphql::build(db.clone(), Some(bus.clone()), exports.clone(), jobs);
+        let traffic = crate::traffic::Traffic::default();
+        let schema = graphql::build(db.clone(), Some(bus.clone()), exports.clone(), jobs, traffic.clone());
         Ok(Self(Arc::new(Inner {
             schema,
             db,
@@ -77,7 +78,7 @@ impl AppState {
             turns: Turns::default(),
             sockets: Slots::default(),
             uploads: Slots::default(),
-            traffic: Default::default(),
+            traffic,
         })))
     }
 
@@ -600,6 +601,14 @@ async fn metrics(
          pivot_db_pool_connections{{state=\"busy\"}} {}\n",
         size.saturating_sub(idle)
     ));
+    if let Ok((waiting, running)) = crate::domain::ipdr::queue_depth(state.db()).await {
+        body.push_str(&format!(
+            "# HELP pivot_ipdr_queries IPDR queries waiting for a worker, and running.\n\
+             # TYPE pivot_ipdr_queries gauge\n\
+             pivot_ipdr_queries{{status=\"waiting\"}} {waiting}\n\
+             pivot_ipdr_queries{{status=\"running\"}} {running}\n"
+        ));
+    }
     state.0.traffic.render(&mut body);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -142,7 +142,13 @@ pub async fn generate(db: &DatabaseConnection, admin: user::Model, opts: DemoOpt
     writer.finish(&tx).await?;
     tx.commit().await?;
 
-    let schema = graphql::build(db.clone(), None, Default::default(), Default::default());
+    let schema = graphql::build(
+        db.clone(),
+        None,
+        Default::default(),
+        Default::default(),
+        Default::default(),
+    );
     let caller = Caller::acting_as(admin);
     let api = Api {
         schema: &schema,

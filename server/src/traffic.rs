@@ -1,7 +1,7 @@
 //! What the server is asked, for operators: one access log line per request (method,
 //! path without its query string, where credentials may travel, status, duration,
 //! user) and the counters `/metrics` shows — requests and their time by route family
-//! and status class, GraphQL errors by code.
+//! and status class, GraphQL errors by code, imports by format and outcome.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,8 @@ struct Totals {
     /// (family, status class) → (requests, seconds).
     requests: BTreeMap<(&'static str, u16), (u64, f64)>,
     errors: BTreeMap<String, u64>,
+    /// (format, outcome) → imports through the API.
+    imports: BTreeMap<(String, &'static str), u64>,
 }
 
 /// The counters of this process.
@@ -36,6 +38,12 @@ impl Traffic {
     /// Counts a GraphQL error of `code` (on any transport).
     pub fn error(&self, code: &str) {
         *self.totals().errors.entry(code.to_string()).or_default() += 1;
+    }
+
+    /// Counts an import through the API of `format`, landed or not.
+    pub fn import(&self, format: &str, landed: bool) {
+        let outcome = if landed { "landed" } else { "failed" };
+        *self.totals().imports.entry((format.to_string(), outcome)).or_default() += 1;
     }
 
     /// The counters in Prometheus's text format.
@@ -71,6 +79,17 @@ impl Traffic {
         let _ = writeln!(out, "# TYPE pivot_graphql_errors_total counter");
         for (code, n) in &totals.errors {
             let _ = writeln!(out, "pivot_graphql_errors_total{{code=\"{code}\"}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP pivot_imports_total Imports through the API by format and outcome."
+        );
+        let _ = writeln!(out, "# TYPE pivot_imports_total counter");
+        for ((format, outcome), n) in &totals.imports {
+            let _ = writeln!(
+                out,
+                "pivot_imports_total{{format=\"{format}\",outcome=\"{outcome}\"}} {n}"
+            );
         }
     }
 }

@@ -262,4 +262,22 @@ async fn metrics_count_requests_and_errors() {
         text.contains("pivot_http_request_seconds_total{family=\"graphql\""),
         "{text}"
     );
+    assert!(text.contains("pivot_ipdr_queries{status=\"waiting\"} 0"), "{text}");
+    // Imports through the API, by format and outcome.
+    let import = "mutation($file: Upload!) { importZeek(file: $file) { read } }";
+    let r = app
+        .upload(import, "dns.log", tests::sample("zeek/dns.log"), json!({}))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let r = app.upload(import, "bad.log", b"nonsense".to_vec(), json!({})).await;
+    assert!(r["errors"].is_array(), "{r}");
+    let text = app.metrics().await;
+    assert!(
+        text.contains("pivot_imports_total{format=\"zeek\",outcome=\"landed\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pivot_imports_total{format=\"zeek\",outcome=\"failed\"} 1"),
+        "{text}"
+    );
 }

@@ -334,7 +334,13 @@ async fn nested_query(conn: &DatabaseConnection, runs: usize) -> anyhow::Result<
     users::ensure_admin(conn, Some("benchmark password")).await?;
     let admin = users::by_name(conn, users::ADMIN).await?;
     // Some alerts, an IOC and a case naming the first hosts.
-    let schema = graphql::build(conn.clone(), None, Default::default(), Default::default());
+    let schema = graphql::build(
+        conn.clone(),
+        None,
+        Default::default(),
+        Default::default(),
+        Default::default(),
+    );
     let caller = Caller::acting_as(admin);
     let run = |q: String, v: serde_json::Value| {
         let (schema, caller) = (&schema, &caller);

@@ -35,6 +35,17 @@ pub const DEFAULT_ALIAS: &str = "context0";
 pub const SOURCE_RECORDS: &str = "records";
 pub const SOURCE_FLOWS: &str = "flows";
 
+/// IPDR queries waiting for a worker, and running (the queue `/metrics` shows).
+pub async fn queue_depth(db: &impl ConnectionTrait) -> DomainResult<(u64, u64)> {
+    use sea_orm::PaginatorTrait;
+    let count = |s: Status| {
+        entities::ipdr_query::Entity::find()
+            .filter(entities::ipdr_query::Column::Status.eq(s.as_str()))
+            .count(db)
+    };
+    Ok((count(Status::New).await?, count(Status::InProgress).await?))
+}
+
 /// Where a query stands (Trisul's names).
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(name = "IpdrQueryStatus")]

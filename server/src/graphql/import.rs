@@ -23,10 +23,14 @@ async fn import(
         categories: categories.unwrap_or_default(),
         ..Options::default()
     };
-    write(ctx, move |tx| {
+    let done = write(ctx, move |tx| {
         Box::pin(async move { ingest::import(tx, format, vec![input], &options, &|_| {}).await })
     })
-    .await
+    .await;
+    if let Some(traffic) = ctx.data_opt::<crate::traffic::Traffic>() {
+        traffic.import(&format!("{format:?}").to_lowercase(), done.is_ok());
+    }
+    done
 }
 
 #[derive(Default)]

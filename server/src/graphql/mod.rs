@@ -147,9 +147,10 @@ pub fn build(
     bus: Option<crate::live::Bus>,
     exports: crate::exports::Exports,
     jobs: crate::jobs::ipdr::Queue,
+    traffic: crate::traffic::Traffic,
 ) -> PivotSchema {
     let gate = crate::db::WriteGate::for_backend(&db);
-    let builder = builder().data(db).data(gate).data(exports).data(jobs);
+    let builder = builder().data(db).data(gate).data(exports).data(jobs).data(traffic);
     match bus {
         Some(bus) => builder.data(bus).finish(),
         None => builder.finish(),
