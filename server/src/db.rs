@@ -29,6 +29,10 @@ pub async fn connect(
     statement_timeout: Option<Duration>,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let size = if is_sqlite(url) { 8 } else { 16 };
+    // Once, for the first pool: the others of a process open on a database known to answer.
+    if !is_sqlite(url) {
+        reachable(url).await?;
+    }
     connect_pool(url, statement_timeout, size).await
 }
 
@@ -66,9 +70,6 @@ pub async fn connect_pool(
     max_connections: u32,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let url = prepare_sqlite(url)?;
-    if !is_sqlite(&url) {
-        reachable(&url).await?;
-    }
     let mut options = ConnectOptions::new(url.clone());
     options.sqlx_logging(false).max_connections(max_connections);
     if let Some(timeout) = statement_timeout {

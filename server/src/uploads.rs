@@ -65,6 +65,12 @@ fn too_large(what: &str, limit: u64) -> Response {
     )
 }
 
+/// The refusal of an upload the server could not spool (a full disk): logged, 507.
+fn spool_failed(e: std::io::Error) -> Response {
+    tracing::error!(error = %e, "spooling an upload to its temporary file");
+    error_response(StatusCode::INSUFFICIENT_STORAGE, "cannot store the upload", INTERNAL)
+}
+
 fn bad(message: impl std::fmt::Display) -> Response {
     error_response(
         StatusCode::BAD_REQUEST,
@@ -121,22 +127,13 @@ pub async fn read(body: Body, boundary: String, p: &Principal, limits: &Limits) 
                     return Err(bad(format!("a request carries at most {} files", limits.files)));
                 }
                 let content_type = field.content_type().map(ToString::to_string);
-                let spool = tempfile::tempfile().map_err(|e| {
-                    tracing::error!(error = %e, "creating a temporary file for an upload");
-                    error_response(StatusCode::INSUFFICIENT_STORAGE, "cannot store the upload", INTERNAL)
-                })?;
+                let spool = tempfile::tempfile().map_err(spool_failed)?;
                 let mut file = tokio::fs::File::from_std(spool);
                 while let Some(chunk) = field.chunk().await.map_err(failed)? {
-                    file.write_all(&chunk).await.map_err(|e| {
-                        tracing::error!(error = %e, "writing an upload to its temporary file");
-                        error_response(StatusCode::INSUFFICIENT_STORAGE, "cannot store the upload", INTERNAL)
-                    })?;
+                    file.write_all(&chunk).await.map_err(spool_failed)?;
                 }
                 // A full disk may only show now: an upload cut short is refused, not imported.
-                file.flush().await.map_err(|e| {
-                    tracing::error!(error = %e, "writing an upload to its temporary file");
-                    error_response(StatusCode::INSUFFICIENT_STORAGE, "cannot store the upload", INTERNAL)
-                })?;
+                file.flush().await.map_err(spool_failed)?;
                 let mut content = file.into_std().await;
                 std::io::Seek::rewind(&mut content).map_err(|_| bad("cannot read the upload back"))?;
                 files.push((

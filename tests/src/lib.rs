@@ -275,6 +275,30 @@ impl TestApp {
         users::create_token(&self.db, user.id, "tests", None).await.unwrap().1
     }
 
+    /// The global ID of user `name`, read through the API.
+    pub async fn user_id(&self, name: &str) -> String {
+        let data = self
+            .data("{ users(first: 1000) { nodes { id username } } }", json!({}))
+            .await;
+        let found = data["users"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap_or_else(|| panic!("no user {name}: {data}"));
+        s(&found["id"])
+    }
+
+    /// Limits user `name` to the customers `ids` (a JSON list of IDs), through the API.
+    pub async fn limit_to(&self, name: &str, ids: Value) {
+        let id = self.user_id(name).await;
+        self.data(
+            "mutation($id: ID!, $c: [ID!]) { updateUser(id: $id, input: {customerIds: $c}) { id } }",
+            json!({"id": id, "c": ids}),
+        )
+        .await;
+    }
+
     /// The response of an operation sent with another token.
     pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
         let res = self

@@ -449,7 +449,7 @@ async fn errors(app: TestApp) {
     let limited = Trisul::user(&app, "limited", Role::Analyst).await;
     app.data(
         "mutation($id: ID!) { updateUser(id: $id, input: {ipdrContexts: [\"default\"]}) { ipdrContexts } }",
-        json!({"id": user_id(&app, "limited").await}),
+        json!({"id": app.user_id("limited").await}),
     )
     .await;
     let (status, body) = limited
@@ -480,7 +480,7 @@ async fn errors(app: TestApp) {
     let boss = app.user("boss", Role::Admin, "").await;
     app.data(
         "mutation($id: ID!) { updateUser(id: $id, input: {ipdrContexts: [\"default\"]}) { ipdrContexts } }",
-        json!({"id": user_id(&app, "boss").await}),
+        json!({"id": app.user_id("boss").await}),
     )
     .await;
     let listed = app
@@ -600,7 +600,7 @@ async fn errors(app: TestApp) {
     );
     app.data(
         "mutation($id: ID!) { updateUser(id: $id, input: {capabilities: [\"ipdr:read\"]}) { id } }",
-        json!({"id": user_id(&app, "viewer").await}),
+        json!({"id": app.user_id("viewer").await}),
     )
     .await;
     let (status, body) = viewer.call("GET", "/api/ipdr_query/list", json!({})).await;
@@ -608,19 +608,6 @@ async fn errors(app: TestApp) {
 }
 
 tests::both_dbs!(spec_errors, errors);
-
-async fn user_id(app: &TestApp, name: &str) -> String {
-    let data = app
-        .data("{ users(first: 100) { nodes { id username } } }", json!({}))
-        .await;
-    let found = data["users"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == name)
-        .unwrap_or_else(|| panic!("no user {name}: {data}"));
-    tests::s(&found["id"])
-}
 
 /// Without workers, queries stay NEW: the result is not ready (409), a NEW query can be
 /// canceled once, and its (empty) result is then readable.

@@ -30,22 +30,6 @@ async fn revoke(app: &TestApp, token: &str, id: Value) {
 }
 
 /// Limits user `name` to the customers of `ids` (as the admin).
-async fn limit_to(app: &TestApp, name: &str, ids: Value) {
-    let users = app.data("{ users { nodes { id username } } }", json!({})).await;
-    let id = users["users"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == name)
-        .unwrap()["id"]
-        .clone();
-    app.data(
-        "mutation($id: ID!, $c: [ID!]) { updateUser(id: $id, input: {customerIds: $c}) { id } }",
-        json!({"id": id, "c": ids}),
-    )
-    .await;
-}
-
 async fn alert(app: &TestApp, title: &str, severity: &str, src: &str) -> String {
     let i = json!({"kind": "network", "type": "test", "severity": severity, "title": title, "srcIp": src});
     s(&app.data(CREATE_ALERT, json!({ "i": i })).await["createAlert"]["id"])
@@ -319,7 +303,7 @@ async fn access_is_checked_for_every_event() {
     let customer = app
         .data("mutation { createCustomer(name: \"Alpha\") { id } }", json!({}))
         .await;
-    limit_to(&app, "limited", json!([customer["createCustomer"]["id"]])).await;
+    app.limit_to("limited", json!([customer["createCustomer"]["id"]])).await;
     let mut ws = app.ws_as(&limited).await;
     ws.subscribe("l", CREATED, json!({})).await;
     subscribed(&app, 1).await;
@@ -782,7 +766,7 @@ both_dbs!(groups_keep_each_users_rights, |app: TestApp| async move {
         customers.push(customer);
         cases.push(s(&case["createCase"]["id"]));
     }
-    limit_to(&app, "alpha-only", json!([customers[0]])).await;
+    app.limit_to("alpha-only", json!([customers[0]])).await;
 
     let (mut admin, mut admin_too) = (app.ws().await, app.ws().await);
     let mut alpha = app.ws_as(&limited).await;

@@ -43,19 +43,7 @@ async fn tenants(app: &TestApp) -> Tenants {
     let acme_case = case(acme.clone(), "ACME phish").await;
     let globex_case = case(globex.clone(), "Globex breach").await;
     let lima = app.user("lima", Role::Analyst, "").await;
-    let users = app.data("{ users { nodes { id username } } }", json!({})).await;
-    let id = users["users"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "lima")
-        .unwrap()["id"]
-        .clone();
-    app.data(
-        "mutation($id: ID!, $c: [ID!]) { updateUser(id: $id, input: {customerIds: $c}) { id } }",
-        json!({"id": id, "c": [acme]}),
-    )
-    .await;
+    app.limit_to("lima", json!([acme])).await;
     Tenants {
         acme,
         globex,
@@ -680,14 +668,7 @@ both_dbs!(
     s10_password_resets_and_deactivations_end_sessions,
     |app: TestApp| async move {
         let token = app.user("carol", Role::Analyst, "").await;
-        let users = app.data("{ users { nodes { id username } } }", json!({})).await;
-        let carol = users["users"]["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["username"] == "carol")
-            .unwrap()["id"]
-            .clone();
+        let carol = app.user_id("carol").await;
         let app = &app;
         let login = |password: &'static str| async move {
             let res = app

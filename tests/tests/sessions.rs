@@ -78,14 +78,7 @@ both_dbs!(login_logout_and_the_cookie, |app: TestApp| async move {
     // Wrong password, unknown user and inactive user read the same.
     let wrong = b.login("admin", "not the password").await;
     app.user("sleepy", Role::Viewer, "").await;
-    let d = app.data("{ users { nodes { id username } } }", json!({})).await;
-    let sleepy = d["users"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "sleepy")
-        .unwrap()["id"]
-        .clone();
+    let sleepy = app.user_id("sleepy").await;
     app.data(
         "mutation($id: ID!) { updateUser(id: $id, input: {active: false}) { active } }",
         json!({"id": sleepy}),

@@ -42,14 +42,7 @@ both_dbs!(limited_users_see_their_customers_only, |app: TestApp| async move {
 
     // An analyst limited to Alpha, set through the API.
     let token = app.user("lim", Role::Analyst, "").await;
-    let d = app.data("{ users { nodes { id username } } }", json!({})).await;
-    let lim = d["users"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "lim")
-        .unwrap()["id"]
-        .clone();
+    let lim = app.user_id("lim").await;
     let d = app
         .data(
             "mutation($id: ID!, $c: [ID!]) { updateUser(id: $id, input: {customerIds: $c}) { customers { name } } }",
