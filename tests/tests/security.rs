@@ -970,3 +970,42 @@ async fn s11_a_large_wal_is_truncated_at_start() {
     let after = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     assert!(after < 1 << 20, "the WAL is still {after} bytes");
 }
+
+// S8 (SQLite): a user's reads do not wait behind its own writes queued at the writer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s8_a_users_reads_do_not_wait_behind_its_own_writes() {
+    use sea_orm::{ConnectionTrait, Database};
+    let app = TestApp::sqlite().await;
+    let holder = Database::connect(&app.database_url).await.unwrap();
+    holder.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+    let write = |i: usize| {
+        let app = &app;
+        async move {
+            let q = format!("mutation {{ createHost(input: {{ip: \"10.9.0.{i}\"}}) {{ id }} }}");
+            code(&app.gql(&q, json!({})).await).to_string()
+        }
+    };
+    let read = || async {
+        let t = Instant::now();
+        let r = app.gql("{ me { username } }", json!({})).await;
+        assert!(r["errors"].is_null(), "{r}");
+        t.elapsed()
+    };
+    let writes = futures_util::future::join_all((1..=12).map(write));
+    let reads = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        futures_util::future::join_all((0..8).map(|_| read())).await
+    };
+    let (writes, reads) = tokio::join!(writes, reads);
+    holder.execute_unprepared("ROLLBACK").await.unwrap();
+    assert!(
+        writes.iter().all(|c| c == "UNAVAILABLE" || c == "TIMEOUT"),
+        "{writes:?}"
+    );
+    for took in reads {
+        assert!(
+            took < Duration::from_millis(1500),
+            "a read waited {took:?} behind its own user's writes"
+        );
+    }
+}

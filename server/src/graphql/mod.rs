@@ -269,6 +269,15 @@ pub fn is_sign_in(request: &Request) -> bool {
             .is_some_and(|fields| fields.iter().all(|f| matches!(*f, "login" | "__typename")))
 }
 
+/// Whether the operation a request runs is a mutation (one that does not parse is not).
+pub fn is_mutation(request: &mut Request) -> bool {
+    use async_graphql::parser::types::OperationType;
+    let name = request.operation_name.clone();
+    request
+        .parsed_query()
+        .is_ok_and(|doc| selected(doc, name.as_deref()).is_some_and(|op| op.node.ty == OperationType::Mutation))
+}
+
 /// Whether the operation a request runs is a subscription (one that does not parse is
 /// not: executing it reports why). The request keeps the parsed document for its run.
 pub fn is_subscription(request: &mut Request) -> bool {
