@@ -26,6 +26,11 @@ pub struct Model {
     pub dst_mac: Option<String>,
     /// The host a server alert was logged by.
     pub hostname: Option<String>,
+    /// The import that brought it.
+    pub import_id: Option<i64>,
+    /// Its identity at its sensor, unique with its time and sensor (Suricata: flow id
+    /// and signature): importing it again changes nothing.
+    pub event_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,8 @@ pub struct Model {
     pub uid: Option<String>,
     /// The connection state (Zeek's conn_state).
     pub state: Option<String>,
+    /// The import that brought it.
+    pub import_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,9 @@ pub struct Model {
     pub nat_ip: Option<Vec<u8>>,
     pub nat_port: Option<i32>,
     pub device_ip: Option<Vec<u8>>,
+    /// A hash of the whole record, unique with its context and start: importing the
+    /// same record again changes nothing.
+    pub record_key: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

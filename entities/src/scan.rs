@@ -17,6 +17,8 @@ pub struct Model {
     pub source: Option<String>,
     /// Tags given at import, stored as `,a,b,`.
     pub categories: String,
+    /// The import that brought it.
+    pub import_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

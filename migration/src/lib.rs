@@ -17,6 +17,7 @@ mod m20261201_000012_ipdr_queries;
 mod m20261206_000013_iocs_per_tenant;
 mod m20261206_000014_session_users;
 mod m20261206_000015_alert_change_customers;
+mod m20261206_000016_imports;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_iocs_per_tenant::Migration),
             Box::new(m20261206_000014_session_users::Migration),
             Box::new(m20261206_000015_alert_change_customers::Migration),
+            Box::new(m20261206_000016_imports::Migration),
         ]
     }
 }

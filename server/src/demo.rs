@@ -295,6 +295,7 @@ fn bulk(rng: &mut ChaCha8Rng, hosts: usize) -> Vec<Batch> {
         let (src, src_port) = (host_ip(rng.random_range(0..hosts)), rng.random_range(1024..65535));
         alerts.push(suricata::Alert {
             at,
+            flow_id: Some(i as u64),
             // Every other alert comes with the packet that raised it, as sensors log them.
             packet: (i % 2 == 0).then(|| suricata::Packet {
                 linktype: crate::domain::pcaps::LINKTYPE_ETHERNET,

@@ -553,6 +553,8 @@ async fn run() -> anyhow::Result<()> {
                 categories,
                 context,
                 timezone,
+                user_id: None,
+                via: server::ingest::provenance::Via::Cli,
             };
             db::require_existing(&database.url)?;
             let (conn, _) = db::connect(&database.url, None).await?;
@@ -590,15 +592,22 @@ async fn import_command(
     let format = Format::parse(format)
         .ok_or_else(|| anyhow::anyhow!("unknown format {format:?}: nmap, masscan, zeek, suricata or ipdr"))?;
     let mut inputs = Vec::new();
+    let mut size = 0;
     for path in &files {
         let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        size += file.metadata().map(|m| m.len()).unwrap_or(0);
         inputs.push(Input {
             name: path.display().to_string(),
-            reader: Box::new(file),
+            file,
         });
     }
-    // A spinner with the count on a terminal; nothing when the output is not one.
-    let bar = indicatif::ProgressBar::new_spinner();
+    // A spinner with the count on a terminal, for inputs large enough to take a while
+    // (or of unknown size); nothing otherwise, nor when stderr is not a terminal.
+    let bar = if size == 0 || size > PROGRESS_FROM {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {pos} records read ({rate} records/s)")
             .expect("a valid progress template")
@@ -613,15 +622,21 @@ async fn import_command(
         .map_err(|e| anyhow::anyhow!("nothing was imported: {e}"))?;
     server::live::bus::announce(db).await;
     bar.finish_and_clear();
-    if summary.read == 0 {
+    for notice in &summary.notices {
+        println!("{notice}");
+    }
+    if summary.read == 0 && summary.already_imported.is_empty() {
         // An empty eve.json is most often the wrong file, or a sensor that logged nothing.
         let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
         tracing::warn!("{} held no records: nothing was imported", names.join(", "));
     }
     println!(
-        "read {}, inserted {}, updated {}, skipped {}",
-        summary.read, summary.inserted, summary.updated, summary.skipped
+        "read {}, inserted {}, updated {}, already there {}, skipped {}",
+        summary.read, summary.inserted, summary.updated, summary.unchanged, summary.skipped
     );
+    if !summary.counts.is_empty() {
+        println!("  {}", counts_line(&summary.counts));
+    }
     for s in &summary.skipped_because {
         println!("  skipped {}: {}", s.count, s.reason);
     }
@@ -631,6 +646,45 @@ async fn import_command(
         summary.read as f64 / took.max(0.001)
     );
     Ok(())
+}
+
+/// Inputs above this many bytes get a progress spinner.
+const PROGRESS_FROM: u64 = 4 << 20;
+
+/// `hosts +1, ports +5 (2 updated), flows +199,990 (10 already there)`.
+fn counts_line(counts: &[server::ingest::KindCount]) -> String {
+    counts
+        .iter()
+        .map(|c| {
+            let mut also = Vec::new();
+            if c.updated > 0 {
+                also.push(format!("{} updated", thousands(c.updated)));
+            }
+            if c.unchanged > 0 {
+                also.push(format!("{} already there", thousands(c.unchanged)));
+            }
+            let also = if also.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", also.join(", "))
+            };
+            format!("{} +{}{also}", c.kind.label(), thousands(c.added))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Generates the demo investigation and says what it holds; `only_if_empty` skips a

@@ -44,31 +44,36 @@ async fn flow_indexes(url: &str) -> Vec<String> {
         sea_orm::DbBackend::Sqlite => {
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flows' AND sql IS NOT NULL ORDER BY name"
         }
-        _ => "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'flows' AND indexname LIKE 'ix_%' ORDER BY indexname",
+        _ => {
+            "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'flows' \
+             AND (indexname LIKE 'ix_%' OR indexname LIKE 'ux_%') ORDER BY indexname"
+        }
     };
     let rows = db.query_all(Statement::from_string(backend, sql)).await.unwrap();
     rows.iter().map(|r| r.try_get::<String>("", "name").unwrap()).collect()
 }
 
+/// The unique one (a flow's identity: start, uid, sensor) is never put off.
 const FLOW_INDEXES: [&str; 5] = [
     "ix_flows_dst_ip",
     "ix_flows_dst_port",
     "ix_flows_src_ip",
-    "ix_flows_started_at",
     "ix_flows_uid",
+    "ux_flows_identity",
 ];
 
 /// A large import builds the flows' indexes after writing (SQLite): they are all there
-/// afterwards, and the planner uses them.
+/// afterwards, and the planner uses them. The second log holds the first's 45,000
+/// flows again, and 45,000 more: only those are added.
 #[tokio::test]
 async fn large_import_keeps_the_indexes() {
     let dir = temp_dir("indexes");
-    let log = dir.join("conn.log");
-    conn_log(&log, 45_000);
     let url = tests::migrated_sqlite(&dir);
-    for expected in [45_000, 90_000] {
+    for rows in [45_000, 90_000] {
+        let log = dir.join(format!("conn-{rows}.log"));
+        conn_log(&log, rows);
         import_zeek(&log, &url);
-        assert_eq!(count(&url, "flows").await, expected);
+        assert_eq!(count(&url, "flows").await, rows as i64);
         assert_eq!(flow_indexes(&url).await, FLOW_INDEXES);
     }
     let db = Database::connect(&url).await.unwrap();
@@ -102,16 +107,32 @@ async fn import_prints_a_summary() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    // The summary, the time it took, the database it went to: nothing else (logs are
-    // on stderr).
+    // The summary, per kind of object, the time it took, the database it went to:
+    // nothing else (logs are on stderr). Hosts are the flows' distinct ends.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let ends: std::collections::HashSet<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            [f[2], f[4]]
+        })
+        .collect();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{stdout}");
-    assert_eq!(lines[0], "read 250, inserted 250, updated 0, skipped 0");
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "read 250, inserted {}, updated 0, already there 0, skipped 0",
+            250 + ends.len()
+        )
+    );
+    assert_eq!(lines[1], format!("  hosts from flow ends +{}, flows +250", ends.len()));
     assert!(
-        lines[1].starts_with("took ") && lines[1].ends_with(" records/s)"),
+        lines[2].starts_with("took ") && lines[2].ends_with(" records/s)"),
         "{stdout}"
     );
-    assert_eq!(lines[2], format!("database: {url}"));
+    assert_eq!(lines[3], format!("database: {url}"));
     assert_eq!(count(&url, "flows").await, 250);
 
     // A bad file: a clear message, a failing exit code, nothing written.
@@ -237,7 +258,7 @@ async fn ipdr_import(url: &str, dir: &Path) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().next(),
-        Some("read 2, inserted 2, updated 0, skipped 0")
+        Some("read 2, inserted 2, updated 0, already there 0, skipped 0")
     );
     let gz = dir.join("ipdr.csv.gz");
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -344,8 +365,8 @@ async fn ipdr_import(url: &str, dir: &Path) {
             .unwrap();
         assert_eq!(
             indexes.len(),
-            4,
-            "the indexes dropped during the import came back with its rollback"
+            5,
+            "the indexes dropped during the import came back with its rollback (and the unique one stayed)"
         );
     }
     assert_eq!(
@@ -668,5 +689,190 @@ async fn an_empty_file_warns() {
     assert!(ok, "{err}");
     assert!(out.starts_with("read 0, inserted 0"), "{out}");
     assert!(err.contains("held no records"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `pivot import FORMAT FILE… [extra] --database URL`: whether it succeeded, stdout, stderr.
+/// With `pipe`, the file's bytes are written to its stdin through a pipe.
+fn import_run(url: &str, format: &str, files: &[&Path], extra: &[&str], pipe: Option<&Path>) -> (bool, String, String) {
+    use std::io::Write as _;
+    let mut child = Command::new(pivot())
+        .args(["import", format])
+        .args(files)
+        .args(extra)
+        .args(["--database", url])
+        .env("PIVOT_LOG", "warn")
+        .env_remove("PIVOT_TIMEZONE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(p) = pipe {
+        stdin.write_all(&std::fs::read(p).unwrap()).unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Importing again never doubles: a file imported whole is skipped and says so (as
+/// another name too), the same records in another file are left as they were and
+/// counted, a pipe of a file imported before is refused with nothing changed; each
+/// file is an `imports` row with its size and SHA-256, and the audit log has the import
+/// `via: cli`.
+async fn reimports_change_nothing(url: &str, dir: &Path) {
+    use sha2::Digest;
+    let (small, large) = (dir.join("conn-300.log"), dir.join("conn-600.log"));
+    conn_log(&small, 300);
+    conn_log(&large, 600); // the same 300 flows first, then 300 more
+    let (ok, out, err) = import_run(url, "zeek", &[&small], &[], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("flows +300"), "{out}");
+    let (ok, out, err) = import_run(url, "zeek", &[&small], &[], None);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with(&format!("{}: already imported whole on ", small.display())) && out.contains("nothing changed"),
+        "{out}"
+    );
+    assert!(out.contains("read 0, inserted 0"), "{out}");
+    let copy = dir.join("copy.log");
+    std::fs::copy(&small, &copy).unwrap();
+    let (ok, out, _) = import_run(url, "zeek", &[&copy], &[], None);
+    assert!(
+        ok && out.contains(&format!("already imported whole as {} on", small.display())),
+        "{out}"
+    );
+    let (ok, out, err) = import_run(url, "zeek", &[&large], &[], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("flows +300 (300 already there)"), "{out}");
+    assert_eq!(count(url, "flows").await, 600);
+    // A pipe is hashed as it is read: the same content is found at the end, and refused.
+    let (ok, _, err) = import_run(url, "zeek", &[Path::new("/dev/stdin")], &[], Some(&large));
+    assert!(!ok && err.contains("/dev/stdin was already imported whole"), "{err}");
+    assert_eq!(count(url, "flows").await, 600);
+
+    // Suricata: the alerts of a file with one more line are there already.
+    let eve = dir.join("eve.json");
+    let mut bytes = tests::sample("suricata/eve.json");
+    std::fs::write(&eve, &bytes).unwrap();
+    let alerts = String::from_utf8(bytes.clone())
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(r#""event_type":"alert""#))
+        .count();
+    assert!(import_run(url, "suricata", &[&eve], &[], None).0);
+    bytes.extend_from_slice(b"\n");
+    let eve2 = dir.join("eve-2.json");
+    std::fs::write(&eve2, &bytes).unwrap();
+    let (ok, out, _) = import_run(url, "suricata", &[&eve2], &[], None);
+    assert!(
+        ok && out.contains(&format!("alerts +0 ({alerts} already there)")),
+        "{out}"
+    );
+    assert_eq!(count(url, "alerts").await, alerts as i64);
+
+    // IPDR: the whole record is its identity.
+    let csv = "SubscriberID,Protocol,SrcIP,SrcPort,DestIP,DestPort,StartTime,EndTime\n\
+               S1,TCP,192.168.1.100,54321,203.0.113.50,443,2026-04-01 10:30:15,2026-04-01 10:32:15\n\
+               S2,TCP,192.168.1.101,54321,203.0.113.50,443,2026-04-01 10:30:15,2026-04-01 10:32:15\n";
+    let ipdr = dir.join("ipdr.csv");
+    std::fs::write(&ipdr, csv).unwrap();
+    assert!(import_run(url, "ipdr", &[&ipdr], &[], None).0);
+    let ipdr2 = dir.join("ipdr-2.csv");
+    std::fs::write(
+        &ipdr2,
+        format!("{csv}S3,TCP,192.168.1.100,54321,203.0.113.50,443,2026-04-01 10:30:15,2026-04-01 10:32:16\n"),
+    )
+    .unwrap();
+    let (ok, out, err) = import_run(url, "ipdr", &[&ipdr2], &[], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("IPDR records +1 (2 already there)"), "{out}");
+    assert_eq!(count(url, "ipdr_records").await, 3);
+
+    // nmap: imported whole before, so not even a new scan.
+    let nmap = dir.join("nmap.xml");
+    std::fs::write(&nmap, tests::fixture("nmap-localhost.xml")).unwrap();
+    assert!(import_run(url, "nmap", &[&nmap], &[], None).0);
+    let sightings = count(url, "port_sightings").await;
+    let (ok, out, _) = import_run(url, "nmap", &[&nmap], &[], None);
+    assert!(ok && out.contains("already imported whole"), "{out}");
+    assert_eq!(
+        (count(url, "scans").await, count(url, "port_sightings").await),
+        (1, sightings)
+    );
+
+    // The record of each file read: name, size, hash, via the terminal.
+    let db = Database::connect(url).await.unwrap();
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT file_name, size, sha256, via, user_id FROM imports ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let recorded: Vec<(String, i64, String, String, Option<i64>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "file_name").unwrap(),
+                r.try_get("", "size").unwrap(),
+                r.try_get("", "sha256").unwrap(),
+                r.try_get("", "via").unwrap(),
+                r.try_get("", "user_id").unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, i64, String, String, Option<i64>)> = [&small, &large, &eve, &eve2, &ipdr, &ipdr2, &nmap]
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).unwrap();
+            (
+                p.display().to_string(),
+                bytes.len() as i64,
+                format!("{:x}", sha2::Sha256::digest(&bytes)),
+                "cli".to_string(),
+                None,
+            )
+        })
+        .collect();
+    assert_eq!(recorded, expected);
+    let audited = db
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT detail FROM audit_events WHERE action = 'import' ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    // Every run that did not fail, skipped files too.
+    assert_eq!(audited.len(), 10);
+    // JSON text on SQLite, jsonb on PostgreSQL.
+    let detail: serde_json::Value = audited[0]
+        .try_get::<serde_json::Value>("", "detail")
+        .unwrap_or_else(|_| serde_json::from_str(&audited[0].try_get::<String>("", "detail").unwrap()).unwrap());
+    assert_eq!(
+        (&detail["via"], &detail["format"]),
+        (&serde_json::json!("cli"), &serde_json::json!("zeek"))
+    );
+}
+
+#[tokio::test]
+async fn reimports_change_nothing_sqlite() {
+    let dir = temp_dir("reimport-sqlite");
+    reimports_change_nothing(&tests::migrated_sqlite(&dir), &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn reimports_change_nothing_postgres() {
+    let db = tests::postgres_scratch().await;
+    let dir = temp_dir("reimport-postgres");
+    reimports_change_nothing(&db.url, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,11 +9,11 @@ use server::domain::users::Role;
 use tests::{both_dbs, fixture, sample, TestApp};
 
 const NMAP: &str = "mutation($file: Upload!, $s: String, $c: [String!]) {
-    importNmap(file: $file, source: $s, categories: $c) { read inserted updated skipped skippedBecause { reason count } } }";
+    importNmap(file: $file, source: $s, categories: $c) { read inserted updated skipped skippedBecause { reason count } counts { kind added updated unchanged } } }";
 const ZEEK: &str = "mutation($file: Upload!, $s: String) {
-    importZeek(file: $file, source: $s) { read inserted updated skipped skippedBecause { reason count } } }";
+    importZeek(file: $file, source: $s) { read inserted updated skipped skippedBecause { reason count } counts { kind added updated unchanged } } }";
 const SURICATA: &str = "mutation($file: Upload!) {
-    importSuricata(file: $file) { read inserted updated skipped skippedBecause { reason count } } }";
+    importSuricata(file: $file) { read inserted updated skipped skippedBecause { reason count } counts { kind added updated unchanged } } }";
 
 async fn import(app: &TestApp, mutation: &str, name: &str, content: Vec<u8>, vars: Value) -> Value {
     let res = app.upload(mutation, name, content, vars).await;
@@ -25,6 +25,16 @@ async fn import_error(app: &TestApp, mutation: &str, name: &str, content: Vec<u8
     let res = app.upload(mutation, name, content, json!({})).await;
     assert_eq!(res["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{res}");
     res["errors"][0]["message"].as_str().unwrap().to_string()
+}
+
+/// What a summary counts of one kind of object (`added`, `updated`, `unchanged`).
+fn count(summary: &Value, kind: &str, what: &str) -> u64 {
+    summary["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == kind)
+        .map_or(0, |c| c[what].as_u64().unwrap())
 }
 
 fn gzip(content: &[u8]) -> Vec<u8> {
@@ -275,8 +285,8 @@ both_dbs!(zeek_and_suricata, |app: TestApp| async move {
         .filter(|l| !l.starts_with('#'))
         .count();
     assert_eq!(
-        (s["read"].as_u64(), s["inserted"].as_u64()),
-        (Some(rows as u64), Some(rows as u64))
+        (s["read"].as_u64(), count(&s, "FLOWS", "added")),
+        (Some(rows as u64), rows as u64)
     );
     let d = app
         .data(
@@ -297,7 +307,7 @@ both_dbs!(zeek_and_suricata, |app: TestApp| async move {
 
     // JSON lines: IPv6 and missing fields.
     let s = import(&app, ZEEK, "conn.json", sample("zeek/conn.json"), json!({})).await;
-    assert_eq!(s["inserted"], 5);
+    assert_eq!(count(&s, "FLOWS", "added"), 5);
     let d = app
         .data(
             r#"{ v6: flows(filter: {host: "2001:db8::10"}) { nodes { dstIp dstPort application } }
@@ -403,4 +413,142 @@ both_dbs!(zeek_and_suricata, |app: TestApp| async move {
     assert!(v6["flow"].is_null());
     let icmp = alerts.iter().find(|a| a["dstIp"] == "203.0.113.9").unwrap();
     assert!(icmp["srcPort"].is_null() && icmp["flow"].is_null());
+});
+
+// Every file imported is an `Import` (name, size, SHA-256 of its bytes, format,
+// source, who, via the API, counts), which the objects it brought name; importing the
+// same content again is skipped and says so, and the same records in another file
+// are left as they were.
+both_dbs!(imports_are_recorded_and_never_double, |app: TestApp| async move {
+    use sha2::Digest;
+    const PROVENANCE: &str = "{ read inserted unchanged counts { kind added updated unchanged }
+        imports { id fileName size sha256 format source via user { username } read inserted unchanged
+                  counts { kind added unchanged } }
+        alreadyImported { id fileName } }";
+    let zeek = format!("mutation($file: Upload!, $s: String) {{ importZeek(file: $file, source: $s) {PROVENANCE} }}");
+    let suricata = format!("mutation($file: Upload!) {{ importSuricata(file: $file) {PROVENANCE} }}");
+    let conn = sample("zeek/conn.json");
+    let flows = String::from_utf8(conn.clone())
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count() as u64;
+
+    let first = import(&app, &zeek, "conn.json", conn.clone(), json!({"s": "tap-1"})).await;
+    let record = &first["imports"][0];
+    assert_eq!(first["imports"].as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(record["fileName"], "conn.json");
+    assert_eq!(record["size"], conn.len());
+    assert_eq!(record["sha256"], format!("{:x}", sha2::Sha256::digest(&conn)));
+    assert_eq!(
+        (
+            &record["format"],
+            &record["source"],
+            &record["via"],
+            &record["user"]["username"]
+        ),
+        (&json!("zeek"), &json!("tap-1"), &json!("api"), &json!("admin"))
+    );
+    assert_eq!(
+        (record["read"].as_u64(), count(&first, "FLOWS", "added")),
+        (Some(flows), flows)
+    );
+    assert_eq!(
+        record["counts"],
+        first["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| json!({"kind": c["kind"], "added": c["added"], "unchanged": c["unchanged"]}))
+            .collect::<Value>()
+    );
+    assert_eq!(first["alreadyImported"], json!([]));
+
+    // The same bytes again, under another name: skipped, pointing at the first import.
+    let again = import(&app, &zeek, "copy-of-conn.json", conn.clone(), json!({"s": "tap-1"})).await;
+    assert_eq!(again["imports"], json!([]), "{again}");
+    assert_eq!(
+        again["alreadyImported"],
+        json!([{"id": record["id"], "fileName": "conn.json"}])
+    );
+    assert_eq!((&again["read"], &again["inserted"]), (&json!(0), &json!(0)));
+
+    // The same flows in other bytes (gzip): read, and left as they were.
+    let packed = import(&app, &zeek, "conn.json.gz", gzip(&conn), json!({"s": "tap-1"})).await;
+    assert_eq!(
+        (count(&packed, "FLOWS", "added"), count(&packed, "FLOWS", "unchanged")),
+        (0, flows),
+        "{packed}"
+    );
+    // From another sensor they are other flows.
+    let other = import(&app, &zeek, "conn.json", conn.clone(), json!({"s": "tap-2"})).await;
+    assert_eq!(count(&other, "FLOWS", "added"), flows, "{other}");
+    let d = app
+        .data(
+            r#"{ flows(first: 100) { totalCount nodes { sensor import { id fileName source } src { imports { id } } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["flows"]["totalCount"], flows * 2);
+    for f in d["flows"]["nodes"].as_array().unwrap() {
+        let expected = if f["sensor"] == "tap-1" {
+            record
+        } else {
+            &other["imports"][0]
+        };
+        assert_eq!(f["import"]["id"], expected["id"], "{f}");
+        assert_eq!(f["import"]["source"], f["sensor"]);
+        // Every end of a flow names each import that saw it.
+        assert!(
+            f["src"]["imports"]
+                .as_array()
+                .unwrap()
+                .contains(&json!({"id": expected["id"]})),
+            "{f}"
+        );
+    }
+
+    // Suricata: the same alerts in a file with one more blank line are not added again.
+    let eve = sample("suricata/eve.json");
+    let alerts = String::from_utf8(eve.clone())
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(r#""event_type":"alert""#))
+        .count() as u64;
+    let s = import(&app, &suricata, "eve.json", eve.clone(), json!({})).await;
+    assert_eq!(count(&s, "ALERTS", "added"), alerts, "{s}");
+    let mut longer = eve.clone();
+    longer.extend_from_slice(b"\n");
+    let s = import(&app, &suricata, "eve-2.json", longer, json!({})).await;
+    assert_eq!(
+        (count(&s, "ALERTS", "added"), count(&s, "ALERTS", "unchanged")),
+        (0, alerts),
+        "{s}"
+    );
+    assert_eq!((&s["inserted"], &s["unchanged"]), (&json!(0), &json!(alerts)));
+    let d = app
+        .data(
+            r#"{ alerts(first: 50) { totalCount nodes { import { fileName format } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["alerts"]["totalCount"], alerts);
+    assert!(d["alerts"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["import"] == json!({"fileName": "eve.json", "format": "suricata"})));
+
+    // The imports, from the newest; one by its ID; the audit log names them.
+    let d = app
+        .data(
+            r#"query($id: ID!) { imports(last: 10) { totalCount nodes { fileName } }
+                 node(id: $id) { ... on Import { fileName } }
+                 auditEvents(last: 1, filter: {actions: ["importSuricata"]}) { nodes { objectType } } }"#,
+            json!({"id": record["id"]}),
+        )
+        .await;
+    assert_eq!(d["imports"]["totalCount"], 5, "{d}");
+    assert_eq!(d["node"]["fileName"], "conn.json");
+    assert_eq!(d["auditEvents"]["nodes"][0]["objectType"], "Import");
 });

@@ -185,7 +185,7 @@ pub(crate) async fn import(
     let started = Instant::now();
     let input = Input {
         name: path.display().to_string(),
-        reader: Box::new(std::fs::File::open(path)?),
+        file: std::fs::File::open(path)?,
     };
     let summary = ingest::import(conn, format, vec![input], &Options::default(), &|_| {}).await?;
     Ok((started.elapsed(), summary))

@@ -103,7 +103,7 @@ pub async fn indexes(db: &impl ConnectionTrait) -> DomainResult<Indexes> {
              JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
              JOIN pg_namespace n ON n.oid = t.relnamespace \
              CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) \
-             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+             LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
              WHERE n.nspname = current_schema() ORDER BY i.relname, k.ord"
         }
         _ => {
@@ -113,11 +113,13 @@ pub async fn indexes(db: &impl ConnectionTrait) -> DomainResult<Indexes> {
     };
     let mut out = Indexes::new();
     for row in db.query_all(stmt(db, sql.into())).await? {
-        let (tbl, idx, col): (String, String, String) = (
+        let (tbl, idx, col): (String, String, Option<String>) = (
             row.try_get("", "tbl")?,
             row.try_get("", "idx")?,
             row.try_get("", "col")?,
         );
+        // A column of an index on an expression (`coalesce(sensor, '')`) has no name.
+        let col = col.unwrap_or_else(|| "(expression)".into());
         if idx.starts_with("ix_") || idx.starts_with("ux_") {
             out.entry(tbl).or_default().entry(idx).or_default().push(col);
         }

@@ -272,16 +272,16 @@ pub async fn delete(db: &impl TransactionTrait, id: i64) -> DomainResult<()> {
 }
 
 /// Makes sure a host row exists for each address (flows, alerts and imports name
-/// hosts by address); existing rows are left untouched.
-pub async fn ensure(db: &impl ConnectionTrait, keys: &[Vec<u8>]) -> DomainResult<()> {
+/// hosts by address); existing rows are left untouched. Returns the hosts added.
+pub async fn ensure(db: &impl ConnectionTrait, keys: &[Vec<u8>]) -> DomainResult<u64> {
     let now = Utc::now();
     let mut keys = keys.to_vec();
     keys.sort();
     keys.dedup();
     if keys.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
-    host::Entity::insert_many(keys.into_iter().map(|k| host::ActiveModel {
+    Ok(host::Entity::insert_many(keys.into_iter().map(|k| host::ActiveModel {
         ip: Set(k),
         categories: Set(String::new()),
         created_at: Set(now),
@@ -290,6 +290,5 @@ pub async fn ensure(db: &impl ConnectionTrait, keys: &[Vec<u8>]) -> DomainResult
     }))
     .on_conflict(OnConflict::column(host::Column::Ip).do_nothing().to_owned())
     .exec_without_returning(db)
-    .await?;
-    Ok(())
+    .await?)
 }

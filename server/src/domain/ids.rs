@@ -52,6 +52,7 @@ kinds!(
     ApiToken,
     AuditEvent,
     IpdrQuery,
+    Import,
 );
 
 pub fn encode(kind: Kind, id: i64) -> ID {

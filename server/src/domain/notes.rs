@@ -70,7 +70,8 @@ pub async fn subject_case(db: &impl ConnectionTrait, kind: Kind, id: i64) -> Dom
         | Kind::ApiToken
         | Kind::AuditEvent
         | Kind::AlertPcap
-        | Kind::IpdrQuery => Err(DomainError::bad(
+        | Kind::IpdrQuery
+        | Kind::Import => Err(DomainError::bad(
             "subjectId",
             format!("notes cannot be written about a {}", kind.name()),
         )),

@@ -98,6 +98,7 @@ fn kind_within(kind: Kind, customers: &[i64]) -> Option<SelectStatement> {
         Kind::ApiToken => ids_within::<api_token::Entity>(customers),
         Kind::AuditEvent => ids_within::<audit_event::Entity>(customers),
         Kind::IpdrQuery => ids_within::<ipdr_query::Entity>(customers),
+        Kind::Import => ids_within::<import::Entity>(customers),
     }
 }
 
@@ -243,7 +244,9 @@ unscoped!(
     ipdr_query,
     ipdr_query_row,
     ipdr_record,
-    user_ipdr_context
+    user_ipdr_context,
+    import,
+    host_import
 );
 
 /// Every table with whether its rows belong to customers, for the test that checks
@@ -296,6 +299,8 @@ pub fn tables() -> Vec<(String, bool)> {
         row::<ipdr_query_row::Entity>(),
         row::<ipdr_record::Entity>(),
         row::<user_ipdr_context::Entity>(),
+        row::<import::Entity>(),
+        row::<host_import::Entity>(),
     ]
 }
 

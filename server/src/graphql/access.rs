@@ -30,7 +30,7 @@ pub fn type_capability(type_name: &str) -> Option<Capability> {
         .unwrap_or(base);
     match base {
         "Host" | "Port" | "Scan" | "ScriptResult" | "GeoInfo" | "PortSighting" | "HostScript" | "OsMatch"
-        | "TraceHop" | "ImportSummary" => Some(Hosts),
+        | "TraceHop" | "ImportSummary" | "ImportCount" | "Import" => Some(Hosts),
         "Flow" | "DnsRecord" => Some(Flows),
         "Alert" | "AlertPcap" => Some(Alerts),
         "DataExport" | "DataDeletion" => Some(Data),

@@ -152,6 +152,10 @@ impl Alert {
         };
         Ok(loader::<ById<flow::Entity>>(ctx).load_one(id).await.gql()?.map(Flow))
     }
+    /// The import that brought it, if it was imported.
+    async fn import(&self, ctx: &Context<'_>) -> Result<Option<super::import::Import>> {
+        super::import::import_of(ctx, self.0.import_id).await
+    }
     async fn sensor(&self) -> Option<&str> {
         self.0.sensor.as_deref()
     }

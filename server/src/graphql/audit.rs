@@ -61,9 +61,13 @@ impl Touched for () {
     }
 }
 
+/// An import's event names the import recorded (or, for a file imported before, that one).
 impl Touched for crate::ingest::Summary {
     fn touched(&self) -> Option<(Kind, i64)> {
-        None
+        self.imports
+            .first()
+            .or(self.already_imported.first())
+            .map(|&id| (Kind::Import, id))
     }
 }
 

@@ -122,6 +122,10 @@ impl Flow {
     async fn ended_at(&self) -> Option<DateTime<Utc>> {
         self.0.ended_at
     }
+    /// The import that brought it, if it was imported.
+    async fn import(&self, ctx: &Context<'_>) -> Result<Option<super::import::Import>> {
+        super::import::import_of(ctx, self.0.import_id).await
+    }
     async fn sensor(&self) -> Option<&str> {
         self.0.sensor.as_deref()
     }

@@ -134,6 +134,11 @@ impl Host {
             as_name: h.as_name.clone(),
         })
     }
+    /// The imports that wrote about the host (scanned it, or saw it at a flow's end),
+    /// oldest first.
+    async fn imports(&self, ctx: &Context<'_>) -> Result<Vec<super::import::Import>> {
+        super::import::imports_of_host(ctx, self.0.id).await
+    }
     async fn categories(&self) -> Vec<String> {
         text::decode_tags(&self.0.categories)
     }

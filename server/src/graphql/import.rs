@@ -1,10 +1,180 @@
-//! Imports through the API: a file sent as a GraphQL multipart request (the `file`
-//! variable), imported like `pivot import` does, in the mutation's transaction.
+//! Imports in the graph: the files imported (`Import`, with where each object came
+//! from), and imports through the API: a file sent as a GraphQL multipart request (the
+//! `file` variable), imported like `pivot import` does, in the mutation's transaction.
 
-use async_graphql::{Context, Object, Result, Upload};
+use async_graphql::{ComplexObject, Context, Object, Result, Upload, ID};
+use chrono::{DateTime, Utc};
+use entities::{host_import, import};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::audit::write;
-use crate::ingest::{self, Format, Input, Options, Summary};
+use super::errors::Gql;
+use super::loaders::{loader, ById, GroupBy};
+use super::pagination::{connection, Conn, PageArgs};
+use super::user::{principal, User};
+use crate::domain::ids::{self, Kind};
+use crate::group;
+use crate::ingest::{self, provenance, Format, Input, KindCount, Options, Summary};
+
+group!(ImportsOfHost, host_import::Entity, host_import::Column::HostId, i64);
+
+/// One file imported: what it was, who brought it, and what it did.
+pub struct Import(pub import::Model);
+
+#[Object]
+impl Import {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Import, self.0.id)
+    }
+    /// `nmap`, `zeek`, `suricata` or `ipdr`.
+    async fn format(&self) -> &str {
+        &self.0.format
+    }
+    /// The file's name as given (a path at the terminal, the upload's name otherwise).
+    async fn file_name(&self) -> &str {
+        &self.0.file_name
+    }
+    /// Bytes, as given (compressed, if it was).
+    async fn size(&self) -> i64 {
+        self.0.size
+    }
+    /// The SHA-256 of the file's bytes, in hex.
+    async fn sha256(&self) -> Option<&str> {
+        self.0.sha256.as_deref()
+    }
+    /// The source label given (a sensor's or a scan's name).
+    async fn source(&self) -> Option<&str> {
+        self.0.source.as_deref()
+    }
+    /// The IPDR context written to.
+    async fn context(&self) -> Option<&str> {
+        self.0.context.as_deref()
+    }
+    /// `api` (an upload) or `cli` (`pivot import`).
+    async fn via(&self) -> &str {
+        &self.0.via
+    }
+    /// Who imported it; none at the terminal.
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.user_id else { return Ok(None) };
+        Ok(loader::<ById<entities::user::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?
+            .map(User))
+    }
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    async fn read(&self) -> i64 {
+        self.0.read
+    }
+    async fn inserted(&self) -> i64 {
+        self.0.inserted
+    }
+    async fn updated(&self) -> i64 {
+        self.0.updated
+    }
+    /// Records already there, as imported before: left as they were.
+    async fn unchanged(&self) -> i64 {
+        self.0.unchanged
+    }
+    async fn skipped(&self) -> i64 {
+        self.0.skipped
+    }
+    /// What changed, per kind of object.
+    async fn counts(&self) -> Result<Vec<KindCount>> {
+        serde_json::from_str(&self.0.counts)
+            .map_err(|e| async_graphql::Error::new(format!("the import's counts cannot be read: {e}")))
+    }
+}
+
+/// The import an object names, if any.
+pub async fn import_of(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Import>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(loader::<ById<import::Entity>>(ctx)
+        .load_one(id)
+        .await
+        .gql()?
+        .map(Import))
+}
+
+/// The imports that wrote about a host, oldest first.
+pub async fn imports_of_host(ctx: &Context<'_>, host: i64) -> Result<Vec<Import>> {
+    let links = loader::<GroupBy<ImportsOfHost>>(ctx)
+        .load_one(host)
+        .await
+        .gql()?
+        .unwrap_or_default();
+    let mut imports: Vec<Import> = loader::<ById<import::Entity>>(ctx)
+        .load_many(links.into_iter().map(|l| l.import_id))
+        .await
+        .gql()?
+        .into_values()
+        .map(Import)
+        .collect();
+    imports.sort_by_key(|i| i.0.id);
+    Ok(imports)
+}
+
+async fn imports_by_id(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<Import>> {
+    let found = loader::<ById<import::Entity>>(ctx)
+        .load_many(ids.iter().copied())
+        .await
+        .gql()?;
+    Ok(ids.iter().filter_map(|id| found.get(id).cloned().map(Import)).collect())
+}
+
+#[ComplexObject]
+impl Summary {
+    /// The imports recorded, one per file read.
+    async fn imports(&self, ctx: &Context<'_>) -> Result<Vec<Import>> {
+        imports_by_id(ctx, &self.imports).await
+    }
+    /// For each file skipped because it was imported whole before (the same content,
+    /// format and source), that earlier import.
+    async fn already_imported(&self, ctx: &Context<'_>) -> Result<Vec<Import>> {
+        imports_by_id(ctx, &self.already_imported).await
+    }
+}
+
+#[derive(Default)]
+pub struct ImportQuery;
+
+#[Object]
+impl ImportQuery {
+    /// The files imported, oldest first; `last` pages from the newest.
+    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    async fn imports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        format: Option<Format>,
+    ) -> Result<Conn<Import>> {
+        let mut q = import::Entity::find().filter(import::Column::FinishedAt.is_not_null());
+        if let Some(format) = format {
+            q = q.filter(import::Column::Format.eq(provenance::label(format)));
+        }
+        connection(
+            ctx,
+            q,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            Import,
+        )
+        .await
+    }
+}
 
 async fn import(
     ctx: &Context<'_>,
@@ -16,11 +186,13 @@ async fn import(
     let upload = file.value(ctx)?;
     let input = Input {
         name: upload.filename.clone(),
-        reader: Box::new(upload.into_read()),
+        file: upload.content,
     };
     let options = Options {
         source,
         categories: categories.unwrap_or_default(),
+        user_id: principal(ctx).ok().map(|p| p.user.id),
+        via: provenance::Via::Api,
         ..Options::default()
     };
     let done = write(ctx, move |tx| {
@@ -28,7 +200,7 @@ async fn import(
     })
     .await;
     if let Some(traffic) = ctx.data_opt::<crate::traffic::Traffic>() {
-        traffic.import(&format!("{format:?}").to_lowercase(), done.is_ok());
+        traffic.import(provenance::label(format), done.is_ok());
     }
     done
 }
@@ -41,7 +213,7 @@ impl ImportMutation {
     /// Imports an nmap XML file (`-oX`, or masscan's XML), gzip-compressed or not: the
     /// scan, its hosts, ports (with their history), scripts, OS guesses and traceroute.
     /// All of it lands, or, with `BAD_USER_INPUT` naming the place and the reason,
-    /// nothing does.
+    /// nothing does. A file imported whole before is skipped (`alreadyImported`).
     async fn import_nmap(
         &self,
         ctx: &Context<'_>,
@@ -52,12 +224,14 @@ impl ImportMutation {
         import(ctx, Format::Nmap, file, source, categories).await
     }
     /// Imports a Zeek conn.log or dns.log (TSV or JSON lines, gzip or not) as flows and
-    /// passive DNS records; `source` names the sensor.
+    /// passive DNS records; `source` names the sensor. A flow imported before (the
+    /// same sensor, uid and start) is left as it was (`unchanged`).
     async fn import_zeek(&self, ctx: &Context<'_>, file: Upload, source: Option<String>) -> Result<Summary> {
         import(ctx, Format::Zeek, file, source, None).await
     }
     /// Imports the alerts of a Suricata eve.json (other event types are skipped and
-    /// counted), linking each to its flow when the flow is known.
+    /// counted), linking each to its flow when the flow is known. An alert imported
+    /// before (the same sensor, flow id, signature and time) is left as it was.
     async fn import_suricata(&self, ctx: &Context<'_>, file: Upload, source: Option<String>) -> Result<Summary> {
         import(ctx, Format::Suricata, file, source, None).await
     }

@@ -12,6 +12,7 @@ use super::errors::{coded, Gql, FORBIDDEN};
 use super::evidence::Evidence;
 use super::flow::Flow;
 use super::host::Host;
+use super::import::Import;
 use super::inventory::{Device, DnsRecord, Network, Service};
 use super::ioc::Ioc;
 use super::ipdr::IpdrQuery;
@@ -50,6 +51,7 @@ pub enum Node {
     DnsRecord(DnsRecord),
     AuditEvent(AuditEvent),
     IpdrQuery(IpdrQuery),
+    Import(Import),
 }
 
 async fn by_id<E>(ctx: &Context<'_>, id: i64) -> Result<Option<E::Model>>
@@ -74,6 +76,7 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
         Kind::Host => by_id::<host::Entity>(ctx, id).await?.map(|m| Node::Host(Host(m))),
         Kind::Port => by_id::<port::Entity>(ctx, id).await?.map(|m| Node::Port(Port(m))),
         Kind::Scan => by_id::<scan::Entity>(ctx, id).await?.map(|m| Node::Scan(Scan(m))),
+        Kind::Import => by_id::<import::Entity>(ctx, id).await?.map(|m| Node::Import(Import(m))),
         Kind::Flow => by_id::<flow::Entity>(ctx, id).await?.map(|m| Node::Flow(Flow(m))),
         Kind::Alert => by_id::<alert::Entity>(ctx, id).await?.map(|m| Node::Alert(Alert(m))),
         Kind::Customer => by_id::<customer::Entity>(ctx, id)

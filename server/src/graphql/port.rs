@@ -127,6 +127,10 @@ impl Scan {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The import that brought it.
+    async fn import(&self, ctx: &Context<'_>) -> Result<Option<super::import::Import>> {
+        super::import::import_of(ctx, self.0.import_id).await
+    }
     /// Where the scan came from (the label given at import).
     async fn source(&self) -> Option<&str> {
         self.0.source.as_deref()

@@ -71,8 +71,10 @@ impl Deferred {
         let rows = tx
             .query_all(Statement::from_sql_and_values(
                 DbBackend::Sqlite,
-                // Indexes that back a constraint have no statement and stay.
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                // Indexes that back a constraint have no statement and stay; unique ones
+                // stay too: they keep an import from writing a record twice.
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL \
+                 AND sql NOT LIKE 'CREATE UNIQUE%'",
                 [self.table.into()],
             ))
             .await?;

@@ -67,6 +67,46 @@ impl Record {
     pub fn span(&self) -> Option<f64> {
         self.end.map(|end| seconds(end - self.start))
     }
+
+    /// The record's identity besides its start (which the unique index holds beside
+    /// it): 16 bytes of the SHA-256 of every other field, each written with its length
+    /// or presence so that no two records write the same bytes.
+    pub fn key(&self) -> Vec<u8> {
+        use sha2::{Digest, Sha256};
+        fn text(h: &mut Sha256, v: Option<&str>) {
+            match v {
+                Some(v) => {
+                    h.update([1]);
+                    h.update((v.len() as u64).to_le_bytes());
+                    h.update(v.as_bytes());
+                }
+                None => h.update([0]),
+            }
+        }
+        fn number(h: &mut Sha256, v: Option<i64>) {
+            match v {
+                Some(v) => {
+                    h.update([1]);
+                    h.update(v.to_le_bytes());
+                }
+                None => h.update([0]),
+            }
+        }
+        let mut h = Sha256::new();
+        text(&mut h, Some(&self.protocol));
+        text(&mut h, Some(&self.src.to_string()));
+        number(&mut h, self.src_port.map(i64::from));
+        text(&mut h, Some(&self.dst.to_string()));
+        number(&mut h, self.dst_port.map(i64::from));
+        number(&mut h, self.end.map(|e| e.timestamp_micros()));
+        number(&mut h, self.duration.map(|d| d.to_bits() as i64));
+        text(&mut h, self.user_id.as_deref());
+        text(&mut h, self.subscriber_id.as_deref());
+        text(&mut h, self.nat_ip.map(|a| a.to_string()).as_deref());
+        number(&mut h, self.nat_port.map(i64::from));
+        text(&mut h, self.device_ip.map(|a| a.to_string()).as_deref());
+        h.finalize()[..16].to_vec()
+    }
 }
 
 fn seconds(d: chrono::Duration) -> f64 {

@@ -9,6 +9,7 @@ pub mod bounds;
 mod indexes;
 pub mod ipdr;
 pub mod nmap;
+pub mod provenance;
 pub mod suricata;
 pub mod write;
 pub mod zeek;
@@ -18,8 +19,10 @@ use std::io::{BufRead, BufReader, Read};
 
 use async_graphql::{Enum, SimpleObject};
 use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
+use crate::domain::audit;
 use crate::domain::error::{DomainError, DomainResult};
 
 /// Records handed from a parser to the writer at once.
@@ -59,6 +62,9 @@ pub struct Options {
     pub context: Option<String>,
     /// The timezone of times written without an offset (IPDR CSV); UTC unless given.
     pub timezone: Option<chrono_tz::Tz>,
+    /// Who imports (none at the terminal), and through what: for the import's record.
+    pub user_id: Option<i64>,
+    pub via: provenance::Via,
 }
 
 /// Why a file could not be read: where, and what is wrong there.
@@ -84,9 +90,51 @@ pub struct SkipReason {
     pub count: u64,
 }
 
+/// The kinds of object an import writes, in the order summaries list them.
+#[derive(Enum, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ImportedKind {
+    Hosts,
+    /// Hosts first seen as the end of a flow (or an alert).
+    HostsFromFlows,
+    Ports,
+    Flows,
+    DnsRecords,
+    Alerts,
+    IpdrRecords,
+}
+
+impl ImportedKind {
+    /// As a summary line says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Hosts => "hosts",
+            Self::HostsFromFlows => "hosts from flow ends",
+            Self::Ports => "ports",
+            Self::Flows => "flows",
+            Self::DnsRecords => "DNS records",
+            Self::Alerts => "alerts",
+            Self::IpdrRecords => "IPDR records",
+        }
+    }
+}
+
+/// What an import did to one kind of object.
+#[derive(SimpleObject, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[graphql(name = "ImportCount")]
+pub struct KindCount {
+    pub kind: ImportedKind,
+    /// Objects created.
+    pub added: u64,
+    /// Objects that existed and were brought up to date.
+    pub updated: u64,
+    /// Records whose object was already there, as imported before: left as it was.
+    pub unchanged: u64,
+}
+
 /// What an import did.
 #[derive(SimpleObject, Clone, Debug, Default)]
-#[graphql(name = "ImportSummary")]
+#[graphql(name = "ImportSummary", complex)]
 pub struct Summary {
     /// Records read from the input.
     pub read: u64,
@@ -94,11 +142,26 @@ pub struct Summary {
     pub inserted: u64,
     /// Objects that existed and were brought up to date.
     pub updated: u64,
+    /// Records already there, as imported before: left as they were.
+    pub unchanged: u64,
     /// Records left out, with why.
     pub skipped: u64,
     pub skipped_because: Vec<SkipReason>,
+    /// What changed, per kind of object.
+    pub counts: Vec<KindCount>,
+    /// The imports recorded, one per file (`imports` in the graph).
+    #[graphql(skip)]
+    pub imports: Vec<i64>,
+    /// Files skipped as imported whole before: the earlier imports.
+    #[graphql(skip)]
+    pub already_imported: Vec<i64>,
+    /// What to say of each file skipped.
+    #[graphql(skip)]
+    pub notices: Vec<String>,
     #[graphql(skip)]
     reasons: BTreeMap<String, u64>,
+    #[graphql(skip)]
+    kinds: BTreeMap<ImportedKind, (u64, u64, u64)>,
 }
 
 impl Summary {
@@ -107,11 +170,52 @@ impl Summary {
         *self.reasons.entry(reason.into()).or_default() += 1;
     }
 
+    /// Counts objects of `kind` added, updated, and found as they were.
+    pub fn tally(&mut self, kind: ImportedKind, added: u64, updated: u64, unchanged: u64) {
+        if added + updated + unchanged == 0 {
+            return;
+        }
+        let e = self.kinds.entry(kind).or_default();
+        e.0 += added;
+        e.1 += updated;
+        e.2 += unchanged;
+    }
+
+    /// Adds what another input did.
+    fn merge(&mut self, other: Summary) {
+        self.read += other.read;
+        self.skipped += other.skipped;
+        for (reason, n) in other.reasons {
+            *self.reasons.entry(reason).or_default() += n;
+        }
+        for (kind, (a, u, n)) in other.kinds {
+            self.tally(kind, a, u, n);
+        }
+    }
+
+    /// Totals and lists made from the tallies.
     fn finish(mut self) -> Self {
-        self.skipped_because = std::mem::take(&mut self.reasons)
-            .into_iter()
-            .map(|(reason, count)| SkipReason { reason, count })
+        self.skipped_because = self
+            .reasons
+            .iter()
+            .map(|(reason, &count)| SkipReason {
+                reason: reason.clone(),
+                count,
+            })
             .collect();
+        self.counts = self
+            .kinds
+            .iter()
+            .map(|(&kind, &(added, updated, unchanged))| KindCount {
+                kind,
+                added,
+                updated,
+                unchanged,
+            })
+            .collect();
+        self.inserted = self.counts.iter().map(|c| c.added).sum();
+        self.updated = self.counts.iter().map(|c| c.updated).sum();
+        self.unchanged = self.counts.iter().map(|c| c.unchanged).sum();
         self
     }
 }
@@ -138,14 +242,17 @@ pub fn open(input: impl Read + Send + 'static, records: bounds::Records) -> std:
 
 /// A named input of an import.
 pub struct Input {
-    /// The file name, for messages.
+    /// The file name, for messages and the import's record.
     pub name: String,
-    pub reader: Box<dyn Read + Send>,
+    /// A file on disk is fingerprinted before it is read; anything else (a pipe) as
+    /// it is read.
+    pub file: std::fs::File,
 }
 
 /// Imports the inputs in one transaction; `progress` is told how many records were
 /// read so far. A parse error names the input, the place and the reason, and nothing
-/// of the import is kept.
+/// of the import is kept. A file imported whole before is skipped (the summary says
+/// so); each other file is recorded as an import ([`provenance`]).
 pub async fn import(
     db: &(impl TransactionTrait + sea_orm::ConnectionTrait),
     format: Format,
@@ -157,14 +264,38 @@ pub async fn import(
         crate::domain::ipdr::ensure_partitions(db, chrono::Utc::now()).await?;
     }
     let tx = db.begin().await?;
-    let mut summary = Summary::default();
+    let mut total = Summary::default();
     let mut writer = write::Writer::new();
-    for input in inputs {
-        let name = input.name.clone();
+    for Input { name, mut file } in inputs {
+        let reading = format!("{name}: cannot read");
+        let (file, known) = tokio::task::spawn_blocking(move || provenance::fingerprint(&mut file).map(|f| (file, f)))
+            .await
+            .map_err(|e| DomainError::bad("file", format!("{reading}: {e}")))?
+            .map_err(|e| DomainError::bad("file", format!("{reading}: {e}")))?;
+        if let Some(known) = &known {
+            if let Some(earlier) = provenance::earlier(&tx, format, options, &known.sha256).await? {
+                total.notices.push(provenance::already(&name, &earlier));
+                total.already_imported.push(earlier.id);
+                continue;
+            }
+        }
+        let import_id = provenance::begin(&tx, format, &name, options).await?;
+        writer.start(import_id);
+        let (reader, hashing): (Box<dyn Read + Send>, _) = match known {
+            Some(_) => (Box::new(file), None),
+            None => {
+                let (hashed, hashing) = provenance::Hashed::new(file);
+                (Box::new(hashed), Some(hashing))
+            }
+        };
         let (sender, receiver) = mpsc::channel(4);
         let tz = options.timezone.unwrap_or(chrono_tz::UTC);
-        let parser = tokio::task::spawn_blocking(move || parse(format, tz, input.reader, sender));
-        let written = writer.run(&tx, options, receiver, &mut summary, progress).await;
+        let parser = tokio::task::spawn_blocking(move || parse(format, tz, reader, sender));
+        let base = total.read;
+        let mut summary = Summary::default();
+        let written = writer
+            .run(&tx, options, receiver, &mut summary, &|n| progress(base + n))
+            .await;
         let parsed = parser
             .await
             .map_err(|e| DomainError::bad("file", format!("{name}: the reader stopped: {e}")))?;
@@ -177,10 +308,29 @@ pub async fn import(
                 format!("{name}: {}: {}", e.location, e.reason),
             ));
         }
+        let fingerprint = known.unwrap_or_else(|| hashing.expect("hashed as read").fingerprint());
+        let summary = summary.finish();
+        provenance::finish(&tx, import_id, &name, &fingerprint, &summary).await?;
+        total.merge(summary);
+        total.imports.push(import_id);
     }
     writer.finish(&tx).await?;
+    if options.via == provenance::Via::Cli {
+        // At the terminal there is no mutation to audit: the import is its own event.
+        let mut event = audit::Event::new(None, "import", None).detail(serde_json::json!({
+            "via": "cli",
+            "format": provenance::label(format),
+            "source": options.source,
+            "imports": total.imports,
+            "alreadyImported": total.already_imported,
+        }));
+        if let Some(&first) = total.imports.first() {
+            event = event.on(crate::domain::ids::Kind::Import, first);
+        }
+        audit::record(&tx, event).await?;
+    }
     tx.commit().await?;
-    Ok(summary.finish())
+    Ok(total.finish())
 }
 
 /// A batch of parsed records of one kind.

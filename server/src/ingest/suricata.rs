@@ -30,6 +30,30 @@ pub struct Alert {
     /// The packet that raised the alert, when the sensor logs it (`packet: yes` in
     /// the alert output's settings).
     pub packet: Option<Packet>,
+    /// Suricata's id of the flow the alert was raised in.
+    pub flow_id: Option<u64>,
+}
+
+impl Alert {
+    /// What makes the alert itself besides its time and sensor: the flow it was raised
+    /// in and the signature (one signature fires once per packet, and a packet has a
+    /// time of its own). Without a flow id, the endpoints stand for the flow.
+    pub fn event_key(&self) -> String {
+        let signature = self
+            .signature_id
+            .map_or_else(|| self.signature.clone(), |sid| sid.to_string());
+        match self.flow_id {
+            Some(flow) => format!("flow {flow} signature {signature}"),
+            None => format!(
+                "{}:{} {}:{} {} signature {signature}",
+                self.src.map(|a| a.to_string()).unwrap_or_default(),
+                self.src_port.unwrap_or_default(),
+                self.dst.map(|a| a.to_string()).unwrap_or_default(),
+                self.dst_port.unwrap_or_default(),
+                self.protocol.as_str(),
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +83,7 @@ struct Line {
     alert: Option<AlertPart>,
     packet: Option<String>,
     packet_info: Option<PacketInfo>,
+    flow_id: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +179,7 @@ fn alert(line: Line) -> Result<Alert, String> {
         action: part.action,
         sensor: line.host.or(line.in_iface),
         packet: packet(line.packet, line.packet_info)?,
+        flow_id: line.flow_id,
     })
 }
 

@@ -7,18 +7,18 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use entities::{
-    alert, alert_pcap, dns_record, flow, host, host_script, hostname, ipdr_context, ipdr_record, os_match, port,
-    port_sighting, scan, script_result, trace_hop,
+    alert, alert_pcap, dns_record, flow, host, host_import, host_script, hostname, ipdr_context, ipdr_record, os_match,
+    port, port_sighting, scan, script_result, trace_hop,
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    FromQueryResult, IdenStatic, IntoActiveModel, QueryFilter, QueryTrait, Statement, Value,
+    FromQueryResult, IdenStatic, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Statement, Value,
 };
 use tokio::sync::mpsc;
 
 use super::indexes::Deferred;
-use super::{ipdr, nmap, suricata, zeek, Batch, Options, Summary};
+use super::{ipdr, nmap, suricata, zeek, Batch, ImportedKind, Options, Summary};
 use crate::domain::alert_log::{self, Change};
 use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::ipdr as domain_ipdr;
@@ -67,18 +67,20 @@ where
 
     /// Runs every statement, building the next one while the database executes the
     /// current one: building takes about as long as executing, so this overlaps them.
-    async fn run(mut self, tx: &DatabaseTransaction) -> DomainResult<()> {
+    /// Returns the rows written (fewer than given where a conflict left one out).
+    async fn run(mut self, tx: &DatabaseTransaction) -> DomainResult<u64> {
         let mut next = self.next();
+        let mut written = 0;
         while let Some(statement) = next {
             let (done, built) = futures_util::join!(tx.execute(statement), async { self.next() });
-            done?;
+            written += done?.rows_affected();
             next = built;
         }
-        Ok(())
+        Ok(written)
     }
 }
 
-async fn insert_all<A>(tx: &DatabaseTransaction, rows: impl IntoIterator<Item = A>) -> DomainResult<()>
+async fn insert_all<A>(tx: &DatabaseTransaction, rows: impl IntoIterator<Item = A>) -> DomainResult<u64>
 where
     A: ActiveModelTrait + Send,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
@@ -86,12 +88,13 @@ where
     insert_chunks(tx, rows, None).await
 }
 
-/// Inserts `rows` in statements of [`ROWS`] rows, with `on_conflict` if given.
+/// Inserts `rows` in statements of [`ROWS`] rows, with `on_conflict` if given; returns
+/// the rows written.
 async fn insert_chunks<A>(
     tx: &DatabaseTransaction,
     rows: impl IntoIterator<Item = A>,
     on_conflict: Option<OnConflict>,
-) -> DomainResult<()>
+) -> DomainResult<u64>
 where
     A: ActiveModelTrait + Send,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
@@ -152,6 +155,8 @@ pub struct Writer {
     alerts: Vec<i64>,
     /// The IPDR context of the import, once looked up.
     context: Option<i64>,
+    /// The import (one file) being written, which its objects name.
+    import: Option<i64>,
 }
 
 impl Default for Writer {
@@ -172,7 +177,15 @@ impl Writer {
             grown: BTreeMap::new(),
             alerts: Vec::new(),
             context: None,
+            import: None,
         }
+    }
+
+    /// The next file's objects name the import `id`; the hosts it writes about are
+    /// linked to it afresh.
+    pub fn start(&mut self, id: i64) {
+        self.import = Some(id);
+        self.known = KnownHosts::default();
     }
 
     fn grew(&mut self, tables: &[&'static str], records: usize) {
@@ -194,7 +207,7 @@ impl Writer {
         let mut next = batches.recv().await;
         while let Some(batch) = next.take() {
             match batch {
-                Batch::Scan(info) => scan = Some(new_scan(tx, options, info).await?),
+                Batch::Scan(info) => scan = Some(new_scan(tx, options, info, self.import).await?),
                 Batch::ScanFinished(at) => {
                     if let (Some((id, _)), Some(at)) = (scan, at) {
                         scan::Entity::update_many()
@@ -207,13 +220,13 @@ impl Writer {
                 Batch::Hosts(records) => {
                     summary.read += records.len() as u64;
                     self.grew(&["hosts", "hostnames", "ports", "port_sightings"], records.len());
-                    write_hosts(tx, scan, records, summary).await?;
+                    write_hosts(tx, scan, records, self.import, summary).await?;
                 }
                 Batch::Flows(records) => {
                     summary.read += records.len() as u64;
                     self.grew(&["flows", "hosts"], records.len());
                     self.flow_indexes.before_insert(tx, records.len() as u64).await?;
-                    write_flows(tx, options, records, &mut self.known, summary).await?;
+                    write_flows(tx, options, records, self.import, &mut self.known, summary).await?;
                 }
                 Batch::Dns(records) => {
                     summary.read += records.len() as u64;
@@ -225,7 +238,7 @@ impl Writer {
                     self.grew(&["alerts"], records.len());
                     // Alerts look up their flows: by index.
                     self.flow_indexes.restore(tx).await?;
-                    let ids = write_alerts(tx, options, records, summary).await?;
+                    let ids = write_alerts(tx, options, records, self.import, summary).await?;
                     self.alerts.extend(ids);
                 }
                 Batch::Ipdr(records) => {
@@ -270,9 +283,10 @@ impl Writer {
             let run = async {
                 if let Some((rows, statement)) = running.take() {
                     indexes.before_insert(tx, rows).await?;
-                    tx.execute(statement).await?;
+                    let written = tx.execute(statement).await?.rows_affected();
+                    return Ok::<_, DomainError>(Some((rows, written)));
                 }
-                Ok::<_, DomainError>(())
+                Ok(None)
             };
             let build = async {
                 let Some(records) = next.take() else {
@@ -284,11 +298,13 @@ impl Writer {
                 Ok(Some((rows, statement, batches.recv().await)))
             };
             // A failed statement ends the import at once, without waiting for a batch.
-            let ((), built) = futures_util::try_join!(run, build)?;
+            let (ran, built) = futures_util::try_join!(run, build)?;
+            if let Some((rows, written)) = ran {
+                // Records already there (the same record imported before) are left out.
+                summary.tally(ImportedKind::IpdrRecords, written, 0, rows - written);
+            }
             if let Some((rows, statement, received)) = built {
-                // Counted as built: a statement that fails later fails the import.
                 summary.read += rows;
-                summary.inserted += rows;
                 self.grew(&["ipdr_records"], rows as usize);
                 progress(summary.read);
                 running = Some((rows, statement));
@@ -363,7 +379,7 @@ async fn ipdr_context(tx: &DatabaseTransaction, options: &Options) -> DomainResu
 }
 
 /// The columns an IPDR import writes, in the order [`ipdr_insert`] gives their values.
-const IPDR_COLUMNS: [ipdr_record::Column; 14] = {
+const IPDR_COLUMNS: [ipdr_record::Column; 15] = {
     use ipdr_record::Column::*;
     [
         ContextId,
@@ -380,6 +396,7 @@ const IPDR_COLUMNS: [ipdr_record::Column; 14] = {
         NatIp,
         NatPort,
         DeviceIp,
+        RecordKey,
     ]
 };
 
@@ -395,13 +412,15 @@ fn ipdr_insert(backend: DbBackend, context: i64, records: Vec<ipdr::Record>) -> 
         "one batch: {}",
         records.len()
     );
+    // A record imported before (the same context, start and key) is left out.
     let sql = format!(
-        "INSERT INTO ipdr_records ({}) VALUES {}",
+        "INSERT INTO ipdr_records ({}) VALUES {} ON CONFLICT DO NOTHING",
         IPDR_COLUMNS.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
         crate::db::placeholders(backend == DbBackend::Postgres, records.len(), IPDR_COLUMNS.len())
     );
     let mut values: Vec<Value> = Vec::with_capacity(records.len() * IPDR_COLUMNS.len());
     for r in records {
+        let key = r.key();
         values.extend([
             context.into(),
             r.protocol.into(),
@@ -417,6 +436,7 @@ fn ipdr_insert(backend: DbBackend, context: i64, records: Vec<ipdr::Record>) -> 
             r.nat_ip.map(ip::to_key).into(),
             r.nat_port.into(),
             r.device_ip.map(ip::to_key).into(),
+            key.into(),
         ]);
     }
     Statement::from_sql_and_values(backend, sql, values)
@@ -426,6 +446,7 @@ async fn new_scan(
     tx: &DatabaseTransaction,
     options: &Options,
     info: nmap::ScanInfo,
+    import: Option<i64>,
 ) -> DomainResult<(i64, Option<DateTime<Utc>>)> {
     let model = scan::ActiveModel {
         tool: Set(info.tool.clone()),
@@ -435,6 +456,7 @@ async fn new_scan(
         created_at: Set(Utc::now()),
         source: Set(text::optional("source", options.source.as_deref(), 128)?),
         categories: Set(text::encode_tags("categories", &options.categories)?),
+        import_id: Set(import),
         ..Default::default()
     }
     .insert(tx)
@@ -496,6 +518,7 @@ async fn write_hosts(
     tx: &DatabaseTransaction,
     scan: Option<(i64, Option<DateTime<Utc>>)>,
     records: Vec<nmap::HostRecord>,
+    import: Option<i64>,
     summary: &mut Summary,
 ) -> DomainResult<()> {
     let (scan_id, scan_at) = (scan.map(|s| s.0), scan.and_then(|s| s.1));
@@ -579,9 +602,9 @@ async fn write_hosts(
         if !counted.insert(key.clone()) {
             // Counted with its first record.
         } else if before.contains(&key) {
-            summary.updated += 1;
+            summary.tally(ImportedKind::Hosts, 0, 1, 0);
         } else {
-            summary.inserted += 1;
+            summary.tally(ImportedKind::Hosts, 1, 0, 0);
         }
         let newest = newer(seen, h.last_seen);
         if !before.contains(&key) {
@@ -608,7 +631,7 @@ async fn write_hosts(
                             continue;
                         }
                     } else {
-                        summary.inserted += 1;
+                        summary.tally(ImportedKind::Ports, 1, 0, 0);
                     }
                     new_ports.insert(
                         port_key,
@@ -633,7 +656,7 @@ async fn write_hosts(
                 Some(existing) => {
                     let mut am: port::ActiveModel = existing.clone().into();
                     if newer(seen, existing.last_seen) {
-                        summary.updated += 1;
+                        summary.tally(ImportedKind::Ports, 0, 1, 0);
                         am.scan_id = Set(scan_id);
                         am.state = Set(p.state.clone());
                         am.reason = Set(p.reason.clone());
@@ -692,6 +715,7 @@ async fn write_hosts(
         .do_nothing()
         .to_owned();
     insert_chunks(tx, names.into_values(), Some(same_name)).await?;
+    link_hosts(tx, import, by_ip.values().map(|h| h.id)).await?;
     // The id and last sighting of every port of the batch, for their sightings.
     let mut stored: HashMap<PortKey, (i64, Option<DateTime<Utc>>)> =
         ports.into_iter().map(|(k, p)| (k, (p.id, p.last_seen))).collect();
@@ -767,7 +791,26 @@ async fn write_hosts(
             .exec(tx)
             .await?;
     }
-    insert_all(tx, scripts).await
+    insert_all(tx, scripts).await?;
+    Ok(())
+}
+
+/// Records that the import wrote about these hosts (each once).
+async fn link_hosts(
+    tx: &DatabaseTransaction,
+    import: Option<i64>,
+    hosts: impl Iterator<Item = i64>,
+) -> DomainResult<()> {
+    let Some(import) = import else { return Ok(()) };
+    let rows = hosts.map(|host_id| host_import::ActiveModel {
+        host_id: Set(host_id),
+        import_id: Set(import),
+    });
+    let same = OnConflict::columns([host_import::Column::HostId, host_import::Column::ImportId])
+        .do_nothing()
+        .to_owned();
+    insert_chunks(tx, rows.collect::<Vec<_>>(), Some(same)).await?;
+    Ok(())
 }
 
 /// Addresses whose host row this import already made sure of: flows name the same
@@ -791,13 +834,18 @@ async fn write_flows(
     tx: &DatabaseTransaction,
     options: &Options,
     records: Vec<zeek::Flow>,
+    import: Option<i64>,
     known: &mut KnownHosts,
     summary: &mut Summary,
 ) -> DomainResult<()> {
     let sensor = text::optional("source", options.source.as_deref(), 128)?;
     let ends = known.unknown(records.iter().flat_map(|f| [ip::to_key(f.src), ip::to_key(f.dst)]));
-    hosts::ensure(tx, &ends).await?;
-    summary.inserted += records.len() as u64;
+    let new_hosts = hosts::ensure(tx, &ends).await?;
+    summary.tally(ImportedKind::HostsFromFlows, new_hosts, 0, 0);
+    if let (Some(import), false) = (import, ends.is_empty()) {
+        link_ends(tx, import, &ends).await?;
+    }
+    let n = records.len() as u64;
     let rows = records.into_iter().map(|f| flow::ActiveModel {
         src_ip: Set(ip::to_key(f.src)),
         dst_ip: Set(ip::to_key(f.dst)),
@@ -816,9 +864,43 @@ async fn write_flows(
         sensor: Set(sensor.clone()),
         uid: Set(f.uid),
         state: Set(f.state),
+        import_id: Set(import),
         ..Default::default()
     });
-    insert_all(tx, rows.collect::<Vec<_>>()).await
+    // A flow imported before (the same start, uid and sensor) is left as it was.
+    let added = insert_chunks(
+        tx,
+        rows.collect::<Vec<_>>(),
+        Some(OnConflict::new().do_nothing().to_owned()),
+    )
+    .await?;
+    summary.tally(ImportedKind::Flows, added, 0, n - added);
+    Ok(())
+}
+
+/// Links the hosts at these addresses to the import, in one statement per thousand.
+async fn link_ends(tx: &DatabaseTransaction, import: i64, ends: &[Vec<u8>]) -> DomainResult<()> {
+    for chunk in ends.chunks(ROWS) {
+        let select = sea_orm::sea_query::Query::select()
+            .column(host::Column::Id)
+            .expr(Expr::val(import))
+            .from(host::Entity)
+            .and_where(host::Column::Ip.is_in(chunk.to_vec()))
+            .to_owned();
+        let insert = sea_orm::sea_query::Query::insert()
+            .into_table(host_import::Entity)
+            .columns([host_import::Column::HostId, host_import::Column::ImportId])
+            .select_from(select)
+            .map_err(|e| DomainError::Db(sea_orm::DbErr::Custom(e.to_string())))?
+            .on_conflict(
+                OnConflict::columns([host_import::Column::HostId, host_import::Column::ImportId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        tx.execute(tx.get_database_backend().build(&insert)).await?;
+    }
+    Ok(())
 }
 
 /// The record type of one answer: addresses are A or AAAA whatever was asked; a
@@ -881,14 +963,14 @@ async fn write_dns(
         let Some(s) = seen.remove(&(e.name.clone(), e.rtype.clone(), e.value.clone())) else {
             continue;
         };
-        summary.updated += 1;
+        summary.tally(ImportedKind::DnsRecords, 0, 1, 0);
         let mut am: dns_record::ActiveModel = e.clone().into();
         am.first_seen = Set(e.first_seen.min(s.first));
         am.last_seen = Set(e.last_seen.max(s.last));
         am.count = Set(e.count + s.count);
         am.update(tx).await?;
     }
-    summary.inserted += seen.len() as u64;
+    summary.tally(ImportedKind::DnsRecords, seen.len() as u64, 0, 0);
     let rows = seen
         .into_iter()
         .map(|((name, rtype, value), s)| dns_record::ActiveModel {
@@ -902,7 +984,8 @@ async fn write_dns(
             sensor: Set(sensor.clone()),
             ..Default::default()
         });
-    insert_all(tx, rows.collect::<Vec<_>>()).await
+    insert_all(tx, rows.collect::<Vec<_>>()).await?;
+    Ok(())
 }
 
 /// Alerts, each linked to the flow it belongs to when that flow is known: the same
@@ -912,6 +995,7 @@ async fn write_alerts(
     tx: &DatabaseTransaction,
     options: &Options,
     records: Vec<suricata::Alert>,
+    import: Option<i64>,
     summary: &mut Summary,
 ) -> DomainResult<Vec<i64>> {
     let source = text::optional("source", options.source.as_deref(), 128)?;
@@ -960,7 +1044,6 @@ async fn write_alerts(
             .map(|f| f.id)
     };
     let now = Utc::now();
-    summary.inserted += records.len() as u64;
     let ids = new_ids(tx, "alerts", records.len()).await?;
     let rows = records.iter().zip(&ids).map(|(a, &id)| {
         let message = match (a.signature_id, &a.action) {
@@ -985,14 +1068,39 @@ async fn write_alerts(
             sensor: Set(source.clone().or_else(|| a.sensor.clone())),
             acknowledged: Set(false),
             created_at: Set(now),
+            import_id: Set(import),
+            event_key: Set(Some(a.event_key())),
             ..Default::default()
         }
     });
-    insert_all(tx, rows.collect::<Vec<_>>()).await?;
+    // An alert imported before (the same time, sensor and key) is left as it was; the
+    // ids of those written say which came in.
+    let added = insert_chunks(
+        tx,
+        rows.collect::<Vec<_>>(),
+        Some(OnConflict::new().do_nothing().to_owned()),
+    )
+    .await?;
+    summary.tally(ImportedKind::Alerts, added, 0, records.len() as u64 - added);
+    let written: HashSet<i64> = if added == records.len() as u64 {
+        ids.iter().copied().collect()
+    } else {
+        alert::Entity::find()
+            .select_only()
+            .column(alert::Column::Id)
+            .filter(alert::Column::Id.is_in(ids.clone()))
+            .into_tuple::<i64>()
+            .all(tx)
+            .await?
+            .into_iter()
+            .collect()
+    };
     // The packet each alert was raised on, as a capture file the alert owns; a few per
     // statement, made as they are written: a capture may be 256 KiB, a batch of
     // alerts a thousand.
-    let with_packet: Vec<usize> = (0..records.len()).filter(|&i| records[i].packet.is_some()).collect();
+    let with_packet: Vec<usize> = (0..records.len())
+        .filter(|&i| records[i].packet.is_some() && written.contains(&ids[i]))
+        .collect();
     for chunk in with_packet.chunks(PCAPS_PER_STATEMENT) {
         let mut rows = Vec::with_capacity(chunk.len());
         for &i in chunk {
@@ -1008,5 +1116,5 @@ async fn write_alerts(
         }
         insert_all(tx, rows).await?;
     }
-    Ok(ids)
+    Ok(ids.into_iter().filter(|id| written.contains(id)).collect())
 }
