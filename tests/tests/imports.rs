@@ -305,6 +305,40 @@ both_dbs!(zeek_and_suricata, |app: TestApp| async move {
                "sensor": "zeek-1", "src": {"ip": "192.168.4.11"}})
     );
 
+    // Time filters take dates as people type them: a day (its midnight), a minute
+    // (UTC), or RFC 3339; a bad one says what is accepted.
+    let within =
+        r#"query($from: Instant, $to: Instant) { flows(filter: {time: {from: $from, to: $to}}) { totalCount } }"#;
+    let starts: Vec<f64> = String::from_utf8(fixture("ivre-test-samples/mongo_conn.log"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').next().unwrap().parse().unwrap())
+        .collect();
+    // 2019-11-12T10:13:00Z and 10:20:00Z.
+    let between = starts
+        .iter()
+        .filter(|&&t| (1_573_553_580.0..1_573_554_000.0).contains(&t))
+        .count();
+    assert!(between > 0 && between < rows);
+    for (from, to, expected) in [
+        ("2019-11-12", "2019-11-13", rows),
+        ("2019-11-12T10:13", "2019-11-12T10:20", between),
+        ("2019-11-12T11:13:00+01:00", "2019-11-12 10:20", between),
+    ] {
+        let d = app.data(within, json!({"from": from, "to": to})).await;
+        assert_eq!(d["flows"]["totalCount"], expected, "{from} .. {to}");
+    }
+    let d = app.data(within, json!({"from": "2019-11-13"})).await;
+    assert_eq!(d["flows"]["totalCount"], 0);
+    let message = app
+        .expect_error("BAD_USER_INPUT", within, json!({"from": "12/11/2019"}))
+        .await;
+    assert!(
+        message.contains("\"12/11/2019\" is not a time") && message.contains("2026-01-14 (its midnight, UTC)"),
+        "{message}"
+    );
+
     // JSON lines: IPv6 and missing fields.
     let s = import(&app, ZEEK, "conn.json", sample("zeek/conn.json"), json!({})).await;
     assert_eq!(count(&s, "FLOWS", "added"), 5);

@@ -34,8 +34,22 @@ both_dbs!(query_limits, |app: TestApp| async move {
     let deep = format!("{{ hosts {{ nodes {{ {q} }} }} }}");
     app.expect_error("QUERY_TOO_COMPLEX", &deep, json!({})).await;
     // Complexity: a thousand hosts times a thousand flows.
-    let wide = "{ hosts(first: 1000) { nodes { flows(first: 1000) { nodes { srcBytes dstBytes } } } } }";
-    app.expect_error("QUERY_TOO_COMPLEX", wide, json!({})).await;
+    // The refusal says the cost, the limit and the root field that costs most.
+    let wide = "query($n: Int) { cheap: flows(first: 5) { totalCount }
+        hosts(first: $n) { nodes { flows(first: 1000) { nodes { srcBytes dstBytes } } } } }";
+    let res = app.gql(wide, json!({"n": 1000})).await;
+    let e = &res["errors"][0];
+    assert_eq!(e["extensions"]["code"], "QUERY_TOO_COMPLEX", "{res}");
+    assert_eq!(e["extensions"]["limit"], 100_000, "{res}");
+    assert!(e["extensions"]["cost"].as_u64().unwrap() >= 1000 * 2000, "{res}");
+    assert_eq!(e["extensions"]["costliestField"], "hosts", "{res}");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("costs {}", e["extensions"]["cost"]))
+            && message.contains("100000")
+            && message.contains("`hosts` costs most"),
+        "{message}"
+    );
     // But what an investigator asks for fits.
     app.data("{ hosts(first: 100) { nodes { ip ports(first: 20) { nodes { port } } flows(first: 20) { nodes { srcIp } } } } }", json!({})).await;
     // Aliases.

@@ -4,7 +4,6 @@
 //! newest alert per source, destination or pair.
 
 use async_graphql::{Enum, InputObject};
-use chrono::{DateTime, Utc};
 use entities::{alert, device};
 use sea_orm::sea_query::{Condition, Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, Select};
@@ -14,15 +13,16 @@ use super::error::{DomainError, DomainResult};
 use super::filters::contains;
 use super::patterns::{self, is_address_pattern};
 use super::search::{all_of, any_of, values, SortOrder};
+use super::values::Instant;
 
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct AlertSearch {
     /// Any of these kinds (`network`, `server`, ...).
     pub kinds: Option<Vec<String>>,
     /// Occurred at or after.
-    pub from: Option<DateTime<Utc>>,
+    pub from: Option<Instant>,
     /// Occurred at or before (inclusive).
-    pub to: Option<DateTime<Utc>>,
+    pub to: Option<Instant>,
     /// Reported by any of these sensors.
     pub sensors: Option<Vec<String>>,
     pub severities: Option<Vec<Severity>>,

@@ -156,10 +156,9 @@ impl AlertFilter {
                 let (lo, hi) = ip::net_bounds(&n.0);
                 either_end(&|k| lo.as_slice() <= k && k <= hi.as_slice())
             })
-            && self
-                .time
-                .as_ref()
-                .is_none_or(|t| t.from.is_none_or(|f| a.occurred_at >= f) && t.to.is_none_or(|to| a.occurred_at < to))
+            && self.time.as_ref().is_none_or(|t| {
+                t.from.is_none_or(|f| a.occurred_at >= f.0) && t.to.is_none_or(|to| a.occurred_at < to.0)
+            })
     }
 }
 

@@ -26,6 +26,7 @@ use super::error::{DomainError, DomainResult};
 use super::ip;
 use super::patterns::{address, like};
 use super::search::{all_of, any_of, cond, values};
+use super::values::Instant;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 
@@ -159,9 +160,9 @@ impl DataSet {
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct DataFilter {
     /// At or after.
-    pub from: Option<DateTime<Utc>>,
+    pub from: Option<Instant>,
     /// At or before (inclusive).
-    pub to: Option<DateTime<Utc>>,
+    pub to: Option<Instant>,
     pub sensor: Option<String>,
     /// Further conditions on network alerts (time, sensor and kind come from above).
     pub network_alerts: Option<AlertSearch>,

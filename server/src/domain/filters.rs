@@ -2,13 +2,12 @@
 //! address filter becomes a range condition on a 16-byte key column.
 
 use async_graphql::InputObject;
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, IntoColumnRef, SimpleExpr};
 use serde::Serialize;
 
 use super::error::{DomainError, DomainResult};
 use super::ip;
-use super::values::{Cidr, IpAddr};
+use super::values::{Cidr, Instant, IpAddr};
 
 /// A filter input of a connection: a condition on its table. Its serialisation
 /// identifies it, so that equal filters of sibling edges batch into one statement.
@@ -25,8 +24,8 @@ pub trait Filter: Serialize {
 /// A time range; either end may be open. `from` is inclusive, `to` exclusive.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct TimeRange {
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
+    pub from: Option<Instant>,
+    pub to: Option<Instant>,
 }
 
 impl TimeRange {
@@ -40,10 +39,10 @@ impl TimeRange {
     /// `column` within the range.
     pub fn condition(&self, column: impl IntoColumnRef + Clone) -> Condition {
         let mut c = Condition::all();
-        if let Some(from) = self.from {
+        if let Some(Instant(from)) = self.from {
             c = c.add(Expr::col(column.clone()).gte(from));
         }
-        if let Some(to) = self.to {
+        if let Some(Instant(to)) = self.to {
             c = c.add(Expr::col(column).lt(to));
         }
         c

@@ -96,10 +96,10 @@ impl Filter for HostFilter {
         if let Some(seen) = &self.seen {
             seen.validate("filter.seen")?;
             if let Some(to) = seen.to {
-                c = c.add(host::Column::FirstSeen.lt(to));
+                c = c.add(host::Column::FirstSeen.lt(to.0));
             }
             if let Some(from) = seen.from {
-                c = c.add(host::Column::LastSeen.gte(from));
+                c = c.add(host::Column::LastSeen.gte(from.0));
             }
         }
         Ok(c)

@@ -500,10 +500,10 @@ impl Filter for DnsRecordFilter {
         if let Some(t) = &self.seen {
             t.validate("filter.seen")?;
             if let Some(to) = t.to {
-                c = c.add(dns_record::Column::FirstSeen.lt(to));
+                c = c.add(dns_record::Column::FirstSeen.lt(to.0));
             }
             if let Some(from) = t.from {
-                c = c.add(dns_record::Column::LastSeen.gte(from));
+                c = c.add(dns_record::Column::LastSeen.gte(from.0));
             }
         }
         Ok(c)

@@ -1,5 +1,5 @@
-//! The scalar values of the graph: IP addresses, networks and MAC addresses. Each
-//! parses strictly and renders in one canonical form.
+//! The scalar values of the graph: IP addresses, networks, MAC addresses and the
+//! instants of time filters. Each parses strictly and renders in one canonical form.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,6 +18,58 @@ pub struct Cidr(pub ipnet::IpNet);
 /// A MAC address, rendered upper case and colon separated (`AA:BB:CC:DD:EE:FF`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct MacAddr(pub String);
+
+/// A point in time as people type it in a filter: RFC 3339, or a UTC date and time
+/// without an offset, or a date alone (its midnight, UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Instant(pub chrono::DateTime<chrono::Utc>);
+
+impl FromStr for Instant {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        use chrono::{DateTime, NaiveDate, NaiveDateTime};
+        let t = s.trim();
+        if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+            return Ok(Self(at.to_utc()));
+        }
+        for format in [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+        ] {
+            if let Ok(at) = NaiveDateTime::parse_from_str(t, format) {
+                return Ok(Self(at.and_utc()));
+            }
+        }
+        if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            return Ok(Self(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()));
+        }
+        Err(format!(
+            "{s:?} is not a time: write 2026-01-14T10:00:00Z (RFC 3339, any offset), \
+             2026-01-14T10:00 (UTC) or 2026-01-14 (its midnight, UTC)"
+        ))
+    }
+}
+
+impl From<Instant> for sea_orm::Value {
+    fn from(i: Instant) -> Self {
+        i.0.into()
+    }
+}
+
+/// A point in time: RFC 3339 (`2026-01-14T10:00:00Z`, `2026-01-14T11:00:00+01:00`), or
+/// in UTC `2026-01-14T10:00[:00[.000]]` or a date alone, `2026-01-14`, for its midnight.
+/// Rendered in RFC 3339.
+#[Scalar(name = "Instant")]
+impl ScalarType for Instant {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        from_string(value)
+    }
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}
 
 fn from_string<T: FromStr<Err = String> + async_graphql::InputType>(value: Value) -> InputValueResult<T> {
     match value {
@@ -119,6 +171,19 @@ impl ScalarType for MacAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_as_people_type_them() {
+        let at = |s: &str| s.parse::<Instant>().map(|i| i.0.to_rfc3339());
+        assert_eq!(at("2026-01-14").unwrap(), "2026-01-14T00:00:00+00:00");
+        assert_eq!(at("2026-01-14T10:00").unwrap(), "2026-01-14T10:00:00+00:00");
+        assert_eq!(at(" 2026-01-14 10:00:30.5 ").unwrap(), "2026-01-14T10:00:30.500+00:00");
+        assert_eq!(at("2026-01-14T11:00:00+01:00").unwrap(), "2026-01-14T10:00:00+00:00");
+        assert_eq!(at("2026-01-14T10:00:00Z").unwrap(), "2026-01-14T10:00:00+00:00");
+        for bad in ["2026-13-01", "14/01/2026", "yesterday", "2026-01-14T25:00"] {
+            assert!(at(bad).unwrap_err().contains("2026-01-14T10:00 (UTC)"), "{bad}");
+        }
+    }
 
     #[test]
     fn ip_parses_strictly() {

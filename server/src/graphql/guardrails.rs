@@ -16,18 +16,23 @@ pub struct ReadOnly;
 
 pub struct Guardrails {
     pub max_aliases: usize,
+    /// The cost a query may have (async-graphql's complexity), checked here so that a
+    /// refusal can say the cost ([`super::cost`]).
+    pub max_cost: usize,
 }
 
 impl ExtensionFactory for Guardrails {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(GuardrailsExtension {
             max_aliases: self.max_aliases,
+            max_cost: self.max_cost,
         })
     }
 }
 
 struct GuardrailsExtension {
     max_aliases: usize,
+    max_cost: usize,
 }
 
 pub(crate) fn with_code(mut e: ServerError, code: &str) -> ServerError {
@@ -206,15 +211,31 @@ impl Extension for GuardrailsExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let valid = next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|e| {
                     let code = classify(&e.message, VALIDATION_FAILED);
                     with_code(e, code)
                 })
-                .collect()
-        })
+                .collect::<Vec<_>>()
+        })?;
+        let measure = ctx.data_opt::<super::cost::Measure>().is_some();
+        if measure || valid.complexity > self.max_cost {
+            let mut e = ServerError::new(
+                format!(
+                    "the query costs {}, more than the {} a query may cost (a connection costs its page \
+                     size times its selection: ask for fewer rows or fields, or split the query)",
+                    valid.complexity, self.max_cost
+                ),
+                None,
+            );
+            let ext = e.extensions.get_or_insert_with(Default::default);
+            ext.set(super::cost::COST, valid.complexity as u64);
+            ext.set("limit", self.max_cost as u64);
+            return Err(vec![with_code(e, QUERY_TOO_COMPLEX)]);
+        }
+        Ok(valid)
     }
 
     async fn execute(

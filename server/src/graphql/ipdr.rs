@@ -18,7 +18,7 @@ use crate::domain::filters::{Filter, TimeRange};
 use crate::domain::ids::{self, Kind};
 use crate::domain::ip;
 use crate::domain::ipdr::{self, Status, Submission};
-use crate::domain::values::IpAddr;
+use crate::domain::values::{Instant, IpAddr};
 use crate::jobs::ipdr::Queue;
 
 /// A partition of IPDR records (Trisul's `contextname`).
@@ -307,8 +307,8 @@ pub async fn records_of_host(
     let window = window.unwrap_or_default();
     let filter = RecordsWithin {
         contexts,
-        from: window.from,
-        to: window.to,
+        from: window.from.map(|i| i.0),
+        to: window.to.map(|i| i.0),
     };
     edge_connection::<RecordsOfHost, _, _>(ctx, key, Some(filter), args, IpdrRecord::from).await
 }
@@ -403,8 +403,8 @@ pub struct SubmitIpdrQueryInput {
     /// The context's name; `default` unless given (`context0` is `default`).
     pub context: Option<String>,
     pub ip: IpAddr,
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
+    pub from: Instant,
+    pub to: Instant,
 }
 
 #[derive(Default)]
@@ -419,8 +419,8 @@ impl IpdrMutation {
         let submission = Submission {
             context: input.context,
             ip: input.ip.0,
-            from: input.from,
-            to: input.to,
+            from: input.from.0,
+            to: input.to.0,
         };
         let query = write(ctx, move |tx| {
             Box::pin(async move { ipdr::submit(tx, &p, submission).await })

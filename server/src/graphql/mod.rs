@@ -8,6 +8,7 @@ pub mod asset;
 pub mod audit;
 pub mod batching;
 pub mod case;
+mod cost;
 pub mod customer;
 pub mod data;
 pub mod errors;
@@ -118,12 +119,12 @@ pub mod limits {
 pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(limits::DEPTH)
-        .limit_complexity(limits::COMPLEXITY)
         .limit_recursive_depth(limits::RECURSION)
         .limit_directives(limits::DIRECTIVES)
         .extension(access::Access)
         .extension(guardrails::Guardrails {
             max_aliases: limits::ALIASES,
+            max_cost: limits::COMPLEXITY,
         })
 }
 
@@ -333,10 +334,16 @@ pub async fn execute(schema: &PivotSchema, db: &DatabaseConnection, caller: &Cal
         return refused;
     }
     let shape = Shape::of(&mut request);
+    let variables = request.variables.clone(); // to measure a query refused for its cost
     let gate = Arc::new(Gate::default());
     let request = prepare(db, caller, request, &gate);
     let mut response = Tracked::new(gate, tokio::task::unconstrained(schema.execute(request))).await;
     shape.apply(&mut response);
+    if let (Some(e), Some((doc, name))) = (response.errors.first_mut(), &shape.0) {
+        if let Some(op) = selected(doc, name.as_deref()) {
+            cost::explain(schema, doc, op, &variables, e).await;
+        }
+    }
     // Errors raised before any phase the guard rails see (an operation name that names
     // nothing) get their code here: every error has one.
     for e in &mut response.errors {
