@@ -138,7 +138,9 @@ pub async fn generate(db: &DatabaseConnection, admin: user::Model, opts: DemoOpt
         ..Options::default()
     };
     let mut writer = ingest::write::Writer::new();
-    writer.run(&tx, &options, receiver, &mut summary, &|_| {}).await?;
+    writer
+        .run(&tx, &options, "demo", receiver, &mut summary, &|_| {})
+        .await?;
     writer.finish(&tx).await?;
     tx.commit().await?;
 

@@ -228,6 +228,10 @@ enum Command {
         /// The timezone of IPDR times written without an offset (an IANA name; UTC unless given).
         #[arg(long, env = "PIVOT_TIMEZONE")]
         timezone: Option<String>,
+        /// Leave out records that cannot be read (counted, the first 20 listed) instead of
+        /// importing nothing: Zeek, Suricata and IPDR files.
+        #[arg(long)]
+        skip_bad_records: bool,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -545,6 +549,7 @@ async fn run() -> anyhow::Result<()> {
             categories,
             context,
             timezone,
+            skip_bad_records,
             database,
         } => {
             let timezone = parse_timezone(timezone)?;
@@ -555,6 +560,7 @@ async fn run() -> anyhow::Result<()> {
                 timezone,
                 user_id: None,
                 via: server::ingest::provenance::Via::Cli,
+                skip_bad_records,
             };
             db::require_existing(&database.url)?;
             let (conn, _) = db::connect(&database.url, None).await?;
@@ -639,6 +645,9 @@ async fn import_command(
     }
     for s in &summary.skipped_because {
         println!("  skipped {}: {}", s.count, s.reason);
+    }
+    for b in &summary.bad_records {
+        println!("  bad record: {}: {}: {}", b.file, b.location, b.reason);
     }
     let took = started.elapsed().as_secs_f64();
     println!(

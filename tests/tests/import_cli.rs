@@ -876,3 +876,83 @@ async fn reimports_change_nothing_postgres() {
     reimports_change_nothing(&db.url, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--skip-bad-records`: the lines that cannot be read are left out, counted and
+/// listed with their line and reason; the good ones land. Without it, nothing does.
+async fn bad_records_are_skipped_on_request(url: &str, dir: &Path) {
+    let log = dir.join("conn-bad.log");
+    let text = String::from_utf8(tests::sample("zeek/conn-bad.log")).unwrap();
+    // The data rows, and which of them have a port that is not one (a 1-based line number).
+    let rows: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#'))
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let bad: Vec<usize> = rows
+        .iter()
+        .filter(|(_, l)| l.split('\t').nth(3).unwrap().parse::<u16>().is_err())
+        .map(|(n, _)| *n)
+        .collect();
+    assert!(!bad.is_empty() && bad.len() < rows.len());
+    std::fs::write(&log, &text).unwrap();
+    let (ok, _, err) = import_run(url, "zeek", &[&log], &[], None);
+    assert!(!ok && err.contains(&format!("line {}", bad[0])), "{err}");
+    assert_eq!(count(url, "flows").await, 0);
+
+    let (ok, out, err) = import_run(url, "zeek", &[&log], &["--skip-bad-records"], None);
+    assert!(ok, "{err}");
+    let good = rows.len() - bad.len();
+    assert!(
+        out.starts_with(&format!("read {}, ", rows.len())) && out.contains(&format!("skipped {}", bad.len())),
+        "{out}"
+    );
+    assert!(out.contains(&format!("flows +{good}")), "{out}");
+    assert!(out.contains(&format!("  skipped {}: bad record", bad.len())), "{out}");
+    assert!(
+        out.contains(&format!(
+            "  bad record: {}: line {}: id.orig_p \"notaport\" is not a port",
+            log.display(),
+            bad[0]
+        )),
+        "{out}"
+    );
+    assert_eq!(count(url, "flows").await, good as i64);
+
+    // Suricata: a truncated last line.
+    let eve = dir.join("eve-bad.json");
+    let text = String::from_utf8(tests::sample("suricata/eve-bad.json")).unwrap();
+    std::fs::write(&eve, &text).unwrap();
+    let lines = text.lines().count();
+    let (ok, out, err) = import_run(url, "suricata", &[&eve], &["--skip-bad-records"], None);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("alerts +{}", lines - 1)), "{out}");
+    assert!(
+        out.contains(&format!(
+            "bad record: {}: line {lines}: not an EVE JSON event",
+            eve.display()
+        )),
+        "{out}"
+    );
+
+    // An XML file is one document: the option is refused for it.
+    let nmap = dir.join("nmap.xml");
+    std::fs::write(&nmap, tests::fixture("nmap-localhost.xml")).unwrap();
+    let (ok, _, err) = import_run(url, "nmap", &[&nmap], &["--skip-bad-records"], None);
+    assert!(!ok && err.contains("an XML file is one document"), "{err}");
+}
+
+#[tokio::test]
+async fn bad_records_are_skipped_on_request_sqlite() {
+    let dir = temp_dir("bad-sqlite");
+    bad_records_are_skipped_on_request(&tests::migrated_sqlite(&dir), &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn bad_records_are_skipped_on_request_postgres() {
+    let db = tests::postgres_scratch().await;
+    let dir = temp_dir("bad-postgres");
+    bad_records_are_skipped_on_request(&db.url, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -585,4 +585,22 @@ both_dbs!(imports_are_recorded_and_never_double, |app: TestApp| async move {
     assert_eq!(d["imports"]["totalCount"], 5, "{d}");
     assert_eq!(d["node"]["fileName"], "conn.json");
     assert_eq!(d["auditEvents"]["nodes"][0]["objectType"], "Import");
+
+    // Bad lines of an upload are skipped on request, and listed.
+    let bad = r#"mutation($file: Upload!) { importSuricata(file: $file, skipBadRecords: true) {
+        read skipped badRecords { file location reason } counts { kind added } } }"#;
+    let text = String::from_utf8(sample("suricata/eve-bad.json")).unwrap();
+    let lines = text.lines().count();
+    let s = import(&app, bad, "eve-bad.json", text.into_bytes(), json!({})).await;
+    assert_eq!((&s["read"], &s["skipped"]), (&json!(lines), &json!(1)), "{s}");
+    assert_eq!(count(&s, "ALERTS", "added"), lines as u64 - 1);
+    assert_eq!(s["badRecords"][0]["file"], "eve-bad.json");
+    assert_eq!(s["badRecords"][0]["location"], format!("line {lines}"));
+    assert!(
+        s["badRecords"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not an EVE JSON event"),
+        "{s}"
+    );
 });

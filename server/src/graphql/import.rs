@@ -182,6 +182,7 @@ async fn import(
     file: Upload,
     source: Option<String>,
     categories: Option<Vec<String>>,
+    skip_bad_records: bool,
 ) -> Result<Summary> {
     let upload = file.value(ctx)?;
     let input = Input {
@@ -193,6 +194,7 @@ async fn import(
         categories: categories.unwrap_or_default(),
         user_id: principal(ctx).ok().map(|p| p.user.id),
         via: provenance::Via::Api,
+        skip_bad_records,
         ..Options::default()
     };
     let done = write(ctx, move |tx| {
@@ -221,18 +223,33 @@ impl ImportMutation {
         source: Option<String>,
         categories: Option<Vec<String>>,
     ) -> Result<Summary> {
-        import(ctx, Format::Nmap, file, source, categories).await
+        import(ctx, Format::Nmap, file, source, categories, false).await
     }
     /// Imports a Zeek conn.log or dns.log (TSV or JSON lines, gzip or not) as flows and
     /// passive DNS records; `source` names the sensor. A flow imported before (the
-    /// same sensor, uid and start) is left as it was (`unchanged`).
-    async fn import_zeek(&self, ctx: &Context<'_>, file: Upload, source: Option<String>) -> Result<Summary> {
-        import(ctx, Format::Zeek, file, source, None).await
+    /// same sensor, uid and start) is left as it was (`unchanged`). With
+    /// `skipBadRecords`, lines that cannot be read are left out, counted and listed
+    /// (`badRecords`) instead of failing the import.
+    async fn import_zeek(
+        &self,
+        ctx: &Context<'_>,
+        file: Upload,
+        source: Option<String>,
+        #[graphql(default = false)] skip_bad_records: bool,
+    ) -> Result<Summary> {
+        import(ctx, Format::Zeek, file, source, None, skip_bad_records).await
     }
     /// Imports the alerts of a Suricata eve.json (other event types are skipped and
     /// counted), linking each to its flow when the flow is known. An alert imported
     /// before (the same sensor, flow id, signature and time) is left as it was.
-    async fn import_suricata(&self, ctx: &Context<'_>, file: Upload, source: Option<String>) -> Result<Summary> {
-        import(ctx, Format::Suricata, file, source, None).await
+    /// `skipBadRecords` as for `importZeek`.
+    async fn import_suricata(
+        &self,
+        ctx: &Context<'_>,
+        file: Upload,
+        source: Option<String>,
+        #[graphql(default = false)] skip_bad_records: bool,
+    ) -> Result<Summary> {
+        import(ctx, Format::Suricata, file, source, None, skip_bad_records).await
     }
 }

@@ -118,7 +118,7 @@ fn seconds(d: chrono::Duration) -> f64 {
 pub fn parse(
     input: impl BufRead,
     tz: chrono_tz::Tz,
-    mut each: impl FnMut(Record) -> Result<(), ParseError>,
+    mut each: impl FnMut(Result<Record, ParseError>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -141,12 +141,18 @@ pub fn parse(
                     .find_map(|(v, name)| super::bounds::field(name, v, super::bounds::MAX_FIELD).err());
                 let record = long.map_or_else(|| record(&row, &at, tz), Err).map_err(|reason| {
                     ParseError::new(format!("line {}", row.position().map_or(line, |p| p.line())), reason)
-                })?;
+                });
                 each(record)?;
             }
             Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
-                return Err(ParseError::new(format!("line {line}"), e.to_string()));
+                let bad = ParseError::new(
+                    format!("line {}", e.position().map_or(line, |p| p.line())),
+                    e.to_string(),
+                );
+                if !super::record_level(&e) {
+                    return Err(bad);
+                }
+                each(Err(bad))?;
             }
         }
     }
@@ -317,7 +323,7 @@ mod tests {
     fn read(csv: &str, tz: chrono_tz::Tz) -> Result<Vec<Record>, ParseError> {
         let mut out = Vec::new();
         parse(csv.as_bytes(), tz, |r| {
-            out.push(r);
+            out.push(r?);
             Ok(())
         })?;
         Ok(out)

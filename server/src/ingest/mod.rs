@@ -65,6 +65,22 @@ pub struct Options {
     /// Who imports (none at the terminal), and through what: for the import's record.
     pub user_id: Option<i64>,
     pub via: provenance::Via,
+    /// Records that cannot be read are left out, counted and listed (the first
+    /// [`BAD_LISTED`]), instead of failing the import. Zeek, Suricata and IPDR only:
+    /// an XML file is one document.
+    pub skip_bad_records: bool,
+}
+
+/// Bad records a summary lists (all are counted).
+pub const BAD_LISTED: usize = 20;
+
+/// A record left out for what is wrong with it (`--skip-bad-records`).
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct BadRecord {
+    pub file: String,
+    /// `line 12`
+    pub location: String,
+    pub reason: String,
 }
 
 /// Why a file could not be read: where, and what is wrong there.
@@ -149,6 +165,9 @@ pub struct Summary {
     pub skipped_because: Vec<SkipReason>,
     /// What changed, per kind of object.
     pub counts: Vec<KindCount>,
+    /// With `skipBadRecords`: the first bad records left out, where and why (all are
+    /// counted in `skipped`, as `bad record`).
+    pub bad_records: Vec<BadRecord>,
     /// The imports recorded, one per file (`imports` in the graph).
     #[graphql(skip)]
     pub imports: Vec<i64>,
@@ -170,6 +189,18 @@ impl Summary {
         *self.reasons.entry(reason.into()).or_default() += 1;
     }
 
+    /// Counts a record left out for what is wrong with it; lists the first ones.
+    pub(crate) fn bad(&mut self, file: &str, e: ParseError) {
+        self.skip("bad record");
+        if self.bad_records.len() < BAD_LISTED {
+            self.bad_records.push(BadRecord {
+                file: file.to_string(),
+                location: e.location,
+                reason: e.reason,
+            });
+        }
+    }
+
     /// Counts objects of `kind` added, updated, and found as they were.
     pub fn tally(&mut self, kind: ImportedKind, added: u64, updated: u64, unchanged: u64) {
         if added + updated + unchanged == 0 {
@@ -184,6 +215,8 @@ impl Summary {
     /// Adds what another input did.
     fn merge(&mut self, other: Summary) {
         self.read += other.read;
+        let room = BAD_LISTED.saturating_sub(self.bad_records.len());
+        self.bad_records.extend(other.bad_records.into_iter().take(room));
         self.skipped += other.skipped;
         for (reason, n) in other.reasons {
             *self.reasons.entry(reason).or_default() += n;
@@ -260,6 +293,12 @@ pub async fn import(
     options: &Options,
     progress: &(dyn Fn(u64) + Sync),
 ) -> DomainResult<Summary> {
+    if options.skip_bad_records && format == Format::Nmap {
+        return Err(DomainError::bad(
+            "skipBadRecords",
+            "applies to Zeek, Suricata and IPDR files: an XML file is one document, read whole or not at all",
+        ));
+    }
     if format == Format::Ipdr {
         crate::domain::ipdr::ensure_partitions(db, chrono::Utc::now()).await?;
     }
@@ -290,11 +329,12 @@ pub async fn import(
         };
         let (sender, receiver) = mpsc::channel(4);
         let tz = options.timezone.unwrap_or(chrono_tz::UTC);
-        let parser = tokio::task::spawn_blocking(move || parse(format, tz, reader, sender));
+        let skip_bad = options.skip_bad_records;
+        let parser = tokio::task::spawn_blocking(move || parse(format, tz, skip_bad, reader, sender));
         let base = total.read;
         let mut summary = Summary::default();
         let written = writer
-            .run(&tx, options, receiver, &mut summary, &|n| progress(base + n))
+            .run(&tx, options, &name, receiver, &mut summary, &|n| progress(base + n))
             .await;
         let parsed = parser
             .await
@@ -344,6 +384,8 @@ pub enum Batch {
     Ipdr(Vec<ipdr::Record>),
     /// Records read and left out, with why.
     Skipped(Vec<String>),
+    /// Records that could not be read, left out (`skip_bad_records`).
+    Bad(Vec<ParseError>),
 }
 
 /// Sends batches of `T` as they fill up.
@@ -386,12 +428,43 @@ impl<T> Batcher<T> {
     }
 }
 
+/// Whether a CSV reader's error is one record's (a row of the wrong length, text that
+/// is not UTF-8), after which reading goes on; any other stops reading.
+fn record_level(e: &csv::Error) -> bool {
+    matches!(
+        e.kind(),
+        csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+    )
+}
+
+/// Records that cannot be read: each stops the import, or with `skip` goes to the
+/// writer to be counted and listed.
+struct BadRecords {
+    skip: bool,
+    batch: Batcher<ParseError>,
+}
+
+impl BadRecords {
+    fn take(&mut self, e: ParseError) -> Result<(), ParseError> {
+        if self.skip {
+            self.batch.push(e)
+        } else {
+            Err(e)
+        }
+    }
+}
+
 fn parse(
     format: Format,
     tz: chrono_tz::Tz,
+    skip_bad: bool,
     reader: Box<dyn Read + Send>,
     sender: mpsc::Sender<Batch>,
 ) -> Result<(), ParseError> {
+    let mut bad = BadRecords {
+        skip: skip_bad,
+        batch: Batcher::new(sender.clone(), Batch::Bad),
+    };
     let records = match format {
         Format::Nmap => bounds::Records::Markup,
         Format::Ipdr => bounds::Records::Csv,
@@ -415,26 +488,34 @@ fn parse(
             let mut flows = Batcher::new(sender.clone(), Batch::Flows);
             let mut dns = Batcher::new(sender.clone(), Batch::Dns);
             zeek::parse(input, |record| match record {
-                zeek::Record::Flow(f) => flows.push(f),
-                zeek::Record::Dns(d) => dns.push(d),
+                Ok(zeek::Record::Flow(f)) => flows.push(f),
+                Ok(zeek::Record::Dns(d)) => dns.push(d),
+                Err(e) => bad.take(e),
             })?;
             flows.flush()?;
-            dns.flush()
+            dns.flush()?;
+            bad.batch.flush()
         }
         Format::Suricata => {
             let mut alerts = Batcher::new(sender.clone(), Batch::Alerts);
             let mut skipped = Batcher::new(sender, Batch::Skipped);
             suricata::parse(input, |event| match event {
-                suricata::Event::Alert(a) => alerts.push(a),
-                suricata::Event::Other(kind) => skipped.push(format!("{kind} event")),
+                Ok(suricata::Event::Alert(a)) => alerts.push(a),
+                Ok(suricata::Event::Other(kind)) => skipped.push(format!("{kind} event")),
+                Err(e) => bad.take(e),
             })?;
             alerts.flush()?;
-            skipped.flush()
+            skipped.flush()?;
+            bad.batch.flush()
         }
         Format::Ipdr => {
             let mut records = Batcher::new(sender, Batch::Ipdr);
-            ipdr::parse(input, tz, |r| records.push(r))?;
-            records.flush()
+            ipdr::parse(input, tz, |r| match r {
+                Ok(r) => records.push(r),
+                Err(e) => bad.take(e),
+            })?;
+            records.flush()?;
+            bad.batch.flush()
         }
     }
 }

@@ -199,23 +199,32 @@ fn bounded(a: Alert) -> Result<Alert, String> {
     Ok(a)
 }
 
-pub fn parse<R: BufRead>(input: R, mut sink: impl FnMut(Event) -> Result<(), ParseError>) -> Result<(), ParseError> {
+/// Reads every event of `input`, handing each to `sink`, or what is wrong with it
+/// (`sink` decides whether that stops the import). What stops reading stops it.
+pub fn parse<R: BufRead>(
+    input: R,
+    mut sink: impl FnMut(Result<Event, ParseError>) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
     for (i, line) in input.lines().enumerate() {
         let at = format!("line {}", i + 1);
         let line = line.map_err(|e| ParseError::new(&at, format!("cannot read: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
-        let parsed: Line =
-            serde_json::from_str(&line).map_err(|e| ParseError::new(&at, format!("not an EVE JSON event: {e}")))?;
+        let parsed: Line = match serde_json::from_str(&line) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                sink(Err(ParseError::new(&at, format!("not an EVE JSON event: {e}"))))?;
+                continue;
+            }
+        };
         let event = match parsed.event_type.as_deref() {
-            Some("alert") => Event::Alert(
-                alert(parsed)
-                    .and_then(bounded)
-                    .map_err(|reason| ParseError::new(&at, reason))?,
-            ),
-            Some(other) => Event::Other(other.to_string()),
-            None => return Err(ParseError::new(&at, "an event without event_type")),
+            Some("alert") => alert(parsed)
+                .and_then(bounded)
+                .map(Event::Alert)
+                .map_err(|reason| ParseError::new(&at, reason)),
+            Some(other) => Ok(Event::Other(other.to_string())),
+            None => Err(ParseError::new(&at, "an event without event_type")),
         };
         sink(event)?;
     }

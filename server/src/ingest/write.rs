@@ -199,6 +199,7 @@ impl Writer {
         &mut self,
         tx: &DatabaseTransaction,
         options: &Options,
+        file: &str,
         mut batches: mpsc::Receiver<Batch>,
         summary: &mut Summary,
         progress: &(dyn Fn(u64) + Sync),
@@ -251,6 +252,10 @@ impl Writer {
                 Batch::Skipped(reasons) => {
                     summary.read += reasons.len() as u64;
                     reasons.into_iter().for_each(|r| summary.skip(r));
+                }
+                Batch::Bad(records) => {
+                    summary.read += records.len() as u64;
+                    records.into_iter().for_each(|e| summary.bad(file, e));
                 }
             }
             progress(summary.read);

@@ -108,9 +108,11 @@ fn log_of_path(path: &str) -> Option<Log> {
     }
 }
 
+/// Reads every record of `input`, handing each to `sink`, or what is wrong with it
+/// (`sink` decides whether that stops the import). What stops reading stops it.
 pub fn parse<R: BufRead>(
     mut input: R,
-    mut sink: impl FnMut(Record) -> Result<(), ParseError>,
+    mut sink: impl FnMut(Result<Record, ParseError>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
     let first = input
         .fill_buf()
@@ -125,7 +127,7 @@ pub fn parse<R: BufRead>(
 
 fn parse_tsv<R: BufRead>(
     mut input: R,
-    sink: &mut impl FnMut(Record) -> Result<(), ParseError>,
+    sink: &mut impl FnMut(Result<Record, ParseError>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
     let mut header = Header::default();
     let mut line_no = 0u64;
@@ -193,14 +195,20 @@ fn parse_tsv<R: BufRead>(
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line()) + line_no;
-                return Err(ParseError::new(format!("line {line}"), format!("bad line: {e}")));
+                let bad = ParseError::new(format!("line {line}"), format!("bad line: {e}"));
+                if super::record_level(&e) {
+                    sink(Err(bad))?;
+                    continue;
+                }
+                return Err(bad);
             }
         }
         if record.len() != header.fields.len() {
-            return Err(ParseError::new(
+            sink(Err(ParseError::new(
                 at(&record),
                 format!("{} fields where #fields names {}", record.len(), header.fields.len()),
-            ));
+            )))?;
+            continue;
         }
         // Every field, or every item of a set, within the bound of a stored text.
         if let Some((i, v)) = record.iter().enumerate().find(|(_, v)| {
@@ -208,7 +216,8 @@ fn parse_tsv<R: BufRead>(
                 .any(|item| item.len() > bounds::MAX_FIELD)
         }) {
             let reason = bounds::field(&header.fields[i], v, bounds::MAX_FIELD).unwrap_err();
-            return Err(ParseError::new(at(&record), reason));
+            sink(Err(ParseError::new(at(&record), reason)))?;
+            continue;
         }
         let get = |name: &str| -> Option<&str> {
             let v = record.get(*index.get(name)?)?;
@@ -226,7 +235,7 @@ fn parse_tsv<R: BufRead>(
             Log::Conn => flow(&fields).map(Record::Flow),
             Log::Dns => dns(&fields).map(Record::Dns),
         };
-        sink(parsed.map_err(|reason| ParseError::new(at(&record), reason))?)?;
+        sink(parsed.map_err(|reason| ParseError::new(at(&record), reason)))?;
     }
 }
 
@@ -317,15 +326,23 @@ fn dns(f: &Fields<'_>) -> Result<Dns, String> {
     })
 }
 
-fn parse_json<R: BufRead>(input: R, mut sink: impl FnMut(Record) -> Result<(), ParseError>) -> Result<(), ParseError> {
+fn parse_json<R: BufRead>(
+    input: R,
+    mut sink: impl FnMut(Result<Record, ParseError>) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
     for (i, line) in input.lines().enumerate() {
         let at = format!("line {}", i + 1);
         let line = line.map_err(|e| ParseError::new(&at, format!("cannot read: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
-        let value: serde_json::Map<String, Value> =
-            serde_json::from_str(&line).map_err(|e| ParseError::new(&at, format!("not a JSON object: {e}")))?;
+        let value: serde_json::Map<String, Value> = match serde_json::from_str(&line) {
+            Ok(value) => value,
+            Err(e) => {
+                sink(Err(ParseError::new(&at, format!("not a JSON object: {e}"))))?;
+                continue;
+            }
+        };
         // Numbers and strings alike, as text; arrays for sets and vectors.
         let text: HashMap<&str, String> = value
             .iter()
@@ -350,7 +367,8 @@ fn parse_json<R: BufRead>(input: R, mut sink: impl FnMut(Record) -> Result<(), P
                 .find_map(|item| bounds::field(k, item, bounds::MAX_FIELD).err())
         });
         if let Some(reason) = long {
-            return Err(ParseError::new(&at, reason));
+            sink(Err(ParseError::new(&at, reason)))?;
+            continue;
         }
         let get = |name: &str| text.get(name).map(String::as_str);
         let list = |name: &str| match value.get(name) {
@@ -368,7 +386,7 @@ fn parse_json<R: BufRead>(input: R, mut sink: impl FnMut(Record) -> Result<(), P
         } else {
             Err("neither a conn.log nor a dns.log record".to_string())
         };
-        sink(record.map_err(|reason| ParseError::new(&at, reason))?)?;
+        sink(record.map_err(|reason| ParseError::new(&at, reason)))?;
     }
     Ok(())
 }
@@ -380,7 +398,7 @@ mod tests {
     fn records(text: &str) -> Result<Vec<Record>, ParseError> {
         let mut out = Vec::new();
         parse(text.as_bytes(), |r| {
-            out.push(r);
+            out.push(r?);
             Ok(())
         })?;
         Ok(out)
