@@ -24,7 +24,7 @@ use server::{db, graphql};
     name = "pivot",
     version,
     about = "Pivot: one GraphQL graph for network-security investigations",
-    after_help = "The bench commands, listed last, measure Pivot itself (BENCHMARKS.md)."
+    after_help = "`pivot bench <kind>`, listed last, measures Pivot itself (BENCHMARKS.md)."
 )]
 struct Cli {
     /// How log lines (on standard error) are written: text, or one JSON object a line
@@ -102,104 +102,12 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArg,
     },
-    /// Measure import throughput (against a raw driver baseline), import memory and a
-    /// nested query's latency, on SQLite and (with --postgres) PostgreSQL. Build with
-    /// --release first.
+    /// Measure Pivot (build with --release first): imports, live alerts, the REST
+    /// dialects, IPDR, hostile files. Results go in BENCHMARKS.md.
     #[command(display_order = 100)]
     Bench {
-        /// Flows of the generated Zeek conn.log.
-        #[arg(long, default_value_t = 1_000_000)]
-        flows: usize,
-        /// Hosts of the generated nmap scan (ten ports each).
-        #[arg(long, default_value_t = 50_000)]
-        hosts: usize,
-        /// Where generated files and SQLite databases go.
-        #[arg(long, default_value = "data/bench")]
-        dir: std::path::PathBuf,
-        /// A PostgreSQL server to create scratch databases on, e.g. postgres://postgres@127.0.0.1:5432
-        #[arg(long)]
-        postgres: Option<String>,
-    },
-    /// Measure the REST compatibility routes over a million network alerts: Intrudect's
-    /// alert search (three filters) and a full data export, on SQLite and (with --postgres)
-    /// PostgreSQL. Build with --release first
-    #[command(display_order = 100)]
-    BenchCompat {
-        /// Network alerts the searches and the export run over.
-        #[arg(long, default_value_t = 1_000_000)]
-        alerts: usize,
-        /// Search calls timed.
-        #[arg(long, default_value_t = 50)]
-        searches: usize,
-        /// Where generated files and SQLite databases go.
-        #[arg(long, default_value = "data/bench")]
-        dir: std::path::PathBuf,
-        /// A PostgreSQL server to create a scratch database on, e.g. postgres://postgres@127.0.0.1:5432
-        #[arg(long)]
-        postgres: Option<String>,
-    },
-    /// Measure live alert delivery: WebSocket subscribers with mixed filters while alerts
-    /// are created at a steady rate, on SQLite and (with --postgres) two replicas on one
-    /// PostgreSQL database; and the memory of idle subscriptions. Build with --release first.
-    #[command(display_order = 100)]
-    BenchLive {
-        /// WebSocket subscribers, each on a connection of its own.
-        #[arg(long, default_value_t = 1000)]
-        subscribers: usize,
-        /// Alerts created per second.
-        #[arg(long, default_value_t = 200)]
-        rate: u32,
-        /// How long alerts are created.
-        #[arg(long, default_value_t = 60)]
-        seconds: u64,
-        /// Analysts the subscribers belong to, each with a token of its own.
-        #[arg(long, default_value_t = 10)]
-        users: usize,
-        /// Idle subscriptions whose memory is measured (0: skip).
-        #[arg(long, default_value_t = 10_000)]
-        idle: usize,
-        /// Where the SQLite databases go.
-        #[arg(long, default_value = "data/bench")]
-        dir: std::path::PathBuf,
-        /// A PostgreSQL server for the two-replica run, e.g. postgres://postgres@127.0.0.1:5432
-        #[arg(long)]
-        postgres: Option<String>,
-    },
-    /// Measure IPDR: the import of records spanning a month, and lookups of one address
-    /// over one day, submit to COMPLETED through Trisul's API, on SQLite and (with
-    /// --postgres) PostgreSQL. Build with --release first.
-    #[command(display_order = 100)]
-    BenchIpdr {
-        /// IPDR records generated and imported.
-        #[arg(long, default_value_t = 10_000_000)]
-        records: usize,
-        /// Days the records span.
-        #[arg(long, default_value_t = 30)]
-        days: u32,
-        /// Lookups timed per kind of address (subscriber, NAT).
-        #[arg(long, default_value_t = 20)]
-        queries: usize,
-        /// Where generated files and SQLite databases go.
-        #[arg(long, default_value = "data/bench")]
-        dir: std::path::PathBuf,
-        /// A PostgreSQL server to create a scratch database on, e.g. postgres://postgres@127.0.0.1:5432
-        #[arg(long)]
-        postgres: Option<String>,
-    },
-    /// Measure what hostile import files cost (gzip bombs, lines and fields far past
-    /// any tool's): each refused, with the import's peak memory, beside a well-formed
-    /// file, on SQLite and (with --postgres) PostgreSQL. Build with --release first.
-    #[command(display_order = 100)]
-    BenchHostile {
-        /// Flows of the well-formed Zeek log imported for scale.
-        #[arg(long, default_value_t = 1_000_000)]
-        flows: usize,
-        /// Where the hostile files and SQLite databases go.
-        #[arg(long, default_value = "data/bench")]
-        dir: std::path::PathBuf,
-        /// A PostgreSQL server to create scratch databases on, e.g. postgres://postgres@127.0.0.1:5432
-        #[arg(long)]
-        postgres: Option<String>,
+        #[command(subcommand)]
+        kind: BenchKind,
     },
     /// Bring the database schema up to date and exit.
     Migrate {
@@ -246,6 +154,105 @@ enum Command {
         command: UserCommand,
         #[command(flatten)]
         database: DatabaseArg,
+    },
+}
+
+/// The benchmarks: each builds its own data and databases (under --dir, and scratch
+/// databases on --postgres) and prints a report.
+#[derive(Subcommand)]
+enum BenchKind {
+    /// Measure import throughput (against a raw driver baseline), import memory and a
+    /// nested query's latency, on SQLite and (with --postgres) PostgreSQL.
+    Import {
+        /// Flows of the generated Zeek conn.log.
+        #[arg(long, default_value_t = 1_000_000)]
+        flows: usize,
+        /// Hosts of the generated nmap scan (ten ports each).
+        #[arg(long, default_value_t = 50_000)]
+        hosts: usize,
+        /// Where generated files and SQLite databases go.
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        /// A PostgreSQL server to create scratch databases on, e.g. postgres://postgres@127.0.0.1:5432
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Measure the REST compatibility routes over a million network alerts: Intrudect's
+    /// alert search (three filters) and a full data export, on SQLite and (with --postgres)
+    /// PostgreSQL.
+    Compat {
+        /// Network alerts the searches and the export run over.
+        #[arg(long, default_value_t = 1_000_000)]
+        alerts: usize,
+        /// Search calls timed.
+        #[arg(long, default_value_t = 50)]
+        searches: usize,
+        /// Where generated files and SQLite databases go.
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        /// A PostgreSQL server to create a scratch database on, e.g. postgres://postgres@127.0.0.1:5432
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Measure live alert delivery: WebSocket subscribers with mixed filters while alerts
+    /// are created at a steady rate, on SQLite and (with --postgres) two replicas on one
+    /// PostgreSQL database; and the memory of idle subscriptions.
+    Live {
+        /// WebSocket subscribers, each on a connection of its own.
+        #[arg(long, default_value_t = 1000)]
+        subscribers: usize,
+        /// Alerts created per second.
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+        /// How long alerts are created.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Analysts the subscribers belong to, each with a token of its own.
+        #[arg(long, default_value_t = 10)]
+        users: usize,
+        /// Idle subscriptions whose memory is measured (0: skip).
+        #[arg(long, default_value_t = 10_000)]
+        idle: usize,
+        /// Where the SQLite databases go.
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        /// A PostgreSQL server for the two-replica run, e.g. postgres://postgres@127.0.0.1:5432
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Measure IPDR: the import of records spanning a month, and lookups of one address
+    /// over one day, submit to COMPLETED through Trisul's API, on SQLite and (with
+    /// --postgres) PostgreSQL.
+    Ipdr {
+        /// IPDR records generated and imported.
+        #[arg(long, default_value_t = 10_000_000)]
+        records: usize,
+        /// Days the records span.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Lookups timed per kind of address (subscriber, NAT).
+        #[arg(long, default_value_t = 20)]
+        queries: usize,
+        /// Where generated files and SQLite databases go.
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        /// A PostgreSQL server to create a scratch database on, e.g. postgres://postgres@127.0.0.1:5432
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Measure what hostile import files cost (gzip bombs, lines and fields far past
+    /// any tool's): each refused, with the import's peak memory, beside a well-formed
+    /// file, on SQLite and (with --postgres) PostgreSQL.
+    Hostile {
+        /// Flows of the well-formed Zeek log imported for scale.
+        #[arg(long, default_value_t = 1_000_000)]
+        flows: usize,
+        /// Where the hostile files and SQLite databases go.
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        /// A PostgreSQL server to create scratch databases on, e.g. postgres://postgres@127.0.0.1:5432
+        #[arg(long)]
+        postgres: Option<String>,
     },
 }
 
@@ -432,84 +439,7 @@ async fn run() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Bench {
-            flows,
-            hosts,
-            dir,
-            postgres,
-        } => {
-            let report = server::bench::run(server::bench::BenchOptions {
-                flows,
-                hosts,
-                dir,
-                postgres,
-            })
-            .await?;
-            println!("{report}");
-            Ok(())
-        }
-        Command::BenchLive {
-            subscribers,
-            rate,
-            seconds,
-            users,
-            idle,
-            dir,
-            postgres,
-        } => {
-            let report = server::bench::live::run(server::bench::live::LiveOptions {
-                subscribers,
-                rate,
-                seconds,
-                users,
-                idle,
-                dir,
-                postgres,
-            })
-            .await?;
-            println!("{report}");
-            Ok(())
-        }
-        Command::BenchCompat {
-            alerts,
-            searches,
-            dir,
-            postgres,
-        } => {
-            let report = server::bench::compat::run(server::bench::compat::CompatOptions {
-                alerts,
-                searches,
-                dir,
-                postgres,
-            })
-            .await?;
-            println!("{report}");
-            Ok(())
-        }
-        Command::BenchIpdr {
-            records,
-            days,
-            queries,
-            dir,
-            postgres,
-        } => {
-            let report = server::bench::ipdr::run(server::bench::ipdr::IpdrOptions {
-                records,
-                days,
-                queries,
-                dir,
-                postgres,
-            })
-            .await?;
-            println!("{report}");
-            Ok(())
-        }
-        Command::BenchHostile { flows, dir, postgres } => {
-            let report =
-                server::bench::hostile::run(server::bench::hostile::HostileOptions { flows, dir, postgres }).await?;
-            println!("{report}");
-            Ok(())
-        }
+        Command::Bench { kind } => bench(kind).await,
         Command::Ipdr {
             command: IpdrCommand::Prune { before, database },
         } => {
@@ -576,6 +506,81 @@ async fn run() -> anyhow::Result<()> {
             user_command(&conn, command).await
         }
     }
+}
+
+/// Runs a benchmark and prints its report.
+async fn bench(kind: BenchKind) -> anyhow::Result<()> {
+    let report = match kind {
+        BenchKind::Import {
+            flows,
+            hosts,
+            dir,
+            postgres,
+        } => {
+            server::bench::run(server::bench::BenchOptions {
+                flows,
+                hosts,
+                dir,
+                postgres,
+            })
+            .await?
+        }
+        BenchKind::Live {
+            subscribers,
+            rate,
+            seconds,
+            users,
+            idle,
+            dir,
+            postgres,
+        } => {
+            server::bench::live::run(server::bench::live::LiveOptions {
+                subscribers,
+                rate,
+                seconds,
+                users,
+                idle,
+                dir,
+                postgres,
+            })
+            .await?
+        }
+        BenchKind::Compat {
+            alerts,
+            searches,
+            dir,
+            postgres,
+        } => {
+            server::bench::compat::run(server::bench::compat::CompatOptions {
+                alerts,
+                searches,
+                dir,
+                postgres,
+            })
+            .await?
+        }
+        BenchKind::Ipdr {
+            records,
+            days,
+            queries,
+            dir,
+            postgres,
+        } => {
+            server::bench::ipdr::run(server::bench::ipdr::IpdrOptions {
+                records,
+                days,
+                queries,
+                dir,
+                postgres,
+            })
+            .await?
+        }
+        BenchKind::Hostile { flows, dir, postgres } => {
+            server::bench::hostile::run(server::bench::hostile::HostileOptions { flows, dir, postgres }).await?
+        }
+    };
+    println!("{report}");
+    Ok(())
 }
 
 /// A timezone setting (`PIVOT_TIMEZONE`, `--timezone`): an IANA name; none when blank.

@@ -1,4 +1,4 @@
-//! `pivot bench-compat`: the REST compatibility routes under data volume. A million
+//! `pivot bench compat`: the REST compatibility routes under data volume. A million
 //! network alerts, then `POST /api/v1/networkalerts/search` with three filters (median
 //! and p95 over repeated calls) and `POST /api/v1/data/export` of every row (rows/s,
 //! and the memory the export added). The routes run in-process through the real

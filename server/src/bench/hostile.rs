@@ -1,4 +1,4 @@
-//! `pivot bench-hostile`: what hostile files cost an import. Each is imported through
+//! `pivot bench hostile`: what hostile files cost an import. Each is imported through
 //! `pivot import`'s code into a fresh SQLite database (and PostgreSQL with
 //! `--postgres`), with the process's peak resident memory reset before each, beside a
 //! well-formed file of the same kind for scale:

@@ -1,4 +1,4 @@
-//! `pivot bench-ipdr`: IPDR at volume. Records over a month are imported (records/s),
+//! `pivot bench ipdr`: IPDR at volume. Records over a month are imported (records/s),
 //! then lookups of one address over one day run end to end through Trisul's API: `POST
 //! /api/ipdr_query/new`, then `GET /api/ipdr_query/status` every millisecond until
 //! COMPLETED (the workers run in the same process, as `pivot serve` runs them). Two
@@ -80,7 +80,10 @@ async fn backend(
 ) -> anyhow::Result<()> {
     let conn = open(url, create_on).await?;
     let (took, summary) = import(&conn, Format::Ipdr, csv).await?;
-    anyhow::ensure!(summary.inserted as usize == opts.records, "every record was imported");
+    anyhow::ensure!(
+        summary.added(crate::ingest::ImportedKind::IpdrRecords) as usize == opts.records,
+        "every record was imported"
+    );
     conn.close().await?;
     let (router, token) = super::app_at(url).await?;
     let mut cells = Vec::new();

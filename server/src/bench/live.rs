@@ -1,4 +1,4 @@
-//! `pivot bench-live`: live alert delivery under load. Real `pivot serve` processes
+//! `pivot bench live`: live alert delivery under load. Real `pivot serve` processes
 //! (one on SQLite; two replicas on one PostgreSQL database), real WebSocket clients:
 //! subscribers with mixed filters while alerts are created through GraphQL mutations
 //! at a steady rate. Reports delivered/expected, latency from the mutation's sending to

@@ -1,4 +1,4 @@
-//! `pivot bench`: import throughput (Zeek conn.log flows/s, nmap XML hosts/s) against a
+//! `pivot bench import`: import throughput (Zeek conn.log flows/s, nmap XML hosts/s) against a
 //! raw baseline that inserts the same rows with prepared statements straight through
 //! the database driver, the import's peak memory, and the latency of a nested GraphQL
 //! query over the imported data — on SQLite and on PostgreSQL. Run it in release mode.
@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::db::{self, placeholders};
 use crate::domain::{ip, users};
 use crate::graphql::{self, Caller};
-use crate::ingest::{self, Format, Input, Options};
+use crate::ingest::{self, Format, ImportedKind, Input, Options};
 
 pub mod compat;
 pub mod hostile;
@@ -433,7 +433,10 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<String> {
         reset_peak();
         let (took, summary) = import(&conn, Format::Zeek, &conn_path).await?;
         let peak = peak_mib().map_or("?".into(), |m| format!("{m:.0} MiB"));
-        anyhow::ensure!(summary.inserted as usize == opts.flows, "every flow was imported");
+        anyhow::ensure!(
+            summary.added(ImportedKind::Flows) as usize == opts.flows,
+            "every flow was imported"
+        );
         let raw_conn = open(&(b.fresh)("flows_raw"), create_on.as_deref()).await?;
         let raw = raw_flows(&raw_conn, opts.flows).await?;
         let (rate, raw_rate) = (
@@ -474,7 +477,7 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<String> {
         let (took, summary) = import(&ipdr_conn, Format::Ipdr, &ipdr_path).await?;
         let peak = peak_mib().map_or("?".into(), |m| format!("{m:.0} MiB"));
         anyhow::ensure!(
-            summary.inserted as usize == opts.flows,
+            summary.added(ImportedKind::IpdrRecords) as usize == opts.flows,
             "every IPDR record was imported"
         );
         writeln!(

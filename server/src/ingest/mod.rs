@@ -189,6 +189,11 @@ impl Summary {
         *self.reasons.entry(reason.into()).or_default() += 1;
     }
 
+    /// Objects of `kind` added.
+    pub fn added(&self, kind: ImportedKind) -> u64 {
+        self.kinds.get(&kind).map_or(0, |c| c.0)
+    }
+
     /// Counts a record left out for what is wrong with it; lists the first ones.
     pub(crate) fn bad(&mut self, file: &str, e: ParseError) {
         self.skip("bad record");
