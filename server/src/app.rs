@@ -227,12 +227,36 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
+        stop_asked().await;
         tracing::info!("shutting down: finishing the requests under way");
     })
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Ctrl-C (SIGINT) at a terminal, or SIGTERM from a service manager (systemd, Docker,
+/// Kubernetes ask a service to stop with it).
+async fn stop_asked() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// A response carrying one coded GraphQL error.

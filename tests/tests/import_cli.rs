@@ -651,8 +651,9 @@ async fn serve_logs_access_and_shutdown() {
         metrics.contains("pivot_db_pool_connections{state=\"idle\"}"),
         "{metrics}"
     );
+    // SIGTERM, as service managers send it (Ctrl-C's SIGINT stops it the same way).
     Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();
