@@ -28,6 +28,9 @@ pub struct Model {
     /// Records already there (the same identity imported before).
     pub unchanged: i64,
     pub skipped: i64,
+    /// Records left out because they could not be read (`--skip-bad-records`): the
+    /// file was not imported whole.
+    pub bad_records: i64,
     /// Per kind of object, as JSON: `[{"kind": "flows", "added": 3, "updated": 0, "unchanged": 1}]`.
     pub counts: String,
 }

@@ -55,6 +55,9 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Imports::Updated).big_integer().not_null().default(0))
                 .col(ColumnDef::new(Imports::Unchanged).big_integer().not_null().default(0))
                 .col(ColumnDef::new(Imports::Skipped).big_integer().not_null().default(0))
+                // Records that could not be read, left out (`--skip-bad-records`): a
+                // file imported so was not imported whole.
+                .col(ColumnDef::new(Imports::BadRecords).big_integer().not_null().default(0))
                 // Per kind of object: `[{"kind": "flows", "added": 3, ...}]`.
                 .col(ColumnDef::new(Imports::Counts).text().not_null().default("[]"))
                 .foreign_key(
@@ -70,15 +73,17 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         db.execute_unprepared(
             "CREATE UNIQUE INDEX ux_imports_content ON imports \
-             (sha256, format, (coalesce(source, '')), (coalesce(context, '')))",
+             (sha256, format, (coalesce(source, '')), (coalesce(context, ''))) WHERE bad_records = 0",
         )
         .await?;
         // Inline references: SQLite adds no foreign key to a table that exists otherwise.
         // Flows and alerts name their import without one: PostgreSQL checks a foreign
         // key row by row, a quarter of a flow import's time (measured), and imports are
         // never deleted.
-        db.execute_unprepared("ALTER TABLE scans ADD COLUMN import_id bigint REFERENCES imports (id) ON DELETE SET NULL")
-            .await?;
+        db.execute_unprepared(
+            "ALTER TABLE scans ADD COLUMN import_id bigint REFERENCES imports (id) ON DELETE SET NULL",
+        )
+        .await?;
         for table in ["flows", "alerts"] {
             db.execute_unprepared(&format!("ALTER TABLE {table} ADD COLUMN import_id bigint"))
                 .await?;
@@ -140,6 +145,14 @@ impl MigrationTrait for Migration {
         ))
         .await?;
         db.execute_unprepared(&format!(
+            "UPDATE notes SET subject_id = (SELECT min(g.id) FROM flows f JOIN flows g ON g.uid = f.uid \
+               AND g.started_at = f.started_at AND coalesce(g.sensor, '') = coalesce(f.sensor, '') \
+               WHERE f.id = notes.subject_id) \
+             WHERE subject_type = 'Flow' \
+               AND subject_id IN (SELECT f.id FROM flows f WHERE f.uid IS NOT NULL AND EXISTS ({twin}))"
+        ))
+        .await?;
+        db.execute_unprepared(&format!(
             "DELETE FROM flows WHERE id IN (SELECT f.id FROM flows f WHERE f.uid IS NOT NULL AND EXISTS ({twin}))"
         ))
         .await?;
@@ -181,6 +194,7 @@ enum Imports {
     Updated,
     Unchanged,
     Skipped,
+    BadRecords,
     Counts,
 }
 

@@ -298,6 +298,7 @@ fn bulk(rng: &mut ChaCha8Rng, hosts: usize) -> Vec<Batch> {
         alerts.push(suricata::Alert {
             at,
             flow_id: Some(i as u64),
+            tx_id: None,
             // Every other alert comes with the packet that raised it, as sensors log them.
             packet: (i % 2 == 0).then(|| suricata::Packet {
                 linktype: crate::domain::pcaps::LINKTYPE_ETHERNET,

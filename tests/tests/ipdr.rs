@@ -591,8 +591,18 @@ async fn errors(app: TestApp) {
         .await;
     assert_eq!(status, 405);
 
+    // The record of an IPDR import (its file, context and counts) is IPDR's too: seen
+    // with read access to IPDR, and in the contexts one reaches.
+    let ipdr_imports = r#"{ imports(format: IPDR) { totalCount nodes { context via } } }"#;
+    let d = app.data(ipdr_imports, json!({})).await;
+    assert_eq!(d["imports"]["nodes"], json!([{"context": "ipdr", "via": "cli"}]), "{d}");
+    let d = app.gql_as(&limited.token, ipdr_imports, json!({})).await;
+    assert_eq!(d["data"]["imports"]["totalCount"], 0, "{d}");
+
     // Viewers reach IPDR only by an extra grant (subscriber identities are personal data).
     let viewer = Trisul::user(&app, "viewer", Role::Viewer).await;
+    let d = app.gql_as(&viewer.token, ipdr_imports, json!({})).await;
+    assert_eq!(d["data"]["imports"]["totalCount"], 0, "{d}");
     let (status, body) = viewer.call("GET", "/api/ipdr_query/list", json!({})).await;
     assert_eq!(
         (status, error(&body)),
@@ -605,6 +615,8 @@ async fn errors(app: TestApp) {
     .await;
     let (status, body) = viewer.call("GET", "/api/ipdr_query/list", json!({})).await;
     assert_eq!(status, 200, "{body}");
+    let d = app.gql_as(&viewer.token, ipdr_imports, json!({})).await;
+    assert_eq!(d["data"]["imports"]["totalCount"], 1, "{d}");
 }
 
 tests::both_dbs!(spec_errors, errors);

@@ -1,6 +1,6 @@
 //! The errors domain logic returns; `graphql::errors` gives each its `extensions.code`.
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
@@ -41,6 +41,9 @@ impl From<DbErr> for DomainError {
     /// Constraint violations are the caller's fault: duplicates are conflicts, and a
     /// dangling reference is a bad input (validation normally catches it first).
     fn from(e: DbErr) -> Self {
+        if gave_way(&e) {
+            return Self::Busy;
+        }
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 Self::Conflict("an object with the same unique values already exists".into())
@@ -52,4 +55,16 @@ impl From<DbErr> for DomainError {
             _ => Self::Db(e),
         }
     }
+}
+
+/// Whether PostgreSQL ended the transaction to let another through (a deadlock, or a
+/// serialisation failure): nothing of it was kept, and trying again may work. Two
+/// imports writing the same records at once can meet so.
+fn gave_way(e: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(d)))
+    | DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(d)))) = e
+    else {
+        return false;
+    };
+    matches!(d.code().as_deref(), Some("40P01" | "40001"))
 }

@@ -32,6 +32,16 @@ impl FromStr for Instant {
         if let Ok(at) = DateTime::parse_from_rfc3339(t) {
             return Ok(Self(at.to_utc()));
         }
+        // With an offset but without seconds, or with a space: `Z` is +00:00.
+        let zoned = match t.strip_suffix(['Z', 'z']) {
+            Some(local) => format!("{local}+00:00"),
+            None => t.to_string(),
+        };
+        for format in ["%Y-%m-%dT%H:%M%#z", "%Y-%m-%d %H:%M%#z", "%Y-%m-%d %H:%M:%S%.f%#z"] {
+            if let Ok(at) = DateTime::parse_from_str(&zoned, format) {
+                return Ok(Self(at.to_utc()));
+            }
+        }
         for format in [
             "%Y-%m-%dT%H:%M:%S%.f",
             "%Y-%m-%dT%H:%M",
@@ -58,9 +68,9 @@ impl From<Instant> for sea_orm::Value {
     }
 }
 
-/// A point in time: RFC 3339 (`2026-01-14T10:00:00Z`, `2026-01-14T11:00:00+01:00`), or
-/// in UTC `2026-01-14T10:00[:00[.000]]` or a date alone, `2026-01-14`, for its midnight.
-/// Rendered in RFC 3339.
+/// A point in time: RFC 3339 (`2026-01-14T10:00:00Z`, `2026-01-14T11:00:00+01:00`),
+/// `2026-01-14T10:00` with or without seconds and an offset (UTC without one), or a
+/// date alone, `2026-01-14`, for its midnight UTC. Rendered in RFC 3339.
 #[Scalar(name = "Instant")]
 impl ScalarType for Instant {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -180,6 +190,9 @@ mod tests {
         assert_eq!(at(" 2026-01-14 10:00:30.5 ").unwrap(), "2026-01-14T10:00:30.500+00:00");
         assert_eq!(at("2026-01-14T11:00:00+01:00").unwrap(), "2026-01-14T10:00:00+00:00");
         assert_eq!(at("2026-01-14T10:00:00Z").unwrap(), "2026-01-14T10:00:00+00:00");
+        assert_eq!(at("2026-01-14T11:00+01:00").unwrap(), "2026-01-14T10:00:00+00:00");
+        assert_eq!(at("2026-01-14T10:00Z").unwrap(), "2026-01-14T10:00:00+00:00");
+        assert_eq!(at("2026-01-14 11:00:00+0100").unwrap(), "2026-01-14T10:00:00+00:00");
         for bad in ["2026-13-01", "14/01/2026", "yesterday", "2026-01-14T25:00"] {
             assert!(at(bad).unwrap_err().contains("2026-01-14T10:00 (UTC)"), "{bad}");
         }

@@ -5,7 +5,8 @@
 use async_graphql::{ComplexObject, Context, Object, Result, Upload, ID};
 use chrono::{DateTime, Utc};
 use entities::{host_import, import};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::audit::write;
 use super::errors::Gql;
@@ -13,6 +14,7 @@ use super::loaders::{loader, ById, GroupBy};
 use super::pagination::{connection, Conn, PageArgs};
 use super::user::{principal, User};
 use crate::domain::ids::{self, Kind};
+use crate::domain::ipdr;
 use crate::group;
 use crate::ingest::{self, provenance, Format, Input, KindCount, Options, Summary};
 
@@ -85,11 +87,54 @@ impl Import {
     async fn skipped(&self) -> i64 {
         self.0.skipped
     }
+    /// Records left out because they could not be read (`skipBadRecords`): a file
+    /// imported so was not imported whole, and may be imported again.
+    async fn bad_records(&self) -> i64 {
+        self.0.bad_records
+    }
     /// What changed, per kind of object.
     async fn counts(&self) -> Result<Vec<KindCount>> {
         serde_json::from_str(&self.0.counts)
             .map_err(|e| async_graphql::Error::new(format!("the import's counts cannot be read: {e}")))
     }
+}
+
+/// The imports a caller may see: IPDR imports (their files, contexts and counts) only
+/// with read access to IPDR, and only into the contexts the caller reaches; the others
+/// with access to `Import` (checked for the type).
+async fn visible(ctx: &Context<'_>) -> Result<Condition> {
+    let p = principal(ctx)?;
+    let others = import::Column::Format.ne(provenance::label(Format::Ipdr));
+    if !super::access::may_read(p, Kind::IpdrQuery) {
+        return Ok(Condition::all().add(others));
+    }
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let contexts: Vec<String> = ipdr::reachable(db, p)
+        .await
+        .gql()?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    Ok(Condition::any()
+        .add(others)
+        .add(import::Column::Context.is_in(contexts)))
+}
+
+/// The import with this row number, if the caller may see it (`node(id:)`).
+pub async fn by_id(ctx: &Context<'_>, id: i64) -> Result<Option<Import>> {
+    let Some(found) = import_of(ctx, Some(id)).await? else {
+        return Ok(None);
+    };
+    if found.0.format != provenance::label(Format::Ipdr) {
+        return Ok(Some(found));
+    }
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let seen = import::Entity::find_by_id(id)
+        .filter(visible(ctx).await?)
+        .one(db)
+        .await
+        .gql()?;
+    Ok(seen.map(Import))
 }
 
 /// The import an object names, if any.
@@ -157,7 +202,9 @@ impl ImportQuery {
         before: Option<String>,
         format: Option<Format>,
     ) -> Result<Conn<Import>> {
-        let mut q = import::Entity::find().filter(import::Column::FinishedAt.is_not_null());
+        let mut q = import::Entity::find()
+            .filter(import::Column::FinishedAt.is_not_null())
+            .filter(visible(ctx).await?);
         if let Some(format) = format {
             q = q.filter(import::Column::Format.eq(provenance::label(format)));
         }

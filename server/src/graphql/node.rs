@@ -76,7 +76,7 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
         Kind::Host => by_id::<host::Entity>(ctx, id).await?.map(|m| Node::Host(Host(m))),
         Kind::Port => by_id::<port::Entity>(ctx, id).await?.map(|m| Node::Port(Port(m))),
         Kind::Scan => by_id::<scan::Entity>(ctx, id).await?.map(|m| Node::Scan(Scan(m))),
-        Kind::Import => by_id::<import::Entity>(ctx, id).await?.map(|m| Node::Import(Import(m))),
+        Kind::Import => super::import::by_id(ctx, id).await?.map(Node::Import),
         Kind::Flow => by_id::<flow::Entity>(ctx, id).await?.map(|m| Node::Flow(Flow(m))),
         Kind::Alert => by_id::<alert::Entity>(ctx, id).await?.map(|m| Node::Alert(Alert(m))),
         Kind::Customer => by_id::<customer::Entity>(ctx, id)

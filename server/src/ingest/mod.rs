@@ -74,6 +74,9 @@ pub struct Options {
 /// Bad records a summary lists (all are counted).
 pub const BAD_LISTED: usize = 20;
 
+/// The reason a bad record is counted under.
+const BAD_RECORD: &str = "bad record";
+
 /// A record left out for what is wrong with it (`--skip-bad-records`).
 #[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
 pub struct BadRecord {
@@ -189,6 +192,11 @@ impl Summary {
         *self.reasons.entry(reason.into()).or_default() += 1;
     }
 
+    /// Records left out because they could not be read.
+    pub fn bad_count(&self) -> u64 {
+        self.reasons.get(BAD_RECORD).copied().unwrap_or(0)
+    }
+
     /// Objects of `kind` added.
     pub fn added(&self, kind: ImportedKind) -> u64 {
         self.kinds.get(&kind).map_or(0, |c| c.0)
@@ -196,7 +204,7 @@ impl Summary {
 
     /// Counts a record left out for what is wrong with it; lists the first ones.
     pub(crate) fn bad(&mut self, file: &str, e: ParseError) {
-        self.skip("bad record");
+        self.skip(BAD_RECORD);
         if self.bad_records.len() < BAD_LISTED {
             self.bad_records.push(BadRecord {
                 file: file.to_string(),
@@ -433,6 +441,31 @@ impl<T> Batcher<T> {
     }
 }
 
+/// The lines of `input`, numbered from 1: each its text, or, when it is not UTF-8,
+/// what is wrong with it (a bad record: reading goes on); an error reading ends them.
+pub(crate) fn lines(input: impl BufRead) -> impl Iterator<Item = Result<(String, Result<String, String>), ParseError>> {
+    let mut input = input;
+    let mut n = 0u64;
+    std::iter::from_fn(move || {
+        let mut buf = Vec::new();
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                n += 1;
+                while buf.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+                    buf.pop();
+                }
+                let text = String::from_utf8(buf).map_err(|e| format!("not UTF-8 text: {}", e.utf8_error()));
+                Some(Ok((format!("line {n}"), text)))
+            }
+            Err(e) => Some(Err(ParseError::new(
+                format!("line {}", n + 1),
+                format!("cannot read: {e}"),
+            ))),
+        }
+    })
+}
+
 /// Whether a CSV reader's error is one record's (a row of the wrong length, text that
 /// is not UTF-8), after which reading goes on; any other stops reading.
 fn record_level(e: &csv::Error) -> bool {
@@ -505,7 +538,7 @@ fn parse(
             let mut alerts = Batcher::new(sender.clone(), Batch::Alerts);
             let mut skipped = Batcher::new(sender, Batch::Skipped);
             suricata::parse(input, |event| match event {
-                Ok(suricata::Event::Alert(a)) => alerts.push(a),
+                Ok(suricata::Event::Alert(a)) => alerts.push(*a),
                 Ok(suricata::Event::Other(kind)) => skipped.push(format!("{kind} event")),
                 Err(e) => bad.take(e),
             })?;

@@ -126,6 +126,7 @@ pub async fn earlier(
     let blank = |v: Option<String>| Expr::value(v.unwrap_or_default());
     Ok(import::Entity::find()
         .filter(import::Column::Sha256.eq(sha256))
+        .filter(import::Column::BadRecords.eq(0))
         .filter(import::Column::Format.eq(label(format)))
         .filter(Expr::cust("coalesce(source, '')").eq(blank(options.source.clone())))
         .filter(Expr::cust("coalesce(context, '')").eq(blank(context(format, options))))
@@ -151,6 +152,7 @@ pub async fn begin(db: &impl ConnectionTrait, format: Format, name: &str, option
         updated: Set(0),
         unchanged: Set(0),
         skipped: Set(0),
+        bad_records: Set(0),
         counts: Set("[]".into()),
         ..Default::default()
     }
@@ -179,6 +181,7 @@ pub async fn finish(
         updated: Set(summary.updated as i64),
         unchanged: Set(summary.unchanged as i64),
         skipped: Set(summary.skipped as i64),
+        bad_records: Set(summary.bad_count() as i64),
         counts: Set(counts),
         ..Default::default()
     }

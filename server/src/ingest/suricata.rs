@@ -32,16 +32,23 @@ pub struct Alert {
     pub packet: Option<Packet>,
     /// Suricata's id of the flow the alert was raised in.
     pub flow_id: Option<u64>,
+    /// The transaction within the flow (one packet may carry several: pipelined HTTP).
+    pub tx_id: Option<u64>,
 }
 
 impl Alert {
     /// What makes the alert itself besides its time and sensor: the flow it was raised
-    /// in and the signature (one signature fires once per packet, and a packet has a
-    /// time of its own). Without a flow id, the endpoints stand for the flow.
+    /// in, the transaction within it, and the signature (one signature fires once per
+    /// packet and transaction, and a packet has a time of its own). Without a flow id,
+    /// the endpoints stand for the flow.
     pub fn event_key(&self) -> String {
         let signature = self
             .signature_id
             .map_or_else(|| self.signature.clone(), |sid| sid.to_string());
+        let signature = match self.tx_id {
+            Some(tx) => format!("{signature} tx {tx}"),
+            None => signature,
+        };
         match self.flow_id {
             Some(flow) => format!("flow {flow} signature {signature}"),
             None => format!(
@@ -64,7 +71,8 @@ pub struct Packet {
 }
 
 pub enum Event {
-    Alert(Alert),
+    /// Boxed: an alert is ten times the size of the other kind.
+    Alert(Box<Alert>),
     /// Another event type, skipped.
     Other(String),
 }
@@ -84,6 +92,7 @@ struct Line {
     packet: Option<String>,
     packet_info: Option<PacketInfo>,
     flow_id: Option<u64>,
+    tx_id: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -180,6 +189,7 @@ fn alert(line: Line) -> Result<Alert, String> {
         sensor: line.host.or(line.in_iface),
         packet: packet(line.packet, line.packet_info)?,
         flow_id: line.flow_id,
+        tx_id: line.tx_id,
     })
 }
 
@@ -205,9 +215,15 @@ pub fn parse<R: BufRead>(
     input: R,
     mut sink: impl FnMut(Result<Event, ParseError>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
-    for (i, line) in input.lines().enumerate() {
-        let at = format!("line {}", i + 1);
-        let line = line.map_err(|e| ParseError::new(&at, format!("cannot read: {e}")))?;
+    for line in super::lines(input) {
+        let (at, line) = line?;
+        let line = match line {
+            Ok(line) => line,
+            Err(reason) => {
+                sink(Err(ParseError::new(&at, reason)))?;
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
@@ -221,7 +237,7 @@ pub fn parse<R: BufRead>(
         let event = match parsed.event_type.as_deref() {
             Some("alert") => alert(parsed)
                 .and_then(bounded)
-                .map(Event::Alert)
+                .map(|a| Event::Alert(Box::new(a)))
                 .map_err(|reason| ParseError::new(&at, reason)),
             Some(other) => Ok(Event::Other(other.to_string())),
             None => Err(ParseError::new(&at, "an event without event_type")),
@@ -234,6 +250,33 @@ pub fn parse<R: BufRead>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_a_bad_record_and_transactions_are_alerts_of_their_own() {
+        let alert = |tx: u32| {
+            format!(
+                r#"{{"timestamp":"2026-01-15T10:00:01.500000+0000","flow_id":7,"tx_id":{tx},"event_type":"alert","src_ip":"192.0.2.1","src_port":1,"dest_ip":"192.0.2.2","dest_port":80,"proto":"TCP","alert":{{"signature":"S","signature_id":9}}}}"#
+            )
+        };
+        let mut input = alert(0).into_bytes();
+        input.extend_from_slice(b"\n{\"event_type\": \"alert\xff\"}\n");
+        input.extend_from_slice(alert(1).as_bytes());
+        let mut keys = Vec::new();
+        let mut bad = Vec::new();
+        parse(&input[..], |e| {
+            match e {
+                Ok(Event::Alert(a)) => keys.push(a.event_key()),
+                Ok(Event::Other(_)) => {}
+                Err(e) => bad.push((e.location, e.reason)),
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(keys, ["flow 7 signature 9 tx 0", "flow 7 signature 9 tx 1"]);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, "line 2");
+        assert!(bad[0].1.starts_with("not UTF-8 text"), "{bad:?}");
+    }
 
     #[test]
     fn suricata_times_and_severities() {

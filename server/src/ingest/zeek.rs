@@ -184,7 +184,9 @@ fn parse_tsv<R: BufRead>(
         .has_headers(false)
         .comment(Some(b'#'))
         .quoting(false)
-        .flexible(false)
+        // Lengths are checked against #fields below, row by row: the csv crate's own
+        // check compares with the first row, which may be the bad one.
+        .flexible(true)
         .from_reader(input);
     let index: HashMap<&str, usize> = header.fields.iter().enumerate().map(|(i, f)| (f.as_str(), i)).collect();
     let mut record = csv::StringRecord::new();
@@ -330,9 +332,15 @@ fn parse_json<R: BufRead>(
     input: R,
     mut sink: impl FnMut(Result<Record, ParseError>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
-    for (i, line) in input.lines().enumerate() {
-        let at = format!("line {}", i + 1);
-        let line = line.map_err(|e| ParseError::new(&at, format!("cannot read: {e}")))?;
+    for line in super::lines(input) {
+        let (at, line) = line?;
+        let line = match line {
+            Ok(line) => line,
+            Err(reason) => {
+                sink(Err(ParseError::new(&at, reason)))?;
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
@@ -394,6 +402,21 @@ fn parse_json<R: BufRead>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_first_row_does_not_set_the_length_of_the_others() {
+        let text = "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n\
+                    1.0\tC1\t10.0.0.1\n\
+                    2.0\tC2\t10.0.0.1\t1\t10.0.0.2\t80\ttcp\n\
+                    3.0\tC3\t10.0.0.1\t2\t10.0.0.2\t80\ttcp\n";
+        let mut out = Vec::new();
+        parse(text.as_bytes(), |r| {
+            out.push(r.map(|_| ()).map_err(|e| e.location));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(out, [Err("line 3".to_string()), Ok(()), Ok(())]);
+    }
 
     fn records(text: &str) -> Result<Vec<Record>, ParseError> {
         let mut out = Vec::new();
