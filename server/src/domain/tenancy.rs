@@ -37,7 +37,7 @@ impl Scope {
 }
 
 /// A table, and whether its rows belong to customers. Every table has a rule, and a
-/// test (`tests/tests/security.rs`, `s4_tenancy_rules_follow_the_foreign_keys`) checks the rules against the foreign keys of the migrated
+/// test (`tests/tests/blackbox/security.rs`, `s4_tenancy_rules_follow_the_foreign_keys`) checks the rules against the foreign keys of the migrated
 /// database: a table that reaches `customers` through its references must be scoped,
 /// so a new path to a customer's data cannot be forgotten.
 pub trait Scoped: EntityTrait {
