@@ -441,29 +441,31 @@ impl<T> Batcher<T> {
     }
 }
 
-/// The lines of `input`, numbered from 1: each its text, or, when it is not UTF-8,
-/// what is wrong with it (a bad record: reading goes on); an error reading ends them.
-pub(crate) fn lines(input: impl BufRead) -> impl Iterator<Item = Result<(String, Result<String, String>), ParseError>> {
-    let mut input = input;
-    let mut n = 0u64;
-    std::iter::from_fn(move || {
-        let mut buf = Vec::new();
-        match input.read_until(b'\n', &mut buf) {
-            Ok(0) => None,
-            Ok(_) => {
-                n += 1;
-                while buf.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
-                    buf.pop();
-                }
-                let text = String::from_utf8(buf).map_err(|e| format!("not UTF-8 text: {}", e.utf8_error()));
-                Some(Ok((format!("line {n}"), text)))
-            }
-            Err(e) => Some(Err(ParseError::new(
-                format!("line {}", n + 1),
-                format!("cannot read: {e}"),
-            ))),
+/// Reads a file of one record per line (JSON lines): `read` makes each non-blank line
+/// a record or says what is wrong with it, and `sink` is handed that, with the line's
+/// number (a line that is not UTF-8 is wrong too). An error reading stops.
+pub(crate) fn each_line<T>(
+    mut input: impl BufRead,
+    mut sink: impl FnMut(Result<T, ParseError>) -> Result<(), ParseError>,
+    mut read: impl FnMut(&str) -> Result<T, String>,
+) -> Result<(), ParseError> {
+    let mut buf = Vec::new();
+    for n in 1.. {
+        buf.clear();
+        let got = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| ParseError::new(format!("line {n}"), format!("cannot read: {e}")))?;
+        if got == 0 {
+            break;
         }
-    })
+        let record = match std::str::from_utf8(&buf) {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => read(line.trim_end_matches(['\n', '\r'])),
+            Err(e) => Err(format!("not UTF-8 text: {e}")),
+        };
+        sink(record.map_err(|reason| ParseError::new(format!("line {n}"), reason)))?;
+    }
+    Ok(())
 }
 
 /// Whether a CSV reader's error is one record's (a row of the wrong length, text that

@@ -215,36 +215,14 @@ pub fn parse<R: BufRead>(
     input: R,
     mut sink: impl FnMut(Result<Event, ParseError>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
-    for line in super::lines(input) {
-        let (at, line) = line?;
-        let line = match line {
-            Ok(line) => line,
-            Err(reason) => {
-                sink(Err(ParseError::new(&at, reason)))?;
-                continue;
-            }
-        };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: Line = match serde_json::from_str(&line) {
-            Ok(parsed) => parsed,
-            Err(e) => {
-                sink(Err(ParseError::new(&at, format!("not an EVE JSON event: {e}"))))?;
-                continue;
-            }
-        };
-        let event = match parsed.event_type.as_deref() {
-            Some("alert") => alert(parsed)
-                .and_then(bounded)
-                .map(|a| Event::Alert(Box::new(a)))
-                .map_err(|reason| ParseError::new(&at, reason)),
+    super::each_line(input, &mut sink, |line| {
+        let parsed: Line = serde_json::from_str(line).map_err(|e| format!("not an EVE JSON event: {e}"))?;
+        match parsed.event_type.as_deref() {
+            Some("alert") => alert(parsed).and_then(bounded).map(|a| Event::Alert(Box::new(a))),
             Some(other) => Ok(Event::Other(other.to_string())),
-            None => Err(ParseError::new(&at, "an event without event_type")),
-        };
-        sink(event)?;
-    }
-    Ok(())
+            None => Err("an event without event_type".into()),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -332,25 +332,9 @@ fn parse_json<R: BufRead>(
     input: R,
     mut sink: impl FnMut(Result<Record, ParseError>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
-    for line in super::lines(input) {
-        let (at, line) = line?;
-        let line = match line {
-            Ok(line) => line,
-            Err(reason) => {
-                sink(Err(ParseError::new(&at, reason)))?;
-                continue;
-            }
-        };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: serde_json::Map<String, Value> = match serde_json::from_str(&line) {
-            Ok(value) => value,
-            Err(e) => {
-                sink(Err(ParseError::new(&at, format!("not a JSON object: {e}"))))?;
-                continue;
-            }
-        };
+    super::each_line(input, &mut sink, |line| {
+        let value: serde_json::Map<String, Value> =
+            serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
         // Numbers and strings alike, as text; arrays for sets and vectors.
         let text: HashMap<&str, String> = value
             .iter()
@@ -375,8 +359,7 @@ fn parse_json<R: BufRead>(
                 .find_map(|item| bounds::field(k, item, bounds::MAX_FIELD).err())
         });
         if let Some(reason) = long {
-            sink(Err(ParseError::new(&at, reason)))?;
-            continue;
+            return Err(reason);
         }
         let get = |name: &str| text.get(name).map(String::as_str);
         let list = |name: &str| match value.get(name) {
@@ -387,16 +370,14 @@ fn parse_json<R: BufRead>(
             _ => Vec::new(),
         };
         let fields = Fields { get: &get, list: &list };
-        let record = if value.contains_key("query") || value.contains_key("qtype_name") {
+        if value.contains_key("query") || value.contains_key("qtype_name") {
             dns(&fields).map(Record::Dns)
         } else if value.contains_key("id.orig_h") {
             flow(&fields).map(Record::Flow)
         } else {
             Err("neither a conn.log nor a dns.log record".to_string())
-        };
-        sink(record.map_err(|reason| ParseError::new(&at, reason)))?;
-    }
-    Ok(())
+        }
+    })
 }
 
 #[cfg(test)]
