@@ -18,6 +18,7 @@ mod m20261206_000013_iocs_per_tenant;
 mod m20261206_000014_session_users;
 mod m20261206_000015_alert_change_customers;
 mod m20261206_000016_imports;
+mod m20261206_000017_query_model;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_session_users::Migration),
             Box::new(m20261206_000015_alert_change_customers::Migration),
             Box::new(m20261206_000016_imports::Migration),
+            Box::new(m20261206_000017_query_model::Migration),
         ]
     }
 }

@@ -88,6 +88,9 @@ pub async fn connect_pool(
             // import (or one killed half-way) leaves no gigabytes of WAL behind.
             .pragma("journal_size_limit", (64u64 << 20).to_string())
             .foreign_keys(true)
+            // `regexp(pattern, text)` for filters' regular expressions (PostgreSQL gets the
+            // same function from a migration).
+            .with_regexp()
             // sqlx's SQLite worker thread hands rows over through a channel of this many
             // and sleeps when it is full: the default (50) makes a large read (an export)
             // a ping-pong of thread wake-ups. Rows are buffered only while a reader lags.

@@ -42,9 +42,9 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// The filters subscribers use, in turn: everything, WARNING or worse, host alerts, a /9.
 const FILTERS: [&str; 4] = [
     "{}",
-    r#"{"severityAtLeast": "WARNING"}"#,
-    r#"{"kind": "host"}"#,
-    r#"{"cidr": "10.0.0.0/9"}"#,
+    r#"{"severity": {"gte": "WARNING"}}"#,
+    r#"{"kind": {"eq": "host"}}"#,
+    r#"{"host": {"within": ["10.0.0.0/9"]}}"#,
 ];
 const SEVERITIES: [&str; 5] = ["INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL"];
 const KINDS: [&str; 3] = ["host", "flow", "network"];

@@ -4,7 +4,6 @@
 use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use chrono::{DateTime, Utc};
 use entities::{alert, case, case_alert, flow};
-use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -13,12 +12,12 @@ use serde::Serialize;
 use super::alert_log::{self, Change};
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{in_cidr, ip_eq, Filter, TimeRange};
 use super::ids::{self, Kind};
 use super::ip;
+use super::query::{self, BoolOp, EnumOp, IntOp, IpOp, TextOp, TimeOp};
 use super::tenancy::Scope;
 use super::text;
-use super::values::{Cidr, IpAddr, MacAddr};
+use super::values::{IpAddr, MacAddr};
 
 /// Severity, lowest first; stored as its rank so that "at least" is a range.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
@@ -41,6 +40,11 @@ impl Severity {
         Self::Critical,
         Self::Emergency,
     ];
+
+    /// Its name in the graph (`WARNING`).
+    pub fn name(self) -> &'static str {
+        ["INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "EMERGENCY"][self as usize]
+    }
 
     pub fn rank(self) -> i16 {
         self as i16
@@ -73,92 +77,87 @@ impl Severity {
     }
 }
 
+/// Which alerts: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct AlertFilter {
+    pub and: Option<Vec<AlertFilter>>,
+    pub or: Option<Vec<AlertFilter>>,
+    pub not: Option<Box<AlertFilter>>,
     /// `host`, `flow`, `network`, `server`, `interface`, `mac`, `system`, `user` ...
-    pub kind: Option<String>,
+    /// (stored lower case).
+    pub kind: Option<TextOp>,
     #[graphql(name = "type")]
-    pub alert_type: Option<String>,
-    /// Exactly this severity.
-    pub severity: Option<Severity>,
-    /// This severity or worse.
-    pub severity_at_least: Option<Severity>,
-    pub sensor: Option<String>,
-    pub acknowledged: Option<bool>,
-    /// Source or destination is this address.
-    pub host: Option<IpAddr>,
-    /// Source or destination is inside this network.
-    pub cidr: Option<Cidr>,
-    /// Occurred within this range.
-    pub time: Option<TimeRange>,
+    pub alert_type: Option<TextOp>,
+    pub severity: Option<EnumOp<Severity>>,
+    pub score: Option<IntOp>,
+    pub title: Option<TextOp>,
+    pub message: Option<TextOp>,
+    pub sensor: Option<TextOp>,
+    pub acknowledged: Option<BoolOp>,
+    /// The source or the destination meets it.
+    pub host: Option<IpOp>,
+    pub src_ip: Option<IpOp>,
+    pub dst_ip: Option<IpOp>,
+    pub src_port: Option<IntOp>,
+    pub dst_port: Option<IntOp>,
+    pub src_mac: Option<TextOp>,
+    pub dst_mac: Option<TextOp>,
+    /// The host a server alert was logged by.
+    pub hostname: Option<TextOp>,
+    pub occurred_at: Option<TimeOp>,
+    /// When Pivot received it.
+    pub created_at: Option<TimeOp>,
 }
 
-impl Filter for AlertFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let (src, dst) = (
-            (alert::Entity, alert::Column::SrcIp),
-            (alert::Entity, alert::Column::DstIp),
-        );
-        let mut c = Condition::all();
-        if let Some(k) = &self.kind {
-            c = c.add(alert::Column::Kind.eq(k.trim().to_lowercase()));
-        }
-        if let Some(t) = &self.alert_type {
-            c = c.add(alert::Column::AlertType.eq(t.trim()));
-        }
-        if let Some(s) = self.severity {
-            c = c.add(alert::Column::Severity.eq(s.rank()));
-        }
-        if let Some(s) = self.severity_at_least {
-            c = c.add(alert::Column::Severity.gte(s.rank()));
-        }
-        if let Some(s) = &self.sensor {
-            c = c.add(alert::Column::Sensor.eq(s.trim()));
-        }
-        if let Some(a) = self.acknowledged {
-            c = c.add(alert::Column::Acknowledged.eq(a));
-        }
-        if let Some(h) = &self.host {
-            c = c.add(Condition::any().add(ip_eq(src, h)).add(ip_eq(dst, h)));
-        }
-        if let Some(n) = &self.cidr {
-            c = c.add(Condition::any().add(in_cidr(src, n)).add(in_cidr(dst, n)));
-        }
-        if let Some(t) = &self.time {
-            t.validate("filter.time")?;
-            c = c.add(t.condition((alert::Entity, alert::Column::OccurredAt)));
-        }
-        Ok(c)
+crate::where_impl!(AlertFilter, alert::Entity, |f, c| {
+    use alert::Column as A;
+    c.on("kind", &f.kind, A::Kind)?;
+    c.on("type", &f.alert_type, A::AlertType)?;
+    c.on("severity", &f.severity, A::Severity)?;
+    c.on("score", &f.score, A::Score)?;
+    c.on("title", &f.title, A::Title)?;
+    c.on("message", &f.message, A::Message)?;
+    c.on("sensor", &f.sensor, A::Sensor)?;
+    c.on("acknowledged", &f.acknowledged, A::Acknowledged)?;
+    c.on_any("host", &f.host, &[A::SrcIp, A::DstIp])?;
+    c.on("srcIp", &f.src_ip, A::SrcIp)?;
+    c.on("dstIp", &f.dst_ip, A::DstIp)?;
+    c.on("srcPort", &f.src_port, A::SrcPort)?;
+    c.on("dstPort", &f.dst_port, A::DstPort)?;
+    c.on("srcMac", &f.src_mac, A::SrcMac)?;
+    c.on("dstMac", &f.dst_mac, A::DstMac)?;
+    c.on("hostname", &f.hostname, A::Hostname)?;
+    c.on("occurredAt", &f.occurred_at, A::OccurredAt)?;
+    c.on("createdAt", &f.created_at, A::CreatedAt)?;
+});
+
+crate::fields! {
+    /// The fields alerts sort, group and bucket by.
+    AlertField, AlertOrder for alert {
+        Kind => Kind: Text,
+        Type => AlertType: Text,
+        Severity => Severity: Named(|r| Severity::from_rank(r as i16).name()),
+        Score => Score: Int,
+        Title => Title: Text,
+        Sensor => Sensor: Text,
+        Acknowledged => Acknowledged: Bool,
+        SrcIp => SrcIp: Ip,
+        DstIp => DstIp: Ip,
+        SrcPort => SrcPort: Int,
+        DstPort => DstPort: Int,
+        SrcMac => SrcMac: Text,
+        DstMac => DstMac: Text,
+        Hostname => Hostname: Text,
+        OccurredAt => OccurredAt: Time,
+        CreatedAt => CreatedAt: Time,
     }
 }
 
 impl AlertFilter {
-    /// Whether `a` meets the filter: the same rule as [`Filter::condition`], for alerts
-    /// already in memory (live subscriptions match each new alert against many filters).
+    /// Whether `a` meets the filter: the same rule as its SQL, for alerts already in
+    /// memory (live subscriptions match each new alert against many filters).
     pub fn matches(&self, a: &alert::Model) -> bool {
-        let either_end = |test: &dyn Fn(&[u8]) -> bool| {
-            a.src_ip.as_deref().is_some_and(test) || a.dst_ip.as_deref().is_some_and(test)
-        };
-        self.kind.as_ref().is_none_or(|k| a.kind == k.trim().to_lowercase())
-            && self.alert_type.as_ref().is_none_or(|t| a.alert_type == t.trim())
-            && self.severity.is_none_or(|s| a.severity == s.rank())
-            && self.severity_at_least.is_none_or(|s| a.severity >= s.rank())
-            && self
-                .sensor
-                .as_ref()
-                .is_none_or(|s| a.sensor.as_deref() == Some(s.trim()))
-            && self.acknowledged.is_none_or(|ack| a.acknowledged == ack)
-            && self.host.as_ref().is_none_or(|h| {
-                let key = ip::to_key(h.0);
-                either_end(&|k| k == key.as_slice())
-            })
-            && self.cidr.as_ref().is_none_or(|n| {
-                let (lo, hi) = ip::net_bounds(&n.0);
-                either_end(&|k| lo.as_slice() <= k && k <= hi.as_slice())
-            })
-            && self.time.as_ref().is_none_or(|t| {
-                t.from.is_none_or(|f| a.occurred_at >= f.0) && t.to.is_none_or(|to| a.occurred_at < to.0)
-            })
+        query::matches(self, a).unwrap_or(false)
     }
 }
 

@@ -21,6 +21,17 @@ pub trait Filter: Serialize {
     }
 }
 
+/// Every type's filter of the one query model is a [`Filter`]: its SQL comes from
+/// [`super::query::condition`].
+impl<W: super::query::Where> Filter for W {
+    fn condition(&self) -> DomainResult<Condition> {
+        super::query::condition(self, &super::tenancy::Scope::default(), "filter")
+    }
+    fn condition_within(&self, scope: &super::tenancy::Scope) -> DomainResult<Condition> {
+        super::query::condition(self, scope, "filter")
+    }
+}
+
 /// A time range; either end may be open. `from` is inclusive, `to` exclusive.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct TimeRange {

@@ -10,8 +10,8 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::DatabaseConnection;
-use sea_orm::{EntityTrait, QueryFilter};
 
+use super::aggregate::Aggregate;
 use super::audit::write;
 use super::batching::BatchLoad;
 use super::case::{cases_of_alert, Case};
@@ -20,12 +20,12 @@ use super::flow::{by_either_end, host_at, Flow};
 use super::host::Host;
 use super::inventory::{device_of, network_of, Device, Network};
 use super::loaders::{loader, ById, LoadError, Paged};
-use super::pagination::{connection, numbered, Conn, Numbered, PageArgs};
+use super::pagination::{filtered, listing, numbered, Conn, Numbered, PageArgs};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 use crate::domain::alert_log::{self, Change};
 use crate::domain::alert_search::{AlertSearch, AlertSort};
-use crate::domain::alerts::{self, AlertFilter, AlertInput, CreateAlertInput, Severity};
+use crate::domain::alerts::{self, AlertField, AlertFilter, AlertInput, AlertOrder, CreateAlertInput, Severity};
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::ip;
@@ -214,8 +214,10 @@ pub struct AlertQuery;
 
 #[Object]
 impl AlertQuery {
-    /// Alerts in order of arrival, filtered; `last` pages from the newest.
+    /// Alerts that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// of arrival, without one); `last` pages from the end.
     #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn alerts(
         &self,
         ctx: &Context<'_>,
@@ -224,20 +226,20 @@ impl AlertQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<AlertFilter>,
+        order_by: Option<Vec<AlertOrder>>,
     ) -> Result<Conn<Alert>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            alert::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Alert,
-        )
-        .await
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        listing::<_, AlertField, _, _>(ctx, filter, order_by, args, Alert).await
+    }
+
+    /// Counts, groups and time buckets of the alerts that meet `filter`.
+    async fn alerts_aggregate(&self, ctx: &Context<'_>, filter: Option<AlertFilter>) -> Result<Aggregate<AlertField>> {
+        Ok(Aggregate::new(ctx, filtered(ctx, filter)?))
     }
     /// Alerts as sensor consoles search them: page-numbered, sorted, with lists of
     /// values and `LIKE` patterns (see `AlertSearch`). A page past the last is the last.
@@ -455,4 +457,8 @@ impl AlertSubscription {
             Follow::Grouped(events) => events.map(|e| Ok(AlertUpdate(e))).boxed(),
         })
     }
+}
+
+impl super::aggregate::Named for AlertField {
+    const AGGREGATE: &'static str = "AlertAggregate";
 }

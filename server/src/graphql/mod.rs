@@ -3,6 +3,7 @@
 
 pub mod about;
 pub mod access;
+pub mod aggregate;
 pub mod alert;
 pub mod asset;
 pub mod audit;

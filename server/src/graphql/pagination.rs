@@ -10,15 +10,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::Condition;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select};
 
 use super::errors::Gql;
 use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, Paged, PagedBy};
 pub use crate::domain::crud::{id_column, model_id};
 use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::filters::Filter;
+use crate::domain::query::order::Keyset;
+use crate::domain::query::{self, Fields, OrderBy, Where};
 use crate::domain::tenancy::{Scope, Scoped};
 
 /// The customers the request may see (everything for a request without a principal).
@@ -88,6 +88,20 @@ impl PageArgs {
     }
 
     pub fn page(&self) -> DomainResult<Page> {
+        let (direction, limit, cursor) = self.raw()?;
+        let field = match direction {
+            Direction::Forward => "after",
+            Direction::Backward => "before",
+        };
+        Ok(Page {
+            direction,
+            limit,
+            cursor: cursor.map(|c| decode_cursor(field, c)).transpose()?,
+        })
+    }
+
+    /// The direction, the size and the cursor (as sent) of the page asked for.
+    fn raw(&self) -> DomainResult<(Direction, u64, Option<&str>)> {
         let size = |field: &str, n: i32| {
             if (0..=MAX_PAGE).contains(&n) {
                 Ok(n as u64)
@@ -101,21 +115,17 @@ impl PageArgs {
                 if self.after.is_some() {
                     return Err(DomainError::bad("after", "cannot be combined with last; use before"));
                 }
-                Ok(Page {
-                    direction: Direction::Backward,
-                    limit: size("last", last)?,
-                    cursor: self.before.as_deref().map(|c| decode_cursor("before", c)).transpose()?,
-                })
+                Ok((Direction::Backward, size("last", last)?, self.before.as_deref()))
             }
             (first, None) => {
                 if self.before.is_some() {
                     return Err(DomainError::bad("before", "goes with last; use after with first"));
                 }
-                Ok(Page {
-                    direction: Direction::Forward,
-                    limit: size("first", first.unwrap_or(DEFAULT_PAGE))?,
-                    cursor: self.after.as_deref().map(|c| decode_cursor("after", c)).transpose()?,
-                })
+                Ok((
+                    Direction::Forward,
+                    size("first", first.unwrap_or(DEFAULT_PAGE))?,
+                    self.after.as_deref(),
+                ))
             }
         }
     }
@@ -141,7 +151,7 @@ pub fn decode_cursor(field: &str, cursor: &str) -> DomainResult<i64> {
         .ok_or_else(|| DomainError::bad(field, format!("{cursor:?} is not a cursor of this connection")))
 }
 
-/// One page of `select` (already filtered) as a connection of `N`.
+/// One page of `select` (already filtered) as a connection of `N`, by id.
 pub async fn connection<E, N>(
     ctx: &Context<'_>,
     select: Select<E>,
@@ -153,40 +163,82 @@ where
     E::Model: Sync,
     N: OutputType,
 {
+    paged(ctx, select, Keyset::by_id(), args, map).await
+}
+
+/// One page of the rows of `W`'s table that meet `filter`, in `order` (then by id), as
+/// a connection of `N`: the root listing of every type of the query model.
+pub async fn listing<W, F, O, N>(
+    ctx: &Context<'_>,
+    filter: Option<W>,
+    order: Option<Vec<O>>,
+    args: PageArgs,
+    map: impl Fn(<W::E as EntityTrait>::Model) -> N,
+) -> async_graphql::Result<Conn<N>>
+where
+    W: Where,
+    F: Fields<E = W::E>,
+    O: Into<OrderBy<F>>,
+    <W::E as EntityTrait>::Model: Sync,
+    N: OutputType,
+{
+    let select = filtered(ctx, filter)?;
+    let order: Vec<OrderBy<F>> = order.unwrap_or_default().into_iter().map(Into::into).collect();
+    let keys = Keyset::new(&order).gql()?;
+    paged(ctx, select, keys, args, map).await
+}
+
+/// The rows of `W`'s table that meet `filter`, within the request's scope.
+pub fn filtered<W: Where>(ctx: &Context<'_>, filter: Option<W>) -> async_graphql::Result<Select<W::E>> {
+    let scope = scope(ctx);
+    let mut select = <W::E as EntityTrait>::find();
+    if let Some(f) = filter {
+        select = select.filter(query::condition(&f, &scope, "filter").gql()?);
+    }
+    Ok(select)
+}
+
+/// One page of `select` in the order of `keys`.
+async fn paged<E, N>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    keys: Keyset<E>,
+    args: PageArgs,
+    map: impl Fn(E::Model) -> N,
+) -> async_graphql::Result<Conn<N>>
+where
+    E: Scoped,
+    E::Model: Sync,
+    N: OutputType,
+{
     let db = ctx.data_unchecked::<DatabaseConnection>().clone();
-    let page = args.page().gql()?;
-    let id = id_column::<E>();
+    let (direction, limit, cursor) = args.raw().gql()?;
+    let backward = direction == Direction::Backward;
+    let field = if backward { "before" } else { "after" };
+    let cursor = cursor.map(|c| keys.decode(field, c)).transpose().gql()?;
     let select = select.filter(scope(ctx).condition::<E>());
     let counted = select.clone();
     let mut q = select;
-    q = match (page.direction, page.cursor) {
-        (Direction::Forward, Some(c)) => q.filter(id.gt(c)),
-        (Direction::Backward, Some(c)) => q.filter(id.lt(c)),
-        (_, None) => q,
-    };
-    q = match page.direction {
-        Direction::Forward => q.order_by_asc(id),
-        Direction::Backward => q.order_by_desc(id),
-    };
-    let mut rows = q.limit(page.limit + 1).all(&db).await.gql()?;
-    let more = rows.len() as u64 > page.limit;
-    rows.truncate(page.limit as usize);
-    if page.direction == Direction::Backward {
+    if let Some(c) = &cursor {
+        q = q.filter(keys.after(c, backward));
+    }
+    let mut rows = keys.sort(q, backward).limit(limit + 1).all(&db).await.gql()?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if backward {
         rows.reverse();
     }
-    let (has_previous, has_next) = match page.direction {
-        Direction::Forward => (page.cursor.is_some(), more),
-        Direction::Backward => (more, page.cursor.is_some()),
+    let (has_previous, has_next) = match direction {
+        Direction::Forward => (cursor.is_some(), more),
+        Direction::Backward => (more, cursor.is_some()),
     };
     let total = TotalCount::new(move |_| {
         let (q, db) = (counted.clone(), db.clone());
         Box::pin(async move { q.count(&db).await.gql().map(|n| n as i64) })
     });
     let mut conn = Connection::with_additional_fields(has_previous, has_next, total);
-    conn.edges.extend(
-        rows.into_iter()
-            .map(|m| Edge::new(encode_cursor(model_id::<E>(&m)), map(m))),
-    );
+    conn.edges
+        .extend(rows.into_iter().map(|m| Edge::new(keys.cursor(&m), map(m))));
     Ok(conn)
 }
 

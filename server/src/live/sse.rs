@@ -57,7 +57,8 @@ pub struct Params {
 }
 
 impl Params {
-    /// The subscription's variables; severities as the enum's names, any case.
+    /// The subscription's variables: each parameter a condition of `AlertFilter`;
+    /// kinds and severities in any case.
     fn variables(self, last_event: Option<String>) -> Value {
         let mut filter = Map::new();
         let mut put = |k: &str, v: Option<Value>| {
@@ -65,19 +66,25 @@ impl Params {
                 filter.insert(k.into(), v);
             }
         };
-        put("kind", self.kind.map(Value::from));
-        put("type", self.alert_type.map(Value::from));
-        put("severity", self.severity.map(|s| Value::from(s.to_uppercase())));
-        put(
-            "severityAtLeast",
-            self.severity_at_least.map(|s| Value::from(s.to_uppercase())),
-        );
-        put("sensor", self.sensor.map(Value::from));
-        put("acknowledged", self.acknowledged.map(Value::from));
-        put("host", self.host.map(Value::from));
-        put("cidr", self.cidr.map(Value::from));
+        let severity = match (self.severity, self.severity_at_least) {
+            (None, None) => None,
+            (eq, gte) => Some(json!({
+                "eq": eq.map(|s| s.to_uppercase()),
+                "gte": gte.map(|s| s.to_uppercase()),
+            })),
+        };
+        put("kind", self.kind.map(|k| json!({ "eq": k.trim().to_lowercase() })));
+        put("type", self.alert_type.map(|t| json!({ "eq": t.trim() })));
+        put("severity", severity);
+        put("sensor", self.sensor.map(|s| json!({ "eq": s.trim() })));
+        put("acknowledged", self.acknowledged.map(|a| json!({ "eq": a })));
+        let host = match (self.host, self.cidr) {
+            (None, None) => None,
+            (eq, within) => Some(json!({ "eq": eq, "within": within.map(|n| vec![n]) })),
+        };
+        put("host", host);
         if self.from.is_some() || self.to.is_some() {
-            put("time", Some(json!({ "from": self.from, "to": self.to })));
+            put("occurredAt", Some(json!({ "gte": self.from, "lt": self.to })));
         }
         json!({ "filter": filter, "after": last_event.or(self.after) })
     }

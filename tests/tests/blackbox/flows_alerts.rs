@@ -174,26 +174,41 @@ both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
     )
     .await;
     let q = "query($f: AlertFilter) { alerts(filter: $f) { nodes { id } } }";
-    assert_eq!(ids_of(&app, q, json!({"kind": "HOST"})).await, [a1.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"type": "blacklisted"})).await, [a2.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"severity": "INFO"})).await, [a3.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"kind": {"like": "HOST"}})).await, [a1.as_str()]);
     assert_eq!(
-        ids_of(&app, q, json!({"severityAtLeast": "WARNING"})).await,
+        ids_of(&app, q, json!({"type": {"eq": "blacklisted"}})).await,
+        [a2.as_str()]
+    );
+    assert_eq!(
+        ids_of(&app, q, json!({"severity": {"eq": "INFO"}})).await,
+        [a3.as_str()]
+    );
+    assert_eq!(
+        ids_of(&app, q, json!({"severity": {"gte": "WARNING"}})).await,
         [a1.as_str(), a2.as_str()]
     );
-    assert_eq!(ids_of(&app, q, json!({"sensor": "syslog"})).await, [a3.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"host": "10.0.0.2"})).await, [a1.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"cidr": "8.0.0.0/8"})).await, [a2.as_str()]);
+    assert_eq!(
+        ids_of(&app, q, json!({"sensor": {"eq": "syslog"}})).await,
+        [a3.as_str()]
+    );
+    assert_eq!(
+        ids_of(&app, q, json!({"host": {"eq": "10.0.0.2"}})).await,
+        [a1.as_str()]
+    );
+    assert_eq!(
+        ids_of(&app, q, json!({"host": {"within": ["8.0.0.0/8"]}})).await,
+        [a2.as_str()]
+    );
     assert_eq!(
         ids_of(
             &app,
             q,
-            json!({"time": {"from": "2026-01-02T00:00:00Z", "to": "2026-01-06T00:00:00Z"}})
+            json!({"occurredAt": {"gte": "2026-01-02T00:00:00Z", "lt": "2026-01-06T00:00:00Z"}})
         )
         .await,
         [a2.as_str()]
     );
-    assert_eq!(ids_of(&app, q, json!({"acknowledged": false})).await.len(), 3);
+    assert_eq!(ids_of(&app, q, json!({"acknowledged": {"eq": false}})).await.len(), 3);
     let d = app
         .data(
             "mutation($ids: [ID!]!) { acknowledgeAlerts(ids: $ids) }",
@@ -202,7 +217,7 @@ both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
         .await;
     assert_eq!(d["acknowledgeAlerts"], 2);
     assert_eq!(
-        ids_of(&app, q, json!({"acknowledged": true})).await,
+        ids_of(&app, q, json!({"acknowledged": {"eq": true}})).await,
         [a1.as_str(), a3.as_str()]
     );
     app.data(
@@ -211,7 +226,12 @@ both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
     )
     .await;
     assert_eq!(
-        ids_of(&app, q, json!({"acknowledged": true, "severityAtLeast": "NOTICE"})).await,
+        ids_of(
+            &app,
+            q,
+            json!({"acknowledged": {"eq": true}, "severity": {"gte": "NOTICE"}})
+        )
+        .await,
         [a1.as_str()]
     );
 
@@ -233,7 +253,7 @@ both_dbs!(alert_filters_and_edges, |app: TestApp| async move {
         json!({"srcIp": "8.8.8.8", "srcHost": null, "dstHost": null}),
         "alerts do not invent hosts"
     );
-    let d = app.data(r#"{ host(ip: "10.0.0.1") { alerts { totalCount } crit: alerts(filter: {severityAtLeast: CRITICAL}) { totalCount } } }"#, json!({})).await;
+    let d = app.data(r#"{ host(ip: "10.0.0.1") { alerts { totalCount } crit: alerts(filter: {severity: {gte: CRITICAL}}) { totalCount } } }"#, json!({})).await;
     assert_eq!(
         d["host"],
         json!({"alerts": {"totalCount": 1}, "crit": {"totalCount": 0}})

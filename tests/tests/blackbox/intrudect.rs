@@ -1467,7 +1467,10 @@ both_dbs!(data_export_and_delete, |app: TestApp| async move {
         json!({"table": "network_alerts", "label": "network alerts", "deleted_rows": 1, "network_pcaps_deleted": true})
     );
     let d = app
-        .data("{ alerts(filter: {kind: \"network\"}) { totalCount } }", json!({}))
+        .data(
+            "{ alerts(filter: {kind: {eq: \"network\"}}) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(d["alerts"]["totalCount"], 2);
     let (st, b) = app
@@ -1604,7 +1607,7 @@ both_dbs!(network_alert_pcaps, |app: TestApp| async move {
     // The graph: the capture of the alert that came with a packet, none for the other.
     let d = app
         .data(
-            "{ alerts(filter: {kind: \"network\"}) { nodes { id srcPort pcap { id packets bytes url } } } }",
+            "{ alerts(filter: {kind: {eq: \"network\"}}) { nodes { id srcPort pcap { id packets bytes url } } } }",
             json!({}),
         )
         .await;
@@ -1695,7 +1698,10 @@ both_dbs!(network_alert_pcaps, |app: TestApp| async move {
     let m = s(&res["errors"][0]["message"]);
     assert!(m.starts_with("file: eve.json: line 2: packet is not base64"), "{m}");
     let d = app
-        .data("{ alerts(filter: {kind: \"network\"}) { totalCount } }", json!({}))
+        .data(
+            "{ alerts(filter: {kind: {eq: \"network\"}}) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(d["alerts"]["totalCount"], 0);
     // Also when a batch of alerts with captures was written before the bad line.
@@ -1705,7 +1711,10 @@ both_dbs!(network_alert_pcaps, |app: TestApp| async move {
     let m = s(&res["errors"][0]["message"]);
     assert!(m.starts_with("file: eve.json: line 1001: packet is not base64"), "{m}");
     let d = app
-        .data("{ alerts(filter: {kind: \"network\"}) { totalCount } }", json!({}))
+        .data(
+            "{ alerts(filter: {kind: {eq: \"network\"}}) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(d["alerts"]["totalCount"], 0);
     assert_eq!(tests::rows_in(&app.db, "alert_pcaps").await, 0);

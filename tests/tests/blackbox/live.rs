@@ -67,9 +67,9 @@ fn eve(n: usize) -> Vec<u8> {
 both_dbs!(created_alerts_arrive_filtered_after_commit, |app: TestApp| async move {
     let mut ws = app.ws().await;
     ws.subscribe("all", CREATED, json!({})).await;
-    ws.subscribe("bad", CREATED, json!({"f": {"severityAtLeast": "ERROR"}}))
+    ws.subscribe("bad", CREATED, json!({"f": {"severity": {"gte": "ERROR"}}}))
         .await;
-    ws.subscribe("net", CREATED, json!({"f": {"cidr": "10.9.0.0/16"}}))
+    ws.subscribe("net", CREATED, json!({"f": {"host": {"within": ["10.9.0.0/16"]}}}))
         .await;
     subscribed(&app, 3).await;
 
@@ -121,7 +121,7 @@ both_dbs!(updates_and_deletions_are_published, |app: TestApp| async move {
     let a = alert(&app, "a", "WARNING", "10.1.1.1").await;
     let b = alert(&app, "b", "INFO", "10.1.1.2").await;
     let mut ws = app.ws().await;
-    ws.subscribe("u", UPDATED, json!({"f": {"severityAtLeast": "WARNING"}}))
+    ws.subscribe("u", UPDATED, json!({"f": {"severity": {"gte": "WARNING"}}}))
         .await;
     subscribed(&app, 1).await;
 
@@ -197,8 +197,12 @@ both_dbs!(resume_replays_then_continues_without_gaps, |app: TestApp| async move 
     ws.quiet(Duration::from_millis(300)).await;
 
     // A filtered resume replays only what the filter lets through.
-    ws.subscribe("f", CREATED, json!({"after": first, "f": {"severity": "ERROR"}}))
-        .await;
+    ws.subscribe(
+        "f",
+        CREATED,
+        json!({"after": first, "f": {"severity": {"eq": "ERROR"}}}),
+    )
+    .await;
     assert_eq!(created_id(&ws.event("f").await), third);
 
     // An unknown cursor is a clear error.
@@ -561,16 +565,25 @@ both_dbs!(
             app.data(CREATE_ALERT, json!({ "i": i })).await;
         }
         let filters = [
-            json!({"kind": " HOST "}),
-            json!({"type": "Brute Force"}),
-            json!({"severity": "ERROR"}),
-            json!({"severityAtLeast": "ERROR", "sensor": "s2"}),
-            json!({"host": "192.0.2.3"}),
-            json!({"host": "2001:db8::7"}),
-            json!({"cidr": "10.1.0.0/16"}),
-            json!({"cidr": "2001:db8::/32"}),
-            json!({"time": {"from": "2026-03-05T00:00:00Z", "to": "2026-03-10T10:00:00Z"}}),
-            json!({"acknowledged": false, "kind": "flow", "severityAtLeast": "WARNING"}),
+            json!({"kind": {"like": "HOST"}}),
+            json!({"type": {"eq": "Brute Force"}}),
+            json!({"severity": {"eq": "ERROR"}}),
+            json!({"severity": {"gte": "ERROR"}, "sensor": {"eq": "s2"}}),
+            json!({"host": {"eq": "192.0.2.3"}}),
+            json!({"host": {"eq": "2001:db8::7"}}),
+            json!({"host": {"within": ["10.1.0.0/16"]}}),
+            json!({"host": {"within": ["2001:db8::/32"]}}),
+            json!({"occurredAt": {"gte": "2026-03-05T00:00:00Z", "lt": "2026-03-10T10:00:00Z"}}),
+            json!({"acknowledged": {"eq": false}, "kind": {"eq": "flow"}, "severity": {"gte": "WARNING"}}),
+            // The operators and their composition, in memory as in SQL.
+            json!({"or": [{"kind": {"eq": "flow"}}, {"srcIp": {"within": ["10.2.0.0/16"]}}]}),
+            json!({"not": {"severity": {"in": ["INFO", "NOTICE", "WARNING"]}}, "kind": {"ne": "host"}}),
+            json!({"title": {"regex": "^t1[0-9]$"}}),
+            json!({"title": {"notLike": "t1%"}, "dstIp": {"notIn": ["192.0.2.1"]}}),
+            json!({"and": [{"srcIp": {"range": {"from": "10.0.0.1", "to": "10.1.0.255"}}}, {"sensor": {"in": ["s1"]}}]}),
+            json!({"severity": {"lte": "NOTICE"}, "occurredAt": {"lte": "2026-03-20T10:00:00Z", "gt": "2026-03-01T10:00:00Z"}}),
+            json!({"srcIp": {"notWithin": ["10.0.0.0/8"]}}),
+            json!({"sensor": {"isNull": false}, "message": {"isNull": true}, "srcPort": {"isNull": true}}),
         ];
         let mut ws = app.ws().await;
         for (n, f) in filters.iter().enumerate() {
@@ -671,7 +684,7 @@ async fn each_receives(connections: &mut [&mut tests::ws::Ws], id: &str) -> Vec<
 // Identical subscriptions (document, variables, rights) are resolved once per event, by
 // their group; each member keeps its own resume, access check and end.
 both_dbs!(identical_subscriptions_share_a_group, |app: TestApp| async move {
-    let warning = json!({"f": {"severityAtLeast": "WARNING"}});
+    let warning = json!({"f": {"severity": {"gte": "WARNING"}}});
     let (mut one, mut two, mut all) = (app.ws().await, app.ws().await, app.ws().await);
     one.subscribe("s", CREATED, warning.clone()).await;
     two.subscribe("s", CREATED, warning.clone()).await;

@@ -17,6 +17,7 @@ mod ipdr;
 mod limits;
 mod live;
 mod mutations;
+mod query_model;
 mod schema;
 mod security;
 mod sessions;

@@ -1,0 +1,340 @@
+//! The one query model: every kind of object is asked for the same way.
+//!
+//! - A **filter** (`XFilter`) holds per-field conditions typed by the field ([`ops`]),
+//!   composed with `and`, `or` and `not`. Its [`Where::fields`] says, once per type,
+//!   which column each field is; [`condition`] compiles it to SQL for connections,
+//!   counts, aggregates, exports and deletes, and [`matches`] evaluates the same
+//!   filter on a row in memory (live subscriptions).
+//! - An **order** (`[XOrder!]`) is a list of fields ([`Fields`]) and directions;
+//!   [`order`] pages by keyset on it.
+//! - **Aggregates** ([`aggregate`]) count, group, list distinct values and bucket
+//!   times under the same filters.
+
+pub mod aggregate;
+pub mod ops;
+pub mod order;
+
+use std::cell::Cell;
+
+use sea_orm::sea_query::{Condition, Expr, IntoColumnRef, Query, SimpleExpr};
+use sea_orm::{EntityTrait, ModelTrait, Value};
+use serde::Serialize;
+
+pub use self::ops::{BoolOp, EnumOp, IdOp, IntOp, IpOp, Op, Stored, TextOp, TimeOp};
+pub use self::order::{Fields, OrderBy, Shown, SortDirection};
+use super::error::{DomainError, DomainResult};
+use super::tenancy::{Scope, Scoped};
+
+/// The most conditions one filter may hold, nesting included: a filter is an ask, not a
+/// program.
+pub const MAX_CONDITIONS: usize = 200;
+
+/// A type's filter: `and`, `or`, `not` and its fields' conditions.
+pub trait Where: Serialize + Send + Sync + Sized {
+    type E: Scoped;
+    /// Every one of these holds.
+    fn and(&self) -> &[Self];
+    /// At least one of these holds (ignored when absent).
+    fn or(&self) -> Option<&[Self]>;
+    /// This does not hold.
+    fn not(&self) -> Option<&Self>;
+    /// The fields' conditions, each handed to `c`.
+    fn fields(&self, c: &mut Conditions<'_, Self::E>) -> DomainResult<()>;
+}
+
+/// Declares the `and`/`or`/`not` part of a filter struct (fields named `and`, `or`,
+/// `not`) and its [`Where`] implementation, whose body names each field's column.
+#[macro_export]
+macro_rules! where_impl {
+    ($filter:ty, $entity:path, |$self_:ident, $c:ident| $body:block) => {
+        impl $crate::domain::query::Where for $filter {
+            type E = $entity;
+            fn and(&self) -> &[Self] {
+                self.and.as_deref().unwrap_or_default()
+            }
+            fn or(&self) -> Option<&[Self]> {
+                self.or.as_deref()
+            }
+            fn not(&self) -> Option<&Self> {
+                self.not.as_deref()
+            }
+            fn fields(
+                &self,
+                $c: &mut $crate::domain::query::Conditions<'_, Self::E>,
+            ) -> $crate::domain::error::DomainResult<()> {
+                let $self_ = self;
+                $body
+                Ok(())
+            }
+        }
+    };
+}
+
+enum Target<'a, M> {
+    Sql(Condition),
+    Row(&'a M, bool),
+}
+
+/// Where a filter's fields put their conditions: into SQL, or tested on one row.
+pub struct Conditions<'a, E: EntityTrait> {
+    target: Target<'a, E::Model>,
+    scope: &'a Scope,
+    budget: &'a Cell<usize>,
+    path: String,
+}
+
+impl<'a, E: EntityTrait> Conditions<'a, E> {
+    fn spend(&self, n: usize) -> DomainResult<()> {
+        let left = self.budget.get();
+        if n > left {
+            return Err(DomainError::bad(
+                self.path.clone(),
+                format!("a filter holds at most {MAX_CONDITIONS} conditions"),
+            ));
+        }
+        self.budget.set(left - n);
+        Ok(())
+    }
+
+    fn name(&self, field: &str) -> String {
+        format!("{}.{field}", self.path)
+    }
+
+    /// `field`'s condition on `column`.
+    pub fn on<O: Op>(&mut self, field: &str, op: &Option<O>, column: E::Column) -> DomainResult<()> {
+        self.on_any(field, op, &[column])
+    }
+
+    /// `field`'s condition on any of `columns` (a flow's either end): one of them meets
+    /// every part of it.
+    pub fn on_any<O: Op>(&mut self, field: &str, op: &Option<O>, columns: &[E::Column]) -> DomainResult<()> {
+        let Some(op) = op else { return Ok(()) };
+        self.spend(op.size())?;
+        let name = self.name(field);
+        match &mut self.target {
+            Target::Sql(all) => {
+                let mut any = Condition::any();
+                for &col in columns {
+                    let expr = move || -> SimpleExpr { Expr::col((E::default(), col)).into() };
+                    any = any.add(op.sql(&name, &expr)?);
+                }
+                *all = std::mem::replace(all, Condition::all()).add(any);
+            }
+            Target::Row(row, holds) => {
+                if *holds {
+                    let mut any = false;
+                    for &col in columns {
+                        any = any || op.test(&name, &row.get(col))?;
+                    }
+                    *holds = any;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `field`'s condition on an expression other than a column (a column of a related
+    /// row, a computed value); SQL only.
+    pub fn on_expr<O: Op>(&mut self, field: &str, op: &Option<O>, expr: impl Fn() -> SimpleExpr) -> DomainResult<()> {
+        let Some(op) = op else { return Ok(()) };
+        self.spend(op.size())?;
+        let name = self.name(field);
+        let c = op.sql(&name, &expr)?;
+        self.sql(field, c)
+    }
+
+    /// A condition written in SQL for this field (a related table, a subquery).
+    pub fn sql(&mut self, field: &str, c: Condition) -> DomainResult<()> {
+        match &mut self.target {
+            Target::Sql(all) => {
+                *all = std::mem::replace(all, Condition::all()).add(c);
+                Ok(())
+            }
+            Target::Row(..) => Err(DomainError::bad(
+                self.name(field),
+                "cannot be used here: it needs the database (live subscriptions test each alert as it comes)",
+            )),
+        }
+    }
+
+    /// `field` holds a filter of related rows: `column` is among the `foreign` values of
+    /// the `R` rows that meet it (`hosts(filter: {ports: {port: {eq: 22}}})`).
+    pub fn related<W, C>(&mut self, field: &str, inner: &Option<W>, column: E::Column, foreign: C) -> DomainResult<()>
+    where
+        W: Where,
+        C: IntoColumnRef,
+    {
+        let Some(inner) = inner else { return Ok(()) };
+        let mut sub = Conditions::<W::E> {
+            target: Target::Sql(Condition::all()),
+            scope: self.scope,
+            budget: self.budget,
+            path: self.name(field),
+        };
+        compile(inner, &mut sub)?;
+        let Target::Sql(cond) = sub.target else { unreachable!() };
+        let cond = cond.add(self.scope.condition::<W::E>());
+        let q = Query::select()
+            .column(foreign)
+            .from(W::E::default())
+            .cond_where(cond)
+            .to_owned();
+        self.sql(
+            field,
+            Condition::all().add(Expr::col((E::default(), column)).in_subquery(q)),
+        )
+    }
+
+    /// The caller's customers, for fields that reach objects of other tables.
+    pub fn scope(&self) -> &Scope {
+        self.scope
+    }
+}
+
+/// Runs `w`'s fields and its `and`/`or`/`not` into `c`.
+fn compile<W: Where>(w: &W, c: &mut Conditions<'_, W::E>) -> DomainResult<()> {
+    w.fields(c)?;
+    let path = c.path.clone();
+    for (i, a) in w.and().iter().enumerate() {
+        let at = format!("{path}.and[{i}]");
+        sub_into(c, a, at, Mode::All)?;
+    }
+    if let Some(or) = w.or() {
+        let mut parts = Vec::with_capacity(or.len());
+        for (i, o) in or.iter().enumerate() {
+            parts.push((o, format!("{path}.or[{i}]")));
+        }
+        any_into(c, parts)?;
+    }
+    if let Some(n) = w.not() {
+        sub_into(c, n, format!("{path}.not"), Mode::Not)?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    All,
+    Not,
+}
+
+/// Evaluates `w` alone (in the same target kind as `c`) and folds it into `c`.
+fn sub_into<W: Where>(c: &mut Conditions<'_, W::E>, w: &W, path: String, mode: Mode) -> DomainResult<()> {
+    c.spend(1)?;
+    match &mut c.target {
+        Target::Sql(all) => {
+            let mut sub = Conditions::<W::E> {
+                target: Target::Sql(Condition::all()),
+                scope: c.scope,
+                budget: c.budget,
+                path,
+            };
+            compile(w, &mut sub)?;
+            let Target::Sql(cond) = sub.target else { unreachable!() };
+            let cond = match mode {
+                Mode::All => cond,
+                Mode::Not => Condition::not(cond),
+            };
+            *all = std::mem::replace(all, Condition::all()).add(cond);
+        }
+        Target::Row(row, holds) => {
+            let mut sub = Conditions::<W::E> {
+                target: Target::Row(row, true),
+                scope: c.scope,
+                budget: c.budget,
+                path,
+            };
+            compile(w, &mut sub)?;
+            let Target::Row(_, h) = sub.target else { unreachable!() };
+            let h = match mode {
+                Mode::All => h,
+                Mode::Not => !h,
+            };
+            *holds = *holds && h;
+        }
+    }
+    Ok(())
+}
+
+/// At least one of `parts` holds.
+fn any_into<W: Where>(c: &mut Conditions<'_, W::E>, parts: Vec<(&W, String)>) -> DomainResult<()> {
+    let mut sql = Condition::any();
+    let mut held = false;
+    for (w, path) in parts {
+        c.spend(1)?;
+        match &c.target {
+            Target::Sql(_) => {
+                let mut sub = Conditions::<W::E> {
+                    target: Target::Sql(Condition::all()),
+                    scope: c.scope,
+                    budget: c.budget,
+                    path,
+                };
+                compile(w, &mut sub)?;
+                let Target::Sql(cond) = sub.target else { unreachable!() };
+                sql = sql.add(cond);
+            }
+            Target::Row(row, _) => {
+                let mut sub = Conditions::<W::E> {
+                    target: Target::Row(row, true),
+                    scope: c.scope,
+                    budget: c.budget,
+                    path,
+                };
+                compile(w, &mut sub)?;
+                let Target::Row(_, h) = sub.target else { unreachable!() };
+                held = held || h;
+            }
+        }
+    }
+    match &mut c.target {
+        Target::Sql(all) => *all = std::mem::replace(all, Condition::all()).add(sql),
+        Target::Row(_, holds) => *holds = *holds && held,
+    }
+    Ok(())
+}
+
+/// The SQL condition of filter `w` for a caller within `scope`; `path` names the
+/// argument in errors (`filter`).
+pub fn condition<W: Where>(w: &W, scope: &Scope, path: &str) -> DomainResult<Condition> {
+    let budget = Cell::new(MAX_CONDITIONS);
+    let mut c = Conditions::<W::E> {
+        target: Target::Sql(Condition::all()),
+        scope,
+        budget: &budget,
+        path: path.to_string(),
+    };
+    compile(w, &mut c)?;
+    let Target::Sql(cond) = c.target else { unreachable!() };
+    Ok(cond)
+}
+
+/// Whether `row` meets filter `w`: the same rule as [`condition`], in memory. Fails for
+/// a filter with a field that needs the database.
+pub fn matches<W: Where>(w: &W, row: &<W::E as EntityTrait>::Model) -> DomainResult<bool> {
+    let budget = Cell::new(MAX_CONDITIONS);
+    let scope = Scope::default();
+    let mut c = Conditions::<W::E> {
+        target: Target::Row(row, true),
+        scope: &scope,
+        budget: &budget,
+        path: "filter".to_string(),
+    };
+    compile(w, &mut c)?;
+    let Target::Row(_, holds) = c.target else {
+        unreachable!()
+    };
+    Ok(holds)
+}
+
+impl Stored for super::alerts::Severity {
+    fn stored(self) -> Value {
+        Value::SmallInt(Some(self.rank()))
+    }
+}
+
+impl Stored for super::ports::Protocol {
+    fn stored(self) -> Value {
+        self.as_str().into()
+    }
+}

@@ -1,0 +1,275 @@
+//! The one query model: filters, orders paged by keyset (ties and missing values, both
+//! ways) and aggregates, on both databases. Expected answers are computed here from the
+//! rows the test wrote, never from Pivot's own answers.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use tests::{both_dbs, s, TestApp};
+
+const CREATE_ALERT: &str = "mutation($i: CreateAlertInput!) { createAlert(input: $i) { id } }";
+const SEVERITIES: [&str; 6] = ["INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "EMERGENCY"];
+
+/// What the test wrote of one alert.
+#[derive(Clone, Debug)]
+struct Row {
+    id: String,
+    n: usize,
+    severity: usize,
+    sensor: Option<String>,
+    day: u32,
+    dst_port: Option<i64>,
+}
+
+/// 41 alerts with many ties: 3 severities, 4 sensors (one missing), 5 days, ports
+/// missing on every third.
+async fn seed(app: &TestApp) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for n in 0..41usize {
+        let severity = [1, 2, 4][n % 3];
+        let sensor = [Some("s1"), Some("s2"), None, Some("s0")][n % 4].map(str::to_string);
+        let day = 1 + (n % 5) as u32;
+        let dst_port = (n % 3 != 0).then_some([22, 80, 443, 8080][n % 4]);
+        let i = json!({
+            "kind": "host", "type": "t", "severity": SEVERITIES[severity], "title": format!("a{n}"),
+            "sensor": sensor, "dstPort": dst_port, "dstIp": format!("10.0.{}.{}", n % 2, n + 1),
+            "occurredAt": format!("2026-02-{day:02}T{:02}:30:00Z", n % 24),
+        });
+        let id = s(&app.data(CREATE_ALERT, json!({ "i": i })).await["createAlert"]["id"]);
+        rows.push(Row {
+            id,
+            n,
+            severity,
+            sensor,
+            day,
+            dst_port,
+        });
+    }
+    rows
+}
+
+const PAGE: &str = "query($o: [AlertOrder!], $f: Int, $a: String, $l: Int, $b: String) {
+  alerts(orderBy: $o, first: $f, after: $a, last: $l, before: $b) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { id } } }";
+
+/// Every alert, `size` at a time, forward then backward.
+async fn walk(app: &TestApp, order: &Value, size: i64) -> (Vec<String>, Vec<String>) {
+    let ids = |d: &Value| -> Vec<String> {
+        d["alerts"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| s(&n["id"]))
+            .collect()
+    };
+    let mut forward = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let d = app.data(PAGE, json!({"o": order, "f": size, "a": after})).await;
+        forward.extend(ids(&d));
+        let info = &d["alerts"]["pageInfo"];
+        if !info["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = info["endCursor"].clone();
+    }
+    let mut backward = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let d = app.data(PAGE, json!({"o": order, "l": size, "b": before})).await;
+        let mut page = ids(&d);
+        page.extend(backward);
+        backward = page;
+        let info = &d["alerts"]["pageInfo"];
+        if !info["hasPreviousPage"].as_bool().unwrap() {
+            break;
+        }
+        before = info["startCursor"].clone();
+    }
+    (forward, backward)
+}
+
+/// Missing values sort as the greatest; ties by creation (the id).
+fn key<T: Ord + Clone>(v: &Option<T>) -> (bool, Option<T>) {
+    (v.is_none(), v.clone())
+}
+
+both_dbs!(orders_page_by_keyset_across_ties_both_ways, |app: TestApp| async move {
+    let rows = seed(&app).await;
+    let check = |mut expected: Vec<Row>, cmp: &dyn Fn(&Row, &Row) -> std::cmp::Ordering| {
+        expected.sort_by(|a, b| cmp(a, b).then(a.n.cmp(&b.n)));
+        expected.into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+
+    let order = json!([{"field": "SEVERITY", "direction": "DESC"}, {"field": "OCCURRED_AT"}]);
+    let expected = check(rows.clone(), &|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then((a.day, a.n % 24).cmp(&(b.day, b.n % 24)))
+    });
+    for size in [1, 4, 7, 50] {
+        let (f, b) = walk(&app, &order, size).await;
+        assert_eq!(f, expected, "forward by {size}");
+        assert_eq!(b, expected, "backward by {size}");
+    }
+
+    // A nullable field, going up: missing sensors last.
+    let order = json!([{"field": "SENSOR", "direction": "ASC"}]);
+    let expected = check(rows.clone(), &|a, b| key(&a.sensor).cmp(&key(&b.sensor)));
+    let (f, b) = walk(&app, &order, 6).await;
+    assert_eq!(f, expected);
+    assert_eq!(b, expected);
+
+    // Going down: missing values first, then the greatest.
+    let order = json!([{"field": "DST_PORT", "direction": "DESC"}, {"field": "SENSOR", "direction": "DESC"}]);
+    let expected = check(rows.clone(), &|a, b| {
+        key(&b.dst_port)
+            .cmp(&key(&a.dst_port))
+            .then(key(&b.sensor).cmp(&key(&a.sensor)))
+    });
+    let (f, b) = walk(&app, &order, 5).await;
+    assert_eq!(f, expected);
+    assert_eq!(b, expected);
+
+    // No order: the order of arrival, as before.
+    let (f, _) = walk(&app, &json!(null), 9).await;
+    assert_eq!(f, rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>());
+
+    // A cursor belongs to its order.
+    let d = app.data(PAGE, json!({"o": [{"field": "SEVERITY"}], "f": 2})).await;
+    let cursor = d["alerts"]["pageInfo"]["endCursor"].clone();
+    let msg = app
+        .expect_error(
+            "BAD_USER_INPUT",
+            PAGE,
+            json!({"o": [{"field": "SCORE"}], "f": 2, "a": cursor}),
+        )
+        .await;
+    assert!(msg.contains("after") && msg.contains("not a cursor"), "{msg}");
+    app.expect_error("BAD_USER_INPUT", PAGE, json!({"f": 2, "a": cursor}))
+        .await;
+    let msg = app
+        .expect_error(
+            "BAD_USER_INPUT",
+            PAGE,
+            json!({"o": [{"field": "SCORE"}, {"field": "SCORE"}]}),
+        )
+        .await;
+    assert!(msg.contains("SCORE is listed twice"), "{msg}");
+});
+
+const AGG: &str = "query($f: AlertFilter) { alertsAggregate(filter: $f) {
+  count
+  bySeverity: groupBy(field: SEVERITY) { value count }
+  topPorts: groupBy(field: DST_PORT, first: 2) { value count }
+  sensors: distinct(field: SENSOR)
+  ips: distinct(field: DST_IP, first: 3)
+  days: histogram(field: OCCURRED_AT, seconds: 86400) { start count } } }";
+
+both_dbs!(aggregates_count_what_the_filter_selects, |app: TestApp| async move {
+    let rows = seed(&app).await;
+    for (filter, keep) in [
+        (json!(null), &(|_: &Row| true) as &dyn Fn(&Row) -> bool),
+        (json!({"severity": {"gte": "WARNING"}}), &|r: &Row| r.severity >= 2),
+        (
+            json!({"or": [{"sensor": {"isNull": true}}, {"dstPort": {"in": [22, 443]}}]}),
+            &|r: &Row| r.sensor.is_none() || matches!(r.dst_port, Some(22 | 443)),
+        ),
+        (json!({"sensor": {"eq": "nowhere"}}), &|_: &Row| false),
+    ] {
+        let kept: Vec<&Row> = rows.iter().filter(|r| keep(r)).collect();
+        let d = app.data(AGG, json!({ "f": filter })).await;
+        let a = &d["alertsAggregate"];
+        assert_eq!(a["count"], kept.len(), "{filter}");
+
+        let mut by_severity: BTreeMap<usize, i64> = BTreeMap::new();
+        let mut ports: BTreeMap<Option<i64>, i64> = BTreeMap::new();
+        let mut days: BTreeMap<u32, i64> = BTreeMap::new();
+        for r in &kept {
+            *by_severity.entry(r.severity).or_default() += 1;
+            *ports.entry(r.dst_port).or_default() += 1;
+            *days.entry(r.day).or_default() += 1;
+        }
+        // Most common first, ties by value (severity by rank).
+        let mut sev: Vec<(usize, i64)> = by_severity.into_iter().collect();
+        sev.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let sev: Vec<Value> = sev
+            .into_iter()
+            .map(|(k, n)| json!({"value": SEVERITIES[k], "count": n}))
+            .collect();
+        assert_eq!(a["bySeverity"], json!(sev), "{filter}");
+        let mut top: Vec<(Option<i64>, i64)> = ports.into_iter().collect();
+        // A missing value sorts after every number, as in the databases' orders.
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(key(&a.0).cmp(&key(&b.0))));
+        let top: Vec<Value> = top
+            .into_iter()
+            .take(2)
+            .map(|(p, n)| json!({"value": p.map(|p| p.to_string()), "count": n}))
+            .collect();
+        assert_eq!(a["topPorts"], json!(top), "{filter}");
+        let mut sensors: Vec<Option<String>> = kept.iter().map(|r| r.sensor.clone()).collect();
+        sensors.sort_by_key(key);
+        sensors.dedup();
+        assert_eq!(a["sensors"], json!(sensors), "{filter}");
+        let days: Vec<Value> = days
+            .into_iter()
+            .map(|(d, n)| json!({"start": format!("2026-02-{d:02}T00:00:00+00:00"), "count": n}))
+            .collect();
+        assert_eq!(a["days"], json!(days), "{filter}");
+        // Addresses in address order, as text.
+        let mut ips: Vec<(u8, u8)> = kept.iter().map(|r| ((r.n % 2) as u8, (r.n + 1) as u8)).collect();
+        ips.sort();
+        let ips: Vec<String> = ips.iter().take(3).map(|(a, b)| format!("10.0.{a}.{b}")).collect();
+        assert_eq!(a["ips"], json!(ips), "{filter}");
+    }
+
+    // Only a time field makes buckets.
+    let msg = app
+        .expect_error(
+            "BAD_USER_INPUT",
+            "{ alertsAggregate { histogram(field: SEVERITY, seconds: 60) { count } } }",
+            json!({}),
+        )
+        .await;
+    assert!(msg.contains("SEVERITY is not a time"), "{msg}");
+    app.expect_error(
+        "BAD_USER_INPUT",
+        "{ alertsAggregate { groupBy(field: SENSOR, first: 0) { count } } }",
+        json!({}),
+    )
+    .await;
+});
+
+both_dbs!(bad_filters_are_refused_with_what_is_wrong, |app: TestApp| async move {
+    let q = "query($f: AlertFilter) { alerts(filter: $f) { nodes { id } } }";
+    let msg = app
+        .expect_error("BAD_USER_INPUT", q, json!({"f": {"title": {"regex": "(unclosed"}}}))
+        .await;
+    assert!(
+        msg.contains("filter.title.regex") && msg.contains("not a regular expression"),
+        "{msg}"
+    );
+    let msg = app
+        .expect_error(
+            "BAD_USER_INPUT",
+            q,
+            json!({"f": {"or": [{"not": {"title": {"regex": "a{99999}"}}}]}}),
+        )
+        .await;
+    assert!(msg.contains("filter.or[0].not.title.regex"), "{msg}");
+    let many: Vec<Value> = (0..300).map(|i| json!({"score": {"eq": i}})).collect();
+    let msg = app.expect_error("BAD_USER_INPUT", q, json!({"f": {"or": many}})).await;
+    assert!(msg.contains("at most 200 conditions"), "{msg}");
+    let msg = app
+        .expect_error(
+            "BAD_USER_INPUT",
+            q,
+            json!({"f": {"srcIp": {"range": {"from": "10.0.0.9", "to": "10.0.0.1"}}}}),
+        )
+        .await;
+    assert!(msg.contains("filter.srcIp.range"), "{msg}");
+    let (code, _) = app.error(q, json!({"f": {"severity": {"gte": "LOUD"}}})).await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    let (code, _) = app.error(q, json!({"f": {"dstIp": {"eq": "10.0.0.300"}}})).await;
+    assert_eq!(code, "BAD_USER_INPUT");
+});
