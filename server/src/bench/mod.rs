@@ -325,7 +325,7 @@ async fn raw_hosts(conn: &DatabaseConnection, hosts: usize) -> anyhow::Result<Du
     Ok(started.elapsed())
 }
 
-const NESTED: &str = r#"{ hosts(first: 100, filter: {cidr: "10.0.0.0/16"}) { nodes { ip
+const NESTED: &str = r#"{ hosts(first: 100, filter: {ip: {within: ["10.0.0.0/16"]}}) { nodes { ip
     ports { nodes { port serviceName } } alerts(first: 10) { nodes { title } }
     flows(first: 10) { nodes { dstIp dstPort } } iocs { value } cases { name } } } }"#;
 

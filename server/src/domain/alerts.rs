@@ -122,8 +122,8 @@ crate::where_impl!(AlertFilter, alert::Entity, |f, c| {
     c.on_any("host", &f.host, &[A::SrcIp, A::DstIp])?;
     c.on("srcIp", &f.src_ip, A::SrcIp)?;
     c.on("dstIp", &f.dst_ip, A::DstIp)?;
-    c.on("srcPort", &f.src_port, A::SrcPort)?;
-    c.on("dstPort", &f.dst_port, A::DstPort)?;
+    c.on_port("srcPort", &f.src_port, &[A::SrcPort])?;
+    c.on_port("dstPort", &f.dst_port, &[A::DstPort])?;
     c.on("srcMac", &f.src_mac, A::SrcMac)?;
     c.on("dstMac", &f.dst_mac, A::DstMac)?;
     c.on("hostname", &f.hostname, A::Hostname)?;

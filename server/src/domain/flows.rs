@@ -5,78 +5,86 @@ use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 use entities::flow;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, TransactionTrait};
 use serde::Serialize;
 
 use super::crud::{self, opt_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{in_cidr, ip_eq, Filter, TimeRange};
 use super::hosts;
 use super::ip;
 use super::ports::Protocol;
+use super::query::{EnumOp, IntOp, IpOp, TextOp, TimeOp};
 use super::text;
-use super::values::{Cidr, IpAddr};
+use super::values::IpAddr;
 
+/// Which flows: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct FlowFilter {
-    /// Either end is this address.
-    pub host: Option<IpAddr>,
-    /// Either end is inside this network.
-    pub cidr: Option<Cidr>,
-    pub src: Option<IpAddr>,
-    pub dst: Option<IpAddr>,
-    /// Either port is this one.
-    pub port: Option<i32>,
-    pub dst_port: Option<i32>,
-    pub protocol: Option<Protocol>,
-    /// Application (layer 7) protocol, case-insensitive.
-    pub application: Option<String>,
-    pub sensor: Option<String>,
-    /// Started within this range.
-    pub time: Option<TimeRange>,
+    pub and: Option<Vec<FlowFilter>>,
+    pub or: Option<Vec<FlowFilter>>,
+    pub not: Option<Box<FlowFilter>>,
+    /// Either end meets it.
+    pub host: Option<IpOp>,
+    pub src: Option<IpOp>,
+    pub dst: Option<IpOp>,
+    /// Either port meets it.
+    pub port: Option<IntOp>,
+    pub src_port: Option<IntOp>,
+    pub dst_port: Option<IntOp>,
+    pub protocol: Option<EnumOp<Protocol>>,
+    /// Application (layer 7) protocol, stored lower case.
+    pub application: Option<TextOp>,
+    pub src_bytes: Option<IntOp>,
+    pub dst_bytes: Option<IntOp>,
+    pub src_packets: Option<IntOp>,
+    pub dst_packets: Option<IntOp>,
+    pub started_at: Option<TimeOp>,
+    pub ended_at: Option<TimeOp>,
+    pub sensor: Option<TextOp>,
+    /// The sensor's id of the connection (Zeek's uid).
+    pub uid: Option<TextOp>,
+    /// The connection state (Zeek's conn_state).
+    pub state: Option<TextOp>,
 }
 
-impl Filter for FlowFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let (src, dst) = ((flow::Entity, flow::Column::SrcIp), (flow::Entity, flow::Column::DstIp));
-        let mut c = Condition::all();
-        if let Some(h) = &self.host {
-            c = c.add(Condition::any().add(ip_eq(src, h)).add(ip_eq(dst, h)));
-        }
-        if let Some(n) = &self.cidr {
-            c = c.add(Condition::any().add(in_cidr(src, n)).add(in_cidr(dst, n)));
-        }
-        if let Some(h) = &self.src {
-            c = c.add(ip_eq(src, h));
-        }
-        if let Some(h) = &self.dst {
-            c = c.add(ip_eq(dst, h));
-        }
-        if let Some(p) = self.port {
-            let p = text::port("filter.port", p)?;
-            c = c.add(
-                Condition::any()
-                    .add(flow::Column::SrcPort.eq(p))
-                    .add(flow::Column::DstPort.eq(p)),
-            );
-        }
-        if let Some(p) = self.dst_port {
-            c = c.add(flow::Column::DstPort.eq(text::port("filter.dstPort", p)?));
-        }
-        if let Some(p) = self.protocol {
-            c = c.add(flow::Column::Protocol.eq(p.as_str()));
-        }
-        if let Some(a) = &self.application {
-            c = c.add(flow::Column::Application.eq(a.trim().to_lowercase()));
-        }
-        if let Some(s) = &self.sensor {
-            c = c.add(flow::Column::Sensor.eq(s.trim()));
-        }
-        if let Some(t) = &self.time {
-            t.validate("filter.time")?;
-            c = c.add(t.condition((flow::Entity, flow::Column::StartedAt)));
-        }
-        Ok(c)
+crate::where_impl!(FlowFilter, flow::Entity, |f, c| {
+    use flow::Column as F;
+    c.on_any("host", &f.host, &[F::SrcIp, F::DstIp])?;
+    c.on("src", &f.src, F::SrcIp)?;
+    c.on("dst", &f.dst, F::DstIp)?;
+    c.on_port("port", &f.port, &[F::SrcPort, F::DstPort])?;
+    c.on_port("srcPort", &f.src_port, &[F::SrcPort])?;
+    c.on_port("dstPort", &f.dst_port, &[F::DstPort])?;
+    c.on("protocol", &f.protocol, F::Protocol)?;
+    c.on("application", &f.application, F::Application)?;
+    c.on("srcBytes", &f.src_bytes, F::SrcBytes)?;
+    c.on("dstBytes", &f.dst_bytes, F::DstBytes)?;
+    c.on("srcPackets", &f.src_packets, F::SrcPackets)?;
+    c.on("dstPackets", &f.dst_packets, F::DstPackets)?;
+    c.on("startedAt", &f.started_at, F::StartedAt)?;
+    c.on("endedAt", &f.ended_at, F::EndedAt)?;
+    c.on("sensor", &f.sensor, F::Sensor)?;
+    c.on("uid", &f.uid, F::Uid)?;
+    c.on("state", &f.state, F::State)?;
+});
+
+crate::fields! {
+    /// The fields flows sort, group and bucket by.
+    FlowField, FlowOrder for flow {
+        Src => SrcIp: Ip,
+        Dst => DstIp: Ip,
+        SrcPort => SrcPort: Int,
+        DstPort => DstPort: Int,
+        Protocol => Protocol: Text,
+        Application => Application: Text,
+        SrcBytes => SrcBytes: Int,
+        DstBytes => DstBytes: Int,
+        SrcPackets => SrcPackets: Int,
+        DstPackets => DstPackets: Int,
+        StartedAt => StartedAt: Time,
+        EndedAt => EndedAt: Time,
+        Sensor => Sensor: Text,
+        State => State: Text,
     }
 }
 

@@ -3,7 +3,7 @@
 use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 use entities::{host, hostname, note, port};
-use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
+use sea_orm::sea_query::{Condition, Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -11,100 +11,92 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{ilike, in_cidr, ip_eq, Filter, IpRange, TimeRange};
 use super::ids::Kind;
 use super::ip;
-use super::text::{self, wildcard_pattern};
-use super::values::{Cidr, IpAddr, MacAddr};
+use super::ports::PortFilter;
+use super::query::{IntOp, IpOp, TextOp, TimeOp};
+use super::text::{self};
+use super::values::{IpAddr, MacAddr};
 
-/// Which hosts to list; every given criterion must hold.
+/// Which hosts: conditions on their fields, their names and their ports, composed
+/// with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct HostFilter {
-    /// Exactly this address.
-    pub ip: Option<IpAddr>,
-    /// Inside this network.
-    pub cidr: Option<Cidr>,
-    /// Inside this inclusive address range.
-    pub range: Option<IpRange>,
-    /// Has this port open (any protocol).
-    pub port: Option<i32>,
-    /// Has an open port with this service name (e.g. `ssh`).
-    pub service: Option<String>,
-    /// Has an open port with this product, case-insensitive, `*` wildcards allowed.
-    pub product: Option<String>,
-    /// Has this hostname; `*` and `?` are wildcards.
-    pub hostname: Option<String>,
-    /// ISO 3166 country code.
-    pub country: Option<String>,
-    pub asn: Option<i64>,
+    pub and: Option<Vec<HostFilter>>,
+    pub or: Option<Vec<HostFilter>>,
+    pub not: Option<Box<HostFilter>>,
+    pub ip: Option<IpOp>,
+    pub mac: Option<TextOp>,
+    pub os: Option<TextOp>,
+    /// ISO 3166 country code, upper case.
+    pub country: Option<TextOp>,
+    pub city: Option<TextOp>,
+    pub asn: Option<IntOp>,
+    pub as_name: Option<TextOp>,
+    /// Has this category.
     pub category: Option<String>,
-    /// Seen at some time in this range (first seen before its end, last seen after its start).
-    pub seen: Option<TimeRange>,
+    pub status: Option<TextOp>,
+    pub first_seen: Option<TimeOp>,
+    pub last_seen: Option<TimeOp>,
+    /// Has a name that meets it (names are stored lower case, without a final dot).
+    pub hostnames: Option<HostnameFilter>,
+    /// Has a port that meets it (`{port: {eq: 22}, state: {eq: "open"}}`).
+    pub ports: Option<Box<PortFilter>>,
 }
 
-impl Filter for HostFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(ip) = &self.ip {
-            c = c.add(ip_eq((host::Entity, host::Column::Ip), ip));
-        }
-        if let Some(net) = &self.cidr {
-            c = c.add(in_cidr((host::Entity, host::Column::Ip), net));
-        }
-        if let Some(range) = &self.range {
-            let (lo, hi) = range.bounds("filter.range")?;
-            c = c.add(Expr::col((host::Entity, host::Column::Ip)).between(lo, hi));
-        }
-        let mut on_port = Condition::all();
-        if let Some(p) = self.port {
-            on_port = on_port.add(port::Column::Port.eq(text::port("filter.port", p)?));
-        }
-        if let Some(s) = &self.service {
-            on_port = on_port.add(port::Column::ServiceName.eq(s.trim().to_lowercase()));
-        }
-        if let Some(p) = &self.product {
-            on_port = on_port.add(ilike(
-                (port::Entity, port::Column::ServiceProduct),
-                &wildcard_pattern(p.trim()),
-            ));
-        }
-        if !on_port.is_empty() {
-            let sub = Query::select()
-                .column(port::Column::HostId)
-                .from(port::Entity)
-                .cond_where(on_port.add(port::Column::State.eq("open")))
-                .to_owned();
-            c = c.add(Expr::col((host::Entity, host::Column::Id)).in_subquery(sub));
-        }
-        if let Some(name) = &self.hostname {
-            let sub = Query::select()
-                .column(hostname::Column::HostId)
-                .from(hostname::Entity)
-                .and_where(Expr::col(hostname::Column::Name).like(wildcard_pattern(&normalize_hostname(name))))
-                .to_owned();
-            c = c.add(Expr::col((host::Entity, host::Column::Id)).in_subquery(sub));
-        }
-        if let Some(country) = &self.country {
-            c = c.add(host::Column::Country.eq(country.trim().to_uppercase()));
-        }
-        if let Some(asn) = self.asn {
-            c = c.add(host::Column::Asn.eq(asn));
-        }
-        if let Some(cat) = &self.category {
-            c = c.add(Expr::col((host::Entity, host::Column::Categories)).like(text::tag_pattern(cat)));
-        }
-        if let Some(seen) = &self.seen {
-            seen.validate("filter.seen")?;
-            if let Some(to) = seen.to {
-                c = c.add(host::Column::FirstSeen.lt(to.0));
-            }
-            if let Some(from) = seen.from {
-                c = c.add(host::Column::LastSeen.gte(from.0));
-            }
-        }
-        Ok(c)
+crate::where_impl!(HostFilter, host::Entity, |f, c| {
+    use host::Column as H;
+    c.on("ip", &f.ip, H::Ip)?;
+    c.on("mac", &f.mac, H::Mac)?;
+    c.on("os", &f.os, H::Os)?;
+    c.on("country", &f.country, H::Country)?;
+    c.on("city", &f.city, H::City)?;
+    c.on("asn", &f.asn, H::Asn)?;
+    c.on("asName", &f.as_name, H::AsName)?;
+    if let Some(cat) = &f.category {
+        let tagged = Expr::col((host::Entity, H::Categories)).like(text::tag_pattern(cat));
+        c.sql("category", Condition::all().add(tagged))?;
+    }
+    c.on("status", &f.status, H::Status)?;
+    c.on("firstSeen", &f.first_seen, H::FirstSeen)?;
+    c.on("lastSeen", &f.last_seen, H::LastSeen)?;
+    c.related("hostnames", f.hostnames.as_ref(), H::Id, hostname::Column::HostId)?;
+    c.related("ports", f.ports.as_deref(), H::Id, port::Column::HostId)?;
+});
+
+crate::fields! {
+    /// The fields hosts sort, group and bucket by.
+    HostField, HostOrder for host {
+        Ip => Ip: Ip,
+        Mac => Mac: Text,
+        Os => Os: Text,
+        Country => Country: Text,
+        City => City: Text,
+        Asn => Asn: Int,
+        AsName => AsName: Text,
+        Status => Status: Text,
+        FirstSeen => FirstSeen: Time,
+        LastSeen => LastSeen: Time,
+        CreatedAt => CreatedAt: Time,
+        UpdatedAt => UpdatedAt: Time,
     }
 }
+
+/// Which names of a host.
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct HostnameFilter {
+    pub and: Option<Vec<HostnameFilter>>,
+    pub or: Option<Vec<HostnameFilter>>,
+    pub not: Option<Box<HostnameFilter>>,
+    pub name: Option<TextOp>,
+    /// Where the name came from (`PTR`, `user`, a scan).
+    pub source: Option<TextOp>,
+}
+
+crate::where_impl!(HostnameFilter, hostname::Entity, |f, c| {
+    c.on("name", &f.name, hostname::Column::Name)?;
+    c.on("source", &f.source, hostname::Column::Source)?;
+});
 
 /// The writable fields of a host; on update, an absent field is left as it is.
 #[derive(InputObject, Clone, Debug, Default)]

@@ -3,15 +3,15 @@
 use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use chrono::{DateTime, Utc};
 use entities::{host, port, scan};
-use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::DomainResult;
-use super::filters::{ilike, Filter};
+use super::hosts::HostFilter;
 use super::ids::{self, Kind};
-use super::text::{self, wildcard_pattern};
+use super::query::{EnumOp, IntOp, TextOp, TimeOp};
+use super::text::{self};
 
 /// Transport protocols, stored lower case.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -45,39 +45,55 @@ impl Protocol {
     }
 }
 
+/// Which ports: conditions on their fields and their host, composed with `and`, `or`
+/// and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct PortFilter {
-    pub port: Option<i32>,
-    pub protocol: Option<Protocol>,
-    /// `open`, `closed`, `filtered` ...
-    pub state: Option<String>,
-    pub service: Option<String>,
-    /// Case-insensitive, `*` wildcards allowed.
-    pub product: Option<String>,
+    pub and: Option<Vec<PortFilter>>,
+    pub or: Option<Vec<PortFilter>>,
+    pub not: Option<Box<PortFilter>>,
+    pub port: Option<IntOp>,
+    pub protocol: Option<EnumOp<Protocol>>,
+    /// `open`, `closed`, `filtered` ... (lower case).
+    pub state: Option<TextOp>,
+    pub reason: Option<TextOp>,
+    /// The service name, lower case (`ssh`).
+    pub service: Option<TextOp>,
+    pub product: Option<TextOp>,
+    pub version: Option<TextOp>,
+    pub extra: Option<TextOp>,
+    pub first_seen: Option<TimeOp>,
+    pub last_seen: Option<TimeOp>,
+    /// Its host meets it.
+    pub host: Option<Box<HostFilter>>,
 }
 
-impl Filter for PortFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(p) = self.port {
-            c = c.add(port::Column::Port.eq(text::port("filter.port", p)?));
-        }
-        if let Some(p) = self.protocol {
-            c = c.add(port::Column::Protocol.eq(p.as_str()));
-        }
-        if let Some(s) = &self.state {
-            c = c.add(port::Column::State.eq(s.trim().to_lowercase()));
-        }
-        if let Some(s) = &self.service {
-            c = c.add(port::Column::ServiceName.eq(s.trim().to_lowercase()));
-        }
-        if let Some(p) = &self.product {
-            c = c.add(ilike(
-                (port::Entity, port::Column::ServiceProduct),
-                &wildcard_pattern(p.trim()),
-            ));
-        }
-        Ok(c)
+crate::where_impl!(PortFilter, port::Entity, |f, c| {
+    use port::Column as P;
+    c.on_port("port", &f.port, &[P::Port])?;
+    c.on("protocol", &f.protocol, P::Protocol)?;
+    c.on("state", &f.state, P::State)?;
+    c.on("reason", &f.reason, P::Reason)?;
+    c.on("service", &f.service, P::ServiceName)?;
+    c.on("product", &f.product, P::ServiceProduct)?;
+    c.on("version", &f.version, P::ServiceVersion)?;
+    c.on("extra", &f.extra, P::ServiceExtra)?;
+    c.on("firstSeen", &f.first_seen, P::FirstSeen)?;
+    c.on("lastSeen", &f.last_seen, P::LastSeen)?;
+    c.related("host", f.host.as_deref(), P::HostId, host::Column::Id)?;
+});
+
+crate::fields! {
+    /// The fields ports sort, group and bucket by.
+    PortField, PortOrder for port {
+        Port => Port: Int,
+        Protocol => Protocol: Text,
+        State => State: Text,
+        Service => ServiceName: Text,
+        Product => ServiceProduct: Text,
+        Version => ServiceVersion: Text,
+        FirstSeen => FirstSeen: Time,
+        LastSeen => LastSeen: Time,
     }
 }
 

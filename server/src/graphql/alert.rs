@@ -11,7 +11,6 @@ use futures_util::StreamExt;
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::DatabaseConnection;
 
-use super::aggregate::Aggregate;
 use super::audit::write;
 use super::batching::BatchLoad;
 use super::case::{cases_of_alert, Case};
@@ -20,7 +19,7 @@ use super::flow::{by_either_end, host_at, Flow};
 use super::host::Host;
 use super::inventory::{device_of, network_of, Device, Network};
 use super::loaders::{loader, ById, LoadError, Paged};
-use super::pagination::{filtered, listing, numbered, Conn, Numbered, PageArgs};
+use super::pagination::{numbered, Numbered};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 use crate::domain::alert_log::{self, Change};
@@ -209,38 +208,20 @@ impl Alert {
     }
 }
 
+crate::listing!(
+    AlertListing, Alert, AlertFilter, AlertField, AlertOrder, "AlertAggregate",
+    /// Alerts that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// of arrival, without one); `last` pages from the end.
+    alerts,
+    /// Counts, groups and time buckets of the alerts that meet `filter`.
+    alerts_aggregate,
+);
+
 #[derive(Default)]
 pub struct AlertQuery;
 
 #[Object]
 impl AlertQuery {
-    /// Alerts that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
-    /// of arrival, without one); `last` pages from the end.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn alerts(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<AlertFilter>,
-        order_by: Option<Vec<AlertOrder>>,
-    ) -> Result<Conn<Alert>> {
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        listing::<_, AlertField, _, _>(ctx, filter, order_by, args, Alert).await
-    }
-
-    /// Counts, groups and time buckets of the alerts that meet `filter`.
-    async fn alerts_aggregate(&self, ctx: &Context<'_>, filter: Option<AlertFilter>) -> Result<Aggregate<AlertField>> {
-        Ok(Aggregate::new(ctx, filtered(ctx, filter)?))
-    }
     /// Alerts as sensor consoles search them: page-numbered, sorted, with lists of
     /// values and `LIKE` patterns (see `AlertSearch`). A page past the last is the last.
     #[graphql(complexity = "super::pagination::numbered_cost(page_size, child_complexity)")]
@@ -457,8 +438,4 @@ impl AlertSubscription {
             Follow::Grouped(events) => events.map(|e| Ok(AlertUpdate(e))).boxed(),
         })
     }
-}
-
-impl super::aggregate::Named for AlertField {
-    const AGGREGATE: &'static str = "AlertAggregate";
 }

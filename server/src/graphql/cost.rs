@@ -254,7 +254,7 @@ mod tests {
                  h: hosts(first: $n, filter: $f) @include(if: true) { nodes { ...F ... on Host { ip } } }
                  flows(first: $m) { totalCount nodes { ...G } }
                }
-               fragment F on Host { id ports(first: 3, filter: {state: "open"}) { nodes { port } } }
+               fragment F on Host { id ports(first: 3, filter: {state: {eq: "open"}}) { nodes { port } } }
                fragment G on Flow { id }"#,
         )
         .unwrap();
@@ -266,7 +266,7 @@ mod tests {
             text,
             "query($n: Int = 5, $f: HostFilter) @a { h: hosts(first: $n, filter: $f) @include(if: true) \
              { nodes { ...F ... on Host { ip } } } }\n\
-             fragment F on Host { id ports(first: 3, filter: {state: \"open\"}) { nodes { port } } }\n"
+             fragment F on Host { id ports(first: 3, filter: {state: {eq: \"open\"}}) { nodes { port } } }\n"
         );
         // What is printed parses back to the same shape.
         assert!(async_graphql::parser::parse_query(&text).is_ok());

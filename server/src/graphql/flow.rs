@@ -4,16 +4,14 @@ use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{alert, flow};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement, UnionType};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::ColumnTrait;
 
 use super::alert::Alert;
 use super::audit::write;
 use super::errors::Gql;
 use super::host::{Host, HostByIp};
 use super::loaders::{loader, GroupBy, Paged};
-use super::pagination::{connection, Conn, PageArgs};
-use crate::domain::filters::Filter;
-use crate::domain::flows::{self, CreateFlowInput, FlowFilter, FlowInput};
+use crate::domain::flows::{self, CreateFlowInput, FlowField, FlowFilter, FlowInput, FlowOrder};
 use crate::domain::ids::{self, Kind};
 use crate::domain::ip;
 use crate::domain::ports::Protocol;
@@ -136,37 +134,14 @@ impl Flow {
     }
 }
 
-#[derive(Default)]
-pub struct FlowQuery;
-
-#[Object]
-impl FlowQuery {
-    /// Flows in order of insertion, filtered; `last` pages from the newest.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn flows(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<FlowFilter>,
-    ) -> Result<Conn<Flow>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            flow::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Flow,
-        )
-        .await
-    }
-}
+crate::listing!(
+    FlowQuery, Flow, FlowFilter, FlowField, FlowOrder, "FlowAggregate",
+    /// Flows that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// of insertion, without one); `last` pages from the end.
+    flows,
+    /// Counts, groups and time buckets of the flows that meet `filter`.
+    flows_aggregate,
+);
 
 #[derive(Default)]
 pub struct FlowMutation;

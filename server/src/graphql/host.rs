@@ -7,7 +7,7 @@ use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::{host, hostname, note, port};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::ColumnTrait;
 
 use super::alert::{Alert, AlertsOfHost};
 use super::asset::{Asset, AssetsByIp};
@@ -19,12 +19,11 @@ use super::inventory::{device_of, network_of, services_of, Device, DnsOfHost, Dn
 use super::ioc::{Ioc, IocsByValue};
 use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, GroupBy, Paged};
 use super::note::Note;
-use super::pagination::{connection, edge_connection, Conn, PageArgs};
+use super::pagination::{edge_connection, Conn, PageArgs};
 use super::port::Port;
 use crate::domain::alerts::AlertFilter;
-use crate::domain::filters::Filter;
 use crate::domain::flows::FlowFilter;
-use crate::domain::hosts::{self, CreateHostInput, HostFilter, HostInput};
+use crate::domain::hosts::{self, CreateHostInput, HostField, HostFilter, HostInput, HostOrder};
 use crate::domain::ids::{self, Kind};
 use crate::domain::inventory::DnsRecordFilter;
 use crate::domain::ports::PortFilter;
@@ -296,32 +295,16 @@ impl HostQuery {
             .gql()?;
         Ok(rows.and_then(|mut r| r.pop()).map(Host))
     }
-    /// Hosts in address order of insertion, filtered.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn hosts(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<HostFilter>,
-    ) -> Result<Conn<Host>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            host::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Host,
-        )
-        .await
-    }
 }
+
+crate::listing!(
+    HostListing, Host, HostFilter, HostField, HostOrder, "HostAggregate",
+    /// Hosts that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// in which Pivot learnt of them, without one); `last` pages from the end.
+    hosts,
+    /// Counts, groups and time buckets of the hosts that meet `filter`.
+    hosts_aggregate,
+);
 
 #[derive(Default)]
 pub struct HostMutation;

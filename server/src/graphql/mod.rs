@@ -22,6 +22,7 @@ pub mod import;
 pub mod inventory;
 pub mod ioc;
 pub mod ipdr;
+pub mod listing;
 pub mod loaders;
 pub mod node;
 pub mod note;
@@ -48,10 +49,13 @@ use tower_sessions::Session;
 pub struct Query(
     node::NodeQuery,
     host::HostQuery,
+    host::HostListing,
     port::PortQuery,
+    port::PortListing,
     import::ImportQuery,
     flow::FlowQuery,
     alert::AlertQuery,
+    alert::AlertListing,
     customer::CustomerQuery,
     case::CaseQuery,
     ioc::IocQuery,

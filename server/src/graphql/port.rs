@@ -10,9 +10,8 @@ use super::errors::Gql;
 use super::host::Host;
 use super::loaders::{loader, ById, GroupBy};
 use super::pagination::{connection, Conn, PageArgs};
-use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
-use crate::domain::ports::{self, CreatePortInput, PortFilter, PortInput, Protocol};
+use crate::domain::ports::{self, CreatePortInput, PortField, PortFilter, PortInput, PortOrder, Protocol};
 use crate::group;
 
 group!(ScriptsOfPort, script_result::Entity, script_result::Column::PortId, i64);
@@ -140,36 +139,20 @@ impl Scan {
     }
 }
 
+crate::listing!(
+    PortListing, Port, PortFilter, PortField, PortOrder, "PortAggregate",
+    /// Ports of every host that meet `filter` (`{port: {eq: 3389}, state: {eq: "open"}}`),
+    /// in `orderBy` order (then by ID); `last` pages from the end.
+    ports,
+    /// Counts, groups and time buckets of the ports that meet `filter`.
+    ports_aggregate,
+);
+
 #[derive(Default)]
 pub struct PortQuery;
 
 #[Object]
 impl PortQuery {
-    /// Ports of every host, filtered (e.g. every open 3389/tcp).
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn ports(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<PortFilter>,
-    ) -> Result<Conn<Port>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            port::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Port,
-        )
-        .await
-    }
     /// Imported scans, oldest first.
     #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
     async fn scans(

@@ -45,30 +45,36 @@ both_dbs!(flow_filters_and_edges, |app: TestApp| async move {
         [f1.as_str(), f2.as_str(), f3.as_str()]
     );
     assert_eq!(
-        ids_of(&app, q, json!({"host": "10.0.0.1"})).await,
+        ids_of(&app, q, json!({"host": {"eq": "10.0.0.1"}})).await,
         [f1.as_str(), f3.as_str()]
     );
-    assert_eq!(ids_of(&app, q, json!({"cidr": "8.8.8.0/24"})).await, [f2.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"src": "10.0.0.2"})).await, [f2.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"dst": "10.0.0.1"})).await, [f3.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"port": 443})).await, [f1.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"port": 53000})).await, [f2.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"dstPort": 53})).await, [f2.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"protocol": "UDP"})).await, [f2.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"application": "tls"})).await, [f1.as_str()]);
-    assert_eq!(ids_of(&app, q, json!({"sensor": "s2"})).await, [f2.as_str()]);
     assert_eq!(
-        ids_of(&app, q, json!({"time": {"from": "2026-01-02T00:00:00Z"}})).await,
+        ids_of(&app, q, json!({"host": {"within": ["8.8.8.0/24"]}})).await,
+        [f2.as_str()]
+    );
+    assert_eq!(ids_of(&app, q, json!({"src": {"eq": "10.0.0.2"}})).await, [f2.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"dst": {"eq": "10.0.0.1"}})).await, [f3.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"port": {"eq": 443}})).await, [f1.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"port": {"eq": 53000}})).await, [f2.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"dstPort": {"eq": 53}})).await, [f2.as_str()]);
+    assert_eq!(ids_of(&app, q, json!({"protocol": {"eq": "UDP"}})).await, [f2.as_str()]);
+    assert_eq!(
+        ids_of(&app, q, json!({"application": {"eq": "tls"}})).await,
+        [f1.as_str()]
+    );
+    assert_eq!(ids_of(&app, q, json!({"sensor": {"eq": "s2"}})).await, [f2.as_str()]);
+    assert_eq!(
+        ids_of(&app, q, json!({"startedAt": {"gte": "2026-01-02T00:00:00Z"}})).await,
         [f2.as_str(), f3.as_str()]
     );
     assert_eq!(
-        ids_of(&app, q, json!({"time": {"to": "2026-01-02T10:00:00Z"}})).await,
+        ids_of(&app, q, json!({"startedAt": {"lt": "2026-01-02T10:00:00Z"}})).await,
         [f1.as_str()],
         "to is exclusive"
     );
     app.expect_error(
         "BAD_USER_INPUT",
-        "{ flows(filter: {time: {from: \"2026-02-01T00:00:00Z\", to: \"2026-01-01T00:00:00Z\"}}) { totalCount } }",
+        "{ flows(filter: {startedAt: {gte: \"2026-02-01T00:00:00Z\", lt: \"2026-01-01T00:00:00Z\"}}) { totalCount } }",
         json!({}),
     )
     .await;
@@ -81,7 +87,7 @@ both_dbs!(flow_filters_and_edges, |app: TestApp| async move {
     let d = app
         .data(
             r#"{ host(ip: "10.0.0.1") { flows { totalCount nodes { id srcIp dstIp } }
-        tcp22: flows(filter: {protocol: TCP, port: 22}) { totalCount nodes { id } } } }"#,
+        tcp22: flows(filter: {protocol: {eq: TCP}, port: {eq: 22}}) { totalCount nodes { id } } } }"#,
             json!({}),
         )
         .await;

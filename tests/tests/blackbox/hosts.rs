@@ -59,41 +59,76 @@ async fn seed(app: &TestApp) {
 both_dbs!(host_filters, |app: TestApp| async move {
     seed(&app).await;
     assert_eq!(ips(&app, json!(null)).await.len(), 4);
-    assert_eq!(ips(&app, json!({"ip": "10.0.0.1"})).await, ["10.0.0.1"]);
+    assert_eq!(ips(&app, json!({"ip": {"eq": "10.0.0.1"}})).await, ["10.0.0.1"]);
     assert_eq!(
-        ips(&app, json!({"cidr": "10.0.0.0/24"})).await,
+        ips(&app, json!({"ip": {"within": ["10.0.0.0/24"]}})).await,
         ["10.0.0.1", "10.0.0.2"]
     );
     assert_eq!(
-        ips(&app, json!({"cidr": "0.0.0.0/0"})).await.len(),
+        ips(&app, json!({"ip": {"within": ["0.0.0.0/0"]}})).await.len(),
         3,
         "a v4 CIDR never matches v6 hosts"
     );
-    assert_eq!(ips(&app, json!({"cidr": "2001:db8::/32"})).await, ["2001:db8::1"]);
     assert_eq!(
-        ips(&app, json!({"range": {"from": "10.0.0.2", "to": "192.168.1.5"}})).await,
+        ips(&app, json!({"ip": {"within": ["2001:db8::/32"]}})).await,
+        ["2001:db8::1"]
+    );
+    assert_eq!(
+        ips(
+            &app,
+            json!({"ip": {"range": {"from": "10.0.0.2", "to": "192.168.1.5"}}})
+        )
+        .await,
         ["10.0.0.2", "192.168.1.5"]
     );
-    assert_eq!(ips(&app, json!({"port": 22})).await, ["10.0.0.1"]);
+    assert_eq!(
+        ips(&app, json!({"ports": {"port": {"eq": 22}, "state": {"eq": "open"}}})).await,
+        ["10.0.0.1"]
+    );
     assert!(
-        ips(&app, json!({"port": 5432})).await.is_empty(),
+        ips(&app, json!({"ports": {"port": {"eq": 5432}, "state": {"eq": "open"}}}))
+            .await
+            .is_empty(),
         "closed ports do not count"
     );
-    assert_eq!(ips(&app, json!({"service": "SSH"})).await, ["10.0.0.1"]);
-    assert_eq!(ips(&app, json!({"product": "openssh"})).await, ["10.0.0.1"]);
-    assert_eq!(ips(&app, json!({"product": "*SSH*"})).await, ["10.0.0.1"]);
     assert_eq!(
-        ips(&app, json!({"hostname": "*.example.com"})).await,
+        ips(
+            &app,
+            json!({"ports": {"service": {"like": "SSH"}, "state": {"eq": "open"}}})
+        )
+        .await,
+        ["10.0.0.1"]
+    );
+    assert_eq!(
+        ips(&app, json!({"ports": {"product": {"like": "openssh"}}})).await,
+        ["10.0.0.1"]
+    );
+    assert_eq!(
+        ips(&app, json!({"ports": {"product": {"like": "%SSH%"}}})).await,
+        ["10.0.0.1"]
+    );
+    assert_eq!(
+        ips(&app, json!({"hostnames": {"name": {"like": "%.example.com"}}})).await,
         ["10.0.0.1", "2001:db8::1"]
     );
-    assert_eq!(ips(&app, json!({"hostname": "db.internal"})).await, ["10.0.0.2"]);
-    assert_eq!(ips(&app, json!({"country": "fr"})).await, ["10.0.0.1", "192.168.1.5"]);
-    assert_eq!(ips(&app, json!({"asn": 64501})).await, ["10.0.0.2"]);
+    assert_eq!(
+        ips(&app, json!({"hostnames": {"name": {"eq": "db.internal"}}})).await,
+        ["10.0.0.2"]
+    );
+    assert_eq!(
+        ips(&app, json!({"country": {"like": "fr"}})).await,
+        ["10.0.0.1", "192.168.1.5"]
+    );
+    assert_eq!(ips(&app, json!({"asn": {"eq": 64501}})).await, ["10.0.0.2"]);
     assert_eq!(ips(&app, json!({"category": "dmz"})).await, ["10.0.0.1"]);
-    let seen = json!({"seen": {"from": "2026-01-15T00:00:00Z", "to": "2026-01-25T00:00:00Z"}});
+    let seen = json!({"firstSeen": {"lt": "2026-01-25T00:00:00Z"}, "lastSeen": {"gte": "2026-01-15T00:00:00Z"}});
     assert_eq!(ips(&app, seen).await, ["192.168.1.5"]);
     assert_eq!(
-        ips(&app, json!({"country": "FR", "port": 80})).await,
+        ips(
+            &app,
+            json!({"country": {"eq": "FR"}, "ports": {"port": {"eq": 80}, "state": {"eq": "open"}}})
+        )
+        .await,
         ["10.0.0.1"],
         "criteria combine"
     );
@@ -115,44 +150,46 @@ both_dbs!(host_filters, |app: TestApp| async move {
 
     // Port filters on the host edge.
     let q = r#"query($f: PortFilter) { host(ip: "10.0.0.1") { ports(filter: $f) { totalCount nodes { port serviceName } } } }"#;
-    let d = app.data(q, json!({"f": {"service": "http"}})).await;
+    let d = app.data(q, json!({"f": {"service": {"eq": "http"}}})).await;
     assert_eq!(
         d["host"]["ports"],
         json!({"totalCount": 1, "nodes": [{"port": 80, "serviceName": "http"}]})
     );
-    let d = app.data(q, json!({"f": {"state": "open", "protocol": "TCP"}})).await;
+    let d = app
+        .data(q, json!({"f": {"state": {"eq": "open"}, "protocol": {"eq": "TCP"}}}))
+        .await;
     assert_eq!(d["host"]["ports"]["totalCount"], 2);
 
     // Bad filter values are input errors.
     app.expect_error(
         "BAD_USER_INPUT",
-        "{ hosts(filter: {ip: \"10.0.0.300\"}) { totalCount } }",
+        "{ hosts(filter: {ip: {eq: \"10.0.0.300\"}}) { totalCount } }",
         json!({}),
     )
     .await;
     app.expect_error(
         "BAD_USER_INPUT",
-        "{ hosts(filter: {cidr: \"10.0.0.0/33\"}) { totalCount } }",
+        "{ hosts(filter: {ip: {within: [\"10.0.0.0/33\"]}}) { totalCount } }",
         json!({}),
     )
     .await;
     app.expect_error(
         "BAD_USER_INPUT",
-        "{ hosts(filter: {port: 70000}) { totalCount } }",
+        "{ hosts(filter: {ports: {port: {eq: 70000}}}) { totalCount } }",
         json!({}),
     )
     .await;
     let m = app
         .expect_error(
             "BAD_USER_INPUT",
-            r#"{ hosts(filter: {range: {from: "10.0.0.9", to: "10.0.0.1"}}) { totalCount } }"#,
+            r#"{ hosts(filter: {ip: {range: {from: "10.0.0.9", to: "10.0.0.1"}}}) { totalCount } }"#,
             json!({}),
         )
         .await;
-    assert!(m.contains("filter.range"), "{m}");
+    assert!(m.contains("filter.ip.range"), "{m}");
     app.expect_error(
         "BAD_USER_INPUT",
-        r#"{ hosts(filter: {seen: {from: "yesterday"}}) { totalCount } }"#,
+        r#"{ hosts(filter: {lastSeen: {gte: "yesterday"}}) { totalCount } }"#,
         json!({}),
     )
     .await;
@@ -163,7 +200,7 @@ both_dbs!(pagination_both_ways, |app: TestApp| async move {
         host(&app, json!({ "ip": format!("10.1.0.{i}") })).await;
     }
     let page = "query($first: Int, $after: String, $last: Int, $before: String) {
-        hosts(first: $first, after: $after, last: $last, before: $before, filter: {cidr: \"10.1.0.0/24\"}) {
+        hosts(first: $first, after: $after, last: $last, before: $before, filter: {ip: {within: [\"10.1.0.0/24\"]}}) {
             totalCount edges { cursor node { ip } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }";
     // Forward, three at a time.
     let (mut seen, mut after) = (Vec::new(), Value::Null);

@@ -308,7 +308,7 @@ both_dbs!(zeek_and_suricata, |app: TestApp| async move {
     // Time filters take dates as people type them: a day (its midnight), a minute
     // (UTC), or RFC 3339; a bad one says what is accepted.
     let within =
-        r#"query($from: Instant, $to: Instant) { flows(filter: {time: {from: $from, to: $to}}) { totalCount } }"#;
+        r#"query($from: Instant, $to: Instant) { flows(filter: {startedAt: {gte: $from, lt: $to}}) { totalCount } }"#;
     let starts: Vec<f64> = String::from_utf8(fixture("ivre-test-samples/mongo_conn.log"))
         .unwrap()
         .lines()
@@ -344,8 +344,8 @@ both_dbs!(zeek_and_suricata, |app: TestApp| async move {
     assert_eq!(count(&s, "FLOWS", "added"), 5);
     let d = app
         .data(
-            r#"{ v6: flows(filter: {host: "2001:db8::10"}) { nodes { dstIp dstPort application } }
-                 bare: flows(filter: {host: "192.0.2.99"}) { nodes { application srcBytes endedAt state } } }"#,
+            r#"{ v6: flows(filter: {host: {eq: "2001:db8::10"}}) { nodes { dstIp dstPort application } }
+                 bare: flows(filter: {host: {eq: "192.0.2.99"}}) { nodes { application srcBytes endedAt state } } }"#,
             json!({}),
         )
         .await;

@@ -158,7 +158,7 @@ both_dbs!(every_update_and_delete, |app: TestApp| async move {
     .await;
     let d = app
         .data(
-            "{ ports(filter: {port: 443}) { totalCount nodes { host { ip } } } }",
+            "{ ports(filter: {port: {eq: 443}}) { totalCount nodes { host { ip } } } }",
             json!({}),
         )
         .await;

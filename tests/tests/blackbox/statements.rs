@@ -22,7 +22,7 @@ async fn seed(app: &TestApp, net: &str, n: usize, case: &str) {
     }
     let d = app
         .data(
-            "query($c: Cidr) { hosts(first: 1000, filter: {cidr: $c}) { nodes { id ip } } }",
+            "query($c: Cidr) { hosts(first: 1000, filter: {ip: {within: [$c]}}) { nodes { id ip } } }",
             json!({"c": format!("{net}.0.0/16")}),
         )
         .await;
@@ -52,7 +52,7 @@ async fn seed(app: &TestApp, net: &str, n: usize, case: &str) {
     }
 }
 
-const NESTED: &str = "query($c: Cidr) { hosts(first: 300, filter: {cidr: $c}) { nodes {
+const NESTED: &str = "query($c: Cidr) { hosts(first: 300, filter: {ip: {within: [$c]}}) { nodes {
     ip hostnames openPortCount
     ports(first: 5) { totalCount nodes { port scan { id } scripts { scriptId } } }
     alerts(first: 5) { nodes { title cases { name } srcHost { ip } } }

@@ -105,6 +105,14 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
         self.on_any(field, op, &[column])
     }
 
+    /// `field`'s condition on a port number column: values above 65535 are refused.
+    pub fn on_port(&mut self, field: &str, op: &Option<IntOp>, columns: &[E::Column]) -> DomainResult<()> {
+        if let Some(op) = op {
+            op.bounded(&self.name(field), 0, 65_535)?;
+        }
+        self.on_any(field, op, columns)
+    }
+
     /// `field`'s condition on any of `columns` (a flow's either end): one of them meets
     /// every part of it.
     pub fn on_any<O: Op>(&mut self, field: &str, op: &Option<O>, columns: &[E::Column]) -> DomainResult<()> {
@@ -159,7 +167,7 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
 
     /// `field` holds a filter of related rows: `column` is among the `foreign` values of
     /// the `R` rows that meet it (`hosts(filter: {ports: {port: {eq: 22}}})`).
-    pub fn related<W, C>(&mut self, field: &str, inner: &Option<W>, column: E::Column, foreign: C) -> DomainResult<()>
+    pub fn related<W, C>(&mut self, field: &str, inner: Option<&W>, column: E::Column, foreign: C) -> DomainResult<()>
     where
         W: Where,
         C: IntoColumnRef,

@@ -372,8 +372,40 @@ impl<T: Ordered> RangeOp<T> {
     }
 }
 
+impl IntOp {
+    /// Refuses values outside `lo..=hi` (a port above 65535 is a typing error).
+    pub fn bounded(&self, field: &str, lo: i64, hi: i64) -> DomainResult<()> {
+        let values = [self.eq, self.ne, self.gt, self.gte, self.lt, self.lte]
+            .into_iter()
+            .flatten()
+            .chain(self.one_of.iter().flatten().copied())
+            .chain(self.not_in.iter().flatten().copied());
+        for v in values {
+            if !(lo..=hi).contains(&v) {
+                return Err(DomainError::bad(field, format!("{v} is not between {lo} and {hi}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T: Ordered> RangeOp<T> {
+    /// A range that holds nothing is a mistake, said as one.
+    fn check(&self, field: &str) -> DomainResult<()> {
+        let low = self.gt.or(self.gte);
+        let high = self.lt.or(self.lte);
+        if let (Some(l), Some(h)) = (low, high) {
+            if l > h {
+                return Err(DomainError::bad(field, "the lower bound is above the upper one"));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<T: Ordered> Op for RangeOp<T> {
     fn sql(&self, field: &str, e: &dyn Fn() -> SimpleExpr) -> DomainResult<Condition> {
+        self.check(field)?;
         list(field, "in", &self.one_of)?;
         list(field, "notIn", &self.not_in)?;
         let mut c = Condition::all();

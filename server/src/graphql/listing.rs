@@ -1,0 +1,52 @@
+//! The root listing of each type of the one query model: `xs(filter, orderBy, first,
+//! after, last, before)` and `xsAggregate(filter)`, declared once for every type.
+
+/// Declares `$root`, a query object with the listing `$list` of `$node`s and its
+/// aggregates `$aggregate`, over filter `$filter` and fields `$field` (ordered by
+/// `$order`); `$name` names the aggregate object.
+#[macro_export]
+macro_rules! listing {
+    (
+        $root:ident, $node:ident, $filter:ty, $field:ty, $order:ty, $name:literal,
+        $(#[$list_doc:meta])* $list:ident,
+        $(#[$agg_doc:meta])* $aggregate:ident $(,)?
+    ) => {
+        #[derive(Default)]
+        pub struct $root;
+
+        #[async_graphql::Object]
+        impl $root {
+            $(#[$list_doc])*
+            #[graphql(complexity = "crate::graphql::pagination::cost(first, last, child_complexity)")]
+            #[allow(clippy::too_many_arguments)]
+            async fn $list(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                first: Option<i32>,
+                after: Option<String>,
+                last: Option<i32>,
+                before: Option<String>,
+                filter: Option<$filter>,
+                order_by: Option<Vec<$order>>,
+            ) -> async_graphql::Result<$crate::graphql::pagination::Conn<$node>> {
+                let args = $crate::graphql::pagination::PageArgs { first, after, last, before };
+                $crate::graphql::pagination::listing::<_, $field, _, _>(ctx, filter, order_by, args, $node)
+                    .await
+            }
+
+            $(#[$agg_doc])*
+            async fn $aggregate(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                filter: Option<$filter>,
+            ) -> async_graphql::Result<$crate::graphql::aggregate::Aggregate<$field>> {
+                let select = $crate::graphql::pagination::filtered(ctx, filter)?;
+                Ok($crate::graphql::aggregate::Aggregate::new(ctx, select))
+            }
+        }
+
+        impl $crate::graphql::aggregate::Named for $field {
+            const AGGREGATE: &'static str = $name;
+        }
+    };
+}
