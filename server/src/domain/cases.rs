@@ -4,7 +4,7 @@
 use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use chrono::Utc;
 use entities::{alert, case, case_alert, customer, ioc, ioc_case, user};
-use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     TransactionTrait,
@@ -14,9 +14,9 @@ use serde::Serialize;
 use super::alert_log;
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{ilike, Filter, TimeRange};
 use super::ids::{self, Kind};
-use super::text::{escape_like, required};
+use super::query::{EnumOp, IdOp, TextOp, TimeOp};
+use super::text::required;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum CaseStatus {
@@ -41,39 +41,49 @@ impl CaseStatus {
     }
 }
 
+/// Which cases: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct CaseFilter {
-    pub status: Option<CaseStatus>,
-    pub customer_id: Option<ID>,
-    /// Name, description or SOC ticket contains this text, case-insensitive.
-    pub text: Option<String>,
-    /// Opened within this range.
-    pub opened: Option<TimeRange>,
+    pub and: Option<Vec<CaseFilter>>,
+    pub or: Option<Vec<CaseFilter>>,
+    pub not: Option<Box<CaseFilter>>,
+    pub name: Option<TextOp>,
+    pub description: Option<TextOp>,
+    /// The ticket number in the SOC's tracker.
+    pub soc_id: Option<TextOp>,
+    pub summary: Option<TextOp>,
+    pub status: Option<EnumOp<CaseStatus>>,
+    pub customer_id: Option<IdOp>,
+    pub opened_by_id: Option<IdOp>,
+    pub opened_at: Option<TimeOp>,
+    pub closed_at: Option<TimeOp>,
+    pub updated_at: Option<TimeOp>,
 }
 
-impl Filter for CaseFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(s) = self.status {
-            c = c.add(case::Column::Status.eq(s.as_str()));
-        }
-        if let Some(id) = &self.customer_id {
-            c = c.add(case::Column::CustomerId.eq(ids::decode("filter.customerId", id, Kind::Customer)?));
-        }
-        if let Some(t) = &self.text {
-            let p = format!("%{}%", escape_like(t.trim()));
-            c = c.add(
-                Condition::any()
-                    .add(ilike((case::Entity, case::Column::Name), &p))
-                    .add(ilike((case::Entity, case::Column::Description), &p))
-                    .add(ilike((case::Entity, case::Column::SocId), &p)),
-            );
-        }
-        if let Some(t) = &self.opened {
-            t.validate("filter.opened")?;
-            c = c.add(t.condition((case::Entity, case::Column::OpenedAt)));
-        }
-        Ok(c)
+crate::where_impl!(CaseFilter, case::Entity, |f, c| {
+    use case::Column as C;
+    c.on("name", &f.name, C::Name)?;
+    c.on("description", &f.description, C::Description)?;
+    c.on("socId", &f.soc_id, C::SocId)?;
+    c.on("summary", &f.summary, C::Summary)?;
+    c.on("status", &f.status, C::Status)?;
+    c.on_id("customerId", &f.customer_id, Kind::Customer, C::CustomerId)?;
+    c.on_id("openedById", &f.opened_by_id, Kind::User, C::OpenedBy)?;
+    c.on("openedAt", &f.opened_at, C::OpenedAt)?;
+    c.on("closedAt", &f.closed_at, C::ClosedAt)?;
+    c.on("updatedAt", &f.updated_at, C::UpdatedAt)?;
+});
+
+crate::fields! {
+    /// The fields cases sort, group and bucket by.
+    CaseField, CaseOrder for case {
+        Name => Name: Text,
+        SocId => SocId: Text,
+        Status => Status: Text,
+        Customer => CustomerId: Int,
+        OpenedAt => OpenedAt: Time,
+        ClosedAt => ClosedAt: Time,
+        UpdatedAt => UpdatedAt: Time,
     }
 }
 

@@ -3,7 +3,6 @@
 use async_graphql::{InputObject, MaybeUndefined};
 use chrono::Utc;
 use entities::{case, customer};
-use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -11,22 +10,31 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::contains;
+use super::query::{TextOp, TimeOp};
 use super::text::required;
 
+/// Which customers: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct CustomerFilter {
-    /// Name contains this text, case-insensitive.
-    pub name: Option<String>,
+    pub and: Option<Vec<CustomerFilter>>,
+    pub or: Option<Vec<CustomerFilter>>,
+    pub not: Option<Box<CustomerFilter>>,
+    pub name: Option<TextOp>,
+    pub description: Option<TextOp>,
+    pub created_at: Option<TimeOp>,
 }
 
-impl CustomerFilter {
-    pub fn condition(&self) -> Condition {
-        let mut c = Condition::all();
-        if let Some(n) = &self.name {
-            c = c.add(contains((customer::Entity, customer::Column::Name), n));
-        }
-        c
+crate::where_impl!(CustomerFilter, customer::Entity, |f, c| {
+    c.on("name", &f.name, customer::Column::Name)?;
+    c.on("description", &f.description, customer::Column::Description)?;
+    c.on("createdAt", &f.created_at, customer::Column::CreatedAt)?;
+});
+
+crate::fields! {
+    /// The fields customers sort, group and bucket by.
+    CustomerField, CustomerOrder for customer {
+        Name => Name: Text,
+        CreatedAt => CreatedAt: Time,
     }
 }
 

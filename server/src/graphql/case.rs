@@ -7,7 +7,7 @@ use entities::{
     timeline_event_asset, user,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement};
-use sea_orm::{EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 
 use super::alert::Alert;
 use super::asset::Asset;
@@ -18,14 +18,13 @@ use super::evidence::Evidence;
 use super::ioc::Ioc;
 use super::loaders::{loader, ById, GroupBy, Paged};
 use super::note::{Note, NoteGroup};
-use super::pagination::{connection, edge_connection, Conn, PageArgs};
+use super::pagination::{edge_connection, Conn, PageArgs};
 use super::task::Task;
 use super::timeline::TimelineEvent;
 use super::user::principal;
 use super::user::User;
 use crate::domain::alerts::AlertFilter;
-use crate::domain::cases::{self, CaseFilter, CaseInput, CaseStatus, CreateCaseInput};
-use crate::domain::filters::Filter;
+use crate::domain::cases::{self, CaseField, CaseFilter, CaseInput, CaseOrder, CaseStatus, CreateCaseInput};
 use crate::domain::ids::{self, Kind};
 use crate::domain::iocs::IocFilter;
 use crate::group;
@@ -215,37 +214,14 @@ impl Case {
     }
 }
 
-#[derive(Default)]
-pub struct CaseQuery;
-
-#[Object]
-impl CaseQuery {
-    /// Cases in order of opening, filtered.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn cases(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<CaseFilter>,
-    ) -> Result<Conn<Case>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            case::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Case,
-        )
-        .await
-    }
-}
+crate::listing!(
+    CaseQuery, Case, CaseFilter, CaseField, CaseOrder, "CaseAggregate",
+    /// Cases that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// of opening, without one); `last` pages from the end.
+    cases,
+    /// Counts, groups and time buckets of the cases that meet `filter`.
+    cases_aggregate,
+);
 
 #[derive(Default)]
 pub struct CaseMutation;

@@ -3,14 +3,12 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{case, customer};
-use sea_orm::{EntityTrait, QueryFilter};
 
 use super::audit::write;
 use super::case::Case;
 use super::errors::Gql;
 use super::loaders::{loader, GroupBy};
-use super::pagination::{connection, Conn, PageArgs};
-use crate::domain::customers::{self, CustomerFilter, CustomerInput};
+use crate::domain::customers::{self, CustomerField, CustomerFilter, CustomerInput, CustomerOrder};
 use crate::domain::ids::{self, Kind};
 use crate::group;
 
@@ -41,36 +39,13 @@ impl Customer {
     }
 }
 
-#[derive(Default)]
-pub struct CustomerQuery;
-
-#[Object]
-impl CustomerQuery {
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn customers(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<CustomerFilter>,
-    ) -> Result<Conn<Customer>> {
-        let q = customer::Entity::find().filter(filter.unwrap_or_default().condition());
-        connection(
-            ctx,
-            q,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Customer,
-        )
-        .await
-    }
-}
+crate::listing!(
+    CustomerQuery, Customer, CustomerFilter, CustomerField, CustomerOrder, "CustomerAggregate",
+    /// Customers that meet `filter`, in `orderBy` order (then by ID).
+    customers,
+    /// Counts, groups and time buckets of the customers that meet `filter`.
+    customers_aggregate,
+);
 
 #[derive(Default)]
 pub struct CustomerMutation;

@@ -62,7 +62,10 @@ both_dbs!(customers_cases_and_iocs, |app: TestApp| async move {
     )
     .await;
     let d = app
-        .data("{ customers(filter: {name: \"glob\"}) { nodes { name } } }", json!({}))
+        .data(
+            "{ customers(filter: {name: {like: \"%glob%\"}}) { nodes { name } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(d["customers"]["nodes"], json!([{"name": "Globex"}]));
 
@@ -97,12 +100,18 @@ both_dbs!(customers_cases_and_iocs, |app: TestApp| async move {
     assert_eq!(d["closeCase"]["status"], "CLOSED");
     assert!(d["closeCase"]["closedAt"].is_string());
     let q = "query($f: CaseFilter) { cases(filter: $f) { nodes { id } } }";
-    assert_eq!(ids(&app, q, json!({"f": {"status": "OPEN"}})).await, strs(&[&c1]));
-    assert_eq!(ids(&app, q, json!({"f": {"customerId": globex}})).await, strs(&[&c2]));
-    assert_eq!(ids(&app, q, json!({"f": {"text": "EVIL"}})).await, strs(&[&c2]));
-    assert_eq!(ids(&app, q, json!({"f": {"text": "soc-1"}})).await, strs(&[&c1]));
     assert_eq!(
-        ids(&app, q, json!({"f": {"opened": {"from": "2020-01-01T00:00:00Z"}}}))
+        ids(&app, q, json!({"f": {"status": {"eq": "OPEN"}}})).await,
+        strs(&[&c1])
+    );
+    assert_eq!(
+        ids(&app, q, json!({"f": {"customerId": {"eq": globex}}})).await,
+        strs(&[&c2])
+    );
+    assert_eq!(ids(&app, q, json!({"f": {"or": [{"name": {"like": "%EVIL%"}}, {"description": {"like": "%EVIL%"}}, {"socId": {"like": "%EVIL%"}}]}})).await, strs(&[&c2]));
+    assert_eq!(ids(&app, q, json!({"f": {"or": [{"name": {"like": "%soc-1%"}}, {"description": {"like": "%soc-1%"}}, {"socId": {"like": "%soc-1%"}}]}})).await, strs(&[&c1]));
+    assert_eq!(
+        ids(&app, q, json!({"f": {"openedAt": {"gte": "2020-01-01T00:00:00Z"}}}))
             .await
             .len(),
         2

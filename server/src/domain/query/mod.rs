@@ -105,6 +105,18 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
         self.on_any(field, op, &[column])
     }
 
+    /// `field`'s condition on a column holding the number of an object of `kind`.
+    pub fn on_id(
+        &mut self,
+        field: &str,
+        op: &Option<IdOp>,
+        kind: super::ids::Kind,
+        column: E::Column,
+    ) -> DomainResult<()> {
+        let ints = op.as_ref().map(|o| o.ints(&self.name(field), kind)).transpose()?;
+        self.on(field, &ints, column)
+    }
+
     /// `field`'s condition on a port number column: values above 65535 are refused.
     pub fn on_port(&mut self, field: &str, op: &Option<IntOp>, columns: &[E::Column]) -> DomainResult<()> {
         if let Some(op) = op {
@@ -338,6 +350,12 @@ pub fn matches<W: Where>(w: &W, row: &<W::E as EntityTrait>::Model) -> DomainRes
 impl Stored for super::alerts::Severity {
     fn stored(self) -> Value {
         Value::SmallInt(Some(self.rank()))
+    }
+}
+
+impl Stored for super::cases::CaseStatus {
+    fn stored(self) -> Value {
+        self.as_str().into()
     }
 }
 

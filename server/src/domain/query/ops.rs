@@ -686,6 +686,7 @@ pub trait Stored: Copy + PartialEq + Serialize + InputType {
 #[derive(InputObject, Serialize, Clone, Debug)]
 #[graphql(concrete(name = "SeverityFilter", params(super::super::alerts::Severity)))]
 #[graphql(concrete(name = "ProtocolFilter", params(super::super::ports::Protocol)))]
+#[graphql(concrete(name = "CaseStatusFilter", params(super::super::cases::CaseStatus)))]
 pub struct EnumOp<T: Stored> {
     pub eq: Option<T>,
     pub ne: Option<T>,
