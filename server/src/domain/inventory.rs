@@ -4,7 +4,7 @@
 use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 use entities::{device, dns_record, network, service};
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -16,6 +16,7 @@ use super::filters::{contains, ilike, in_cidr, ip_eq, Filter, TimeRange};
 use super::hosts::normalize_hostname;
 use super::ip;
 use super::ports::Protocol;
+use super::query::{IntOp, IpOp, TextOp, TimeOp};
 use super::text::{self, wildcard_pattern};
 use super::values::{Cidr, IpAddr, MacAddr};
 
@@ -456,57 +457,50 @@ pub async fn delete_service(db: &impl ConnectionTrait, id: i64) -> DomainResult<
 
 // ---- passive DNS ----
 
+/// Which DNS records: conditions on their fields, composed with `and`, `or` and `not`.
+/// Names and name values are stored lower case without the final dot, types upper
+/// case, addresses canonical.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct DnsRecordFilter {
-    /// Name matches; `*` and `?` are wildcards (`*.example.com`).
-    pub name: Option<String>,
+    pub and: Option<Vec<DnsRecordFilter>>,
+    pub or: Option<Vec<DnsRecordFilter>>,
+    pub not: Option<Box<DnsRecordFilter>>,
+    pub name: Option<TextOp>,
     /// Record type: `A`, `AAAA`, `CNAME`, `MX` ...
     #[graphql(name = "type")]
-    pub rtype: Option<String>,
-    /// Exactly this value.
-    pub value: Option<String>,
-    /// A/AAAA records resolving to this address.
-    pub ip: Option<IpAddr>,
-    pub cidr: Option<Cidr>,
-    pub sensor: Option<String>,
-    /// Seen at some time in this range.
-    pub seen: Option<TimeRange>,
+    pub rtype: Option<TextOp>,
+    pub value: Option<TextOp>,
+    /// The address of an A/AAAA record.
+    pub ip: Option<IpOp>,
+    pub count: Option<IntOp>,
+    pub sensor: Option<TextOp>,
+    pub first_seen: Option<TimeOp>,
+    pub last_seen: Option<TimeOp>,
 }
 
-impl Filter for DnsRecordFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(n) = &self.name {
-            c = c.add(
-                Expr::col((dns_record::Entity, dns_record::Column::Name))
-                    .like(wildcard_pattern(&normalize_hostname(n))),
-            );
-        }
-        if let Some(t) = &self.rtype {
-            c = c.add(dns_record::Column::Rtype.eq(t.trim().to_uppercase()));
-        }
-        if let Some(v) = &self.value {
-            c = c.add(dns_record::Column::Value.eq(dns_value(v)));
-        }
-        if let Some(a) = &self.ip {
-            c = c.add(ip_eq((dns_record::Entity, dns_record::Column::Ip), a));
-        }
-        if let Some(n) = &self.cidr {
-            c = c.add(in_cidr((dns_record::Entity, dns_record::Column::Ip), n));
-        }
-        if let Some(s) = &self.sensor {
-            c = c.add(dns_record::Column::Sensor.eq(s.trim()));
-        }
-        if let Some(t) = &self.seen {
-            t.validate("filter.seen")?;
-            if let Some(to) = t.to {
-                c = c.add(dns_record::Column::FirstSeen.lt(to.0));
-            }
-            if let Some(from) = t.from {
-                c = c.add(dns_record::Column::LastSeen.gte(from.0));
-            }
-        }
-        Ok(c)
+crate::where_impl!(DnsRecordFilter, dns_record::Entity, |f, c| {
+    use dns_record::Column as D;
+    c.on("name", &f.name, D::Name)?;
+    c.on("type", &f.rtype, D::Rtype)?;
+    c.on("value", &f.value, D::Value)?;
+    c.on("ip", &f.ip, D::Ip)?;
+    c.on("count", &f.count, D::Count)?;
+    c.on("sensor", &f.sensor, D::Sensor)?;
+    c.on("firstSeen", &f.first_seen, D::FirstSeen)?;
+    c.on("lastSeen", &f.last_seen, D::LastSeen)?;
+});
+
+crate::fields! {
+    /// The fields DNS records sort, group and bucket by.
+    DnsRecordField, DnsRecordOrder for dns_record {
+        Name => Name: Text,
+        Type => Rtype: Text,
+        Value => Value: Text,
+        Ip => Ip: Ip,
+        Count => Count: Int,
+        Sensor => Sensor: Text,
+        FirstSeen => FirstSeen: Time,
+        LastSeen => LastSeen: Time,
     }
 }
 

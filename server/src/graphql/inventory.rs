@@ -25,7 +25,8 @@ use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::inventory::{
     self, CreateDeviceInput, CreateDnsRecordInput, CreateNetworkInput, CreateServiceInput, DeviceFilter, DeviceInput,
-    DnsRecordFilter, DnsRecordInput, NetworkFilter, NetworkInput, ServiceFilter, ServiceInput,
+    DnsRecordField, DnsRecordFilter, DnsRecordInput, DnsRecordOrder, NetworkFilter, NetworkInput, ServiceFilter,
+    ServiceInput,
 };
 use crate::domain::ip;
 use crate::domain::ports::Protocol;
@@ -413,32 +414,16 @@ impl InventoryQuery {
         )
         .await
     }
-    /// Passive DNS: which names resolved to what, when.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn dns_records(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<DnsRecordFilter>,
-    ) -> Result<Conn<DnsRecord>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            dns_record::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            DnsRecord,
-        )
-        .await
-    }
 }
+
+crate::listing!(
+    DnsRecordListing, DnsRecord, DnsRecordFilter, DnsRecordField, DnsRecordOrder, "DnsRecordAggregate",
+    /// Passive DNS: which names resolved to what, when — the records that meet `filter`,
+    /// in `orderBy` order (then by ID); `last` pages from the end.
+    dns_records,
+    /// Counts, groups and time buckets of the DNS records that meet `filter`.
+    dns_records_aggregate,
+);
 
 #[derive(Default)]
 pub struct InventoryMutation;

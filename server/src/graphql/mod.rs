@@ -65,6 +65,7 @@ pub struct Query(
     timeline::TimelineQuery,
     evidence::EvidenceQuery,
     inventory::InventoryQuery,
+    inventory::DnsRecordListing,
     user::UserQuery,
     audit::AuditQuery,
     about::AboutQuery,

@@ -365,7 +365,7 @@ both_dbs!(zeek_and_suricata, |app: TestApp| async move {
         s["skippedBecause"],
         json!([{"reason": "DNS query without an answer", "count": 2}])
     );
-    let records = r#"query($n: String) { dnsRecords(filter: {name: $n}) { nodes { type value count firstSeen lastSeen host { ip } } } }"#;
+    let records = r#"query($n: String) { dnsRecords(filter: {name: {eq: $n}}) { nodes { type value count firstSeen lastSeen host { ip } } } }"#;
     let d = app.data(records, json!({"n": "www.example.com"})).await;
     let www: Vec<&Value> = d["dnsRecords"]["nodes"]
         .as_array()

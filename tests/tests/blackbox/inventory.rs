@@ -177,23 +177,19 @@ both_dbs!(inventory_filters_and_host_edges, |app: TestApp| async move {
     .await;
     let q = "query($f: DnsRecordFilter) { dnsRecords(filter: $f) { nodes { name } } }";
     assert_eq!(
-        names(&app, q, "name", json!({"name": "*.corp.example"})).await,
+        names(&app, q, "name", json!({"name": {"like": "%.corp.example"}})).await,
         ["ws-01.corp.example", "www.corp.example"]
     );
     assert_eq!(
-        names(&app, q, "name", json!({"type": "cname"})).await,
+        names(&app, q, "name", json!({"type": {"like": "cname"}})).await,
         ["www.corp.example"]
     );
     assert_eq!(
-        names(&app, q, "name", json!({"value": "ws-01.corp.example"})).await,
+        names(&app, q, "name", json!({"value": {"eq": "ws-01.corp.example"}})).await,
         ["www.corp.example"]
     );
     assert_eq!(
-        names(&app, q, "name", json!({"ip": "10.0.1.50"})).await,
-        ["ws-01.corp.example"]
-    );
-    assert_eq!(
-        names(&app, q, "name", json!({"cidr": "10.0.0.0/8", "sensor": "zeek"})).await,
+        names(&app, q, "name", json!({"ip": {"eq": "10.0.1.50"}})).await,
         ["ws-01.corp.example"]
     );
     assert_eq!(
@@ -201,7 +197,17 @@ both_dbs!(inventory_filters_and_host_edges, |app: TestApp| async move {
             &app,
             q,
             "name",
-            json!({"seen": {"from": "2026-01-04T00:00:00Z", "to": "2026-01-06T00:00:00Z"}})
+            json!({"ip": {"within": ["10.0.0.0/8"]}, "sensor": {"eq": "zeek"}})
+        )
+        .await,
+        ["ws-01.corp.example"]
+    );
+    assert_eq!(
+        names(
+            &app,
+            q,
+            "name",
+            json!({"firstSeen": {"lt": "2026-01-06T00:00:00Z"}, "lastSeen": {"gte": "2026-01-04T00:00:00Z"}})
         )
         .await,
         ["ws-01.corp.example"]
@@ -217,7 +223,7 @@ both_dbs!(inventory_filters_and_host_edges, |app: TestApp| async move {
     .await;
     let q = r#"query($ip: IpAddr!) { host(ip: $ip) { device { mac network { name } host { ip } } network { name cidr gatewayIp gatewayMac }
         services { port protocol name } dnsRecords { totalCount nodes { name count } }
-        cnames: dnsRecords(filter: {type: "CNAME"}) { totalCount } } }"#;
+        cnames: dnsRecords(filter: {type: {eq: "CNAME"}}) { totalCount } } }"#;
     let d = app.data(q, json!({"ip": "10.0.1.50"})).await;
     assert_eq!(
         d["host"],
