@@ -98,6 +98,5 @@ pub fn contains(column: impl IntoColumnRef, text: &str) -> SimpleExpr {
 
 /// Case-insensitive `column LIKE pattern` (pattern already escaped with `\`).
 pub fn ilike(column: impl IntoColumnRef, pattern: &str) -> SimpleExpr {
-    use sea_orm::sea_query::{Func, LikeExpr};
-    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern.to_lowercase()).escape('\\'))
+    super::query::ops::like_sql(Expr::col(column).into(), pattern)
 }

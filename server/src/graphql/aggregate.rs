@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use async_graphql::{Context, Object, SimpleObject, TypeName};
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, QueryFilter, Select};
+use sea_orm::{DatabaseConnection, PaginatorTrait, QueryFilter, Select};
 
 use super::errors::Gql;
 use super::pagination::scope;
@@ -70,7 +70,7 @@ where
     /// How many objects meet the filter.
     async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        aggregate::count(db, self.select.clone()).await.gql()
+        Ok(self.select.clone().count(db).await.gql()? as i64)
     }
 
     /// The `first` most common values of `field`, most common first (ties by value).

@@ -6,8 +6,6 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object, OutputType};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::Condition;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select};
@@ -138,18 +136,7 @@ pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     rows.saturating_mul(child.max(1))
 }
 
-pub fn encode_cursor(id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("k{id}"))
-}
-
-pub fn decode_cursor(field: &str, cursor: &str) -> DomainResult<i64> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|s| s.strip_prefix('k').and_then(|n| n.parse::<i64>().ok()))
-        .ok_or_else(|| DomainError::bad(field, format!("{cursor:?} is not a cursor of this connection")))
-}
+pub use crate::domain::query::order::{decode_cursor, encode_cursor};
 
 /// One page of `select` (already filtered) as a connection of `N`, by id.
 pub async fn connection<E, N>(
@@ -334,6 +321,9 @@ async fn count_of<R: Paged>(ctx: &Context<'_>, key: EdgeKey<R::Key>) -> async_gr
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
     use super::*;
 
     #[test]

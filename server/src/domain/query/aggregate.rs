@@ -5,8 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, SimpleExpr};
 use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryOrder, QuerySelect, Select,
-    TryGetable, Value,
+    ConnectionTrait, DbBackend, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect, Select, TryGetable, Value,
 };
 
 use super::super::error::{DomainError, DomainResult};
@@ -22,14 +21,7 @@ pub struct Group {
     pub count: i64,
 }
 
-/// How many rows `select` has.
-pub async fn count<E: EntityTrait>(db: &impl ConnectionTrait, select: Select<E>) -> DomainResult<i64>
-where
-    E::Model: Sync,
-{
-    Ok(select.count(db).await? as i64)
-}
-
+/// `first`, checked: how many groups, values or buckets to return.
 pub fn rows(field: &str, first: i64) -> DomainResult<u64> {
     if (1..=MAX_ROWS as i64).contains(&first) {
         Ok(first as u64)
@@ -159,7 +151,7 @@ pub async fn histogram<F: Fields>(
         .select_only()
         .column_as(b.clone(), "v")
         .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter_not_null(f)
+        .filter(Expr::expr(column(f)).is_not_null())
         .group_by(b.clone())
         .order_by(b, Order::Asc)
         .limit(first)
@@ -169,15 +161,4 @@ pub async fn histogram<F: Fields>(
     Ok(q.into_iter()
         .filter_map(|(start, n)| DateTime::from_timestamp(start, 0).map(|t| (t, n)))
         .collect())
-}
-
-trait NotNull {
-    fn filter_not_null<F: Fields>(self, f: F) -> Self;
-}
-
-impl<E: EntityTrait> NotNull for Select<E> {
-    fn filter_not_null<F: Fields>(self, f: F) -> Self {
-        use sea_orm::QueryFilter;
-        self.filter(Expr::expr(column(f)).is_not_null())
-    }
 }

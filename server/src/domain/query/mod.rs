@@ -119,7 +119,7 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
 
     /// `field`'s condition on a port number column: values above 65535 are refused.
     pub fn on_port(&mut self, field: &str, op: &Option<IntOp>, columns: &[E::Column]) -> DomainResult<()> {
-        if let Some(op) = op {
+        if let (Target::Sql(_), Some(op)) = (&self.target, op) {
             op.bounded(&self.name(field), 0, 65_535)?;
         }
         self.on_any(field, op, columns)
@@ -130,9 +130,9 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
     pub fn on_any<O: Op>(&mut self, field: &str, op: &Option<O>, columns: &[E::Column]) -> DomainResult<()> {
         let Some(op) = op else { return Ok(()) };
         self.spend(op.size())?;
-        let name = self.name(field);
         match &mut self.target {
             Target::Sql(all) => {
+                let name = format!("{}.{field}", self.path);
                 let mut any = Condition::any();
                 for &col in columns {
                     let expr = move || -> SimpleExpr { Expr::col((E::default(), col)).into() };
@@ -140,27 +140,13 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
                 }
                 *all = std::mem::replace(all, Condition::all()).add(any);
             }
+            // Tested only once `sql` accepted the filter (at subscription): no checks,
+            // no names, nothing allocated but the column's value.
             Target::Row(row, holds) => {
-                if *holds {
-                    let mut any = false;
-                    for &col in columns {
-                        any = any || op.test(&name, &row.get(col))?;
-                    }
-                    *holds = any;
-                }
+                *holds = *holds && columns.iter().any(|&col| op.test(&row.get(col)));
             }
         }
         Ok(())
-    }
-
-    /// `field`'s condition on an expression other than a column (a column of a related
-    /// row, a computed value); SQL only.
-    pub fn on_expr<O: Op>(&mut self, field: &str, op: &Option<O>, expr: impl Fn() -> SimpleExpr) -> DomainResult<()> {
-        let Some(op) = op else { return Ok(()) };
-        self.spend(op.size())?;
-        let name = self.name(field);
-        let c = op.sql(&name, &expr)?;
-        self.sql(field, c)
     }
 
     /// A condition written in SQL for this field (a related table, a subquery).
@@ -185,6 +171,9 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
         C: IntoColumnRef,
     {
         let Some(inner) = inner else { return Ok(()) };
+        if let Target::Row(..) = self.target {
+            return self.sql(field, Condition::all());
+        }
         let mut sub = Conditions::<W::E> {
             target: Target::Sql(Condition::all()),
             scope: self.scope,
@@ -205,111 +194,85 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
         )
     }
 
-    /// The caller's customers, for fields that reach objects of other tables.
-    pub fn scope(&self) -> &Scope {
-        self.scope
+    /// A fresh target of the same kind, for a filter nested at `path` (named only for
+    /// SQL's errors).
+    fn nested(&self, path: impl FnOnce() -> String) -> Conditions<'a, E> {
+        let (target, path) = match &self.target {
+            Target::Sql(_) => (Target::Sql(Condition::all()), path()),
+            Target::Row(row, _) => (Target::Row(*row, true), String::new()),
+        };
+        Conditions {
+            target,
+            scope: self.scope,
+            budget: self.budget,
+            path,
+        }
     }
+
+    /// Adds `p`: this holds only if `p` does too.
+    fn and(&mut self, p: Part) {
+        match (&mut self.target, p) {
+            (Target::Sql(all), Part::Sql(c)) => *all = std::mem::replace(all, Condition::all()).add(c),
+            (Target::Row(_, holds), Part::Held(h)) => *holds = *holds && h,
+            _ => unreachable!("a part is of its parent's kind"),
+        }
+    }
+
+    fn part(self) -> Part {
+        match self.target {
+            Target::Sql(c) => Part::Sql(c),
+            Target::Row(_, h) => Part::Held(h),
+        }
+    }
+}
+
+/// A nested filter evaluated alone: its SQL, or whether the row meets it.
+enum Part {
+    Sql(Condition),
+    Held(bool),
+}
+
+impl Part {
+    fn not(self) -> Self {
+        match self {
+            Self::Sql(c) => Self::Sql(Condition::not(c)),
+            Self::Held(h) => Self::Held(!h),
+        }
+    }
+}
+
+/// `w` evaluated alone, in the kind of `c`.
+fn part<W: Where>(c: &Conditions<'_, W::E>, w: &W, path: impl FnOnce() -> String) -> DomainResult<Part> {
+    c.spend(1)?;
+    let mut sub = c.nested(path);
+    compile(w, &mut sub)?;
+    Ok(sub.part())
 }
 
 /// Runs `w`'s fields and its `and`/`or`/`not` into `c`.
 fn compile<W: Where>(w: &W, c: &mut Conditions<'_, W::E>) -> DomainResult<()> {
     w.fields(c)?;
-    let path = c.path.clone();
     for (i, a) in w.and().iter().enumerate() {
-        let at = format!("{path}.and[{i}]");
-        sub_into(c, a, at, Mode::All)?;
+        let p = part(c, a, || format!("{}.and[{i}]", c.path))?;
+        c.and(p);
     }
     if let Some(or) = w.or() {
-        let mut parts = Vec::with_capacity(or.len());
+        let mut any = match c.target {
+            Target::Sql(_) => Part::Sql(Condition::any()),
+            Target::Row(..) => Part::Held(false),
+        };
         for (i, o) in or.iter().enumerate() {
-            parts.push((o, format!("{path}.or[{i}]")));
+            any = match (any, part(c, o, || format!("{}.or[{i}]", c.path))?) {
+                (Part::Sql(all), Part::Sql(one)) => Part::Sql(all.add(one)),
+                (Part::Held(all), Part::Held(one)) => Part::Held(all || one),
+                _ => unreachable!("a part is of its parent's kind"),
+            };
         }
-        any_into(c, parts)?;
+        c.and(any);
     }
     if let Some(n) = w.not() {
-        sub_into(c, n, format!("{path}.not"), Mode::Not)?;
-    }
-    Ok(())
-}
-
-#[derive(Clone, Copy)]
-enum Mode {
-    All,
-    Not,
-}
-
-/// Evaluates `w` alone (in the same target kind as `c`) and folds it into `c`.
-fn sub_into<W: Where>(c: &mut Conditions<'_, W::E>, w: &W, path: String, mode: Mode) -> DomainResult<()> {
-    c.spend(1)?;
-    match &mut c.target {
-        Target::Sql(all) => {
-            let mut sub = Conditions::<W::E> {
-                target: Target::Sql(Condition::all()),
-                scope: c.scope,
-                budget: c.budget,
-                path,
-            };
-            compile(w, &mut sub)?;
-            let Target::Sql(cond) = sub.target else { unreachable!() };
-            let cond = match mode {
-                Mode::All => cond,
-                Mode::Not => Condition::not(cond),
-            };
-            *all = std::mem::replace(all, Condition::all()).add(cond);
-        }
-        Target::Row(row, holds) => {
-            let mut sub = Conditions::<W::E> {
-                target: Target::Row(row, true),
-                scope: c.scope,
-                budget: c.budget,
-                path,
-            };
-            compile(w, &mut sub)?;
-            let Target::Row(_, h) = sub.target else { unreachable!() };
-            let h = match mode {
-                Mode::All => h,
-                Mode::Not => !h,
-            };
-            *holds = *holds && h;
-        }
-    }
-    Ok(())
-}
-
-/// At least one of `parts` holds.
-fn any_into<W: Where>(c: &mut Conditions<'_, W::E>, parts: Vec<(&W, String)>) -> DomainResult<()> {
-    let mut sql = Condition::any();
-    let mut held = false;
-    for (w, path) in parts {
-        c.spend(1)?;
-        match &c.target {
-            Target::Sql(_) => {
-                let mut sub = Conditions::<W::E> {
-                    target: Target::Sql(Condition::all()),
-                    scope: c.scope,
-                    budget: c.budget,
-                    path,
-                };
-                compile(w, &mut sub)?;
-                let Target::Sql(cond) = sub.target else { unreachable!() };
-                sql = sql.add(cond);
-            }
-            Target::Row(row, _) => {
-                let mut sub = Conditions::<W::E> {
-                    target: Target::Row(row, true),
-                    scope: c.scope,
-                    budget: c.budget,
-                    path,
-                };
-                compile(w, &mut sub)?;
-                let Target::Row(_, h) = sub.target else { unreachable!() };
-                held = held || h;
-            }
-        }
-    }
-    match &mut c.target {
-        Target::Sql(all) => *all = std::mem::replace(all, Condition::all()).add(sql),
-        Target::Row(_, holds) => *holds = *holds && held,
+        let p = part(c, n, || format!("{}.not", c.path))?;
+        c.and(p.not());
     }
     Ok(())
 }

@@ -1,7 +1,10 @@
 //! The conditions on one field, typed by the field: what a filter may ask of text,
 //! numbers, times, addresses, booleans, IDs and enums. Each compiles to SQL on a column
 //! and, for the rows live subscriptions test in memory, evaluates on a column's value;
-//! both follow the same rule, written here once.
+//! both follow the same rule, written here once. The equality half they share (`eq`,
+//! `ne`, `in`, `notIn`, `isNull`) is [`Values`].
+
+use std::sync::OnceLock;
 
 use async_graphql::{InputObject, InputType, ID};
 use sea_orm::sea_query::{Condition, Expr, SimpleExpr};
@@ -22,36 +25,18 @@ pub const MAX_PATTERN: usize = 512;
 /// costs more than a fixed amount per row.
 const REGEX_SIZE: usize = 1 << 20;
 
-/// A condition on one field. `sql` is the condition on `expr` (the column); `test`
-/// evaluates it on a value already in memory, by the same rule.
+/// A condition on one field. `sql` checks it and makes the condition on `expr` (the
+/// column); `test` evaluates it, by the same rule, on a value in memory (only after
+/// `sql` accepted it: live filters are compiled when subscribed).
 pub trait Op {
     fn sql(&self, field: &str, expr: &dyn Fn() -> SimpleExpr) -> DomainResult<Condition>;
-    fn test(&self, field: &str, value: &Value) -> DomainResult<bool>;
+    fn test(&self, value: &Value) -> bool;
     /// How many conditions it holds, counted against a filter's budget.
     fn size(&self) -> usize;
 }
 
-fn list<T>(field: &str, name: &str, values: &Option<Vec<T>>) -> DomainResult<()> {
-    match values {
-        Some(v) if v.len() > MAX_LIST => Err(DomainError::bad(
-            format!("{field}.{name}"),
-            format!("at most {MAX_LIST} values"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn count<T>(o: &Option<T>) -> usize {
     usize::from(o.is_some())
-}
-
-/// `column IS NULL` or `IS NOT NULL`.
-fn null_sql(expr: SimpleExpr, is_null: bool) -> SimpleExpr {
-    if is_null {
-        Expr::expr(expr).is_null()
-    } else {
-        Expr::expr(expr).is_not_null()
-    }
 }
 
 fn is_null_value(v: &Value) -> bool {
@@ -67,6 +52,104 @@ fn is_null_value(v: &Value) -> bool {
             | Value::ChronoDateTimeUtc(None)
             | Value::Json(None)
     )
+}
+
+/// Whether two values are equal, integers of every width as one (a column's
+/// `smallint` equals a filter's number).
+fn same(a: &Value, b: &Value) -> bool {
+    match (i64::from_value(a), i64::from_value(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The equality half of every condition, as the column's values.
+#[derive(Default)]
+struct Values {
+    eq: Option<Value>,
+    ne: Option<Value>,
+    one_of: Option<Vec<Value>>,
+    not_in: Option<Vec<Value>>,
+    is_null: Option<bool>,
+}
+
+impl Values {
+    fn of<T>(
+        eq: &Option<T>,
+        ne: &Option<T>,
+        one_of: &Option<Vec<T>>,
+        not_in: &Option<Vec<T>>,
+        is_null: Option<bool>,
+        value: impl Fn(&T) -> Value,
+    ) -> Self {
+        Self {
+            eq: eq.as_ref().map(&value),
+            ne: ne.as_ref().map(&value),
+            one_of: one_of.as_ref().map(|l| l.iter().map(&value).collect()),
+            not_in: not_in.as_ref().map(|l| l.iter().map(&value).collect()),
+            is_null,
+        }
+    }
+
+    fn sql(self, field: &str, e: &dyn Fn() -> SimpleExpr) -> DomainResult<Condition> {
+        for (name, list) in [("in", &self.one_of), ("notIn", &self.not_in)] {
+            if list.as_ref().is_some_and(|l| l.len() > MAX_LIST) {
+                return Err(DomainError::bad(
+                    format!("{field}.{name}"),
+                    format!("at most {MAX_LIST} values"),
+                ));
+            }
+        }
+        let mut c = Condition::all();
+        if let Some(v) = self.eq {
+            c = c.add(Expr::expr(e()).eq(v));
+        }
+        if let Some(v) = self.ne {
+            c = c.add(Expr::expr(e()).ne(v));
+        }
+        if let Some(l) = self.one_of {
+            c = c.add(Expr::expr(e()).is_in(l));
+        }
+        if let Some(l) = self.not_in {
+            c = c.add(Expr::expr(e()).is_not_in(l));
+        }
+        match self.is_null {
+            Some(true) => c = c.add(Expr::expr(e()).is_null()),
+            Some(false) => c = c.add(Expr::expr(e()).is_not_null()),
+            None => {}
+        }
+        Ok(c)
+    }
+
+    /// Whether `v` meets the equality half; `None` when `v` is missing and nothing but
+    /// `isNull` decides (the caller's other conditions then fail, as SQL's do on NULL).
+    fn test(&self, v: &Value) -> Option<bool> {
+        if self.is_null.is_some_and(|n| n != is_null_value(v)) {
+            return Some(false);
+        }
+        if is_null_value(v) {
+            let compared = self.eq.is_some() || self.ne.is_some() || self.one_of.is_some() || self.not_in.is_some();
+            return if compared { Some(false) } else { None };
+        }
+        let same = |x: &Value| same(x, v);
+        Some(
+            self.eq.as_ref().is_none_or(same)
+                && self.ne.as_ref().is_none_or(|x| !same(x))
+                && self.one_of.as_ref().is_none_or(|l| l.iter().any(same))
+                && self.not_in.as_ref().is_none_or(|l| !l.iter().any(same)),
+        )
+    }
+}
+
+/// How many of the equality half's conditions are asked for.
+fn asked<A, B>(
+    eq: &Option<A>,
+    ne: &Option<A>,
+    one_of: &Option<B>,
+    not_in: &Option<B>,
+    is_null: &Option<bool>,
+) -> usize {
+    count(eq) + count(ne) + count(one_of) + count(not_in) + count(is_null)
 }
 
 /// Conditions on text. `like` is SQL's pattern (`%` any run, `_` one character, `\`
@@ -86,27 +169,16 @@ pub struct TextOp {
     pub not_regex: Option<String>,
     /// True: has no value; false: has one.
     pub is_null: Option<bool>,
+    /// `regex` and `notRegex` compiled once, for filters tested on every live alert.
+    #[graphql(skip)]
+    #[serde(skip)]
+    compiled: Compiled,
 }
 
-impl TextOp {
-    pub fn eq(value: impl Into<String>) -> Self {
-        Self {
-            eq: Some(value.into()),
-            ..Default::default()
-        }
-    }
-    pub fn like(pattern: impl Into<String>) -> Self {
-        Self {
-            like: Some(pattern.into()),
-            ..Default::default()
-        }
-    }
-    pub fn one_of(values: Vec<String>) -> Self {
-        Self {
-            one_of: Some(values),
-            ..Default::default()
-        }
-    }
+#[derive(Clone, Debug, Default)]
+struct Compiled {
+    regex: OnceLock<Option<regex::Regex>>,
+    not_regex: OnceLock<Option<regex::Regex>>,
 }
 
 fn pattern<'a>(field: &str, name: &str, p: &'a str) -> DomainResult<&'a str> {
@@ -141,8 +213,8 @@ fn regex_sql(expr: SimpleExpr, p: &str) -> SimpleExpr {
     Func::cust(Alias::new("regexp")).arg(p).arg(expr).into()
 }
 
-/// Case-insensitive LIKE, as in memory.
-fn like_sql(expr: SimpleExpr, p: &str) -> SimpleExpr {
+/// Case-insensitive `expr LIKE pattern` (pattern escaped with `\`), as in memory.
+pub fn like_sql(expr: SimpleExpr, p: &str) -> SimpleExpr {
     use sea_orm::sea_query::{Func, LikeExpr};
     Expr::expr(Func::lower(expr)).like(LikeExpr::new(p.to_lowercase()).escape('\\'))
 }
@@ -186,30 +258,17 @@ pub fn like_matches(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '%')
 }
 
-fn text_of(v: &Value) -> Option<&str> {
-    match v {
-        Value::String(Some(s)) => Some(s.as_str()),
-        _ => None,
+impl TextOp {
+    fn values(&self) -> Values {
+        Values::of(&self.eq, &self.ne, &self.one_of, &self.not_in, self.is_null, |s| {
+            s.as_str().into()
+        })
     }
 }
 
 impl Op for TextOp {
     fn sql(&self, field: &str, e: &dyn Fn() -> SimpleExpr) -> DomainResult<Condition> {
-        list(field, "in", &self.one_of)?;
-        list(field, "notIn", &self.not_in)?;
-        let mut c = Condition::all();
-        if let Some(v) = &self.eq {
-            c = c.add(Expr::expr(e()).eq(v.as_str()));
-        }
-        if let Some(v) = &self.ne {
-            c = c.add(Expr::expr(e()).ne(v.as_str()));
-        }
-        if let Some(v) = &self.one_of {
-            c = c.add(Expr::expr(e()).is_in(v.iter().map(String::as_str)));
-        }
-        if let Some(v) = &self.not_in {
-            c = c.add(Expr::expr(e()).is_not_in(v.iter().map(String::as_str)));
-        }
+        let mut c = self.values().sql(field, e)?;
         if let Some(p) = &self.like {
             c = c.add(like_sql(e(), pattern(field, "like", p)?));
         }
@@ -226,62 +285,43 @@ impl Op for TextOp {
             regex(field, "notRegex", p)?;
             c = c.add(Condition::not(Condition::all().add(regex_sql(e(), p))));
         }
-        if let Some(n) = self.is_null {
-            c = c.add(null_sql(e(), n));
-        }
         Ok(c)
     }
 
-    fn test(&self, field: &str, v: &Value) -> DomainResult<bool> {
-        if let Some(n) = self.is_null {
-            if is_null_value(v) != n {
-                return Ok(false);
-            }
-        }
-        let any = self.eq.is_some()
-            || self.ne.is_some()
-            || self.one_of.is_some()
-            || self.not_in.is_some()
-            || self.like.is_some()
-            || self.not_like.is_some()
-            || self.regex.is_some()
-            || self.not_regex.is_some();
-        let Some(t) = text_of(v) else {
-            // SQL: a comparison with NULL is never true.
-            return Ok(!any);
+    fn test(&self, v: &Value) -> bool {
+        let patterns =
+            self.like.is_some() || self.not_like.is_some() || self.regex.is_some() || self.not_regex.is_some();
+        let Some(equal) = self.values().test(v) else {
+            return !patterns;
         };
-        let ok = self.eq.as_deref().is_none_or(|x| x == t)
-            && self.ne.as_deref().is_none_or(|x| x != t)
-            && self.one_of.as_ref().is_none_or(|l| l.iter().any(|x| x == t))
-            && self.not_in.as_ref().is_none_or(|l| l.iter().all(|x| x != t))
+        let Value::String(Some(t)) = v else {
+            return false;
+        };
+        let matches = |cache: &OnceLock<Option<regex::Regex>>, p: &str| {
+            cache
+                .get_or_init(|| regex("", "", p).ok())
+                .as_ref()
+                .map(|r| r.is_match(t))
+        };
+        equal
             && self.like.as_deref().is_none_or(|p| like_matches(p, t))
-            && self.not_like.as_deref().is_none_or(|p| !like_matches(p, t));
-        if !ok {
-            return Ok(false);
-        }
-        if let Some(p) = &self.regex {
-            if !regex(field, "regex", p)?.is_match(t) {
-                return Ok(false);
-            }
-        }
-        if let Some(p) = &self.not_regex {
-            if regex(field, "notRegex", p)?.is_match(t) {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+            && self.not_like.as_deref().is_none_or(|p| !like_matches(p, t))
+            && self
+                .regex
+                .as_deref()
+                .is_none_or(|p| matches(&self.compiled.regex, p) == Some(true))
+            && self
+                .not_regex
+                .as_deref()
+                .is_none_or(|p| matches(&self.compiled.not_regex, p) == Some(false))
     }
 
     fn size(&self) -> usize {
-        count(&self.eq)
-            + count(&self.ne)
-            + count(&self.one_of)
-            + count(&self.not_in)
+        asked(&self.eq, &self.ne, &self.one_of, &self.not_in, &self.is_null)
             + count(&self.like)
             + count(&self.not_like)
             + count(&self.regex)
             + count(&self.not_regex)
-            + count(&self.is_null)
     }
 }
 
@@ -349,29 +389,6 @@ impl<T: Ordered> Default for RangeOp<T> {
 pub type IntOp = RangeOp<i64>;
 pub type TimeOp = RangeOp<Instant>;
 
-impl<T: Ordered> RangeOp<T> {
-    pub fn eq(v: T) -> Self {
-        Self {
-            eq: Some(v),
-            ..Default::default()
-        }
-    }
-    pub fn one_of(v: Vec<T>) -> Self {
-        Self {
-            one_of: Some(v),
-            ..Default::default()
-        }
-    }
-    /// `[from, to)`, either end open.
-    pub fn between(from: Option<T>, to: Option<T>) -> Self {
-        Self {
-            gte: from,
-            lt: to,
-            ..Default::default()
-        }
-    }
-}
-
 impl IntOp {
     /// Refuses values outside `lo..=hi` (a port above 65535 is a typing error).
     pub fn bounded(&self, field: &str, lo: i64, hi: i64) -> DomainResult<()> {
@@ -390,85 +407,63 @@ impl IntOp {
 }
 
 impl<T: Ordered> RangeOp<T> {
-    /// A range that holds nothing is a mistake, said as one.
-    fn check(&self, field: &str) -> DomainResult<()> {
-        let low = self.gt.or(self.gte);
-        let high = self.lt.or(self.lte);
-        if let (Some(l), Some(h)) = (low, high) {
-            if l > h {
-                return Err(DomainError::bad(field, "the lower bound is above the upper one"));
-            }
-        }
-        Ok(())
+    fn values(&self) -> Values {
+        Values::of(&self.eq, &self.ne, &self.one_of, &self.not_in, self.is_null, |x| {
+            (*x).into()
+        })
+    }
+
+    fn bounds(&self) -> [(Option<T>, std::cmp::Ordering, bool); 4] {
+        use std::cmp::Ordering::{Greater, Less};
+        [
+            (self.gt, Greater, false),
+            (self.gte, Greater, true),
+            (self.lt, Less, false),
+            (self.lte, Less, true),
+        ]
     }
 }
 
 impl<T: Ordered> Op for RangeOp<T> {
     fn sql(&self, field: &str, e: &dyn Fn() -> SimpleExpr) -> DomainResult<Condition> {
-        self.check(field)?;
-        list(field, "in", &self.one_of)?;
-        list(field, "notIn", &self.not_in)?;
-        let mut c = Condition::all();
-        let v = |x: &T| -> Value { (*x).into() };
-        if let Some(x) = &self.eq {
-            c = c.add(Expr::expr(e()).eq(v(x)));
+        // A range that holds nothing is a mistake, said as one.
+        if let (Some(l), Some(h)) = (self.gt.or(self.gte), self.lt.or(self.lte)) {
+            if l > h {
+                return Err(DomainError::bad(field, "the lower bound is above the upper one"));
+            }
         }
-        if let Some(x) = &self.ne {
-            c = c.add(Expr::expr(e()).ne(v(x)));
-        }
-        if let Some(l) = &self.one_of {
-            c = c.add(Expr::expr(e()).is_in(l.iter().map(v)));
-        }
-        if let Some(l) = &self.not_in {
-            c = c.add(Expr::expr(e()).is_not_in(l.iter().map(v)));
-        }
-        if let Some(x) = &self.gt {
-            c = c.add(Expr::expr(e()).gt(v(x)));
-        }
-        if let Some(x) = &self.gte {
-            c = c.add(Expr::expr(e()).gte(v(x)));
-        }
-        if let Some(x) = &self.lt {
-            c = c.add(Expr::expr(e()).lt(v(x)));
-        }
-        if let Some(x) = &self.lte {
-            c = c.add(Expr::expr(e()).lte(v(x)));
-        }
-        if let Some(n) = self.is_null {
-            c = c.add(null_sql(e(), n));
+        let mut c = self.values().sql(field, e)?;
+        for (bound, side, inclusive) in self.bounds() {
+            let Some(b) = bound else { continue };
+            let x = Expr::expr(e());
+            c = c.add(match (side, inclusive) {
+                (std::cmp::Ordering::Greater, false) => x.gt(b.into()),
+                (std::cmp::Ordering::Greater, true) => x.gte(b.into()),
+                (_, false) => x.lt(b.into()),
+                (_, true) => x.lte(b.into()),
+            });
         }
         Ok(c)
     }
 
-    fn test(&self, _field: &str, v: &Value) -> DomainResult<bool> {
-        if let Some(n) = self.is_null {
-            if is_null_value(v) != n {
-                return Ok(false);
-            }
-        }
-        let Some(x) = T::from_value(v) else {
-            return Ok(self.size() == count(&self.is_null));
+    fn test(&self, v: &Value) -> bool {
+        let ranged = self.bounds().iter().any(|(b, ..)| b.is_some());
+        let Some(equal) = self.values().test(v) else {
+            return !ranged;
         };
-        Ok(self.eq.is_none_or(|y| x == y)
-            && self.ne.is_none_or(|y| x != y)
-            && self.one_of.as_ref().is_none_or(|l| l.contains(&x))
-            && self.not_in.as_ref().is_none_or(|l| !l.contains(&x))
-            && self.gt.is_none_or(|y| x > y)
-            && self.gte.is_none_or(|y| x >= y)
-            && self.lt.is_none_or(|y| x < y)
-            && self.lte.is_none_or(|y| x <= y))
+        let Some(x) = T::from_value(v) else { return false };
+        equal
+            && self.bounds().into_iter().all(|(bound, side, inclusive)| {
+                bound.is_none_or(|b| {
+                    let o = x.partial_cmp(&b);
+                    o == Some(side) || (inclusive && o == Some(std::cmp::Ordering::Equal))
+                })
+            })
     }
 
     fn size(&self) -> usize {
-        count(&self.eq)
-            + count(&self.ne)
-            + count(&self.one_of)
-            + count(&self.not_in)
-            + count(&self.gt)
-            + count(&self.gte)
-            + count(&self.lt)
-            + count(&self.lte)
-            + count(&self.is_null)
+        asked(&self.eq, &self.ne, &self.one_of, &self.not_in, &self.is_null)
+            + self.bounds().iter().filter(|(b, ..)| b.is_some()).count()
     }
 }
 
@@ -492,46 +487,31 @@ pub struct IpOp {
 }
 
 impl IpOp {
-    pub fn eq(ip: IpAddr) -> Self {
-        Self {
-            eq: Some(ip),
-            ..Default::default()
-        }
+    fn values(&self) -> Values {
+        Values::of(&self.eq, &self.ne, &self.one_of, &self.not_in, self.is_null, |ip| {
+            ip::to_key(ip.0).into()
+        })
     }
-    pub fn within(net: Cidr) -> Self {
-        Self {
-            within: Some(vec![net]),
-            ..Default::default()
-        }
-    }
-}
 
-fn key(ip: &IpAddr) -> Vec<u8> {
-    ip::to_key(ip.0)
+    /// The key ranges `within` (or `notWithin`) names.
+    fn networks(nets: &[Cidr]) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> + '_ {
+        nets.iter().map(|n| ip::net_bounds(&n.0))
+    }
 }
 
 impl Op for IpOp {
     fn sql(&self, field: &str, e: &dyn Fn() -> SimpleExpr) -> DomainResult<Condition> {
-        list(field, "in", &self.one_of)?;
-        list(field, "notIn", &self.not_in)?;
-        list(field, "within", &self.within)?;
-        list(field, "notWithin", &self.not_within)?;
-        let mut c = Condition::all();
-        if let Some(x) = &self.eq {
-            c = c.add(Expr::expr(e()).eq(key(x)));
+        for (name, nets) in [("within", &self.within), ("notWithin", &self.not_within)] {
+            if nets.as_ref().is_some_and(|n| n.len() > MAX_LIST) {
+                return Err(DomainError::bad(
+                    format!("{field}.{name}"),
+                    format!("at most {MAX_LIST} networks"),
+                ));
+            }
         }
-        if let Some(x) = &self.ne {
-            c = c.add(Expr::expr(e()).ne(key(x)));
-        }
-        if let Some(l) = &self.one_of {
-            c = c.add(Expr::expr(e()).is_in(l.iter().map(key)));
-        }
-        if let Some(l) = &self.not_in {
-            c = c.add(Expr::expr(e()).is_not_in(l.iter().map(key)));
-        }
+        let mut c = self.values().sql(field, e)?;
         let inside = |nets: &[Cidr]| {
-            nets.iter().fold(Condition::any(), |any, n| {
-                let (lo, hi) = ip::net_bounds(&n.0);
+            Self::networks(nets).fold(Condition::any(), |any, (lo, hi)| {
                 any.add(Expr::expr(e()).between(lo, hi))
             })
         };
@@ -546,53 +526,31 @@ impl Op for IpOp {
             let (lo, hi) = r.bounds(&format!("{field}.range"))?;
             c = c.add(Expr::expr(e()).between(lo, hi));
         }
-        if let Some(n) = self.is_null {
-            c = c.add(null_sql(e(), n));
-        }
         Ok(c)
     }
 
-    fn test(&self, field: &str, v: &Value) -> DomainResult<bool> {
-        if let Some(n) = self.is_null {
-            if is_null_value(v) != n {
-                return Ok(false);
-            }
-        }
-        let Value::Bytes(Some(k)) = v else {
-            return Ok(self.size() == count(&self.is_null));
+    fn test(&self, v: &Value) -> bool {
+        let ranged = self.within.is_some() || self.not_within.is_some() || self.range.is_some();
+        let Some(equal) = self.values().test(v) else {
+            return !ranged;
         };
+        let Value::Bytes(Some(k)) = v else { return false };
         let k = k.as_slice();
-        let inside = |nets: &[Cidr]| {
-            nets.iter().any(|n| {
-                let (lo, hi) = ip::net_bounds(&n.0);
-                lo.as_slice() <= k && k <= hi.as_slice()
-            })
-        };
-        let in_range = match &self.range {
-            Some(r) => {
-                let (lo, hi) = r.bounds(&format!("{field}.range"))?;
-                lo.as_slice() <= k && k <= hi.as_slice()
-            }
-            None => true,
-        };
-        Ok(self.eq.as_ref().is_none_or(|x| key(x) == k)
-            && self.ne.as_ref().is_none_or(|x| key(x) != k)
-            && self.one_of.as_ref().is_none_or(|l| l.iter().any(|x| key(x) == k))
-            && self.not_in.as_ref().is_none_or(|l| l.iter().all(|x| key(x) != k))
-            && self.within.as_deref().is_none_or(inside)
-            && self.not_within.as_deref().is_none_or(|n| !inside(n))
-            && in_range)
+        let inside = |(lo, hi): (Vec<u8>, Vec<u8>)| lo.as_slice() <= k && k <= hi.as_slice();
+        equal
+            && self.within.as_deref().is_none_or(|n| Self::networks(n).any(inside))
+            && self
+                .not_within
+                .as_deref()
+                .is_none_or(|n| !Self::networks(n).any(inside))
+            && self.range.as_ref().is_none_or(|r| r.bounds("").is_ok_and(inside))
     }
 
     fn size(&self) -> usize {
-        count(&self.eq)
-            + count(&self.ne)
-            + count(&self.one_of)
-            + count(&self.not_in)
+        asked(&self.eq, &self.ne, &self.one_of, &self.not_in, &self.is_null)
             + count(&self.within)
             + count(&self.not_within)
             + count(&self.range)
-            + count(&self.is_null)
     }
 }
 
@@ -606,36 +564,17 @@ pub struct BoolOp {
 }
 
 impl BoolOp {
-    pub fn eq(v: bool) -> Self {
-        Self {
-            eq: Some(v),
-            is_null: None,
-        }
+    fn values(&self) -> Values {
+        Values::of(&self.eq, &None, &None, &None, self.is_null, |b| (*b).into())
     }
 }
 
 impl Op for BoolOp {
-    fn sql(&self, _field: &str, e: &dyn Fn() -> SimpleExpr) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(b) = self.eq {
-            c = c.add(Expr::expr(e()).eq(b));
-        }
-        if let Some(n) = self.is_null {
-            c = c.add(null_sql(e(), n));
-        }
-        Ok(c)
+    fn sql(&self, field: &str, e: &dyn Fn() -> SimpleExpr) -> DomainResult<Condition> {
+        self.values().sql(field, e)
     }
-    fn test(&self, _field: &str, v: &Value) -> DomainResult<bool> {
-        if let Some(n) = self.is_null {
-            if is_null_value(v) != n {
-                return Ok(false);
-            }
-        }
-        Ok(match (self.eq, v) {
-            (None, _) => true,
-            (Some(b), Value::Bool(Some(x))) => b == *x,
-            _ => false,
-        })
+    fn test(&self, v: &Value) -> bool {
+        self.values().test(v).unwrap_or(true)
     }
     fn size(&self) -> usize {
         count(&self.eq) + count(&self.is_null)
@@ -654,16 +593,8 @@ pub struct IdOp {
 }
 
 impl IdOp {
-    pub fn eq(id: ID) -> Self {
-        Self {
-            eq: Some(id),
-            ..Default::default()
-        }
-    }
-
     /// The condition as numbers (the column's), with IDs of `kind`.
     pub fn ints(&self, field: &str, kind: Kind) -> DomainResult<IntOp> {
-        list(field, "in", &self.one_of)?;
         Ok(IntOp {
             eq: ids::decode_opt(&format!("{field}.eq"), self.eq.as_ref(), kind)?,
             one_of: self
@@ -716,94 +647,46 @@ impl<T: Stored> Default for EnumOp<T> {
 }
 
 impl<T: Stored> EnumOp<T> {
-    pub fn eq(v: T) -> Self {
-        Self {
-            eq: Some(v),
-            ..Default::default()
-        }
-    }
-    pub fn one_of(v: Vec<T>) -> Self {
-        Self {
-            one_of: Some(v),
-            ..Default::default()
-        }
+    fn values(&self) -> Values {
+        Values::of(&self.eq, &self.ne, &self.one_of, &self.not_in, self.is_null, |x| {
+            x.stored()
+        })
     }
 
-    fn ranked(&self, field: &str) -> DomainResult<()> {
-        let ranked = |v: &Option<T>| v.is_none_or(|v| !matches!(v.stored(), Value::String(_)));
-        if ranked(&self.gte) && ranked(&self.lte) {
-            Ok(())
-        } else {
-            Err(DomainError::bad(field, "gte and lte need an enumeration with a rank"))
-        }
+    /// `gte` and `lte` as the ranks they compare (for ranked enumerations only), as a
+    /// range on the column.
+    fn ranks(&self, field: &str) -> DomainResult<IntOp> {
+        let rank = |v: Option<T>| -> DomainResult<Option<i64>> {
+            v.map(|v| {
+                i64::from_value(&v.stored())
+                    .ok_or_else(|| DomainError::bad(field, "gte and lte need an enumeration with a rank"))
+            })
+            .transpose()
+        };
+        Ok(IntOp {
+            gte: rank(self.gte)?,
+            lte: rank(self.lte)?,
+            ..Default::default()
+        })
     }
 }
 
 impl<T: Stored> Op for EnumOp<T> {
     fn sql(&self, field: &str, e: &dyn Fn() -> SimpleExpr) -> DomainResult<Condition> {
-        self.ranked(field)?;
-        list(field, "in", &self.one_of)?;
-        list(field, "notIn", &self.not_in)?;
-        let mut c = Condition::all();
-        if let Some(x) = self.eq {
-            c = c.add(Expr::expr(e()).eq(x.stored()));
-        }
-        if let Some(x) = self.ne {
-            c = c.add(Expr::expr(e()).ne(x.stored()));
-        }
-        if let Some(l) = &self.one_of {
-            c = c.add(Expr::expr(e()).is_in(l.iter().map(|x| x.stored())));
-        }
-        if let Some(l) = &self.not_in {
-            c = c.add(Expr::expr(e()).is_not_in(l.iter().map(|x| x.stored())));
-        }
-        if let Some(x) = self.gte {
-            c = c.add(Expr::expr(e()).gte(x.stored()));
-        }
-        if let Some(x) = self.lte {
-            c = c.add(Expr::expr(e()).lte(x.stored()));
-        }
-        if let Some(n) = self.is_null {
-            c = c.add(null_sql(e(), n));
-        }
-        Ok(c)
+        let ranks = self.ranks(field)?.sql(field, e)?;
+        Ok(self.values().sql(field, e)?.add(ranks))
     }
 
-    fn test(&self, field: &str, v: &Value) -> DomainResult<bool> {
-        self.ranked(field)?;
-        if let Some(n) = self.is_null {
-            if is_null_value(v) != n {
-                return Ok(false);
-            }
-        }
-        if is_null_value(v) {
-            return Ok(self.size() == count(&self.is_null));
-        }
-        let rank = |x: &Value| i64::from_value(x);
-        let same = |x: T| {
-            let s = x.stored();
-            match (rank(&s), rank(v)) {
-                (Some(a), Some(b)) => a == b,
-                _ => &s == v,
-            }
+    fn test(&self, v: &Value) -> bool {
+        let ranked = self.gte.is_some() || self.lte.is_some();
+        let Some(equal) = self.values().test(v) else {
+            return !ranked;
         };
-        let cmp = |x: T| rank(v).zip(rank(&x.stored())).map(|(a, b)| a.cmp(&b));
-        Ok(self.eq.is_none_or(same)
-            && self.ne.is_none_or(|x| !same(x))
-            && self.one_of.as_ref().is_none_or(|l| l.iter().any(|x| same(*x)))
-            && self.not_in.as_ref().is_none_or(|l| l.iter().all(|x| !same(*x)))
-            && self.gte.is_none_or(|x| cmp(x).is_some_and(|o| o.is_ge()))
-            && self.lte.is_none_or(|x| cmp(x).is_some_and(|o| o.is_le())))
+        equal && self.ranks("").is_ok_and(|r| r.test(v))
     }
 
     fn size(&self) -> usize {
-        count(&self.eq)
-            + count(&self.ne)
-            + count(&self.one_of)
-            + count(&self.not_in)
-            + count(&self.gte)
-            + count(&self.lte)
-            + count(&self.is_null)
+        asked(&self.eq, &self.ne, &self.one_of, &self.not_in, &self.is_null) + count(&self.gte) + count(&self.lte)
     }
 }
 
@@ -840,22 +723,25 @@ mod tests {
 
     #[test]
     fn memory_follows_sql_on_nulls() {
-        let t = TextOp::eq("x");
-        assert!(!t.test("f", &Value::String(None)).unwrap());
+        let t = TextOp {
+            eq: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(!t.test(&Value::String(None)));
         let n = TextOp {
             is_null: Some(true),
             ..Default::default()
         };
-        assert!(n.test("f", &Value::String(None)).unwrap());
-        assert!(!n.test("f", &Value::String(Some(Box::new("x".into())))).unwrap());
+        assert!(n.test(&Value::String(None)));
+        assert!(!n.test(&Value::String(Some(Box::new("x".into())))));
         let r = IntOp {
             gte: Some(3),
             lt: Some(5),
             ..Default::default()
         };
-        assert!(r.test("f", &Value::SmallInt(Some(4))).unwrap());
-        assert!(!r.test("f", &Value::SmallInt(Some(5))).unwrap());
-        assert!(!r.test("f", &Value::Int(None)).unwrap());
+        assert!(r.test(&Value::SmallInt(Some(4))));
+        assert!(!r.test(&Value::SmallInt(Some(5))));
+        assert!(!r.test(&Value::Int(None)));
     }
 
     #[test]
@@ -864,14 +750,17 @@ mod tests {
         let ip: IpAddr = "10.1.2.3".parse().unwrap();
         let other: IpAddr = "11.1.2.3".parse().unwrap();
         let v = |ip: IpAddr| Value::Bytes(Some(Box::new(ip::to_key(ip.0))));
-        let op = IpOp::within(net);
-        assert!(op.test("f", &v(ip)).unwrap());
-        assert!(!op.test("f", &v(other)).unwrap());
+        let op = IpOp {
+            within: Some(vec![net]),
+            ..Default::default()
+        };
+        assert!(op.test(&v(ip)));
+        assert!(!op.test(&v(other)));
         let out = IpOp {
             not_within: Some(vec![net]),
             ..Default::default()
         };
-        assert!(out.test("f", &v(other)).unwrap());
-        assert!(!out.test("f", &Value::Bytes(None)).unwrap());
+        assert!(out.test(&v(other)));
+        assert!(!out.test(&Value::Bytes(None)));
     }
 }

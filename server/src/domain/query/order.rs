@@ -110,6 +110,21 @@ macro_rules! fields {
     };
 }
 
+/// The cursor of the row with `id` in the order by id (every edge connection's).
+pub fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("k{id}"))
+}
+
+/// The id of an [`encode_cursor`] cursor.
+pub fn decode_cursor(field: &str, cursor: &str) -> DomainResult<i64> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.strip_prefix('k').and_then(|n| n.parse::<i64>().ok()))
+        .ok_or_else(|| DomainError::bad(field, format!("{cursor:?} is not a cursor of this connection")))
+}
+
 /// A sort column.
 struct Key<E: EntityTrait> {
     column: E::Column,
@@ -198,7 +213,7 @@ impl<E: Scoped> Keyset<E> {
     pub fn cursor(&self, m: &E::Model) -> String {
         let id = model_id::<E>(m);
         if self.is_by_id() {
-            return URL_SAFE_NO_PAD.encode(format!("k{id}"));
+            return encode_cursor(id);
         }
         let k = self.keys.iter().map(|k| to_json(&m.get(k.column))).collect();
         let e = Encoded {
@@ -217,15 +232,11 @@ impl<E: Scoped> Keyset<E> {
                 format!("{cursor:?} is not a cursor of this connection and order"),
             )
         };
-        let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
         if self.is_by_id() {
-            let id = std::str::from_utf8(&raw)
-                .ok()
-                .and_then(|s| s.strip_prefix('k'))
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(bad)?;
+            let id = decode_cursor(field, cursor)?;
             return Ok(Cursor { values: Vec::new(), id });
         }
+        let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
         let e: Encoded = serde_json::from_slice(&raw).map_err(|_| bad())?;
         if e.o != self.signature || e.k.len() != self.keys.len() {
             return Err(bad());
