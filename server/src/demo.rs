@@ -508,7 +508,7 @@ async fn investigation(api: &Api<'_>, rng: &mut ChaCha8Rng, hosts: usize) -> any
                 Err(_) => {
                     let found = api
                         .run(
-                            "query($v: String) { iocs(filter: {value: $v}) { nodes { id } } }",
+                            "query($v: String) { iocs(filter: {value: {eq: $v}}) { nodes { id } } }",
                             json!({"v": value}),
                         )
                         .await?;

@@ -74,8 +74,9 @@ impl Dialect for Trisul {
 
 // ---- operations ----
 
-const LIST: &str = "query($context: String!, $count: Int!) {
-  r: ipdrQueries(context: $context, mine: true, last: $count) {
+const LIST: &str = "query($context: String!, $count: Int!, $me: ID!) {
+  c: ipdrContext(name: $context) { name }
+  r: ipdrQueries(filter: {context: {eq: $context}, userId: {eq: $me}}, last: $count) {
     nodes { number ip from to status statusMessage }
   }
 }";
@@ -174,14 +175,14 @@ fn query_id(p: &Params) -> Result<Value, Refusal> {
 
 // ---- routes ----
 
-fn list_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
+fn list_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
     only(p, &["count"])?;
     let count = match integer(p, "count") {
         Ok(None) => 10,
         Ok(Some(n)) if (0..=1000).contains(&n) => n,
         _ => return Err(Refusal::bad("Count must be an integer between 0 and 1000")),
     };
-    Ok(json!({ "context": context(p)?, "count": count }))
+    Ok(json!({ "context": context(p)?, "count": count, "me": c.caller }))
 }
 
 /// Trisul's window fields of a query.
@@ -192,7 +193,14 @@ fn window(q: &Value, c: &Context) -> (Value, Value) {
     )
 }
 
-fn list(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
+fn list(a: Answer, p: &Params, c: &Context) -> Result<Reply, Refusal> {
+    if a.data["c"].is_null() {
+        let asked = context(p)?;
+        return Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            format!("Context {asked} not found"),
+        ));
+    }
     let mut controls: Vec<Value> = a.data["r"]["nodes"]
         .as_array()
         .into_iter()

@@ -64,6 +64,8 @@ impl Params {
 /// Settings a dialect reads and renders values with.
 pub struct Context {
     pub timezone: chrono_tz::Tz,
+    /// The caller's global ID, for the operations that ask for its own objects.
+    pub caller: async_graphql::ID,
 }
 
 /// A refusal in a dialect's terms: its HTTP status and message.
@@ -355,6 +357,7 @@ async fn run<D: Dialect>(
     }
     let ctx = Context {
         timezone: state.config().timezone,
+        caller: crate::domain::ids::encode(crate::domain::ids::Kind::User, principal.user.id),
     };
     let variables = (route.variables)(&params, &ctx)?;
     let (user, username) = (principal.user.id, principal.user.username.clone());

@@ -11,6 +11,7 @@ use super::error::DomainResult;
 use super::ids::{self, Kind};
 use super::iocs;
 use super::ip;
+use super::query::{EnumOp, IdOp, IntOp, IpOp, TextOp, TimeOp};
 use super::text;
 use super::values::IpAddr;
 
@@ -40,6 +41,56 @@ impl CompromiseStatus {
             "unknown" => Self::Unknown,
             _ => Self::ToBeDetermined,
         }
+    }
+}
+
+/// Which assets: conditions on their fields, composed with `and`, `or` and `not`.
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct AssetFilter {
+    pub and: Option<Vec<AssetFilter>>,
+    pub or: Option<Vec<AssetFilter>>,
+    pub not: Option<Box<AssetFilter>>,
+    pub name: Option<TextOp>,
+    pub description: Option<TextOp>,
+    pub ip: Option<IpOp>,
+    pub domain: Option<TextOp>,
+    pub compromise_status: Option<EnumOp<CompromiseStatus>>,
+    pub case_id: Option<IdOp>,
+    pub asset_type_id: Option<IdOp>,
+    /// The number of its analysis status.
+    pub analysis_status_id: Option<IntOp>,
+    /// Has this tag.
+    pub tag: Option<String>,
+    pub created_at: Option<TimeOp>,
+    pub updated_at: Option<TimeOp>,
+}
+
+crate::where_impl!(AssetFilter, asset::Entity, |f, c| {
+    use asset::Column as C;
+    c.on("name", &f.name, C::Name)?;
+    c.on("description", &f.description, C::Description)?;
+    c.on("ip", &f.ip, C::IpBytes)?;
+    c.on("domain", &f.domain, C::Domain)?;
+    c.on("compromiseStatus", &f.compromise_status, C::CompromiseStatus)?;
+    c.on_id("caseId", &f.case_id, Kind::Case, C::CaseId)?;
+    c.on_id("assetTypeId", &f.asset_type_id, Kind::AssetType, C::AssetTypeId)?;
+    c.on("analysisStatusId", &f.analysis_status_id, C::AnalysisStatusId)?;
+    c.tagged("tag", &f.tag, C::Tags)?;
+    c.on("createdAt", &f.created_at, C::CreatedAt)?;
+    c.on("updatedAt", &f.updated_at, C::UpdatedAt)?;
+});
+
+crate::fields! {
+    /// The fields assets sort, group and bucket by.
+    AssetField, AssetOrder for asset {
+        Name => Name: Text,
+        Ip => IpBytes: Ip,
+        Domain => Domain: Text,
+        CompromiseStatus => CompromiseStatus: Text,
+        Case => CaseId: Int,
+        AssetType => AssetTypeId: Int,
+        CreatedAt => CreatedAt: Time,
+        UpdatedAt => UpdatedAt: Time,
     }
 }
 

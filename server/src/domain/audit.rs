@@ -2,10 +2,9 @@
 //! written in the transaction of the change they record, so a rolled-back change
 //! leaves no event; failed sign-ins are counted from it to rate-limit them.
 
-use async_graphql::{InputObject, ID};
+use async_graphql::InputObject;
 use chrono::{Duration, Utc};
 use entities::audit_event;
-use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -13,8 +12,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::DomainResult;
-use super::filters::{Filter, TimeRange};
 use super::ids::{self, Kind};
+use super::query::{IdOp, TextOp, TimeOp};
 
 /// Actions that are not mutations of the graph (those are named after the mutation).
 pub const LOGIN: &str = "login";
@@ -119,34 +118,42 @@ pub async fn recent_login_failures(
     Ok((by_name, by_address))
 }
 
+/// Which audit events: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct AuditEventFilter {
-    /// Events of this user.
-    pub user_id: Option<ID>,
-    /// Events of these actions (`createCase`, `login`, `loginFailed`, `forbidden` ...).
-    pub actions: Option<Vec<String>>,
-    /// Events about this object (its global ID).
-    pub object_id: Option<ID>,
-    pub at: Option<TimeRange>,
+    pub and: Option<Vec<AuditEventFilter>>,
+    pub or: Option<Vec<AuditEventFilter>>,
+    pub not: Option<Box<AuditEventFilter>>,
+    /// Who acted.
+    pub user_id: Option<IdOp>,
+    /// `createCase`, `login`, `loginFailed`, `forbidden` ... (mutations by their name).
+    pub action: Option<TextOp>,
+    pub object_type: Option<TextOp>,
+    /// The object's global ID (for a failed sign-in: the username tried).
+    pub object_id: Option<TextOp>,
+    /// The client's address, as recorded.
+    pub address: Option<TextOp>,
+    pub at: Option<TimeOp>,
 }
 
-impl Filter for AuditEventFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(id) = &self.user_id {
-            c = c.add(audit_event::Column::UserId.eq(ids::decode("filter.userId", id, Kind::User)?));
-        }
-        if let Some(actions) = &self.actions {
-            c = c.add(audit_event::Column::Action.is_in(actions.iter().map(|a| a.trim().to_string())));
-        }
-        if let Some(id) = &self.object_id {
-            c = c.add(audit_event::Column::ObjectId.eq(id.trim()));
-        }
-        if let Some(t) = &self.at {
-            t.validate("filter.at")?;
-            c = c.add(t.condition((audit_event::Entity, audit_event::Column::At)));
-        }
-        Ok(c)
+crate::where_impl!(AuditEventFilter, audit_event::Entity, |f, c| {
+    use audit_event::Column as C;
+    c.on_id("userId", &f.user_id, Kind::User, C::UserId)?;
+    c.on("action", &f.action, C::Action)?;
+    c.on("objectType", &f.object_type, C::ObjectType)?;
+    c.on("objectId", &f.object_id, C::ObjectId)?;
+    c.on("address", &f.address, C::Address)?;
+    c.on("at", &f.at, C::At)?;
+});
+
+crate::fields! {
+    /// The fields audit events sort, group and bucket by.
+    AuditEventField, AuditEventOrder for audit_event {
+        Action => Action: Text,
+        ObjectType => ObjectType: Text,
+        User => UserId: Int,
+        Address => Address: Text,
+        At => At: Time,
     }
 }
 

@@ -5,10 +5,55 @@ use async_graphql::{InputObject, MaybeUndefined, ID};
 use chrono::Utc;
 use entities::{case, evidence};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, Kind};
+use super::query::{IdOp, IntOp, TextOp, TimeOp};
+
+/// Which evidences: conditions on their fields, composed with `and`, `or` and `not`.
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct EvidenceFilter {
+    pub and: Option<Vec<EvidenceFilter>>,
+    pub or: Option<Vec<EvidenceFilter>>,
+    pub not: Option<Box<EvidenceFilter>>,
+    pub filename: Option<TextOp>,
+    pub description: Option<TextOp>,
+    /// The hex digest; `eq`, `ne`, `in` and `notIn` compare in lower case, as stored.
+    pub hash: Option<TextOp>,
+    /// Size in bytes.
+    pub size: Option<IntOp>,
+    pub case_id: Option<IdOp>,
+    pub added_by_id: Option<IdOp>,
+    pub added_at: Option<TimeOp>,
+}
+
+crate::where_impl!(EvidenceFilter, evidence::Entity, |f, c| {
+    use evidence::Column as C;
+    c.on("filename", &f.filename, C::Filename)?;
+    c.on("description", &f.description, C::Description)?;
+    c.on(
+        "hash",
+        &f.hash.as_ref().map(|o| o.canonical(|h| h.trim().to_lowercase())),
+        C::Hash,
+    )?;
+    c.on("size", &f.size, C::Size)?;
+    c.on_id("caseId", &f.case_id, Kind::Case, C::CaseId)?;
+    c.on_id("addedById", &f.added_by_id, Kind::User, C::AddedBy)?;
+    c.on("addedAt", &f.added_at, C::AddedAt)?;
+});
+
+crate::fields! {
+    /// The fields evidences sort, group and bucket by.
+    EvidenceField, EvidenceOrder for evidence {
+        Filename => Filename: Text,
+        Size => Size: Int,
+        Hash => Hash: Text,
+        Case => CaseId: Int,
+        AddedAt => AddedAt: Time,
+    }
+}
 
 /// The writable fields of an evidence; on update, an absent field is left as it is.
 #[derive(InputObject, Clone, Debug, Default)]

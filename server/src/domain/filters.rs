@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::error::{DomainError, DomainResult};
 use super::ip;
-use super::values::{Cidr, Instant, IpAddr};
+use super::values::{Instant, IpAddr};
 
 /// A filter input of a connection: a condition on its table. Its serialisation
 /// identifies it, so that equal filters of sibling edges batch into one statement.
@@ -78,17 +78,6 @@ impl IpRange {
         }
         Ok((lo, hi))
     }
-}
-
-/// `column = ip`.
-pub fn ip_eq(column: impl IntoColumnRef, ip: &IpAddr) -> SimpleExpr {
-    Expr::col(column).eq(ip::to_key(ip.0))
-}
-
-/// `column` inside the network: a range scan over the key index.
-pub fn in_cidr(column: impl IntoColumnRef, net: &Cidr) -> SimpleExpr {
-    let (lo, hi) = ip::net_bounds(&net.0);
-    Expr::col(column).between(lo, hi)
 }
 
 /// Case-insensitive: `column` contains `text` (its wildcards taken literally).

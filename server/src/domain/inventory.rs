@@ -12,12 +12,11 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{contains, ilike, in_cidr, ip_eq, Filter, TimeRange};
 use super::hosts::normalize_hostname;
 use super::ip;
 use super::ports::Protocol;
-use super::query::{IntOp, IpOp, TextOp, TimeOp};
-use super::text::{self, wildcard_pattern};
+use super::query::{BoolOp, EnumOp, IntOp, IpOp, TextOp, TimeOp};
+use super::text::{self};
 use super::values::{Cidr, IpAddr, MacAddr};
 
 // ---- networks ----
@@ -25,43 +24,72 @@ use super::values::{Cidr, IpAddr, MacAddr};
 /// Intrudect's new-device alert levels.
 pub const ALERT_LEVELS: [i32; 4] = [0, 10, 20, 30];
 
+/// Which networks: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct NetworkFilter {
-    /// Name matches, case-insensitive; `*` and `?` are wildcards.
-    pub name: Option<String>,
+    pub and: Option<Vec<NetworkFilter>>,
+    pub or: Option<Vec<NetworkFilter>>,
+    pub not: Option<Box<NetworkFilter>>,
+    pub name: Option<TextOp>,
+    /// The network as written (`10.0.0.0/24`).
+    pub cidr: Option<TextOp>,
+    pub description: Option<TextOp>,
     /// Contains this address.
     pub contains: Option<IpAddr>,
     /// Lies inside this network.
     pub within: Option<Cidr>,
-    pub alert_level: Option<i32>,
+    pub gateway_ip: Option<IpOp>,
+    pub gateway_mac: Option<TextOp>,
+    /// The new-device alert level: 0, 10, 20 or 30.
+    pub alert_level: Option<IntOp>,
+    pub created_at: Option<TimeOp>,
 }
 
-impl NetworkFilter {
-    pub fn condition(&self) -> Condition {
-        let mut c = Condition::all();
-        if let Some(n) = &self.name {
-            c = c.add(ilike(
-                (network::Entity, network::Column::Name),
-                &wildcard_pattern(n.trim()),
-            ));
-        }
-        if let Some(a) = &self.contains {
-            let k = ip::to_key(a.0);
-            c = c
-                .add(network::Column::StartIp.lte(k.clone()))
-                .add(network::Column::EndIp.gte(k));
-        }
-        if let Some(net) = &self.within {
-            let (lo, hi) = ip::net_bounds(&net.0);
-            c = c
-                .add(network::Column::StartIp.gte(lo))
-                .add(network::Column::EndIp.lte(hi));
-        }
-        if let Some(l) = self.alert_level {
-            c = c.add(network::Column::AlertLevel.eq(l));
-        }
-        c
+crate::where_impl!(NetworkFilter, network::Entity, |f, c| {
+    use network::Column as C;
+    c.on("name", &f.name, C::Name)?;
+    c.on("cidr", &f.cidr, C::Cidr)?;
+    c.on("description", &f.description, C::Description)?;
+    if let Some(a) = &f.contains {
+        let k = ip::to_key(a.0);
+        c.sql(
+            "contains",
+            Condition::all().add(C::StartIp.lte(k.clone())).add(C::EndIp.gte(k)),
+        )?;
     }
+    if let Some(net) = &f.within {
+        let (lo, hi) = ip::net_bounds(&net.0);
+        c.sql("within", Condition::all().add(C::StartIp.gte(lo)).add(C::EndIp.lte(hi)))?;
+    }
+    c.on("gatewayIp", &f.gateway_ip, C::GatewayIp)?;
+    c.on(
+        "gatewayMac",
+        &f.gateway_mac.as_ref().map(|o| o.canonical(canonical_mac)),
+        C::GatewayMac,
+    )?;
+    c.on("alertLevel", &f.alert_level, C::AlertLevel)?;
+    c.on("createdAt", &f.created_at, C::CreatedAt)?;
+});
+
+crate::fields! {
+    /// The fields networks sort, group and bucket by.
+    NetworkField, NetworkOrder for network {
+        Name => Name: Text,
+        /// By its first address (10.0.0.0/24 before 9.0.0.0/8 would surprise).
+        Cidr => StartIp: Ip,
+        GatewayIp => GatewayIp: Ip,
+        GatewayMac => GatewayMac: Text,
+        AlertLevel => AlertLevel: Int,
+        CreatedAt => CreatedAt: Time,
+    }
+}
+
+/// A MAC address in its stored form when it reads as one; else as given (it then
+/// matches nothing, as a value that is no MAC is in no row).
+fn canonical_mac(m: &str) -> String {
+    m.parse::<MacAddr>()
+        .map(|m| m.0)
+        .unwrap_or_else(|_| m.trim().to_string())
 }
 
 /// The writable fields of a network; on update, an absent field is left as it is.
@@ -153,46 +181,49 @@ pub async fn delete_network(db: &impl ConnectionTrait, id: i64) -> DomainResult<
 
 // ---- devices ----
 
+/// Which devices: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct DeviceFilter {
-    pub mac: Option<MacAddr>,
-    /// Last seen at this address.
-    pub ip: Option<IpAddr>,
-    pub cidr: Option<Cidr>,
-    /// Vendor contains this text, case-insensitive.
-    pub vendor: Option<String>,
-    /// Hostname matches; `*` and `?` are wildcards.
-    pub hostname: Option<String>,
-    /// Last seen within this range.
-    pub seen: Option<TimeRange>,
+    pub and: Option<Vec<DeviceFilter>>,
+    pub or: Option<Vec<DeviceFilter>>,
+    pub not: Option<Box<DeviceFilter>>,
+    /// The MAC address; `eq`, `ne`, `in` and `notIn` take any common notation.
+    pub mac: Option<TextOp>,
+    /// The address it was last seen at.
+    pub ip: Option<IpOp>,
+    /// `eq`, `ne`, `in` and `notIn` compare lower case, without a trailing dot.
+    pub hostname: Option<TextOp>,
+    pub friendly_name: Option<TextOp>,
+    pub vendor: Option<TextOp>,
+    pub first_seen: Option<TimeOp>,
+    pub last_seen: Option<TimeOp>,
 }
 
-impl Filter for DeviceFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(m) = &self.mac {
-            c = c.add(device::Column::Mac.eq(m.0.clone()));
-        }
-        if let Some(a) = &self.ip {
-            c = c.add(ip_eq((device::Entity, device::Column::LastIp), a));
-        }
-        if let Some(n) = &self.cidr {
-            c = c.add(in_cidr((device::Entity, device::Column::LastIp), n));
-        }
-        if let Some(v) = &self.vendor {
-            c = c.add(contains((device::Entity, device::Column::Vendor), v));
-        }
-        if let Some(h) = &self.hostname {
-            c = c.add(ilike(
-                (device::Entity, device::Column::Hostname),
-                &wildcard_pattern(&normalize_hostname(h)),
-            ));
-        }
-        if let Some(t) = &self.seen {
-            t.validate("filter.seen")?;
-            c = c.add(t.condition((device::Entity, device::Column::LastSeen)));
-        }
-        Ok(c)
+crate::where_impl!(DeviceFilter, device::Entity, |f, c| {
+    use device::Column as C;
+    c.on("mac", &f.mac.as_ref().map(|o| o.canonical(canonical_mac)), C::Mac)?;
+    c.on("ip", &f.ip, C::LastIp)?;
+    c.on(
+        "hostname",
+        &f.hostname.as_ref().map(|o| o.canonical(normalize_hostname)),
+        C::Hostname,
+    )?;
+    c.on("friendlyName", &f.friendly_name, C::FriendlyName)?;
+    c.on("vendor", &f.vendor, C::Vendor)?;
+    c.on("firstSeen", &f.first_seen, C::FirstSeen)?;
+    c.on("lastSeen", &f.last_seen, C::LastSeen)?;
+});
+
+crate::fields! {
+    /// The fields devices sort, group and bucket by.
+    DeviceField, DeviceOrder for device {
+        Mac => Mac: Text,
+        Ip => LastIp: Ip,
+        Hostname => Hostname: Text,
+        FriendlyName => FriendlyName: Text,
+        Vendor => Vendor: Text,
+        FirstSeen => FirstSeen: Time,
+        LastSeen => LastSeen: Time,
     }
 }
 
@@ -273,39 +304,42 @@ pub async fn delete_device(db: &impl ConnectionTrait, id: i64) -> DomainResult<(
 
 // ---- services ----
 
+/// Which services: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct ServiceFilter {
-    pub ip: Option<IpAddr>,
-    pub cidr: Option<Cidr>,
-    pub port: Option<i32>,
-    pub protocol: Option<Protocol>,
-    pub authorized: Option<bool>,
-    /// Name contains this text, case-insensitive.
-    pub name: Option<String>,
+    pub and: Option<Vec<ServiceFilter>>,
+    pub or: Option<Vec<ServiceFilter>>,
+    pub not: Option<Box<ServiceFilter>>,
+    pub ip: Option<IpOp>,
+    pub port: Option<IntOp>,
+    pub protocol: Option<EnumOp<Protocol>>,
+    pub name: Option<TextOp>,
+    pub authorized: Option<BoolOp>,
+    pub first_seen: Option<TimeOp>,
+    pub last_seen: Option<TimeOp>,
 }
 
-impl Filter for ServiceFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(a) = &self.ip {
-            c = c.add(ip_eq((service::Entity, service::Column::Ip), a));
-        }
-        if let Some(n) = &self.cidr {
-            c = c.add(in_cidr((service::Entity, service::Column::Ip), n));
-        }
-        if let Some(p) = self.port {
-            c = c.add(service::Column::Port.eq(text::port("filter.port", p)?));
-        }
-        if let Some(p) = self.protocol {
-            c = c.add(service::Column::Protocol.eq(p.as_str()));
-        }
-        if let Some(a) = self.authorized {
-            c = c.add(service::Column::Authorized.eq(a));
-        }
-        if let Some(n) = &self.name {
-            c = c.add(contains((service::Entity, service::Column::Name), n));
-        }
-        Ok(c)
+crate::where_impl!(ServiceFilter, service::Entity, |f, c| {
+    use service::Column as C;
+    c.on("ip", &f.ip, C::Ip)?;
+    c.on_port("port", &f.port, &[C::Port])?;
+    c.on("protocol", &f.protocol, C::Protocol)?;
+    c.on("name", &f.name, C::Name)?;
+    c.on("authorized", &f.authorized, C::Authorized)?;
+    c.on("firstSeen", &f.first_seen, C::FirstSeen)?;
+    c.on("lastSeen", &f.last_seen, C::LastSeen)?;
+});
+
+crate::fields! {
+    /// The fields services sort, group and bucket by.
+    ServiceField, ServiceOrder for service {
+        Ip => Ip: Ip,
+        Port => Port: Int,
+        Protocol => Protocol: Text,
+        Name => Name: Text,
+        Authorized => Authorized: Bool,
+        FirstSeen => FirstSeen: Time,
+        LastSeen => LastSeen: Time,
     }
 }
 

@@ -3,7 +3,7 @@
 use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use chrono::Utc;
 use entities::{asset, case, ioc, ioc_asset, ioc_case};
-use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     TransactionTrait,
@@ -12,10 +12,10 @@ use serde::Serialize;
 
 use super::crud::{self, opt_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
-use super::filters::{ilike, Filter};
 use super::ids::{self, Kind};
+use super::query::{EnumOp, IdOp, TextOp, TimeOp};
 use super::tenancy::Scope;
-use super::text::{self, wildcard_pattern};
+use super::text;
 use super::values::IpAddr;
 
 /// Traffic Light Protocol 2.0.
@@ -50,59 +50,63 @@ impl Tlp {
     }
 }
 
+/// Which IOCs: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct IocFilter {
-    /// `ip-src`, `domain`, `md5` ... (IRIS/MISP type names).
+    pub and: Option<Vec<IocFilter>>,
+    pub or: Option<Vec<IocFilter>>,
+    pub not: Option<Box<IocFilter>>,
+    /// `ip-src`, `domain`, `md5` ... (IRIS/MISP type names, stored lower case).
     #[graphql(name = "type")]
-    pub ioc_type: Option<String>,
-    /// Exactly this value (IP addresses and names are compared in canonical form).
-    pub value: Option<String>,
-    /// Value matches this pattern, case-insensitive; `*` and `?` are wildcards.
-    pub value_like: Option<String>,
+    pub ioc_type: Option<TextOp>,
+    /// The value; `eq`, `ne`, `in` and `notIn` compare in the stored form (canonical
+    /// addresses, lower-case names without a trailing dot).
+    pub value: Option<TextOp>,
+    pub description: Option<TextOp>,
+    /// Has this tag.
     pub tag: Option<String>,
-    pub tlp: Option<Tlp>,
-    /// Linked to this case.
-    pub case_id: Option<ID>,
+    pub tlp: Option<EnumOp<Tlp>>,
+    /// Linked to a case that meets it; only the links to cases the caller sees count.
+    pub case_id: Option<IdOp>,
+    pub created_at: Option<TimeOp>,
+    pub updated_at: Option<TimeOp>,
 }
 
-impl Filter for IocFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        self.condition_within(&Scope::everything())
-    }
+crate::where_impl!(IocFilter, ioc::Entity, |f, c| {
+    use ioc::Column as C;
+    c.on(
+        "type",
+        &f.ioc_type.as_ref().map(|o| o.canonical(|t| t.trim().to_lowercase())),
+        C::IocType,
+    )?;
+    c.on(
+        "value",
+        &f.value.as_ref().map(|o| o.canonical(canonical_value)),
+        C::Value,
+    )?;
+    c.on("description", &f.description, C::Description)?;
+    c.tagged("tag", &f.tag, C::Tags)?;
+    c.on("tlp", &f.tlp, C::Tlp)?;
+    c.linked::<ioc_case::Entity>(
+        "caseId",
+        &f.case_id,
+        Kind::Case,
+        C::Id,
+        ioc_case::Column::IocId,
+        ioc_case::Column::CaseId,
+    )?;
+    c.on("createdAt", &f.created_at, C::CreatedAt)?;
+    c.on("updatedAt", &f.updated_at, C::UpdatedAt)?;
+});
 
-    /// `caseId` follows only the links the caller sees: with a case outside its
-    /// customers it finds nothing, as if that case did not exist.
-    fn condition_within(&self, scope: &Scope) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(t) = &self.ioc_type {
-            c = c.add(ioc::Column::IocType.eq(t.trim().to_lowercase()));
-        }
-        if let Some(v) = &self.value {
-            c = c.add(ioc::Column::Value.eq(canonical_value(v)));
-        }
-        if let Some(v) = &self.value_like {
-            c = c.add(ilike((ioc::Entity, ioc::Column::Value), &wildcard_pattern(v.trim())));
-        }
-        if let Some(t) = &self.tag {
-            c = c.add(Expr::col((ioc::Entity, ioc::Column::Tags)).like(text::tag_pattern(t)));
-        }
-        if let Some(t) = self.tlp {
-            c = c.add(ioc::Column::Tlp.eq(t.as_str()));
-        }
-        if let Some(id) = &self.case_id {
-            let case_id = ids::decode("filter.caseId", id, Kind::Case)?;
-            let sub = Query::select()
-                .column(ioc_case::Column::IocId)
-                .from(ioc_case::Entity)
-                .cond_where(
-                    Condition::all()
-                        .add(ioc_case::Column::CaseId.eq(case_id))
-                        .add(scope.condition::<ioc_case::Entity>()),
-                )
-                .to_owned();
-            c = c.add(Expr::col((ioc::Entity, ioc::Column::Id)).in_subquery(sub));
-        }
-        Ok(c)
+crate::fields! {
+    /// The fields IOCs sort, group and bucket by.
+    IocField, IocOrder for ioc {
+        Type => IocType: Text,
+        Value => Value: Text,
+        Tlp => Tlp: Text,
+        CreatedAt => CreatedAt: Time,
+        UpdatedAt => UpdatedAt: Time,
     }
 }
 

@@ -20,11 +20,12 @@ use entities::{flow, ipdr_context, ipdr_query, ipdr_query_row, ipdr_record, user
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Func, Query, SelectStatement, UnionType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    Select, Statement, TransactionTrait, UpdateMany,
+    Statement, TransactionTrait, UpdateMany,
 };
 
 use super::error::{DomainError, DomainResult};
 use super::ip;
+use super::query::{EnumOp, IdOp, IntOp, IpOp, TextOp, TimeOp};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 
@@ -47,7 +48,7 @@ pub async fn queue_depth(db: &impl ConnectionTrait) -> DomainResult<(u64, u64)> 
 }
 
 /// Where a query stands (Trisul's names).
-#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[graphql(name = "IpdrQueryStatus")]
 pub enum Status {
     /// Submitted, waiting for a worker.
@@ -114,6 +115,161 @@ pub fn canonical_name(name: Option<&str>) -> &str {
 /// Administrators see every user's queries.
 pub fn is_admin(p: &Principal) -> bool {
     p.can(Capability::Users, Level::Write)
+}
+
+/// Which IPDR queries: conditions on their fields, composed with `and`, `or` and `not`.
+#[derive(async_graphql::InputObject, serde::Serialize, Clone, Debug, Default)]
+pub struct IpdrQueryFilter {
+    pub and: Option<Vec<IpdrQueryFilter>>,
+    pub or: Option<Vec<IpdrQueryFilter>>,
+    pub not: Option<Box<IpdrQueryFilter>>,
+    /// The context's name (`context0` is `default`).
+    pub context: Option<TextOp>,
+    /// Who submitted it.
+    pub user_id: Option<IdOp>,
+    /// The address looked up.
+    pub ip: Option<IpOp>,
+    /// The window's start.
+    pub from: Option<TimeOp>,
+    /// The window's end.
+    pub to: Option<TimeOp>,
+    pub status: Option<EnumOp<Status>>,
+    pub found: Option<IntOp>,
+    pub submitted_at: Option<TimeOp>,
+    pub finished_at: Option<TimeOp>,
+}
+
+crate::where_impl!(IpdrQueryFilter, ipdr_query::Entity, |f, c| {
+    use ipdr_query::Column as C;
+    let context = f
+        .context
+        .as_ref()
+        .map(|o| o.canonical(|n| canonical_name(Some(n)).to_string()));
+    c.on_related::<ipdr_context::Entity, _>(
+        "context",
+        &context,
+        C::ContextId,
+        ipdr_context::Column::Id,
+        ipdr_context::Column::Name,
+    )?;
+    c.on_id("userId", &f.user_id, super::ids::Kind::User, C::UserId)?;
+    c.on("ip", &f.ip, C::Ip)?;
+    c.on("from", &f.from, C::FromTime)?;
+    c.on("to", &f.to, C::ToTime)?;
+    c.on("status", &f.status, C::Status)?;
+    c.on("found", &f.found, C::Found)?;
+    c.on("submittedAt", &f.submitted_at, C::CreatedAt)?;
+    c.on("finishedAt", &f.finished_at, C::FinishedAt)?;
+});
+
+crate::fields! {
+    /// The fields IPDR queries sort, group and bucket by.
+    IpdrQueryField, IpdrQueryOrder for ipdr_query {
+        Context => ContextId: Int,
+        User => UserId: Int,
+        Ip => Ip: Ip,
+        From => FromTime: Time,
+        To => ToTime: Time,
+        Status => Status: Text,
+        Found => Found: Int,
+        SubmittedAt => CreatedAt: Time,
+        FinishedAt => FinishedAt: Time,
+    }
+}
+
+/// Which IPDR records: conditions on their fields, composed with `and`, `or` and `not`.
+#[derive(async_graphql::InputObject, serde::Serialize, Clone, Debug, Default)]
+pub struct IpdrRecordFilter {
+    pub and: Option<Vec<IpdrRecordFilter>>,
+    pub or: Option<Vec<IpdrRecordFilter>>,
+    pub not: Option<Box<IpdrRecordFilter>>,
+    /// The context's name (`context0` is `default`).
+    pub context: Option<TextOp>,
+    /// `tcp`, `udp`, `icmp` ... as recorded.
+    pub protocol: Option<TextOp>,
+    /// The source, destination, NAT or device address meets it.
+    pub ip: Option<IpOp>,
+    pub src_ip: Option<IpOp>,
+    pub src_port: Option<IntOp>,
+    pub dst_ip: Option<IpOp>,
+    pub dst_port: Option<IntOp>,
+    pub nat_ip: Option<IpOp>,
+    pub nat_port: Option<IntOp>,
+    pub device_ip: Option<IpOp>,
+    /// The subscriber's user name, as recorded.
+    pub user_id: Option<TextOp>,
+    pub subscriber_id: Option<TextOp>,
+    pub start_time: Option<TimeOp>,
+    pub end_time: Option<TimeOp>,
+}
+
+crate::where_impl!(IpdrRecordFilter, ipdr_record::Entity, |f, c| {
+    use ipdr_record::Column as C;
+    let context = f
+        .context
+        .as_ref()
+        .map(|o| o.canonical(|n| canonical_name(Some(n)).to_string()));
+    c.on_related::<ipdr_context::Entity, _>(
+        "context",
+        &context,
+        C::ContextId,
+        ipdr_context::Column::Id,
+        ipdr_context::Column::Name,
+    )?;
+    c.on("protocol", &f.protocol, C::Protocol)?;
+    c.on_any("ip", &f.ip, &[C::SrcIp, C::DstIp, C::NatIp, C::DeviceIp])?;
+    c.on("srcIp", &f.src_ip, C::SrcIp)?;
+    c.on_port("srcPort", &f.src_port, &[C::SrcPort])?;
+    c.on("dstIp", &f.dst_ip, C::DstIp)?;
+    c.on_port("dstPort", &f.dst_port, &[C::DstPort])?;
+    c.on("natIp", &f.nat_ip, C::NatIp)?;
+    c.on_port("natPort", &f.nat_port, &[C::NatPort])?;
+    c.on("deviceIp", &f.device_ip, C::DeviceIp)?;
+    c.on("userId", &f.user_id, C::UserId)?;
+    c.on("subscriberId", &f.subscriber_id, C::SubscriberId)?;
+    c.on("startTime", &f.start_time, C::StartTime)?;
+    c.on("endTime", &f.end_time, C::EndTime)?;
+});
+
+crate::fields! {
+    /// The fields IPDR records sort, group and bucket by.
+    IpdrRecordField, IpdrRecordOrder for ipdr_record {
+        Context => ContextId: Int,
+        Protocol => Protocol: Text,
+        SrcIp => SrcIp: Ip,
+        SrcPort => SrcPort: Int,
+        DstIp => DstIp: Ip,
+        DstPort => DstPort: Int,
+        NatIp => NatIp: Ip,
+        DeviceIp => DeviceIp: Ip,
+        UserId => UserId: Text,
+        SubscriberId => SubscriberId: Text,
+        StartTime => StartTime: Time,
+        EndTime => EndTime: Time,
+    }
+}
+
+/// The rows of `E` (queries or records, by their `context` column) in the contexts `p`
+/// reaches.
+pub async fn in_reach(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    context: impl sea_orm::sea_query::IntoColumnRef,
+) -> DomainResult<Condition> {
+    Ok(match limits(db, p.user.id).await? {
+        Some(ids) => Condition::all().add(Expr::col(context).is_in(ids)),
+        None => Condition::all(),
+    })
+}
+
+/// The IPDR queries `p` may read: its own (every one for an administrator), in the
+/// contexts it reaches.
+pub async fn visible_queries(db: &impl ConnectionTrait, p: &Principal) -> DomainResult<Condition> {
+    let mut c = in_reach(db, p, (ipdr_query::Entity, ipdr_query::Column::ContextId)).await?;
+    if !is_admin(p) {
+        c = c.add(ipdr_query::Column::UserId.eq(p.user.id));
+    }
+    Ok(c)
 }
 
 /// The contexts a user is limited to; `None`: every context.
@@ -253,19 +409,6 @@ pub async fn may_see(db: &impl ConnectionTrait, p: &Principal, q: &ipdr_query::M
     Ok(limits(db, p.user.id)
         .await?
         .is_none_or(|ids| ids.contains(&q.context_id)))
-}
-
-/// The queries `p` may see ([`may_see`]): its own, or everyone's for an administrator
-/// unless `mine`; within the contexts `p` is limited to.
-pub async fn visible(db: &impl ConnectionTrait, p: &Principal, mine: bool) -> DomainResult<Select<ipdr_query::Entity>> {
-    let mut select = ipdr_query::Entity::find();
-    if mine || !is_admin(p) {
-        select = select.filter(ipdr_query::Column::UserId.eq(p.user.id));
-    }
-    if let Some(ids) = limits(db, p.user.id).await? {
-        select = select.filter(ipdr_query::Column::ContextId.is_in(ids));
-    }
-    Ok(select)
 }
 
 /// Query `id`, if it exists; `Forbidden` when `p` may not see it.

@@ -27,6 +27,7 @@ pub mod notes;
 pub mod patterns;
 pub mod pcaps;
 pub mod ports;
+pub mod provenance;
 pub mod query;
 pub mod search;
 pub mod tasks;

@@ -5,18 +5,73 @@ use async_graphql::{InputObject, MaybeUndefined, ID};
 use chrono::Utc;
 use entities::{case, note, note_group, note_revision};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, TransactionTrait};
+use serde::Serialize;
 
 use super::crud::{self, opt_text};
 use super::error::{DomainError, DomainResult};
 use super::filters::ilike;
 use super::ids::{self, Kind};
+use super::query::{IdOp, IntOp, TextOp, TimeOp};
 use super::text::{self, escape_like};
 
 pub const MAX_BODY: usize = 1_000_000;
 
+/// Which notes: conditions on their fields, composed with `and`, `or` and `not`.
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct NoteFilter {
+    pub and: Option<Vec<NoteFilter>>,
+    pub or: Option<Vec<NoteFilter>>,
+    pub not: Option<Box<NoteFilter>>,
+    /// The title or the body contains every word of it, case-insensitive.
+    pub search: Option<String>,
+    pub title: Option<TextOp>,
+    pub body: Option<TextOp>,
+    /// About this object (of any type).
+    pub subject_id: Option<ID>,
+    pub case_id: Option<IdOp>,
+    pub group_id: Option<IdOp>,
+    pub author_id: Option<IdOp>,
+    pub revision: Option<IntOp>,
+    pub created_at: Option<TimeOp>,
+    pub updated_at: Option<TimeOp>,
+}
+
+crate::where_impl!(NoteFilter, note::Entity, |f, c| {
+    use note::Column as C;
+    if let Some(s) = &f.search {
+        c.sql("search", search_condition(s))?;
+    }
+    c.on("title", &f.title, C::Title)?;
+    c.on("body", &f.body, C::Body)?;
+    if let Some(s) = &f.subject_id {
+        let (kind, id) = ids::decode_any("filter.subjectId", s)?;
+        let about = Condition::all()
+            .add(C::SubjectType.eq(kind.name()))
+            .add(C::SubjectId.eq(id));
+        c.sql("subjectId", about)?;
+    }
+    c.on_id("caseId", &f.case_id, Kind::Case, C::CaseId)?;
+    c.on_id("groupId", &f.group_id, Kind::NoteGroup, C::GroupId)?;
+    c.on_id("authorId", &f.author_id, Kind::User, C::AuthorId)?;
+    c.on("revision", &f.revision, C::Revision)?;
+    c.on("createdAt", &f.created_at, C::CreatedAt)?;
+    c.on("updatedAt", &f.updated_at, C::UpdatedAt)?;
+});
+
+crate::fields! {
+    /// The fields notes sort, group and bucket by.
+    NoteField, NoteOrder for note {
+        Title => Title: Text,
+        Case => CaseId: Int,
+        Revision => Revision: Int,
+        CreatedAt => CreatedAt: Time,
+        UpdatedAt => UpdatedAt: Time,
+    }
+}
+
 /// Notes whose title or body contains every word of `search`, case-insensitive.
-pub fn search_condition(search: &str) -> Condition {
+fn search_condition(search: &str) -> Condition {
     search.split_whitespace().fold(Condition::all(), |c, word| {
         let p = format!("%{}%", escape_like(word));
         c.add(

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::DomainResult;
 use super::ids::{self, Kind};
+use super::query::{EnumOp, IdOp, TextOp, TimeOp};
 use super::text;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -39,6 +40,48 @@ impl TaskStatus {
             "canceled" => Self::Canceled,
             _ => Self::Todo,
         }
+    }
+}
+
+/// Which tasks: conditions on their fields, composed with `and`, `or` and `not`.
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct TaskFilter {
+    pub and: Option<Vec<TaskFilter>>,
+    pub or: Option<Vec<TaskFilter>>,
+    pub not: Option<Box<TaskFilter>>,
+    pub title: Option<TextOp>,
+    pub description: Option<TextOp>,
+    pub status: Option<EnumOp<TaskStatus>>,
+    /// The task's case; `isNull: true` finds the global tasks (of no case).
+    pub case_id: Option<IdOp>,
+    pub assignee_id: Option<IdOp>,
+    /// Has this tag.
+    pub tag: Option<String>,
+    pub created_at: Option<TimeOp>,
+    pub updated_at: Option<TimeOp>,
+}
+
+crate::where_impl!(TaskFilter, task::Entity, |f, c| {
+    use task::Column as C;
+    c.on("title", &f.title, C::Title)?;
+    c.on("description", &f.description, C::Description)?;
+    c.on("status", &f.status, C::Status)?;
+    c.on_id("caseId", &f.case_id, Kind::Case, C::CaseId)?;
+    c.on_id("assigneeId", &f.assignee_id, Kind::User, C::AssigneeId)?;
+    c.tagged("tag", &f.tag, C::Tags)?;
+    c.on("createdAt", &f.created_at, C::CreatedAt)?;
+    c.on("updatedAt", &f.updated_at, C::UpdatedAt)?;
+});
+
+crate::fields! {
+    /// The fields tasks sort, group and bucket by.
+    TaskField, TaskOrder for task {
+        Title => Title: Text,
+        Status => Status: Text,
+        Case => CaseId: Int,
+        Assignee => AssigneeId: Int,
+        CreatedAt => CreatedAt: Time,
+        UpdatedAt => UpdatedAt: Time,
     }
 }
 

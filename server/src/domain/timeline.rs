@@ -7,11 +7,57 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     TransactionTrait,
 };
+use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, Kind};
+use super::query::{IdOp, TextOp, TimeOp};
 use super::text;
+
+/// Which timeline events: conditions on their fields, composed with `and`, `or` and
+/// `not`.
+#[derive(InputObject, Serialize, Clone, Debug, Default)]
+pub struct TimelineEventFilter {
+    pub and: Option<Vec<TimelineEventFilter>>,
+    pub or: Option<Vec<TimelineEventFilter>>,
+    pub not: Option<Box<TimelineEventFilter>>,
+    pub title: Option<TextOp>,
+    pub content: Option<TextOp>,
+    pub category: Option<TextOp>,
+    pub source: Option<TextOp>,
+    pub color: Option<TextOp>,
+    /// Has this tag.
+    pub tag: Option<String>,
+    pub case_id: Option<IdOp>,
+    pub occurred_at: Option<TimeOp>,
+    pub created_at: Option<TimeOp>,
+}
+
+crate::where_impl!(TimelineEventFilter, timeline_event::Entity, |f, c| {
+    use timeline_event::Column as C;
+    c.on("title", &f.title, C::Title)?;
+    c.on("content", &f.content, C::Content)?;
+    c.on("category", &f.category, C::Category)?;
+    c.on("source", &f.source, C::Source)?;
+    c.on("color", &f.color, C::Color)?;
+    c.tagged("tag", &f.tag, C::Tags)?;
+    c.on_id("caseId", &f.case_id, Kind::Case, C::CaseId)?;
+    c.on("occurredAt", &f.occurred_at, C::OccurredAt)?;
+    c.on("createdAt", &f.created_at, C::CreatedAt)?;
+});
+
+crate::fields! {
+    /// The fields timeline events sort, group and bucket by.
+    TimelineEventField, TimelineEventOrder for timeline_event {
+        Title => Title: Text,
+        Category => Category: Text,
+        Source => Source: Text,
+        Case => CaseId: Int,
+        OccurredAt => OccurredAt: Time,
+        CreatedAt => CreatedAt: Time,
+    }
+}
 
 /// The writable fields of an event; on update, an absent field is left as it is.
 #[derive(InputObject, Clone, Debug, Default)]

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::crud;
 use super::error::{DomainError, DomainResult};
+use super::query::{BoolOp, EnumOp, TextOp, TimeOp};
 use super::text;
 use crate::auth::{passwords, tokens};
 
@@ -41,6 +42,44 @@ impl Role {
             "viewer" => Some(Self::Viewer),
             _ => None,
         }
+    }
+}
+
+/// Which users: conditions on their fields, composed with `and`, `or` and `not`.
+#[derive(async_graphql::InputObject, Serialize, Clone, Debug, Default)]
+pub struct UserFilter {
+    pub and: Option<Vec<UserFilter>>,
+    pub or: Option<Vec<UserFilter>>,
+    pub not: Option<Box<UserFilter>>,
+    pub username: Option<TextOp>,
+    pub display_name: Option<TextOp>,
+    pub email: Option<TextOp>,
+    pub role: Option<EnumOp<Role>>,
+    pub active: Option<BoolOp>,
+    pub created_at: Option<TimeOp>,
+    pub last_login_at: Option<TimeOp>,
+}
+
+crate::where_impl!(UserFilter, user::Entity, |f, c| {
+    use user::Column as C;
+    c.on("username", &f.username, C::Username)?;
+    c.on("displayName", &f.display_name, C::DisplayName)?;
+    c.on("email", &f.email, C::Email)?;
+    c.on("role", &f.role, C::Role)?;
+    c.on("active", &f.active, C::Active)?;
+    c.on("createdAt", &f.created_at, C::CreatedAt)?;
+    c.on("lastLoginAt", &f.last_login_at, C::LastLoginAt)?;
+});
+
+crate::fields! {
+    /// The fields users sort, group and bucket by.
+    UserField, UserOrder for user {
+        Username => Username: Text,
+        DisplayName => DisplayName: Text,
+        Role => Role: Text,
+        Active => Active: Bool,
+        CreatedAt => CreatedAt: Time,
+        LastLoginAt => LastLoginAt: Time,
     }
 }
 

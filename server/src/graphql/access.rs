@@ -27,6 +27,7 @@ pub fn type_capability(type_name: &str) -> Option<Capability> {
         .strip_suffix("Connection")
         .or_else(|| base.strip_suffix("Edge"))
         .or_else(|| base.strip_suffix("Page"))
+        .or_else(|| base.strip_suffix("Aggregate"))
         .unwrap_or(base);
     match base {
         "Host" | "Port" | "Scan" | "ScriptResult" | "GeoInfo" | "PortSighting" | "HostScript" | "OsMatch"
@@ -195,7 +196,7 @@ impl Extension for Access {
                     MutationAccess::Use(cap) => Some((cap, Level::Read)),
                     MutationAccess::Unlisted => return Err(forbidden(format!("{} is not open to anyone", info.name))),
                 }
-            } else if info.parent_type == "Query" && info.name == "users" {
+            } else if info.parent_type == "Query" && matches!(info.name, "users" | "usersAggregate") {
                 // Users appear everywhere as authors; listing them all is administration.
                 Some((Capability::Users, Level::Read))
             } else {

@@ -1,60 +1,24 @@
 //! Case assets, asset types and analysis statuses.
 
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::{analysis_status, asset, asset_type, case, ioc, ioc_asset};
-use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use serde::Serialize;
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 
 use super::audit::write;
 use super::case::Case;
 use super::errors::Gql;
 use super::ioc::Ioc;
 use super::loaders::{loader, ById, GroupBy};
-use super::pagination::{connection, Conn, PageArgs};
-use crate::domain::assets::{self, AssetInput, CompromiseStatus, CreateAssetInput};
-use crate::domain::error::DomainResult;
-use crate::domain::filters::{contains, in_cidr, ip_eq};
+use crate::domain::assets::{
+    self, AssetField, AssetFilter, AssetInput, AssetOrder, CompromiseStatus, CreateAssetInput,
+};
 use crate::domain::ids::{self, Kind};
 use crate::domain::text;
-use crate::domain::values::{Cidr, IpAddr};
 use crate::group;
 
 group!(IocLinksOfAsset, ioc_asset::Entity, ioc_asset::Column::AssetId, i64);
 group!(AssetsByIp, asset::Entity, asset::Column::IpBytes, Vec<u8>);
-
-#[derive(InputObject, Serialize, Clone, Debug, Default)]
-pub struct AssetFilter {
-    pub case_id: Option<ID>,
-    pub ip: Option<IpAddr>,
-    pub cidr: Option<Cidr>,
-    /// Name contains this text, case-insensitive.
-    pub name: Option<String>,
-    pub compromise_status: Option<CompromiseStatus>,
-}
-
-impl AssetFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(id) = &self.case_id {
-            c = c.add(asset::Column::CaseId.eq(ids::decode("filter.caseId", id, Kind::Case)?));
-        }
-        if let Some(ip) = &self.ip {
-            c = c.add(ip_eq((asset::Entity, asset::Column::IpBytes), ip));
-        }
-        if let Some(net) = &self.cidr {
-            c = c.add(in_cidr((asset::Entity, asset::Column::IpBytes), net));
-        }
-        if let Some(n) = &self.name {
-            c = c.add(contains((asset::Entity, asset::Column::Name), n));
-        }
-        if let Some(s) = self.compromise_status {
-            c = c.add(asset::Column::CompromiseStatus.eq(s.as_str()));
-        }
-        Ok(c)
-    }
-}
 
 pub struct Asset(pub asset::Model);
 
@@ -145,35 +109,21 @@ pub struct AnalysisStatus {
     pub name: String,
 }
 
+crate::listing!(
+    AssetQuery, Asset, AssetFilter, AssetField, AssetOrder, "AssetAggregate",
+    /// Assets that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// of adding, without one); `last` pages from the end.
+    assets,
+    /// Counts, groups and time buckets of the assets that meet `filter`.
+    assets_aggregate,
+);
+
+/// The reference lists assets are described with.
 #[derive(Default)]
-pub struct AssetQuery;
+pub struct AssetTypeQuery;
 
 #[Object]
-impl AssetQuery {
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn assets(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<AssetFilter>,
-    ) -> Result<Conn<Asset>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            asset::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Asset,
-        )
-        .await
-    }
+impl AssetTypeQuery {
     async fn asset_types(&self, ctx: &Context<'_>) -> Result<Vec<AssetType>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let rows = asset_type::Entity::find()

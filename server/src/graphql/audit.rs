@@ -5,18 +5,17 @@ use async_graphql::{Context, Json, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::audit_event;
 use futures_util::future::BoxFuture;
-use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use serde_json::Value;
 
 use super::errors::Gql;
 use super::loaders::{loader, ById};
-use super::pagination::{connection, Conn, PageArgs};
 use super::user::{principal, User};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
-use crate::domain::audit::{self, AuditEventFilter, Event};
+use crate::domain::audit::{self, AuditEventField, AuditEventFilter, AuditEventOrder, Event};
 use crate::domain::error::{DomainError, DomainResult};
-use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::tenancy;
 
@@ -205,39 +204,23 @@ impl AuditEvent {
     }
 }
 
-#[derive(Default)]
-pub struct AuditQuery;
-
-#[Object]
-impl AuditQuery {
-    /// The audit log, oldest first (`last: N` for the newest). Administrators read
+crate::listing!(
+    AuditQuery, AuditEvent, AuditEventFilter, AuditEventField, AuditEventOrder, "AuditEventAggregate",
+    /// The audit log's events that meet `filter`, in `orderBy` order (then by ID; by ID
+    /// alone, oldest first, without one: `last: N` for the newest). Administrators read
     /// every event; anyone else reads only their own.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn audit_events(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<AuditEventFilter>,
-    ) -> Result<Conn<AuditEvent>> {
-        let me = principal(ctx)?;
-        let mut select = audit_event::Entity::find().filter(filter.unwrap_or_default().condition().gql()?);
-        if !me.can(Capability::Users, Level::Read) {
-            select = select.filter(audit_event::Column::UserId.eq(me.user.id));
-        }
-        connection(
-            ctx,
-            select,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            AuditEvent,
-        )
-        .await
-    }
+    audit_events,
+    /// Counts, groups and time buckets of the audit events that meet `filter`.
+    audit_events_aggregate,
+    visible = own_events,
+);
+
+/// The events a caller may read: all of them with user administration, else its own.
+async fn own_events(ctx: &Context<'_>) -> Result<Condition> {
+    let me = principal(ctx)?;
+    Ok(if me.can(Capability::Users, Level::Read) {
+        Condition::all()
+    } else {
+        Condition::all().add(audit_event::Column::UserId.eq(me.user.id))
+    })
 }

@@ -3,16 +3,16 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{case, evidence, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::audit::write;
 use super::case::Case;
 use super::errors::Gql;
 use super::loaders::{loader, ById};
-use super::pagination::{connection, Conn, PageArgs};
 use super::user::principal;
 use super::user::User;
-use crate::domain::evidences::{self, CreateEvidenceInput, EvidenceInput};
+use crate::domain::evidences::{
+    self, CreateEvidenceInput, EvidenceField, EvidenceFilter, EvidenceInput, EvidenceOrder,
+};
 use crate::domain::ids::{self, Kind};
 
 pub struct Evidence(pub evidence::Model);
@@ -49,45 +49,14 @@ impl Evidence {
     }
 }
 
-#[derive(Default)]
-pub struct EvidenceQuery;
-
-#[Object]
-impl EvidenceQuery {
-    /// Evidences of one case or all; `hash` finds a file by its digest.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn evidences(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        case_id: Option<ID>,
-        hash: Option<String>,
-    ) -> Result<Conn<Evidence>> {
-        let mut q = evidence::Entity::find();
-        if let Some(c) = case_id {
-            q = q.filter(evidence::Column::CaseId.eq(ids::decode("caseId", &c, Kind::Case).gql()?));
-        }
-        if let Some(h) = hash {
-            q = q.filter(evidence::Column::Hash.eq(h.trim().to_lowercase()));
-        }
-        connection(
-            ctx,
-            q,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Evidence,
-        )
-        .await
-    }
-}
+crate::listing!(
+    EvidenceQuery, Evidence, EvidenceFilter, EvidenceField, EvidenceOrder, "EvidenceAggregate",
+    /// Evidences that meet `filter`, in `orderBy` order (then by ID; by ID alone, the
+    /// order of adding, without one); `last` pages from the end.
+    evidences,
+    /// Counts, groups and time buckets of the evidences that meet `filter`.
+    evidences_aggregate,
+);
 
 #[derive(Default)]
 pub struct EvidenceMutation;

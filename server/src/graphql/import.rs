@@ -11,10 +11,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use super::audit::write;
 use super::errors::Gql;
 use super::loaders::{loader, ById, GroupBy};
-use super::pagination::{connection, Conn, PageArgs};
 use super::user::{principal, User};
 use crate::domain::ids::{self, Kind};
 use crate::domain::ipdr;
+use crate::domain::provenance::{ImportField, ImportFilter, ImportOrder};
 use crate::group;
 use crate::ingest::{self, provenance, Format, Input, KindCount, Options, Summary};
 
@@ -186,41 +186,21 @@ impl Summary {
     }
 }
 
-#[derive(Default)]
-pub struct ImportQuery;
+crate::listing!(
+    ImportQuery, Import, ImportFilter, ImportField, ImportOrder, "ImportAggregate",
+    /// The files imported (finished) that meet `filter`, in `orderBy` order (then by ID;
+    /// by ID alone, oldest first, without one: `last` pages from the newest). IPDR
+    /// imports only with read access to IPDR, in the contexts the caller reaches.
+    imports,
+    /// Counts, groups and time buckets of the imports that meet `filter`.
+    imports_aggregate,
+    visible = finished_and_visible,
+);
 
-#[Object]
-impl ImportQuery {
-    /// The files imported, oldest first; `last` pages from the newest.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn imports(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        format: Option<Format>,
-    ) -> Result<Conn<Import>> {
-        let mut q = import::Entity::find()
-            .filter(import::Column::FinishedAt.is_not_null())
-            .filter(visible(ctx).await?);
-        if let Some(format) = format {
-            q = q.filter(import::Column::Format.eq(provenance::label(format)));
-        }
-        connection(
-            ctx,
-            q,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Import,
-        )
-        .await
-    }
+async fn finished_and_visible(ctx: &Context<'_>) -> Result<Condition> {
+    Ok(Condition::all()
+        .add(visible(ctx).await?)
+        .add(import::Column::FinishedAt.is_not_null()))
 }
 
 async fn import(

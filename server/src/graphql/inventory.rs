@@ -14,19 +14,18 @@ use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, GroupBy, LoadError, Paged};
-use super::pagination::{connection, numbered, sorted, Conn, Numbered, PageArgs};
+use super::pagination::{numbered, sorted, Numbered};
 use crate::domain::inventory_search::{
     DeviceSearch, DeviceSort, NetworkSearch, NetworkSort, ServiceSearch, ServiceSort,
 };
 
 /// The most rows `networkSearch` and `serviceSearch` answer with.
 const MAX_SORTED: u64 = 10_000;
-use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
 use crate::domain::inventory::{
-    self, CreateDeviceInput, CreateDnsRecordInput, CreateNetworkInput, CreateServiceInput, DeviceFilter, DeviceInput,
-    DnsRecordField, DnsRecordFilter, DnsRecordInput, DnsRecordOrder, NetworkFilter, NetworkInput, ServiceFilter,
-    ServiceInput,
+    self, CreateDeviceInput, CreateDnsRecordInput, CreateNetworkInput, CreateServiceInput, DeviceField, DeviceFilter,
+    DeviceInput, DeviceOrder, DnsRecordField, DnsRecordFilter, DnsRecordInput, DnsRecordOrder, NetworkField,
+    NetworkFilter, NetworkInput, NetworkOrder, ServiceField, ServiceFilter, ServiceInput, ServiceOrder,
 };
 use crate::domain::ip;
 use crate::domain::ports::Protocol;
@@ -293,35 +292,38 @@ impl DnsRecord {
     }
 }
 
+crate::listing!(
+    NetworkListing, Network, NetworkFilter, NetworkField, NetworkOrder, "NetworkAggregate",
+    /// Networks that meet `filter`, in `orderBy` order (then by ID; by ID alone, the
+    /// order of adding, without one); `last` pages from the end.
+    networks,
+    /// Counts, groups and time buckets of the networks that meet `filter`.
+    networks_aggregate,
+);
+
+crate::listing!(
+    DeviceListing, Device, DeviceFilter, DeviceField, DeviceOrder, "DeviceAggregate",
+    /// Devices that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// of discovery, without one); `last` pages from the end.
+    devices,
+    /// Counts, groups and time buckets of the devices that meet `filter`.
+    devices_aggregate,
+);
+
+crate::listing!(
+    ServiceListing, Service, ServiceFilter, ServiceField, ServiceOrder, "ServiceAggregate",
+    /// Services that meet `filter`, in `orderBy` order (then by ID; by ID alone, the
+    /// order of discovery, without one); `last` pages from the end.
+    services,
+    /// Counts, groups and time buckets of the services that meet `filter`.
+    services_aggregate,
+);
+
 #[derive(Default)]
 pub struct InventoryQuery;
 
 #[Object]
 impl InventoryQuery {
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn networks(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<NetworkFilter>,
-    ) -> Result<Conn<Network>> {
-        let q = network::Entity::find().filter(filter.unwrap_or_default().condition());
-        connection(
-            ctx,
-            q,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Network,
-        )
-        .await
-    }
     /// Networks as inventory consoles search them: lists of `LIKE` patterns, sorted;
     /// every match, up to 10,000.
     async fn network_search(
@@ -365,54 +367,6 @@ impl InventoryQuery {
     ) -> Result<Numbered<Device>> {
         let select = filter.unwrap_or_default().select().gql()?;
         numbered(ctx, select, sort.unwrap_or_default().order(), (page, page_size), Device).await
-    }
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn devices(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<DeviceFilter>,
-    ) -> Result<Conn<Device>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            device::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Device,
-        )
-        .await
-    }
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn services(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ServiceFilter>,
-    ) -> Result<Conn<Service>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            service::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Service,
-        )
-        .await
     }
 }
 

@@ -3,7 +3,6 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{hostname, ioc};
-use sea_orm::{EntityTrait, QueryFilter};
 
 use super::audit::write;
 use super::case::{cases_of_ioc, Case};
@@ -11,10 +10,9 @@ use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, ById, GroupBy};
-use super::pagination::{connection, scope, Conn, PageArgs};
-use crate::domain::filters::Filter;
+use super::pagination::scope;
 use crate::domain::ids::{self, Kind};
-use crate::domain::iocs::{self, CreateIocInput, IocFilter, IocInput, Tlp};
+use crate::domain::iocs::{self, CreateIocInput, IocField, IocFilter, IocInput, IocOrder, Tlp};
 use crate::domain::values::IpAddr;
 use crate::domain::{ip, text};
 use crate::group;
@@ -80,36 +78,14 @@ impl Ioc {
     }
 }
 
-#[derive(Default)]
-pub struct IocQuery;
-
-#[Object]
-impl IocQuery {
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn iocs(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<IocFilter>,
-    ) -> Result<Conn<Ioc>> {
-        let cond = filter.unwrap_or_default().condition_within(&scope(ctx)).gql()?;
-        connection(
-            ctx,
-            ioc::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Ioc,
-        )
-        .await
-    }
-}
+crate::listing!(
+    IocQuery, Ioc, IocFilter, IocField, IocOrder, "IocAggregate",
+    /// IOCs that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order of
+    /// adding, without one); `last` pages from the end.
+    iocs,
+    /// Counts, groups and time buckets of the IOCs that meet `filter`.
+    iocs_aggregate,
+);
 
 #[derive(Default)]
 pub struct IocMutation;

@@ -5,19 +5,22 @@ use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{ipdr_context, ipdr_query, ipdr_query_row, ipdr_record, user, user_ipdr_context};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Func, Query, SelectStatement, UnionType};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection};
 use serde::Serialize;
 
 use super::audit::write;
 use super::errors::Gql;
 use super::loaders::{loader, ById, Paged};
-use super::pagination::{connection, edge_connection, edge_count, Conn, PageArgs};
+use super::pagination::{edge_connection, edge_count, Conn, PageArgs};
 use super::user::{principal, User};
 use crate::domain::error::DomainResult;
 use crate::domain::filters::{Filter, TimeRange};
 use crate::domain::ids::{self, Kind};
 use crate::domain::ip;
-use crate::domain::ipdr::{self, Status, Submission};
+use crate::domain::ipdr::{
+    self, IpdrQueryField, IpdrQueryFilter, IpdrQueryOrder, IpdrRecordField, IpdrRecordFilter, IpdrRecordOrder, Status,
+    Submission,
+};
 use crate::domain::values::{Instant, IpAddr};
 use crate::jobs::ipdr::Queue;
 
@@ -361,40 +364,39 @@ impl IpdrQueryRoot {
         let p = principal(ctx)?;
         Ok(ipdr::context(db, p, Some(&name)).await.gql()?.map(IpdrContext))
     }
+}
 
-    /// IPDR queries, oldest first (page with `last` for the newest): the caller's own,
-    /// or everyone's for an administrator unless `mine` is set.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn ipdr_queries(
-        &self,
-        ctx: &Context<'_>,
-        context: Option<String>,
-        mine: Option<bool>,
-        status: Option<Status>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<IpdrQuery>> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let p = principal(ctx)?;
-        let mut select = ipdr::visible(db, p, mine.unwrap_or(false)).await.gql()?;
-        if let Some(name) = context {
-            let context = ipdr::existing_context(db, p, Some(&name)).await.gql()?;
-            select = select.filter(ipdr_query::Column::ContextId.eq(context.id));
-        }
-        if let Some(status) = status {
-            select = select.filter(ipdr_query::Column::Status.eq(status.as_str()));
-        }
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        connection(ctx, select, args, IpdrQuery).await
-    }
+crate::listing!(
+    IpdrQueryListing, IpdrQuery, IpdrQueryFilter, IpdrQueryField, IpdrQueryOrder, "IpdrQueryAggregate",
+    /// IPDR queries that meet `filter`, in `orderBy` order (then by ID; by ID alone,
+    /// oldest first, without one: `last` for the newest): the caller's own, or
+    /// everyone's for an administrator, in the contexts the caller reaches.
+    ipdr_queries,
+    /// Counts, groups and time buckets of the IPDR queries that meet `filter`.
+    ipdr_queries_aggregate,
+    visible = visible_queries,
+);
+
+crate::listing!(
+    IpdrRecordListing, IpdrRecord via IpdrRecord::from, IpdrRecordFilter, IpdrRecordField, IpdrRecordOrder, "IpdrRecordAggregate",
+    /// IPDR records imported into the contexts the caller reaches that meet `filter`, in
+    /// `orderBy` order (then by ID). The `flows` context's records are Pivot's flows:
+    /// read them with `flows`.
+    ipdr_records,
+    /// Counts, groups and time buckets of the IPDR records that meet `filter`.
+    ipdr_records_aggregate,
+    visible = records_in_reach,
+);
+
+async fn visible_queries(ctx: &Context<'_>) -> Result<Condition> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    ipdr::visible_queries(db, principal(ctx)?).await.gql()
+}
+
+async fn records_in_reach(ctx: &Context<'_>) -> Result<Condition> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let context = (ipdr_record::Entity, ipdr_record::Column::ContextId);
+    ipdr::in_reach(db, principal(ctx)?, context).await.gql()
 }
 
 /// What `submitIpdrQuery` asks for.

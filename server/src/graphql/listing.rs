@@ -3,13 +3,17 @@
 
 /// Declares `$root`, a query object with the listing `$list` of `$node`s and its
 /// aggregates `$aggregate`, over filter `$filter` and fields `$field` (ordered by
-/// `$order`); `$name` names the aggregate object.
+/// `$order`), each made by `$node(model)` (or by `$ctor` after `via`); `$name` names the
+/// aggregate object. `visible`, when given, is an async function of the request that
+/// returns the condition on the rows the caller may see beyond tenancy (a user's own
+/// audit events).
 #[macro_export]
 macro_rules! listing {
     (
-        $root:ident, $node:ident, $filter:ty, $field:ty, $order:ty, $name:literal,
+        $root:ident, $node:ident $(via $ctor:path)?, $filter:ty, $field:ty, $order:ty, $name:literal,
         $(#[$list_doc:meta])* $list:ident,
-        $(#[$agg_doc:meta])* $aggregate:ident $(,)?
+        $(#[$agg_doc:meta])* $aggregate:ident
+        $(, visible = $visible:path)? $(,)?
     ) => {
         #[derive(Default)]
         pub struct $root;
@@ -30,8 +34,9 @@ macro_rules! listing {
                 order_by: Option<Vec<$order>>,
             ) -> async_graphql::Result<$crate::graphql::pagination::Conn<$node>> {
                 let args = $crate::graphql::pagination::PageArgs { first, after, last, before };
-                $crate::graphql::pagination::listing::<_, $field, _, _>(ctx, filter, order_by, args, $node)
-                    .await
+                let select = $crate::graphql::pagination::filtered(ctx, filter)?;
+                $(let select = sea_orm::QueryFilter::filter(select, $visible(ctx).await?);)?
+                $crate::graphql::pagination::listing::<$field, _, _>(ctx, select, order_by, args, $crate::listing!(@ctor $node $($ctor)?)).await
             }
 
             $(#[$agg_doc])*
@@ -41,6 +46,7 @@ macro_rules! listing {
                 filter: Option<$filter>,
             ) -> async_graphql::Result<$crate::graphql::aggregate::Aggregate<$field>> {
                 let select = $crate::graphql::pagination::filtered(ctx, filter)?;
+                $(let select = sea_orm::QueryFilter::filter(select, $visible(ctx).await?);)?
                 Ok($crate::graphql::aggregate::Aggregate::new(ctx, select))
             }
         }
@@ -49,4 +55,6 @@ macro_rules! listing {
             const AGGREGATE: &'static str = $name;
         }
     };
+    (@ctor $node:ident) => { $node };
+    (@ctor $node:ident $ctor:path) => { $ctor };
 }

@@ -61,16 +61,23 @@ pub struct Query(
     ioc::IocQuery,
     note::NoteQuery,
     asset::AssetQuery,
+    asset::AssetTypeQuery,
     task::TaskQuery,
     timeline::TimelineQuery,
     evidence::EvidenceQuery,
     inventory::InventoryQuery,
+    inventory::NetworkListing,
+    inventory::DeviceListing,
+    inventory::ServiceListing,
     inventory::DnsRecordListing,
     user::UserQuery,
+    user::UserListing,
     audit::AuditQuery,
     about::AboutQuery,
     data::DataQuery,
     ipdr::IpdrQueryRoot,
+    ipdr::IpdrQueryListing,
+    ipdr::IpdrRecordListing,
 );
 
 #[derive(MergedObject, Default)]

@@ -3,18 +3,15 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{note, note_group, note_revision, user};
-use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::audit::write;
 use super::errors::Gql;
 use super::loaders::{loader, ById, GroupBy};
 use super::node::{self, Node};
-use super::pagination::{connection, Conn, PageArgs};
 use super::user::principal;
 use super::user::User;
 use crate::domain::ids::{self, Kind};
-use crate::domain::notes::{self, CreateNoteInput, UpdateNoteInput};
+use crate::domain::notes::{self, CreateNoteInput, NoteField, NoteFilter, NoteOrder, UpdateNoteInput};
 use crate::group;
 
 group!(
@@ -129,53 +126,14 @@ impl NoteGroup {
     }
 }
 
-#[derive(Default)]
-pub struct NoteQuery;
-
-#[Object]
-impl NoteQuery {
-    /// Notes, optionally those containing every word of `search` (title or body,
-    /// case-insensitive), about one subject, or of one case.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn notes(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        search: Option<String>,
-        subject_id: Option<ID>,
-        case_id: Option<ID>,
-    ) -> Result<Conn<Note>> {
-        let mut cond = search
-            .as_deref()
-            .map(notes::search_condition)
-            .unwrap_or_else(Condition::all);
-        if let Some(s) = subject_id {
-            let (kind, id) = ids::decode_any("subjectId", &s).gql()?;
-            cond = cond
-                .add(note::Column::SubjectType.eq(kind.name()))
-                .add(note::Column::SubjectId.eq(id));
-        }
-        if let Some(c) = case_id {
-            cond = cond.add(note::Column::CaseId.eq(ids::decode("caseId", &c, Kind::Case).gql()?));
-        }
-        connection(
-            ctx,
-            note::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Note,
-        )
-        .await
-    }
-}
+crate::listing!(
+    NoteQuery, Note, NoteFilter, NoteField, NoteOrder, "NoteAggregate",
+    /// Notes that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order of
+    /// writing, without one); `last` pages from the end.
+    notes,
+    /// Counts, groups and time buckets of the notes that meet `filter`.
+    notes_aggregate,
+);
 
 #[derive(Default)]
 pub struct NoteMutation;

@@ -153,23 +153,23 @@ where
     paged(ctx, select, Keyset::by_id(), args, map).await
 }
 
-/// One page of the rows of `W`'s table that meet `filter`, in `order` (then by id), as
-/// a connection of `N`: the root listing of every type of the query model.
-pub async fn listing<W, F, O, N>(
+/// One page of `select` (the rows of `F`'s table a listing's filter selects), in
+/// `order` (then by id), as a connection of `N`: the root listing of every type of the
+/// query model.
+pub async fn listing<F, O, N>(
     ctx: &Context<'_>,
-    filter: Option<W>,
+    select: Select<F::E>,
     order: Option<Vec<O>>,
     args: PageArgs,
-    map: impl Fn(<W::E as EntityTrait>::Model) -> N,
+    map: impl Fn(<F::E as EntityTrait>::Model) -> N,
 ) -> async_graphql::Result<Conn<N>>
 where
-    W: Where,
-    F: Fields<E = W::E>,
+    F: Fields,
+    F::E: Scoped,
     O: Into<OrderBy<F>>,
-    <W::E as EntityTrait>::Model: Sync,
+    <F::E as EntityTrait>::Model: Sync,
     N: OutputType,
 {
-    let select = filtered(ctx, filter)?;
     let order: Vec<OrderBy<F>> = order.unwrap_or_default().into_iter().map(Into::into).collect();
     let keys = Keyset::new(&order).gql()?;
     paged(ctx, select, keys, args, map).await

@@ -3,15 +3,14 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{port, scan, script_result};
-use sea_orm::{EntityTrait, QueryFilter};
 
 use super::audit::write;
 use super::errors::Gql;
 use super::host::Host;
 use super::loaders::{loader, ById, GroupBy};
-use super::pagination::{connection, Conn, PageArgs};
 use crate::domain::ids::{self, Kind};
 use crate::domain::ports::{self, CreatePortInput, PortField, PortFilter, PortInput, PortOrder, Protocol};
+use crate::domain::provenance::{ScanField, ScanFilter, ScanOrder};
 use crate::group;
 
 group!(ScriptsOfPort, script_result::Entity, script_result::Column::PortId, i64);
@@ -148,43 +147,14 @@ crate::listing!(
     ports_aggregate,
 );
 
-#[derive(Default)]
-pub struct PortQuery;
-
-#[Object]
-impl PortQuery {
-    /// Imported scans, oldest first.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn scans(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        tool: Option<String>,
-    ) -> Result<Conn<Scan>> {
-        let mut q = scan::Entity::find();
-        if let Some(tool) = tool {
-            q = q.filter(sea_orm::ColumnTrait::eq(
-                &scan::Column::Tool,
-                tool.trim().to_lowercase(),
-            ));
-        }
-        connection(
-            ctx,
-            q,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Scan,
-        )
-        .await
-    }
-}
+crate::listing!(
+    PortQuery, Scan, ScanFilter, ScanField, ScanOrder, "ScanAggregate",
+    /// Imported scans that meet `filter`, in `orderBy` order (then by ID; by ID alone,
+    /// oldest first, without one); `last` pages from the end.
+    scans,
+    /// Counts, groups and time buckets of the scans that meet `filter`.
+    scans_aggregate,
+);
 
 #[derive(Default)]
 pub struct PortMutation;

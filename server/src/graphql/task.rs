@@ -1,52 +1,17 @@
 //! Tasks, timeline events and evidences: the work items of a case.
 
-use async_graphql::{Context, InputObject, Object, Result, ID};
+use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{case, task, user};
-use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde::Serialize;
 
 use super::audit::write;
 use super::case::Case;
 use super::errors::Gql;
 use super::loaders::{loader, ById};
-use super::pagination::{connection, Conn, PageArgs};
 use super::user::User;
-use crate::domain::error::DomainResult;
 use crate::domain::ids::{self, Kind};
-use crate::domain::tasks::{self, CreateTaskInput, TaskInput, TaskStatus};
+use crate::domain::tasks::{self, CreateTaskInput, TaskField, TaskFilter, TaskInput, TaskOrder, TaskStatus};
 use crate::domain::text;
-
-#[derive(InputObject, Serialize, Clone, Debug, Default)]
-pub struct TaskFilter {
-    pub case_id: Option<ID>,
-    /// Only global tasks (true) or only case tasks (false).
-    pub global: Option<bool>,
-    pub status: Option<TaskStatus>,
-    pub assignee_id: Option<ID>,
-}
-
-impl TaskFilter {
-    fn condition(&self) -> DomainResult<Condition> {
-        let mut c = Condition::all();
-        if let Some(id) = &self.case_id {
-            c = c.add(task::Column::CaseId.eq(ids::decode("filter.caseId", id, Kind::Case)?));
-        }
-        match self.global {
-            Some(true) => c = c.add(task::Column::CaseId.is_null()),
-            Some(false) => c = c.add(task::Column::CaseId.is_not_null()),
-            None => {}
-        }
-        if let Some(s) = self.status {
-            c = c.add(task::Column::Status.eq(s.as_str()));
-        }
-        if let Some(id) = &self.assignee_id {
-            c = c.add(task::Column::AssigneeId.eq(ids::decode("filter.assigneeId", id, Kind::User)?));
-        }
-        Ok(c)
-    }
-}
 
 pub struct Task(pub task::Model);
 
@@ -88,36 +53,14 @@ impl Task {
     }
 }
 
-#[derive(Default)]
-pub struct TaskQuery;
-
-#[Object]
-impl TaskQuery {
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn tasks(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<TaskFilter>,
-    ) -> Result<Conn<Task>> {
-        let cond = filter.unwrap_or_default().condition().gql()?;
-        connection(
-            ctx,
-            task::Entity::find().filter(cond),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            Task,
-        )
-        .await
-    }
-}
+crate::listing!(
+    TaskQuery, Task, TaskFilter, TaskField, TaskOrder, "TaskAggregate",
+    /// Tasks that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order of
+    /// adding, without one); `last` pages from the end.
+    tasks,
+    /// Counts, groups and time buckets of the tasks that meet `filter`.
+    tasks_aggregate,
+);
 
 #[derive(Default)]
 pub struct TaskMutation;

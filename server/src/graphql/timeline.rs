@@ -3,18 +3,17 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{asset, case, timeline_event};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::asset::Asset;
 use super::audit::write;
 use super::case::{Case, EventLinks};
 use super::errors::Gql;
 use super::loaders::{loader, ById, GroupBy};
-use super::pagination::{connection, Conn, PageArgs};
-use crate::domain::filters::TimeRange;
 use crate::domain::ids::{self, Kind};
 use crate::domain::text;
-use crate::domain::timeline::{self, CreateTimelineEventInput, TimelineEventInput};
+use crate::domain::timeline::{
+    self, CreateTimelineEventInput, TimelineEventField, TimelineEventFilter, TimelineEventInput, TimelineEventOrder,
+};
 
 pub struct TimelineEvent(pub timeline_event::Model);
 
@@ -68,46 +67,15 @@ impl TimelineEvent {
     }
 }
 
-#[derive(Default)]
-pub struct TimelineQuery;
-
-#[Object]
-impl TimelineQuery {
-    /// Timeline events of one case or all, within a time range.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn timeline_events(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        case_id: Option<ID>,
-        time: Option<TimeRange>,
-    ) -> Result<Conn<TimelineEvent>> {
-        let mut q = timeline_event::Entity::find();
-        if let Some(c) = case_id {
-            q = q.filter(timeline_event::Column::CaseId.eq(ids::decode("caseId", &c, Kind::Case).gql()?));
-        }
-        if let Some(t) = time {
-            t.validate("time").gql()?;
-            q = q.filter(t.condition((timeline_event::Entity, timeline_event::Column::OccurredAt)));
-        }
-        connection(
-            ctx,
-            q,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            TimelineEvent,
-        )
-        .await
-    }
-}
+crate::listing!(
+    TimelineQuery, TimelineEvent, TimelineEventFilter, TimelineEventField, TimelineEventOrder,
+    "TimelineEventAggregate",
+    /// Timeline events that meet `filter`, in `orderBy` order (then by ID; by ID alone,
+    /// the order of adding, without one); `last` pages from the end.
+    timeline_events,
+    /// Counts, groups and time buckets of the timeline events that meet `filter`.
+    timeline_events_aggregate,
+);
 
 #[derive(Default)]
 pub struct TimelineMutation;

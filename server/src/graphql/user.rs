@@ -3,17 +3,16 @@
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::{api_token, customer, user, user_customer};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
 use super::audit::write;
 use super::customer::Customer;
 use super::errors::{coded, Gql, FORBIDDEN, UNAUTHENTICATED};
 use super::loaders::{loader, ById, GroupBy};
-use super::pagination::{connection, Conn, PageArgs};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 use crate::domain::ids::{self, Kind};
-use crate::domain::users::{self, CreateUserInput, UserInput};
+use crate::domain::users::{self, CreateUserInput, UserField, UserFilter, UserInput, UserOrder};
 
 /// A person or service account of Pivot.
 pub struct User(pub user::Model);
@@ -147,29 +146,6 @@ impl UserQuery {
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         Ok(User(principal(ctx)?.user.clone()))
     }
-    /// Administrators: every user.
-    #[graphql(complexity = "super::pagination::cost(first, last, child_complexity)")]
-    async fn users(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<User>> {
-        connection(
-            ctx,
-            user::Entity::find(),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            User,
-        )
-        .await
-    }
     /// The caller's own API tokens.
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
         let me = principal(ctx)?;
@@ -179,6 +155,15 @@ impl UserQuery {
         Ok(rows.into_iter().map(ApiToken).collect())
     }
 }
+
+crate::listing!(
+    UserListing, User, UserFilter, UserField, UserOrder, "UserAggregate",
+    /// Administrators: the users that meet `filter`, in `orderBy` order (then by ID; by
+    /// ID alone, the order of creation, without one).
+    users,
+    /// Administrators: counts, groups and time buckets of the users that meet `filter`.
+    users_aggregate,
+);
 
 #[derive(Default)]
 pub struct UserMutation;

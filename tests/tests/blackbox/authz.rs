@@ -84,7 +84,7 @@ both_dbs!(role_matrix, |app: TestApp| async move {
     // Every write that happened and every refusal is in the audit log, nothing else.
     let d = app
         .data(
-            "{ all: auditEvents { totalCount } refused: auditEvents(filter: {actions: [\"forbidden\"]}) { totalCount } }",
+            "{ all: auditEvents { totalCount } refused: auditEvents(filter: {action: {in: [\"forbidden\"]}}) { totalCount } }",
             json!({}),
         )
         .await;
@@ -121,6 +121,11 @@ both_dbs!(edges_and_nodes_follow_the_same_rules, |app: TestApp| async move {
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("flows"), "{r}");
     let r = app.gql_as(&token, "{ flows { totalCount } }", json!({})).await;
     assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    // Aggregates follow their type's capability.
+    let r = app.gql_as(&token, "{ flowsAggregate { count } }", json!({})).await;
+    assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN", "{r}");
+    let r = app.gql_as(&token, "{ hostsAggregate { count } }", json!({})).await;
+    assert_eq!(r["data"]["hostsAggregate"]["count"], 2, "{r}");
     let r = app
         .gql_as(&token, "query($id: ID!) { node(id: $id) { id } }", json!({"id": flow}))
         .await;

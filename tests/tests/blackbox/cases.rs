@@ -175,22 +175,28 @@ both_dbs!(customers_cases_and_iocs, |app: TestApp| async move {
     )
     .await;
     let q = "query($f: IocFilter) { iocs(filter: $f) { nodes { id } } }";
-    assert_eq!(ids(&app, q, json!({"f": {"type": "domain"}})).await, strs(&[&i2]));
     assert_eq!(
-        ids(&app, q, json!({"f": {"value": "EVIL.example.com"}})).await,
+        ids(&app, q, json!({"f": {"type": {"eq": "domain"}}})).await,
         strs(&[&i2])
     );
     assert_eq!(
-        ids(&app, q, json!({"f": {"valueLike": "*.example.*"}})).await,
+        ids(&app, q, json!({"f": {"value": {"eq": "EVIL.example.com"}}})).await,
         strs(&[&i2])
     );
     assert_eq!(
-        ids(&app, q, json!({"f": {"valueLike": "10.0.0.?"}})).await,
+        ids(&app, q, json!({"f": {"value": {"like": "%.example.%"}}})).await,
+        strs(&[&i2])
+    );
+    assert_eq!(
+        ids(&app, q, json!({"f": {"value": {"like": "10.0.0._"}}})).await,
         strs(&[&i1])
     );
     assert_eq!(ids(&app, q, json!({"f": {"tag": "apt"}})).await, strs(&[&i1]));
-    assert_eq!(ids(&app, q, json!({"f": {"tlp": "RED"}})).await, strs(&[&i2]));
-    assert_eq!(ids(&app, q, json!({"f": {"caseId": c2}})).await, strs(&[&i1, &i3]));
+    assert_eq!(ids(&app, q, json!({"f": {"tlp": {"eq": "RED"}}})).await, strs(&[&i2]));
+    assert_eq!(
+        ids(&app, q, json!({"f": {"caseId": {"eq": c2}}})).await,
+        strs(&[&i1, &i3])
+    );
 
     // IOC <-> host edges, both ways, by address and by name.
     app.data(
@@ -426,7 +432,10 @@ both_dbs!(case_children_and_cascade, |app: TestApp| async move {
         json!({"assets": [{"name": "DC01"}], "cases": [{"id": c1}, {"id": c2}]})
     );
     let d = app
-        .data("{ tasks(filter: {global: true}) { nodes { id } } }", json!({}))
+        .data(
+            "{ tasks(filter: {caseId: {isNull: true}}) { nodes { id } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(d["tasks"]["nodes"], json!([{"id": global}]));
 
@@ -513,7 +522,7 @@ both_dbs!(notes_revisions_and_search, |app: TestApp| async move {
     let d = app.data(upd, json!({"id": n, "i": {"title": null}})).await;
     assert_eq!(d["updateNote"]["revision"], 3);
     assert_eq!(d["updateNote"]["title"], Value::Null);
-    let search = "query($q: String) { notes(search: $q) { nodes { id } } }";
+    let search = "query($q: String) { notes(filter: {search: $q}) { nodes { id } } }";
     assert_eq!(ids(&app, search, json!({"q": "BEACON 30s"})).await, [n.as_str()]);
     assert!(
         ids(&app, search, json!({"q": "beacon 60s"})).await.is_empty(),
@@ -531,7 +540,7 @@ both_dbs!(notes_revisions_and_search, |app: TestApp| async move {
     assert_eq!(d["host"]["notes"].as_array().unwrap().len(), 2);
     let d = app
         .data(
-            "query($s: ID!) { notes(subjectId: $s) { totalCount } }",
+            "query($s: ID!) { notes(filter: {subjectId: $s}) { totalCount } }",
             json!({"s": h}),
         )
         .await;
@@ -540,7 +549,7 @@ both_dbs!(notes_revisions_and_search, |app: TestApp| async move {
         .await;
     let d = app
         .data(
-            "query($s: ID!) { notes(subjectId: $s) { totalCount } }",
+            "query($s: ID!) { notes(filter: {subjectId: $s}) { totalCount } }",
             json!({"s": h}),
         )
         .await;

@@ -159,7 +159,7 @@ both_dbs!(nmap_lands_field_by_field_and_keeps_history, |app: TestApp| async move
     // Imports are on record.
     let d = app
         .data(
-            "{ auditEvents(filter: {actions: [\"importNmap\"]}) { totalCount } }",
+            "{ auditEvents(filter: {action: {in: [\"importNmap\"]}}) { totalCount } }",
             json!({}),
         )
         .await;
@@ -578,7 +578,7 @@ both_dbs!(imports_are_recorded_and_never_double, |app: TestApp| async move {
         .data(
             r#"query($id: ID!) { imports(last: 10) { totalCount nodes { fileName } }
                  node(id: $id) { ... on Import { fileName } }
-                 auditEvents(last: 1, filter: {actions: ["importSuricata"]}) { nodes { objectType } } }"#,
+                 auditEvents(last: 1, filter: {action: {in: ["importSuricata"]}}) { nodes { objectType } } }"#,
             json!({"id": record["id"]}),
         )
         .await;

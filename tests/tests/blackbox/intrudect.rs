@@ -127,7 +127,7 @@ both_dbs!(devices, |app: TestApp| async move {
     // The graph shows the same row.
     let d = app
         .data(
-            "{ devices(filter: {mac: \"AA:BB:CC:DD:EE:FF\"}) { nodes { friendlyName } } }",
+            "{ devices(filter: {mac: {eq: \"AA:BB:CC:DD:EE:FF\"}}) { nodes { friendlyName } } }",
             json!({}),
         )
         .await;
@@ -436,7 +436,10 @@ async fn alerts(app: &TestApp) -> Vec<String> {
     office(app).await;
     let dev = "mutation($id: ID!, $i: DeviceInput!) { updateDevice(id: $id, input: $i) { id } }";
     let d = app
-        .data("{ devices(filter: {ip: \"10.0.0.25\"}) { nodes { id } } }", json!({}))
+        .data(
+            "{ devices(filter: {ip: {eq: \"10.0.0.25\"}}) { nodes { id } } }",
+            json!({}),
+        )
         .await;
     app.data(
         dev,
@@ -444,7 +447,10 @@ async fn alerts(app: &TestApp) -> Vec<String> {
     )
     .await;
     let d = app
-        .data("{ devices(filter: {ip: \"10.0.1.50\"}) { nodes { id } } }", json!({}))
+        .data(
+            "{ devices(filter: {ip: {eq: \"10.0.1.50\"}}) { nodes { id } } }",
+            json!({}),
+        )
         .await;
     app.data(
         dev,
@@ -1023,7 +1029,7 @@ both_dbs!(services, |app: TestApp| async move {
     // The graph has them, with the name.
     let d = app
         .data(
-            "{ services(filter: {port: 53}) { nodes { name protocol } } }",
+            "{ services(filter: {port: {eq: 53}}) { nodes { name protocol } } }",
             json!({}),
         )
         .await;
@@ -1130,7 +1136,10 @@ both_dbs!(services, |app: TestApp| async move {
         "every port of the address is authorized"
     );
     let d = app
-        .data("{ services(filter: {authorized: true}) { totalCount } }", json!({}))
+        .data(
+            "{ services(filter: {authorized: {eq: true}}) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(d["services"]["totalCount"], 3, "authorisation is in the graph");
 
@@ -1791,7 +1800,7 @@ both_dbs!(alerts_in_cases_are_kept, |app: TestApp| async move {
     assert_eq!(d["alerts"]["totalCount"], 0);
     let d = app
         .data(
-            "{ auditEvents(filter: {actions: [\"deleteAlert\"]}) { nodes { detail } } }",
+            "{ auditEvents(filter: {action: {in: [\"deleteAlert\"]}}) { nodes { detail } } }",
             json!({}),
         )
         .await;

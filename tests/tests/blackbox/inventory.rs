@@ -58,10 +58,13 @@ both_dbs!(inventory_filters_and_host_edges, |app: TestApp| async move {
         ["10.0.0.0/16", "10.0.1.0/24"]
     );
     assert_eq!(
-        names(&app, q, "name", json!({"name": "office*"})).await,
+        names(&app, q, "name", json!({"name": {"like": "office%"}})).await,
         ["Office", "Office LAN"]
     );
-    assert_eq!(names(&app, q, "name", json!({"alertLevel": 20})).await, ["Office"]);
+    assert_eq!(
+        names(&app, q, "name", json!({"alertLevel": {"eq": 20}})).await,
+        ["Office"]
+    );
 
     let dev = id(
         &app,
@@ -83,27 +86,27 @@ both_dbs!(inventory_filters_and_host_edges, |app: TestApp| async move {
     app.expect_error("BAD_USER_INPUT", DEV, json!({"i": {"mac": "AA:BB:CC:00:00:01", "firstSeen": "2026-02-01T00:00:00Z", "lastSeen": "2026-01-01T00:00:00Z"}})).await;
     let q = "query($f: DeviceFilter) { devices(filter: $f) { nodes { mac } } }";
     assert_eq!(
-        names(&app, q, "mac", json!({"mac": "aabb.ccdd.eeff"})).await,
+        names(&app, q, "mac", json!({"mac": {"eq": "aabb.ccdd.eeff"}})).await,
         ["AA:BB:CC:DD:EE:FF"]
     );
     assert_eq!(
-        names(&app, q, "mac", json!({"ip": "192.168.0.10"})).await,
+        names(&app, q, "mac", json!({"ip": {"eq": "192.168.0.10"}})).await,
         ["11:22:33:44:55:66"]
     );
     assert_eq!(
-        names(&app, q, "mac", json!({"cidr": "10.0.0.0/8"})).await,
+        names(&app, q, "mac", json!({"ip": {"within": ["10.0.0.0/8"]}})).await,
         ["AA:BB:CC:DD:EE:FF"]
     );
     assert_eq!(
-        names(&app, q, "mac", json!({"vendor": "example"})).await,
+        names(&app, q, "mac", json!({"vendor": {"like": "%example%"}})).await,
         ["AA:BB:CC:DD:EE:FF"]
     );
     assert_eq!(
-        names(&app, q, "mac", json!({"hostname": "ws-*"})).await,
+        names(&app, q, "mac", json!({"hostname": {"like": "ws-%"}})).await,
         ["AA:BB:CC:DD:EE:FF"]
     );
     assert_eq!(
-        names(&app, q, "mac", json!({"seen": {"from": "2029-01-01T00:00:00Z"}})).await,
+        names(&app, q, "mac", json!({"lastSeen": {"gte": "2029-01-01T00:00:00Z"}})).await,
         ["AA:BB:CC:DD:EE:FF"]
     );
 
@@ -138,16 +141,18 @@ both_dbs!(inventory_filters_and_host_edges, |app: TestApp| async move {
     )
     .await;
     let q = "query($f: ServiceFilter) { services(filter: $f) { nodes { port } } }";
-    let d = app.data(q, json!({"f": {"authorized": true}})).await;
+    let d = app.data(q, json!({"f": {"authorized": {"eq": true}}})).await;
     assert_eq!(d["services"]["nodes"], json!([{"port": 53}]));
     let d = app
         .data(
             q,
-            json!({"f": {"cidr": "10.0.1.0/24", "protocol": "TCP", "name": "we"}}),
+            json!({"f": {"ip": {"within": ["10.0.1.0/24"]}, "protocol": {"eq": "TCP"}, "name": {"like": "%we%"}}}),
         )
         .await;
     assert_eq!(d["services"]["nodes"], json!([{"port": 443}]));
-    let d = app.data(q, json!({"f": {"ip": "10.0.1.50", "port": 53}})).await;
+    let d = app
+        .data(q, json!({"f": {"ip": {"eq": "10.0.1.50"}, "port": {"eq": 53}}}))
+        .await;
     assert_eq!(d["services"]["nodes"], json!([{"port": 53}]));
 
     id(

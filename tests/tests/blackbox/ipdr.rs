@@ -593,7 +593,7 @@ async fn errors(app: TestApp) {
 
     // The record of an IPDR import (its file, context and counts) is IPDR's too: seen
     // with read access to IPDR, and in the contexts one reaches.
-    let ipdr_imports = r#"{ imports(format: IPDR) { totalCount nodes { context via } } }"#;
+    let ipdr_imports = r#"{ imports(filter: {format: {eq: "ipdr"}}) { totalCount nodes { context via } } }"#;
     let d = app.data(ipdr_imports, json!({})).await;
     assert_eq!(d["imports"]["nodes"], json!([{"context": "ipdr", "via": "cli"}]), "{d}");
     let d = app.gql_as(&limited.token, ipdr_imports, json!({})).await;

@@ -273,3 +273,182 @@ both_dbs!(bad_filters_are_refused_with_what_is_wrong, |app: TestApp| async move 
     let (code, _) = app.error(q, json!({"f": {"dstIp": {"eq": "10.0.0.300"}}})).await;
     assert_eq!(code, "BAD_USER_INPUT");
 });
+
+/// Every root connection of the schema is a listing of the query model: `filter`,
+/// `orderBy` and a sibling `…Aggregate` field; no other way to list a type remains.
+#[tokio::test]
+async fn every_root_listing_has_filter_order_and_aggregates() {
+    let app = TestApp::sqlite().await;
+    let d = app
+        .data(
+            "{ __schema { queryType { fields { name args { name } type { name kind ofType { name } } } } } }",
+            json!({}),
+        )
+        .await;
+    let fields = d["__schema"]["queryType"]["fields"].as_array().unwrap();
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let type_name = |f: &Value| {
+        let t = &f["type"];
+        t["name"]
+            .as_str()
+            .or(t["ofType"]["name"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut listings = Vec::new();
+    for f in fields {
+        let name = f["name"].as_str().unwrap();
+        if !type_name(f).ends_with("Connection") {
+            continue;
+        }
+        let args: Vec<&str> = f["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            args.contains(&"filter") && args.contains(&"orderBy"),
+            "{name}: {args:?}"
+        );
+        assert!(
+            names.contains(&format!("{name}Aggregate").as_str()),
+            "{name} has no aggregate"
+        );
+        listings.push(name);
+    }
+    for expected in [
+        "hosts",
+        "ports",
+        "flows",
+        "alerts",
+        "cases",
+        "customers",
+        "iocs",
+        "notes",
+        "assets",
+        "tasks",
+        "timelineEvents",
+        "evidences",
+        "devices",
+        "networks",
+        "services",
+        "dnsRecords",
+        "ipdrRecords",
+        "ipdrQueries",
+        "auditEvents",
+        "users",
+        "scans",
+        "imports",
+    ] {
+        assert!(listings.contains(&expected), "no listing {expected}: {listings:?}");
+    }
+}
+
+const ADD_IOC: &str = "mutation($i: CreateIocInput!) { addIoc(input: $i) { id } }";
+const IOCS: &str = "query($f: IocFilter, $o: [IocOrder!]) { iocs(filter: $f, orderBy: $o) { nodes { id } } }";
+
+both_dbs!(case_objects_filter_sort_and_group, |app: TestApp| async move {
+    let d = app
+        .data("mutation { createCustomer(name: \"ACME\") { id } }", json!({}))
+        .await;
+    let customer = s(&d["createCustomer"]["id"]);
+    let case = |name: &str| {
+        let q = "mutation($i: CreateCaseInput!) { createCase(input: $i) { id } }";
+        let i = json!({"name": name, "customerId": customer});
+        let app = &app;
+        async move { s(&app.data(q, json!({ "i": i })).await["createCase"]["id"]) }
+    };
+    let (c1, c2) = (case("one").await, case("two").await);
+    let ioc = |i: Value| {
+        let app = &app;
+        async move { s(&app.data(ADD_IOC, json!({ "i": i })).await["addIoc"]["id"]) }
+    };
+    let i1 = ioc(json!({"type": "ip-src", "value": "10.0.0.1", "tags": ["apt"], "caseIds": [c1]})).await;
+    let i2 = ioc(json!({"type": "domain", "value": "x.example", "tags": ["apt", "c2"], "caseIds": [c1, c2]})).await;
+    let i3 = ioc(json!({"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e"})).await;
+    let ids = |f: Value, o: Value| {
+        let app = &app;
+        async move {
+            let d = app.data(IOCS, json!({"f": f, "o": o})).await;
+            d["iocs"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| s(&n["id"]))
+                .collect::<Vec<_>>()
+        }
+    };
+    // A tag and a case reached through the IOC's links, together.
+    assert_eq!(
+        ids(json!({"tag": "apt", "caseId": {"eq": c2}}), json!(null)).await,
+        [i2]
+    );
+    // `or` of two fields, sorted by type, descending: md5, ip-src.
+    let f = json!({"or": [{"type": {"eq": "MD5"}}, {"value": {"eq": "10.0.0.1"}}]});
+    assert_eq!(
+        ids(f, json!([{"field": "TYPE", "direction": "DESC"}])).await,
+        [i3.clone(), i1.clone()]
+    );
+    // Linked to no case: `not` of "linked to one of these".
+    let f = json!({"not": {"caseId": {"in": [c1, c2]}}});
+    assert_eq!(ids(f, json!(null)).await, [i3]);
+    // Aggregates over the same filter.
+    let d = app
+        .data(
+            "query($c: ID!) { iocsAggregate(filter: {caseId: {eq: $c}}) { count groupBy(field: TYPE) { value count } } }",
+            json!({"c": c1}),
+        )
+        .await;
+    assert_eq!(d["iocsAggregate"]["count"], 2);
+    assert_eq!(
+        d["iocsAggregate"]["groupBy"],
+        json!([{"value": "domain", "count": 1}, {"value": "ip-src", "count": 1}])
+    );
+
+    // Timeline events: a time range, an order and a histogram of one case.
+    const EVENT: &str = "mutation($i: CreateTimelineEventInput!) { createTimelineEvent(input: $i) { id } }";
+    let mut events = Vec::new();
+    for (n, (c, day)) in [(&c1, 3), (&c1, 1), (&c2, 2), (&c1, 2)].into_iter().enumerate() {
+        let i = json!({"caseId": c, "title": format!("e{n}"), "occurredAt": format!("2026-03-0{day}T10:00:00Z")});
+        events.push(s(&app.data(EVENT, json!({ "i": i })).await["createTimelineEvent"]["id"]));
+    }
+    let d = app
+        .data(
+            "query($c: ID!) {
+               timelineEvents(filter: {caseId: {eq: $c}, occurredAt: {gte: \"2026-03-02T00:00:00Z\"}},
+                              orderBy: [{field: OCCURRED_AT}]) { nodes { title } }
+               timelineEventsAggregate(filter: {caseId: {eq: $c}}) {
+                 histogram(field: OCCURRED_AT, seconds: 86400) { start count } } }",
+            json!({"c": c1}),
+        )
+        .await;
+    assert_eq!(d["timelineEvents"]["nodes"], json!([{"title": "e3"}, {"title": "e0"}]));
+    assert_eq!(
+        d["timelineEventsAggregate"]["histogram"],
+        json!([
+            {"start": "2026-03-01T00:00:00+00:00", "count": 1},
+            {"start": "2026-03-02T00:00:00+00:00", "count": 1},
+            {"start": "2026-03-03T00:00:00+00:00", "count": 1},
+        ])
+    );
+
+    // Audit events: a user who is no administrator counts only its own.
+    let token = app.user("vic", server::domain::users::Role::Analyst, "").await;
+    let r = app
+        .gql_as(
+            &token,
+            "mutation { createTask(input: {title: \"mine\"}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let q = "{ auditEventsAggregate { count groupBy(field: ACTION) { value count } } }";
+    let r = app.gql_as(&token, q, json!({})).await;
+    assert_eq!(r["data"]["auditEventsAggregate"]["count"], 1, "{r}");
+    let all = app.data(q, json!({})).await;
+    let total = all["auditEventsAggregate"]["count"].as_i64().unwrap();
+    // A customer, two cases, three IOCs and four events of the administrator's, and
+    // vic's task.
+    assert_eq!(total, 1 + 2 + 3 + 4 + 1, "{all}");
+});

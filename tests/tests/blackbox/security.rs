@@ -339,7 +339,7 @@ both_dbs!(
         let r = app
             .gql_as(
                 &t.lima,
-                "query($s: ID!) { notes(subjectId: $s) { nodes { id } } }",
+                "query($s: ID!) { notes(filter: {subjectId: $s}) { nodes { id } } }",
                 json!({"s": t.globex}),
             )
             .await;
@@ -541,7 +541,7 @@ both_dbs!(
         let r = app
             .gql_as(
                 &t.lima,
-                "query($c: ID!) { iocs(filter: {caseId: $c}) { nodes { id } } }",
+                "query($c: ID!) { iocs(filter: {caseId: {eq: $c}}) { nodes { id } } }",
                 json!({"c": t.globex_case}),
             )
             .await;
@@ -550,7 +550,7 @@ both_dbs!(
         let r = app
         .gql_as(
             &t.lima,
-            "query($a: ID!, $c: ID!) { node(id: $a) { ... on Case { iocs(filter: {caseId: $c}) { nodes { id } totalCount } } } }",
+            "query($a: ID!, $c: ID!) { node(id: $a) { ... on Case { iocs(filter: {caseId: {eq: $c}}) { nodes { id } totalCount } } } }",
             json!({"a": t.acme_case, "c": t.globex_case}),
         )
         .await;
@@ -587,7 +587,7 @@ both_dbs!(
         assert_eq!(code(&without_credentials(&app, guess).await.1), "UNAUTHENTICATED");
         let d = app
             .data(
-                "{ auditEvents(filter: {actions: [\"loginFailed\"]}, last: 1) { nodes { detail } } }",
+                "{ auditEvents(filter: {action: {in: [\"loginFailed\"]}}, last: 1) { nodes { detail } } }",
                 json!({}),
             )
             .await;
@@ -745,7 +745,7 @@ both_dbs!(s11_low_findings, |app: TestApp| async move {
     // Search terms over SQLite's LIKE limit are the caller's mistake.
     let r = app
         .gql(
-            "query($s: String!) { notes(search: $s) { totalCount } }",
+            "query($s: String!) { notes(filter: {search: $s}) { totalCount } }",
             json!({"s": "x".repeat(60_000)}),
         )
         .await;

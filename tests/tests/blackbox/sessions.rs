@@ -137,7 +137,7 @@ both_dbs!(login_logout_and_the_cookie, |app: TestApp| async move {
     // Both sign-ins and the sign-out are on record.
     let d = app
         .data(
-            "{ auditEvents(filter: {actions: [\"login\", \"logout\"]}) { nodes { action objectType address user { username } } } }",
+            "{ auditEvents(filter: {action: {in: [\"login\", \"logout\"]}}) { nodes { action objectType address user { username } } } }",
             json!({}),
         )
         .await;
@@ -240,7 +240,7 @@ both_dbs!(sign_in_rate_limits, |app: TestApp| async move {
     // Every failure is on record, with the name tried and the address.
     let d = app
         .data(
-            "{ auditEvents(filter: {actions: [\"loginFailed\"]}, first: 100) { totalCount nodes { user { id } objectId address } } }",
+            "{ auditEvents(filter: {action: {in: [\"loginFailed\"]}}, first: 100) { totalCount nodes { user { id } objectId address } } }",
             json!({}),
         )
         .await;

@@ -58,7 +58,7 @@ both_dbs!(limited_users_see_their_customers_only, |app: TestApp| async move {
     // Root fields, with their counts.
     let r = as_lim(
         "{ cases { totalCount nodes { name } } customers { totalCount nodes { name } }
-           iocs { nodes { value } } notes(search: \"plan\") { totalCount nodes { body } } tasks { totalCount } }",
+           iocs { nodes { value } } notes(filter: {search: \"plan\"}) { totalCount nodes { body } } tasks { totalCount } }",
         json!({}),
     )
     .await;

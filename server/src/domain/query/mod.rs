@@ -149,6 +149,69 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
         Ok(())
     }
 
+    /// `field` names one tag of a tag list stored in `column` (`,a,b,`).
+    pub fn tagged(&mut self, field: &str, tag: &Option<String>, column: E::Column) -> DomainResult<()> {
+        let Some(tag) = tag else { return Ok(()) };
+        self.spend(1)?;
+        let name = self.name(field);
+        match &mut self.target {
+            Target::Sql(all) => {
+                super::text::required(&name, tag, 64)?;
+                let like = Expr::col((E::default(), column)).like(super::text::tag_pattern(tag));
+                *all = std::mem::replace(all, Condition::all()).add(like);
+            }
+            Target::Row(row, holds) => {
+                let has = |s: &str| super::text::decode_tags(s).iter().any(|t| t == tag.trim());
+                *holds = *holds && matches!(row.get(column), Value::String(Some(s)) if has(&s));
+            }
+        }
+        Ok(())
+    }
+
+    /// `field`'s condition on the objects of `kind` that rows of `E` are linked to through
+    /// link rows `L` (`own` refers to `E`'s `column`, `other` to the object): only links
+    /// the caller sees count, so an object outside its customers links to nothing.
+    pub fn linked<L: Scoped>(
+        &mut self,
+        field: &str,
+        op: &Option<IdOp>,
+        kind: super::ids::Kind,
+        column: E::Column,
+        own: L::Column,
+        other: L::Column,
+    ) -> DomainResult<()> {
+        let ints = op.as_ref().map(|o| o.ints(&self.name(field), kind)).transpose()?;
+        self.on_related::<L, _>(field, &ints, column, own, other)
+    }
+
+    /// `field`'s condition on column `value` of another table `T`: `column` is among
+    /// the `key`s of the `T` rows (that the caller sees) whose `value` meets it (an IPDR
+    /// query's context, by the context's name).
+    pub fn on_related<T: Scoped, O: Op>(
+        &mut self,
+        field: &str,
+        op: &Option<O>,
+        column: E::Column,
+        key: T::Column,
+        value: T::Column,
+    ) -> DomainResult<()> {
+        let Some(op) = op else { return Ok(()) };
+        if let Target::Row(..) = self.target {
+            return self.sql(field, Condition::all());
+        }
+        self.spend(op.size())?;
+        let cond = op.sql(&self.name(field), &|| Expr::col((T::default(), value)).into())?;
+        let q = Query::select()
+            .column((T::default(), key))
+            .from(T::default())
+            .cond_where(cond.add(self.scope.condition::<T>()))
+            .to_owned();
+        self.sql(
+            field,
+            Condition::all().add(Expr::col((E::default(), column)).in_subquery(q)),
+        )
+    }
+
     /// A condition written in SQL for this field (a related table, a subquery).
     pub fn sql(&mut self, field: &str, c: Condition) -> DomainResult<()> {
         match &mut self.target {
@@ -316,14 +379,22 @@ impl Stored for super::alerts::Severity {
     }
 }
 
-impl Stored for super::cases::CaseStatus {
-    fn stored(self) -> Value {
-        self.as_str().into()
-    }
+/// Enumerations stored as their name in a text column.
+macro_rules! stored_as_text {
+    ($($t:ty),* $(,)?) => {$(
+        impl Stored for $t {
+            fn stored(self) -> Value {
+                self.as_str().into()
+            }
+        }
+    )*};
 }
-
-impl Stored for super::ports::Protocol {
-    fn stored(self) -> Value {
-        self.as_str().into()
-    }
-}
+stored_as_text!(
+    super::cases::CaseStatus,
+    super::ports::Protocol,
+    super::iocs::Tlp,
+    super::assets::CompromiseStatus,
+    super::tasks::TaskStatus,
+    super::ipdr::Status,
+    super::users::Role,
+);

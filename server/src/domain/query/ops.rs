@@ -259,6 +259,20 @@ pub fn like_matches(pattern: &str, text: &str) -> bool {
 }
 
 impl TextOp {
+    /// The same condition with the values it compares to (`eq`, `ne`, `in`, `notIn`) in
+    /// the form the column stores (canonical addresses, lower-case names).
+    pub fn canonical(&self, form: impl Fn(&str) -> String) -> Self {
+        let one = |v: &Option<String>| v.as_deref().map(&form);
+        let all = |l: &Option<Vec<String>>| l.as_ref().map(|l| l.iter().map(|v| form(v)).collect());
+        Self {
+            eq: one(&self.eq),
+            ne: one(&self.ne),
+            one_of: all(&self.one_of),
+            not_in: all(&self.not_in),
+            ..self.clone()
+        }
+    }
+
     fn values(&self) -> Values {
         Values::of(&self.eq, &self.ne, &self.one_of, &self.not_in, self.is_null, |s| {
             s.as_str().into()
@@ -618,6 +632,11 @@ pub trait Stored: Copy + PartialEq + Serialize + InputType {
 #[graphql(concrete(name = "SeverityFilter", params(super::super::alerts::Severity)))]
 #[graphql(concrete(name = "ProtocolFilter", params(super::super::ports::Protocol)))]
 #[graphql(concrete(name = "CaseStatusFilter", params(super::super::cases::CaseStatus)))]
+#[graphql(concrete(name = "TlpFilter", params(super::super::iocs::Tlp)))]
+#[graphql(concrete(name = "CompromiseStatusFilter", params(super::super::assets::CompromiseStatus)))]
+#[graphql(concrete(name = "TaskStatusFilter", params(super::super::tasks::TaskStatus)))]
+#[graphql(concrete(name = "IpdrQueryStatusFilter", params(super::super::ipdr::Status)))]
+#[graphql(concrete(name = "RoleFilter", params(super::super::users::Role)))]
 pub struct EnumOp<T: Stored> {
     pub eq: Option<T>,
     pub ne: Option<T>,
