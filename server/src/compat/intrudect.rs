@@ -8,8 +8,8 @@
 //! | GET         | /api/v1/devices                 | devices read   | deviceSearch              |
 //! | POST        | /api/v1/devices/search          | devices read   | deviceSearch              |
 //! | PATCH, PUT  | /api/v1/devices/{id}            | devices write  | node + updateDevice       |
-//! | GET         | /api/v1/networks                | networks read  | networkSearch             |
-//! | POST        | /api/v1/networks/search         | networks read  | networkSearch             |
+//! | GET         | /api/v1/networks                | networks read  | networks (walked)         |
+//! | POST        | /api/v1/networks/search         | networks read  | networks (walked)         |
 //! | POST        | /api/v1/networks                | networks write | createNetwork (201)       |
 //! | PATCH, PUT  | /api/v1/networks/{id}           | networks write | updateNetwork             |
 //! | DELETE      | /api/v1/networks/{id}           | networks write | node + deleteNetwork      |
@@ -21,8 +21,8 @@
 //! | DELETE      | /api/v1/serveralerts/{id}       | alerts write   | node + deleteAlert        |
 //! | POST        | /api/v1/data/export             | data read      | dataExport, streamed ZIP  |
 //! | POST        | /api/v1/data/delete             | data write     | deleteData                |
-//! | GET         | /api/v1/services                | devices read   | serviceSearch, grouped    |
-//! | POST        | /api/v1/services/search         | devices read   | serviceSearch, grouped    |
+//! | GET         | /api/v1/services                | devices read   | services, grouped         |
+//! | POST        | /api/v1/services/search         | devices read   | services, grouped         |
 //! | POST        | /api/v1/services                | devices write  | createService (201)       |
 //! | PATCH, PUT  | /api/v1/services/{id}           | devices write  | updateService             |
 //! | DELETE      | /api/v1/services/{id}           | devices write  | node + deleteService      |
@@ -65,6 +65,7 @@ use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Credentials, Principal};
 use crate::domain::alerts::Severity;
 use crate::domain::ids::{self, Kind};
+use crate::domain::patterns;
 
 pub struct Intrudect;
 
@@ -83,8 +84,8 @@ impl Dialect for Intrudect {
             Route::new(M::POST, "/api/v1/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices),
             Route::new(M::PATCH, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
             Route::new(M::PUT, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
-            Route::new(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks),
-            Route::new(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks),
+            Route::new(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paged(next_page),
+            Route::new(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paged(next_page),
             Route::new(M::POST, "/api/v1/networks", Input::Json, Some((Networks, Write)), CREATE_NETWORK, create_network, created_network),
             Route::new(M::PATCH, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
             Route::new(M::PUT, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
@@ -100,8 +101,8 @@ impl Dialect for Intrudect {
                 .before(SERVER_ALERT_BY_ID, |v, _, _| of_kind(v, "server")),
             Route::new(M::POST, "/api/v1/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
             Route::new(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data),
-            Route::new(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
-            Route::new(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services),
+            Route::new(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paged(next_page),
+            Route::new(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paged(next_page),
             Route::new(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
             Route::new(M::PATCH, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
             Route::new(M::PUT, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
@@ -168,7 +169,9 @@ const UPDATE_DEVICE: &str = concat!(
     device_fields!()
 );
 const NETWORK_SEARCH: &str = concat!(
-    "query($filter: NetworkSearch, $sort: NetworkSort) { r: networkSearch(filter: $filter, sort: $sort) { ...N } } ",
+    "query($filter: NetworkFilter, $order: [NetworkOrder!], $after: String) { ",
+    "r: networks(filter: $filter, orderBy: $order, first: 1000, after: $after) ",
+    "{ pageInfo { hasNextPage endCursor } nodes { ...N } } } ",
     network_fields!()
 );
 const CREATE_NETWORK: &str = concat!(
@@ -293,6 +296,99 @@ fn sort_order(given: Option<&str>, default: &'static str) -> &'static str {
         "desc" => "DESC",
         _ => default,
     }
+}
+
+/// The `orderBy` of a sort: the field an alias stands for, then the ID the same way
+/// (Intrudect's order of rows with equal keys).
+fn order(aliases: &[(&[&str], &'static str)], sort: &SortBody, default: &'static str) -> Value {
+    let field = sort_field(aliases, sort.field.as_deref(), default);
+    let direction = sort_order(sort.order.as_deref(), "ASC");
+    if field == "ID" {
+        return json!([{"field": "ID", "direction": direction}]);
+    }
+    json!([{"field": field, "direction": direction}, {"field": "ID", "direction": direction}])
+}
+
+/// At most this many values in one list of a search.
+const MAX_VALUES: usize = 100;
+
+/// The values of a search's list `name`; an empty list is none.
+fn listed<T>(name: &str, list: Option<Vec<T>>) -> Result<Option<Vec<T>>, Refusal> {
+    match list {
+        Some(v) if v.len() > MAX_VALUES => Err(Refusal::bad(format!("{name}: at most {MAX_VALUES} values"))),
+        Some(v) if v.is_empty() => Ok(None),
+        v => Ok(v),
+    }
+}
+
+/// A list of `LIKE` patterns (`%`, `_`) on `field`: any of them.
+fn any_like(name: &str, field: &str, list: Option<Vec<String>>) -> Result<Option<Value>, Refusal> {
+    Ok(listed(name, list)?.map(|l| {
+        let any: Vec<Value> = l.iter().map(|p| json!({ field: {"like": p.trim()} })).collect();
+        json!({ "or": any })
+    }))
+}
+
+/// Exactly one of the values of a list, on `field`.
+fn one_of<T: serde::Serialize>(name: &str, field: &str, list: Option<Vec<T>>) -> Result<Option<Value>, Refusal> {
+    Ok(listed(name, list)?.map(|l| json!({ field: {"in": l} })))
+}
+
+/// A list of address patterns on `field`: whole addresses, or IPv4 `LIKE` patterns
+/// (`10.0.0.%`), each the ranges of addresses whose dotted text it matches.
+fn any_address(name: &str, field: &str, list: Option<Vec<String>>) -> Result<Option<Value>, Refusal> {
+    let Some(list) = listed(name, list)? else {
+        return Ok(None);
+    };
+    let mut any = Vec::new();
+    for p in list.iter().map(|p| p.trim()) {
+        if p.parse::<std::net::IpAddr>().is_ok() {
+            any.push(json!({ field: {"eq": p} }));
+            continue;
+        }
+        if p.contains(':') {
+            return Err(Refusal::bad(format!(
+                "{name}: {p:?}: wildcards work in IPv4 addresses only; give IPv6 addresses whole"
+            )));
+        }
+        let ranges = patterns::ipv4_ranges(p).map_err(|why| Refusal::bad(format!("{name}: {p:?}: {why}")))?;
+        for (lo, hi) in ranges {
+            let (lo, hi) = (std::net::Ipv4Addr::from(lo), std::net::Ipv4Addr::from(hi));
+            any.push(json!({ field: {"range": {"from": lo.to_string(), "to": hi.to_string()}} }));
+        }
+    }
+    // A pattern no address matches matches nothing.
+    if any.is_empty() {
+        any.push(json!({ field: {"in": []} }));
+    }
+    Ok(Some(json!({ "or": any })))
+}
+
+/// Every one of the conditions given (none: every row).
+fn every<const N: usize>(parts: [Option<Value>; N]) -> Value {
+    json!({ "and": parts.into_iter().flatten().collect::<Vec<_>>() })
+}
+
+/// The cursor of the page after this one of a walked listing (`r`), if any.
+fn next_page(d: &Value) -> Option<String> {
+    let info = &d["r"]["pageInfo"];
+    (info["hasNextPage"] == true).then(|| info["endCursor"].as_str().map(str::to_string))?
+}
+
+/// The most rows a search that is not paginated answers with: more is refused (an
+/// answer cut short would read as complete).
+const MAX_ROWS: usize = 10_000;
+
+/// The rows of every page of a walked listing, in order.
+fn walked(a: &Answer) -> Result<impl Iterator<Item = &Value>, Refusal> {
+    let pages = || std::iter::once(&a.data).chain(&a.pages);
+    let rows: usize = pages().map(|d| d["r"]["nodes"].as_array().map_or(0, Vec::len)).sum();
+    if rows > MAX_ROWS {
+        return Err(Refusal::bad(format!(
+            "more than {MAX_ROWS} rows match: narrow the search"
+        )));
+    }
+    Ok(pages().flat_map(|d| d["r"]["nodes"].as_array().into_iter().flatten()))
 }
 
 /// A path `{id}`: an integer, as Pivot's global ID of `kind`.
@@ -538,10 +634,14 @@ struct NetworkFilters {
 
 fn network_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
     let Asked { filters: f, sort, .. } = asked::<NetworkFilters>(p, "/api/v1/networks", false, NETWORK_FILTERS)?;
-    Ok(json!({
-        "filter": {"names": f.name, "cidrs": f.cidr, "gatewayIps": f.gateway_ip, "gatewayMacs": f.gateway_mac, "alertLevels": f.alert},
-        "sort": {"field": sort_field(NETWORK_SORTS, sort.field.as_deref(), "NAME"), "order": sort_order(sort.order.as_deref(), "ASC")},
-    }))
+    let filter = every([
+        any_like("names", "name", f.name)?,
+        any_like("cidrs", "cidr", f.cidr)?,
+        any_address("gatewayIps", "gatewayIp", f.gateway_ip)?,
+        any_like("gatewayMacs", "gatewayMac", f.gateway_mac)?,
+        one_of("alertLevels", "alertLevel", f.alert)?,
+    ]);
+    Ok(json!({"filter": filter, "order": order(NETWORK_SORTS, &sort, "NAME")}))
 }
 
 fn network(n: &Value) -> Value {
@@ -556,10 +656,7 @@ fn network(n: &Value) -> Value {
 }
 
 fn networks(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    let rows: Vec<Value> = a.data["r"]
-        .as_array()
-        .map(|n| n.iter().map(network).collect())
-        .unwrap_or_default();
+    let rows: Vec<Value> = walked(&a)?.map(network).collect();
     Ok(Reply::ok(json!({ "networks": rows })))
 }
 
@@ -1323,7 +1420,9 @@ macro_rules! service_fields {
 }
 
 const SERVICE_SEARCH: &str = concat!(
-    "query($filter: ServiceSearch, $sort: ServiceSort) { r: serviceSearch(filter: $filter, sort: $sort) { ...S } } ",
+    "query($filter: ServiceFilter, $order: [ServiceOrder!], $after: String) { ",
+    "r: services(filter: $filter, orderBy: $order, first: 1000, after: $after) ",
+    "{ pageInfo { hasNextPage endCursor } nodes { ...S } } } ",
     service_fields!()
 );
 const CREATE_SERVICE: &str = concat!(
@@ -1378,10 +1477,19 @@ fn service_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
         .proto
         .map(|list| list.iter().map(|p| protocol("proto", p)).collect::<Result<Vec<_>, _>>())
         .transpose()?;
-    Ok(json!({
-        "filter": {"ips": f.service_ip, "protocols": protocols, "ports": f.service_port, "authorized": f.authorized},
-        "sort": {"field": sort_field(SERVICE_SORTS, sort.field.as_deref(), "IP"), "order": sort_order(sort.order.as_deref(), "ASC")},
-    }))
+    if let Some(p) = f.service_port.iter().flatten().find(|p| !(0..=65_535).contains(*p)) {
+        return Err(Refusal::bad(format!("ports: {p} is not a port number (0-65535)")));
+    }
+    let filter = every([
+        any_address("ips", "ip", f.service_ip)?,
+        one_of("protocols", "protocol", protocols)?,
+        one_of("ports", "port", f.service_port)?,
+        listed("authorized", f.authorized)?.map(|l| {
+            let any: Vec<Value> = l.iter().map(|a| json!({"authorized": {"eq": a}})).collect();
+            json!({ "or": any })
+        }),
+    ]);
+    Ok(json!({"filter": filter, "order": order(SERVICE_SORTS, &sort, "IP")}))
 }
 
 fn service(s: &Value, tz: chrono_tz::Tz) -> Value {
@@ -1400,12 +1508,7 @@ fn service(s: &Value, tz: chrono_tz::Tz) -> Value {
 /// Service rows grouped by address, in the order of each address's first row.
 fn services(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
     let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
-    for row in a.data["r"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| service(r, c.timezone))
-    {
+    for row in walked(&a)?.map(|r| service(r, c.timezone)) {
         let ip = s_of(&row["service_ip"]);
         match groups.iter_mut().find(|(g, _)| *g == ip) {
             Some((_, rows)) => rows.push(row),

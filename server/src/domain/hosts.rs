@@ -3,7 +3,7 @@
 use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 use entities::{host, hostname, note, port};
-use sea_orm::sea_query::{Condition, Expr, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -53,10 +53,7 @@ crate::where_impl!(HostFilter, host::Entity, |f, c| {
     c.on("city", &f.city, H::City)?;
     c.on("asn", &f.asn, H::Asn)?;
     c.on("asName", &f.as_name, H::AsName)?;
-    if let Some(cat) = &f.category {
-        let tagged = Expr::col((host::Entity, H::Categories)).like(text::tag_pattern(cat));
-        c.sql("category", Condition::all().add(tagged))?;
-    }
+    c.tagged("category", &f.category, H::Categories)?;
     c.on("status", &f.status, H::Status)?;
     c.on("firstSeen", &f.first_seen, H::FirstSeen)?;
     c.on("lastSeen", &f.last_seen, H::LastSeen)?;

@@ -74,6 +74,8 @@ crate::where_impl!(NetworkFilter, network::Entity, |f, c| {
 crate::fields! {
     /// The fields networks sort, group and bucket by.
     NetworkField, NetworkOrder for network {
+        /// The order of adding.
+        Id => Id: Int,
         Name => Name: Text,
         /// By its first address (10.0.0.0/24 before 9.0.0.0/8 would surprise).
         Cidr => StartIp: Ip,
@@ -333,6 +335,8 @@ crate::where_impl!(ServiceFilter, service::Entity, |f, c| {
 crate::fields! {
     /// The fields services sort, group and bucket by.
     ServiceField, ServiceOrder for service {
+        /// The order of discovery.
+        Id => Id: Int,
         Ip => Ip: Ip,
         Port => Port: Int,
         Protocol => Protocol: Text,

@@ -78,22 +78,6 @@ where
     })
 }
 
-/// Every row of `select` (up to `limit`) ordered by `order`, then by `id`: for the
-/// searches that are not paged (networks, services).
-pub async fn sorted<E>(
-    db: &impl ConnectionTrait,
-    select: Select<E>,
-    order: Vec<(SimpleExpr, Order)>,
-    id: impl IntoColumnRef,
-    limit: u64,
-) -> DomainResult<Vec<E::Model>>
-where
-    E: EntityTrait,
-    E::Model: FromQueryResult + Send + Sync,
-{
-    Ok(ordered(select, order, id).limit(limit).all(db).await?)
-}
-
 /// `select` ordered by `order`, then by `id` in the direction of the first key, so
 /// that rows of equal keys keep one order from page to page.
 fn ordered<E: EntityTrait>(select: Select<E>, order: Vec<(SimpleExpr, Order)>, id: impl IntoColumnRef) -> Select<E> {

@@ -14,19 +14,14 @@ use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, GroupBy, LoadError, Paged};
-use super::pagination::{numbered, sorted, Numbered};
-use crate::domain::inventory_search::{
-    DeviceSearch, DeviceSort, NetworkSearch, NetworkSort, ServiceSearch, ServiceSort,
-};
-
-/// The most rows `networkSearch` and `serviceSearch` answer with.
-const MAX_SORTED: u64 = 10_000;
+use super::pagination::{numbered, Numbered};
 use crate::domain::ids::{self, Kind};
 use crate::domain::inventory::{
     self, CreateDeviceInput, CreateDnsRecordInput, CreateNetworkInput, CreateServiceInput, DeviceField, DeviceFilter,
     DeviceInput, DeviceOrder, DnsRecordField, DnsRecordFilter, DnsRecordInput, DnsRecordOrder, NetworkField,
     NetworkFilter, NetworkInput, NetworkOrder, ServiceField, ServiceFilter, ServiceInput, ServiceOrder,
 };
+use crate::domain::inventory_search::{DeviceSearch, DeviceSort};
 use crate::domain::ip;
 use crate::domain::ports::Protocol;
 use crate::domain::values::IpAddr;
@@ -324,36 +319,6 @@ pub struct InventoryQuery;
 
 #[Object]
 impl InventoryQuery {
-    /// Networks as inventory consoles search them: lists of `LIKE` patterns, sorted;
-    /// every match, up to 10,000.
-    async fn network_search(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<NetworkSearch>,
-        sort: Option<NetworkSort>,
-    ) -> Result<Vec<Network>> {
-        let select = filter.unwrap_or_default().select().gql()?;
-        Ok(sorted(ctx, select, sort.unwrap_or_default().order(), MAX_SORTED)
-            .await?
-            .into_iter()
-            .map(Network)
-            .collect())
-    }
-    /// Services as inventory consoles search them: lists of values and address
-    /// patterns, sorted; every match, up to 10,000.
-    async fn service_search(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ServiceSearch>,
-        sort: Option<ServiceSort>,
-    ) -> Result<Vec<Service>> {
-        let select = filter.unwrap_or_default().select().gql()?;
-        Ok(sorted(ctx, select, sort.unwrap_or_default().order(), MAX_SORTED)
-            .await?
-            .into_iter()
-            .map(Service)
-            .collect())
-    }
     /// Devices as inventory consoles search them: page-numbered, sorted, with lists of
     /// `LIKE` patterns. A page past the last is the last.
     #[graphql(complexity = "super::pagination::numbered_cost(page_size, child_complexity)")]

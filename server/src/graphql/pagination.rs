@@ -449,29 +449,3 @@ where
         total_pages: p.total_pages as i64,
     })
 }
-
-/// Every row of `select` (already filtered) within the request's scope, sorted; more
-/// than `limit` is refused (an answer cut short would read as complete).
-pub async fn sorted<E>(
-    ctx: &Context<'_>,
-    select: Select<E>,
-    order: Vec<(sea_orm::sea_query::SimpleExpr, sea_orm::Order)>,
-    limit: u64,
-) -> async_graphql::Result<Vec<E::Model>>
-where
-    E: Scoped,
-    E::Model: Sync,
-{
-    let db = ctx.data_unchecked::<DatabaseConnection>();
-    let select = select.filter(scope(ctx).condition::<E>());
-    let rows = crate::domain::search::sorted(db, select, order, (E::default(), id_column::<E>()), limit + 1)
-        .await
-        .gql()?;
-    if rows.len() as u64 > limit {
-        return Err(super::errors::coded(
-            format!("more than {limit} rows match: narrow the search"),
-            super::errors::BAD_USER_INPUT,
-        ));
-    }
-    Ok(rows)
-}

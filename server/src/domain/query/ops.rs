@@ -216,12 +216,23 @@ fn regex_sql(expr: SimpleExpr, p: &str) -> SimpleExpr {
 /// Case-insensitive `expr LIKE pattern` (pattern escaped with `\`), as in memory.
 pub fn like_sql(expr: SimpleExpr, p: &str) -> SimpleExpr {
     use sea_orm::sea_query::{Func, LikeExpr};
-    Expr::expr(Func::lower(expr)).like(LikeExpr::new(p.to_lowercase()).escape('\\'))
+    Expr::expr(Func::lower(expr)).like(LikeExpr::new(closed(p).to_lowercase()).escape('\\'))
+}
+
+/// The pattern with a final lone `\` made a literal backslash: PostgreSQL refuses a
+/// pattern that ends in its escape, and SQLite reads it as a literal.
+fn closed(p: &str) -> std::borrow::Cow<'_, str> {
+    let trailing = p.len() - p.trim_end_matches('\\').len();
+    if trailing % 2 == 1 {
+        format!("{p}\\").into()
+    } else {
+        p.into()
+    }
 }
 
 /// SQL's LIKE (`%`, `_`, `\` escapes), case-insensitive, on a value in memory.
 pub fn like_matches(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let p: Vec<char> = closed(pattern).to_lowercase().chars().collect();
     let t: Vec<char> = text.to_lowercase().chars().collect();
     // Iterative wildcard matching with one backtrack point: linear in practice.
     let (mut pi, mut ti) = (0, 0);
@@ -722,6 +733,8 @@ mod tests {
         assert!(like_matches("50\\%", "50%"));
         assert!(!like_matches("50\\%", "500"));
         assert!(like_matches("%a%b%c%", "xxaxxbxxcxx"));
+        assert!(like_matches("a\\", "a\\"), "a final lone escape is a backslash");
+        assert!(!like_matches("a\\", "a"));
         assert!(!like_matches("%a%b%c", "xxaxxbxxcxx"));
         assert!(like_matches("a\\_b", "a_b"));
         assert!(!like_matches("a\\_b", "axb"));
