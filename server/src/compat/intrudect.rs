@@ -59,7 +59,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::time::{self, Bound, Precision};
-use super::{read, Answer, Context, Dialect, Input, Params, Refusal, Reply, Route};
+use super::{cursor_after, read, Answer, Context, Dialect, Input, Params, Refusal, Reply, Route};
 use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Credentials, Principal};
@@ -341,21 +341,15 @@ fn any_address(name: &str, field: &str, list: Option<Vec<String>>) -> Result<Opt
         return Ok(None);
     };
     let mut any = Vec::new();
-    for p in list.iter().map(|p| p.trim()) {
-        if p.parse::<std::net::IpAddr>().is_ok() {
-            any.push(json!({ field: {"eq": p} }));
-            continue;
-        }
-        if p.contains(':') {
-            return Err(Refusal::bad(format!(
-                "{name}: {p:?}: wildcards work in IPv4 addresses only; give IPv6 addresses whole"
-            )));
-        }
-        let ranges = patterns::ipv4_ranges(p).map_err(|why| Refusal::bad(format!("{name}: {p:?}: {why}")))?;
-        for (lo, hi) in ranges {
-            let (lo, hi) = (std::net::Ipv4Addr::from(lo), std::net::Ipv4Addr::from(hi));
-            any.push(json!({ field: {"range": {"from": lo.to_string(), "to": hi.to_string()}} }));
-        }
+    for p in &list {
+        let ranges = patterns::address_ranges(p).map_err(|why| Refusal::bad(format!("{name}: {why}")))?;
+        any.extend(ranges.into_iter().map(|(lo, hi)| {
+            if lo == hi {
+                json!({ field: {"eq": lo} })
+            } else {
+                json!({ field: {"range": {"from": lo, "to": hi}} })
+            }
+        }));
     }
     // A pattern no address matches matches nothing.
     if any.is_empty() {
@@ -371,8 +365,7 @@ fn every<const N: usize>(parts: [Option<Value>; N]) -> Value {
 
 /// The cursor of the page after this one of a walked listing (`r`), if any.
 fn next_page(d: &Value) -> Option<String> {
-    let info = &d["r"]["pageInfo"];
-    (info["hasNextPage"] == true).then(|| info["endCursor"].as_str().map(str::to_string))?
+    cursor_after(&d["r"]["pageInfo"])
 }
 
 /// The most rows a search that is not paginated answers with: more is refused (an

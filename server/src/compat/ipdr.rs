@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::time::{self, Bound};
-use super::{Answer, Context, Dialect, Input, Params, Refusal, Reply, Route};
+use super::{cursor_after, Answer, Context, Dialect, Input, Params, Refusal, Reply, Route};
 use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Principal, Via};
@@ -368,12 +368,7 @@ fn next_page(data: &Value) -> Option<String> {
     if !finished(q) || q["resultAvailable"] != true {
         return None;
     }
-    let info = &q["records"]["pageInfo"];
-    if info["hasNextPage"].as_bool() == Some(true) {
-        info["endCursor"].as_str().map(str::to_string)
-    } else {
-        None
-    }
+    cursor_after(&q["records"]["pageInfo"])
 }
 
 /// A record field as Trisul writes it: text, times in local `YYYY-MM-DD HH:MM:SS`,

@@ -205,6 +205,15 @@ pub struct Answer {
 /// answer would not fit a client's memory anyway.
 pub const MAX_PAGES: usize = 1000;
 
+/// The cursor of the page after one, from its `pageInfo { hasNextPage endCursor }`,
+/// when there is one (for [`Route::next_page`]).
+pub fn cursor_after(page_info: &Value) -> Option<String> {
+    if page_info["hasNextPage"] != true {
+        return None;
+    }
+    page_info["endCursor"].as_str().map(str::to_string)
+}
+
 /// How a dialect authenticates, refuses and maps GraphQL error codes.
 pub trait Dialect: Send + Sync + 'static {
     /// Every route of the dialect is under it; unknown ones get the dialect's 404.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, Kind};
-use super::query::{IdOp, IntOp, TextOp, TimeOp};
+use super::query::{lower, stored, IdOp, IntOp, TextOp, TimeOp};
 
 /// Which evidences: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
@@ -33,11 +33,7 @@ crate::where_impl!(EvidenceFilter, evidence::Entity, |f, c| {
     use evidence::Column as C;
     c.on("filename", &f.filename, C::Filename)?;
     c.on("description", &f.description, C::Description)?;
-    c.on(
-        "hash",
-        &f.hash.as_ref().map(|o| o.canonical(|h| h.trim().to_lowercase())),
-        C::Hash,
-    )?;
+    c.on("hash", &stored(&f.hash, lower), C::Hash)?;
     c.on("size", &f.size, C::Size)?;
     c.on_id("caseId", &f.case_id, Kind::Case, C::CaseId)?;
     c.on_id("addedById", &f.added_by_id, Kind::User, C::AddedBy)?;

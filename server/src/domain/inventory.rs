@@ -15,7 +15,7 @@ use super::error::{DomainError, DomainResult};
 use super::hosts::normalize_hostname;
 use super::ip;
 use super::ports::Protocol;
-use super::query::{BoolOp, EnumOp, IntOp, IpOp, TextOp, TimeOp};
+use super::query::{stored, BoolOp, EnumOp, IntOp, IpOp, TextOp, TimeOp};
 use super::text::{self};
 use super::values::{Cidr, IpAddr, MacAddr};
 
@@ -62,11 +62,7 @@ crate::where_impl!(NetworkFilter, network::Entity, |f, c| {
         c.sql("within", Condition::all().add(C::StartIp.gte(lo)).add(C::EndIp.lte(hi)))?;
     }
     c.on("gatewayIp", &f.gateway_ip, C::GatewayIp)?;
-    c.on(
-        "gatewayMac",
-        &f.gateway_mac.as_ref().map(|o| o.canonical(canonical_mac)),
-        C::GatewayMac,
-    )?;
+    c.on("gatewayMac", &stored(&f.gateway_mac, canonical_mac), C::GatewayMac)?;
     c.on("alertLevel", &f.alert_level, C::AlertLevel)?;
     c.on("createdAt", &f.created_at, C::CreatedAt)?;
 });
@@ -203,13 +199,9 @@ pub struct DeviceFilter {
 
 crate::where_impl!(DeviceFilter, device::Entity, |f, c| {
     use device::Column as C;
-    c.on("mac", &f.mac.as_ref().map(|o| o.canonical(canonical_mac)), C::Mac)?;
+    c.on("mac", &stored(&f.mac, canonical_mac), C::Mac)?;
     c.on("ip", &f.ip, C::LastIp)?;
-    c.on(
-        "hostname",
-        &f.hostname.as_ref().map(|o| o.canonical(normalize_hostname)),
-        C::Hostname,
-    )?;
+    c.on("hostname", &stored(&f.hostname, normalize_hostname), C::Hostname)?;
     c.on("friendlyName", &f.friendly_name, C::FriendlyName)?;
     c.on("vendor", &f.vendor, C::Vendor)?;
     c.on("firstSeen", &f.first_seen, C::FirstSeen)?;

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::crud::{self, opt_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, Kind};
-use super::query::{EnumOp, IdOp, TextOp, TimeOp};
+use super::query::{lower, stored, EnumOp, IdOp, TextOp, TimeOp};
 use super::tenancy::Scope;
 use super::text;
 use super::values::IpAddr;
@@ -74,16 +74,8 @@ pub struct IocFilter {
 
 crate::where_impl!(IocFilter, ioc::Entity, |f, c| {
     use ioc::Column as C;
-    c.on(
-        "type",
-        &f.ioc_type.as_ref().map(|o| o.canonical(|t| t.trim().to_lowercase())),
-        C::IocType,
-    )?;
-    c.on(
-        "value",
-        &f.value.as_ref().map(|o| o.canonical(canonical_value)),
-        C::Value,
-    )?;
+    c.on("type", &stored(&f.ioc_type, lower), C::IocType)?;
+    c.on("value", &stored(&f.value, canonical_value), C::Value)?;
     c.on("description", &f.description, C::Description)?;
     c.tagged("tag", &f.tag, C::Tags)?;
     c.on("tlp", &f.tlp, C::Tlp)?;

@@ -25,7 +25,7 @@ use sea_orm::{
 
 use super::error::{DomainError, DomainResult};
 use super::ip;
-use super::query::{EnumOp, IdOp, IntOp, IpOp, TextOp, TimeOp};
+use super::query::{stored, EnumOp, IdOp, IntOp, IpOp, TextOp, TimeOp};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 
@@ -112,6 +112,11 @@ pub fn canonical_name(name: Option<&str>) -> &str {
     }
 }
 
+/// A context's name as stored, owned ([`canonical_name`] of a given name).
+pub fn context_name(name: &str) -> String {
+    canonical_name(Some(name)).to_string()
+}
+
 /// Administrators see every user's queries.
 pub fn is_admin(p: &Principal) -> bool {
     p.can(Capability::Users, Level::Write)
@@ -141,10 +146,7 @@ pub struct IpdrQueryFilter {
 
 crate::where_impl!(IpdrQueryFilter, ipdr_query::Entity, |f, c| {
     use ipdr_query::Column as C;
-    let context = f
-        .context
-        .as_ref()
-        .map(|o| o.canonical(|n| canonical_name(Some(n)).to_string()));
+    let context = stored(&f.context, context_name);
     c.on_related::<ipdr_context::Entity, _>(
         "context",
         &context,
@@ -205,10 +207,7 @@ pub struct IpdrRecordFilter {
 
 crate::where_impl!(IpdrRecordFilter, ipdr_record::Entity, |f, c| {
     use ipdr_record::Column as C;
-    let context = f
-        .context
-        .as_ref()
-        .map(|o| o.canonical(|n| canonical_name(Some(n)).to_string()));
+    let context = stored(&f.context, context_name);
     c.on_related::<ipdr_context::Entity, _>(
         "context",
         &context,

@@ -41,38 +41,44 @@ pub fn is_address_pattern(value: &str) -> bool {
             && v.chars().any(|c| c.is_ascii_digit() || c == '.'))
 }
 
-/// The condition "the address in `column` matches `pattern`" (see the module doc);
-/// `field` names the input in errors.
-pub fn address(column: impl IntoColumnRef + Clone, field: &str, pattern: &str) -> DomainResult<Condition> {
+/// The inclusive ranges of addresses `pattern` stands for (see the module doc): a whole
+/// address (IPv4 or IPv6) is itself; an IPv4 pattern is the ranges of addresses whose
+/// dotted text it matches (none when no address does). The error says what is wrong
+/// with the pattern, which it quotes.
+pub fn address_ranges(pattern: &str) -> Result<Vec<(IpAddr, IpAddr)>, String> {
     let p = pattern.trim();
     if let Ok(ip) = p.parse::<IpAddr>() {
-        return Ok(Condition::all().add(Expr::col(column).eq(ip::to_key(ip))));
+        return Ok(vec![(ip, ip)]);
     }
     if p.contains(':') {
-        return Err(DomainError::bad(
-            field,
-            format!("{p:?}: wildcards work in IPv4 addresses only; give IPv6 addresses whole"),
+        return Err(format!(
+            "{p:?}: wildcards work in IPv4 addresses only; give IPv6 addresses whole"
         ));
     }
-    let ranges = ipv4_ranges(p).map_err(|why| DomainError::bad(field, format!("{p:?}: {why}")))?;
-    let mut any = Condition::any();
-    for (lo, hi) in ranges {
-        let (lo, hi) = (
-            ip::to_key(Ipv4Addr::from(lo).into()),
-            ip::to_key(Ipv4Addr::from(hi).into()),
-        );
-        any = any.add(if lo == hi {
+    let ranges = ipv4_ranges(p).map_err(|why| format!("{p:?}: {why}"))?;
+    Ok(ranges
+        .into_iter()
+        .map(|(lo, hi)| (Ipv4Addr::from(lo).into(), Ipv4Addr::from(hi).into()))
+        .collect())
+}
+
+/// The condition "the address in `column` matches `pattern`" ([`address_ranges`]);
+/// `field` names the input in errors.
+pub fn address(column: impl IntoColumnRef + Clone, field: &str, pattern: &str) -> DomainResult<Condition> {
+    let ranges = address_ranges(pattern).map_err(|why| DomainError::bad(field, why))?;
+    Ok(ranges.into_iter().fold(Condition::any(), |any, (lo, hi)| {
+        let (lo, hi) = (ip::to_key(lo), ip::to_key(hi));
+        any.add(if lo == hi {
             Expr::col(column.clone()).eq(lo)
         } else {
             Expr::col(column.clone()).between(lo, hi)
-        });
-    }
-    Ok(any)
+        })
+    }))
 }
 
 /// The inclusive ranges of IPv4 addresses whose dotted text `pattern` matches, merged
 /// and in order (empty when none does).
-pub fn ipv4_ranges(pattern: &str) -> Result<Vec<(u32, u32)>, &'static str> {
+fn ipv4_ranges(pattern: &str) -> Result<Vec<(u32, u32)>, &'static str> {
     let p = Pattern::new(pattern)?;
     let mut walk = Walk {
         p: &p,

@@ -5,7 +5,8 @@ use entities::{import, scan};
 use serde::Serialize;
 
 use super::ids::Kind;
-use super::query::{IdOp, IntOp, TextOp, TimeOp};
+use super::ipdr::context_name;
+use super::query::{lower, stored, IdOp, IntOp, TextOp, TimeOp};
 
 /// Which scans: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
@@ -30,8 +31,7 @@ pub struct ScanFilter {
 
 crate::where_impl!(ScanFilter, scan::Entity, |f, c| {
     use scan::Column as C;
-    let tool = f.tool.as_ref().map(|o| o.canonical(|t| t.trim().to_lowercase()));
-    c.on("tool", &tool, C::Tool)?;
+    c.on("tool", &stored(&f.tool, lower), C::Tool)?;
     c.on("name", &f.name, C::Name)?;
     c.on("args", &f.args, C::Args)?;
     c.on("source", &f.source, C::Source)?;
@@ -68,7 +68,7 @@ pub struct ImportFilter {
     /// The file's SHA-256, hex.
     pub sha256: Option<TextOp>,
     pub source: Option<TextOp>,
-    /// The IPDR context of an IPDR import.
+    /// The IPDR context of an IPDR import (`context0` is `default`).
     pub context: Option<TextOp>,
     /// Who imported it.
     pub user_id: Option<IdOp>,
@@ -81,14 +81,12 @@ pub struct ImportFilter {
 
 crate::where_impl!(ImportFilter, import::Entity, |f, c| {
     use import::Column as C;
-    let format = f.format.as_ref().map(|o| o.canonical(|t| t.trim().to_lowercase()));
-    c.on("format", &format, C::Format)?;
+    c.on("format", &stored(&f.format, lower), C::Format)?;
     c.on("fileName", &f.file_name, C::FileName)?;
     c.on("size", &f.size, C::Size)?;
-    let sha = f.sha256.as_ref().map(|o| o.canonical(|h| h.trim().to_lowercase()));
-    c.on("sha256", &sha, C::Sha256)?;
+    c.on("sha256", &stored(&f.sha256, lower), C::Sha256)?;
     c.on("source", &f.source, C::Source)?;
-    c.on("context", &f.context, C::Context)?;
+    c.on("context", &stored(&f.context, context_name), C::Context)?;
     c.on_id("userId", &f.user_id, Kind::User, C::UserId)?;
     c.on("via", &f.via, C::Via)?;
     c.on("badRecords", &f.bad_records, C::BadRecords)?;

@@ -138,21 +138,6 @@ pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
 
 pub use crate::domain::query::order::{decode_cursor, encode_cursor};
 
-/// One page of `select` (already filtered) as a connection of `N`, by id.
-pub async fn connection<E, N>(
-    ctx: &Context<'_>,
-    select: Select<E>,
-    args: PageArgs,
-    map: impl Fn(E::Model) -> N,
-) -> async_graphql::Result<Conn<N>>
-where
-    E: Scoped,
-    E::Model: Sync,
-    N: OutputType,
-{
-    paged(ctx, select, Keyset::by_id(), args, map).await
-}
-
 /// One page of `select` (the rows of `F`'s table a listing's filter selects), in
 /// `order` (then by id), as a connection of `N`: the root listing of every type of the
 /// query model.

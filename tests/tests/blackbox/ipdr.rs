@@ -596,6 +596,14 @@ async fn errors(app: TestApp) {
     let ipdr_imports = r#"{ imports(filter: {format: {eq: "ipdr"}}) { totalCount nodes { context via } } }"#;
     let d = app.data(ipdr_imports, json!({})).await;
     assert_eq!(d["imports"]["nodes"], json!([{"context": "ipdr", "via": "cli"}]), "{d}");
+    // A context is named as the routes name it: trimmed, `context0` for `default`.
+    let d = app
+        .data(
+            r#"{ imports(filter: {context: {in: [" ipdr ", "context0"]}}) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["imports"]["totalCount"], 1, "{d}");
     let d = app.gql_as(&limited.token, ipdr_imports, json!({})).await;
     assert_eq!(d["data"]["imports"]["totalCount"], 0, "{d}");
 

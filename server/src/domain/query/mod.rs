@@ -20,7 +20,7 @@ use sea_orm::sea_query::{Condition, Expr, IntoColumnRef, Query, SimpleExpr};
 use sea_orm::{EntityTrait, ModelTrait, Value};
 use serde::Serialize;
 
-pub use self::ops::{BoolOp, EnumOp, IdOp, IntOp, IpOp, Op, Stored, TextOp, TimeOp};
+pub use self::ops::{lower, stored, BoolOp, EnumOp, IdOp, IntOp, IpOp, Op, Stored, TextOp, TimeOp};
 pub use self::order::{Fields, OrderBy, Shown, SortDirection};
 use super::error::{DomainError, DomainResult};
 use super::tenancy::{Scope, Scoped};

@@ -269,21 +269,28 @@ pub fn like_matches(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '%')
 }
 
-impl TextOp {
-    /// The same condition with the values it compares to (`eq`, `ne`, `in`, `notIn`) in
-    /// the form the column stores (canonical addresses, lower-case names).
-    pub fn canonical(&self, form: impl Fn(&str) -> String) -> Self {
-        let one = |v: &Option<String>| v.as_deref().map(&form);
-        let all = |l: &Option<Vec<String>>| l.as_ref().map(|l| l.iter().map(|v| form(v)).collect());
-        Self {
-            eq: one(&self.eq),
-            ne: one(&self.ne),
-            one_of: all(&self.one_of),
-            not_in: all(&self.not_in),
-            ..self.clone()
-        }
-    }
+/// `op` with the values it compares for equality (`eq`, `ne`, `in`, `notIn`) put in the
+/// form the column stores (canonical addresses, lower-case names): a filter may write
+/// them as users do.
+pub fn stored(op: &Option<TextOp>, form: impl Fn(&str) -> String) -> Option<TextOp> {
+    let op = op.as_ref()?;
+    let one = |v: &Option<String>| v.as_deref().map(&form);
+    let all = |l: &Option<Vec<String>>| l.as_ref().map(|l| l.iter().map(|v| form(v)).collect());
+    Some(TextOp {
+        eq: one(&op.eq),
+        ne: one(&op.ne),
+        one_of: all(&op.one_of),
+        not_in: all(&op.not_in),
+        ..op.clone()
+    })
+}
 
+/// The stored form of names kept in lower case (tools, formats, types, digests).
+pub fn lower(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+impl TextOp {
     fn values(&self) -> Values {
         Values::of(&self.eq, &self.ne, &self.one_of, &self.not_in, self.is_null, |s| {
             s.as_str().into()

@@ -181,15 +181,8 @@ impl<E: Scoped> Keyset<E> {
         })
     }
 
-    /// The natural order: by id.
-    pub fn by_id() -> Self {
-        Self {
-            keys: Vec::new(),
-            signature: String::new(),
-        }
-    }
-
-    pub fn is_by_id(&self) -> bool {
+    /// Whether it is the natural order: by id alone.
+    fn is_by_id(&self) -> bool {
         self.keys.is_empty()
     }
 
