@@ -56,7 +56,7 @@ pub struct IocFilter {
     pub and: Option<Vec<IocFilter>>,
     pub or: Option<Vec<IocFilter>>,
     pub not: Option<Box<IocFilter>>,
-    /// `ip-src`, `domain`, `md5` ... (IRIS/MISP type names, stored lower case).
+    /// `ip-src`, `domain`, `md5` ... (the usual IOC type names, stored lower case).
     #[graphql(name = "type")]
     pub ioc_type: Option<TextOp>,
     /// The value; `eq`, `ne`, `in` and `notIn` compare in the stored form (canonical

@@ -47,7 +47,8 @@ pub async fn queue_depth(db: &impl ConnectionTrait) -> DomainResult<(u64, u64)> 
     Ok((count(Status::New).await?, count(Status::InProgress).await?))
 }
 
-/// Where a query stands (Trisul's names).
+/// Where a query stands.
+// (The names are Trisul's.)
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[graphql(name = "IpdrQueryStatus")]
 pub enum Status {

@@ -102,7 +102,8 @@ impl AssetType {
     }
 }
 
-/// How far the analysis of an asset has come (IRIS's analysis statuses).
+/// How far the analysis of an asset has come.
+// (The reference list of case-management tools: DFIR-IRIS's analysis statuses.)
 #[derive(SimpleObject)]
 pub struct AnalysisStatus {
     pub id: i64,

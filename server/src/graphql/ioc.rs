@@ -46,7 +46,8 @@ impl Ioc {
     pub async fn id(&self) -> ID {
         ids::encode(Kind::Ioc, self.0.id)
     }
-    /// `ip-src`, `domain`, `md5` ... (IRIS/MISP type names).
+    /// `ip-src`, `domain`, `md5` ... (the usual IOC type names).
+    // (MISP's attribute types, which DFIR-IRIS uses too.)
     #[graphql(name = "type")]
     async fn ioc_type(&self) -> &str {
         &self.0.ioc_type

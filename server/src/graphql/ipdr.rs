@@ -24,7 +24,8 @@ use crate::domain::ipdr::{
 use crate::domain::values::{Instant, IpAddr};
 use crate::jobs::ipdr::Queue;
 
-/// A partition of IPDR records (Trisul's `contextname`).
+/// A partition of IPDR records.
+// (Trisul's `contextname`.)
 pub struct IpdrContext(pub ipdr_context::Model);
 
 #[Object]
@@ -143,7 +144,8 @@ impl IpdrQuery {
     pub async fn id(&self) -> ID {
         ids::encode(Kind::IpdrQuery, self.0.id)
     }
-    /// The query's number (Trisul's `query_id`).
+    /// The query's number.
+    // (Trisul's `query_id`.)
     async fn number(&self) -> i64 {
         self.0.id
     }
