@@ -14,6 +14,8 @@ pub struct Model {
     pub vendor: Option<String>,
     pub first_seen: DateTimeUtc,
     pub last_seen: DateTimeUtc,
+    /// Whether `last_ip` is a network's gateway address (kept by the domain).
+    pub is_gateway: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

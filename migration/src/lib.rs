@@ -19,6 +19,7 @@ mod m20261206_000014_session_users;
 mod m20261206_000015_alert_change_customers;
 mod m20261206_000016_imports;
 mod m20261206_000017_query_model;
+mod m20261207_000018_device_gateways;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_alert_change_customers::Migration),
             Box::new(m20261206_000016_imports::Migration),
             Box::new(m20261206_000017_query_model::Migration),
+            Box::new(m20261207_000018_device_gateways::Migration),
         ]
     }
 }

@@ -5,19 +5,19 @@
 //! | Method      | Path                            | Needs          | Runs                      |
 //! |-------------|---------------------------------|----------------|---------------------------|
 //! | GET         | /api/v1/about                   | (a token)      | systemInfo                |
-//! | GET         | /api/v1/devices                 | devices read   | deviceSearch              |
-//! | POST        | /api/v1/devices/search          | devices read   | deviceSearch              |
+//! | GET         | /api/v1/devices                 | devices read   | devices (numbered)        |
+//! | POST        | /api/v1/devices/search          | devices read   | devices (numbered)        |
 //! | PATCH, PUT  | /api/v1/devices/{id}            | devices write  | node + updateDevice       |
 //! | GET         | /api/v1/networks                | networks read  | networks (walked)         |
 //! | POST        | /api/v1/networks/search         | networks read  | networks (walked)         |
 //! | POST        | /api/v1/networks                | networks write | createNetwork (201)       |
 //! | PATCH, PUT  | /api/v1/networks/{id}           | networks write | updateNetwork             |
 //! | DELETE      | /api/v1/networks/{id}           | networks write | node + deleteNetwork      |
-//! | GET         | /api/v1/networkalerts           | alerts read    | alertSearch (network)     |
-//! | POST        | /api/v1/networkalerts/search    | alerts read    | alertSearch (network)     |
+//! | GET         | /api/v1/networkalerts           | alerts read    | alerts (numbered)         |
+//! | POST        | /api/v1/networkalerts/search    | alerts read    | alerts (numbered)         |
 //! | DELETE      | /api/v1/networkalerts/{id}      | alerts write   | node + deleteAlert        |
-//! | GET         | /api/v1/serveralerts            | alerts read    | alertSearch (server)      |
-//! | POST        | /api/v1/serveralerts/search     | alerts read    | alertSearch (server)      |
+//! | GET         | /api/v1/serveralerts            | alerts read    | alerts (numbered)         |
+//! | POST        | /api/v1/serveralerts/search     | alerts read    | alerts (numbered)         |
 //! | DELETE      | /api/v1/serveralerts/{id}       | alerts write   | node + deleteAlert        |
 //! | POST        | /api/v1/data/export             | data read      | dataExport, streamed ZIP  |
 //! | POST        | /api/v1/data/delete             | data write     | deleteData                |
@@ -59,7 +59,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::time::{self, Bound, Precision};
-use super::{cursor_after, read, Answer, Context, Dialect, Input, Params, Refusal, Reply, Route};
+use super::{listing_after, read, Answer, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
 use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Credentials, Principal};
@@ -78,31 +78,32 @@ impl Dialect for Intrudect {
         use Capability::*;
         use Level::*;
         use Method as M;
+        use Paging::*;
         vec![
             Route::new(M::GET, "/api/v1/about", Input::Query, None, ABOUT, no_params, about),
-            Route::new(M::GET, "/api/v1/devices", Input::Query, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices),
-            Route::new(M::POST, "/api/v1/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices),
+            Route::new(M::GET, "/api/v1/devices", Input::Query, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices).paging(Numbered),
+            Route::new(M::POST, "/api/v1/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices).paging(Numbered),
             Route::new(M::PATCH, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
             Route::new(M::PUT, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
-            Route::new(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paged(next_page),
-            Route::new(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paged(next_page),
+            Route::new(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paging(Every(listing_after)),
+            Route::new(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paging(Every(listing_after)),
             Route::new(M::POST, "/api/v1/networks", Input::Json, Some((Networks, Write)), CREATE_NETWORK, create_network, created_network),
             Route::new(M::PATCH, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
             Route::new(M::PUT, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
             Route::new(M::DELETE, "/api/v1/networks/{id}", Input::Query, Some((Networks, Write)), DELETE_NETWORK, network_id, deleted_network)
                 .before(NETWORK_BY_ID, exists),
-            Route::new(M::GET, "/api/v1/networkalerts", Input::Query, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts),
-            Route::new(M::POST, "/api/v1/networkalerts/search", Input::Json, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts),
+            Route::new(M::GET, "/api/v1/networkalerts", Input::Query, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts).paging(Numbered),
+            Route::new(M::POST, "/api/v1/networkalerts/search", Input::Json, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts).paging(Numbered),
             Route::new(M::DELETE, "/api/v1/networkalerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_network_alert)
                 .before(NETWORK_ALERT_BY_ID, |v, _, _| of_kind(v, "network")),
-            Route::new(M::GET, "/api/v1/serveralerts", Input::Query, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts),
-            Route::new(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts),
+            Route::new(M::GET, "/api/v1/serveralerts", Input::Query, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts).paging(Numbered),
+            Route::new(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts).paging(Numbered),
             Route::new(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
                 .before(SERVER_ALERT_BY_ID, |v, _, _| of_kind(v, "server")),
             Route::new(M::POST, "/api/v1/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
             Route::new(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data),
-            Route::new(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paged(next_page),
-            Route::new(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paged(next_page),
+            Route::new(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paging(Every(listing_after)),
+            Route::new(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paging(Every(listing_after)),
             Route::new(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
             Route::new(M::PATCH, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
             Route::new(M::PUT, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
@@ -137,7 +138,7 @@ impl Dialect for Intrudect {
 
 macro_rules! device_fields {
     () => {
-        "fragment D on Device { id mac lastIp hostname friendlyName vendor network { name } isGateway firstSeen lastSeen }"
+        "fragment N on Device { id mac lastIp hostname friendlyName vendor network { name } isGateway firstSeen lastSeen }"
     };
 }
 macro_rules! network_fields {
@@ -147,25 +148,44 @@ macro_rules! network_fields {
 }
 macro_rules! network_alert_fields {
     () => {
-        "fragment A on Alert { id kind occurredAt sensor srcMac dstMac srcIp dstIp srcPort dstPort severity type title \
+        "fragment N on Alert { id kind occurredAt sensor srcMac dstMac srcIp dstIp srcPort dstPort severity type title \
          message srcDevice { hostname friendlyName } dstDevice { hostname friendlyName } srcNetwork { name } \
          dstNetwork { name } pcap { id } }"
     };
 }
 macro_rules! server_alert_fields {
     () => {
-        "fragment A on Alert { id kind occurredAt sensor hostname severity type title message }"
+        "fragment N on Alert { id kind occurredAt sensor hostname severity type title message }"
+    };
+}
+
+/// A numbered page of a listing ([`Paging::Numbered`]): its variables and selection.
+macro_rules! numbered {
+    ($listing:literal, $filter:literal, $order:literal, $extra_vars:literal, $extra_args:literal) => {
+        concat!(
+            "query($filter: ",
+            $filter,
+            ", $order: [",
+            $order,
+            "!], ",
+            $extra_vars,
+            "$first: Int, $skip: Int, $after: String, $counted: Boolean = false) { ",
+            "r: ",
+            $listing,
+            "(filter: $filter, orderBy: $order, ",
+            $extra_args,
+            "first: $first, skip: $skip, after: $after) ",
+            "{ totalCount @include(if: $counted) pageInfo { endCursor } nodes { ...N } } } "
+        )
     };
 }
 
 const DEVICE_SEARCH: &str = concat!(
-    "query($filter: DeviceSearch, $sort: DeviceSort, $page: Int, $pageSize: Int) { ",
-    "r: deviceSearch(filter: $filter, sort: $sort, page: $page, pageSize: $pageSize) ",
-    "{ page pageSize totalRows totalPages nodes { ...D } } } ",
+    numbered!("devices", "DeviceFilter", "DeviceOrder", "", ""),
     device_fields!()
 );
 const UPDATE_DEVICE: &str = concat!(
-    "mutation($id: ID!, $input: DeviceInput!) { r: updateDevice(id: $id, input: $input) { ...D } } ",
+    "mutation($id: ID!, $input: DeviceInput!) { r: updateDevice(id: $id, input: $input) { ...N } } ",
     device_fields!()
 );
 const NETWORK_SEARCH: &str = concat!(
@@ -185,22 +205,24 @@ const UPDATE_NETWORK: &str = concat!(
 const NETWORK_BY_ID: &str = concat!("query($id: ID!) { r: node(id: $id) { ...N } } ", network_fields!());
 const DELETE_NETWORK: &str = "mutation($id: ID!) { r: deleteNetwork(id: $id) }";
 const NETWORK_ALERT_SEARCH: &str = concat!(
-    "query($filter: AlertSearch, $sort: AlertSort, $page: Int, $pageSize: Int) { ",
-    "r: alertSearch(filter: $filter, sort: $sort, page: $page, pageSize: $pageSize) ",
-    "{ page pageSize totalRows totalPages nodes { ...A } } } ",
+    numbered!(
+        "alerts",
+        "AlertFilter",
+        "AlertOrder",
+        "$unique: [AlertField!], ",
+        "distinctOn: $unique, "
+    ),
     network_alert_fields!()
 );
 const SERVER_ALERT_SEARCH: &str = concat!(
-    "query($filter: AlertSearch, $sort: AlertSort, $page: Int, $pageSize: Int) { ",
-    "r: alertSearch(filter: $filter, sort: $sort, page: $page, pageSize: $pageSize) ",
-    "{ page pageSize totalRows totalPages nodes { ...A } } } ",
+    numbered!("alerts", "AlertFilter", "AlertOrder", "", ""),
     server_alert_fields!()
 );
 const NETWORK_ALERT_BY_ID: &str = concat!(
-    "query($id: ID!) { r: node(id: $id) { ...A } } ",
+    "query($id: ID!) { r: node(id: $id) { ...N } } ",
     network_alert_fields!()
 );
-const SERVER_ALERT_BY_ID: &str = concat!("query($id: ID!) { r: node(id: $id) { ...A } } ", server_alert_fields!());
+const SERVER_ALERT_BY_ID: &str = concat!("query($id: ID!) { r: node(id: $id) { ...N } } ", server_alert_fields!());
 const DELETE_ALERT: &str = "mutation($id: ID!) { r: deleteAlert(id: $id) }";
 
 // ---- parameters ----
@@ -298,15 +320,23 @@ fn sort_order(given: Option<&str>, default: &'static str) -> &'static str {
     }
 }
 
-/// The `orderBy` of a sort: the field an alias stands for, then the ID the same way
-/// (Intrudect's order of rows with equal keys).
-fn order(aliases: &[(&[&str], &'static str)], sort: &SortBody, default: &'static str) -> Value {
-    let field = sort_field(aliases, sort.field.as_deref(), default);
-    let direction = sort_order(sort.order.as_deref(), "ASC");
-    if field == "ID" {
-        return json!([{"field": "ID", "direction": direction}]);
+/// The `orderBy` of a sort: the fields an alias stands for (`SRC_IP,SRC_MAC`), then the
+/// ID the same way (Intrudect's order of rows with equal keys); `order` defaults to
+/// `default_order`.
+fn order(
+    aliases: &[(&[&str], &'static str)],
+    sort: &SortBody,
+    default: &'static str,
+    default_order: &'static str,
+) -> Value {
+    let fields = sort_field(aliases, sort.field.as_deref(), default);
+    let direction = sort_order(sort.order.as_deref(), default_order);
+    let by = |field: &str| json!({"field": field, "direction": direction});
+    let mut list: Vec<Value> = fields.split(',').map(by).collect();
+    if fields != "ID" {
+        list.push(by("ID"));
     }
-    json!([{"field": field, "direction": direction}, {"field": "ID", "direction": direction}])
+    Value::Array(list)
 }
 
 /// At most this many values in one list of a search.
@@ -361,11 +391,6 @@ fn any_address(name: &str, field: &str, list: Option<Vec<String>>) -> Result<Opt
 /// Every one of the conditions given (none: every row).
 fn every<const N: usize>(parts: [Option<Value>; N]) -> Value {
     json!({ "and": parts.into_iter().flatten().collect::<Vec<_>>() })
-}
-
-/// The cursor of the page after this one of a walked listing (`r`), if any.
-fn next_page(d: &Value) -> Option<String> {
-    cursor_after(&d["r"]["pageInfo"])
 }
 
 /// The most rows a search that is not paginated answers with: more is refused (an
@@ -424,17 +449,19 @@ fn of_kind(prior: &Value, kind: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-fn paged(r: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Reply {
-    let rows: Vec<Value> = r["nodes"]
+/// A numbered page ([`Paging::Numbered`]) of rows, under `key`.
+fn paged(a: &Answer, key: &str, row: impl Fn(&Value) -> Value) -> Reply {
+    let rows: Vec<Value> = a.data["r"]["nodes"]
         .as_array()
         .map(|n| n.iter().map(row).collect())
         .unwrap_or_default();
+    let n = a.numbered.expect("a numbered route");
     Reply::ok(json!({
         key: rows,
-        "page": r["page"],
-        "page_size": r["pageSize"],
-        "total_rows": r["totalRows"],
-        "total_pages": r["totalPages"],
+        "page": n.page,
+        "page_size": n.size,
+        "total_rows": n.total_rows,
+        "total_pages": n.total_pages,
     }))
 }
 
@@ -512,15 +539,12 @@ fn about(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
 
 const DEVICE_FILTERS: &[&str] = &["ip", "mac", "vendor", "hostname", "friendly_name"];
 const DEVICE_SORTS: &[(&[&str], &str)] = &[
-    (
-        &["last_ip", "lastip", "ip", "ipcount", "ip_count", "ip_history"],
-        "LAST_IP",
-    ),
+    (&["last_ip", "lastip", "ip", "ipcount", "ip_count", "ip_history"], "IP"),
     (&["hostname"], "HOSTNAME"),
     (&["friendly_name", "name"], "FRIENDLY_NAME"),
     (&["mac"], "MAC"),
     (&["vendor"], "VENDOR"),
-    (&["gateway", "is_gateway"], "GATEWAY"),
+    (&["gateway", "is_gateway"], "IS_GATEWAY"),
     (&["first_seen", "first"], "FIRST_SEEN"),
     (&["last_seen", "last"], "LAST_SEEN"),
 ];
@@ -542,9 +566,16 @@ fn device_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
         page_size,
         sort,
     } = asked::<DeviceFilters>(p, "/api/v1/devices", true, DEVICE_FILTERS)?;
+    let filter = every([
+        any_like("macs", "mac", f.mac)?,
+        any_address("ips", "ip", f.ip)?,
+        any_like("vendors", "vendor", f.vendor)?,
+        any_like("hostnames", "hostname", f.hostname)?,
+        any_like("friendlyNames", "friendlyName", f.friendly_name)?,
+    ]);
     Ok(json!({
-        "filter": {"macs": f.mac, "ips": f.ip, "vendors": f.vendor, "hostnames": f.hostname, "friendlyNames": f.friendly_name},
-        "sort": {"field": sort_field(DEVICE_SORTS, sort.field.as_deref(), "LAST_IP"), "order": sort_order(sort.order.as_deref(), "ASC")},
+        "filter": filter,
+        "order": order(DEVICE_SORTS, &sort, "IP", "ASC"),
         "page": page,
         "pageSize": page_size,
     }))
@@ -566,7 +597,7 @@ fn device(d: &Value, tz: chrono_tz::Tz) -> Value {
 }
 
 fn devices(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(paged(&a.data["r"], "devices", |d| device(d, c.timezone)))
+    Ok(paged(&a, "devices", |d| device(d, c.timezone)))
 }
 
 #[derive(Deserialize)]
@@ -634,7 +665,7 @@ fn network_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
         any_like("gatewayMacs", "gatewayMac", f.gateway_mac)?,
         one_of("alertLevels", "alertLevel", f.alert)?,
     ]);
-    Ok(json!({"filter": filter, "order": order(NETWORK_SORTS, &sort, "NAME")}))
+    Ok(json!({"filter": filter, "order": order(NETWORK_SORTS, &sort, "NAME", "ASC")}))
 }
 
 fn network(n: &Value) -> Value {
@@ -752,7 +783,8 @@ fn level(severity: &Value) -> Value {
     json!(s.map_or(30, Severity::band))
 }
 
-fn levels(given: &Option<Vec<i64>>) -> Result<Option<Vec<Value>>, Refusal> {
+/// The severities the levels given stand for, as a condition.
+fn levels(given: &Option<Vec<i64>>) -> Result<Option<Value>, Refusal> {
     let Some(levels) = given.as_ref().filter(|l| !l.is_empty()) else {
         return Ok(None);
     };
@@ -760,7 +792,7 @@ fn levels(given: &Option<Vec<i64>>) -> Result<Option<Vec<Value>>, Refusal> {
     for l in levels {
         out.extend(severities(*l)?);
     }
-    Ok(Some(out))
+    Ok(Some(json!({"severity": {"in": out}})))
 }
 
 /// A `from`/`to` filter (local time, written as precisely as `precisions` allow) as an
@@ -803,8 +835,8 @@ const NETWORK_ALERT_SORTS: &[(&[&str], &str)] = &[
     (&["id"], "ID"),
     (&["timestamp", "first"], "OCCURRED_AT"),
     (&["agent"], "SENSOR"),
-    (&["source"], "SOURCE"),
-    (&["destination"], "DESTINATION"),
+    (&["source"], "SRC_IP,SRC_MAC"),
+    (&["destination"], "DST_IP,DST_MAC"),
     (&["src_ip"], "SRC_IP"),
     (&["dst_ip"], "DST_IP"),
     (&["dst_port"], "DST_PORT"),
@@ -852,11 +884,12 @@ fn network_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
     let unique = match f.unique.as_deref().map(|u| u.trim().to_ascii_lowercase()) {
         None => None,
         Some(u) if u.is_empty() => None,
+        // Only the newest alert of each group.
         Some(u) => Some(match u.as_str() {
-            "source" => "SOURCE",
-            "destination" => "DESTINATION",
-            "destinationport" => "DESTINATION_PORT",
-            "pair" => "PAIR",
+            "source" => json!(["SRC_IP", "SRC_MAC"]),
+            "destination" => json!(["DST_IP", "DST_MAC"]),
+            "destinationport" => json!(["DST_IP", "DST_PORT"]),
+            "pair" => json!(["SRC_IP", "DST_IP"]),
             _ => {
                 return Err(Refusal::bad(format!(
                     "unique must be source, destination, destinationport or pair, not {u:?}"
@@ -864,25 +897,105 @@ fn network_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
             }
         }),
     };
+    let filter = every([
+        Some(json!({"kind": {"eq": "network"}})),
+        when(c, &f.from, &f.to)?,
+        one_of("sensors", "sensor", trimmed(f.agent))?,
+        levels(&f.level)?,
+        one_of("types", "type", trimmed(types))?,
+        listed("excludeTypes", trimmed(exclude))?.map(|t| json!({"type": {"notIn": t}})),
+        any_endpoint("source", "src", f.source)?,
+        any_endpoint("destination", "dst", f.destination)?,
+        one_of("dstPorts", "dstPort", f.destination_port)?,
+        any_term(f.search)?,
+    ]);
     Ok(json!({
-        "filter": {
-            "kinds": ["network"],
-            "from": alert_time(c, "from", &f.from)?,
-            "to": alert_time(c, "to", &f.to)?,
-            "sensors": f.agent,
-            "severities": levels(&f.level)?,
-            "types": types,
-            "excludeTypes": exclude,
-            "source": f.source,
-            "destination": f.destination,
-            "dstPorts": f.destination_port,
-            "search": f.search,
-            "unique": unique,
-        },
-        "sort": {"field": sort_field(NETWORK_ALERT_SORTS, sort.field.as_deref(), "OCCURRED_AT"), "order": sort_order(sort.order.as_deref(), "DESC")},
+        "filter": filter,
+        "order": order(NETWORK_ALERT_SORTS, &sort, "OCCURRED_AT", "DESC"),
+        "unique": unique,
         "page": page,
         "pageSize": size,
     }))
+}
+
+/// Values with their spaces trimmed.
+fn trimmed(list: Option<Vec<String>>) -> Option<Vec<String>> {
+    list.map(|l| l.into_iter().map(|v| v.trim().to_string()).collect())
+}
+
+/// The `from`/`to` of an alert search (inclusive, local `YYYY-MM-DD HH:MM`) as a
+/// condition on the time an alert occurred.
+fn when(c: &Context, from: &Option<String>, to: &Option<String>) -> Result<Option<Value>, Refusal> {
+    let (from, to) = (alert_time(c, "from", from)?, alert_time(c, "to", to)?);
+    if let (Some(f), Some(t)) = (&from, &to) {
+        let instant = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+        if instant(f) > instant(t) {
+            return Err(Refusal::bad("from: must not be after to"));
+        }
+    }
+    let mut range = Map::new();
+    if let Some(f) = from {
+        range.insert("gte".into(), json!(f));
+    }
+    if let Some(t) = to {
+        range.insert("lte".into(), json!(t));
+    }
+    Ok((!range.is_empty()).then(|| json!({ "occurredAt": range })))
+}
+
+/// `LIKE` escaped: `text` matched as it is, anywhere in the value.
+fn containing(text: &str) -> String {
+    let mut p = String::from("%");
+    for ch in text.trim().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+/// A list of values of one end of an alert (`side` is `src` or `dst`): address
+/// patterns match its address; anything else its MAC, or the hostname or friendly
+/// name of the device there (`LIKE` patterns).
+fn any_endpoint(name: &str, side: &str, list: Option<Vec<String>>) -> Result<Option<Value>, Refusal> {
+    let Some(list) = listed(name, list)? else {
+        return Ok(None);
+    };
+    let (ip, mac, device) = (format!("{side}Ip"), format!("{side}Mac"), format!("{side}Device"));
+    let mut any = Vec::new();
+    for v in list.iter().map(|v| v.trim()) {
+        if v.is_empty() {
+            return Err(Refusal::bad(format!("{name}: values must not be empty")));
+        }
+        if patterns::is_address_pattern(v) {
+            any.extend(any_address(name, &ip, Some(vec![v.to_string()]))?);
+        } else {
+            any.push(json!({ mac.as_str(): {"like": v} }));
+            any.push(json!({ device.as_str(): {"or": [{"hostname": {"like": v}}, {"friendlyName": {"like": v}}]} }));
+        }
+    }
+    Ok(Some(json!({ "or": any })))
+}
+
+/// A network alert search's terms: any of them in the title or the message, or the
+/// destination address (`10.0.0.5`) or address and port (`10.0.0.5:443`).
+fn any_term(list: Option<Vec<String>>) -> Result<Option<Value>, Refusal> {
+    let Some(list) = listed("search", list)? else {
+        return Ok(None);
+    };
+    let mut any = Vec::new();
+    for v in list.iter().map(|v| v.trim()) {
+        any.push(json!({"title": {"like": containing(v)}}));
+        any.push(json!({"message": {"like": containing(v)}}));
+        if let Ok(ip) = v.parse::<std::net::IpAddr>() {
+            any.push(json!({"dstIp": {"eq": ip.to_string()}}));
+        } else if let Ok(sock) = v.parse::<std::net::SocketAddr>() {
+            any.push(json!({"dstIp": {"eq": sock.ip().to_string()}, "dstPort": {"eq": sock.port()}}));
+        }
+    }
+    Ok(Some(json!({ "or": any })))
 }
 
 /// Whether an address is public: not private, loopback, link-local, unique-local,
@@ -946,7 +1059,7 @@ fn network_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
 }
 
 fn network_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(paged(&a.data["r"], "network_alerts", |x| network_alert(x, c.timezone)))
+    Ok(paged(&a, "network_alerts", |x| network_alert(x, c.timezone)))
 }
 
 fn alert_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
@@ -997,19 +1110,21 @@ fn server_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
         page_size: size,
         sort,
     } = asked::<ServerAlertFilters>(p, "/api/v1/serveralerts", true, SERVER_ALERT_FILTERS)?;
+    let messages = listed("messageContains", f.search)?
+        .map(|l| json!({"or": l.iter().map(|v| json!({"message": {"like": containing(v)}})).collect::<Vec<_>>()}));
+    let filter = every([
+        Some(json!({"kind": {"eq": "server"}})),
+        when(c, &f.from, &f.to)?,
+        one_of("sensors", "sensor", trimmed(f.agent))?,
+        any_like("hostnames", "hostname", f.hostname)?,
+        levels(&f.level)?,
+        one_of("types", "type", trimmed(f.alert_type))?,
+        any_like("titles", "title", f.title)?,
+        messages,
+    ]);
     Ok(json!({
-        "filter": {
-            "kinds": ["server"],
-            "from": alert_time(c, "from", &f.from)?,
-            "to": alert_time(c, "to", &f.to)?,
-            "sensors": f.agent,
-            "hostnames": f.hostname,
-            "severities": levels(&f.level)?,
-            "types": f.alert_type,
-            "titles": f.title,
-            "messageContains": f.search,
-        },
-        "sort": {"field": sort_field(SERVER_ALERT_SORTS, sort.field.as_deref(), "OCCURRED_AT"), "order": sort_order(sort.order.as_deref(), "DESC")},
+        "filter": filter,
+        "order": order(SERVER_ALERT_SORTS, &sort, "OCCURRED_AT", "DESC"),
         "page": page,
         "pageSize": size,
     }))
@@ -1030,7 +1145,7 @@ fn server_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
 }
 
 fn server_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(paged(&a.data["r"], "server_alerts", |x| server_alert(x, c.timezone)))
+    Ok(paged(&a, "server_alerts", |x| server_alert(x, c.timezone)))
 }
 
 fn deleted_server_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
@@ -1322,7 +1437,10 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
                 ),
                 Meaning::SrcPort => put("srcPorts", json!(ints(&field, &values)?)),
                 Meaning::DstPort => put("dstPorts", json!(ints(&field, &values)?)),
-                Meaning::Level => put("severities", json!(levels(&Some(ints(&field, &values)?))?)),
+                Meaning::Level => put(
+                    "severities",
+                    levels(&Some(ints(&field, &values)?))?.map_or(Value::Null, |c| c["severity"]["in"].clone()),
+                ),
                 Meaning::Type => put("types", json!(values)),
                 Meaning::Search if set.key == "network_alerts" => put("search", json!(values)),
                 Meaning::Search => put("messageContains", json!(values)),
@@ -1482,7 +1600,7 @@ fn service_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
             json!({ "or": any })
         }),
     ]);
-    Ok(json!({"filter": filter, "order": order(SERVICE_SORTS, &sort, "IP")}))
+    Ok(json!({"filter": filter, "order": order(SERVICE_SORTS, &sort, "IP", "ASC")}))
 }
 
 fn service(s: &Value, tz: chrono_tz::Tz) -> Value {
@@ -1650,12 +1768,38 @@ mod tests {
 
     #[test]
     fn sort_aliases_and_fallbacks() {
-        assert_eq!(sort_field(DEVICE_SORTS, Some("IP"), "LAST_IP"), "LAST_IP");
-        assert_eq!(sort_field(DEVICE_SORTS, Some("name"), "LAST_IP"), "FRIENDLY_NAME");
-        assert_eq!(sort_field(DEVICE_SORTS, Some("nonsense"), "LAST_IP"), "LAST_IP");
+        assert_eq!(sort_field(DEVICE_SORTS, Some("LAST_IP"), "IP"), "IP");
+        assert_eq!(sort_field(DEVICE_SORTS, Some("name"), "IP"), "FRIENDLY_NAME");
+        assert_eq!(sort_field(DEVICE_SORTS, Some("nonsense"), "IP"), "IP");
         assert_eq!(sort_field(SERVER_ALERT_SORTS, Some("line"), "OCCURRED_AT"), "MESSAGE");
         assert_eq!(sort_order(Some("DESC"), "ASC"), "DESC");
         assert_eq!(sort_order(Some("sideways"), "DESC"), "DESC");
+    }
+
+    #[test]
+    fn sorts_end_with_the_id_the_same_way() {
+        let sort = SortBody {
+            field: Some("source".into()),
+            order: Some("asc".into()),
+        };
+        let by = |f: &str| json!({"field": f, "direction": "ASC"});
+        assert_eq!(
+            order(NETWORK_ALERT_SORTS, &sort, "OCCURRED_AT", "DESC"),
+            json!([by("SRC_IP"), by("SRC_MAC"), by("ID")])
+        );
+        let sort = SortBody {
+            field: Some("id".into()),
+            order: None,
+        };
+        assert_eq!(
+            order(NETWORK_ALERT_SORTS, &sort, "OCCURRED_AT", "DESC"),
+            json!([{"field": "ID", "direction": "DESC"}])
+        );
+    }
+
+    #[test]
+    fn search_terms_are_matched_as_written() {
+        assert_eq!(containing(" 50%_off\\ "), "%50\\%\\_off\\\\%");
     }
 
     #[test]

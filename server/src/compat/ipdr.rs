@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::time::{self, Bound};
-use super::{cursor_after, Answer, Context, Dialect, Input, Params, Refusal, Reply, Route};
+use super::{cursor_after, Answer, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
 use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Principal, Via};
@@ -34,7 +34,7 @@ impl Dialect for Trisul {
             Route::new(M::POST, "/api/ipdr_query/new", Input::Json, needs, SUBMIT, new_vars, submitted),
             Route::new(M::GET, "/api/ipdr_query/status", Input::Json, needs, STATUS, status_vars, status),
             Route::new(M::GET, "/api/ipdr_query/result", Input::Json, needs, RESULT, result_vars, result)
-                .paged(next_page),
+                .paging(Paging::Every(next_page)),
             Route::new(M::PUT, "/api/ipdr_query/cancel", Input::Json, needs, CANCEL, status_vars, canceled)
                 .before(STATUS, cancelable),
         ]

@@ -141,9 +141,45 @@ pub struct Route {
     pub variables: fn(&Params, &Context) -> Result<Value, Refusal>,
     /// The answer, from the operation's `data` (and the `before` read's).
     pub reply: fn(Answer, &Params, &Context) -> Result<Reply, Refusal>,
-    /// For an answer that spans every page of a connection: the `after` cursor of the
-    /// page following the one in this `data`, if any (the operation runs again with it).
-    pub next_page: Option<fn(&Value) -> Option<String>>,
+    /// How the operation's listing (aliased `r`) is read when it spans pages.
+    pub paging: Option<Paging>,
+}
+
+/// How a route reads a listing (the operation's root field, aliased `r`) that spans pages.
+#[derive(Clone, Copy, Debug)]
+pub enum Paging {
+    /// Every page: the operation runs again with `$after` the cursor this function
+    /// reads from each page's data ([`listing_after`] for the listing `r`), until none.
+    Every(fn(&Value) -> Option<String>),
+    /// One page by number: the variables `page` and `pageSize` (taken out of the
+    /// operation's) become `$first`, `$skip` and `$after`, and the first run asks for
+    /// `totalCount` (`$counted`), so that a page past the end answers as the last.
+    Numbered,
+}
+
+/// A numbered page: the one answered (the last when the one asked for is past it),
+/// its size, and the rows and pages there are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageNumber {
+    pub page: u64,
+    pub size: u64,
+    pub total_rows: u64,
+    /// At least 1, even when nothing matches.
+    pub total_pages: u64,
+}
+
+pub const DEFAULT_PAGE_SIZE: u64 = 100;
+pub const MAX_PAGE_SIZE: u64 = 1000;
+
+/// The page and size asked for, made valid: pages start at 1; a size below 1 is the
+/// default, above the maximum the maximum.
+pub fn page_and_size(page: Option<i64>, size: Option<i64>) -> (u64, u64) {
+    let page = page.unwrap_or(1).max(1) as u64;
+    let size = match size {
+        Some(n) if n >= 1 => (n as u64).min(MAX_PAGE_SIZE),
+        _ => DEFAULT_PAGE_SIZE,
+    };
+    (page, size)
 }
 
 pub type Variables = fn(&Params, &Context) -> Result<Value, Refusal>;
@@ -168,7 +204,7 @@ impl Route {
             before: None,
             variables,
             reply,
-            next_page: None,
+            paging: None,
         }
     }
 
@@ -177,9 +213,9 @@ impl Route {
         self
     }
 
-    /// See [`Route::next_page`].
-    pub fn paged(mut self, next_page: fn(&Value) -> Option<String>) -> Self {
-        self.next_page = Some(next_page);
+    /// See [`Paging`].
+    pub fn paging(mut self, paging: Paging) -> Self {
+        self.paging = Some(paging);
         self
     }
 }
@@ -197,8 +233,10 @@ pub type Check = fn(&Value, &Params, &Context) -> Result<(), Refusal>;
 pub struct Answer {
     pub data: Value,
     pub prior: Value,
-    /// The data of the pages after the first, for a paged route.
+    /// The data of the pages after the first, for [`Paging::Every`].
     pub pages: Vec<Value>,
+    /// Where the page sits, for [`Paging::Numbered`].
+    pub numbered: Option<PageNumber>,
 }
 
 /// Pages a paged route reads at most (a million rows at 1,000 a page): past that its
@@ -206,12 +244,17 @@ pub struct Answer {
 pub const MAX_PAGES: usize = 1000;
 
 /// The cursor of the page after one, from its `pageInfo { hasNextPage endCursor }`,
-/// when there is one (for [`Route::next_page`]).
+/// when there is one.
 pub fn cursor_after(page_info: &Value) -> Option<String> {
     if page_info["hasNextPage"] != true {
         return None;
     }
     page_info["endCursor"].as_str().map(str::to_string)
+}
+
+/// The cursor of the page after the one in `data`, of its listing `r` (for [`Paging::Every`]).
+pub fn listing_after(data: &Value) -> Option<String> {
+    cursor_after(&data["r"]["pageInfo"])
 }
 
 /// How a dialect authenticates, refuses and maps GraphQL error codes.
@@ -383,26 +426,119 @@ async fn run<D: Dialect>(
         }
         _ => Value::Null,
     };
-    let data = operation::<D>(state, &caller, route, route.operation, &compiled.document, &variables).await?;
-    let mut pages = Vec::new();
-    if let Some(next_page) = route.next_page {
-        let mut after = next_page(&data);
-        while let Some(cursor) = after {
-            if pages.len() + 1 >= MAX_PAGES {
-                return Err(Refusal::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the answer is longer than {MAX_PAGES} pages; read it through GraphQL"),
-                ));
-            }
-            let mut next = variables.clone();
-            next["after"] = Value::String(cursor);
-            let page = operation::<D>(state, &caller, route, route.operation, &compiled.document, &next).await?;
-            after = next_page(&page);
-            pages.push(page);
+    let run = |variables: Value| {
+        let caller = &caller;
+        async move { operation::<D>(state, caller, route, route.operation, &compiled.document, &variables).await }
+    };
+    let (data, pages, numbered) = match route.paging {
+        None => (run(variables).await?, Vec::new(), None),
+        Some(Paging::Every(next)) => {
+            let (first, rest) = every_page(run, next, variables).await?;
+            (first, rest, None)
         }
-    }
-    let reply = (route.reply)(Answer { data, prior, pages }, &params, &ctx)?;
+        Some(Paging::Numbered) => {
+            let (data, n) = numbered_page(run, variables).await?;
+            (data, Vec::new(), Some(n))
+        }
+    };
+    let reply = (route.reply)(
+        Answer {
+            data,
+            prior,
+            pages,
+            numbered,
+        },
+        &params,
+        &ctx,
+    )?;
     Ok((reply, user, username))
+}
+
+/// Every page of the listing: the first page's data, and the others'.
+async fn every_page<R, F>(
+    run: R,
+    next: fn(&Value) -> Option<String>,
+    variables: Value,
+) -> Result<(Value, Vec<Value>), Refusal>
+where
+    R: Fn(Value) -> F,
+    F: std::future::Future<Output = Result<Value, Refusal>>,
+{
+    let first = run(variables.clone()).await?;
+    let mut pages = Vec::new();
+    let mut after = next(&first);
+    while let Some(cursor) = after {
+        if pages.len() + 1 >= MAX_PAGES {
+            return Err(Refusal::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the answer is longer than {MAX_PAGES} pages; read it through GraphQL"),
+            ));
+        }
+        let mut again = variables.clone();
+        again["after"] = Value::String(cursor);
+        let page = run(again).await?;
+        after = next(&page);
+        pages.push(page);
+    }
+    Ok((first, pages))
+}
+
+/// The numbered page the variables `page` and `pageSize` ask for. Rows up to
+/// `MAX_SKIP` deep are skipped by the listing itself; deeper ones are walked by cursor,
+/// a hop of `MAX_SKIP + 1` rows at a time.
+async fn numbered_page<R, F>(run: R, mut variables: Value) -> Result<(Value, PageNumber), Refusal>
+where
+    R: Fn(Value) -> F,
+    F: std::future::Future<Output = Result<Value, Refusal>>,
+{
+    use crate::graphql::pagination::MAX_SKIP;
+    let max_skip = MAX_SKIP as u64;
+    let take = |v: &mut Value, k: &str| v.as_object_mut().and_then(|m| m.remove(k)).and_then(|n| n.as_i64());
+    let (page, size) = page_and_size(take(&mut variables, "page"), take(&mut variables, "pageSize"));
+    let wanted = (page - 1).saturating_mul(size);
+    let mut asked = variables.clone();
+    asked["first"] = size.into();
+    asked["skip"] = wanted.min(max_skip).into();
+    asked["counted"] = true.into();
+    let mut data = run(asked).await?;
+    let total_rows = data["r"]["totalCount"].as_u64().unwrap_or(0);
+    let total_pages = total_rows.div_ceil(size).max(1);
+    let page = page.min(total_pages);
+    let offset = (page - 1) * size;
+    if offset != wanted.min(max_skip) {
+        // Past the end (the last page instead), or deeper than one skip goes.
+        let (mut at, mut after) = (0u64, Value::Null);
+        let mut hops = 0;
+        while offset - at > max_skip {
+            hops += 1;
+            if hops >= MAX_PAGES {
+                return Err(Refusal::bad("the page is too deep: narrow the search"));
+            }
+            let mut hop = variables.clone();
+            hop["first"] = 1.into();
+            hop["skip"] = max_skip.into();
+            hop["after"] = after.clone();
+            let d = run(hop).await?;
+            match d["r"]["pageInfo"]["endCursor"].as_str() {
+                Some(c) => after = Value::String(c.to_string()),
+                // Rows went while walking: the page is past what is left.
+                None => break,
+            }
+            at += max_skip + 1;
+        }
+        let mut last = variables;
+        last["first"] = size.into();
+        last["skip"] = offset.saturating_sub(at).min(max_skip).into();
+        last["after"] = after;
+        data = run(last).await?;
+    }
+    let n = PageNumber {
+        page,
+        size,
+        total_rows,
+        total_pages,
+    };
+    Ok((data, n))
 }
 
 /// Runs one parsed operation of `route`: its data, or its first error in the dialect's terms.
@@ -485,6 +621,75 @@ pub fn read<T: serde::de::DeserializeOwned>(what: &str, value: &Value) -> Result
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
+    #[test]
+    fn pages_and_sizes_are_clamped() {
+        use super::page_and_size;
+        assert_eq!(page_and_size(None, None), (1, 100));
+        assert_eq!(page_and_size(Some(0), Some(5000)), (1, 1000));
+        assert_eq!(page_and_size(Some(-3), Some(0)), (1, 100));
+        assert_eq!(page_and_size(Some(7), Some(25)), (7, 25));
+    }
+
+    /// A listing of `rows` rows (numbered from 0) as the graph answers it: `first`,
+    /// `skip` (bounded), `after` (a row's number) and `totalCount` when `counted`.
+    fn listing(rows: u64, calls: &std::cell::Cell<u32>, v: Value) -> Result<Value, super::Refusal> {
+        use crate::graphql::pagination::MAX_SKIP;
+        calls.set(calls.get() + 1);
+        let skip = v["skip"].as_u64().unwrap_or(0);
+        assert!(skip <= MAX_SKIP as u64, "the listing refuses deeper skips");
+        let start = v["after"].as_str().map_or(0, |c| c.parse::<u64>().unwrap() + 1) + skip;
+        let end = (start + v["first"].as_u64().unwrap()).min(rows);
+        let nodes: Vec<u64> = (start..end).collect();
+        let mut r = serde_json::json!({
+            "nodes": nodes,
+            "pageInfo": {"endCursor": nodes.last().map(|n| n.to_string())},
+        });
+        if v["counted"] == true {
+            r["totalCount"] = rows.into();
+        }
+        Ok(serde_json::json!({ "r": r }))
+    }
+
+    fn page(rows: u64, page: i64, size: i64) -> (Vec<u64>, super::PageNumber, u32) {
+        let calls = std::cell::Cell::new(0);
+        let vars = serde_json::json!({"filter": {}, "page": page, "pageSize": size});
+        let run = |v: Value| std::future::ready(listing(rows, &calls, v));
+        let (data, n) = futures_util::FutureExt::now_or_never(super::numbered_page(run, vars))
+            .unwrap()
+            .unwrap();
+        let nodes = serde_json::from_value(data["r"]["nodes"].clone()).unwrap();
+        (nodes, n, calls.get())
+    }
+
+    #[test]
+    fn numbered_pages_skip_then_walk_and_stop_at_the_last() {
+        // Within one skip: one run.
+        let (nodes, n, calls) = page(250, 3, 100);
+        assert_eq!(
+            (nodes.first(), nodes.len(), n.page, n.total_pages, calls),
+            (Some(&200), 50, 3, 3, 1)
+        );
+        // Past the end: the last page, run again.
+        let (nodes, n, _) = page(250, 9, 100);
+        assert_eq!((nodes.first(), n.page, n.total_rows), (Some(&200), 3, 250));
+        // Deeper than a skip goes: hops of MAX_SKIP + 1 rows, then the page.
+        let (nodes, n, calls) = page(45_000, 40, 1000);
+        assert_eq!(
+            (nodes.first(), nodes.last(), n.page, calls),
+            (Some(&39_000), Some(&39_999), 40, 5)
+        );
+        let (nodes, n, _) = page(45_000, 99, 1000);
+        assert_eq!(
+            (nodes.first(), nodes.len(), n.page, n.total_pages),
+            (Some(&44_000), 1000, 45, 45)
+        );
+        // Nothing matches: page 1 of 1, empty.
+        let (nodes, n, _) = page(0, 4, 10);
+        assert_eq!((nodes.len(), n.page, n.total_pages, n.total_rows), (0, 1, 1, 0));
+    }
+
     #[test]
     fn graphql_input_types_are_left_out() {
         assert_eq!(

@@ -6,13 +6,13 @@
 use async_graphql::{Enum, InputObject};
 use entities::{alert, device};
 use sea_orm::sea_query::{Condition, Expr, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, Select};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use super::alerts::Severity;
 use super::error::{DomainError, DomainResult};
 use super::filters::contains;
 use super::patterns::{self, is_address_pattern};
-use super::search::{all_of, any_of, values, SortOrder};
+use super::search::{all_of, any_of, values};
 use super::values::Instant;
 
 #[derive(InputObject, Clone, Debug, Default)]
@@ -60,58 +60,6 @@ pub enum AlertGrouping {
     DestinationPort,
     /// Source and destination addresses.
     Pair,
-}
-
-#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum AlertSortField {
-    Id,
-    #[default]
-    OccurredAt,
-    Sensor,
-    /// Source address, then MAC.
-    Source,
-    /// Destination address, then MAC.
-    Destination,
-    SrcIp,
-    DstIp,
-    DstPort,
-    Type,
-    Severity,
-    Title,
-    Message,
-    Hostname,
-}
-
-#[derive(InputObject, Clone, Copy, Debug, Default)]
-pub struct AlertSort {
-    pub field: AlertSortField,
-    #[graphql(default)]
-    pub order: SortOrder,
-}
-
-impl AlertSort {
-    pub fn order(self) -> Vec<(SimpleExpr, Order)> {
-        use alert::Column as C;
-        let o = self.order.order();
-        let cols: &[C] = match self.field {
-            AlertSortField::Id => &[C::Id],
-            AlertSortField::OccurredAt => &[C::OccurredAt],
-            AlertSortField::Sensor => &[C::Sensor],
-            AlertSortField::Source => &[C::SrcIp, C::SrcMac],
-            AlertSortField::Destination => &[C::DstIp, C::DstMac],
-            AlertSortField::SrcIp => &[C::SrcIp],
-            AlertSortField::DstIp => &[C::DstIp],
-            AlertSortField::DstPort => &[C::DstPort],
-            AlertSortField::Type => &[C::AlertType],
-            AlertSortField::Severity => &[C::Severity],
-            AlertSortField::Title => &[C::Title],
-            AlertSortField::Message => &[C::Message],
-            AlertSortField::Hostname => &[C::Hostname],
-        };
-        cols.iter()
-            .map(|c| (Expr::col((alert::Entity, *c)).into(), o.clone()))
-            .collect()
-    }
 }
 
 /// One end of an alert (its address and MAC columns) matching a user's value.

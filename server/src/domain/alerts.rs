@@ -3,7 +3,7 @@
 
 use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use chrono::{DateTime, Utc};
-use entities::{alert, case, case_alert, flow};
+use entities::{alert, case, case_alert, device, flow};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -13,6 +13,7 @@ use super::alert_log::{self, Change};
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, Kind};
+use super::inventory::DeviceFilter;
 use super::ip;
 use super::query::{self, BoolOp, EnumOp, IntOp, IpOp, TextOp, TimeOp};
 use super::tenancy::Scope;
@@ -104,6 +105,11 @@ pub struct AlertFilter {
     pub dst_mac: Option<TextOp>,
     /// The host a server alert was logged by.
     pub hostname: Option<TextOp>,
+    /// The device at the source meets it: the device with the source MAC, or one last
+    /// seen at the source address.
+    pub src_device: Option<Box<DeviceFilter>>,
+    /// Like `srcDevice`, at the destination.
+    pub dst_device: Option<Box<DeviceFilter>>,
     pub occurred_at: Option<TimeOp>,
     /// When Pivot received it.
     pub created_at: Option<TimeOp>,
@@ -127,6 +133,17 @@ crate::where_impl!(AlertFilter, alert::Entity, |f, c| {
     c.on("srcMac", &f.src_mac, A::SrcMac)?;
     c.on("dstMac", &f.dst_mac, A::DstMac)?;
     c.on("hostname", &f.hostname, A::Hostname)?;
+    use device::Column as D;
+    c.related_by(
+        "srcDevice",
+        f.src_device.as_deref(),
+        [(A::SrcMac, D::Mac), (A::SrcIp, D::LastIp)],
+    )?;
+    c.related_by(
+        "dstDevice",
+        f.dst_device.as_deref(),
+        [(A::DstMac, D::Mac), (A::DstIp, D::LastIp)],
+    )?;
     c.on("occurredAt", &f.occurred_at, A::OccurredAt)?;
     c.on("createdAt", &f.created_at, A::CreatedAt)?;
 });
@@ -134,11 +151,14 @@ crate::where_impl!(AlertFilter, alert::Entity, |f, c| {
 crate::fields! {
     /// The fields alerts sort, group and bucket by.
     AlertField, AlertOrder for alert {
+        /// The order of arrival.
+        Id => Id: Int,
         Kind => Kind: Text,
         Type => AlertType: Text,
         Severity => Severity: Named(|r| Severity::from_rank(r as i16).name()),
         Score => Score: Int,
         Title => Title: Text,
+        Message => Message: Text,
         Sensor => Sensor: Text,
         Acknowledged => Acknowledged: Bool,
         SrcIp => SrcIp: Ip,

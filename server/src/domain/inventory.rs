@@ -4,7 +4,7 @@
 use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 use entities::{device, dns_record, network, service};
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -163,18 +163,64 @@ pub async fn create_network(db: &impl ConnectionTrait, input: CreateNetworkInput
     f.cidr = Some(input.cidr);
     apply_network(&mut am, f)?;
     cidr_taken(db, &am).await?;
-    Ok(am.insert(db).await?)
+    let created = am.insert(db).await?;
+    mark_gateways(db, [created.gateway_ip.clone()]).await?;
+    Ok(created)
 }
 
 pub async fn update_network(db: &impl ConnectionTrait, id: i64, input: NetworkInput) -> DomainResult<network::Model> {
-    let mut am: network::ActiveModel = crud::find::<network::Entity>(db, "network", id).await?.into();
+    let before = crud::find::<network::Entity>(db, "network", id).await?;
+    let old_gateway = before.gateway_ip.clone();
+    let mut am: network::ActiveModel = before.into();
     apply_network(&mut am, input)?;
     cidr_taken(db, &am).await?;
-    Ok(am.update(db).await?)
+    let updated = am.update(db).await?;
+    mark_gateways(db, [old_gateway, updated.gateway_ip.clone()]).await?;
+    Ok(updated)
 }
 
 pub async fn delete_network(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
-    crud::delete::<network::Entity>(db, "network", id).await
+    let gateway = crud::find::<network::Entity>(db, "network", id).await?.gateway_ip;
+    crud::delete::<network::Entity>(db, "network", id).await?;
+    mark_gateways(db, [gateway]).await
+}
+
+/// Whether some network's gateway is at `address`.
+fn gateway_at(address: SimpleExpr) -> SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(network::Entity)
+            .and_where(Expr::col((network::Entity, network::Column::GatewayIp)).eq(address))
+            .to_owned(),
+    )
+}
+
+/// Sets `is_gateway` of the devices last seen at `addresses` (gateways that came or went).
+async fn mark_gateways<const N: usize>(db: &impl ConnectionTrait, addresses: [Option<Vec<u8>>; N]) -> DomainResult<()> {
+    let addresses: Vec<Vec<u8>> = addresses.into_iter().flatten().collect();
+    if addresses.is_empty() {
+        return Ok(());
+    }
+    device::Entity::update_many()
+        .col_expr(
+            device::Column::IsGateway,
+            gateway_at(Expr::col((device::Entity, device::Column::LastIp)).into()),
+        )
+        .filter(device::Column::LastIp.is_in(addresses))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether a device at `address` is a gateway.
+async fn is_gateway(db: &impl ConnectionTrait, address: Option<&Vec<u8>>) -> DomainResult<bool> {
+    let Some(a) = address else { return Ok(false) };
+    Ok(network::Entity::find()
+        .filter(network::Column::GatewayIp.eq(a.clone()))
+        .count(db)
+        .await?
+        > 0)
 }
 
 // ---- devices ----
@@ -195,6 +241,8 @@ pub struct DeviceFilter {
     pub vendor: Option<TextOp>,
     pub first_seen: Option<TimeOp>,
     pub last_seen: Option<TimeOp>,
+    /// Whether the last address is a network's gateway.
+    pub is_gateway: Option<BoolOp>,
 }
 
 crate::where_impl!(DeviceFilter, device::Entity, |f, c| {
@@ -206,11 +254,14 @@ crate::where_impl!(DeviceFilter, device::Entity, |f, c| {
     c.on("vendor", &f.vendor, C::Vendor)?;
     c.on("firstSeen", &f.first_seen, C::FirstSeen)?;
     c.on("lastSeen", &f.last_seen, C::LastSeen)?;
+    c.on("isGateway", &f.is_gateway, C::IsGateway)?;
 });
 
 crate::fields! {
     /// The fields devices sort, group and bucket by.
     DeviceField, DeviceOrder for device {
+        /// The order of discovery.
+        Id => Id: Int,
         Mac => Mac: Text,
         Ip => LastIp: Ip,
         Hostname => Hostname: Text,
@@ -218,6 +269,7 @@ crate::fields! {
         Vendor => Vendor: Text,
         FirstSeen => FirstSeen: Time,
         LastSeen => LastSeen: Time,
+        IsGateway => IsGateway: Bool,
     }
 }
 
@@ -274,6 +326,8 @@ pub async fn create_device(db: &impl ConnectionTrait, input: CreateDeviceInput) 
         ..Default::default()
     };
     apply_device(&mut am, input.fields)?;
+    let address = am.last_ip.try_as_ref().cloned().flatten();
+    am.is_gateway = Set(is_gateway(db, address.as_ref()).await?);
     Ok(am.insert(db).await?)
 }
 
@@ -288,6 +342,10 @@ pub async fn update_device(db: &impl ConnectionTrait, id: i64, input: DeviceInpu
             "friendlyName",
             "a device keeps a hostname or a friendly name",
         ));
+    }
+    if am.last_ip.is_set() {
+        let address = am.last_ip.try_as_ref().cloned().flatten();
+        am.is_gateway = Set(is_gateway(db, address.as_ref()).await?);
     }
     Ok(am.update(db).await?)
 }

@@ -19,7 +19,6 @@ pub mod flows;
 pub mod hosts;
 pub mod ids;
 pub mod inventory;
-pub mod inventory_search;
 pub mod iocs;
 pub mod ip;
 pub mod ipdr;

@@ -19,11 +19,9 @@ use super::flow::{by_either_end, host_at, Flow};
 use super::host::Host;
 use super::inventory::{device_of, network_of, Device, Network};
 use super::loaders::{loader, ById, LoadError, Paged};
-use super::pagination::{numbered, Numbered};
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 use crate::domain::alert_log::{self, Change};
-use crate::domain::alert_search::{AlertSearch, AlertSort};
 use crate::domain::alerts::{self, AlertField, AlertFilter, AlertInput, AlertOrder, CreateAlertInput, Severity};
 use crate::domain::filters::Filter;
 use crate::domain::ids::{self, Kind};
@@ -216,27 +214,6 @@ crate::listing!(
     /// Counts, groups and time buckets of the alerts that meet `filter`.
     alerts_aggregate,
 );
-
-#[derive(Default)]
-pub struct AlertQuery;
-
-#[Object]
-impl AlertQuery {
-    /// Alerts as sensor consoles search them: page-numbered, sorted, with lists of
-    /// values and `LIKE` patterns (see `AlertSearch`). A page past the last is the last.
-    #[graphql(complexity = "super::pagination::numbered_cost(page_size, child_complexity)")]
-    async fn alert_search(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<AlertSearch>,
-        sort: Option<AlertSort>,
-        page: Option<i64>,
-        #[graphql(desc = "Rows per page: 100 by default, at most 1000.")] page_size: Option<i64>,
-    ) -> Result<Numbered<Alert>> {
-        let select = filter.unwrap_or_default().select().gql()?;
-        numbered(ctx, select, sort.unwrap_or_default().order(), (page, page_size), Alert).await
-    }
-}
 
 #[derive(Default)]
 pub struct AlertMutation;

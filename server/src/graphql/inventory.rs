@@ -14,14 +14,12 @@ use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
 use super::loaders::{loader, GroupBy, LoadError, Paged};
-use super::pagination::{numbered, Numbered};
 use crate::domain::ids::{self, Kind};
 use crate::domain::inventory::{
     self, CreateDeviceInput, CreateDnsRecordInput, CreateNetworkInput, CreateServiceInput, DeviceField, DeviceFilter,
     DeviceInput, DeviceOrder, DnsRecordField, DnsRecordFilter, DnsRecordInput, DnsRecordOrder, NetworkField,
     NetworkFilter, NetworkInput, NetworkOrder, ServiceField, ServiceFilter, ServiceInput, ServiceOrder,
 };
-use crate::domain::inventory_search::{DeviceSearch, DeviceSort};
 use crate::domain::ip;
 use crate::domain::ports::Protocol;
 use crate::domain::values::IpAddr;
@@ -30,7 +28,6 @@ use crate::group;
 group!(DeviceByMac, device::Entity, device::Column::Mac, String);
 group!(DevicesByIp, device::Entity, device::Column::LastIp, Vec<u8>);
 group!(ServicesByIp, service::Entity, service::Column::Ip, Vec<u8>);
-group!(NetworksByGateway, network::Entity, network::Column::GatewayIp, Vec<u8>);
 
 /// The passive DNS records resolving to hosts, keyed by address.
 pub struct DnsOfHost;
@@ -200,15 +197,8 @@ impl Device {
     }
     /// Whether the device's last address is the gateway of a network. Gateway MACs do
     /// not count: routed traffic shows many remote addresses with the router's MAC.
-    async fn is_gateway(&self, ctx: &Context<'_>) -> Result<bool> {
-        let Some(k) = &self.0.last_ip else {
-            return Ok(false);
-        };
-        let nets = loader::<GroupBy<NetworksByGateway>>(ctx)
-            .load_one(k.clone())
-            .await
-            .gql()?;
-        Ok(nets.is_some_and(|n| !n.is_empty()))
+    async fn is_gateway(&self) -> bool {
+        self.0.is_gateway
     }
 }
 
@@ -313,27 +303,6 @@ crate::listing!(
     /// Counts, groups and time buckets of the services that meet `filter`.
     services_aggregate,
 );
-
-#[derive(Default)]
-pub struct InventoryQuery;
-
-#[Object]
-impl InventoryQuery {
-    /// Devices as inventory consoles search them: page-numbered, sorted, with lists of
-    /// `LIKE` patterns. A page past the last is the last.
-    #[graphql(complexity = "super::pagination::numbered_cost(page_size, child_complexity)")]
-    async fn device_search(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<DeviceSearch>,
-        sort: Option<DeviceSort>,
-        page: Option<i64>,
-        #[graphql(desc = "Rows per page: 100 by default, at most 1000.")] page_size: Option<i64>,
-    ) -> Result<Numbered<Device>> {
-        let select = filter.unwrap_or_default().select().gql()?;
-        numbered(ctx, select, sort.unwrap_or_default().order(), (page, page_size), Device).await
-    }
-}
 
 crate::listing!(
     DnsRecordListing, DnsRecord, DnsRecordFilter, DnsRecordField, DnsRecordOrder, "DnsRecordAggregate",

@@ -1,5 +1,5 @@
-//! The root listing of each type of the one query model: `xs(filter, orderBy, first,
-//! after, last, before)` and `xsAggregate(filter)`, declared once for every type.
+//! The root listing of each type of the one query model: `xs(filter, orderBy,
+//! distinctOn, first, after, last, before, skip)` and `xsAggregate(filter)`, declared once for every type.
 
 /// Declares `$root`, a query object with the listing `$list` of `$node`s and its
 /// aggregates `$aggregate`, over filter `$filter` and fields `$field` (ordered by
@@ -32,11 +32,16 @@ macro_rules! listing {
                 before: Option<String>,
                 filter: Option<$filter>,
                 order_by: Option<Vec<$order>>,
+                #[graphql(desc = "Keeps one row of each combination of these fields' values: the newest (the greatest ID).")]
+                distinct_on: Option<Vec<$field>>,
+                #[graphql(desc = "Leaves out this many rows (at most 10,000) after the cursor, for numbered pages; deeper pages walk cursors.")]
+                skip: Option<i32>,
             ) -> async_graphql::Result<$crate::graphql::pagination::Conn<$node>> {
                 let args = $crate::graphql::pagination::PageArgs { first, after, last, before };
                 let select = $crate::graphql::pagination::filtered(ctx, filter)?;
                 $(let select = sea_orm::QueryFilter::filter(select, $visible(ctx).await?);)?
-                $crate::graphql::pagination::listing::<$field, _, _>(ctx, select, order_by, args, $crate::listing!(@ctor $node $($ctor)?)).await
+                let shape = $crate::graphql::pagination::Shape { order: order_by, distinct_on, skip };
+                $crate::graphql::pagination::listing::<$field, _, _>(ctx, select, shape, args, $crate::listing!(@ctor $node $($ctor)?)).await
             }
 
             $(#[$agg_doc])*

@@ -8,7 +8,7 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object, OutputType};
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::Condition;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 
 use super::errors::Gql;
 use super::loaders::{loader, CountBy, EdgeKey, EdgeQuery, Paged, PagedBy};
@@ -138,13 +138,23 @@ pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
 
 pub use crate::domain::query::order::{decode_cursor, encode_cursor};
 
-/// One page of `select` (the rows of `F`'s table a listing's filter selects), in
-/// `order` (then by id), as a connection of `N`: the root listing of every type of the
-/// query model.
+/// How a listing's rows are arranged beyond its filter: `orderBy`, `distinctOn`, `skip`.
+pub struct Shape<O, F> {
+    pub order: Option<Vec<O>>,
+    pub distinct_on: Option<Vec<F>>,
+    pub skip: Option<i32>,
+}
+
+/// The most rows `skip` leaves out: an `OFFSET` reads every row it skips.
+pub const MAX_SKIP: i32 = 10_000;
+
+/// One page of `select` (the rows of `F`'s table a listing's filter selects), shaped
+/// by `shape` (ordered, then by id), as a connection of `N`: the root listing of every
+/// type of the query model.
 pub async fn listing<F, O, N>(
     ctx: &Context<'_>,
     select: Select<F::E>,
-    order: Option<Vec<O>>,
+    shape: Shape<O, F>,
     args: PageArgs,
     map: impl Fn(<F::E as EntityTrait>::Model) -> N,
 ) -> async_graphql::Result<Conn<N>>
@@ -155,9 +165,41 @@ where
     <F::E as EntityTrait>::Model: Sync,
     N: OutputType,
 {
-    let order: Vec<OrderBy<F>> = order.unwrap_or_default().into_iter().map(Into::into).collect();
+    let order: Vec<OrderBy<F>> = shape.order.unwrap_or_default().into_iter().map(Into::into).collect();
     let keys = Keyset::new(&order).gql()?;
-    paged(ctx, select, keys, args, map).await
+    let select = match shape.distinct_on.filter(|d| !d.is_empty()) {
+        Some(fields) => newest_of_each(select.filter(scope(ctx).condition::<F::E>()), &fields).gql()?,
+        None => select,
+    };
+    let skip = match shape.skip {
+        None | Some(0) => 0,
+        Some(n) if !(0..=MAX_SKIP).contains(&n) => {
+            return Err(DomainError::bad("skip", format!("must be between 0 and {MAX_SKIP}"))).gql()
+        }
+        Some(_) if args.last.is_some() => return Err(DomainError::bad("skip", "goes with first, not last")).gql(),
+        Some(n) => n as u64,
+    };
+    paged(ctx, select, keys, args, skip, map).await
+}
+
+/// The rows of `select` that are the newest (greatest id) of their combination of
+/// `fields`' values.
+fn newest_of_each<F: Fields>(select: Select<F::E>, fields: &[F]) -> DomainResult<Select<F::E>> {
+    if fields.len() > query::order::MAX_ORDER {
+        return Err(DomainError::bad(
+            "distinctOn",
+            format!("at most {} fields", query::order::MAX_ORDER),
+        ));
+    }
+    let id = id_column::<F::E>();
+    let newest = fields
+        .iter()
+        .fold(
+            select.select_only().expr(sea_orm::sea_query::Expr::col(id).max()),
+            |q, f| q.group_by(f.column()),
+        )
+        .into_query();
+    Ok(<F::E as EntityTrait>::find().filter(sea_orm::ColumnTrait::in_subquery(&id, newest)))
 }
 
 /// The rows of `W`'s table that meet `filter`, within the request's scope.
@@ -170,12 +212,13 @@ pub fn filtered<W: Where>(ctx: &Context<'_>, filter: Option<W>) -> async_graphql
     Ok(select)
 }
 
-/// One page of `select` in the order of `keys`.
+/// One page of `select` in the order of `keys`, `skip` rows past the cursor.
 async fn paged<E, N>(
     ctx: &Context<'_>,
     select: Select<E>,
     keys: Keyset<E>,
     args: PageArgs,
+    skip: u64,
     map: impl Fn(E::Model) -> N,
 ) -> async_graphql::Result<Conn<N>>
 where
@@ -194,14 +237,18 @@ where
     if let Some(c) = &cursor {
         q = q.filter(keys.after(c, backward));
     }
-    let mut rows = keys.sort(q, backward).limit(limit + 1).all(&db).await.gql()?;
+    let mut q = keys.sort(q, backward).limit(limit + 1);
+    if skip > 0 {
+        q = q.offset(skip);
+    }
+    let mut rows = q.all(&db).await.gql()?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     if backward {
         rows.reverse();
     }
     let (has_previous, has_next) = match direction {
-        Direction::Forward => (cursor.is_some(), more),
+        Direction::Forward => (cursor.is_some() || skip > 0, more),
         Direction::Backward => (more, cursor.is_some()),
     };
     let total = TotalCount::new(move |_| {
@@ -379,58 +426,4 @@ mod tests {
         assert_eq!(cost(None, Some(1000), 2), 2000);
         assert_eq!(cost(Some(5000), None, 1), 1000);
     }
-}
-
-/// A page of a page-numbered search (`alertSearch`, `deviceSearch`).
-#[derive(async_graphql::SimpleObject)]
-#[graphql(concrete(name = "AlertPage", params(super::alert::Alert)))]
-#[graphql(concrete(name = "DevicePage", params(super::inventory::Device)))]
-pub struct Numbered<N: OutputType> {
-    pub nodes: Vec<N>,
-    /// The page answered: the last when the one asked for is past it.
-    pub page: i64,
-    pub page_size: i64,
-    pub total_rows: i64,
-    /// At least 1, even when nothing matches.
-    pub total_pages: i64,
-}
-
-/// The complexity of a page-numbered search: each row it may return costs its selection.
-pub fn numbered_cost(page_size: Option<i64>, child: usize) -> usize {
-    let (_, size) = crate::domain::search::normalize(None, page_size);
-    (size as usize).saturating_mul(child.max(1))
-}
-
-/// One numbered page of `select` (already filtered) within the request's scope.
-pub async fn numbered<E, N>(
-    ctx: &Context<'_>,
-    select: Select<E>,
-    order: Vec<(sea_orm::sea_query::SimpleExpr, sea_orm::Order)>,
-    (page, page_size): (Option<i64>, Option<i64>),
-    map: impl Fn(E::Model) -> N,
-) -> async_graphql::Result<Numbered<N>>
-where
-    E: Scoped,
-    E::Model: Sync,
-    N: OutputType,
-{
-    use crate::domain::search;
-    let db = ctx.data_unchecked::<DatabaseConnection>();
-    let select = select.filter(scope(ctx).condition::<E>());
-    let p = search::numbered(
-        db,
-        select,
-        order,
-        (E::default(), id_column::<E>()),
-        search::normalize(page, page_size),
-    )
-    .await
-    .gql()?;
-    Ok(Numbered {
-        nodes: p.rows.into_iter().map(map).collect(),
-        page: p.page as i64,
-        page_size: p.page_size as i64,
-        total_rows: p.total_rows as i64,
-        total_pages: p.total_pages as i64,
-    })
 }

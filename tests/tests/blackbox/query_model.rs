@@ -452,3 +452,95 @@ both_dbs!(case_objects_filter_sort_and_group, |app: TestApp| async move {
     // vic's task.
     assert_eq!(total, 1 + 2 + 3 + 4 + 1, "{all}");
 });
+
+both_dbs!(distinct_rows_skips_and_gateways, |app: TestApp| async move {
+    // distinctOn keeps the newest alert of each sensor (a missing sensor is a group too).
+    let rows = seed(&app).await;
+    let mut newest: BTreeMap<Option<String>, &Row> = BTreeMap::new();
+    for r in &rows {
+        let e = newest.entry(r.sensor.clone()).or_insert(r);
+        if r.n > e.n {
+            *e = r;
+        }
+    }
+    let mut expected: Vec<String> = newest.values().map(|r| r.id.clone()).collect();
+    expected.sort_by_key(|id| rows.iter().position(|r| &r.id == id));
+    let q = "query($d: [AlertField!], $s: Int, $f: Int) {
+      alerts(distinctOn: $d, skip: $s, first: $f) { totalCount pageInfo { hasPreviousPage } nodes { id } } }";
+    let d = app.data(q, json!({"d": ["SENSOR"], "f": 100})).await;
+    let ids: Vec<String> = d["alerts"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| s(&n["id"]))
+        .collect();
+    assert_eq!(ids, expected);
+    assert_eq!(d["alerts"]["totalCount"], json!(expected.len()));
+    // skip leaves out rows in order, and says there were some before.
+    let d = app.data(q, json!({"s": 38, "f": 10})).await;
+    let ids: Vec<String> = d["alerts"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| s(&n["id"]))
+        .collect();
+    assert_eq!(ids, rows[38..].iter().map(|r| r.id.clone()).collect::<Vec<_>>());
+    assert_eq!(d["alerts"]["pageInfo"]["hasPreviousPage"], json!(true));
+    app.expect_error("BAD_USER_INPUT", q, json!({"s": 10_001})).await;
+
+    // A device is a gateway while a network's gateway is at its last address.
+    let dev = "mutation($i: CreateDeviceInput!) { createDevice(input: $i) { id isGateway } }";
+    let router = app
+        .data(
+            dev,
+            json!({"i": {"mac": "02:00:00:00:00:01", "lastIp": "10.9.0.1", "hostname": "router"}}),
+        )
+        .await;
+    assert_eq!(router["createDevice"]["isGateway"], json!(false));
+    let laptop = app
+        .data(
+            dev,
+            json!({"i": {"mac": "02:00:00:00:00:02", "lastIp": "10.9.0.7", "friendlyName": "Ada's laptop"}}),
+        )
+        .await;
+    let net = app
+        .data(
+            "mutation { createNetwork(input: {name: \"lab\", cidr: \"10.9.0.0/24\", gatewayIp: \"10.9.0.1\"}) { id } }",
+            json!({}),
+        )
+        .await;
+    let gateways = "query { devices(filter: {isGateway: {eq: true}}, orderBy: [{field: IS_GATEWAY, direction: DESC}]) { nodes { id isGateway } } }";
+    let d = app.data(gateways, json!({})).await;
+    assert_eq!(
+        d["devices"]["nodes"],
+        json!([{"id": router["createDevice"]["id"], "isGateway": true}])
+    );
+    let net_id = net["createNetwork"]["id"].clone();
+    app.data(
+        "mutation($id: ID!) { updateNetwork(id: $id, input: {gatewayIp: \"10.9.0.7\"}) { id } }",
+        json!({ "id": net_id }),
+    )
+    .await;
+    let d = app.data(gateways, json!({})).await;
+    assert_eq!(
+        d["devices"]["nodes"],
+        json!([{"id": laptop["createDevice"]["id"], "isGateway": true}])
+    );
+    app.data("mutation($id: ID!) { deleteNetwork(id: $id) }", json!({ "id": net_id }))
+        .await;
+    let d = app.data(gateways, json!({})).await;
+    assert_eq!(d["devices"]["nodes"], json!([]));
+
+    // An alert's source device, by its MAC or its last address.
+    let alert = |i: Value| app.data(CREATE_ALERT, json!({ "i": i }));
+    let base = json!({"kind": "network", "type": "t", "severity": "INFO", "title": "x"});
+    let mut by_mac = base.clone();
+    by_mac["srcMac"] = json!("02:00:00:00:00:02");
+    let by_mac = s(&alert(by_mac).await["createAlert"]["id"]);
+    let mut by_ip = base.clone();
+    by_ip["srcIp"] = json!("10.9.0.7");
+    let by_ip = s(&alert(by_ip).await["createAlert"]["id"]);
+    let q = "query { alerts(filter: {srcDevice: {friendlyName: {like: \"ada%\"}}}) { nodes { id } } }";
+    let d = app.data(q, json!({})).await;
+    assert_eq!(d["alerts"]["nodes"], json!([{"id": by_mac}, {"id": by_ip}]));
+});

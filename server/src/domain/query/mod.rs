@@ -233,6 +233,22 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
         W: Where,
         C: IntoColumnRef,
     {
+        self.related_by(field, inner, [(column, foreign)])
+    }
+
+    /// [`Conditions::related`] through any of several pairs of columns: the row holds
+    /// when one of its `column`s is among the `foreign` values of the rows meeting it
+    /// (an alert's source device: by the source MAC, or by the source address).
+    pub fn related_by<W, C, const N: usize>(
+        &mut self,
+        field: &str,
+        inner: Option<&W>,
+        pairs: [(E::Column, C); N],
+    ) -> DomainResult<()>
+    where
+        W: Where,
+        C: IntoColumnRef,
+    {
         let Some(inner) = inner else { return Ok(()) };
         if let Target::Row(..) = self.target {
             return self.sql(field, Condition::all());
@@ -246,15 +262,15 @@ impl<'a, E: EntityTrait> Conditions<'a, E> {
         compile(inner, &mut sub)?;
         let Target::Sql(cond) = sub.target else { unreachable!() };
         let cond = cond.add(self.scope.condition::<W::E>());
-        let q = Query::select()
-            .column(foreign)
-            .from(W::E::default())
-            .cond_where(cond)
-            .to_owned();
-        self.sql(
-            field,
-            Condition::all().add(Expr::col((E::default(), column)).in_subquery(q)),
-        )
+        let any = pairs.into_iter().fold(Condition::any(), |any, (column, foreign)| {
+            let q = Query::select()
+                .column(foreign)
+                .from(W::E::default())
+                .cond_where(cond.clone())
+                .to_owned();
+            any.add(Expr::col((E::default(), column)).in_subquery(q))
+        });
+        self.sql(field, any)
     }
 
     /// A fresh target of the same kind, for a filter nested at `path` (named only for
