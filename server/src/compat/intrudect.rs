@@ -58,6 +58,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::patterns;
 use super::time::{self, Bound, Precision};
 use super::{listing_after, read, Answer, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
 use crate::app::AppState;
@@ -65,7 +66,6 @@ use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Credentials, Principal};
 use crate::domain::alerts::Severity;
 use crate::domain::ids::{self, Kind};
-use crate::domain::patterns;
 
 pub struct Intrudect;
 
@@ -355,6 +355,14 @@ fn listed<T>(name: &str, list: Option<Vec<T>>) -> Result<Option<Vec<T>>, Refusal
 fn any_like(name: &str, field: &str, list: Option<Vec<String>>) -> Result<Option<Value>, Refusal> {
     Ok(listed(name, list)?.map(|l| {
         let any: Vec<Value> = l.iter().map(|p| json!({ field: {"like": p.trim()} })).collect();
+        json!({ "or": any })
+    }))
+}
+
+/// A list of texts on `field`: any of them in it, as written.
+fn any_containing(name: &str, field: &str, list: Option<Vec<String>>) -> Result<Option<Value>, Refusal> {
+    Ok(listed(name, list)?.map(|l| {
+        let any: Vec<Value> = l.iter().map(|v| json!({ field: {"like": containing(v)} })).collect();
         json!({ "or": any })
     }))
 }
@@ -1110,8 +1118,6 @@ fn server_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
         page_size: size,
         sort,
     } = asked::<ServerAlertFilters>(p, "/api/v1/serveralerts", true, SERVER_ALERT_FILTERS)?;
-    let messages = listed("messageContains", f.search)?
-        .map(|l| json!({"or": l.iter().map(|v| json!({"message": {"like": containing(v)}})).collect::<Vec<_>>()}));
     let filter = every([
         Some(json!({"kind": {"eq": "server"}})),
         when(c, &f.from, &f.to)?,
@@ -1120,7 +1126,7 @@ fn server_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
         levels(&f.level)?,
         one_of("types", "type", trimmed(f.alert_type))?,
         any_like("titles", "title", f.title)?,
-        messages,
+        any_containing("messageContains", "message", f.search)?,
     ]);
     Ok(json!({
         "filter": filter,
@@ -1414,46 +1420,37 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
                 given.push((m, k.clone(), strings(k, v)?));
             }
         }
-        let mut search = Map::new();
-        let mut put = |key: &str, v: Value| {
-            search.insert(key.to_string(), v);
-        };
+        let mut all = Vec::new();
+        let tcp = set.key == "tcp_metadata";
         for (meaning, field, values) in given {
             if values.is_empty() {
                 continue;
             }
-            match meaning {
-                Meaning::Source => put(
-                    if set.key == "tcp_metadata" { "sources" } else { "source" },
-                    json!(values),
-                ),
-                Meaning::Destination => put(
-                    if set.key == "tcp_metadata" {
-                        "destinations"
-                    } else {
-                        "destination"
-                    },
-                    json!(values),
-                ),
-                Meaning::SrcPort => put("srcPorts", json!(ints(&field, &values)?)),
-                Meaning::DstPort => put("dstPorts", json!(ints(&field, &values)?)),
-                Meaning::Level => put(
-                    "severities",
-                    levels(&Some(ints(&field, &values)?))?.map_or(Value::Null, |c| c["severity"]["in"].clone()),
-                ),
-                Meaning::Type => put("types", json!(values)),
-                Meaning::Search if set.key == "network_alerts" => put("search", json!(values)),
-                Meaning::Search => put("messageContains", json!(values)),
-                Meaning::Hostname => put("hostnames", json!(values)),
-                Meaning::Title => put("titles", json!(values)),
-                Meaning::QueryName => put("names", json!(values)),
-                Meaning::QueryType => put("types", json!(values)),
-                Meaning::Empty => {}
+            let condition = match meaning {
+                Meaning::Source if tcp => any_address("sources", "src", Some(values))?,
+                Meaning::Destination if tcp => any_address("destinations", "dst", Some(values))?,
+                Meaning::Source => any_endpoint("source", "src", Some(values))?,
+                Meaning::Destination => any_endpoint("destination", "dst", Some(values))?,
+                Meaning::SrcPort => one_of("srcPorts", "srcPort", Some(ints(&field, &values)?))?,
+                Meaning::DstPort => one_of("dstPorts", "dstPort", Some(ints(&field, &values)?))?,
+                Meaning::Level => levels(&Some(ints(&field, &values)?))?,
+                Meaning::Type => one_of("types", "type", Some(values))?,
+                Meaning::Search if set.key == "network_alerts" => any_term(Some(values))?,
+                Meaning::Search => any_containing("messageContains", "message", Some(values))?,
+                Meaning::Hostname => any_like("hostnames", "hostname", Some(values))?,
+                Meaning::Title => any_like("titles", "title", Some(values))?,
+                Meaning::QueryName => any_like("names", "name", Some(values))?,
+                Meaning::QueryType => {
+                    let upper = values.iter().map(|t| t.to_uppercase()).collect();
+                    one_of("types", "type", Some(upper))?
+                }
+                Meaning::Empty => None,
                 Meaning::Unsupported(why) => return Err(Refusal::bad(format!("{field}: {why}"))),
-            }
+            };
+            all.extend(condition);
         }
         if let Some(key) = set.conditions {
-            out[key] = Value::Object(search);
+            out[key] = json!({ "and": all });
         }
     }
     Ok(out)

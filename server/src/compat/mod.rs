@@ -7,6 +7,7 @@
 
 pub mod intrudect;
 pub mod ipdr;
+pub mod patterns;
 pub mod time;
 
 use std::collections::BTreeMap;

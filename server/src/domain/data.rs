@@ -20,12 +20,13 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::about::max_id;
 use super::alert_log::{self, Change};
-use super::alert_search::AlertSearch;
-use super::alerts::Severity;
+use super::alerts::{AlertFilter, Severity};
 use super::error::{DomainError, DomainResult};
+use super::flows::FlowFilter;
+use super::inventory::DnsRecordFilter;
 use super::ip;
-use super::patterns::{address, like};
-use super::search::{all_of, any_of, cond, values};
+use super::query;
+use super::tenancy::Scope;
 use super::values::Instant;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
@@ -156,7 +157,7 @@ impl DataSet {
 }
 
 /// Which rows of the datasets: the common part applies to every dataset, each
-/// dataset's part to it alone.
+/// dataset's filter (the query model's, as its listing takes) to it alone.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct DataFilter {
     /// At or after.
@@ -165,29 +166,19 @@ pub struct DataFilter {
     pub to: Option<Instant>,
     pub sensor: Option<String>,
     /// Further conditions on network alerts (time, sensor and kind come from above).
-    pub network_alerts: Option<AlertSearch>,
-    pub syslog_alerts: Option<AlertSearch>,
-    pub dns: Option<DnsSearch>,
-    pub connections: Option<FlowSearch>,
+    pub network_alerts: Option<AlertFilter>,
+    pub syslog_alerts: Option<AlertFilter>,
+    pub dns: Option<DnsRecordFilter>,
+    pub connections: Option<FlowFilter>,
 }
 
-/// Passive DNS records matching any value of every list given.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct DnsSearch {
-    /// `LIKE` patterns of the queried name (`%.example.com`).
-    pub names: Option<Vec<String>>,
-    /// Record types (`A`, `MX` ...).
-    pub types: Option<Vec<String>>,
+/// Every condition given (none: every row).
+fn all_of<const N: usize>(parts: [Option<Condition>; N]) -> Condition {
+    parts.into_iter().flatten().fold(Condition::all(), Condition::add)
 }
 
-/// Flows matching any value of every list given.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct FlowSearch {
-    /// Address patterns (`10.0.0.%`) of the source.
-    pub sources: Option<Vec<String>>,
-    pub destinations: Option<Vec<String>>,
-    pub src_ports: Option<Vec<i32>>,
-    pub dst_ports: Option<Vec<i32>>,
+fn cond(e: sea_orm::sea_query::SimpleExpr) -> Condition {
+    Condition::all().add(e)
 }
 
 /// Rows read per statement while exporting or deleting.
@@ -204,46 +195,53 @@ impl DataFilter {
     fn alerts(
         &self,
         kind: &str,
-        extra: &Option<AlertSearch>,
+        extra: &Option<AlertFilter>,
         newest: Option<i64>,
     ) -> DomainResult<Select<alert::Entity>> {
-        let mut s = extra.clone().unwrap_or_default();
-        s.kinds = Some(vec![kind.into()]);
-        s.from = self.from.or(s.from);
-        s.to = self.to.or(s.to);
-        if let Some(sensor) = &self.sensor {
-            s.sensors = Some(vec![sensor.clone()]);
-        }
-        s.select_up_to(newest)
+        use alert::Column as C;
+        let path = if kind == "network" {
+            "filter.networkAlerts"
+        } else {
+            "filter.syslogAlerts"
+        };
+        let parts = [
+            Some(cond(C::Kind.eq(kind))),
+            self.from.map(|t| cond(C::OccurredAt.gte(t))),
+            self.to.map(|t| cond(C::OccurredAt.lte(t))),
+            self.sensor.as_ref().map(|s| cond(C::Sensor.eq(s.trim()))),
+            newest.map(|n| cond(C::Id.lte(n))),
+            extra
+                .as_ref()
+                .map(|f| query::condition(f, &Scope::default(), path))
+                .transpose()?,
+        ];
+        Ok(alert::Entity::find().filter(all_of(parts)))
     }
 
     fn flows(&self) -> DomainResult<Condition> {
         use flow::Column as C;
-        let f = self.connections.clone().unwrap_or_default();
-        let col = |c: C| (flow::Entity, c);
         let parts = [
             self.from.map(|t| cond(C::StartedAt.gte(t))),
             self.to.map(|t| cond(C::StartedAt.lte(t))),
             self.sensor.as_ref().map(|s| cond(C::Sensor.eq(s.trim()))),
-            any_of("sources", &f.sources, |v| address(col(C::SrcIp), "sources", v))?,
-            any_of("destinations", &f.destinations, |v| {
-                address(col(C::DstIp), "destinations", v)
-            })?,
-            values("srcPorts", &f.src_ports)?.map(|p| cond(C::SrcPort.is_in(p.to_vec()))),
-            values("dstPorts", &f.dst_ports)?.map(|p| cond(C::DstPort.is_in(p.to_vec()))),
+            self.connections
+                .as_ref()
+                .map(|f| query::condition(f, &Scope::default(), "filter.connections"))
+                .transpose()?,
         ];
         Ok(all_of(parts))
     }
 
     fn dns(&self) -> DomainResult<Condition> {
         use dns_record::Column as C;
-        let f = self.dns.clone().unwrap_or_default();
         let parts = [
             self.from.map(|t| cond(C::LastSeen.gte(t))),
             self.to.map(|t| cond(C::FirstSeen.lte(t))),
             self.sensor.as_ref().map(|s| cond(C::Sensor.eq(s.trim()))),
-            any_of("names", &f.names, |v| Ok(cond(like((dns_record::Entity, C::Name), v))))?,
-            values("types", &f.types)?.map(|t| cond(C::Rtype.is_in(t.iter().map(|t| t.trim().to_uppercase())))),
+            self.dns
+                .as_ref()
+                .map(|f| query::condition(f, &Scope::default(), "filter.dns"))
+                .transpose()?,
         ];
         Ok(all_of(parts))
     }
@@ -283,14 +281,6 @@ pub async fn delete(
     from_cases: bool,
 ) -> DomainResult<Deleted> {
     filter.check(&[set])?;
-    let unique = |s: &Option<AlertSearch>| s.as_ref().is_some_and(|s| s.unique.is_some());
-    if unique(&filter.network_alerts) || unique(&filter.syslog_alerts) {
-        // Each round would delete the newest of each group, then the next newest ...
-        return Err(DomainError::bad(
-            "filter.unique",
-            "a deletion takes every matching row, not one per group",
-        ));
-    }
     macro_rules! in_batches {
         ($select:expr, $entity:ty, $id:expr, $after_each:expr) => {{
             let mut deleted = 0u64;

@@ -4,7 +4,6 @@
 
 pub mod about;
 pub mod alert_log;
-pub mod alert_search;
 pub mod alerts;
 pub mod assets;
 pub mod audit;
@@ -23,12 +22,10 @@ pub mod iocs;
 pub mod ip;
 pub mod ipdr;
 pub mod notes;
-pub mod patterns;
 pub mod pcaps;
 pub mod ports;
 pub mod provenance;
 pub mod query;
-pub mod search;
 pub mod tasks;
 pub mod tenancy;
 pub mod text;

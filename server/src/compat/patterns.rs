@@ -1,35 +1,17 @@
-//! SQL `LIKE` patterns (`%` any run, `_` one character, `\` escapes) given by users,
-//! as searches of other tools take them, including over addresses.
+//! `LIKE` patterns over addresses, as other tools' searches take them (`10.0.0.%`).
 //!
-//! Addresses are stored as 16-byte keys (see [`super::ip`]), not text, so a pattern
-//! like `10.0.0.%` cannot be a `LIKE`: it becomes the ranges of IPv4 addresses whose
-//! dotted text it matches (`10.0.0.0–10.0.0.255`), each an index range scan. A pattern
+//! Pivot stores addresses as 16-byte keys, not text, so such a pattern cannot be a
+//! `LIKE`: it becomes the ranges of IPv4 addresses whose dotted text it matches
+//! (`10.0.0.0–10.0.0.255`), each an `IpOp` range and an index range scan. A pattern
 //! matching too scattered a set (`%1`) is refused rather than scanned.
 
 use std::net::{IpAddr, Ipv4Addr};
-
-use sea_orm::sea_query::{Condition, Expr, IntoColumnRef, SimpleExpr};
-
-use super::error::{DomainError, DomainResult};
-use super::filters::ilike;
-use super::ip;
 
 /// Ranges one address pattern may expand to, octet prefixes it may visit (each tries
 /// 256 octets), and its length: bounds on the work one pattern costs.
 const MAX_RANGES: usize = 256;
 const MAX_VISITS: usize = 2048;
 const MAX_TOKENS: usize = 40;
-
-/// Case-insensitive `column LIKE pattern`, the pattern as the user wrote it. A final
-/// lone `\` is a literal backslash (PostgreSQL refuses a pattern ending in its escape).
-pub fn like(column: impl IntoColumnRef, pattern: &str) -> SimpleExpr {
-    let p = pattern.trim();
-    let trailing = p.len() - p.trim_end_matches('\\').len();
-    if trailing % 2 == 1 {
-        return ilike(column, &format!("{p}\\"));
-    }
-    ilike(column, p)
-}
 
 /// Whether `value` reads as an address or an IPv4 address pattern (digits, dots and
 /// wildcards only), rather than as a MAC or a name.
@@ -60,20 +42,6 @@ pub fn address_ranges(pattern: &str) -> Result<Vec<(IpAddr, IpAddr)>, String> {
         .into_iter()
         .map(|(lo, hi)| (Ipv4Addr::from(lo).into(), Ipv4Addr::from(hi).into()))
         .collect())
-}
-
-/// The condition "the address in `column` matches `pattern`" ([`address_ranges`]);
-/// `field` names the input in errors.
-pub fn address(column: impl IntoColumnRef + Clone, field: &str, pattern: &str) -> DomainResult<Condition> {
-    let ranges = address_ranges(pattern).map_err(|why| DomainError::bad(field, why))?;
-    Ok(ranges.into_iter().fold(Condition::any(), |any, (lo, hi)| {
-        let (lo, hi) = (ip::to_key(lo), ip::to_key(hi));
-        any.add(if lo == hi {
-            Expr::col(column.clone()).eq(lo)
-        } else {
-            Expr::col(column.clone()).between(lo, hi)
-        })
-    }))
 }
 
 /// The inclusive ranges of IPv4 addresses whose dotted text `pattern` matches, merged
