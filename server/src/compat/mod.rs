@@ -691,6 +691,41 @@ mod tests {
         assert_eq!((nodes.len(), n.page, n.total_pages, n.total_rows), (0, 1, 1, 0));
     }
 
+    /// Every operation of every route is valid against the schema (measured: validated,
+    /// nothing run), so that a renamed field fails here, not in a user's request.
+    #[tokio::test]
+    async fn every_route_runs_a_valid_operation() {
+        use super::{Dialect, Route};
+        use crate::graphql::cost::{cost_of, Measure};
+        let schema = crate::graphql::builder().finish();
+        let dialects: [(&str, Vec<Route>); 2] = [
+            ("Intrudect", super::intrudect::Intrudect::routes()),
+            ("Trisul", super::ipdr::Trisul::routes()),
+        ];
+        for (dialect, routes) in dialects {
+            for r in routes {
+                let before = r.before.as_ref().map(|b| b.operation);
+                for text in std::iter::once(r.operation).chain(before) {
+                    // Page sizes are read to cost a page: each `Int` variable is 1.
+                    let doc = async_graphql::parser::parse_query(text).expect("parses");
+                    let mut ints = serde_json::Map::new();
+                    for (_, op) in doc.operations.iter() {
+                        for v in &op.node.variable_definitions {
+                            if v.node.var_type.node.to_string().trim_end_matches('!') == "Int" {
+                                ints.insert(v.node.name.node.to_string(), 1.into());
+                            }
+                        }
+                    }
+                    let variables = async_graphql::Variables::from_json(Value::Object(ints));
+                    let request = async_graphql::Request::new(text).variables(variables).data(Measure);
+                    let measured = schema.execute(request).await;
+                    let e = measured.errors.first().expect("a measure answers with its cost");
+                    assert!(cost_of(e).is_some(), "{dialect} {} {}: {}", r.method, r.path, e.message);
+                }
+            }
+        }
+    }
+
     #[test]
     fn graphql_input_types_are_left_out() {
         assert_eq!(

@@ -64,7 +64,8 @@ pub async fn explain(
     }
 }
 
-fn cost_of(e: &ServerError) -> Option<u64> {
+/// The cost a measure (or a refusal for cost) reports.
+pub fn cost_of(e: &ServerError) -> Option<u64> {
     match e.extensions.as_ref()?.get(COST)? {
         ConstValue::Number(n) => n.as_u64(),
         _ => None,

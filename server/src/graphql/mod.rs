@@ -9,7 +9,7 @@ pub mod asset;
 pub mod audit;
 pub mod batching;
 pub mod case;
-mod cost;
+pub mod cost;
 pub mod customer;
 pub mod data;
 pub mod errors;
