@@ -20,6 +20,7 @@ mod m20261206_000015_alert_change_customers;
 mod m20261206_000016_imports;
 mod m20261206_000017_query_model;
 mod m20261207_000018_device_gateways;
+mod m20261207_000019_ordered_indexes;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_imports::Migration),
             Box::new(m20261206_000017_query_model::Migration),
             Box::new(m20261207_000018_device_gateways::Migration),
+            Box::new(m20261207_000019_ordered_indexes::Migration),
         ]
     }
 }

@@ -240,6 +240,29 @@ enum BenchKind {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Measure the query model under volume: a sorted, filtered page of alerts (first
+    /// and deep), a groupBy of flows, a count of hosts by port, and the statement plan
+    /// of every indexed filter field, on SQLite and (with --postgres) PostgreSQL.
+    Query {
+        /// Alerts seeded (those of `bench compat`).
+        #[arg(long, default_value_t = 1_000_000)]
+        alerts: usize,
+        /// Flows seeded.
+        #[arg(long, default_value_t = 1_000_000)]
+        flows: usize,
+        /// Hosts seeded, ten open ports each.
+        #[arg(long, default_value_t = 5_000)]
+        hosts: usize,
+        /// Runs timed per query.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        /// Where the SQLite database goes.
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        /// A PostgreSQL server to create a scratch database on, e.g. postgres://postgres@127.0.0.1:5432
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Measure what hostile import files cost (gzip bombs, lines and fields far past
     /// any tool's): each refused, with the import's peak memory, beside a well-formed
     /// file, on SQLite and (with --postgres) PostgreSQL.
@@ -570,6 +593,24 @@ async fn bench(kind: BenchKind) -> anyhow::Result<()> {
                 records,
                 days,
                 queries,
+                dir,
+                postgres,
+            })
+            .await?
+        }
+        BenchKind::Query {
+            alerts,
+            flows,
+            hosts,
+            runs,
+            dir,
+            postgres,
+        } => {
+            server::bench::query::run(server::bench::query::QueryOptions {
+                alerts,
+                flows,
+                hosts,
+                runs,
                 dir,
                 postgres,
             })

@@ -28,7 +28,7 @@ pub struct CompatOptions {
 const TYPES: [&str; 5] = ["portscan", "newdevice", "arpspoof", "dnstunnel", "bruteforce"];
 
 /// `rows` network alerts: sources over a /16, 5 types, 6 severities, a minute apart per 100.
-async fn seed(conn: &DatabaseConnection, rows: usize) -> anyhow::Result<Duration> {
+pub(crate) async fn seed(conn: &DatabaseConnection, rows: usize) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let cols = "kind, alert_type, severity, score, title, message, occurred_at, src_ip, dst_ip, src_port, dst_port, \
                 sensor, acknowledged, created_at, src_mac";

@@ -21,6 +21,7 @@ pub mod compat;
 pub mod hostile;
 pub mod ipdr;
 pub mod live;
+pub mod query;
 
 pub struct BenchOptions {
     pub flows: usize,
@@ -195,7 +196,7 @@ pub(crate) async fn import(
 const RAW_ROWS: usize = 100;
 
 /// The same flows, inserted with prepared multi-row statements through sqlx.
-async fn raw_flows(conn: &DatabaseConnection, rows: usize) -> anyhow::Result<Duration> {
+pub(crate) async fn raw_flows(conn: &DatabaseConnection, rows: usize) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let cols = "src_ip, dst_ip, src_port, dst_port, protocol, application, src_bytes, dst_bytes, src_packets, dst_packets, started_at, ended_at, sensor, uid, state";
     let pg = conn.get_database_backend() == sea_orm::DbBackend::Postgres;
@@ -244,7 +245,7 @@ async fn raw_flows(conn: &DatabaseConnection, rows: usize) -> anyhow::Result<Dur
 
 /// The rows a scan import writes — hosts, their names, ports and each port's sighting
 /// (ids given) — inserted with prepared multi-row statements.
-async fn raw_hosts(conn: &DatabaseConnection, hosts: usize) -> anyhow::Result<Duration> {
+pub(crate) async fn raw_hosts(conn: &DatabaseConnection, hosts: usize) -> anyhow::Result<Duration> {
     const PORTS: [i32; 10] = [21, 22, 25, 53, 80, 110, 143, 443, 3306, 8080];
     let started = Instant::now();
     let pg = conn.get_database_backend() == sea_orm::DbBackend::Postgres;

@@ -208,7 +208,7 @@ impl Alert {
 
 crate::listing!(
     AlertListing, Alert, AlertFilter, AlertField, AlertOrder, "AlertAggregate",
-    /// Alerts that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// Alerts that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the order
     /// of arrival, without one); `last` pages from the end.
     alerts,
     /// Counts, groups and time buckets of the alerts that meet `filter`.

@@ -112,7 +112,7 @@ pub struct AnalysisStatus {
 
 crate::listing!(
     AssetQuery, Asset, AssetFilter, AssetField, AssetOrder, "AssetAggregate",
-    /// Assets that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// Assets that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the order
     /// of adding, without one); `last` pages from the end.
     assets,
     /// Counts, groups and time buckets of the assets that meet `filter`.

@@ -206,7 +206,7 @@ impl AuditEvent {
 
 crate::listing!(
     AuditQuery, AuditEvent, AuditEventFilter, AuditEventField, AuditEventOrder, "AuditEventAggregate",
-    /// The audit log's events that meet `filter`, in `orderBy` order (then by ID; by ID
+    /// The audit log's events that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID
     /// alone, oldest first, without one: `last: N` for the newest). Administrators read
     /// every event; anyone else reads only their own.
     audit_events,

@@ -216,7 +216,7 @@ impl Case {
 
 crate::listing!(
     CaseQuery, Case, CaseFilter, CaseField, CaseOrder, "CaseAggregate",
-    /// Cases that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// Cases that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the order
     /// of opening, without one); `last` pages from the end.
     cases,
     /// Counts, groups and time buckets of the cases that meet `filter`.

@@ -41,7 +41,7 @@ impl Customer {
 
 crate::listing!(
     CustomerQuery, Customer, CustomerFilter, CustomerField, CustomerOrder, "CustomerAggregate",
-    /// Customers that meet `filter`, in `orderBy` order (then by ID).
+    /// Customers that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes).
     customers,
     /// Counts, groups and time buckets of the customers that meet `filter`.
     customers_aggregate,

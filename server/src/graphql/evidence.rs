@@ -51,7 +51,7 @@ impl Evidence {
 
 crate::listing!(
     EvidenceQuery, Evidence, EvidenceFilter, EvidenceField, EvidenceOrder, "EvidenceAggregate",
-    /// Evidences that meet `filter`, in `orderBy` order (then by ID; by ID alone, the
+    /// Evidences that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the
     /// order of adding, without one); `last` pages from the end.
     evidences,
     /// Counts, groups and time buckets of the evidences that meet `filter`.

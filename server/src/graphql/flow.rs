@@ -136,7 +136,7 @@ impl Flow {
 
 crate::listing!(
     FlowQuery, Flow, FlowFilter, FlowField, FlowOrder, "FlowAggregate",
-    /// Flows that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// Flows that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the order
     /// of insertion, without one); `last` pages from the end.
     flows,
     /// Counts, groups and time buckets of the flows that meet `filter`.

@@ -299,7 +299,7 @@ impl HostQuery {
 
 crate::listing!(
     HostListing, Host, HostFilter, HostField, HostOrder, "HostAggregate",
-    /// Hosts that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// Hosts that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the order
     /// in which Pivot learnt of them, without one); `last` pages from the end.
     hosts,
     /// Counts, groups and time buckets of the hosts that meet `filter`.

@@ -188,7 +188,7 @@ impl Summary {
 
 crate::listing!(
     ImportQuery, Import, ImportFilter, ImportField, ImportOrder, "ImportAggregate",
-    /// The files imported (finished) that meet `filter`, in `orderBy` order (then by ID;
+    /// The files imported (finished) that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes;
     /// by ID alone, oldest first, without one: `last` pages from the newest). IPDR
     /// imports only with read access to IPDR, in the contexts the caller reaches.
     imports,

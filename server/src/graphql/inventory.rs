@@ -279,7 +279,7 @@ impl DnsRecord {
 
 crate::listing!(
     NetworkListing, Network, NetworkFilter, NetworkField, NetworkOrder, "NetworkAggregate",
-    /// Networks that meet `filter`, in `orderBy` order (then by ID; by ID alone, the
+    /// Networks that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the
     /// order of adding, without one); `last` pages from the end.
     networks,
     /// Counts, groups and time buckets of the networks that meet `filter`.
@@ -288,7 +288,7 @@ crate::listing!(
 
 crate::listing!(
     DeviceListing, Device, DeviceFilter, DeviceField, DeviceOrder, "DeviceAggregate",
-    /// Devices that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order
+    /// Devices that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the order
     /// of discovery, without one); `last` pages from the end.
     devices,
     /// Counts, groups and time buckets of the devices that meet `filter`.
@@ -297,7 +297,7 @@ crate::listing!(
 
 crate::listing!(
     ServiceListing, Service, ServiceFilter, ServiceField, ServiceOrder, "ServiceAggregate",
-    /// Services that meet `filter`, in `orderBy` order (then by ID; by ID alone, the
+    /// Services that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the
     /// order of discovery, without one); `last` pages from the end.
     services,
     /// Counts, groups and time buckets of the services that meet `filter`.
@@ -307,7 +307,7 @@ crate::listing!(
 crate::listing!(
     DnsRecordListing, DnsRecord, DnsRecordFilter, DnsRecordField, DnsRecordOrder, "DnsRecordAggregate",
     /// Passive DNS: which names resolved to what, when — the records that meet `filter`,
-    /// in `orderBy` order (then by ID); `last` pages from the end.
+    /// in `orderBy` order (ties by ID, the way the last field goes); `last` pages from the end.
     dns_records,
     /// Counts, groups and time buckets of the DNS records that meet `filter`.
     dns_records_aggregate,

@@ -81,7 +81,7 @@ impl Ioc {
 
 crate::listing!(
     IocQuery, Ioc, IocFilter, IocField, IocOrder, "IocAggregate",
-    /// IOCs that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order of
+    /// IOCs that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the order of
     /// adding, without one); `last` pages from the end.
     iocs,
     /// Counts, groups and time buckets of the IOCs that meet `filter`.

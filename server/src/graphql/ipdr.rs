@@ -370,7 +370,7 @@ impl IpdrQueryRoot {
 
 crate::listing!(
     IpdrQueryListing, IpdrQuery, IpdrQueryFilter, IpdrQueryField, IpdrQueryOrder, "IpdrQueryAggregate",
-    /// IPDR queries that meet `filter`, in `orderBy` order (then by ID; by ID alone,
+    /// IPDR queries that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone,
     /// oldest first, without one: `last` for the newest): the caller's own, or
     /// everyone's for an administrator, in the contexts the caller reaches.
     ipdr_queries,
@@ -382,7 +382,7 @@ crate::listing!(
 crate::listing!(
     IpdrRecordListing, IpdrRecord via IpdrRecord::from, IpdrRecordFilter, IpdrRecordField, IpdrRecordOrder, "IpdrRecordAggregate",
     /// IPDR records imported into the contexts the caller reaches that meet `filter`, in
-    /// `orderBy` order (then by ID). The `flows` context's records are Pivot's flows:
+    /// `orderBy` order (ties by ID, the way the last field goes). The `flows` context's records are Pivot's flows:
     /// read them with `flows`.
     ipdr_records,
     /// Counts, groups and time buckets of the IPDR records that meet `filter`.

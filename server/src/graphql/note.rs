@@ -128,7 +128,7 @@ impl NoteGroup {
 
 crate::listing!(
     NoteQuery, Note, NoteFilter, NoteField, NoteOrder, "NoteAggregate",
-    /// Notes that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order of
+    /// Notes that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the order of
     /// writing, without one); `last` pages from the end.
     notes,
     /// Counts, groups and time buckets of the notes that meet `filter`.

@@ -141,7 +141,7 @@ impl Scan {
 crate::listing!(
     PortListing, Port, PortFilter, PortField, PortOrder, "PortAggregate",
     /// Ports of every host that meet `filter` (`{port: {eq: 3389}, state: {eq: "open"}}`),
-    /// in `orderBy` order (then by ID); `last` pages from the end.
+    /// in `orderBy` order (ties by ID, the way the last field goes); `last` pages from the end.
     ports,
     /// Counts, groups and time buckets of the ports that meet `filter`.
     ports_aggregate,
@@ -149,7 +149,7 @@ crate::listing!(
 
 crate::listing!(
     PortQuery, Scan, ScanFilter, ScanField, ScanOrder, "ScanAggregate",
-    /// Imported scans that meet `filter`, in `orderBy` order (then by ID; by ID alone,
+    /// Imported scans that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone,
     /// oldest first, without one); `last` pages from the end.
     scans,
     /// Counts, groups and time buckets of the scans that meet `filter`.

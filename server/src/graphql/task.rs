@@ -55,7 +55,7 @@ impl Task {
 
 crate::listing!(
     TaskQuery, Task, TaskFilter, TaskField, TaskOrder, "TaskAggregate",
-    /// Tasks that meet `filter`, in `orderBy` order (then by ID; by ID alone, the order of
+    /// Tasks that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone, the order of
     /// adding, without one); `last` pages from the end.
     tasks,
     /// Counts, groups and time buckets of the tasks that meet `filter`.

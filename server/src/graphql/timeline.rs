@@ -70,7 +70,7 @@ impl TimelineEvent {
 crate::listing!(
     TimelineQuery, TimelineEvent, TimelineEventFilter, TimelineEventField, TimelineEventOrder,
     "TimelineEventAggregate",
-    /// Timeline events that meet `filter`, in `orderBy` order (then by ID; by ID alone,
+    /// Timeline events that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by ID alone,
     /// the order of adding, without one); `last` pages from the end.
     timeline_events,
     /// Counts, groups and time buckets of the timeline events that meet `filter`.

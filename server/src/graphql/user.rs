@@ -158,7 +158,7 @@ impl UserQuery {
 
 crate::listing!(
     UserListing, User, UserFilter, UserField, UserOrder, "UserAggregate",
-    /// Administrators: the users that meet `filter`, in `orderBy` order (then by ID; by
+    /// Administrators: the users that meet `filter`, in `orderBy` order (ties by ID, the way the last field goes; by
     /// ID alone, the order of creation, without one).
     users,
     /// Administrators: counts, groups and time buckets of the users that meet `filter`.

@@ -1,5 +1,6 @@
 //! Sorting by any list of fields, paged by keyset: a cursor carries the sort key of its
-//! row (and the row's id, which breaks ties), so the next page is a range condition on
+//! row (and the row's id, which breaks ties the way the last field goes), so the next
+//! page is a range condition on
 //! the sort columns, never an `OFFSET`. Missing values sort as the greatest (last going
 //! up, first going down), the same on both databases.
 
@@ -199,7 +200,15 @@ impl<E: Scoped> Keyset<E> {
                 select.order_by(k.column, order)
             };
         }
-        select.order_by(id_column::<E>(), if backward { Order::Desc } else { Order::Asc })
+        let desc = self.tie_desc() != backward;
+        select.order_by(id_column::<E>(), if desc { Order::Desc } else { Order::Asc })
+    }
+
+    /// Whether ties go by id downward: the way the last field goes, so that an order
+    /// one index holds (`severity DESC, occurred_at DESC`, each index ending with the
+    /// row's id) is one scan of it, without a sort.
+    fn tie_desc(&self) -> bool {
+        self.keys.last().is_some_and(|k| k.desc)
     }
 
     /// The cursor of row `m`.
@@ -268,7 +277,11 @@ impl<E: Scoped> Keyset<E> {
             });
         }
         let id = id_column::<E>();
-        let past = if backward { id.lt(c.id) } else { id.gt(c.id) };
+        let past = if self.tie_desc() == backward {
+            id.gt(c.id)
+        } else {
+            id.lt(c.id)
+        };
         any.add(equal.add(past))
     }
 }
