@@ -16,8 +16,9 @@ use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Principal, Via};
 use crate::domain::ids::{self, Kind};
-use crate::domain::ipdr::{messages, Status, DEFAULT_CONTEXT};
+use crate::domain::ipdr::{Status, DEFAULT_CONTEXT};
 use crate::domain::users;
+use crate::graphql::errors::{FORBIDDEN, NOT_FOUND};
 
 pub struct Trisul;
 
@@ -57,6 +58,34 @@ impl Dialect for Trisul {
         principal::of_user(state.db(), user, Via::Token).await.map_err(failed)
     }
 
+    /// Trisul's words for the refusals of the graph: a context that is not there or not
+    /// the caller's (`c`, or the submission), a query that is not the caller's.
+    fn refusal(code: &str, field: Option<&str>, path: &str, p: &Params) -> Option<Refusal> {
+        let about_context = field == Some("c") || path == "/api/ipdr_query/new";
+        let asked = || {
+            text(p, "contextname")
+                .ok()
+                .flatten()
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| DEFAULT_CONTEXT.to_string())
+        };
+        match code {
+            NOT_FOUND if about_context => Some(Refusal::new(
+                StatusCode::NOT_FOUND,
+                format!("Context {} not found", asked()),
+            )),
+            FORBIDDEN if about_context => Some(Refusal::new(
+                StatusCode::FORBIDDEN,
+                format!("You are not allowed to access the context {}", asked()),
+            )),
+            FORBIDDEN if field == Some("q") || path == "/api/ipdr_query/cancel" => {
+                Some(Refusal::new(StatusCode::FORBIDDEN, words::FORBIDDEN_QUERY))
+            }
+            _ => None,
+        }
+    }
+
     fn refuse(refusal: Refusal) -> Response {
         // Internals stay in the log (`compat::operation` wrote them there).
         let message = if refusal.status.is_server_error() {
@@ -69,6 +98,31 @@ impl Dialect for Trisul {
         body.insert("message".into(), json!(message));
         body.extend(refusal.details);
         (refusal.status, axum::Json(Value::Object(body))).into_response()
+    }
+}
+
+/// Trisul's texts (its spec's, where it gives them).
+mod words {
+    pub const FORBIDDEN_QUERY: &str = "You are not authorized to access this query";
+    pub const NOT_CANCELABLE: &str = "Query is not in NEW or INPROGRESS state";
+
+    /// What Trisul says of a query in `status`.
+    pub fn of_status(status: &str) -> &'static str {
+        match status {
+            "NEW" => "Query submitted, waiting to be processed",
+            "INPROGRESS" => "Processing records...",
+            "COMPLETED" => "Query completed successfully",
+            _ => "Query cancelled by user",
+        }
+    }
+}
+
+/// A query's status message: Pivot's reason where it gives one (a query given up),
+/// else Trisul's words for its status.
+fn status_message(q: &Value) -> Value {
+    match q["statusMessage"].as_str() {
+        Some(m) if !m.is_empty() => json!(m),
+        _ => json!(words::of_status(q["status"].as_str().unwrap_or_default())),
     }
 }
 
@@ -213,7 +267,7 @@ fn list(a: Answer, p: &Params, c: &Context) -> Result<Reply, Refusal> {
                 "QueryWindowStart": from,
                 "QueryWindowEnd": to,
                 "CurrentStatus": q["status"],
-                "StatusMessage": q["statusMessage"],
+                "StatusMessage": status_message(q),
             })
         })
         .collect();
@@ -284,7 +338,7 @@ fn standing(q: &Value, c: &Context) -> Map<String, Value> {
     let (from, to) = window(q, c);
     let mut m = Map::new();
     m.insert("CurrentStatus".into(), q["status"].clone());
-    m.insert("QueryStatusMessage".into(), q["statusMessage"].clone());
+    m.insert("QueryStatusMessage".into(), status_message(q));
     m.insert("ip".into(), q["ip"].clone());
     m.insert("from_time".into(), from);
     m.insert("to_time".into(), to);
@@ -431,7 +485,7 @@ fn finished(q: &Value) -> bool {
 fn cancelable(prior: &Value, p: &Params, c: &Context) -> Result<(), Refusal> {
     let q = found(prior, p)?;
     if finished(q) {
-        return Err(Refusal::new(StatusCode::CONFLICT, messages::NOT_CANCELABLE).with_details(standing(q, c)));
+        return Err(Refusal::new(StatusCode::CONFLICT, words::NOT_CANCELABLE).with_details(standing(q, c)));
     }
     Ok(())
 }

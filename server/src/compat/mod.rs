@@ -281,6 +281,13 @@ pub trait Dialect: Send + Sync + 'static {
     fn status(code: &str) -> StatusCode {
         errors::http_status(code)
     }
+
+    /// The dialect's own refusal for an operation's error, where the dialect words it
+    /// itself: from the error's code, the response key of the root field it came from,
+    /// the route's path and its parameters. `None` keeps the error's message.
+    fn refusal(_code: &str, _field: Option<&str>, _path: &str, _params: &Params) -> Option<Refusal> {
+        None
+    }
 }
 
 /// A route with its operations parsed.
@@ -421,7 +428,7 @@ async fn run<D: Dialect>(
     };
     let prior = match (&route.before, &compiled.before) {
         (Some(before), Some(document)) => {
-            let prior = operation::<D>(state, &caller, route, before.operation, document, &variables).await?;
+            let prior = operation::<D>(state, &caller, route, &params, before.operation, document, &variables).await?;
             (before.check)(&prior, &params, &ctx)?;
             prior
         }
@@ -429,7 +436,11 @@ async fn run<D: Dialect>(
     };
     let run = |variables: Value| {
         let caller = &caller;
-        async move { operation::<D>(state, caller, route, route.operation, &compiled.document, &variables).await }
+        let params = &params;
+        async move {
+            let document = &compiled.document;
+            operation::<D>(state, caller, route, params, route.operation, document, &variables).await
+        }
     };
     let (data, pages, numbered) = match route.paging {
         None => (run(variables).await?, Vec::new(), None),
@@ -547,6 +558,7 @@ async fn operation<D: Dialect>(
     state: &AppState,
     caller: &Caller,
     route: &Route,
+    params: &Params,
     text: &str,
     document: &ExecutableDocument,
     variables: &Value,
@@ -560,6 +572,13 @@ async fn operation<D: Dialect>(
         .ok_or_else(|| Refusal::new(StatusCode::GATEWAY_TIMEOUT, errors::TOO_LONG))?;
     if let Some(e) = response.errors.first() {
         let code = errors::code_of(e).unwrap_or(errors::INTERNAL);
+        let field = match e.path.first() {
+            Some(async_graphql::PathSegment::Field(f)) => Some(f.as_str()),
+            _ => None,
+        };
+        if let Some(refusal) = D::refusal(code, field, route.path, params) {
+            return Err(refusal);
+        }
         let status = D::status(code);
         if status.is_server_error() {
             tracing::error!(route = route.path, error = %e.message, "compatibility route failed");

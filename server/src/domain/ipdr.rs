@@ -91,16 +91,6 @@ impl Status {
     }
 }
 
-/// The status messages (Trisul's where its spec gives them).
-pub mod messages {
-    pub const NEW: &str = "Query submitted, waiting to be processed";
-    pub const RUNNING: &str = "Processing records...";
-    pub const COMPLETED: &str = "Query completed successfully";
-    pub const CANCELED: &str = "Query cancelled by user";
-    pub const NOT_CANCELABLE: &str = "Query is not in NEW or INPROGRESS state";
-    pub const FORBIDDEN_QUERY: &str = "You are not authorized to access this query";
-}
-
 /// A claimed query is given up (CANCELED with a reason) after this many runs that did
 /// not finish: a query that crashes its worker must not crash every replica in turn.
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -313,14 +303,12 @@ pub async fn context(
         .is_some_and(|ids| !ids.contains(&context.id))
     {
         let asked = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(DEFAULT_CONTEXT);
-        return Err(DomainError::Forbidden(format!(
-            "You are not allowed to access the context {asked}"
-        )));
+        return Err(DomainError::Forbidden(format!("no access to the IPDR context {asked}")));
     }
     Ok(Some(context))
 }
 
-/// [`context`], which must exist (`NOT_FOUND` "Context X not found" otherwise).
+/// [`context`], which must exist (`NOT_FOUND` otherwise).
 pub async fn existing_context(
     db: &impl ConnectionTrait,
     p: &Principal,
@@ -329,7 +317,7 @@ pub async fn existing_context(
     let asked = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(DEFAULT_CONTEXT);
     context(db, p, name)
         .await?
-        .ok_or_else(|| DomainError::not_found(format!("Context {asked}")))
+        .ok_or_else(|| DomainError::not_found(format!("IPDR context {asked}")))
 }
 
 /// Limits a user to the contexts named (an empty list lifts the limit).
@@ -380,7 +368,7 @@ pub async fn submit(db: &impl ConnectionTrait, p: &Principal, s: Submission) -> 
     // Flows read as records are still flows.
     if context.source == SOURCE_FLOWS && !p.can(Capability::Flows, Level::Read) {
         return Err(DomainError::Forbidden(format!(
-            "You are not allowed to access the context {}",
+            "no access to the IPDR context {}: its records are flows",
             context.name
         )));
     }
@@ -391,7 +379,7 @@ pub async fn submit(db: &impl ConnectionTrait, p: &Principal, s: Submission) -> 
         from_time: Set(s.from),
         to_time: Set(s.to),
         status: Set(Status::New.as_str().into()),
-        message: Set(messages::NEW.into()),
+        message: Set(String::new()),
         found: Set(0),
         attempts: Set(0),
         created_at: Set(Utc::now()),
@@ -399,6 +387,9 @@ pub async fn submit(db: &impl ConnectionTrait, p: &Principal, s: Submission) -> 
     };
     Ok(ipdr_query::Entity::insert(model).exec_with_returning(db).await?)
 }
+
+/// Why a query is refused to someone not allowed to see it ([`may_see`]).
+pub const NOT_YOURS: &str = "only its owner and administrators may see an IPDR query";
 
 /// Whether `p` may see query `q`: its owner and administrators may, within the
 /// contexts they reach (an administrator limited to some contexts is limited too).
@@ -414,7 +405,7 @@ pub async fn may_see(db: &impl ConnectionTrait, p: &Principal, q: &ipdr_query::M
 /// Query `id`, if it exists; `Forbidden` when `p` may not see it.
 pub async fn query(db: &impl ConnectionTrait, p: &Principal, id: i64) -> DomainResult<Option<ipdr_query::Model>> {
     match ipdr_query::Entity::find_by_id(id).one(db).await? {
-        Some(q) if !may_see(db, p, &q).await? => Err(DomainError::Forbidden(messages::FORBIDDEN_QUERY.into())),
+        Some(q) if !may_see(db, p, &q).await? => Err(DomainError::Forbidden(NOT_YOURS.into())),
         found => Ok(found),
     }
 }
@@ -425,13 +416,15 @@ pub async fn cancel(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Domain
     query(db, p, id)
         .await?
         .ok_or_else(|| DomainError::not_found(format!("IPDR query {id}")))?;
-    let done = set_status(ipdr_query::Entity::update_many(), Status::Canceled, messages::CANCELED)
+    let done = set_status(ipdr_query::Entity::update_many(), Status::Canceled, "")
         .filter(ipdr_query::Column::Id.eq(id))
         .filter(ipdr_query::Column::Status.is_in([Status::New.as_str(), Status::InProgress.as_str()]))
         .exec(db)
         .await?;
     if done.rows_affected == 0 {
-        return Err(DomainError::Conflict(messages::NOT_CANCELABLE.into()));
+        return Err(DomainError::Conflict(
+            "only a NEW or INPROGRESS query can be canceled".into(),
+        ));
     }
     super::crud::find::<ipdr_query::Entity>(db, "IPDR query", id).await
 }
@@ -588,7 +581,7 @@ pub async fn claim(
     let statement = Statement::from_sql_and_values(
         backend,
         sql,
-        [messages::RUNNING.into(), worker.into(), now.into(), stale_before.into()],
+        ["".into(), worker.into(), now.into(), stale_before.into()],
     );
     Ok(ipdr_query::Model::find_by_statement(statement).one(db).await?)
 }
@@ -601,7 +594,8 @@ fn held(id: i64, worker: &str) -> UpdateMany<ipdr_query::Entity> {
         .filter(ipdr_query::Column::ClaimedBy.eq(worker))
 }
 
-/// `update` also moves the query to `status` with `message`, out of any worker's hands;
+/// `update` also moves the query to `status` with `message` (empty: the status says
+/// it all; else why, as when a query is given up), out of any worker's hands;
 /// COMPLETED and CANCELED finish it now.
 fn set_status(update: UpdateMany<ipdr_query::Entity>, status: Status, message: &str) -> UpdateMany<ipdr_query::Entity> {
     let update = update
@@ -633,9 +627,7 @@ pub async fn give_up(db: &impl ConnectionTrait, q: &ipdr_query::Model, worker: &
 
 /// Hands a claimed query back (its run failed): NEW again, for any worker to retry.
 pub async fn release(db: &impl ConnectionTrait, q: &ipdr_query::Model, worker: &str) -> DomainResult<()> {
-    set_status(held(q.id, worker), Status::New, messages::NEW)
-        .exec(db)
-        .await?;
+    set_status(held(q.id, worker), Status::New, "").exec(db).await?;
     Ok(())
 }
 
@@ -828,7 +820,7 @@ pub async fn write_batch<C: ConnectionTrait + TransactionTrait>(
             .col_expr(ipdr_query::Column::CursorId, Expr::value(id));
     }
     if done {
-        update = set_status(update, Status::Completed, messages::COMPLETED);
+        update = set_status(update, Status::Completed, "");
     }
     if update.exec(&tx).await?.rows_affected == 0 {
         return Ok(false);

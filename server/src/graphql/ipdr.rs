@@ -169,6 +169,8 @@ impl IpdrQuery {
     async fn status(&self) -> Status {
         Status::parse(&self.0.status)
     }
+    /// Why the query stands as it does when its status does not say it all (why it was
+    /// given up); empty otherwise.
     async fn status_message(&self) -> &str {
         &self.0.message
     }

@@ -133,7 +133,7 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
             Some(m) => {
                 let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
                 if !crate::domain::ipdr::may_see(db, principal, &m).await.gql()? {
-                    return Err(coded(crate::domain::ipdr::messages::FORBIDDEN_QUERY, FORBIDDEN));
+                    return Err(coded(crate::domain::ipdr::NOT_YOURS, FORBIDDEN));
                 }
                 Some(Node::IpdrQuery(IpdrQuery(m)))
             }

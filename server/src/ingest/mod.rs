@@ -383,7 +383,33 @@ pub async fn import(
         audit::record(&tx, event).await?;
     }
     tx.commit().await?;
+    if total.inserted + total.updated >= ANALYZE_AFTER {
+        analyze(db, format).await;
+    }
     Ok(total.finish())
+}
+
+/// Objects an import writes before the tables it filled are analyzed.
+const ANALYZE_AFTER: u64 = 1000;
+
+/// Fresh statistics for the tables an import of `format` filled, on PostgreSQL:
+/// until autovacuum gets to them the planner takes them for nearly empty (counting
+/// the hosts with port 22 open, 5,000 hosts: 8.8 ms read row by row, 1.8 ms from the
+/// indexes once analyzed). SQLite's planner goes by its indexes and needs none.
+async fn analyze(db: &impl sea_orm::ConnectionTrait, format: Format) {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    let tables = match format {
+        Format::Nmap => "hosts, hostnames, ports, port_sightings, host_imports",
+        Format::Zeek => "flows, dns_records",
+        Format::Suricata => "alerts",
+        Format::Ipdr => "ipdr_records",
+    };
+    // Statistics only help: an import that stored its rows has succeeded.
+    if let Err(e) = db.execute_unprepared(&format!("ANALYZE {tables}")).await {
+        tracing::warn!(error = %e, "analyzing after an import");
+    }
 }
 
 /// A batch of parsed records of one kind.
