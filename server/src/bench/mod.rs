@@ -13,8 +13,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::json;
 
 use crate::db::{self, placeholders};
-use crate::domain::{ip, users};
-use crate::graphql::{self, Caller};
+use crate::domain::ip;
 use crate::ingest::{self, Format, ImportedKind, Input, Options};
 
 pub mod compat;
@@ -332,61 +331,35 @@ const NESTED: &str = r#"{ hosts(first: 100, filter: {ip: {within: ["10.0.0.0/16"
 
 /// Median and 95th percentile of the nested query, in ms, over `runs` runs.
 async fn nested_query(conn: &DatabaseConnection, runs: usize) -> anyhow::Result<(f64, f64)> {
-    users::ensure_admin(conn, Some("benchmark password")).await?;
-    let admin = users::by_name(conn, users::ADMIN).await?;
+    let runner = query::Runner::as_admin(conn).await?;
     // Some alerts, an IOC and a case naming the first hosts.
-    let schema = graphql::build(
-        conn.clone(),
-        None,
-        Default::default(),
-        Default::default(),
-        Default::default(),
-    );
-    let caller = Caller::acting_as(admin);
-    let run = |q: String, v: serde_json::Value| {
-        let (schema, caller) = (&schema, &caller);
-        async move {
-            let r = graphql::execute(
-                schema,
-                conn,
-                caller,
-                async_graphql::Request::new(q).variables(async_graphql::Variables::from_json(v)),
-            )
-            .await;
-            anyhow::ensure!(r.errors.is_empty(), "{:?}", r.errors);
-            Ok(r)
-        }
-    };
-    let customer = run("mutation { createCustomer(name: \"bench\") { id } }".into(), json!({})).await?;
-    let customer = customer.data.into_json()?["createCustomer"]["id"].clone();
-    let case = run(
-        "mutation($c: ID!) { createCase(input: {name: \"bench\", customerId: $c}) { id } }".into(),
-        json!({"c": customer}),
-    )
-    .await?;
-    let case = case.data.into_json()?["createCase"]["id"].clone();
-    for i in 0..100 {
-        run(
-            "mutation($ip: IpAddr!, $v: String!, $c: ID!) {
-                createAlert(input: {kind: \"host\", type: \"scan\", severity: WARNING, title: \"t\", srcIp: $ip}) { id }
-                addIoc(input: {type: \"ip-src\", value: $v, caseIds: [$c]}) { id } }"
-                .into(),
-            json!({"ip": addr(i), "v": addr(i), "c": case}),
+    let customer = runner
+        .run("mutation { createCustomer(name: \"bench\") { id } }", json!({}))
+        .await?;
+    let customer = customer["createCustomer"]["id"].clone();
+    let case = runner
+        .run(
+            "mutation($c: ID!) { createCase(input: {name: \"bench\", customerId: $c}) { id } }",
+            json!({"c": customer}),
         )
         .await?;
+    let case = case["createCase"]["id"].clone();
+    for i in 0..100 {
+        runner
+            .run(
+                "mutation($ip: IpAddr!, $v: String!, $c: ID!) {
+                createAlert(input: {kind: \"host\", type: \"scan\", severity: WARNING, title: \"t\", srcIp: $ip}) { id }
+                addIoc(input: {type: \"ip-src\", value: $v, caseIds: [$c]}) { id } }",
+                json!({"ip": addr(i), "v": addr(i), "c": case}),
+            )
+            .await?;
     }
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let started = Instant::now();
-        let r = run(NESTED.into(), json!({})).await?;
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
-        anyhow::ensure!(
-            r.data.into_json()?["hosts"]["nodes"].as_array().map_or(0, Vec::len) == 100,
-            "the nested query sees 100 hosts"
-        );
-    }
-    times.sort_by(f64::total_cmp);
-    Ok((times[runs / 2], times[runs * 95 / 100]))
+    let (median, p95, last) = runner.time(NESTED, json!({}), runs).await?;
+    anyhow::ensure!(
+        last["hosts"]["nodes"].as_array().map_or(0, Vec::len) == 100,
+        "the nested query sees 100 hosts"
+    );
+    Ok((median, p95))
 }
 
 pub async fn run(opts: BenchOptions) -> anyhow::Result<String> {

@@ -42,14 +42,33 @@ const GROUP: &str = "{ flowsAggregate { groupBy(field: DST_PORT, first: 10) { va
 const COUNT: &str = r#"{ hosts(filter: {ports: {port: {eq: 22}, state: {eq: "open"}}}) { totalCount } }"#;
 
 /// Runs GraphQL operations as the administrator, in process.
-struct Runner {
+pub(crate) struct Runner {
     schema: graphql::PivotSchema,
     conn: DatabaseConnection,
     caller: Caller,
 }
 
 impl Runner {
-    async fn run(&self, q: &str, v: Value) -> anyhow::Result<Value> {
+    /// The schema on `conn`, run as its administrator (made if missing).
+    pub(crate) async fn as_admin(conn: &DatabaseConnection) -> anyhow::Result<Self> {
+        users::ensure_admin(conn, Some("benchmark password")).await?;
+        let admin = users::by_name(conn, users::ADMIN).await?;
+        let schema = graphql::build(
+            conn.clone(),
+            None,
+            Default::default(),
+            Default::default(),
+            Default::default(),
+        );
+        Ok(Self {
+            schema,
+            conn: conn.clone(),
+            caller: Caller::acting_as(admin),
+        })
+    }
+
+    /// The data of an operation that must succeed.
+    pub(crate) async fn run(&self, q: &str, v: Value) -> anyhow::Result<Value> {
         let request = async_graphql::Request::new(q).variables(async_graphql::Variables::from_json(v));
         let r = graphql::execute(&self.schema, &self.conn, &self.caller, request).await;
         anyhow::ensure!(r.errors.is_empty(), "{q}: {:?}", r.errors);
@@ -57,7 +76,7 @@ impl Runner {
     }
 
     /// Median and 95th percentile in ms over `runs` runs, and the last answer.
-    async fn time(&self, q: &str, v: Value, runs: usize) -> anyhow::Result<(f64, f64, Value)> {
+    pub(crate) async fn time(&self, q: &str, v: Value, runs: usize) -> anyhow::Result<(f64, f64, Value)> {
         let mut times = Vec::with_capacity(runs);
         let mut last = Value::Null;
         for _ in 0..runs.max(1) {
@@ -125,20 +144,7 @@ async fn backend(
     raw_flows(&conn, opts.flows).await?;
     raw_hosts(&conn, opts.hosts).await?;
     conn.execute_unprepared("ANALYZE").await?;
-    users::ensure_admin(&conn, Some("benchmark password")).await?;
-    let admin = users::by_name(&conn, users::ADMIN).await?;
-    let schema = graphql::build(
-        conn.clone(),
-        None,
-        Default::default(),
-        Default::default(),
-        Default::default(),
-    );
-    let runner = Runner {
-        schema,
-        conn: conn.clone(),
-        caller: Caller::acting_as(admin),
-    };
+    let runner = Runner::as_admin(&conn).await?;
 
     let (page_med, page_p95, first) = runner.time(PAGE, json!({}), opts.runs).await?;
     anyhow::ensure!(

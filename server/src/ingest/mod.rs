@@ -383,10 +383,11 @@ pub async fn import(
         audit::record(&tx, event).await?;
     }
     tx.commit().await?;
+    let total = total.finish();
     if total.inserted + total.updated >= ANALYZE_AFTER {
         analyze(db, format).await;
     }
-    Ok(total.finish())
+    Ok(total)
 }
 
 /// Objects an import writes before the tables it filled are analyzed.
