@@ -604,3 +604,40 @@ both_dbs!(imports_are_recorded_and_never_double, |app: TestApp| async move {
         "{s}"
     );
 });
+
+/// An import of a thousand objects or more leaves its tables analyzed on PostgreSQL,
+/// so that the next queries are planned for what is there (not for empty tables).
+#[tokio::test]
+async fn large_imports_leave_fresh_statistics_on_postgres() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::postgres().await;
+    let mut xml = String::from("<?xml version=\"1.0\"?><nmaprun scanner=\"nmap\" start=\"1768384800\">");
+    for h in 0..120 {
+        xml.push_str(&format!(
+            "<host><status state=\"up\"/><address addr=\"10.77.{}.{}\" addrtype=\"ipv4\"/><ports>",
+            h / 250,
+            1 + h % 250
+        ));
+        for p in [21, 22, 25, 53, 80, 110, 143, 443, 3306, 8080] {
+            xml.push_str(&format!(
+                "<port protocol=\"tcp\" portid=\"{p}\"><state state=\"open\" reason=\"syn-ack\"/></port>"
+            ));
+        }
+        xml.push_str("</ports></host>");
+    }
+    xml.push_str("</nmaprun>");
+    let summary = import(&app, NMAP, "scan.xml", xml.into_bytes(), json!({})).await;
+    assert_eq!(count(&summary, "PORTS", "added"), 1200, "{summary}");
+    let analyzed = app
+        .db
+        .query_one(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('hosts', 'ports') AND last_analyze IS NOT NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(analyzed, 2, "hosts and ports are analyzed after the import");
+}
