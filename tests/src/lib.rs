@@ -102,6 +102,73 @@ pub struct PgScratch {
 }
 
 pub async fn postgres_scratch() -> PgScratch {
+    postgres_database(None).await
+}
+
+/// A fresh PostgreSQL database with every migration applied, cloned from a template
+/// migrated once per run (`<run database>_template`): a copy is much quicker than
+/// running the migrations again in every test.
+pub async fn postgres_migrated() -> PgScratch {
+    let template = migrated_template().await;
+    postgres_database(Some(&template)).await
+}
+
+/// The run's migrated template database, made by the first test that asks (tests run
+/// in processes of their own: a PostgreSQL advisory lock makes one of them build it).
+/// A template with another number of migrations than this build's is built again.
+async fn migrated_template() -> String {
+    use migration::MigratorTrait;
+    let admin_url = postgres_admin_url();
+    let (server_url, base) = admin_url.rsplit_once('/').expect("a database URL");
+    let template = format!("{}_template", base.split('?').next().unwrap_or(base)).to_lowercase();
+    // One connection: the advisory lock belongs to a session.
+    let mut options = sea_orm::ConnectOptions::new(admin_url.clone());
+    options.max_connections(1).sqlx_logging(false);
+    let admin = Database::connect(options)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL tests need a server at {admin_url}: {e}"));
+    admin
+        .execute_unprepared("SELECT pg_advisory_lock(727274)")
+        .await
+        .expect("lock the template");
+    let url = format!("{server_url}/{template}");
+    let wanted = migration::Migrator::migrations().len() as i64;
+    let applied = match Database::connect(&url).await {
+        Ok(conn) => {
+            let n = conn
+                .query_one(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT count(*) FROM seaql_migrations",
+                ))
+                .await
+                .ok()
+                .flatten()
+                .and_then(|r| r.try_get_by_index::<i64>(0).ok());
+            conn.close().await.ok();
+            n
+        }
+        Err(_) => None,
+    };
+    if applied != Some(wanted) {
+        for sql in [
+            format!("DROP DATABASE IF EXISTS \"{template}\" WITH (FORCE)"),
+            format!("CREATE DATABASE \"{template}\""),
+        ] {
+            admin.execute_unprepared(&sql).await.expect("make the template");
+        }
+        let conn = Database::connect(&url).await.expect("connect to the template");
+        server::db::migrate(&conn).await.expect("migrate the template");
+        conn.close().await.ok();
+    }
+    admin
+        .execute_unprepared("SELECT pg_advisory_unlock(727274)")
+        .await
+        .expect("unlock the template");
+    admin.close().await.ok();
+    template
+}
+
+async fn postgres_database(template: Option<&str>) -> PgScratch {
     let admin_url = postgres_admin_url();
     let admin = Database::connect(&admin_url)
         .await
@@ -114,8 +181,9 @@ pub async fn postgres_scratch() -> PgScratch {
         .next()
         .unwrap_or("postgres");
     let name = format!("{base}_t{}", unique()).to_lowercase();
+    let from = template.map(|t| format!(" TEMPLATE \"{t}\"")).unwrap_or_default();
     admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\"{from}"))
         .await
         .expect("create the test database");
     let url = format!(
@@ -155,7 +223,7 @@ impl TestApp {
     }
 
     pub async fn postgres_with(config: Config) -> Self {
-        let PgScratch { url, guard } = postgres_scratch().await;
+        let PgScratch { url, guard } = postgres_migrated().await;
         Self::start(
             Config {
                 database_url: url,
