@@ -380,20 +380,28 @@ fn any_address(name: &str, field: &str, list: Option<Vec<String>>) -> Result<Opt
     };
     let mut any = Vec::new();
     for p in &list {
-        let ranges = patterns::address_ranges(p).map_err(|why| Refusal::bad(format!("{name}: {why}")))?;
-        any.extend(ranges.into_iter().map(|(lo, hi)| {
+        any.extend(address(name, field, p)?);
+    }
+    Ok(Some(json!({ "or": any })))
+}
+
+/// The conditions on `field` that one address pattern stands for, any of them.
+fn address(name: &str, field: &str, pattern: &str) -> Result<Vec<Value>, Refusal> {
+    let ranges = patterns::address_ranges(pattern).map_err(|why| Refusal::bad(format!("{name}: {why}")))?;
+    if ranges.is_empty() {
+        // A pattern no address matches matches nothing.
+        return Ok(vec![json!({ field: {"in": []} })]);
+    }
+    Ok(ranges
+        .into_iter()
+        .map(|(lo, hi)| {
             if lo == hi {
                 json!({ field: {"eq": lo} })
             } else {
                 json!({ field: {"range": {"from": lo, "to": hi}} })
             }
-        }));
-    }
-    // A pattern no address matches matches nothing.
-    if any.is_empty() {
-        any.push(json!({ field: {"in": []} }));
-    }
-    Ok(Some(json!({ "or": any })))
+        })
+        .collect())
 }
 
 /// Every one of the conditions given (none: every row).
@@ -953,15 +961,7 @@ fn when(c: &Context, from: &Option<String>, to: &Option<String>) -> Result<Optio
 
 /// `LIKE` escaped: `text` matched as it is, anywhere in the value.
 fn containing(text: &str) -> String {
-    let mut p = String::from("%");
-    for ch in text.trim().chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(ch);
-    }
-    p.push('%');
-    p
+    format!("%{}%", crate::domain::text::escape_like(text.trim()))
 }
 
 /// A list of values of one end of an alert (`side` is `src` or `dst`): address
@@ -978,7 +978,7 @@ fn any_endpoint(name: &str, side: &str, list: Option<Vec<String>>) -> Result<Opt
             return Err(Refusal::bad(format!("{name}: values must not be empty")));
         }
         if patterns::is_address_pattern(v) {
-            any.extend(any_address(name, &ip, Some(vec![v.to_string()]))?);
+            any.extend(address(name, &ip, v)?);
         } else {
             any.push(json!({ mac.as_str(): {"like": v} }));
             any.push(json!({ device.as_str(): {"or": [{"hostname": {"like": v}}, {"friendlyName": {"like": v}}]} }));

@@ -213,14 +213,12 @@ async fn mark_gateways<const N: usize>(db: &impl ConnectionTrait, addresses: [Op
     Ok(())
 }
 
-/// Whether a device at `address` is a gateway.
+/// Whether a device at `address` is a gateway ([`gateway_at`], asked alone).
 async fn is_gateway(db: &impl ConnectionTrait, address: Option<&Vec<u8>>) -> DomainResult<bool> {
     let Some(a) = address else { return Ok(false) };
-    Ok(network::Entity::find()
-        .filter(network::Column::GatewayIp.eq(a.clone()))
-        .count(db)
-        .await?
-        > 0)
+    let q = Query::select().expr(gateway_at(Expr::val(a.clone()).into())).to_owned();
+    let row = db.query_one(db.get_database_backend().build(&q)).await?;
+    Ok(row.map(|r| r.try_get_by_index::<bool>(0)).transpose()?.unwrap_or(false))
 }
 
 // ---- devices ----

@@ -538,6 +538,14 @@ both_dbs!(distinct_rows_skips_and_gateways, |app: TestApp| async move {
         d["devices"]["nodes"],
         json!([{"id": laptop["createDevice"]["id"], "isGateway": true}])
     );
+    // A device made at a gateway's address is one from the start.
+    let twin = app
+        .data(
+            dev,
+            json!({"i": {"mac": "02:00:00:00:00:03", "lastIp": "10.9.0.7", "hostname": "twin"}}),
+        )
+        .await;
+    assert_eq!(twin["createDevice"]["isGateway"], json!(true));
     app.data("mutation($id: ID!) { deleteNetwork(id: $id) }", json!({ "id": net_id }))
         .await;
     let d = app.data(gateways, json!({})).await;
