@@ -62,14 +62,7 @@ impl Dialect for Trisul {
     /// the caller's (`c`, or the submission), a query that is not the caller's.
     fn refusal(code: &str, field: Option<&str>, path: &str, p: &Params) -> Option<Refusal> {
         let about_context = field == Some("c") || path == "/api/ipdr_query/new";
-        let asked = || {
-            text(p, "contextname")
-                .ok()
-                .flatten()
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| DEFAULT_CONTEXT.to_string())
-        };
+        let asked = || context(p).unwrap_or_else(|_| DEFAULT_CONTEXT.to_string());
         match code {
             NOT_FOUND if about_context => Some(Refusal::new(
                 StatusCode::NOT_FOUND,
