@@ -1,7 +1,7 @@
-//! Downloads of data exports: `dataExport` (GraphQL) registers what to export and
+//! Downloads of data exports: `export` (GraphQL) registers what to export and
 //! answers with a URL; `GET /exports/{id}` streams the ZIP to the user who asked, for
 //! ten minutes. Registrations live in this process, so a download goes to the replica
-//! that answered `dataExport` (Intrudect's export route uses both in one request).
+//! that answered `export` (Intrudect's export route uses both in one request).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,7 +19,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app::{self, error_response, AppState};
 use crate::auth::permissions::{Capability, Level};
-use crate::domain::data::{self, DataFilter, DataSet};
+use crate::domain::data::{self, ExportTable};
 use crate::graphql::errors::{FORBIDDEN, NOT_FOUND};
 
 /// How long an export may be downloaded after it was asked for.
@@ -29,8 +29,7 @@ pub const VALID_FOR: Duration = Duration::from_secs(600);
 #[derive(Clone)]
 pub struct Export {
     pub user_id: i64,
-    pub sets: Vec<DataSet>,
-    pub filter: DataFilter,
+    pub tables: Vec<ExportTable>,
     pub timezone: chrono_tz::Tz,
     pub until: Instant,
 }
@@ -65,7 +64,7 @@ impl Exports {
 pub fn stream(db: DatabaseConnection, export: Export) -> Response {
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     tokio::spawn(async move {
-        if let Err(e) = data::export(&db, &export.sets, &export.filter, export.timezone, tx.clone()).await {
+        if let Err(e) = data::export(&db, &export.tables, export.timezone, tx.clone()).await {
             // Headers are gone already: cut the body short so the client sees a broken ZIP.
             tracing::error!(error = %e, "export failed");
             let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
@@ -94,7 +93,11 @@ pub async fn download(
         Err(refused) => return refused,
     };
     match state.exports().get(&id, user.user.id) {
-        Some(export) => match DataSet::refusal(&export.sets, &user, Level::Read) {
+        Some(export) => match data::refusal(
+            export.tables.iter().filter_map(ExportTable::capability),
+            &user,
+            Level::Read,
+        ) {
             Some(why) => error_response(StatusCode::FORBIDDEN, why, FORBIDDEN),
             None => stream(state.db().clone(), export),
         },

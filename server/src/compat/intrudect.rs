@@ -19,8 +19,8 @@
 //! | GET         | /api/v1/serveralerts            | alerts read    | alerts (numbered)         |
 //! | POST        | /api/v1/serveralerts/search     | alerts read    | alerts (numbered)         |
 //! | DELETE      | /api/v1/serveralerts/{id}       | alerts write   | node + deleteAlert        |
-//! | POST        | /api/v1/data/export             | data read      | dataExport, streamed ZIP  |
-//! | POST        | /api/v1/data/delete             | data write     | deleteData                |
+//! | POST        | /api/v1/data/export             | data read      | export, streamed ZIP      |
+//! | POST        | /api/v1/data/delete             | data write     | deleteAlerts/Flows/Dns…   |
 //! | GET         | /api/v1/services                | devices read   | services, grouped         |
 //! | POST        | /api/v1/services/search         | devices read   | services, grouped         |
 //! | POST        | /api/v1/services                | devices write  | createService (201)       |
@@ -64,7 +64,6 @@ use super::{listing_after, read, Answer, Context, Dialect, Input, Paging, Params
 use crate::app::AppState;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::{self, Credentials, Principal};
-use crate::domain::alerts::Severity;
 use crate::domain::ids::{self, Kind};
 
 pub struct Intrudect;
@@ -785,18 +784,33 @@ fn deleted_network(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal>
 
 // ---- alerts ----
 
+/// Intrudect's three-level scale, declared against the graph's severities: 10 for INFO
+/// and NOTICE, 20 for WARNING, 30 for ERROR and worse.
+const LEVELS: [(&str, i64); 6] = [
+    ("INFO", 10),
+    ("NOTICE", 10),
+    ("WARNING", 20),
+    ("ERROR", 30),
+    ("CRITICAL", 30),
+    ("EMERGENCY", 30),
+];
+
 /// The severities an Intrudect level stands for (GraphQL's names).
 fn severities(level: i64) -> Result<Vec<Value>, Refusal> {
-    let list =
-        Severity::of_band(level).ok_or_else(|| Refusal::bad(format!("level must be 10, 20 or 30, not {level}")))?;
-    Ok(list.into_iter().map(|s| json!(s)).collect())
+    if ![10, 20, 30].contains(&level) {
+        return Err(Refusal::bad(format!("level must be 10, 20 or 30, not {level}")));
+    }
+    Ok(LEVELS
+        .iter()
+        .filter(|(_, l)| *l == level)
+        .map(|(s, _)| json!(s))
+        .collect())
 }
 
 /// The Intrudect level of a GraphQL severity.
 fn level(severity: &Value) -> Value {
-    // `&Value` deserializes in place: no copy per rendered row.
-    let s = Severity::deserialize(severity).ok();
-    json!(s.map_or(30, Severity::band))
+    let found = LEVELS.iter().find(|(s, _)| severity.as_str() == Some(s));
+    json!(found.map_or(30, |(_, l)| *l))
 }
 
 /// The severities the levels given stand for, as a condition.
@@ -1162,10 +1176,14 @@ fn deleted_server_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Ref
 
 // ---- data management ----
 
-const DATA_EXPORT: &str = "query($datasets: [DataSet!]!, $filter: DataFilter, $timezone: String) { \
-    r: dataExport(datasets: $datasets, filter: $filter, timezone: $timezone) { url } }";
-const DATA_DELETE: &str = "mutation($dataset: DataSet!, $filter: DataFilter) { \
-    r: deleteData(dataset: $dataset, filter: $filter) { label deletedRows } }";
+const DATA_EXPORT: &str = "query($tables: [ExportTable!]!, $timezone: String) { \
+    r: export(tables: $tables, timezone: $timezone) { url } }";
+/// One deletion, of the rows of one kind (none for the datasets Pivot records nothing in).
+const DATA_DELETE: &str = "mutation($alerts: Boolean!, $flows: Boolean!, $dns: Boolean!, \
+    $alertFilter: AlertFilter = {}, $flowFilter: FlowFilter = {}, $dnsFilter: DnsRecordFilter = {}) { \
+    a: deleteAlerts(filter: $alertFilter) @include(if: $alerts) { deletedRows } \
+    f: deleteFlows(filter: $flowFilter) @include(if: $flows) { deletedRows } \
+    d: deleteDnsRecords(filter: $dnsFilter) @include(if: $dns) { deletedRows } }";
 
 /// Each dataset's filters: (key, its aliases and web form names, what it means in Pivot).
 #[derive(Clone, Copy, PartialEq)]
@@ -1188,13 +1206,26 @@ enum Meaning {
     Unsupported(&'static str),
 }
 
-/// One of Intrudect's datasets: its key, GraphQL's `DataSet`, the `DataFilter` field of
-/// its own conditions (none: nothing is recorded to filter), the prefix of its web form
+/// Where a dataset's rows are in the graph.
+#[derive(Clone, Copy, PartialEq)]
+enum Rows {
+    /// Alerts of this kind.
+    Alerts(&'static str),
+    Flows,
+    DnsRecords,
+    /// Pivot records none: the CSV is its header, a deletion deletes nothing.
+    Nothing,
+}
+
+/// One of Intrudect's datasets: its key and label, its CSV's name and columns (each
+/// with the graph's field it holds), where its rows are, the prefix of its web form
 /// names, and its filters (key, its aliases and web form names, what it means in Pivot).
 struct Dataset {
     key: &'static str,
-    graph: &'static str,
-    conditions: Option<&'static str>,
+    label: &'static str,
+    entry: &'static str,
+    columns: &'static [(&'static str, &'static str)],
+    rows: Rows,
     form_prefix: &'static str,
     filters: &'static [(&'static [&'static str], Meaning)],
 }
@@ -1207,8 +1238,24 @@ const DATASETS: [Dataset; 6] = {
     [
         Dataset {
             key: "network_alerts",
-            graph: "NETWORK_ALERTS",
-            conditions: Some("networkAlerts"),
+            label: "network alerts",
+            entry: "networkalerts.csv",
+            columns: &[
+                ("id", "ID"),
+                ("timestamp", "OCCURRED_AT"),
+                ("agent", "SENSOR"),
+                ("src_mac", "SRC_MAC"),
+                ("dst_mac", "DST_MAC"),
+                ("src_ip", "SRC_IP"),
+                ("dst_ip", "DST_IP"),
+                ("src_port", "SRC_PORT"),
+                ("dst_port", "DST_PORT"),
+                ("level", "SEVERITY"),
+                ("type", "TYPE"),
+                ("subject", "TITLE"),
+                ("message", "MESSAGE"),
+            ],
+            rows: Rows::Alerts("network"),
             form_prefix: "na_",
             filters: &[
                 (&["source", "na_srcip"], Source),
@@ -1221,8 +1268,19 @@ const DATASETS: [Dataset; 6] = {
         },
         Dataset {
             key: "syslog_alerts",
-            graph: "SYSLOG_ALERTS",
-            conditions: Some("syslogAlerts"),
+            label: "syslog alerts",
+            entry: "syslogalerts.csv",
+            columns: &[
+                ("id", "ID"),
+                ("timestamp", "OCCURRED_AT"),
+                ("agent", "SENSOR"),
+                ("hostname", "HOSTNAME"),
+                ("level", "SEVERITY"),
+                ("type", "TYPE"),
+                ("title", "TITLE"),
+                ("line", "MESSAGE"),
+            ],
+            rows: Rows::Alerts("server"),
             form_prefix: "sl_",
             filters: &[
                 (&["hostname", "sl_hostname"], Hostname),
@@ -1233,8 +1291,20 @@ const DATASETS: [Dataset; 6] = {
         },
         Dataset {
             key: "dns_metadata",
-            graph: "DNS_METADATA",
-            conditions: Some("dns"),
+            label: "DNS metadata",
+            entry: "metadata_dns.csv",
+            columns: &[
+                ("id", "ID"),
+                ("first_seen", "FIRST_SEEN"),
+                ("last_seen", "LAST_SEEN"),
+                ("agent", "SENSOR"),
+                ("query", "NAME"),
+                ("qtype", "TYPE"),
+                ("answer", "VALUE"),
+                ("ip", "IP"),
+                ("count", "COUNT"),
+            ],
+            rows: Rows::DnsRecords,
             form_prefix: "dns_",
             filters: &[
                 (&["source", "dns_srcip"], NO_CLIENT),
@@ -1245,8 +1315,27 @@ const DATASETS: [Dataset; 6] = {
         },
         Dataset {
             key: "tcp_metadata",
-            graph: "TCP_METADATA",
-            conditions: Some("connections"),
+            label: "TCP metadata",
+            entry: "metadata_connections.csv",
+            columns: &[
+                ("id", "ID"),
+                ("timestamp", "STARTED_AT"),
+                ("end", "ENDED_AT"),
+                ("agent", "SENSOR"),
+                ("src_ip", "SRC"),
+                ("src_port", "SRC_PORT"),
+                ("dst_ip", "DST"),
+                ("dst_port", "DST_PORT"),
+                ("proto", "PROTOCOL"),
+                ("application", "APPLICATION"),
+                ("src_bytes", "SRC_BYTES"),
+                ("dst_bytes", "DST_BYTES"),
+                ("src_packets", "SRC_PACKETS"),
+                ("dst_packets", "DST_PACKETS"),
+                ("state", "STATE"),
+                ("uid", "UID"),
+            ],
+            rows: Rows::Flows,
             form_prefix: "tcp_",
             filters: &[
                 (&["source", "tcp_srcip"], Source),
@@ -1258,8 +1347,16 @@ const DATASETS: [Dataset; 6] = {
         },
         Dataset {
             key: "dhcp_metadata",
-            graph: "DHCP_METADATA",
-            conditions: None,
+            label: "DHCP metadata",
+            entry: "dhcpflow.csv",
+            columns: &[
+                ("timestamp", ""),
+                ("agent", ""),
+                ("mac", ""),
+                ("ip", ""),
+                ("hostname", ""),
+            ],
+            rows: Rows::Nothing,
             form_prefix: "dhcp_",
             filters: &[(
                 &["mac", "dhcp_mac", "hostname", "dhcp_hostname", "ip", "dhcp_ip"],
@@ -1268,8 +1365,20 @@ const DATASETS: [Dataset; 6] = {
         },
         Dataset {
             key: "http_metadata",
-            graph: "HTTP_METADATA",
-            conditions: None,
+            label: "HTTP metadata",
+            entry: "httpflow.csv",
+            columns: &[
+                ("timestamp", ""),
+                ("agent", ""),
+                ("src_ip", ""),
+                ("src_port", ""),
+                ("dst_ip", ""),
+                ("dst_port", ""),
+                ("host", ""),
+                ("uri", ""),
+                ("user_agent", ""),
+            ],
+            rows: Rows::Nothing,
             form_prefix: "http_",
             filters: &[(
                 &[
@@ -1361,25 +1470,28 @@ fn data_time(c: &Context, field: &str, v: &Value) -> Result<Option<String>, Refu
     }
 }
 
-/// The `filters` object of a data request as GraphQL's `DataFilter`, for `sets`.
-fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Refusal> {
-    let Some(f) = filters.as_object() else {
-        return match filters {
-            Value::Null => Ok(json!({})),
-            _ => Err(Refusal::bad("filters must be an object")),
-        };
+/// The `filters` object of a data request as the graph's filter of each of `sets`, in
+/// their order (`Null` for a dataset Pivot records nothing in).
+fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Vec<Value>, Refusal> {
+    let empty = Map::new();
+    let f = match filters {
+        Value::Object(f) => f,
+        Value::Null => &empty,
+        _ => return Err(Refusal::bad("filters must be an object")),
     };
-    let mut out = json!({
-        "from": data_time(c, "from", f.get("from").unwrap_or(&Value::Null))?,
-        "to": data_time(c, "to", f.get("to").unwrap_or(&Value::Null))?,
-    });
+    let from = data_time(c, "from", f.get("from").unwrap_or(&Value::Null))?;
+    let to = data_time(c, "to", f.get("to").unwrap_or(&Value::Null))?;
+    let instant = |t: &Option<String>| t.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    if let (Some(from), Some(to)) = (instant(&from), instant(&to)) {
+        if from > to {
+            return Err(Refusal::bad("from: must not be after to"));
+        }
+    }
     let agent = match (f.get("agent_id"), f.get("agent")) {
         (Some(a), _) | (None, Some(a)) => strings("agent_id", a)?.into_iter().next(),
         _ => None,
     };
-    if let Some(a) = agent.filter(|a| a != "all") {
-        out["sensor"] = json!(a);
-    }
+    let sensor = agent.filter(|a| a != "all").map(|a| json!({ "eq": a }));
     // Every key must be known: common ones, dataset keys, or a dataset's filter (web form names).
     let named: Vec<&Dataset> = sets.iter().map(|k| dataset(k)).collect::<Result<_, _>>()?;
     for (k, v) in f {
@@ -1402,6 +1514,7 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
             )));
         }
     }
+    let mut out = Vec::new();
     for set in named {
         let nested = f.get(set.key).and_then(Value::as_object);
         let mut given: Vec<(Meaning, String, Vec<String>)> = Vec::new();
@@ -1449,9 +1562,35 @@ fn data_filter(c: &Context, filters: &Value, sets: &[&str]) -> Result<Value, Ref
             };
             all.extend(condition);
         }
-        if let Some(key) = set.conditions {
-            out[key] = json!({ "and": all });
+        // The time range: when an alert occurred, a flow started, a DNS record was seen.
+        let range = |lower: &str, upper: &str| {
+            let mut r = json!({});
+            if let Some(t) = &from {
+                r[lower] = json!({ "gte": t });
+            }
+            if let Some(t) = &to {
+                r[upper] = json!({ "lte": t });
+            }
+            r
+        };
+        let mut filter = match set.rows {
+            Rows::Alerts(kind) => {
+                let mut r = json!({ "kind": { "eq": kind } });
+                r["and"] = json!([range("occurredAt", "occurredAt")]);
+                r
+            }
+            Rows::Flows => json!({ "and": [range("startedAt", "startedAt")] }),
+            Rows::DnsRecords => json!({ "and": [range("lastSeen", "firstSeen")] }),
+            Rows::Nothing => {
+                out.push(Value::Null);
+                continue;
+            }
+        };
+        if let Some(sensor) = &sensor {
+            filter["sensor"] = sensor.clone();
         }
+        filter["and"].as_array_mut().expect("a list").extend(all);
+        out.push(filter);
     }
     Ok(out)
 }
@@ -1473,15 +1612,36 @@ fn export_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
         _ => return Err(Refusal::bad("name the datasets to export (datasets, tables or table)")),
     };
     let sets: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let graph: Vec<&str> = sets
-        .iter()
-        .map(|k| dataset(k).map(|d| d.graph))
-        .collect::<Result<_, _>>()?;
-    Ok(json!({
-        "datasets": graph,
-        "filter": data_filter(c, &b.filters, &sets)?,
-        "timezone": c.timezone.name(),
-    }))
+    let filters = data_filter(c, &b.filters, &sets)?;
+    let mut tables = Vec::new();
+    for (key, filter) in sets.iter().zip(filters) {
+        let set = dataset(key)?;
+        let columns: Vec<Value> = set
+            .columns
+            .iter()
+            .map(|(name, field)| {
+                let mut column = json!({ "name": name, "field": field });
+                if *field == "SEVERITY" {
+                    column["rewrite"] = LEVELS
+                        .iter()
+                        .map(|(s, l)| json!({ "value": s, "written": l.to_string() }))
+                        .collect();
+                }
+                column
+            })
+            .collect();
+        let rows = match set.rows {
+            Rows::Alerts(_) => json!({ "alerts": { "filter": filter, "columns": columns } }),
+            Rows::Flows => json!({ "flows": { "filter": filter, "columns": columns } }),
+            Rows::DnsRecords => json!({ "dnsRecords": { "filter": filter, "columns": columns } }),
+            Rows::Nothing => json!({ "header": set.columns.iter().map(|(name, _)| name).collect::<Vec<_>>() }),
+        };
+        // A dataset named twice is exported once.
+        if !tables.iter().any(|t: &Value| t["name"] == set.entry) {
+            tables.push(json!({ "name": set.entry, "rows": rows }));
+        }
+    }
+    Ok(json!({ "tables": tables, "timezone": c.timezone.name() }))
 }
 
 fn exported(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
@@ -1497,23 +1657,39 @@ fn delete_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
         filters: Value,
     }
     let b: Body = read("delete request", &p.body)?;
-    Ok(json!({
-        "dataset": dataset(&b.table)?.graph,
-        "filter": data_filter(c, &b.filters, &[b.table.as_str()])?,
-    }))
+    let set = dataset(&b.table)?;
+    let filter = data_filter(c, &b.filters, &[b.table.as_str()])?.remove(0);
+    let mut vars = json!({
+        "alerts": matches!(set.rows, Rows::Alerts(_)),
+        "flows": set.rows == Rows::Flows,
+        "dns": set.rows == Rows::DnsRecords,
+    });
+    let key = match set.rows {
+        Rows::Alerts(_) => "alertFilter",
+        Rows::Flows => "flowFilter",
+        Rows::DnsRecords => "dnsFilter",
+        Rows::Nothing => return Ok(vars),
+    };
+    vars[key] = filter;
+    Ok(vars)
 }
 
 fn deleted_data(a: Answer, p: &Params, _: &Context) -> Result<Reply, Refusal> {
-    let table = p.body["table"].clone();
+    let set = dataset(p.body["table"].as_str().unwrap_or_default())?;
+    let r = &a.data;
+    let deleted = [&r["a"], &r["f"], &r["d"]]
+        .iter()
+        .find_map(|d| d["deletedRows"].as_i64())
+        .unwrap_or(0);
     let mut body = json!({
-        "table": table,
-        "label": a.data["r"]["label"],
-        "deleted_rows": a.data["r"]["deletedRows"],
+        "table": set.key,
+        "label": set.label,
+        "deleted_rows": deleted,
     });
-    match table.as_str() {
-        Some("network_alerts") => body["network_pcaps_deleted"] = json!(true),
-        Some("dns_metadata") => body["dns_aggregates_rebuilt"] = json!(true),
-        Some("tcp_metadata") => body["tcp_aggregates_rebuilt"] = json!(true),
+    match set.key {
+        "network_alerts" => body["network_pcaps_deleted"] = json!(true),
+        "dns_metadata" => body["dns_aggregates_rebuilt"] = json!(true),
+        "tcp_metadata" => body["tcp_aggregates_rebuilt"] = json!(true),
         _ => {}
     }
     Ok(Reply::ok(body))

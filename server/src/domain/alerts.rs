@@ -47,34 +47,17 @@ impl Severity {
         ["INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "EMERGENCY"][self as usize]
     }
 
+    /// The score an alert gets when none is given.
+    pub fn default_score(self) -> i32 {
+        [10, 20, 50, 80, 100, 150][self as usize]
+    }
+
     pub fn rank(self) -> i16 {
         self as i16
     }
 
     pub fn from_rank(rank: i16) -> Self {
         Self::ALL[rank.clamp(0, 5) as usize]
-    }
-
-    /// The three-level scale of sensor consoles (Intrudect): 10 for INFO and NOTICE, 20
-    /// for WARNING, 30 for ERROR and worse.
-    pub fn band(self) -> i32 {
-        match self {
-            Self::Info | Self::Notice => 10,
-            Self::Warning => 20,
-            _ => 30,
-        }
-    }
-
-    /// The severities a level of [`Severity::band`]'s scale stands for.
-    pub fn of_band(level: i64) -> Option<Vec<Severity>> {
-        [10, 20, 30]
-            .contains(&level)
-            .then(|| Self::ALL.into_iter().filter(|s| i64::from(s.band()) == level).collect())
-    }
-
-    /// The score an alert gets when none is given.
-    pub fn default_score(self) -> i32 {
-        [10, 20, 50, 80, 100, 150][self as usize]
     }
 }
 

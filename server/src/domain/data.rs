@@ -1,270 +1,199 @@
-//! Data management: the datasets an operator exports (a ZIP of one CSV per dataset,
-//! streamed in batches so that memory stays flat) or deletes (one transaction), with
-//! one filter model for both — a time range and a sensor common to all, and what each
-//! dataset adds.
+//! Data in bulk: exports (a ZIP of CSV tables, each of the rows one filter selects,
+//! streamed in batches so that memory stays flat) and deletions (one transaction). The
+//! filters are the query model's, as the listings take them; the caller names each
+//! table, its columns and the field each one holds.
 
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use async_graphql::{Enum, InputObject};
+use async_graphql::{InputObject, OneofObject};
 use chrono::{DateTime, Utc};
-use entities::{alert, case_alert, dns_record, flow};
+use entities::{alert, case_alert};
 use sea_orm::sea_query::{ColumnRef, Condition, Expr, IntoColumnRef, Order, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select,
+    ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, EntityName, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::about::max_id;
 use super::alert_log::{self, Change};
-use super::alerts::{AlertFilter, Severity};
+use super::alerts::{AlertField, AlertFilter};
+use super::crud::id_column;
 use super::error::{DomainError, DomainResult};
-use super::flows::FlowFilter;
-use super::inventory::DnsRecordFilter;
+use super::flows::{FlowField, FlowFilter};
+use super::inventory::{DnsRecordField, DnsRecordFilter};
 use super::ip;
-use super::query;
+use super::query::{self, Fields, Shown, Where};
 use super::tenancy::Scope;
-use super::values::Instant;
 use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
 
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DataSet {
-    /// Alerts of kind `network`.
-    NetworkAlerts,
-    /// Alerts of kind `server` (syslog).
-    SyslogAlerts,
-    /// Passive DNS records.
-    DnsMetadata,
-    /// Flows.
-    TcpMetadata,
-    /// DHCP leases: Pivot records none, so this is always empty.
-    DhcpMetadata,
-    /// HTTP requests: Pivot records none, so this is always empty.
-    HttpMetadata,
+/// Why `p` may not move rows guarded by `caps` at `level` (the data capability, which
+/// moves rows in bulk, aside): what each row is stays guarded by its own capability.
+pub fn refusal(caps: impl IntoIterator<Item = Capability>, p: &Principal, level: Level) -> Option<String> {
+    let cap = caps.into_iter().find(|c| !p.can(*c, level))?;
+    let what = if level == Level::Read { "read" } else { "write" };
+    Some(format!("{} {what} access is needed", cap.name()))
 }
 
-impl DataSet {
-    /// What the rows are guarded by besides the data capability (which moves rows in
-    /// bulk): alerts or flows; `None` for the datasets Pivot records nothing in.
-    pub fn capability(self) -> Option<Capability> {
-        match self {
-            Self::NetworkAlerts | Self::SyslogAlerts => Some(Capability::Alerts),
-            Self::DnsMetadata | Self::TcpMetadata => Some(Capability::Flows),
-            Self::DhcpMetadata | Self::HttpMetadata => None,
-        }
-    }
-
-    /// Why `p` may not move the rows of `sets` at `level` (the data capability aside).
-    pub fn refusal(sets: &[DataSet], p: &Principal, level: Level) -> Option<String> {
-        sets.iter().find_map(|set| {
-            let cap = set.capability().filter(|c| !p.can(*c, level))?;
-            let what = if level == Level::Read { "read" } else { "write" };
-            Some(format!("{} {what} access is needed for {}", cap.name(), set.label()))
-        })
-    }
-
-    /// The CSV's name inside an export (Intrudect's entry names).
-    pub fn entry(self) -> &'static str {
-        match self {
-            Self::NetworkAlerts => "networkalerts.csv",
-            Self::SyslogAlerts => "syslogalerts.csv",
-            Self::DnsMetadata => "metadata_dns.csv",
-            Self::TcpMetadata => "metadata_connections.csv",
-            Self::DhcpMetadata => "dhcpflow.csv",
-            Self::HttpMetadata => "httpflow.csv",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::NetworkAlerts => "network alerts",
-            Self::SyslogAlerts => "syslog alerts",
-            Self::DnsMetadata => "DNS metadata",
-            Self::TcpMetadata => "TCP metadata",
-            Self::DhcpMetadata => "DHCP metadata",
-            Self::HttpMetadata => "HTTP metadata",
-        }
-    }
-
-    /// The CSV's columns, the rows' ID first (exports read in ID order); none for the
-    /// datasets Pivot records nothing in (their CSVs are a header).
-    fn columns(self) -> Vec<Exported> {
-        use Field::*;
-        let (alert, dns, flow) = (Exported::of::<A>, Exported::of::<D>, Exported::of::<F>);
-        use {alert::Column as A, dns_record::Column as D, flow::Column as F};
-        match self {
-            Self::NetworkAlerts => vec![
-                alert("id", A::Id, Int),
-                alert("timestamp", A::OccurredAt, Time),
-                alert("agent", A::Sensor, Text),
-                alert("src_mac", A::SrcMac, Text),
-                alert("dst_mac", A::DstMac, Text),
-                alert("src_ip", A::SrcIp, Addr),
-                alert("dst_ip", A::DstIp, Addr),
-                alert("src_port", A::SrcPort, Int),
-                alert("dst_port", A::DstPort, Int),
-                alert("level", A::Severity, Band),
-                alert("type", A::AlertType, Text),
-                alert("subject", A::Title, Text),
-                alert("message", A::Message, Text),
-            ],
-            Self::SyslogAlerts => vec![
-                alert("id", A::Id, Int),
-                alert("timestamp", A::OccurredAt, Time),
-                alert("agent", A::Sensor, Text),
-                alert("hostname", A::Hostname, Text),
-                alert("level", A::Severity, Band),
-                alert("type", A::AlertType, Text),
-                alert("title", A::Title, Text),
-                alert("line", A::Message, Text),
-            ],
-            Self::DnsMetadata => vec![
-                dns("id", D::Id, Int),
-                dns("first_seen", D::FirstSeen, Time),
-                dns("last_seen", D::LastSeen, Time),
-                dns("agent", D::Sensor, Text),
-                dns("query", D::Name, Text),
-                dns("qtype", D::Rtype, Text),
-                dns("answer", D::Value, Text),
-                dns("ip", D::Ip, Addr),
-                dns("count", D::Count, Int),
-            ],
-            Self::TcpMetadata => vec![
-                flow("id", F::Id, Int),
-                flow("timestamp", F::StartedAt, Time),
-                flow("end", F::EndedAt, Time),
-                flow("agent", F::Sensor, Text),
-                flow("src_ip", F::SrcIp, Addr),
-                flow("src_port", F::SrcPort, Int),
-                flow("dst_ip", F::DstIp, Addr),
-                flow("dst_port", F::DstPort, Int),
-                flow("proto", F::Protocol, Text),
-                flow("application", F::Application, Text),
-                flow("src_bytes", F::SrcBytes, Int),
-                flow("dst_bytes", F::DstBytes, Int),
-                flow("src_packets", F::SrcPackets, Int),
-                flow("dst_packets", F::DstPackets, Int),
-                flow("state", F::State, Text),
-                flow("uid", F::Uid, Text),
-            ],
-            Self::DhcpMetadata | Self::HttpMetadata => vec![],
-        }
-    }
+/// A value written instead of another, in one column of an export.
+#[derive(InputObject, Clone, Debug)]
+pub struct Rewrite {
+    /// The value as the export would write it.
+    pub value: String,
+    /// What to write instead.
+    pub written: String,
 }
 
-/// Which rows of the datasets: the common part applies to every dataset, each
-/// dataset's filter (the query model's, as its listing takes) to it alone.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct DataFilter {
-    /// At or after.
-    pub from: Option<Instant>,
-    /// At or before (inclusive).
-    pub to: Option<Instant>,
-    pub sensor: Option<String>,
-    /// Further conditions on network alerts (time, sensor and kind come from above).
-    pub network_alerts: Option<AlertFilter>,
-    pub syslog_alerts: Option<AlertFilter>,
-    pub dns: Option<DnsRecordFilter>,
-    pub connections: Option<FlowFilter>,
+macro_rules! rows_of {
+    ($(#[$m:meta])* $rows:ident, $column:ident, $filter:ty, $field:ty) => {
+        $(#[$m])*
+        #[derive(InputObject, Clone, Debug)]
+        pub struct $rows {
+            /// Which rows (none: all of them).
+            pub filter: Option<$filter>,
+            pub columns: Vec<$column>,
+        }
+
+        /// One column of a table: its name in the header and the field it holds.
+        #[derive(InputObject, Clone, Debug)]
+        pub struct $column {
+            pub name: String,
+            pub field: $field,
+            /// Values written otherwise (a severity as a number, say).
+            #[graphql(default)]
+            pub rewrite: Vec<Rewrite>,
+        }
+
+        impl $column {
+            fn cell(&self) -> (String, Cell<$field>) {
+                let rewrite = self.rewrite.iter().map(|r| (r.value.clone(), r.written.clone())).collect();
+                (self.name.clone(), Cell { field: self.field, rewrite })
+            }
+        }
+    };
 }
 
-/// Every condition given (none: every row).
-fn all_of<const N: usize>(parts: [Option<Condition>; N]) -> Condition {
-    parts.into_iter().flatten().fold(Condition::all(), Condition::add)
+rows_of! {
+    /// Alerts, as the rows of a table.
+    AlertRows, AlertColumn, AlertFilter, AlertField
+}
+rows_of! {
+    /// Flows, as the rows of a table.
+    FlowRows, FlowColumn, FlowFilter, FlowField
+}
+rows_of! {
+    /// Passive DNS records, as the rows of a table.
+    DnsRecordRows, DnsRecordColumn, DnsRecordFilter, DnsRecordField
 }
 
-fn cond(e: sea_orm::sea_query::SimpleExpr) -> Condition {
-    Condition::all().add(e)
+/// What fills a table: rows of one kind, or none (the table is its header alone).
+#[derive(OneofObject, Clone, Debug)]
+pub enum ExportRows {
+    Alerts(Box<AlertRows>),
+    Flows(Box<FlowRows>),
+    DnsRecords(Box<DnsRecordRows>),
+    /// No rows, under this header.
+    Header(Vec<String>),
+}
+
+/// One CSV of an export.
+#[derive(InputObject, Clone, Debug)]
+pub struct ExportTable {
+    /// Its file name in the ZIP (`alerts.csv`).
+    pub name: String,
+    pub rows: ExportRows,
 }
 
 /// Rows read per statement while exporting or deleting.
 const BATCH: u64 = 5000;
 
-impl DataFilter {
-    fn validate(&self) -> DomainResult<()> {
-        match (self.from, self.to) {
-            (Some(f), Some(t)) if f > t => Err(DomainError::bad("from", "must not be after to")),
-            _ => Ok(()),
+/// The most tables one export holds, and columns one table.
+pub const MAX_TABLES: usize = 32;
+pub const MAX_COLUMNS: usize = 64;
+
+impl ExportTable {
+    /// What its rows are guarded by besides the data capability.
+    pub fn capability(&self) -> Option<Capability> {
+        match self.rows {
+            ExportRows::Alerts(_) => Some(Capability::Alerts),
+            ExportRows::Flows(_) | ExportRows::DnsRecords(_) => Some(Capability::Flows),
+            ExportRows::Header(_) => None,
         }
     }
 
-    fn alerts(
-        &self,
-        kind: &str,
-        extra: &Option<AlertFilter>,
-        newest: Option<i64>,
-    ) -> DomainResult<Select<alert::Entity>> {
-        use alert::Column as C;
-        let path = if kind == "network" {
-            "filter.networkAlerts"
-        } else {
-            "filter.syslogAlerts"
-        };
-        let parts = [
-            Some(cond(C::Kind.eq(kind))),
-            self.from.map(|t| cond(C::OccurredAt.gte(t))),
-            self.to.map(|t| cond(C::OccurredAt.lte(t))),
-            self.sensor.as_ref().map(|s| cond(C::Sensor.eq(s.trim()))),
-            newest.map(|n| cond(C::Id.lte(n))),
-            extra
-                .as_ref()
-                .map(|f| query::condition(f, &Scope::default(), path))
-                .transpose()?,
-        ];
-        Ok(alert::Entity::find().filter(all_of(parts)))
-    }
-
-    fn flows(&self) -> DomainResult<Condition> {
-        use flow::Column as C;
-        let parts = [
-            self.from.map(|t| cond(C::StartedAt.gte(t))),
-            self.to.map(|t| cond(C::StartedAt.lte(t))),
-            self.sensor.as_ref().map(|s| cond(C::Sensor.eq(s.trim()))),
-            self.connections
-                .as_ref()
-                .map(|f| query::condition(f, &Scope::default(), "filter.connections"))
-                .transpose()?,
-        ];
-        Ok(all_of(parts))
-    }
-
-    fn dns(&self) -> DomainResult<Condition> {
-        use dns_record::Column as C;
-        let parts = [
-            self.from.map(|t| cond(C::LastSeen.gte(t))),
-            self.to.map(|t| cond(C::FirstSeen.lte(t))),
-            self.sensor.as_ref().map(|s| cond(C::Sensor.eq(s.trim()))),
-            self.dns
-                .as_ref()
-                .map(|f| query::condition(f, &Scope::default(), "filter.dns"))
-                .transpose()?,
-        ];
-        Ok(all_of(parts))
-    }
-
-    /// Checks every condition the datasets would be read with, before anything runs.
-    pub fn check(&self, sets: &[DataSet]) -> DomainResult<()> {
-        self.validate()?;
-        for set in sets {
-            match set {
-                DataSet::NetworkAlerts | DataSet::SyslogAlerts => drop(alerts_of(self, *set, None)?),
-                DataSet::DnsMetadata => drop(self.dns()?),
-                DataSet::TcpMetadata => drop(self.flows()?),
-                DataSet::DhcpMetadata | DataSet::HttpMetadata => {}
+    /// The table's header and how its rows are read: its filter compiled, its columns
+    /// checked. `None` for a table of no rows.
+    fn plan(&self, path: &str) -> DomainResult<(Vec<String>, Option<Plan>)> {
+        fn of<W: Where, F: Fields<E = W::E>>(
+            filter: &Option<W>,
+            columns: Vec<(String, Cell<F>)>,
+            path: &str,
+        ) -> DomainResult<(Vec<String>, Option<Plan>)> {
+            let at = format!("{path}.columns");
+            if columns.is_empty() || columns.len() > MAX_COLUMNS {
+                return Err(DomainError::bad(at, format!("name 1 to {MAX_COLUMNS} columns")));
             }
+            let condition = match filter {
+                Some(f) => query::condition(f, &Scope::default(), &format!("{path}.filter"))?,
+                None => Condition::all(),
+            };
+            let (names, cells): (Vec<String>, Vec<Cell<F>>) = columns.into_iter().unzip();
+            let id = id_column::<W::E>();
+            let mut query = <W::E as EntityTrait>::find().filter(condition).into_query();
+            query.clear_selects();
+            // The ID first: batches follow each other by it.
+            query.expr(Expr::col((W::E::default(), id)));
+            query.exprs(cells.iter().map(|c| Expr::col((W::E::default(), c.field.column()))));
+            let plan = Plan {
+                query,
+                table: W::E::default().table_name().to_string(),
+                id: (W::E::default(), id).into_column_ref(),
+                cells: cells.into_iter().map(|c| Box::new(c) as Box<dyn Written>).collect(),
+            };
+            Ok((names, Some(plan)))
         }
-        Ok(())
+        let path = format!("{path}.rows");
+        match &self.rows {
+            ExportRows::Alerts(r) => of(&r.filter, r.columns.iter().map(AlertColumn::cell).collect(), &path),
+            ExportRows::Flows(r) => of(&r.filter, r.columns.iter().map(FlowColumn::cell).collect(), &path),
+            ExportRows::DnsRecords(r) => of(&r.filter, r.columns.iter().map(DnsRecordColumn::cell).collect(), &path),
+            ExportRows::Header(names) if names.is_empty() || names.len() > MAX_COLUMNS => Err(DomainError::bad(
+                format!("{path}.header"),
+                format!("name 1 to {MAX_COLUMNS} columns"),
+            )),
+            ExportRows::Header(names) => Ok((names.clone(), None)),
+        }
     }
+}
+
+/// Checks an export's tables before anything runs: their number, names and filters.
+pub fn check(tables: &[ExportTable]) -> DomainResult<()> {
+    if tables.is_empty() || tables.len() > MAX_TABLES {
+        return Err(DomainError::bad("tables", format!("name 1 to {MAX_TABLES} tables")));
+    }
+    for (i, t) in tables.iter().enumerate() {
+        let path = format!("tables.{i}");
+        let name = t.name.trim();
+        if name.is_empty() || name.len() > 255 || name.contains(['/', '\\']) || name.chars().any(char::is_control) {
+            return Err(DomainError::bad(
+                format!("{path}.name"),
+                "a file name: 1 to 255 characters, no slash",
+            ));
+        }
+        if tables[..i].iter().any(|o| o.name.trim() == name) {
+            return Err(DomainError::bad(format!("{path}.name"), "another table has this name"));
+        }
+        t.plan(&path)?;
+    }
+    Ok(())
 }
 
 // ---- deletion ----
 
-/// Deletes the rows of `set` the filter selects, in batches (each statement stays
-/// short) of the caller's transaction; returns how many. Alerts' case links go with them.
 /// What a deletion did: rows deleted, and alerts kept because they are evidence in cases.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Deleted {
@@ -272,141 +201,90 @@ pub struct Deleted {
     pub kept_in_cases: u64,
 }
 
-/// Deletes the rows of `set` that `filter` selects. Alerts attached to cases are
-/// evidence: they are kept and counted, unless `from_cases` deletes them too.
-pub async fn delete(
-    db: &impl ConnectionTrait,
-    set: DataSet,
-    filter: &DataFilter,
-    from_cases: bool,
-) -> DomainResult<Deleted> {
-    filter.check(&[set])?;
-    macro_rules! in_batches {
-        ($select:expr, $entity:ty, $id:expr, $after_each:expr) => {{
-            let mut deleted = 0u64;
-            loop {
-                // Each round deletes what it read: the next starts again from the top.
-                let ids: Vec<i64> = $select
-                    .clone()
-                    .select_only()
-                    .column($id)
-                    .order_by_asc($id)
-                    .limit(BATCH)
-                    .into_tuple()
-                    .all(db)
-                    .await?;
-                if ids.is_empty() {
-                    break Ok(deleted);
-                }
-                <$entity>::delete_many().filter($id.is_in(ids.clone())).exec(db).await?;
-                $after_each(ids.clone()).await?;
-                deleted += ids.len() as u64;
-            }
-        }};
-    }
-    let nothing = |_: Vec<i64>| async { DomainResult::Ok(()) };
-    // Alerts are logged as deleted, so that live subscribers hear of it.
-    let logged = |ids: Vec<i64>| async move { alert_log::record(db, Change::Deleted, &ids).await };
-    let rows = |rows| Deleted { rows, kept_in_cases: 0 };
-    match set {
-        DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
-            let mut select = alerts_of(filter, set, None)?;
-            let mut kept_in_cases = 0;
-            if !from_cases {
-                let in_cases = || {
-                    alert::Column::Id.in_subquery(
-                        sea_orm::sea_query::Query::select()
-                            .column(case_alert::Column::AlertId)
-                            .from(case_alert::Entity)
-                            .to_owned(),
-                    )
-                };
-                kept_in_cases = sea_orm::PaginatorTrait::count(select.clone().filter(in_cases()), db).await?;
-                select = select.filter(Condition::all().add(in_cases()).not());
-            }
-            let deleted: DomainResult<u64> = in_batches!(select, alert::Entity, alert::Column::Id, logged);
-            let deleted = deleted?;
-            Ok(Deleted {
-                rows: deleted,
-                kept_in_cases,
-            })
+/// Deletes the rows `select` reads, a batch of IDs per statement (each stays short), in
+/// the caller's transaction; `after_each` hears of each batch.
+async fn in_batches<E, A, F>(db: &impl ConnectionTrait, select: Select<E>, after_each: A) -> DomainResult<u64>
+where
+    E: EntityTrait,
+    A: Fn(Vec<i64>) -> F,
+    F: Future<Output = DomainResult<()>>,
+{
+    let id = id_column::<E>();
+    let mut deleted = 0u64;
+    loop {
+        // Each round deletes what it read: the next starts again from the top.
+        let ids: Vec<i64> = select
+            .clone()
+            .select_only()
+            .column(id)
+            .order_by_asc(id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if ids.is_empty() {
+            return Ok(deleted);
         }
-        DataSet::TcpMetadata => {
-            let select = flow::Entity::find().filter(filter.flows()?);
-            in_batches!(select, flow::Entity, flow::Column::Id, nothing).map(rows)
-        }
-        DataSet::DnsMetadata => {
-            let select = dns_record::Entity::find().filter(filter.dns()?);
-            in_batches!(select, dns_record::Entity, dns_record::Column::Id, nothing).map(rows)
-        }
-        DataSet::DhcpMetadata | DataSet::HttpMetadata => Ok(rows(0)),
+        E::delete_many().filter(id.is_in(ids.clone())).exec(db).await?;
+        deleted += ids.len() as u64;
+        after_each(ids).await?;
     }
 }
 
-/// The alerts of an alert dataset the filter selects, up to ID `newest` if given.
-fn alerts_of(filter: &DataFilter, set: DataSet, newest: Option<i64>) -> DomainResult<Select<alert::Entity>> {
-    match set {
-        DataSet::NetworkAlerts => filter.alerts("network", &filter.network_alerts, newest),
-        _ => filter.alerts("server", &filter.syslog_alerts, newest),
+/// Deletes the alerts `filter` selects. Alerts attached to cases are evidence: they are
+/// kept and counted, unless `from_cases` deletes them too. Live subscribers hear of it.
+pub async fn delete_alerts(db: &impl ConnectionTrait, filter: &AlertFilter, from_cases: bool) -> DomainResult<Deleted> {
+    let mut select = alert::Entity::find().filter(query::condition(filter, &Scope::default(), "filter")?);
+    let mut kept_in_cases = 0;
+    if !from_cases {
+        let in_cases = || {
+            alert::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(case_alert::Column::AlertId)
+                    .from(case_alert::Entity)
+                    .to_owned(),
+            )
+        };
+        kept_in_cases = sea_orm::PaginatorTrait::count(select.clone().filter(in_cases()), db).await?;
+        select = select.filter(Condition::all().add(in_cases()).not());
     }
+    let logged = |ids: Vec<i64>| async move { alert_log::record(db, Change::Deleted, &ids).await };
+    let rows = in_batches(db, select, logged).await?;
+    Ok(Deleted { rows, kept_in_cases })
+}
+
+/// Deletes the rows of a kind without dependents (flows, DNS records) `filter` selects.
+pub async fn delete_rows<W: Where>(db: &impl ConnectionTrait, filter: &W) -> DomainResult<u64> {
+    let select = <W::E as EntityTrait>::find().filter(query::condition(filter, &Scope::default(), "filter")?);
+    in_batches(db, select, |_| async { Ok(()) }).await
 }
 
 // ---- export ----
 
-/// How an exported column is written.
-#[derive(Clone, Copy)]
-enum Field {
-    Int,
-    /// An `Int` of a 32-bit column (ports): PostgreSQL's driver reads each width as its
-    /// own type. [`Exported::of`] tells them apart.
-    Int32,
-    Text,
-    /// A time in the export's timezone.
-    Time,
-    /// An address key, written as the address.
-    Addr,
-    /// A severity rank, written as Intrudect's level (its band).
-    Band,
+/// One column's field and the values it writes otherwise.
+struct Cell<F> {
+    field: F,
+    rewrite: Vec<(String, String)>,
 }
 
-/// One column of a CSV: its name, the table column it comes from, how it is written.
-struct Exported {
-    name: &'static str,
-    column: ColumnRef,
-    field: Field,
+/// How a column's values are read and written.
+trait Written: Send + Sync {
+    fn write(&self, out: &mut String, row: &sea_orm::QueryResult, i: usize, tz: chrono_tz::Tz) -> DomainResult<()>;
 }
 
-impl Exported {
-    fn of<C: ColumnTrait>(name: &'static str, column: C, field: Field) -> Self {
-        let field = match (field, column.def().get_column_type()) {
-            (Field::Int, ColumnType::Integer) => Field::Int32,
-            (field, _) => field,
-        };
-        Self {
-            name,
-            column: (column.entity_name(), column).into_column_ref(),
-            field,
+impl<F: Fields> Written for Cell<F> {
+    fn write(&self, out: &mut String, row: &sea_orm::QueryResult, i: usize, tz: chrono_tz::Tz) -> DomainResult<()> {
+        let column = self.field.column();
+        let shown = self.field.shown();
+        let start = out.len();
+        write_value(out, row, i, column.def().get_column_type(), shown, tz)?;
+        if let Some((_, written)) = self.rewrite.iter().find(|(v, _)| *v == out[start..]) {
+            out.truncate(start);
+            out.push_str(written);
+        } else if matches!(shown, Shown::Text) {
+            neutralise(out, start);
         }
-    }
-}
-
-impl DataSet {
-    fn header(self) -> Vec<&'static str> {
-        match self {
-            Self::DhcpMetadata => vec!["timestamp", "agent", "mac", "ip", "hostname"],
-            Self::HttpMetadata => vec![
-                "timestamp",
-                "agent",
-                "src_ip",
-                "src_port",
-                "dst_ip",
-                "dst_port",
-                "host",
-                "uri",
-                "user_agent",
-            ],
-            _ => self.columns().iter().map(|c| c.name).collect(),
-        }
+        Ok(())
     }
 }
 
@@ -437,17 +315,16 @@ fn export_error(e: impl std::fmt::Display) -> DomainError {
     DomainError::Db(sea_orm::DbErr::Custom(format!("writing the export: {e}")))
 }
 
-/// Writes the ZIP of `sets` to `out`, one CSV entry per set, rows in ID order, times in
+/// Writes the ZIP of `tables` to `out`, one CSV entry each, rows in ID order, times in
 /// `tz`. Stops quietly when the receiver goes away (the client hung up).
 pub async fn export(
     db: &DatabaseConnection,
-    sets: &[DataSet],
-    filter: &DataFilter,
+    tables: &[ExportTable],
     tz: chrono_tz::Tz,
     out: Chunks,
 ) -> DomainResult<()> {
     use zip::write::SimpleFileOptions;
-    filter.check(sets)?;
+    check(tables)?;
     let pending = Pending::default();
     let mut zip = zip::ZipWriter::new_stream(pending.clone());
     let options = SimpleFileOptions::default()
@@ -455,16 +332,22 @@ pub async fn export(
         .compression_level(Some(1))
         // Entries may pass 4 GiB (ZIP64); it costs a few bytes per entry.
         .large_file(true);
-    for set in sets {
-        zip.start_file(set.entry(), options).map_err(export_error)?;
+    for (i, table) in tables.iter().enumerate() {
+        let (names, plan) = table.plan(&format!("tables.{i}"))?;
+        zip.start_file(table.name.trim(), options).map_err(export_error)?;
         let mut header = csv::Writer::from_writer(Vec::new());
-        header.write_record(set.header()).map_err(export_error)?;
+        header.write_record(&names).map_err(export_error)?;
         zip.write_all(&header.into_inner().map_err(export_error)?)
             .map_err(export_error)?;
-        let Some(rows) = Rows::of(db, *set, filter).await? else {
-            continue;
-        };
-        let rows = Arc::new(rows);
+        let Some(mut plan) = plan else { continue };
+        // The rows end at the newest one now: rows written while the export runs
+        // neither join it nor keep it going.
+        let newest = max_id(db, &plan.table).await?;
+        plan.query.and_where(Expr::col(plan.id.clone()).lte(newest));
+        let rows = Arc::new(Rows {
+            plan,
+            places: Arc::new(Semaphore::new(IN_FLIGHT)),
+        });
         let mut next = Some(rows.read_ahead(db, 0, tz));
         while let Some(mut task) = next.take() {
             if out.is_closed() {
@@ -490,12 +373,18 @@ pub async fn export(
     Ok(())
 }
 
-/// What an export of one dataset reads: the exported columns of the rows the filter
-/// selects (conditions built once), in batches by ID.
-struct Rows {
+/// How one table's rows are read: the statement (the row's ID, then each column's
+/// field), and how each column is written.
+struct Plan {
     query: SelectStatement,
+    table: String,
     id: ColumnRef,
-    fields: Vec<Field>,
+    cells: Vec<Box<dyn Written>>,
+}
+
+/// A table's rows being read in batches by ID.
+struct Rows {
+    plan: Plan,
     places: Arc<Semaphore>,
 }
 
@@ -522,46 +411,6 @@ impl Drop for Ahead {
 }
 
 impl Rows {
-    /// `None` for the datasets Pivot records nothing in. The rows end at the newest one
-    /// now: rows written while the export runs neither join it nor keep it going.
-    async fn of(db: &impl ConnectionTrait, set: DataSet, filter: &DataFilter) -> DomainResult<Option<Self>> {
-        fn rows<E: EntityTrait>(select: Select<E>, id: E::Column, set: DataSet) -> Rows {
-            let columns = set.columns();
-            let mut query = select.into_query();
-            query.clear_selects();
-            query.exprs(columns.iter().map(|c| Expr::col(c.column.clone())));
-            Rows {
-                query,
-                id: (E::default(), id).into_column_ref(),
-                fields: columns.iter().map(|c| c.field).collect(),
-                places: Arc::new(Semaphore::new(IN_FLIGHT)),
-            }
-        }
-        use {alert::Column as A, dns_record::Column as D, flow::Column as F};
-        Ok(Some(match set {
-            DataSet::NetworkAlerts | DataSet::SyslogAlerts => {
-                let newest = max_id(db, "alerts").await?;
-                rows(alerts_of(filter, set, Some(newest))?, A::Id, set)
-            }
-            DataSet::DnsMetadata => {
-                let newest = max_id(db, "dns_records").await?;
-                let select = dns_record::Entity::find()
-                    .filter(filter.dns()?)
-                    .filter(D::Id.lte(newest));
-                rows(select, D::Id, set)
-            }
-            DataSet::TcpMetadata => {
-                let newest = max_id(db, "flows").await?;
-                rows(
-                    flow::Entity::find().filter(filter.flows()?).filter(F::Id.lte(newest)),
-                    F::Id,
-                    set,
-                )
-            }
-            DataSet::DhcpMetadata | DataSet::HttpMetadata => return Ok(None),
-        }))
-    }
-
     /// Starts reading the batch after ID `after` on a task of its own.
     fn read_ahead(self: &Arc<Self>, db: &DatabaseConnection, after: i64, tz: chrono_tz::Tz) -> Ahead {
         let (db, rows) = (db.clone(), self.clone());
@@ -576,10 +425,11 @@ impl Rows {
     /// these are formatted.
     async fn batch(self: &Arc<Self>, db: &DatabaseConnection, after: i64, tz: chrono_tz::Tz) -> DomainResult<Batch> {
         let held = self.places.clone().acquire_owned().await.expect("never closed");
-        let mut query = self.query.clone();
+        let plan = &self.plan;
+        let mut query = plan.query.clone();
         query
-            .and_where(Expr::col(self.id.clone()).gt(after))
-            .order_by(self.id.clone(), Order::Asc)
+            .and_where(Expr::col(plan.id.clone()).gt(after))
+            .order_by(plan.id.clone(), Order::Asc)
             .limit(BATCH);
         let found = db.query_all(db.get_database_backend().build(&query)).await?;
         let next = match found.last() {
@@ -589,9 +439,9 @@ impl Rows {
         let mut csv = csv::Writer::from_writer(Vec::with_capacity(found.len() * 160));
         let mut field = String::new();
         for row in &found {
-            for (i, kind) in self.fields.iter().enumerate() {
+            for (i, cell) in plan.cells.iter().enumerate() {
                 field.clear();
-                write_field(&mut field, row, i, *kind, tz)?;
+                cell.write(&mut field, row, i + 1, tz)?;
                 csv.write_field(&field).map_err(export_error)?;
             }
             csv.write_record(None::<&[u8]>).map_err(export_error)?;
@@ -604,37 +454,50 @@ impl Rows {
     }
 }
 
-/// Writes column `i` of `row` into `out` as `kind` says (nothing for NULL).
-fn write_field(
+/// Writes column `i` of `row`, of SQL type `sql`, into `out` as `shown` says (nothing
+/// for NULL). PostgreSQL's driver reads each integer width as its own type.
+fn write_value(
     out: &mut String,
     row: &sea_orm::QueryResult,
     i: usize,
-    kind: Field,
+    sql: &ColumnType,
+    shown: Shown,
     tz: chrono_tz::Tz,
 ) -> DomainResult<()> {
     use std::fmt::Write as _;
-    let mut put = |v: &dyn std::fmt::Display| {
-        let _ = write!(out, "{v}");
+    let int: Option<i64> = match sql {
+        ColumnType::BigInteger => row.try_get_by_index::<Option<i64>>(i)?,
+        ColumnType::Integer => row.try_get_by_index::<Option<i32>>(i)?.map(i64::from),
+        ColumnType::SmallInteger => row.try_get_by_index::<Option<i16>>(i)?.map(i64::from),
+        _ => None,
     };
-    match kind {
-        Field::Int => row.try_get_by_index::<Option<i64>>(i)?.iter().for_each(|v| put(v)),
-        Field::Int32 => row.try_get_by_index::<Option<i32>>(i)?.iter().for_each(|v| put(v)),
-        Field::Band => put(&Severity::from_rank(row.try_get_by_index::<i16>(i)?).band()),
-        Field::Text => {
-            if let Some(text) = row.try_get_by_index::<Option<String>>(i)? {
-                push_cell_text(out, &text);
+    match shown {
+        Shown::Int => {
+            if let Some(n) = int {
+                let _ = write!(out, "{n}");
             }
         }
-        Field::Addr => {
+        Shown::Named(name) => out.push_str(int.map(name).unwrap_or_default()),
+        Shown::Text => out.push_str(
+            row.try_get_by_index::<Option<String>>(i)?
+                .as_deref()
+                .unwrap_or_default(),
+        ),
+        Shown::Bool => {
+            if let Some(b) = row.try_get_by_index::<Option<bool>>(i)? {
+                out.push_str(if b { "true" } else { "false" });
+            }
+        }
+        Shown::Ip => {
             if let Some(a) = row
                 .try_get_by_index::<Option<Vec<u8>>>(i)?
                 .as_deref()
                 .and_then(ip::from_key)
             {
-                put(&a);
+                let _ = write!(out, "{a}");
             }
         }
-        Field::Time => {
+        Shown::Time => {
             if let Some(t) = row.try_get_by_index::<Option<DateTime<Utc>>>(i)? {
                 push_local_time(out, tz, t);
             }
@@ -643,14 +506,14 @@ fn write_field(
     Ok(())
 }
 
-/// Text as a spreadsheet cell that cannot run: a value that starts like a formula
-/// (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'` (OWASP's advice
-/// against CSV injection). Names and titles come from monitored, possibly hostile hosts.
-fn push_cell_text(out: &mut String, text: &str) {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        out.push('\'');
+/// Makes the text at `start..` of `out` a spreadsheet cell that cannot run: a value
+/// that starts like a formula (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a
+/// leading `'` (OWASP's advice against CSV injection). Names and titles come from
+/// monitored, possibly hostile hosts.
+fn neutralise(out: &mut String, start: usize) {
+    if out[start..].starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        out.insert(start, '\'');
     }
-    out.push_str(text);
 }
 
 /// A time as operators' tools write it: `YYYY-MM-DD HH:MM:SS` in their timezone (the
@@ -703,9 +566,10 @@ mod cell_tests {
             ("evil.example", "evil.example"),
             ("", ""),
         ] {
-            let mut out = String::new();
-            super::push_cell_text(&mut out, raw);
-            assert_eq!(out, cell);
+            let mut out = String::from("kept");
+            out.push_str(raw);
+            super::neutralise(&mut out, 4);
+            assert_eq!(out, format!("kept{cell}"));
         }
     }
 }
@@ -715,21 +579,40 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    #[test]
-    fn exports_read_the_id_first() {
-        // Batches follow each other by the last row's first column.
-        for set in [
-            DataSet::NetworkAlerts,
-            DataSet::SyslogAlerts,
-            DataSet::DnsMetadata,
-            DataSet::TcpMetadata,
-        ] {
-            let columns = set.columns();
-            assert_eq!(columns[0].name, "id", "{set:?}");
-            assert!(matches!(columns[0].field, Field::Int), "{set:?}");
+    fn table(name: &str, rows: ExportRows) -> ExportTable {
+        ExportTable {
+            name: name.into(),
+            rows,
         }
-        let ports = DataSet::TcpMetadata.columns();
-        assert!(matches!(ports[5].field, Field::Int32), "ports are 32-bit columns");
+    }
+
+    #[test]
+    fn tables_are_checked_before_anything_runs() {
+        let header = |n: &str| table(n, ExportRows::Header(vec!["a".into()]));
+        assert!(check(&[header("a.csv"), header("b.csv")]).is_ok());
+        for (tables, field) in [
+            (vec![], "tables"),
+            (vec![header("a.csv"), header(" a.csv")], "tables.1.name"),
+            (vec![header("../a.csv")], "tables.0.name"),
+            (vec![header("")], "tables.0.name"),
+            (vec![table("x", ExportRows::Header(vec![]))], "tables.0.rows.header"),
+            (
+                vec![table(
+                    "x",
+                    ExportRows::Flows(Box::new(FlowRows {
+                        filter: None,
+                        columns: vec![],
+                    })),
+                )],
+                "tables.0.rows.columns",
+            ),
+        ] {
+            let e = check(&tables).unwrap_err();
+            assert!(
+                matches!(&e, DomainError::BadInput { field: f, .. } if f == field),
+                "{e:?}"
+            );
+        }
     }
 
     #[test]

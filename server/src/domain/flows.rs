@@ -71,6 +71,8 @@ crate::where_impl!(FlowFilter, flow::Entity, |f, c| {
 crate::fields! {
     /// The fields flows sort, group and bucket by.
     FlowField, FlowOrder for flow {
+        /// The order of arrival.
+        Id => Id: Int,
         Src => SrcIp: Ip,
         Dst => DstIp: Ip,
         SrcPort => SrcPort: Int,
@@ -85,6 +87,7 @@ crate::fields! {
         EndedAt => EndedAt: Time,
         Sensor => Sensor: Text,
         State => State: Text,
+        Uid => Uid: Text,
     }
 }
 

@@ -579,6 +579,8 @@ crate::where_impl!(DnsRecordFilter, dns_record::Entity, |f, c| {
 crate::fields! {
     /// The fields DNS records sort, group and bucket by.
     DnsRecordField, DnsRecordOrder for dns_record {
+        /// The order of arrival.
+        Id => Id: Int,
         Name => Name: Text,
         Type => Rtype: Text,
         Value => Value: Text,

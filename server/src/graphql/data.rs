@@ -1,5 +1,5 @@
-//! Data management: exports (a download of a ZIP of CSVs) and bulk deletions of the
-//! datasets of `domain::data`, behind the data capability.
+//! Data in bulk, behind the data capability: exports (a download of a ZIP of CSV
+//! tables, see `domain::data`) and deletions of the rows a filter selects.
 
 use std::time::Instant;
 
@@ -8,22 +8,23 @@ use chrono::{DateTime, Utc};
 
 use super::audit::write;
 use super::errors::{coded, Gql, BAD_USER_INPUT};
-use crate::auth::permissions::Level;
+use crate::auth::permissions::{Capability, Level};
 use crate::auth::principal::Principal;
-use crate::domain::data::{self, DataFilter, DataSet};
+use crate::domain::alerts::AlertFilter;
+use crate::domain::data::{self, ExportTable};
+use crate::domain::flows::FlowFilter;
+use crate::domain::inventory::DnsRecordFilter;
 use crate::exports::{Export, Exports, VALID_FOR};
 
 #[derive(SimpleObject)]
 pub struct DataExport {
-    /// Where to download the ZIP (one CSV per dataset), with the same credentials.
+    /// Where to download the ZIP (one CSV per table), with the same credentials.
     pub url: String,
     pub expires_at: DateTime<Utc>,
 }
 
 #[derive(SimpleObject)]
-pub struct DataDeletion {
-    pub dataset: DataSet,
-    pub label: String,
+pub struct Deletion {
     pub deleted_rows: i64,
     /// Alerts the filter selected and kept, as evidence in cases.
     pub kept_in_cases: i64,
@@ -31,8 +32,8 @@ pub struct DataDeletion {
 
 /// The data capability moves rows in bulk; what they are stays guarded by its own
 /// capability too (alerts, flows).
-fn may_touch(ctx: &Context<'_>, sets: &[DataSet], level: Level) -> Result<()> {
-    match DataSet::refusal(sets, ctx.data_unchecked::<Principal>(), level) {
+fn may_touch(ctx: &Context<'_>, caps: impl IntoIterator<Item = Capability>, level: Level) -> Result<()> {
+    match data::refusal(caps, ctx.data_unchecked::<Principal>(), level) {
         Some(why) => Err(coded(why, super::errors::FORBIDDEN)),
         None => Ok(()),
     }
@@ -43,28 +44,19 @@ pub struct DataQuery;
 
 #[Object]
 impl DataQuery {
-    /// Prepares an export of `datasets` (each once, in the order given): download it
-    /// from `url` within ten minutes. Times in the CSVs are in `timezone` (an IANA
-    /// name; UTC by default).
-    async fn data_export(
+    /// Prepares an export of `tables`, each a CSV of the rows its filter selects, in the
+    /// order they arrived, with the columns it names: download it from `url` within ten
+    /// minutes. Times are written `YYYY-MM-DD HH:MM:SS` in `timezone` (an IANA name;
+    /// UTC by default), addresses and numbers as text, severities by name, and text
+    /// that would start a spreadsheet formula with a leading `'`.
+    async fn export(
         &self,
         ctx: &Context<'_>,
-        datasets: Vec<DataSet>,
-        filter: Option<DataFilter>,
+        tables: Vec<ExportTable>,
         timezone: Option<String>,
     ) -> Result<DataExport> {
-        let filter = filter.unwrap_or_default();
-        let mut sets = Vec::new();
-        for s in datasets {
-            if !sets.contains(&s) {
-                sets.push(s);
-            }
-        }
-        if sets.is_empty() {
-            return Err(coded("datasets: name at least one dataset", BAD_USER_INPUT));
-        }
-        may_touch(ctx, &sets, Level::Read)?;
-        filter.check(&sets).gql()?;
+        may_touch(ctx, tables.iter().filter_map(ExportTable::capability), Level::Read)?;
+        data::check(&tables).gql()?;
         let timezone = match timezone {
             Some(tz) => tz
                 .parse()
@@ -74,8 +66,7 @@ impl DataQuery {
         let user_id = ctx.data_unchecked::<Principal>().user.id;
         let id = ctx.data_unchecked::<Exports>().register(Export {
             user_id,
-            sets,
-            filter,
+            tables,
             timezone,
             until: Instant::now() + VALID_FOR,
         });
@@ -91,27 +82,50 @@ pub struct DataMutation;
 
 #[Object]
 impl DataMutation {
-    /// Deletes the rows of one dataset the filter selects, in one transaction. Alerts
-    /// attached to cases are evidence: they are kept (`keptInCases`) unless `fromCases`
-    /// deletes them from their cases too.
-    async fn delete_data(
+    /// Deletes the alerts the filter selects (`{}`: every one), in one transaction.
+    /// Alerts attached to cases are evidence: they are kept (`keptInCases`) unless
+    /// `fromCases` deletes them from their cases too.
+    async fn delete_alerts(
         &self,
         ctx: &Context<'_>,
-        dataset: DataSet,
-        filter: Option<DataFilter>,
+        filter: AlertFilter,
         #[graphql(default = false)] from_cases: bool,
-    ) -> Result<DataDeletion> {
-        let filter = filter.unwrap_or_default();
-        may_touch(ctx, &[dataset], Level::Write)?;
+    ) -> Result<Deletion> {
+        may_touch(ctx, [Capability::Alerts], Level::Write)?;
         let done = write(ctx, move |tx| {
-            Box::pin(async move { data::delete(tx, dataset, &filter, from_cases).await })
+            Box::pin(async move { data::delete_alerts(tx, &filter, from_cases).await })
         })
         .await?;
-        Ok(DataDeletion {
-            dataset,
-            label: dataset.label().into(),
+        Ok(Deletion {
             deleted_rows: done.rows as i64,
             kept_in_cases: done.kept_in_cases as i64,
+        })
+    }
+
+    /// Deletes the flows the filter selects (`{}`: every one), in one transaction.
+    async fn delete_flows(&self, ctx: &Context<'_>, filter: FlowFilter) -> Result<Deletion> {
+        may_touch(ctx, [Capability::Flows], Level::Write)?;
+        let rows = write(ctx, move |tx| {
+            Box::pin(async move { data::delete_rows(tx, &filter).await })
+        })
+        .await?;
+        Ok(Deletion {
+            deleted_rows: rows as i64,
+            kept_in_cases: 0,
+        })
+    }
+
+    /// Deletes the passive DNS records the filter selects (`{}`: every one), in one
+    /// transaction.
+    async fn delete_dns_records(&self, ctx: &Context<'_>, filter: DnsRecordFilter) -> Result<Deletion> {
+        may_touch(ctx, [Capability::Flows], Level::Write)?;
+        let rows = write(ctx, move |tx| {
+            Box::pin(async move { data::delete_rows(tx, &filter).await })
+        })
+        .await?;
+        Ok(Deletion {
+            deleted_rows: rows as i64,
+            kept_in_cases: 0,
         })
     }
 }

@@ -302,7 +302,14 @@ pub fn is_subscription(request: &mut Request) -> bool {
 }
 
 /// The mutations that move data in bulk: they run under [`limits::IMPORT_TIME`].
-pub(crate) const BULK: [&str; 4] = ["importNmap", "importZeek", "importSuricata", "deleteData"];
+pub(crate) const BULK: [&str; 6] = [
+    "importNmap",
+    "importZeek",
+    "importSuricata",
+    "deleteAlerts",
+    "deleteFlows",
+    "deleteDnsRecords",
+];
 
 /// How long the operation `name` of `doc` may run: a mutation made of bulk work alone
 /// (with `__typename` at most beside it) gets the import budget, everything else

@@ -1563,11 +1563,12 @@ both_dbs!(data_export_and_delete, |app: TestApp| async move {
     // GraphQL users export the same way: a URL to download with their own credentials.
     let d = app
         .data(
-            "{ dataExport(datasets: [TCP_METADATA], timezone: \"Europe/Paris\") { url expiresAt } }",
+            "{ export(timezone: \"Europe/Paris\", tables: [{name: \"flows.csv\", rows: {flows: \
+             {columns: [{name: \"id\", field: ID}, {name: \"start\", field: STARTED_AT}]}}}]) { url expiresAt } }",
             json!({}),
         )
         .await;
-    let url = s(&d["dataExport"]["url"]);
+    let url = s(&d["export"]["url"]);
     let res = app.client.get(app.url(&url)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let entries = unzip(&res.bytes().await.unwrap());
@@ -1580,10 +1581,14 @@ both_dbs!(data_export_and_delete, |app: TestApp| async move {
         .await
         .unwrap();
     assert_eq!(other.status().as_u16(), 404, "another user's export is not found");
-    app.expect_error("BAD_USER_INPUT", "{ dataExport(datasets: []) { url } }", json!({}))
+    app.expect_error("BAD_USER_INPUT", "{ export(tables: []) { url } }", json!({}))
         .await;
     let refused = app
-        .gql_as(&viewer, "{ dataExport(datasets: [DNS_METADATA]) { url } }", json!({}))
+        .gql_as(
+            &viewer,
+            "{ export(tables: [{name: \"dns.csv\", rows: {dnsRecords: {columns: [{name: \"q\", field: NAME}]}}}]) { url } }",
+            json!({}),
+        )
         .await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
 });
@@ -1783,11 +1788,11 @@ both_dbs!(alerts_in_cases_are_kept, |app: TestApp| async move {
     // A bulk deletion keeps it and says so.
     let d = app
         .data(
-            "mutation { deleteData(dataset: NETWORK_ALERTS) { deletedRows keptInCases } }",
+            "mutation { deleteAlerts(filter: {kind: {eq: \"network\"}}) { deletedRows keptInCases } }",
             json!({}),
         )
         .await;
-    assert_eq!(d["deleteData"], json!({"deletedRows": 1, "keptInCases": 1}));
+    assert_eq!(d["deleteAlerts"], json!({"deletedRows": 1, "keptInCases": 1}));
     let d = app.data("{ alerts { nodes { id } } }", json!({})).await;
     assert_eq!(d["alerts"]["nodes"], json!([{"id": kept}]));
     let _ = loose;

@@ -139,12 +139,9 @@ both_dbs!(protocol_errors_have_codes, |app: TestApp| async move {
 async fn budgets(app: TestApp) {
     app.expect_error("TIMEOUT", "{ hosts { totalCount } }", json!({})).await;
     let d = app
-        .data(
-            "mutation { deleteData(dataset: TCP_METADATA) { deletedRows } }",
-            json!({}),
-        )
+        .data("mutation { deleteFlows(filter: {}) { deletedRows } }", json!({}))
         .await;
-    assert_eq!(d["deleteData"]["deletedRows"], 0);
+    assert_eq!(d["deleteFlows"]["deletedRows"], 0);
     let res = app
         .upload(
             "mutation($file: Upload!) { importNmap(file: $file) { inserted } }",
@@ -167,7 +164,7 @@ async fn budgets(app: TestApp) {
     assert!(res["errors"].is_null(), "{res}");
     app.expect_error(
         "TIMEOUT",
-        "mutation { deleteData(dataset: DNS_METADATA) { deletedRows } createCustomer(name: \"y\") { id } }",
+        "mutation { deleteDnsRecords(filter: {}) { deletedRows } createCustomer(name: \"y\") { id } }",
         json!({}),
     )
     .await;
@@ -175,7 +172,7 @@ async fn budgets(app: TestApp) {
         .client
         .post(app.url("/graphql"))
         .json(&json!([
-            {"query": "mutation { deleteData(dataset: DNS_METADATA) { deletedRows } }"},
+            {"query": "mutation { deleteDnsRecords(filter: {}) { deletedRows } }"},
             {"query": "{ hosts { totalCount } }"},
         ]))
         .send()
@@ -184,7 +181,7 @@ async fn budgets(app: TestApp) {
         .json()
         .await
         .unwrap();
-    assert_eq!(batch[0]["data"]["deleteData"]["deletedRows"], 0, "{batch}");
+    assert_eq!(batch[0]["data"]["deleteDnsRecords"]["deletedRows"], 0, "{batch}");
     assert_eq!(batch[1]["errors"][0]["extensions"]["code"], "TIMEOUT", "{batch}");
     // A mutation that is not bulk work keeps the interactive budget.
     app.expect_error("TIMEOUT", "mutation { createCustomer(name: \"x\") { id } }", json!({}))
