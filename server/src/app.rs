@@ -16,12 +16,13 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_sessions::Session;
 
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::{self, Credentials, Principal, Via};
+use crate::auth::principal::{self, Credentials};
 use crate::auth::{csrf, sessions};
 use crate::compat;
 use crate::config::Config;
 use crate::db::{self, StatementCounter};
+use crate::domain::access::{Capability, Level};
+use crate::domain::access::{Principal, Via};
 use crate::domain::users;
 use crate::exports::Exports;
 use crate::fairness::{Slots, Turns};
@@ -274,7 +275,7 @@ pub(crate) async fn reader(
     capability: Capability,
     what: &str,
 ) -> Result<Box<Principal>, Response> {
-    match principal::resolve(state.db(), headers, Some(session)).await {
+    match principal::resolve(state.db(), &principal::authorization(headers), Some(session)).await {
         Ok(Credentials::Valid(p)) if p.can(capability, Level::Read) => Ok(p),
         Ok(Credentials::Valid(_)) => Err(error_response(
             StatusCode::FORBIDDEN,
@@ -312,7 +313,8 @@ async fn caller(
     t: Transport<'_>,
     single: Option<&async_graphql::Request>,
 ) -> Result<Caller, Response> {
-    let principal = match principal::resolve(&state.0.db, t.headers, Some(&t.session)).await {
+    let principal = match principal::resolve(&state.0.db, &principal::authorization(t.headers), Some(&t.session)).await
+    {
         Ok(Credentials::Valid(p)) => Some(*p),
         Ok(Credentials::Anonymous) => None,
         Ok(Credentials::Invalid) => {
@@ -591,7 +593,10 @@ async fn metrics(
     let local = token.is_none() && peer.is_some_and(|Extension(ConnectInfo(a))| a.ip().to_canonical().is_loopback());
     let by_token = token.is_some_and(|t| {
         use sha2::Digest;
-        let sent = principal::bearer(&headers).flatten().unwrap_or_default();
+        let sent = match principal::authorization(&headers) {
+            principal::Presented::Token(t) => t,
+            _ => String::new(),
+        };
         // Compared as digests: equal lengths, no early exit on the secret's bytes.
         sha2::Sha256::digest(sent.as_bytes()) == sha2::Sha256::digest(t.as_bytes())
     });

@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::{self, error_response, AppState};
-use crate::auth::permissions::Capability;
+use crate::domain::access::Capability;
 use crate::domain::ids::{self, Kind};
 use crate::domain::pcaps;
 use crate::graphql::errors::{BAD_USER_INPUT, INTERNAL, NOT_FOUND};

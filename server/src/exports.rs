@@ -18,7 +18,7 @@ use sea_orm::DatabaseConnection;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app::{self, error_response, AppState};
-use crate::auth::permissions::{Capability, Level};
+use crate::domain::access::{Capability, Level};
 use crate::domain::data::{self, ExportTable};
 use crate::graphql::errors::{FORBIDDEN, NOT_FOUND};
 

@@ -11,11 +11,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use sea_orm::TransactionTrait;
 use server::app::{self, AppState};
-use server::auth::passwords;
 use server::config::{Config, DEFAULT_DATABASE_URL};
 use server::demo::{self, DemoOptions};
 use server::domain::audit;
 use server::domain::ids::Kind;
+use server::domain::passwords;
 use server::domain::users::{self, Role};
 use server::{db, graphql};
 

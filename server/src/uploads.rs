@@ -14,7 +14,7 @@ use multer::{Constraints, Multipart, SizeLimit};
 use tokio::io::AsyncWriteExt;
 
 use crate::app::error_response;
-use crate::auth::principal::Principal;
+use crate::domain::access::Principal;
 use crate::domain::users::Role;
 use crate::graphql::errors::{BAD_USER_INPUT, INTERNAL, PAYLOAD_TOO_LARGE};
 use crate::graphql::limits;

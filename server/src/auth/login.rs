@@ -9,11 +9,11 @@ use entities::{audit_event, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use serde_json::json;
 
-use super::{passwords, tokens};
 use crate::domain::audit::{self, Event};
 use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::ids::Kind;
 use crate::domain::users;
+use crate::domain::{passwords, tokens};
 
 /// Failed sign-ins counted over this window ...
 pub const WINDOW: Duration = Duration::minutes(15);

@@ -1,46 +1,31 @@
-//! The principal of a request, resolved once from its credentials: API tokens as
-//! `Authorization: Bearer <token>` (and ntopng's `Authorization: Token <token>`), or
-//! the browser session cookie. The other dialects' credentials resolve to the same type.
+//! The principal of a request, resolved in one place from the credentials it presents,
+//! whatever the transport or dialect: each reads them its own way ([`Presented`]: an
+//! `Authorization` header, a key header, fields of a body), and one set of rules says
+//! whether they hold. Who may then do what is `domain::access`.
 
 use axum::http::{header, HeaderMap};
 use entities::user;
 use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
 
-use super::permissions::{self, Capability, Level};
+use crate::domain::access::{Principal, Via};
 use crate::domain::error::DomainResult;
-use crate::domain::tenancy::{self, Scope};
-use crate::domain::users::{self, Role};
+use crate::domain::tenancy;
+use crate::domain::users;
 
-/// Who a request acts as.
-#[derive(Clone, Debug)]
-pub struct Principal {
-    pub user: user::Model,
-    pub via: Via,
-    /// The customers whose cases the user may see.
-    pub scope: Scope,
-}
-
-/// How a principal proved who it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Via {
-    Token,
-    /// A browser session cookie: ambient credentials, so writes must be same-origin.
-    Session,
-}
-
-impl Principal {
-    /// Whether the user may act on `cap` at `level` (through its role or an extra grant).
-    pub fn can(&self, cap: Capability, level: Level) -> bool {
-        let role = Role::parse(&self.user.role);
-        let by_role = role.and_then(|r| permissions::role_grant(r, cap));
-        let extra = permissions::parse_extra(&self.user.capabilities)
-            .into_iter()
-            .filter(|(c, _)| *c == cap)
-            .map(|(_, l)| l)
-            .max();
-        by_role.max(extra).is_some_and(|granted| granted >= level)
-    }
+/// Credentials as a request presents them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Presented {
+    /// None: the browser session cookie, if any, decides.
+    Nothing,
+    /// Something in the place of credentials that is none (`Authorization: Basic` where
+    /// a token is expected, an empty key): refused, never replaced by the cookie.
+    Malformed,
+    /// An API token secret.
+    Token(String),
+    /// An API token and the name of the user it must belong to (a token and someone
+    /// else's name is refused).
+    TokenOf { token: String, username: String },
 }
 
 /// What the credentials of a request amount to.
@@ -52,36 +37,50 @@ pub enum Credentials {
     Valid(Box<Principal>),
 }
 
-/// An `Authorization` header wins over a session cookie; an invalid one is never
-/// replaced by the cookie.
+/// The caller that `presented` (or else the session cookie) stands for.
 pub async fn resolve(
     db: &DatabaseConnection,
-    headers: &HeaderMap,
+    presented: &Presented,
     session: Option<&Session>,
 ) -> DomainResult<Credentials> {
-    let Some(secret) = bearer(headers) else {
-        return from_session(db, session).await;
+    let (secret, username) = match presented {
+        Presented::Nothing => return from_session(db, session).await,
+        Presented::Malformed => return Ok(Credentials::Invalid),
+        Presented::Token(secret) => (secret, None),
+        Presented::TokenOf { token, username } => (token, Some(username)),
     };
-    let Some(secret) = secret else {
-        return Ok(Credentials::Invalid);
-    };
-    Ok(match users::by_token(db, secret).await? {
+    let user = users::by_token(db, secret)
+        .await?
+        .filter(|u| username.is_none_or(|name| u.username == name.trim()));
+    Ok(match user {
         Some(user) => Credentials::Valid(Box::new(of_user(db, user, Via::Token).await?)),
         None => Credentials::Invalid,
     })
 }
 
-/// The token secret of an `Authorization` header: `None` without the header,
-/// `Some(None)` when it is not `Bearer <secret>` (or `Token <secret>`).
-pub fn bearer(headers: &HeaderMap) -> Option<Option<&str>> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().unwrap_or_default().trim();
-    Some(
-        value
-            .split_once(' ')
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
-            .map(|(_, secret)| secret.trim())
-            .filter(|s| !s.is_empty()),
-    )
+/// An API token sent as `Authorization: Bearer <secret>` (or ntopng's `Token <secret>`).
+pub fn authorization(headers: &HeaderMap) -> Presented {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Presented::Nothing;
+    };
+    value
+        .to_str()
+        .unwrap_or_default()
+        .trim()
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+        .map(|(_, secret)| secret.trim())
+        .filter(|s| !s.is_empty())
+        .map_or(Presented::Malformed, |s| Presented::Token(s.to_string()))
+}
+
+/// An API token sent bare in header `name` (DFIR-IRIS's `X-IRIS-AUTH`).
+pub fn key_header(headers: &HeaderMap, name: &str) -> Presented {
+    match headers.get(name).map(|v| v.to_str().unwrap_or_default().trim()) {
+        None => Presented::Nothing,
+        Some("") => Presented::Malformed,
+        Some(key) => Presented::Token(key.to_string()),
+    }
 }
 
 /// The principal of an active user, who proved who it is `via`.
@@ -103,4 +102,45 @@ async fn from_session(db: &DatabaseConnection, session: Option<&Session>) -> Dom
         // Deactivated or deleted since sign-in.
         None => Credentials::Invalid,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(name: &str, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn tokens_are_read_from_their_headers() {
+        assert_eq!(authorization(&HeaderMap::new()), Presented::Nothing);
+        assert_eq!(
+            authorization(&with("authorization", "Bearer  pvt_x ")),
+            Presented::Token("pvt_x".into())
+        );
+        assert_eq!(
+            authorization(&with("authorization", "token pvt_x")),
+            Presented::Token("pvt_x".into())
+        );
+        assert_eq!(
+            authorization(&with("authorization", "Basic YTpi")),
+            Presented::Malformed
+        );
+        assert_eq!(authorization(&with("authorization", "Bearer ")), Presented::Malformed);
+        assert_eq!(
+            key_header(&with("x-iris-auth", "k"), "x-iris-auth"),
+            Presented::Token("k".into())
+        );
+        assert_eq!(
+            key_header(&with("x-iris-auth", " "), "x-iris-auth"),
+            Presented::Malformed
+        );
+        assert_eq!(key_header(&HeaderMap::new(), "x-iris-auth"), Presented::Nothing);
+    }
 }

@@ -16,7 +16,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use super::tokens;
+use crate::domain::tokens;
 
 /// The name of the session cookie.
 pub const COOKIE: &str = "pivot_session";
@@ -53,6 +53,11 @@ pub fn layer(db: DatabaseConnection, secure: bool) -> SessionManagerLayer<DbStor
 
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
+}
+
+/// Whether a stored session still holds: not expired.
+pub fn alive() -> sea_orm::sea_query::SimpleExpr {
+    session::Column::ExpiresAt.gt(Utc::now())
 }
 
 pub fn key(id: &Id) -> String {
@@ -108,7 +113,7 @@ impl SessionStore for DbStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let found = session::Entity::find_by_id(key(id))
-            .filter(session::Column::ExpiresAt.gt(Utc::now()))
+            .filter(alive())
             .one(&self.db)
             .await
             .map_err(backend)?;
@@ -135,7 +140,7 @@ impl SessionStore for DbStore {
 impl ExpiredDeletion for DbStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
         session::Entity::delete_many()
-            .filter(session::Column::ExpiresAt.lte(Utc::now()))
+            .filter(sea_orm::sea_query::Expr::expr(alive()).not())
             .exec(&self.db)
             .await
             .map_err(backend)?;

@@ -61,9 +61,8 @@ use serde_json::{json, Map, Value};
 use super::patterns;
 use super::time::{self, Bound, Precision};
 use super::{listing_after, read, Answer, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
-use crate::app::AppState;
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::{self, Credentials, Principal};
+use crate::auth::principal::{self, Presented};
+use crate::domain::access::{Capability, Level};
 use crate::domain::ids::{self, Kind};
 
 pub struct Intrudect;
@@ -113,19 +112,18 @@ impl Dialect for Intrudect {
         ]
     }
 
-    async fn authenticate(state: &AppState, headers: &HeaderMap, _: &Params) -> Result<Principal, Refusal> {
-        // API tokens only: Intrudect's public API takes no session cookies.
-        if principal::bearer(headers).is_none() {
-            return Err(Refusal::new(StatusCode::UNAUTHORIZED, "missing bearer token"));
-        }
-        match principal::resolve(state.db(), headers, None).await {
-            Ok(Credentials::Valid(p)) => Ok(*p),
-            Ok(_) => Err(Refusal::new(StatusCode::UNAUTHORIZED, "invalid bearer token")),
-            Err(e) => {
-                tracing::error!(error = %e, "resolving credentials");
-                Err(Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
-            }
-        }
+    /// API tokens only: Intrudect's public API takes no session cookies.
+    fn credentials(headers: &HeaderMap, _: &Params) -> Result<Presented, Refusal> {
+        Ok(principal::authorization(headers))
+    }
+
+    fn unauthenticated(sent: bool) -> Refusal {
+        let message = if sent {
+            "invalid bearer token"
+        } else {
+            "missing bearer token"
+        };
+        Refusal::new(StatusCode::UNAUTHORIZED, message)
     }
 
     fn refuse(refusal: Refusal) -> Response {

@@ -12,12 +12,10 @@ use serde_json::{json, Map, Value};
 
 use super::time::{self, Bound};
 use super::{cursor_after, Answer, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
-use crate::app::AppState;
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::{self, Principal, Via};
+use crate::auth::principal::Presented;
+use crate::domain::access::{Capability, Level};
 use crate::domain::ids::{self, Kind};
 use crate::domain::ipdr::{Status, DEFAULT_CONTEXT};
-use crate::domain::users;
 use crate::graphql::errors::{FORBIDDEN, NOT_FOUND};
 
 pub struct Trisul;
@@ -41,21 +39,17 @@ impl Dialect for Trisul {
         ]
     }
 
-    async fn authenticate(state: &AppState, _: &HeaderMap, params: &Params) -> Result<Principal, Refusal> {
-        let invalid = || Refusal::new(StatusCode::UNAUTHORIZED, "Invalid API token");
-        let token = text(params, "api_token")?.ok_or_else(invalid)?;
-        let username = text(params, "username")?.ok_or_else(invalid)?;
-        let failed = |e: crate::domain::error::DomainError| {
-            tracing::error!(error = %e, "resolving Trisul credentials");
-            Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-        };
-        // The token must be the named user's: a token and someone else's name is refused.
-        let user = users::by_token(state.db(), &token)
-            .await
-            .map_err(failed)?
-            .filter(|u| u.username == username)
-            .ok_or_else(invalid)?;
-        principal::of_user(state.db(), user, Via::Token).await.map_err(failed)
+    /// An API token and its user's name, in the body (or the query string).
+    fn credentials(_: &HeaderMap, params: &Params) -> Result<Presented, Refusal> {
+        Ok(match (text(params, "api_token")?, text(params, "username")?) {
+            (Some(token), Some(username)) => Presented::TokenOf { token, username },
+            (None, None) => Presented::Nothing,
+            _ => Presented::Malformed,
+        })
+    }
+
+    fn unauthenticated(_: bool) -> Refusal {
+        Refusal::new(StatusCode::UNAUTHORIZED, "Invalid API token")
     }
 
     /// Trisul's words for the refusals of the graph: a context that is not there or not

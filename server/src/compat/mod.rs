@@ -24,8 +24,8 @@ use axum::Router;
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::Principal;
+use crate::auth::principal::{self, Credentials, Presented};
+use crate::domain::access::{Capability, Level, Principal};
 use crate::graphql::{errors, limits, Caller};
 
 /// Where a route reads its parameters from (path parameters are always read).
@@ -267,12 +267,13 @@ pub trait Dialect: Send + Sync + 'static {
 
     fn routes() -> Vec<Route>;
 
-    /// The caller, from the request's headers and parameters.
-    fn authenticate(
-        state: &AppState,
-        headers: &HeaderMap,
-        params: &Params,
-    ) -> impl std::future::Future<Output = Result<Principal, Refusal>> + Send;
+    /// The credentials the request presents, read the dialect's way (the rules they
+    /// must meet are `auth::principal`'s, the same for every dialect); a refusal for
+    /// credentials sent in a shape the dialect does not take.
+    fn credentials(headers: &HeaderMap, params: &Params) -> Result<Presented, Refusal>;
+
+    /// The dialect's refusal of a caller without valid credentials (`sent`: some were).
+    fn unauthenticated(sent: bool) -> Refusal;
 
     /// The dialect's error body for a refusal.
     fn refuse(refusal: Refusal) -> Response;
@@ -394,14 +395,14 @@ async fn run<D: Dialect>(
     let early = if D::CREDENTIALS_IN_BODY {
         None
     } else {
-        Some(D::authenticate(state, &parts.headers, &params).await?)
+        Some(caller_of::<D>(state, &parts.headers, &params).await?)
     };
     if route.input == Input::Json {
         params.body = json_body(body).await?;
     }
     let principal = match early {
         Some(p) => p,
-        None => D::authenticate(state, &parts.headers, &params).await?,
+        None => caller_of::<D>(state, &parts.headers, &params).await?,
     };
     if let Some((cap, level)) = route.needs {
         if !principal.can(cap, level) {
@@ -464,6 +465,20 @@ async fn run<D: Dialect>(
         &ctx,
     )?;
     Ok((reply, user, username))
+}
+
+/// The caller of a dialect's request, or the dialect's refusal.
+async fn caller_of<D: Dialect>(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<Principal, Refusal> {
+    let presented = D::credentials(headers, params)?;
+    match principal::resolve(state.db(), &presented, None).await {
+        Ok(Credentials::Valid(p)) => Ok(*p),
+        Ok(Credentials::Anonymous) => Err(D::unauthenticated(false)),
+        Ok(Credentials::Invalid) => Err(D::unauthenticated(true)),
+        Err(e) => {
+            tracing::error!(error = %e, "resolving credentials");
+            Err(Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
+        }
+    }
 }
 
 /// Every page of the listing: the first page's data, and the others'.

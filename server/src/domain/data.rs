@@ -28,8 +28,8 @@ use super::inventory::{DnsRecordField, DnsRecordFilter};
 use super::ip;
 use super::query::{self, Fields, Shown, Where};
 use super::tenancy::Scope;
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::Principal;
+use crate::domain::access::Principal;
+use crate::domain::access::{Capability, Level};
 
 /// Why `p` may not move rows guarded by `caps` at `level` (the data capability, which
 /// moves rows in bulk, aside): what each row is stays guarded by its own capability.

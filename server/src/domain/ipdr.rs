@@ -26,8 +26,8 @@ use sea_orm::{
 use super::error::{DomainError, DomainResult};
 use super::ip;
 use super::query::{stored, EnumOp, IdOp, IntOp, IpOp, TextOp, TimeOp};
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::Principal;
+use crate::domain::access::Principal;
+use crate::domain::access::{Capability, Level};
 
 pub const DEFAULT_CONTEXT: &str = "default";
 /// Trisul's other name of `default`.

@@ -3,6 +3,7 @@
 //! and the domain share one definition of each (one way to do each thing).
 
 pub mod about;
+pub mod access;
 pub mod alert_log;
 pub mod alerts;
 pub mod assets;
@@ -22,6 +23,7 @@ pub mod iocs;
 pub mod ip;
 pub mod ipdr;
 pub mod notes;
+pub mod passwords;
 pub mod pcaps;
 pub mod ports;
 pub mod provenance;
@@ -30,5 +32,6 @@ pub mod tasks;
 pub mod tenancy;
 pub mod text;
 pub mod timeline;
+pub mod tokens;
 pub mod users;
 pub mod values;

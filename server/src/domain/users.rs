@@ -13,7 +13,7 @@ use super::crud;
 use super::error::{DomainError, DomainResult};
 use super::query::{BoolOp, EnumOp, TextOp, TimeOp};
 use super::text;
-use crate::auth::{passwords, tokens};
+use super::{passwords, tokens};
 
 /// Named bundles of capabilities.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -207,16 +207,42 @@ pub async fn tokens_of(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<
         .await?)
 }
 
-/// The active user holding a live token with this secret.
-pub async fn by_token(db: &impl ConnectionTrait, secret: &str) -> DomainResult<Option<user::Model>> {
-    let token = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(tokens::hash(secret)))
-        .one(db)
+/// Whether a user may act at all: deactivated users sign in to nothing.
+pub fn active() -> sea_orm::sea_query::SimpleExpr {
+    user::Column::Active.eq(true)
+}
+
+/// Whether a token works: not revoked, not expired (and its user [`active`]).
+pub fn token_works() -> sea_orm::Condition {
+    use api_token::Column as T;
+    sea_orm::Condition::all().add(T::RevokedAt.is_null()).add(
+        sea_orm::Condition::any()
+            .add(T::ExpiresAt.is_null())
+            .add(T::ExpiresAt.gt(Utc::now())),
+    )
+}
+
+/// The active users holding working tokens with these hashes, by hash: one statement.
+pub async fn token_holders(
+    db: &impl ConnectionTrait,
+    hashes: impl IntoIterator<Item = String>,
+) -> DomainResult<std::collections::HashMap<String, user::Model>> {
+    let rows = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.is_in(hashes))
+        .filter(token_works())
+        .find_also_related(user::Entity)
+        .filter(active())
+        .all(db)
         .await?;
-    let Some(token) = token.filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > Utc::now())) else {
-        return Ok(None);
-    };
-    active_by_id(db, token.user_id).await
+    Ok(rows
+        .into_iter()
+        .filter_map(|(token, user)| Some((token.token_hash, user?)))
+        .collect())
+}
+
+/// The active user holding a working token with this secret.
+pub async fn by_token(db: &impl ConnectionTrait, secret: &str) -> DomainResult<Option<user::Model>> {
+    Ok(token_holders(db, [tokens::hash(secret)]).await?.into_values().next())
 }
 
 /// The user with this id, if it is active.
@@ -256,7 +282,7 @@ fn encode_grants(grants: &[String]) -> DomainResult<String> {
     let mut out = Vec::new();
     for g in grants {
         let g = g.trim().to_lowercase();
-        if crate::auth::permissions::parse_extra(&g).len() != 1 {
+        if crate::domain::access::parse_extra(&g).len() != 1 {
             return Err(DomainError::bad(
                 "capabilities",
                 format!("{g:?} is not capability:read or capability:write"),

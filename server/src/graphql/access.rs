@@ -14,8 +14,8 @@ use serde_json::json;
 
 use super::audit::Peer;
 use super::errors::{FORBIDDEN, UNAUTHENTICATED};
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::Principal;
+use crate::domain::access::Principal;
+use crate::domain::access::{Capability, Level};
 use crate::domain::audit::{self, Event};
 use crate::domain::ids::Kind;
 

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 
 use super::audit::write;
 use super::errors::{coded, Gql, BAD_USER_INPUT};
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::Principal;
+use crate::domain::access::Principal;
+use crate::domain::access::{Capability, Level};
 use crate::domain::alerts::AlertFilter;
 use crate::domain::data::{self, ExportTable};
 use crate::domain::flows::FlowFilter;

@@ -40,7 +40,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{MergedObject, MergedSubscription, Request, Response, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::principal::Principal;
+use crate::domain::access::Principal;
 use batching::{Batched, Gate, Tracked};
 use loaders::{ById, CountBy, GroupBy, PagedBy};
 use tower_sessions::Session;
@@ -183,7 +183,7 @@ impl Caller {
     /// The server itself acting as `user` (the demo data, benchmarks): every customer,
     /// no session, no address.
     pub fn acting_as(user: entities::user::Model) -> Self {
-        use crate::auth::principal::Via;
+        use crate::domain::access::Via;
         Self {
             principal: Some(Principal {
                 user,

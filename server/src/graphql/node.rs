@@ -123,8 +123,8 @@ pub async fn load(ctx: &Context<'_>, kind: Kind, id: i64) -> Result<Option<Node>
             .filter(|m| {
                 m.user_id == Some(principal.user.id)
                     || principal.can(
-                        crate::auth::permissions::Capability::Users,
-                        crate::auth::permissions::Level::Read,
+                        crate::domain::access::Capability::Users,
+                        crate::domain::access::Level::Read,
                     )
             })
             .map(|m| Node::AuditEvent(AuditEvent(m))),

@@ -21,7 +21,7 @@ use crate::domain::tenancy::{Scope, Scoped};
 
 /// The customers the request may see (everything for a request without a principal).
 pub fn scope(ctx: &Context<'_>) -> Scope {
-    ctx.data_opt::<crate::auth::principal::Principal>()
+    ctx.data_opt::<crate::domain::access::Principal>()
         .map(|p| p.scope.clone())
         .unwrap_or_default()
 }

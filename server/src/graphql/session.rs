@@ -9,8 +9,8 @@ use super::audit::peer;
 use super::errors::{coded, Gql, BAD_USER_INPUT, INTERNAL, RATE_LIMITED, UNAUTHENTICATED};
 use super::user::{principal, User};
 use crate::auth::login::{self, Outcome};
-use crate::auth::principal::Via;
 use crate::auth::sessions::USER_KEY;
+use crate::domain::access::Via;
 use crate::domain::audit::{self, Event};
 use crate::domain::ids::Kind;
 

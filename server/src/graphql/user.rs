@@ -9,8 +9,8 @@ use super::audit::write;
 use super::customer::Customer;
 use super::errors::{coded, Gql, FORBIDDEN, UNAUTHENTICATED};
 use super::loaders::{loader, ById, GroupBy};
-use crate::auth::permissions::{Capability, Level};
-use crate::auth::principal::Principal;
+use crate::domain::access::Principal;
+use crate::domain::access::{Capability, Level};
 use crate::domain::ids::{self, Kind};
 use crate::domain::users::{self, CreateUserInput, UserField, UserFilter, UserInput, UserOrder};
 

@@ -4,19 +4,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
-use entities::{api_token, session, user};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
-
-use crate::auth::permissions::{Capability, Level};
 use axum::http::HeaderMap;
-use sea_orm::DatabaseConnection;
+use entities::{session, user};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tower_sessions::Session;
 
-use crate::auth::principal::{self, Credentials, Principal, Via};
-use crate::auth::{sessions, tokens};
+use crate::auth::principal::{self, Credentials, Presented};
+use crate::auth::sessions;
+use crate::domain::access::{Capability, Level, Principal, Via};
 use crate::domain::error::DomainResult;
 use crate::domain::tenancy::{self, Scope};
+use crate::domain::{tokens, users};
 
 /// The credentials a subscription was opened with.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -49,15 +47,16 @@ pub async fn identify(
     headers: &HeaderMap,
     session: Option<&Session>,
 ) -> DomainResult<Identified> {
-    let p = match principal::resolve(db, headers, session).await? {
+    let presented = principal::authorization(headers);
+    let p = match principal::resolve(db, &presented, session).await? {
         Credentials::Valid(p) => p,
         Credentials::Anonymous => return Ok(Identified::Anonymous),
         Credentials::Invalid => return Ok(Identified::Invalid),
     };
-    let credential = match (principal::bearer(headers).flatten(), session.and_then(Session::id)) {
-        (Some(secret), _) => Credential::Token(tokens::hash(secret)),
-        (None, Some(id)) => Credential::Session(sessions::key(&id)),
-        (None, None) => return Ok(Identified::Invalid),
+    let credential = match (presented, session.and_then(Session::id)) {
+        (Presented::Token(secret), _) => Credential::Token(tokens::hash(&secret)),
+        (Presented::Nothing, Some(id)) => Credential::Session(sessions::key(&id)),
+        _ => return Ok(Identified::Invalid),
     };
     let who = Identity {
         credential,
@@ -78,7 +77,6 @@ pub enum Denied {
 /// The users that the valid credentials among `who` stand for now (active users only):
 /// one statement for tokens (with their users), two for sessions.
 async fn valid_users(db: &impl ConnectionTrait, who: &[Identity]) -> DomainResult<HashMap<Credential, user::Model>> {
-    let now = Utc::now();
     // Many subscriptions share credentials: each is checked once.
     let (mut tokens, mut sessions) = (HashSet::new(), HashMap::new());
     for i in who {
@@ -91,30 +89,15 @@ async fn valid_users(db: &impl ConnectionTrait, who: &[Identity]) -> DomainResul
             }
         }
     }
-    let mut out = HashMap::new();
-    if !tokens.is_empty() {
-        let rows = api_token::Entity::find()
-            .filter(api_token::Column::TokenHash.is_in(tokens))
-            .filter(api_token::Column::RevokedAt.is_null())
-            .filter(
-                Condition::any()
-                    .add(api_token::Column::ExpiresAt.is_null())
-                    .add(api_token::Column::ExpiresAt.gt(now)),
-            )
-            .find_also_related(user::Entity)
-            .filter(user::Column::Active.eq(true))
-            .all(db)
-            .await?;
-        for (token, user) in rows {
-            if let Some(user) = user {
-                out.insert(Credential::Token(token.token_hash), user);
-            }
-        }
-    }
+    let mut out: HashMap<Credential, user::Model> = users::token_holders(db, tokens)
+        .await?
+        .into_iter()
+        .map(|(hash, user)| (Credential::Token(hash), user))
+        .collect();
     if !sessions.is_empty() {
         let live: Vec<String> = session::Entity::find()
             .filter(session::Column::Id.is_in(sessions.keys().cloned()))
-            .filter(session::Column::ExpiresAt.gt(now))
+            .filter(sessions::alive())
             .all(db)
             .await?
             .into_iter()
@@ -123,7 +106,7 @@ async fn valid_users(db: &impl ConnectionTrait, who: &[Identity]) -> DomainResul
         let ids: HashSet<i64> = live.iter().filter_map(|k| sessions.get(k).copied()).collect();
         let users: HashMap<i64, user::Model> = user::Entity::find()
             .filter(user::Column::Id.is_in(ids))
-            .filter(user::Column::Active.eq(true))
+            .filter(users::active())
             .all(db)
             .await?
             .into_iter()

@@ -21,7 +21,7 @@ use super::bus::{self, Event, Feed};
 use super::groups::{Group, Key};
 use super::{End, Identity};
 use crate::app::AppState;
-use crate::auth::principal::Principal;
+use crate::domain::access::Principal;
 use crate::domain::alerts::AlertFilter;
 use crate::domain::ids::{self, Kind};
 use crate::graphql::errors::{coded, BAD_USER_INPUT, CURSOR_EXPIRED, OVERFLOW, UNAUTHENTICATED, UNAVAILABLE};

@@ -133,7 +133,7 @@ async fn first_start_creates_one_admin_never_with_a_fixed_password() {
     let hash = admin.password_hash.unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains(&generated));
-    assert!(server::auth::passwords::verify(&generated, &hash));
+    assert!(server::domain::passwords::verify(&generated, &hash));
     // The policy holds for the configured password and for new users.
     let (db2, _) = server::db::connect(&format!("sqlite://{}/other.db", dir.display()), None)
         .await

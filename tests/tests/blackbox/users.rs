@@ -114,7 +114,7 @@ both_dbs!(user_administration, |app: TestApp| async move {
         .password_hash
         .clone()
         .unwrap();
-    assert!(server::auth::passwords::verify("a brand new password", &stored));
+    assert!(server::domain::passwords::verify("a brand new password", &stored));
 
     // Who did what is recorded; a user who acted cannot be deleted.
     let d = app

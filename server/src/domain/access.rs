@@ -1,6 +1,10 @@
-//! Capabilities with read/write levels, and the roles that bundle them.
+//! Who may do what: capabilities with read/write levels, the roles that bundle them,
+//! and the principal a request acts as (resolved from its credentials by `auth`).
 
-use crate::domain::users::Role;
+use entities::user;
+
+use super::tenancy::Scope;
+use super::users::Role;
 
 /// What a user may touch. Write implies read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -91,6 +95,37 @@ pub fn parse_extra(stored: &str) -> Vec<(Capability, Level)> {
             Some((Capability::parse(cap)?, level))
         })
         .collect()
+}
+
+/// Who a request acts as.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user: user::Model,
+    pub via: Via,
+    /// The customers whose cases the user may see.
+    pub scope: Scope,
+}
+
+/// How a principal proved who it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Token,
+    /// A browser session cookie: ambient credentials, so writes must be same-origin.
+    Session,
+}
+
+impl Principal {
+    /// Whether the user may act on `cap` at `level` (through its role or an extra grant).
+    pub fn can(&self, cap: Capability, level: Level) -> bool {
+        let role = Role::parse(&self.user.role);
+        let by_role = role.and_then(|r| role_grant(r, cap));
+        let extra = parse_extra(&self.user.capabilities)
+            .into_iter()
+            .filter(|(c, _)| *c == cap)
+            .map(|(_, l)| l)
+            .max();
+        by_role.max(extra).is_some_and(|granted| granted >= level)
+    }
 }
 
 #[cfg(test)]
