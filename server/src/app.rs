@@ -170,7 +170,9 @@ pub async fn first_admin(db: &DatabaseConnection, password: Option<&str>) -> any
 }
 
 pub fn router(state: AppState) -> Router {
+    use compat::{intrudect::Intrudect, ipdr::Trisul};
     let sessions = sessions::layer(state.0.db.clone(), state.0.config.secure_cookies);
+    let mounts = &state.0.config.mounts;
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(live::ws::upgrade))
@@ -178,8 +180,8 @@ pub fn router(state: AppState) -> Router {
         .route("/exports/{id}", get(crate::exports::download))
         .route("/alerts/{id}/pcap", get(crate::captures::download))
         .layer(sessions)
-        .merge(compat::router::<compat::intrudect::Intrudect>())
-        .merge(compat::router::<compat::ipdr::Trisul>())
+        .merge(compat::router::<Intrudect>(compat::mount_of::<Intrudect>(mounts)))
+        .merge(compat::router::<Trisul>(compat::mount_of::<Trisul>(mounts)))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))

@@ -44,6 +44,10 @@ pub struct Config {
     /// A token that reads `/metrics` from anywhere (`PIVOT_METRICS_TOKEN`); without it,
     /// only clients on the loopback interface may read them.
     pub metrics_token: Option<String>,
+    /// Where REST dialects are mounted when not at the paths their clients expect
+    /// (`PIVOT_MOUNTS=trisul=/trisul/api/ipdr_query`, see `compat::mounts`): behind a
+    /// proxy that serves several tools under one host, say.
+    pub mounts: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -61,6 +65,7 @@ impl Default for Config {
             sockets_per_user: SOCKETS_PER_USER,
             public_url: None,
             metrics_token: None,
+            mounts: Default::default(),
         }
     }
 }

@@ -432,6 +432,8 @@ async fn run() -> anyhow::Result<()> {
                 uploads: upload_limits()?,
                 public_url: std::env::var("PIVOT_PUBLIC_URL").ok().filter(|u| !u.is_empty()),
                 metrics_token: std::env::var("PIVOT_METRICS_TOKEN").ok().filter(|t| !t.is_empty()),
+                mounts: server::compat::mounts(&std::env::var("PIVOT_MOUNTS").unwrap_or_default())
+                    .map_err(|e| anyhow::anyhow!("PIVOT_MOUNTS: {e}"))?,
                 sockets_per_user: positive("PIVOT_WS_MAX_PER_USER")?
                     .map_or(server::config::SOCKETS_PER_USER, |n| n as usize),
                 ..Config::default()

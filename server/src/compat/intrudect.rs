@@ -68,7 +68,8 @@ use crate::domain::ids::{self, Kind};
 pub struct Intrudect;
 
 impl Dialect for Intrudect {
-    const PREFIX: &'static str = "/api/v1";
+    const NAME: &'static str = "intrudect";
+    const MOUNT: &'static str = "/api/v1";
 
     // One row per route, as the table above: kept on one line each.
     #[rustfmt::skip]
@@ -78,37 +79,37 @@ impl Dialect for Intrudect {
         use Method as M;
         use Paging::*;
         vec![
-            Route::new(M::GET, "/api/v1/about", Input::Query, None, ABOUT, no_params, about),
-            Route::new(M::GET, "/api/v1/devices", Input::Query, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices).paging(Numbered),
-            Route::new(M::POST, "/api/v1/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices).paging(Numbered),
-            Route::new(M::PATCH, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
-            Route::new(M::PUT, "/api/v1/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
-            Route::new(M::GET, "/api/v1/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paging(Every(listing_after)),
-            Route::new(M::POST, "/api/v1/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paging(Every(listing_after)),
-            Route::new(M::POST, "/api/v1/networks", Input::Json, Some((Networks, Write)), CREATE_NETWORK, create_network, created_network),
-            Route::new(M::PATCH, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
-            Route::new(M::PUT, "/api/v1/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
-            Route::new(M::DELETE, "/api/v1/networks/{id}", Input::Query, Some((Networks, Write)), DELETE_NETWORK, network_id, deleted_network)
+            Route::new(M::GET, "/about", Input::Query, None, ABOUT, no_params, about),
+            Route::new(M::GET, "/devices", Input::Query, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices).paging(Numbered),
+            Route::new(M::POST, "/devices/search", Input::Json, Some((Devices, Read)), DEVICE_SEARCH, device_vars, devices).paging(Numbered),
+            Route::new(M::PATCH, "/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
+            Route::new(M::PUT, "/devices/{id}", Input::Json, Some((Devices, Write)), UPDATE_DEVICE, update_device, updated_device),
+            Route::new(M::GET, "/networks", Input::Query, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paging(Every(listing_after)),
+            Route::new(M::POST, "/networks/search", Input::Json, Some((Networks, Read)), NETWORK_SEARCH, network_vars, networks).paging(Every(listing_after)),
+            Route::new(M::POST, "/networks", Input::Json, Some((Networks, Write)), CREATE_NETWORK, create_network, created_network),
+            Route::new(M::PATCH, "/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
+            Route::new(M::PUT, "/networks/{id}", Input::Json, Some((Networks, Write)), UPDATE_NETWORK, update_network, updated_network),
+            Route::new(M::DELETE, "/networks/{id}", Input::Query, Some((Networks, Write)), DELETE_NETWORK, network_id, deleted_network)
                 .before(NETWORK_BY_ID, exists),
-            Route::new(M::GET, "/api/v1/networkalerts", Input::Query, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts).paging(Numbered),
-            Route::new(M::POST, "/api/v1/networkalerts/search", Input::Json, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts).paging(Numbered),
-            Route::new(M::DELETE, "/api/v1/networkalerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_network_alert)
+            Route::new(M::GET, "/networkalerts", Input::Query, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts).paging(Numbered),
+            Route::new(M::POST, "/networkalerts/search", Input::Json, Some((Alerts, Read)), NETWORK_ALERT_SEARCH, network_alert_vars, network_alerts).paging(Numbered),
+            Route::new(M::DELETE, "/networkalerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_network_alert)
                 .before(NETWORK_ALERT_BY_ID, |v, _, _| of_kind(v, "network")),
-            Route::new(M::GET, "/api/v1/serveralerts", Input::Query, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts).paging(Numbered),
-            Route::new(M::POST, "/api/v1/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts).paging(Numbered),
-            Route::new(M::DELETE, "/api/v1/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
+            Route::new(M::GET, "/serveralerts", Input::Query, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts).paging(Numbered),
+            Route::new(M::POST, "/serveralerts/search", Input::Json, Some((Alerts, Read)), SERVER_ALERT_SEARCH, server_alert_vars, server_alerts).paging(Numbered),
+            Route::new(M::DELETE, "/serveralerts/{id}", Input::Query, Some((Alerts, Write)), DELETE_ALERT, alert_id, deleted_server_alert)
                 .before(SERVER_ALERT_BY_ID, |v, _, _| of_kind(v, "server")),
-            Route::new(M::POST, "/api/v1/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
-            Route::new(M::POST, "/api/v1/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data),
-            Route::new(M::GET, "/api/v1/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paging(Every(listing_after)),
-            Route::new(M::POST, "/api/v1/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paging(Every(listing_after)),
-            Route::new(M::POST, "/api/v1/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
-            Route::new(M::PATCH, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
-            Route::new(M::PUT, "/api/v1/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
-            Route::new(M::DELETE, "/api/v1/services/{id}", Input::Query, Some((Devices, Write)), DELETE_SERVICE, service_id, deleted_service)
+            Route::new(M::POST, "/data/export", Input::Json, Some((Data, Read)), DATA_EXPORT, export_vars, exported),
+            Route::new(M::POST, "/data/delete", Input::Json, Some((Data, Write)), DATA_DELETE, delete_vars, deleted_data),
+            Route::new(M::GET, "/services", Input::Query, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paging(Every(listing_after)),
+            Route::new(M::POST, "/services/search", Input::Json, Some((Devices, Read)), SERVICE_SEARCH, service_vars, services).paging(Every(listing_after)),
+            Route::new(M::POST, "/services", Input::Json, Some((Devices, Write)), CREATE_SERVICE, create_service, created_service),
+            Route::new(M::PATCH, "/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
+            Route::new(M::PUT, "/services/{id}", Input::Json, Some((Devices, Write)), UPDATE_SERVICE, update_service, one_service),
+            Route::new(M::DELETE, "/services/{id}", Input::Query, Some((Devices, Write)), DELETE_SERVICE, service_id, deleted_service)
                 .before(SERVICE_BY_ID, exists),
-            Route::new(M::PATCH, "/api/v1/services/{id}/authorize", Input::Query, Some((Devices, Write)), UPDATE_SERVICE, authorize_by_id, one_service),
-            Route::new(M::POST, "/api/v1/services/authorize", Input::Json, Some((Devices, Write)), AUTHORIZE_SERVICE, authorize_by_fields, one_service),
+            Route::new(M::PATCH, "/services/{id}/authorize", Input::Query, Some((Devices, Write)), UPDATE_SERVICE, authorize_by_id, one_service),
+            Route::new(M::POST, "/services/authorize", Input::Json, Some((Devices, Write)), AUTHORIZE_SERVICE, authorize_by_fields, one_service),
         ]
     }
 
@@ -246,10 +247,12 @@ struct Search<F> {
 
 fn asked<F: DeserializeOwned + Default>(
     p: &Params,
+    c: &Context,
     endpoint: &str,
     paged: bool,
     filters: &[&str],
 ) -> Result<Asked<F>, Refusal> {
+    let endpoint = format!("{}{endpoint}", c.mount);
     // List routes read no body; search routes always have one (`{}` when empty).
     if !p.body.is_null() {
         let s: Search<F> = read("search", &p.body)?;
@@ -572,13 +575,13 @@ struct DeviceFilters {
     friendly_name: Option<Vec<String>>,
 }
 
-fn device_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
+fn device_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
     let Asked {
         filters: f,
         page,
         page_size,
         sort,
-    } = asked::<DeviceFilters>(p, "/api/v1/devices", true, DEVICE_FILTERS)?;
+    } = asked::<DeviceFilters>(p, c, "/devices", true, DEVICE_FILTERS)?;
     let filter = every([
         any_like("macs", "mac", f.mac)?,
         any_address("ips", "ip", f.ip)?,
@@ -669,8 +672,8 @@ struct NetworkFilters {
     alert: Option<Vec<i32>>,
 }
 
-fn network_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
-    let Asked { filters: f, sort, .. } = asked::<NetworkFilters>(p, "/api/v1/networks", false, NETWORK_FILTERS)?;
+fn network_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let Asked { filters: f, sort, .. } = asked::<NetworkFilters>(p, c, "/networks", false, NETWORK_FILTERS)?;
     let filter = every([
         any_like("names", "name", f.name)?,
         any_like("cidrs", "cidr", f.cidr)?,
@@ -899,7 +902,7 @@ fn network_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
         page,
         page_size: size,
         sort,
-    } = asked::<NetworkAlertFilters>(p, "/api/v1/networkalerts", true, NETWORK_ALERT_FILTERS)?;
+    } = asked::<NetworkAlertFilters>(p, c, "/networkalerts", true, NETWORK_ALERT_FILTERS)?;
     let (types, exclude) = match f.type_mode.unwrap_or(1) {
         1 => (f.alert_type, None),
         2 => (None, f.alert_type),
@@ -1129,7 +1132,7 @@ fn server_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
         page,
         page_size: size,
         sort,
-    } = asked::<ServerAlertFilters>(p, "/api/v1/serveralerts", true, SERVER_ALERT_FILTERS)?;
+    } = asked::<ServerAlertFilters>(p, c, "/serveralerts", true, SERVER_ALERT_FILTERS)?;
     let filter = every([
         Some(json!({"kind": {"eq": "server"}})),
         when(c, &f.from, &f.to)?,
@@ -1753,8 +1756,8 @@ struct ServiceFilters {
     authorized: Option<Vec<bool>>,
 }
 
-fn service_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
-    let Asked { filters: f, sort, .. } = asked::<ServiceFilters>(p, "/api/v1/services", false, SERVICE_FILTERS)?;
+fn service_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
+    let Asked { filters: f, sort, .. } = asked::<ServiceFilters>(p, c, "/services", false, SERVICE_FILTERS)?;
     let protocols = f
         .proto
         .map(|list| list.iter().map(|p| protocol("proto", p)).collect::<Result<Vec<_>, _>>())

@@ -21,7 +21,8 @@ use crate::graphql::errors::{FORBIDDEN, NOT_FOUND};
 pub struct Trisul;
 
 impl Dialect for Trisul {
-    const PREFIX: &'static str = "/api/ipdr_query";
+    const NAME: &'static str = "trisul";
+    const MOUNT: &'static str = "/api/ipdr_query";
     const CREDENTIALS_IN_BODY: bool = true;
 
     #[rustfmt::skip]
@@ -29,12 +30,12 @@ impl Dialect for Trisul {
         use Method as M;
         let needs = Some((Capability::Ipdr, Level::Read));
         vec![
-            Route::new(M::GET, "/api/ipdr_query/list", Input::Json, needs, LIST, list_vars, list),
-            Route::new(M::POST, "/api/ipdr_query/new", Input::Json, needs, SUBMIT, new_vars, submitted),
-            Route::new(M::GET, "/api/ipdr_query/status", Input::Json, needs, STATUS, status_vars, status),
-            Route::new(M::GET, "/api/ipdr_query/result", Input::Json, needs, RESULT, result_vars, result)
+            Route::new(M::GET, "/list", Input::Json, needs, LIST, list_vars, list),
+            Route::new(M::POST, "/new", Input::Json, needs, SUBMIT, new_vars, submitted),
+            Route::new(M::GET, "/status", Input::Json, needs, STATUS, status_vars, status),
+            Route::new(M::GET, "/result", Input::Json, needs, RESULT, result_vars, result)
                 .paging(Paging::Every(next_page)),
-            Route::new(M::PUT, "/api/ipdr_query/cancel", Input::Json, needs, CANCEL, status_vars, canceled)
+            Route::new(M::PUT, "/cancel", Input::Json, needs, CANCEL, status_vars, canceled)
                 .before(STATUS, cancelable),
         ]
     }
@@ -55,7 +56,7 @@ impl Dialect for Trisul {
     /// Trisul's words for the refusals of the graph: a context that is not there or not
     /// the caller's (`c`, or the submission), a query that is not the caller's.
     fn refusal(code: &str, field: Option<&str>, path: &str, p: &Params) -> Option<Refusal> {
-        let about_context = field == Some("c") || path == "/api/ipdr_query/new";
+        let about_context = field == Some("c") || path == "/new";
         let asked = || context(p).unwrap_or_else(|_| DEFAULT_CONTEXT.to_string());
         match code {
             NOT_FOUND if about_context => Some(Refusal::new(
@@ -66,7 +67,7 @@ impl Dialect for Trisul {
                 StatusCode::FORBIDDEN,
                 format!("You are not allowed to access the context {}", asked()),
             )),
-            FORBIDDEN if field == Some("q") || path == "/api/ipdr_query/cancel" => {
+            FORBIDDEN if field == Some("q") || path == "/cancel" => {
                 Some(Refusal::new(StatusCode::FORBIDDEN, words::FORBIDDEN_QUERY))
             }
             _ => None,

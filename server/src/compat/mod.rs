@@ -67,6 +67,8 @@ pub struct Context {
     pub timezone: chrono_tz::Tz,
     /// The caller's global ID, for the operations that ask for its own objects.
     pub caller: async_graphql::ID,
+    /// Where the dialect is mounted (its routes' paths are relative to it).
+    pub mount: String,
 }
 
 /// A refusal in a dialect's terms: its HTTP status and message.
@@ -260,8 +262,12 @@ pub fn listing_after(data: &Value) -> Option<String> {
 
 /// How a dialect authenticates, refuses and maps GraphQL error codes.
 pub trait Dialect: Send + Sync + 'static {
-    /// Every route of the dialect is under it; unknown ones get the dialect's 404.
-    const PREFIX: &'static str;
+    /// Its name in `PIVOT_MOUNTS`.
+    const NAME: &'static str;
+    /// Where its routes are unless `PIVOT_MOUNTS` says otherwise (the path its clients
+    /// expect); route paths are relative to it. Unknown paths under it get the
+    /// dialect's 404.
+    const MOUNT: &'static str;
     /// Whether credentials come in the body (then it is read before authenticating).
     const CREDENTIALS_IN_BODY: bool = false;
 
@@ -294,6 +300,8 @@ pub trait Dialect: Send + Sync + 'static {
 /// A route with its operations parsed.
 struct Compiled {
     route: Route,
+    /// Where the dialect is mounted.
+    mount: String,
     document: ExecutableDocument,
     before: Option<ExecutableDocument>,
 }
@@ -303,17 +311,18 @@ fn parse(route: &Route, operation: &str) -> ExecutableDocument {
         .unwrap_or_else(|e| panic!("an operation of {} {} does not parse: {e}", route.method, route.path))
 }
 
-/// The routes of dialect `D`, and its 404 for every other path under its prefix.
-pub fn router<D: Dialect>() -> Router<AppState> {
-    let mut paths: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
+/// The routes of dialect `D` under `mount`, and its 404 for every other path there.
+pub fn router<D: Dialect>(mount: &str) -> Router<AppState> {
+    let mut paths: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
     for route in D::routes() {
         let document = parse(&route, route.operation);
         let before = route.before.as_ref().map(|b| parse(&route, b.operation));
         let filter = MethodFilter::try_from(route.method.clone()).expect("a routable method");
         let (path, compiled) = (
-            route.path,
+            format!("{mount}{}", route.path),
             Arc::new(Compiled {
                 route,
+                mount: mount.to_string(),
                 document,
                 before,
             }),
@@ -322,19 +331,73 @@ pub fn router<D: Dialect>() -> Router<AppState> {
             let compiled = compiled.clone();
             async move { handle::<D>(state, &compiled, request).await }
         };
-        let entry = paths.remove(path).unwrap_or_default();
+        let entry = paths.remove(&path).unwrap_or_default();
         paths.insert(path, entry.on(filter, handler));
     }
     let mut router = Router::new();
     for (path, methods) in paths {
         let methods = methods
             .fallback(|| async { D::refuse(Refusal::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")) });
-        router = router.route(path, methods);
+        router = router.route(&path, methods);
     }
     let not_found = || async { D::refuse(Refusal::new(StatusCode::NOT_FOUND, "not found")) };
     router
-        .route(D::PREFIX, any(not_found))
-        .route(&format!("{}/{{*rest}}", D::PREFIX), any(not_found))
+        .route(mount, any(not_found))
+        .route(&format!("{mount}/{{*rest}}"), any(not_found))
+}
+
+/// The dialects' names and default mounts, for `PIVOT_MOUNTS`.
+pub const DIALECTS: [(&str, &str); 2] = [
+    (intrudect::Intrudect::NAME, intrudect::Intrudect::MOUNT),
+    (ipdr::Trisul::NAME, ipdr::Trisul::MOUNT),
+];
+
+/// Where dialect `D` is mounted, given `PIVOT_MOUNTS` read by [`mounts`].
+pub fn mount_of<D: Dialect>(mounts: &BTreeMap<String, String>) -> &str {
+    mounts.get(D::NAME).map_or(D::MOUNT, String::as_str)
+}
+
+/// Pivot's own first path segments: no dialect is mounted over them.
+const OWN: [&str; 5] = ["graphql", "exports", "alerts", "healthz", "metrics"];
+
+/// `PIVOT_MOUNTS` read: `name=/path` pairs, comma-separated, each naming a dialect once
+/// and a path of its own (`intrudect=/intrudect/api/v1,trisul=/trisul/api/ipdr_query`).
+pub fn mounts(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, path) = pair
+            .split_once('=')
+            .map(|(n, p)| (n.trim().to_lowercase(), p.trim().trim_end_matches('/').to_string()))
+            .ok_or_else(|| format!("{pair:?} is not name=/path"))?;
+        if !DIALECTS.iter().any(|(n, _)| *n == name) {
+            let names: Vec<&str> = DIALECTS.iter().map(|(n, _)| *n).collect();
+            return Err(format!("no dialect is named {name:?}: one of {}", names.join(", ")));
+        }
+        let segments: Vec<&str> = path.split('/').skip(1).collect();
+        let valid = path.starts_with('/')
+            && segments
+                .iter()
+                .all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
+        if !valid {
+            return Err(format!(
+                "{name}: {path:?} is not a path of one or more segments of letters, digits, '-', '_' or '.'"
+            ));
+        }
+        if OWN.contains(&segments[0]) {
+            return Err(format!("{name}: /{} is Pivot's own", segments[0]));
+        }
+        if out.insert(name.clone(), path).is_some() {
+            return Err(format!("{name} is mounted twice"));
+        }
+    }
+    let mut taken = BTreeMap::new();
+    for (name, default) in DIALECTS {
+        let path = out.get(name).map_or(default, String::as_str);
+        if let Some(other) = taken.insert(path, name) {
+            return Err(format!("{other} and {name} are both mounted at {path}"));
+        }
+    }
+    Ok(out)
 }
 
 async fn handle<D: Dialect>(State(state): State<AppState>, compiled: &Compiled, request: Request) -> Response {
@@ -419,6 +482,7 @@ async fn run<D: Dialect>(
     let ctx = Context {
         timezone: state.config().timezone,
         caller: crate::domain::ids::encode(crate::domain::ids::Kind::User, principal.user.id),
+        mount: compiled.mount.clone(),
     };
     let variables = (route.variables)(&params, &ctx)?;
     let (user, username) = (principal.user.id, principal.user.username.clone());
@@ -757,6 +821,29 @@ mod tests {
                     assert!(cost_of(e).is_some(), "{dialect} {} {}: {}", r.method, r.path, e.message);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn mounts_are_checked() {
+        use super::mounts;
+        let m = mounts(" intrudect=/intrudect/api/v1/ , trisul=/x").unwrap();
+        assert_eq!(m["intrudect"], "/intrudect/api/v1");
+        assert_eq!(m["trisul"], "/x");
+        assert!(mounts("").unwrap().is_empty());
+        for (bad, why) in [
+            ("ivre=/cgi", "no dialect"),
+            ("trisul", "not name=/path"),
+            ("trisul=x", "not a path"),
+            ("trisul=/", "not a path"),
+            ("trisul=/a//b", "not a path"),
+            ("trisul=/{id}", "not a path"),
+            ("trisul=/graphql/x", "Pivot's own"),
+            ("trisul=/a,trisul=/b", "twice"),
+            ("trisul=/api/v1", "both mounted"),
+        ] {
+            let e = mounts(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
         }
     }
 

@@ -881,6 +881,44 @@ both_dbs!(authentication_and_permissions, |app: TestApp| async move {
     assert_eq!(st, 200);
 });
 
+/// A dialect mounted elsewhere (`PIVOT_MOUNTS`) answers there, speaks of its paths
+/// there, and is gone from its default place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dialects_answer_where_they_are_mounted() {
+    let app = TestApp::sqlite_with(Config {
+        mounts: server::compat::mounts("intrudect=/tools/intrudect/api/v1").unwrap(),
+        ..Config::default()
+    })
+    .await;
+    let (st, b) = app.rest("GET", "/tools/intrudect/api/v1/devices", None).await;
+    assert_eq!((st, &b["total_rows"]), (200, &json!(0)), "{b}");
+    let (st, b) = app
+        .rest("GET", "/tools/intrudect/api/v1/devices?ip=10.0.0.1", None)
+        .await;
+    assert_eq!(st, 400);
+    assert_eq!(
+        b["error"],
+        "filtering is not supported on GET /tools/intrudect/api/v1/devices: use POST /tools/intrudect/api/v1/devices/search with a JSON body"
+    );
+    let (st, b) = app.rest("GET", "/tools/intrudect/api/v1/nothing", None).await;
+    assert_eq!(
+        (st, &b["error"]),
+        (404, &json!("not found")),
+        "the dialect's own 404 under its mount"
+    );
+    let res = app
+        .anonymous
+        .get(app.url("/api/v1/devices"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404, "nothing at the default mount");
+    // Trisul stays at its default mount.
+    let (st, _) = app.rest("GET", "/api/ipdr_query/list", Some("{}")).await;
+    assert_eq!(st, 401);
+}
+
 /// Local times are the configured timezone's, both ways.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn times_are_in_the_configured_timezone() {
