@@ -1,7 +1,8 @@
-//! Downloads of data exports: `export` (GraphQL) registers what to export and
-//! answers with a URL; `GET /exports/{id}` streams the ZIP to the user who asked, for
-//! ten minutes. Registrations live in this process, so a download goes to the replica
-//! that answered `export` (Intrudect's export route uses both in one request).
+//! Data exports waiting to be downloaded: `export` (GraphQL) registers what to export
+//! and answers with a URL; `GET /exports/{id}` (`downloads`) streams the ZIP to the
+//! user who asked, for ten minutes. Registrations live in this process, so a download
+//! goes to the replica that answered `export` (Intrudect's export route uses both in
+//! one request).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,18 +10,14 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sea_orm::DatabaseConnection;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::app::{self, error_response, AppState};
-use crate::domain::access::{Capability, Level};
 use crate::domain::data::{self, ExportTable};
-use crate::graphql::errors::{FORBIDDEN, NOT_FOUND};
 
 /// How long an export may be downloaded after it was asked for.
 pub const VALID_FOR: Duration = Duration::from_secs(600);
@@ -78,33 +75,4 @@ pub fn stream(db: DatabaseConnection, export: Export) -> Response {
         Body::from_stream(ReceiverStream::new(rx)),
     )
         .into_response()
-}
-
-/// `GET /exports/{id}`: the caller's own export.
-pub async fn download(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    session: tower_sessions::Session,
-    headers: HeaderMap,
-) -> Response {
-    // Rights are checked again: they may have been withdrawn since the export was asked for.
-    let user = match app::reader(&state, &headers, &session, Capability::Data, "data").await {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
-    match state.exports().get(&id, user.user.id) {
-        Some(export) => match data::refusal(
-            export.tables.iter().filter_map(ExportTable::capability),
-            &user,
-            Level::Read,
-        ) {
-            Some(why) => error_response(StatusCode::FORBIDDEN, why, FORBIDDEN),
-            None => stream(state.db().clone(), export),
-        },
-        None => error_response(
-            StatusCode::NOT_FOUND,
-            "no such export (they last ten minutes)",
-            NOT_FOUND,
-        ),
-    }
 }

@@ -9,12 +9,12 @@
 pub mod app;
 pub mod auth;
 pub mod bench;
-pub mod captures;
 pub mod compat;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod downloads;
 pub mod exports;
 pub mod fairness;
 pub mod graphql;

@@ -60,7 +60,7 @@ use serde_json::{json, Map, Value};
 
 use super::patterns;
 use super::time::{self, Bound, Precision};
-use super::{listing_after, read, Answer, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
+use super::{listing_after, read, Answer, Call, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
 use crate::auth::principal::{self, Presented};
 use crate::domain::access::{Capability, Level};
 use crate::domain::ids::{self, Kind};
@@ -118,7 +118,7 @@ impl Dialect for Intrudect {
         Ok(principal::authorization(headers))
     }
 
-    fn unauthenticated(sent: bool) -> Refusal {
+    fn unauthenticated(sent: bool, _: &Call) -> Refusal {
         let message = if sent {
             "invalid bearer token"
         } else {

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::time::{self, Bound};
-use super::{cursor_after, Answer, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
+use super::{cursor_after, Answer, Call, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
 use crate::auth::principal::Presented;
 use crate::domain::access::{Capability, Level};
 use crate::domain::ids::{self, Kind};
@@ -49,7 +49,7 @@ impl Dialect for Trisul {
         })
     }
 
-    fn unauthenticated(_: bool) -> Refusal {
+    fn unauthenticated(_: bool, _: &Call) -> Refusal {
         Refusal::new(StatusCode::UNAUTHORIZED, "Invalid API token")
     }
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use async_graphql::parser::types::ExecutableDocument;
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, MethodFilter, MethodRouter};
 use axum::Router;
@@ -79,6 +79,8 @@ pub struct Refusal {
     /// More fields for the error body, where a dialect's errors carry them (Trisul's
     /// conflicts say where the query stands).
     pub details: serde_json::Map<String, Value>,
+    /// Headers of the refusal (a redirect's `Location`, a cookie it clears).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Refusal {
@@ -87,6 +89,7 @@ impl Refusal {
             status,
             message: message.into(),
             details: Default::default(),
+            headers: Vec::new(),
         }
     }
 
@@ -95,34 +98,125 @@ impl Refusal {
         self
     }
 
+    /// With header `name` (a value that is no header value is left out).
+    pub fn with_header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.push((name, v));
+        }
+        self
+    }
+
     pub fn bad(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 }
 
-/// A successful answer: its status and JSON body.
+/// What a successful answer carries.
+pub enum Content {
+    Json(Value),
+    /// Bytes as they are, of this content type (IVRE's counts are `42\n`).
+    Bytes {
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
+    /// The download at this Pivot URL (`/exports/…`, `/alerts/{id}/pcap`), served as a
+    /// `GET` of the URL would be (`downloads`).
+    Download(String),
+    /// Rows streamed as the listing is read, page after page (for [`Paging::Stream`]):
+    /// each page's rows from `rows`, written as `framing` says.
+    Rows {
+        content_type: &'static str,
+        framing: Framing,
+        rows: RowsOf,
+    },
+}
+
+/// The rows of one page's data, as a dialect writes them.
+pub type RowsOf = fn(&Value, &Params, &Context) -> Result<Vec<Value>, Refusal>;
+
+/// How streamed rows are written: `open`, then each row between `before` and `after`
+/// with `between` from one to the next, then `close`.
+#[derive(Clone, Copy, Debug)]
+pub struct Framing {
+    pub open: &'static str,
+    pub before: &'static str,
+    pub after: &'static str,
+    pub between: &'static str,
+    pub close: &'static str,
+}
+
+impl Framing {
+    /// One JSON document per line (`application/x-ndjson`).
+    pub const NDJSON: Self = Self {
+        open: "",
+        before: "",
+        after: "\n",
+        between: "",
+        close: "",
+    };
+    /// A JSON array.
+    pub const JSON_ARRAY: Self = Self {
+        open: "[",
+        before: "",
+        after: "",
+        between: ",",
+        close: "]",
+    };
+}
+
+/// A successful answer: its status, headers and content.
 pub struct Reply {
     pub status: StatusCode,
-    pub body: Value,
-    /// Instead of `body`, the data export at this `/exports/…` URL (from `dataExport`),
-    /// streamed as `GET` of the URL would.
-    pub download: Option<String>,
+    pub headers: HeaderMap,
+    pub content: Content,
 }
 
 impl Reply {
     pub fn ok(body: Value) -> Self {
         Self {
             status: StatusCode::OK,
-            body,
-            download: None,
+            headers: HeaderMap::new(),
+            content: Content::Json(body),
         }
     }
 
+    /// See [`Content::Download`].
     pub fn download(url: &str) -> Self {
         Self {
-            download: Some(url.to_string()),
+            content: Content::Download(url.to_string()),
             ..Self::ok(Value::Null)
         }
+    }
+
+    /// See [`Content::Bytes`].
+    pub fn bytes(content_type: &'static str, bytes: impl Into<Vec<u8>>) -> Self {
+        Self {
+            content: Content::Bytes {
+                content_type,
+                bytes: bytes.into(),
+            },
+            ..Self::ok(Value::Null)
+        }
+    }
+
+    /// See [`Content::Rows`].
+    pub fn rows(content_type: &'static str, framing: Framing, rows: RowsOf) -> Self {
+        Self {
+            content: Content::Rows {
+                content_type,
+                framing,
+                rows,
+            },
+            ..Self::ok(Value::Null)
+        }
+    }
+
+    /// With header `name` (a value that is no header value is left out).
+    pub fn with_header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.insert(name, v);
+        }
+        self
     }
 }
 
@@ -154,6 +248,10 @@ pub enum Paging {
     /// Every page: the operation runs again with `$after` the cursor this function
     /// reads from each page's data ([`listing_after`] for the listing `r`), until none.
     Every(fn(&Value) -> Option<String>),
+    /// Every page, streamed: the reply sees the first page and answers [`Content::Rows`];
+    /// the pages after it are read, with the cursor this function reads from each
+    /// page's data, as the answer is written.
+    Stream(fn(&Value) -> Option<String>),
     /// One page by number: the variables `page` and `pageSize` (taken out of the
     /// operation's) become `$first`, `$skip` and `$after`, and the first run asks for
     /// `totalCount` (`$counted`), so that a page past the end answers as the last.
@@ -273,13 +371,20 @@ pub trait Dialect: Send + Sync + 'static {
 
     fn routes() -> Vec<Route>;
 
+    /// The dialect's own conditions on every request, checked before anything else
+    /// (IVRE refuses a request whose `Referer` is not its own).
+    fn gate(_call: &Call) -> Result<(), Refusal> {
+        Ok(())
+    }
+
     /// The credentials the request presents, read the dialect's way (the rules they
     /// must meet are `auth::principal`'s, the same for every dialect); a refusal for
     /// credentials sent in a shape the dialect does not take.
     fn credentials(headers: &HeaderMap, params: &Params) -> Result<Presented, Refusal>;
 
-    /// The dialect's refusal of a caller without valid credentials (`sent`: some were).
-    fn unauthenticated(sent: bool) -> Refusal;
+    /// The dialect's refusal of a caller without valid credentials (`sent`: some were):
+    /// an error, or a redirect to a sign-in page (ntopng's browsers).
+    fn unauthenticated(sent: bool, call: &Call) -> Refusal;
 
     /// The dialect's error body for a refusal.
     fn refuse(refusal: Refusal) -> Response;
@@ -295,6 +400,15 @@ pub trait Dialect: Send + Sync + 'static {
     fn refusal(_code: &str, _field: Option<&str>, _path: &str, _params: &Params) -> Option<Refusal> {
         None
     }
+}
+
+/// A request as a dialect's gate and refusals see it.
+pub struct Call<'a> {
+    pub method: &'a Method,
+    pub uri: &'a Uri,
+    pub headers: &'a HeaderMap,
+    /// Where the dialect is mounted.
+    pub mount: &'a str,
 }
 
 /// A route with its operations parsed.
@@ -329,7 +443,7 @@ pub fn router<D: Dialect>(mount: &str) -> Router<AppState> {
         );
         let handler = move |state: State<AppState>, request: Request| {
             let compiled = compiled.clone();
-            async move { handle::<D>(state, &compiled, request).await }
+            async move { handle::<D>(state, compiled, request).await }
         };
         let entry = paths.remove(&path).unwrap_or_default();
         paths.insert(path, entry.on(filter, handler));
@@ -400,42 +514,164 @@ pub fn mounts(text: &str) -> Result<BTreeMap<String, String>, String> {
     Ok(out)
 }
 
-async fn handle<D: Dialect>(State(state): State<AppState>, compiled: &Compiled, request: Request) -> Response {
-    let (mut response, who) = match run::<D>(&state, compiled, request).await {
-        Ok((
-            Reply {
-                download: Some(url), ..
-            },
-            user,
-            who,
-        )) => {
-            let id = url.rsplit('/').next().unwrap_or_default();
-            let response = match state.exports().get(id, user) {
-                Some(export) => crate::exports::stream(state.db().clone(), export),
-                None => D::refuse(Refusal::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the export went missing",
-                )),
-            };
-            (response, Some(who))
+async fn handle<D: Dialect>(State(state): State<AppState>, compiled: Arc<Compiled>, request: Request) -> Response {
+    match run::<D>(&state, &compiled, request).await {
+        Ok(done) => {
+            let who = done.principal.user.username.clone();
+            let mut response = respond::<D>(&state, &compiled, done).await;
+            response.extensions_mut().insert(crate::traffic::Who(who));
+            response
         }
-        Ok((reply, _, who)) => ((reply.status, axum::Json(reply.body)).into_response(), Some(who)),
-        Err(refusal) => (D::refuse(refusal), None),
-    };
-    if let Some(who) = who {
-        response.extensions_mut().insert(crate::traffic::Who(who));
+        Err(refusal) => refused::<D>(refusal),
+    }
+}
+
+/// The dialect's answer to a refusal, with the refusal's headers.
+fn refused<D: Dialect>(mut refusal: Refusal) -> Response {
+    let headers = std::mem::take(&mut refusal.headers);
+    let mut response = D::refuse(refusal);
+    for (name, value) in headers {
+        response.headers_mut().insert(name, value);
     }
     response
 }
 
-/// The route's reply, and the ID of the user it ran as.
-async fn run<D: Dialect>(
-    state: &AppState,
-    compiled: &Compiled,
-    request: Request,
-) -> Result<(Reply, i64, String), Refusal> {
+/// What a route did: its reply, who it ran as, and for a streamed reply what reads
+/// the pages after the first.
+struct Done {
+    reply: Reply,
+    principal: Principal,
+    rest: Option<Rest>,
+}
+
+/// What a streamed reply reads its pages after the first with.
+struct Rest {
+    caller: Caller,
+    params: Params,
+    ctx: Context,
+    variables: Value,
+    first: Value,
+}
+
+async fn respond<D: Dialect>(state: &AppState, compiled: &Arc<Compiled>, done: Done) -> Response {
+    let Reply {
+        status,
+        headers,
+        content,
+    } = done.reply;
+    let mut response = match content {
+        Content::Json(v) => (status, axum::Json(v)).into_response(),
+        Content::Bytes { content_type, bytes } => {
+            (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
+        }
+        Content::Download(url) => match crate::downloads::serve(state, &url, &done.principal).await {
+            Ok(r) => r,
+            Err(r) => refused::<D>(Refusal::new(r.status, r.message)),
+        },
+        Content::Rows {
+            content_type,
+            framing,
+            rows,
+        } => match (done.rest, compiled.route.paging) {
+            (Some(rest), Some(Paging::Stream(next))) => {
+                let body = stream::<D>(state.clone(), compiled.clone(), rest, next, framing, rows);
+                (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+            }
+            _ => {
+                tracing::error!(
+                    route = compiled.route.path,
+                    "rows answered by a route that does not stream"
+                );
+                refused::<D>(Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
+            }
+        },
+    };
+    response.headers_mut().extend(headers);
+    response
+}
+
+/// The rows of every page, written as they are read: a slow client slows the reading,
+/// memory stays flat. An error after the first page cuts the body short (the status is
+/// sent already), so that the client sees a broken answer, not a short one.
+fn stream<D: Dialect>(
+    state: AppState,
+    compiled: Arc<Compiled>,
+    rest: Rest,
+    next: fn(&Value) -> Option<String>,
+    framing: Framing,
+    rows: RowsOf,
+) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    tokio::spawn(async move {
+        let Rest {
+            caller,
+            params,
+            ctx,
+            variables,
+            first,
+        } = rest;
+        let route = &compiled.route;
+        let (mut page, mut written) = (first, 0usize);
+        let mut out = String::from(framing.open);
+        loop {
+            let list = match rows(&page, &params, &ctx) {
+                Ok(list) => list,
+                Err(r) => {
+                    let _ = tx.send(Err(std::io::Error::other(r.message))).await;
+                    return;
+                }
+            };
+            for row in list {
+                if written > 0 {
+                    out.push_str(framing.between);
+                }
+                out.push_str(framing.before);
+                out.push_str(&row.to_string());
+                out.push_str(framing.after);
+                written += 1;
+            }
+            let Some(cursor) = next(&page) else { break };
+            if !out.is_empty() && tx.send(Ok(std::mem::take(&mut out).into_bytes())).await.is_err() {
+                // The client hung up.
+                return;
+            }
+            let mut again = variables.clone();
+            again["after"] = Value::String(cursor);
+            page = match operation::<D>(
+                &state,
+                &caller,
+                route,
+                &params,
+                route.operation,
+                &compiled.document,
+                &again,
+            )
+            .await
+            {
+                Ok(page) => page,
+                Err(r) => {
+                    let _ = tx.send(Err(std::io::Error::other(r.message))).await;
+                    return;
+                }
+            };
+        }
+        out.push_str(framing.close);
+        let _ = tx.send(Ok(out.into_bytes())).await;
+    });
+    Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
+}
+
+/// The route's reply, and who it ran as.
+async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request) -> Result<Done, Refusal> {
     let route = &compiled.route;
     let (mut parts, body) = request.into_parts();
+    let call = Call {
+        method: &parts.method,
+        uri: &parts.uri,
+        headers: &parts.headers,
+        mount: &compiled.mount,
+    };
+    D::gate(&call)?;
     let path = Path::<BTreeMap<String, String>>::from_request_parts(&mut parts, &())
         .await
         .map_err(|e| Refusal::bad(e.body_text()))?
@@ -454,18 +690,24 @@ async fn run<D: Dialect>(
         query,
         body: Value::Null,
     };
+    let call = Call {
+        method: &parts.method,
+        uri: &parts.uri,
+        headers: &parts.headers,
+        mount: &compiled.mount,
+    };
     // The caller is known before its body is read, unless the dialect sends credentials in it.
     let early = if D::CREDENTIALS_IN_BODY {
         None
     } else {
-        Some(caller_of::<D>(state, &parts.headers, &params).await?)
+        Some(caller_of::<D>(state, &call, &params).await?)
     };
     if route.input == Input::Json {
         params.body = json_body(body).await?;
     }
     let principal = match early {
         Some(p) => p,
-        None => caller_of::<D>(state, &parts.headers, &params).await?,
+        None => caller_of::<D>(state, &call, &params).await?,
     };
     if let Some((cap, level)) = route.needs {
         if !principal.can(cap, level) {
@@ -485,9 +727,8 @@ async fn run<D: Dialect>(
         mount: compiled.mount.clone(),
     };
     let variables = (route.variables)(&params, &ctx)?;
-    let (user, username) = (principal.user.id, principal.user.username.clone());
     let caller = Caller {
-        principal: Some(principal),
+        principal: Some(principal.clone()),
         address,
         session: None,
     };
@@ -507,17 +748,19 @@ async fn run<D: Dialect>(
             operation::<D>(state, caller, route, params, route.operation, document, &variables).await
         }
     };
-    let (data, pages, numbered) = match route.paging {
-        None => (run(variables).await?, Vec::new(), None),
+    let (data, pages, numbered, streamed) = match route.paging {
+        None => (run(variables.clone()).await?, Vec::new(), None, false),
         Some(Paging::Every(next)) => {
-            let (first, rest) = every_page(run, next, variables).await?;
-            (first, rest, None)
+            let (first, rest) = every_page(run, next, variables.clone()).await?;
+            (first, rest, None, false)
         }
+        Some(Paging::Stream(_)) => (run(variables.clone()).await?, Vec::new(), None, true),
         Some(Paging::Numbered) => {
-            let (data, n) = numbered_page(run, variables).await?;
-            (data, Vec::new(), Some(n))
+            let (data, n) = numbered_page(run, variables.clone()).await?;
+            (data, Vec::new(), Some(n), false)
         }
     };
+    let first = streamed.then(|| data.clone());
     let reply = (route.reply)(
         Answer {
             data,
@@ -528,16 +771,23 @@ async fn run<D: Dialect>(
         &params,
         &ctx,
     )?;
-    Ok((reply, user, username))
+    let rest = first.map(|first| Rest {
+        caller,
+        params,
+        ctx,
+        variables,
+        first,
+    });
+    Ok(Done { reply, principal, rest })
 }
 
 /// The caller of a dialect's request, or the dialect's refusal.
-async fn caller_of<D: Dialect>(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<Principal, Refusal> {
-    let presented = D::credentials(headers, params)?;
+async fn caller_of<D: Dialect>(state: &AppState, call: &Call<'_>, params: &Params) -> Result<Principal, Refusal> {
+    let presented = D::credentials(call.headers, params)?;
     match principal::resolve(state.db(), &presented, None).await {
         Ok(Credentials::Valid(p)) => Ok(*p),
-        Ok(Credentials::Anonymous) => Err(D::unauthenticated(false)),
-        Ok(Credentials::Invalid) => Err(D::unauthenticated(true)),
+        Ok(Credentials::Anonymous) => Err(D::unauthenticated(false, call)),
+        Ok(Credentials::Invalid) => Err(D::unauthenticated(true, call)),
         Err(e) => {
             tracing::error!(error = %e, "resolving credentials");
             Err(Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
@@ -854,5 +1104,201 @@ mod tests {
             r#"invalid "Cidr": not a CIDR"#
         );
         assert_eq!(super::plain("name: must not be empty"), "name: must not be empty");
+    }
+
+    /// A dialect made to try the machinery every dialect shares, in a real application
+    /// on a SQLite file: a gate, a key header, a redirect for callers without
+    /// credentials, rows streamed page by page, bytes with headers, and a download.
+    struct Probe;
+
+    const CUSTOMERS: &str = "query($first: Int, $after: String) { \
+        r: customers(first: $first, after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } }";
+    const COUNT: &str = "{ r: customers { totalCount } }";
+    const EXPORT: &str = "{ r: export(tables: [{name: \"a.csv\", rows: {header: [\"a\"]}}]) { url } }";
+
+    fn names(page: &Value, _: &super::Params, _: &super::Context) -> Result<Vec<Value>, super::Refusal> {
+        Ok(page["r"]["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| n["name"].clone())
+            .collect())
+    }
+
+    impl super::Dialect for Probe {
+        const NAME: &'static str = "probe";
+        const MOUNT: &'static str = "/probe";
+
+        fn routes() -> Vec<super::Route> {
+            use super::{Framing, Input, Paging, Reply, Route};
+            use axum::http::{header, Method};
+            vec![
+                Route::new(
+                    Method::GET,
+                    "/customers",
+                    Input::Query,
+                    None,
+                    CUSTOMERS,
+                    |_, _| Ok(serde_json::json!({"first": 2})),
+                    |_, p, _| {
+                        Ok(match p.query("format") {
+                            Some("ndjson") => Reply::rows("application/x-ndjson", Framing::NDJSON, names),
+                            _ => Reply::rows("application/json", Framing::JSON_ARRAY, names),
+                        })
+                    },
+                )
+                .paging(Paging::Stream(super::listing_after)),
+                Route::new(
+                    Method::GET,
+                    "/count",
+                    Input::Query,
+                    None,
+                    COUNT,
+                    |_, _| Ok(serde_json::json!({})),
+                    |a, _, _| {
+                        let body = format!("{}\n", a.data["r"]["totalCount"]);
+                        Ok(Reply::bytes("application/json", body)
+                            .with_header(header::CONTENT_DISPOSITION, "attachment; filename=\"count.json\""))
+                    },
+                ),
+                Route::new(
+                    Method::GET,
+                    "/export",
+                    Input::Query,
+                    None,
+                    EXPORT,
+                    |_, _| Ok(serde_json::json!({})),
+                    |a, _, _| Ok(Reply::download(a.data["r"]["url"].as_str().unwrap_or_default())),
+                ),
+            ]
+        }
+
+        fn gate(call: &super::Call) -> Result<(), super::Refusal> {
+            let referer = call.headers.get("referer").and_then(|v| v.to_str().ok());
+            match referer {
+                Some(r) if r.starts_with("http://probe.example/") => Ok(()),
+                _ => Err(super::Refusal::bad("Invalid Referer header")),
+            }
+        }
+
+        fn credentials(
+            headers: &axum::http::HeaderMap,
+            _: &super::Params,
+        ) -> Result<crate::auth::principal::Presented, super::Refusal> {
+            Ok(crate::auth::principal::key_header(headers, "x-probe-key"))
+        }
+
+        fn unauthenticated(_: bool, call: &super::Call) -> super::Refusal {
+            let back: String = url_escape(&call.uri.to_string());
+            super::Refusal::new(axum::http::StatusCode::FOUND, "sign in first").with_header(
+                axum::http::header::LOCATION,
+                &format!("{}/login?referer={back}", call.mount),
+            )
+        }
+
+        fn refuse(r: super::Refusal) -> axum::response::Response {
+            use axum::response::IntoResponse;
+            (r.status, axum::Json(serde_json::json!({ "error": r.message }))).into_response()
+        }
+    }
+
+    fn url_escape(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dialects_gate_redirect_stream_and_download() {
+        use axum::http::{header, Request, StatusCode};
+        use tower::ServiceExt;
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::config::Config {
+            database_url: format!("sqlite://{}/probe.db", dir.path().display()),
+            admin_password: Some("a long enough password".into()),
+            ..Default::default()
+        };
+        let state = crate::app::AppState::start(config).await.unwrap();
+        let admin = crate::domain::users::by_name(state.db(), "admin").await.unwrap();
+        let (_, key) = crate::domain::users::create_token(state.db(), admin.id, "probe", None)
+            .await
+            .unwrap();
+        let caller = crate::graphql::Caller::acting_as(admin);
+        for n in 0..5 {
+            let create = async_graphql::Request::new(format!("mutation {{ createCustomer(name: \"c{n}\") {{ id }} }}"));
+            let done = state
+                .run_operation(&caller, create, tokio::time::Instant::now())
+                .await
+                .unwrap();
+            assert!(done.errors.is_empty(), "{:?}", done.errors);
+        }
+        let app = super::router::<Probe>("/tools/probe").with_state(state);
+        let call = |uri: &str, referer: Option<&str>, key: Option<&str>| {
+            let mut r = Request::get(uri);
+            if let Some(v) = referer {
+                r = r.header("referer", v);
+            }
+            if let Some(k) = key {
+                r = r.header("x-probe-key", k);
+            }
+            app.clone().oneshot(r.body(axum::body::Body::empty()).unwrap())
+        };
+        let text = |r: axum::response::Response| async move {
+            let bytes = axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        };
+        let ok = Some("http://probe.example/ui");
+
+        // The gate comes first, credentials or not.
+        let r = call("/tools/probe/count", Some("http://evil.example/"), Some(&key))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(text(r).await, r#"{"error":"Invalid Referer header"}"#);
+        // No credentials: the dialect's redirect, to its sign-in page under its mount.
+        let r = call("/tools/probe/count?x=1", ok, None).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FOUND);
+        assert_eq!(
+            r.headers()[header::LOCATION],
+            "/tools/probe/login?referer=%2Ftools%2Fprobe%2Fcount%3Fx%3D1"
+        );
+        let r = call("/tools/probe/count", ok, Some("pvt_wrong")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FOUND);
+
+        // Bytes, with the route's headers.
+        let r = call("/tools/probe/count", ok, Some(&key)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(
+            r.headers()[header::CONTENT_DISPOSITION],
+            "attachment; filename=\"count.json\""
+        );
+        assert_eq!(text(r).await, "5\n");
+
+        // Rows streamed across three pages of two, in either framing.
+        let r = call("/tools/probe/customers?format=ndjson", ok, Some(&key))
+            .await
+            .unwrap();
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/x-ndjson");
+        assert_eq!(text(r).await, "\"c0\"\n\"c1\"\n\"c2\"\n\"c3\"\n\"c4\"\n");
+        let r = call("/tools/probe/customers", ok, Some(&key)).await.unwrap();
+        assert_eq!(text(r).await, r#"["c0","c1","c2","c3","c4"]"#);
+
+        // A download served in the same request, as a GET of its URL would be.
+        let r = call("/tools/probe/export", ok, Some(&key)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/zip");
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let mut csv = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("a.csv").unwrap(), &mut csv).unwrap();
+        assert_eq!(csv, "a\n");
+
+        // Unknown paths under the mount: the dialect's 404.
+        let r = call("/tools/probe/nothing", ok, Some(&key)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
 }
