@@ -46,3 +46,4 @@ pub mod trace_hop;
 pub mod user;
 pub mod user_customer;
 pub mod user_ipdr_context;
+pub mod user_preference;

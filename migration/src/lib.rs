@@ -21,6 +21,7 @@ mod m20261206_000016_imports;
 mod m20261206_000017_query_model;
 mod m20261207_000018_device_gateways;
 mod m20261207_000019_ordered_indexes;
+mod m20261207_000020_user_preferences;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_query_model::Migration),
             Box::new(m20261207_000018_device_gateways::Migration),
             Box::new(m20261207_000019_ordered_indexes::Migration),
+            Box::new(m20261207_000020_user_preferences::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ pub mod notes;
 pub mod passwords;
 pub mod pcaps;
 pub mod ports;
+pub mod preferences;
 pub mod provenance;
 pub mod query;
 pub mod tasks;

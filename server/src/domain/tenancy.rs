@@ -245,6 +245,7 @@ unscoped!(
     ipdr_query_row,
     ipdr_record,
     user_ipdr_context,
+    user_preference,
     import,
     host_import
 );
@@ -299,6 +300,7 @@ pub fn tables() -> Vec<(String, bool)> {
         row::<ipdr_query_row::Entity>(),
         row::<ipdr_record::Entity>(),
         row::<user_ipdr_context::Entity>(),
+        row::<user_preference::Entity>(),
         row::<import::Entity>(),
         row::<host_import::Entity>(),
     ]

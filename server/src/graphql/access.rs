@@ -71,7 +71,7 @@ pub fn mutation_access(name: &str) -> MutationAccess {
     use Capability::*;
     MutationAccess::Write(match name {
         "login" => return MutationAccess::Anyone,
-        "logout" | "createApiToken" | "revokeApiToken" => return MutationAccess::SelfService,
+        "logout" | "createApiToken" | "revokeApiToken" | "setPreference" => return MutationAccess::SelfService,
         "submitIpdrQuery" | "cancelIpdrQuery" => return MutationAccess::Use(Ipdr),
         "createHost" | "updateHost" | "deleteHost" | "createPort" | "updatePort" | "deletePort" | "deleteScan"
         | "importNmap" => Hosts,

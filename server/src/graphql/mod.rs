@@ -29,6 +29,7 @@ pub mod note;
 pub mod order;
 pub mod pagination;
 pub mod port;
+pub mod preference;
 pub mod session;
 pub mod task;
 pub mod timeline;
@@ -70,6 +71,7 @@ pub struct Query(
     inventory::DnsRecordListing,
     user::UserQuery,
     user::UserListing,
+    preference::PreferenceQuery,
     audit::AuditQuery,
     about::AboutQuery,
     data::DataQuery,
@@ -94,6 +96,7 @@ pub struct Mutation(
     evidence::EvidenceMutation,
     inventory::InventoryMutation,
     user::UserMutation,
+    preference::PreferenceMutation,
     session::SessionMutation,
     import::ImportMutation,
     data::DataMutation,

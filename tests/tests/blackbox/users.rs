@@ -152,3 +152,70 @@ both_dbs!(user_administration, |app: TestApp| async move {
     )
     .await;
 });
+
+// Preferences: each user's own values, kept by name in the database (every replica
+// reads what another wrote), replaced, removed, and checked.
+both_dbs!(preferences_are_each_users_own, |app: TestApp| async move {
+    const SET: &str = "mutation($n: String!, $v: JSON) { setPreference(name: $n, value: $v) { name value } }";
+    const GET: &str = "query($n: [String!]) { preferences(names: $n) { name value } }";
+    let d = app
+        .data(SET, json!({"n": "iris.current_case", "v": {"case": 42}}))
+        .await;
+    assert_eq!(
+        d["setPreference"],
+        json!({"name": "iris.current_case", "value": {"case": 42}})
+    );
+    app.data(SET, json!({"n": "web.theme", "v": "dark"})).await;
+    app.data(SET, json!({"n": "iris.current_case", "v": {"case": 7}})).await;
+    let d = app.data(GET, json!({"n": null})).await;
+    assert_eq!(
+        d["preferences"],
+        json!([{"name": "iris.current_case", "value": {"case": 7}}, {"name": "web.theme", "value": "dark"}])
+    );
+    // Another replica reads the same.
+    let replica = app.replica().await;
+    let d = replica.data(GET, json!({"n": ["iris.current_case"]})).await;
+    assert_eq!(
+        d["preferences"],
+        json!([{"name": "iris.current_case", "value": {"case": 7}}])
+    );
+
+    // Another user (a viewer may keep its own) sees none of them.
+    let viewer = app.user("reader", Role::Viewer, "").await;
+    let r = app.gql_as(&viewer, GET, json!({"n": null})).await;
+    assert_eq!(r["data"]["preferences"], json!([]), "{r}");
+    let r = app
+        .gql_as(&viewer, SET, json!({"n": "iris.current_case", "v": 1}))
+        .await;
+    assert_eq!(r["data"]["setPreference"]["value"], 1, "{r}");
+    let d = app.data(GET, json!({"n": ["iris.current_case"]})).await;
+    assert_eq!(d["preferences"][0]["value"], json!({"case": 7}));
+
+    // null removes.
+    let d = app.data(SET, json!({"n": "web.theme", "v": null})).await;
+    assert_eq!(d["setPreference"], Value::Null);
+    let d = app.data(GET, json!({"n": ["web.theme"]})).await;
+    assert_eq!(d["preferences"], json!([]));
+
+    // Bad names and oversized values are refused, and nothing is kept.
+    for name in ["", "Upper", "with space", &"x".repeat(65)] {
+        app.expect_error("BAD_USER_INPUT", SET, json!({"n": name, "v": 1}))
+            .await;
+    }
+    app.expect_error("BAD_USER_INPUT", SET, json!({"n": "big", "v": "x".repeat(5000)}))
+        .await;
+    app.expect_error("BAD_USER_INPUT", GET, json!({"n": ["Nope"]})).await;
+    let d = app.data(GET, json!({"n": null})).await;
+    assert_eq!(d["preferences"].as_array().unwrap().len(), 1, "{d}");
+    let anonymous: Value = app
+        .anonymous
+        .post(app.url("/graphql"))
+        .json(&json!({"query": "{ preferences { name } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(code(&anonymous), "UNAUTHENTICATED");
+});
