@@ -3,6 +3,11 @@
 
 use std::time::Duration;
 
+use crate::domain::access::Principal;
+use crate::domain::users::Role;
+
+const GIB: u64 = 1 << 30;
+
 /// The default database: a SQLite file under `./data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/pivot.db";
 
@@ -33,8 +38,8 @@ pub struct Config {
     /// The IPDR query workers (`PIVOT_IPDR_WORKERS`, `PIVOT_IPDR_LEASE` in seconds,
     /// `PIVOT_IPDR_BATCH` records).
     pub ipdr: crate::jobs::ipdr::Settings,
-    /// What one multipart request may upload (see [`crate::uploads::Limits`]).
-    pub uploads: crate::uploads::Limits,
+    /// What one multipart request may upload (see [`UploadLimits`]).
+    pub uploads: UploadLimits,
     /// WebSocket connections one user may hold at once (`PIVOT_WS_MAX_PER_USER`).
     pub sockets_per_user: usize,
     /// The address browsers reach Pivot at (`PIVOT_PUBLIC_URL`, e.g.
@@ -67,5 +72,41 @@ impl Default for Config {
             metrics_token: None,
             mounts: Default::default(),
         }
+    }
+}
+
+/// How much a caller may upload in one request (`PIVOT_UPLOAD_MAX_FILE`,
+/// `PIVOT_UPLOAD_MAX_REQUEST`, and per role `PIVOT_UPLOAD_MAX_REQUEST_ADMIN` …).
+#[derive(Clone, Debug)]
+pub struct UploadLimits {
+    /// One file, in bytes.
+    pub file_bytes: u64,
+    /// A whole request, in bytes, for a role without its own limit.
+    pub request_bytes: u64,
+    /// Per-request limits of some roles.
+    pub by_role: Vec<(Role, u64)>,
+    /// Files in one request.
+    pub files: usize,
+}
+
+impl Default for UploadLimits {
+    /// 2 GiB a file, 4 GiB a request: a day of a busy sensor's Zeek log, gzipped, fits;
+    /// an upload meant to fill the disk does not.
+    fn default() -> Self {
+        Self {
+            file_bytes: 2 * GIB,
+            request_bytes: 4 * GIB,
+            by_role: Vec::new(),
+            files: 16,
+        }
+    }
+}
+
+impl UploadLimits {
+    /// The per-request limit of `p`'s role.
+    pub fn request_bytes_of(&self, p: &Principal) -> u64 {
+        Role::parse(&p.user.role)
+            .and_then(|r| self.by_role.iter().find(|(role, _)| *role == r).map(|(_, n)| *n))
+            .unwrap_or(self.request_bytes)
     }
 }

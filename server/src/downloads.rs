@@ -2,21 +2,17 @@
 //! (`/exports/{id}`, from `export`) and packet captures (`/alerts/{id}/pcap`). The same
 //! URLs serve GraphQL users (their token or browser session) and the REST dialects'
 //! routes that answer with a download (served in the same request, as a `GET` of the
-//! URL would be). Rights are checked at download time: they may have been withdrawn
-//! since the URL was handed out.
+//! URL would be; `http::downloads` routes the URLs). Rights are checked at download
+//! time: they may have been withdrawn since the URL was handed out.
 
-use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 
-use crate::app::{self, error_response, AppState};
 use crate::domain::access::{Capability, Level, Principal};
 use crate::domain::data::{self, ExportTable};
 use crate::domain::ids::{self, Kind};
 use crate::domain::pcaps;
-use crate::graphql::errors;
+use crate::state::AppState;
 
 /// Why a download is refused: its HTTP status and what to say.
 #[derive(Debug)]
@@ -26,7 +22,7 @@ pub struct Refused {
 }
 
 impl Refused {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -41,32 +37,6 @@ pub async fn serve(state: &AppState, url: &str, p: &Principal) -> Result<Respons
         ["exports", id] => export(state, id, p),
         ["alerts", id, "pcap"] => capture(state, id, p).await,
         _ => Err(Refused::new(StatusCode::NOT_FOUND, "no such download")),
-    }
-}
-
-/// The routes of the downloads, to their callers by token or session.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/exports/{id}", get(by_url))
-        .route("/alerts/{id}/pcap", get(by_url))
-}
-
-async fn by_url(State(state): State<AppState>, session: tower_sessions::Session, request: Request) -> Response {
-    let p = match app::caller_of_download(&state, request.headers(), &session).await {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
-    match serve(&state, request.uri().path(), &p).await {
-        Ok(response) => response,
-        Err(r) => {
-            let code = match r.status {
-                StatusCode::FORBIDDEN => errors::FORBIDDEN,
-                StatusCode::NOT_FOUND => errors::NOT_FOUND,
-                StatusCode::BAD_REQUEST => errors::BAD_USER_INPUT,
-                _ => errors::INTERNAL,
-            };
-            error_response(r.status, r.message, code)
-        }
     }
 }
 

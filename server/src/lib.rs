@@ -6,7 +6,6 @@
 // The merged schema's futures are deeply nested types: release builds need more room.
 #![recursion_limit = "256"]
 
-pub mod app;
 pub mod auth;
 pub mod bench;
 pub mod compat;
@@ -18,9 +17,10 @@ pub mod downloads;
 pub mod exports;
 pub mod fairness;
 pub mod graphql;
+pub mod http;
 pub mod ingest;
 pub mod jobs;
 pub mod live;
 pub mod process;
+pub mod state;
 pub mod traffic;
-pub mod uploads;

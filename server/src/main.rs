@@ -10,13 +10,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 use sea_orm::TransactionTrait;
-use server::app::{self, AppState};
 use server::config::{Config, DEFAULT_DATABASE_URL};
 use server::demo::{self, DemoOptions};
 use server::domain::audit;
 use server::domain::ids::Kind;
 use server::domain::passwords;
 use server::domain::users::{self, Role};
+use server::http;
+use server::state::{self, AppState};
 use server::{db, graphql};
 
 #[derive(Parser)]
@@ -363,8 +364,8 @@ fn positive(name: &str) -> anyhow::Result<Option<u64>> {
 
 /// Upload limits from `PIVOT_UPLOAD_MAX_FILE`, `PIVOT_UPLOAD_MAX_REQUEST` and
 /// `PIVOT_UPLOAD_MAX_REQUEST_<ROLE>` (bytes, each positive).
-fn upload_limits() -> anyhow::Result<server::uploads::Limits> {
-    let mut limits = server::uploads::Limits::default();
+fn upload_limits() -> anyhow::Result<server::config::UploadLimits> {
+    let mut limits = server::config::UploadLimits::default();
     if let Some(n) = positive("PIVOT_UPLOAD_MAX_FILE")? {
         limits.file_bytes = n;
     }
@@ -453,12 +454,12 @@ async fn run() -> anyhow::Result<()> {
                 listener.local_addr()?,
                 db::redact(&config.database_url)
             );
-            app::serve(listener, state).await
+            http::serve(listener, state).await
         }
         Command::Demo { hosts, seed, database } => {
             let (conn, _) = db::connect(&database.url, None).await?;
             db::migrate(&conn).await?;
-            app::first_admin(&conn, std::env::var("PIVOT_ADMIN_PASSWORD").ok().as_deref()).await?;
+            state::first_admin(&conn, std::env::var("PIVOT_ADMIN_PASSWORD").ok().as_deref()).await?;
             if let Some(counts) = demo_data(&conn, DemoOptions { hosts, seed }, false).await? {
                 println!("{counts}");
             }

@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
-use server::app::{self, AppState};
 use server::config::Config;
 use server::domain::users;
+use server::http;
+use server::state::AppState;
 
 pub use serde_json;
 
@@ -261,7 +262,7 @@ impl TestApp {
         let db = state.db().clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(app::serve(listener, state));
+        tokio::spawn(http::serve(listener, state));
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             reqwest::header::AUTHORIZATION,

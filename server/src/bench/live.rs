@@ -362,7 +362,7 @@ async fn idle(server: &Server, token: &str, n: usize) -> anyhow::Result<(f64, f6
 /// for each of `analysts` new analysts.
 async fn bench_tokens(url: &str, create_on: Option<&str>, analysts: usize) -> anyhow::Result<(String, Vec<String>)> {
     let conn = super::open(url, create_on).await?;
-    crate::app::first_admin(&conn, Some("bench admin password")).await?;
+    crate::state::first_admin(&conn, Some("bench admin password")).await?;
     let admin = users::by_name(&conn, "admin").await?;
     let token = users::create_token(&conn, admin.id, "bench-live", None).await?.1;
     let mut tokens = Vec::new();

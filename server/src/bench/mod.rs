@@ -166,7 +166,7 @@ pub(crate) async fn open(url: &str, create_on: Option<&str>) -> anyhow::Result<D
 /// The application on the database at `url` (its background workers running) and an
 /// API token of its first admin: what the REST benchmarks call through.
 pub(crate) async fn app_at(url: &str) -> anyhow::Result<(axum::Router, String)> {
-    let state = crate::app::AppState::start(crate::config::Config {
+    let state = crate::state::AppState::start(crate::config::Config {
         database_url: url.into(),
         admin_password: Some("bench admin password".into()),
         ..Default::default()
@@ -174,7 +174,7 @@ pub(crate) async fn app_at(url: &str) -> anyhow::Result<(axum::Router, String)> 
     .await?;
     let admin = crate::domain::users::by_name(state.db(), "admin").await?;
     let (_, token) = crate::domain::users::create_token(state.db(), admin.id, "bench", None).await?;
-    Ok((crate::app::router(state), token))
+    Ok((crate::http::router(state), token))
 }
 
 pub(crate) async fn import(

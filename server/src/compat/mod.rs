@@ -23,10 +23,10 @@ use axum::routing::{any, MethodFilter, MethodRouter};
 use axum::Router;
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::auth::principal::{self, Credentials, Presented};
 use crate::domain::access::{Capability, Level, Principal};
 use crate::graphql::{errors, limits, Caller};
+use crate::state::AppState;
 
 /// Where a route reads its parameters from (path parameters are always read).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1221,7 +1221,7 @@ mod tests {
             admin_password: Some("a long enough password".into()),
             ..Default::default()
         };
-        let state = crate::app::AppState::start(config).await.unwrap();
+        let state = crate::state::AppState::start(config).await.unwrap();
         let admin = crate::domain::users::by_name(state.db(), "admin").await.unwrap();
         let (_, key) = crate::domain::users::create_token(state.db(), admin.id, "probe", None)
             .await

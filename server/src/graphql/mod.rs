@@ -124,7 +124,7 @@ pub mod limits {
     /// What a caller without credentials may send: a plain `login` of this size.
     pub const SIGN_IN_BYTES: usize = 2048;
     pub const BODY_BYTES: usize = 1024 * 1024;
-    // Uploads have limits of their own, per role: `crate::uploads::Limits`.
+    // Uploads have limits of their own, per role: `crate::config::UploadLimits`.
     /// How long a request with files to import may run.
     pub const IMPORT_TIME: std::time::Duration = std::time::Duration::from_secs(3600);
 }

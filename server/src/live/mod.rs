@@ -1,4 +1,4 @@
-//! Live alerts: the alert bus and the transports that carry it to subscribers.
+//! Live alerts: the alert bus, and subscriptions to it.
 //!
 //! The table `alert_changes` is the log ([`crate::domain::alert_log`]): every
 //! transaction that changes alerts appends to it, and each replica's [`Bus`] reads what
@@ -9,16 +9,14 @@
 //! mark covers writers that notify no one (the `pivot import` CLI on SQLite).
 //!
 //! Each subscription is a member of the bus with its own buffer, and each event it
-//! takes is resolved once for every identical subscription ([`groups`]): WebSocket
-//! ([`ws`], [`protocol`]) and SSE ([`sse`]) subscriptions open through [`subscription`].
+//! takes is resolved once for every identical subscription ([`groups`]): the WebSocket
+//! and SSE transports (`http::ws`, `http::sse`) open subscriptions through
+//! [`subscription`].
 
 pub mod access;
 pub mod bus;
 pub mod groups;
-pub mod protocol;
-pub mod sse;
 pub mod subscription;
-pub mod ws;
 
 pub use access::Identity;
 pub use bus::{Bus, End, Event, Feed};

@@ -20,12 +20,12 @@ use super::access::Denied;
 use super::bus::{self, Event, Feed};
 use super::groups::{Group, Key};
 use super::{End, Identity};
-use crate::app::AppState;
 use crate::domain::access::Principal;
 use crate::domain::alerts::AlertFilter;
 use crate::domain::ids::{self, Kind};
 use crate::graphql::errors::{coded, BAD_USER_INPUT, CURSOR_EXPIRED, OVERFLOW, UNAUTHENTICATED, UNAVAILABLE};
 use crate::graphql::Caller;
+use crate::state::AppState;
 
 /// What a checked subscription follows.
 pub struct Spec {

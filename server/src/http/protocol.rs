@@ -20,11 +20,11 @@ use futures_util::stream::BoxStream;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_stream::StreamMap;
 
-use super::access::{self, Identity};
-use super::subscription::{self, refusal, serialised, Item};
-use crate::app::AppState;
 use crate::graphql::errors::{INTERNAL, RATE_LIMITED, TIMEOUT, TOO_LONG, UNAUTHENTICATED};
 use crate::graphql::Caller;
+use crate::live::access::{self, Identity};
+use crate::live::subscription::{self, refusal, serialised, Item};
+use crate::state::AppState;
 
 /// Frames written before the socket is flushed, when more keep coming.
 const BURST: usize = 64;

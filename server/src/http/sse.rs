@@ -24,12 +24,12 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::graphql::errors::{http_status, BAD_USER_INPUT, INTERNAL, UNAUTHENTICATED};
 use crate::graphql::Caller;
+use crate::state::AppState;
 
-use super::access::{self, Identified};
-use super::subscription::{self, Item};
+use crate::live::access::{self, Identified};
+use crate::live::subscription::{self, Item};
 
 /// What each event carries: the alert's own fields and the ids of what it links to.
 const SUBSCRIPTION: &str = "subscription($filter: AlertFilter, $after: ID) {
@@ -90,7 +90,7 @@ impl Params {
     }
 }
 
-use crate::app::error_response as refused;
+use crate::http::error_response as refused;
 
 pub async fn stream(
     State(state): State<AppState>,

@@ -13,49 +13,11 @@ use futures_util::TryStreamExt;
 use multer::{Constraints, Multipart, SizeLimit};
 use tokio::io::AsyncWriteExt;
 
-use crate::app::error_response;
+use crate::config::UploadLimits;
 use crate::domain::access::Principal;
-use crate::domain::users::Role;
 use crate::graphql::errors::{BAD_USER_INPUT, INTERNAL, PAYLOAD_TOO_LARGE};
 use crate::graphql::limits;
-
-const GIB: u64 = 1 << 30;
-
-/// How much a caller may upload in one request (`PIVOT_UPLOAD_MAX_FILE`,
-/// `PIVOT_UPLOAD_MAX_REQUEST`, and per role `PIVOT_UPLOAD_MAX_REQUEST_ADMIN` …).
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// One file, in bytes.
-    pub file_bytes: u64,
-    /// A whole request, in bytes, for a role without its own limit.
-    pub request_bytes: u64,
-    /// Per-request limits of some roles.
-    pub by_role: Vec<(Role, u64)>,
-    /// Files in one request.
-    pub files: usize,
-}
-
-impl Default for Limits {
-    /// 2 GiB a file, 4 GiB a request: a day of a busy sensor's Zeek log, gzipped, fits;
-    /// an upload meant to fill the disk does not.
-    fn default() -> Self {
-        Self {
-            file_bytes: 2 * GIB,
-            request_bytes: 4 * GIB,
-            by_role: Vec::new(),
-            files: 16,
-        }
-    }
-}
-
-impl Limits {
-    /// The per-request limit of `p`'s role.
-    pub fn request_bytes_of(&self, p: &Principal) -> u64 {
-        Role::parse(&p.user.role)
-            .and_then(|r| self.by_role.iter().find(|(role, _)| *role == r).map(|(_, n)| *n))
-            .unwrap_or(self.request_bytes)
-    }
-}
+use crate::http::error_response;
 
 fn too_large(what: &str, limit: u64) -> Response {
     error_response(
@@ -80,7 +42,12 @@ fn bad(message: impl std::fmt::Display) -> Response {
 }
 
 /// Reads a multipart `body` with `boundary` for `p`, within `limits`.
-pub async fn read(body: Body, boundary: String, p: &Principal, limits: &Limits) -> Result<BatchRequest, Response> {
+pub async fn read(
+    body: Body,
+    boundary: String,
+    p: &Principal,
+    limits: &UploadLimits,
+) -> Result<BatchRequest, Response> {
     let request_bytes = limits.request_bytes_of(p);
     let json_bytes = limits::BODY_BYTES as u64;
     let constraints = Constraints::new().size_limit(

@@ -21,11 +21,11 @@ use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::Extension;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::auth::csrf;
+use crate::state::AppState;
 
-use super::access::{self, Identified, Identity};
 use super::protocol::{self, close, Connection};
+use crate::live::access::{self, Identified, Identity};
 
 /// How long a client may take to send `connection_init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
