@@ -14,6 +14,7 @@ use crate::domain::alerts::AlertFilter;
 use crate::domain::data::{self, ExportTable};
 use crate::domain::flows::FlowFilter;
 use crate::domain::inventory::DnsRecordFilter;
+use crate::domain::query::Where;
 use crate::exports::{Export, Exports, VALID_FOR};
 
 #[derive(SimpleObject)]
@@ -104,28 +105,26 @@ impl DataMutation {
 
     /// Deletes the flows the filter selects (`{}`: every one), in one transaction.
     async fn delete_flows(&self, ctx: &Context<'_>, filter: FlowFilter) -> Result<Deletion> {
-        may_touch(ctx, [Capability::Flows], Level::Write)?;
-        let rows = write(ctx, move |tx| {
-            Box::pin(async move { data::delete_rows(tx, &filter).await })
-        })
-        .await?;
-        Ok(Deletion {
-            deleted_rows: rows as i64,
-            kept_in_cases: 0,
-        })
+        delete_rows(ctx, filter).await
     }
 
     /// Deletes the passive DNS records the filter selects (`{}`: every one), in one
     /// transaction.
     async fn delete_dns_records(&self, ctx: &Context<'_>, filter: DnsRecordFilter) -> Result<Deletion> {
-        may_touch(ctx, [Capability::Flows], Level::Write)?;
-        let rows = write(ctx, move |tx| {
-            Box::pin(async move { data::delete_rows(tx, &filter).await })
-        })
-        .await?;
-        Ok(Deletion {
-            deleted_rows: rows as i64,
-            kept_in_cases: 0,
-        })
+        delete_rows(ctx, filter).await
     }
+}
+
+/// Deletes the rows of a kind under the flows capability (flows, DNS records) that
+/// `filter` selects.
+async fn delete_rows<W: Where + 'static>(ctx: &Context<'_>, filter: W) -> Result<Deletion> {
+    may_touch(ctx, [Capability::Flows], Level::Write)?;
+    let rows = write(ctx, move |tx| {
+        Box::pin(async move { data::delete_rows(tx, &filter).await })
+    })
+    .await?;
+    Ok(Deletion {
+        deleted_rows: rows as i64,
+        kept_in_cases: 0,
+    })
 }
