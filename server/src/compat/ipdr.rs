@@ -8,10 +8,11 @@
 
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::time::{self, Bound};
-use super::{cursor_after, Answer, Call, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
+use super::{cursor_after, read_data, Answer, Call, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
 use crate::auth::principal::Presented;
 use crate::domain::access::{Capability, Level};
 use crate::domain::ids::{self, Kind};
@@ -105,12 +106,130 @@ mod words {
     }
 }
 
+/// The graph's answers, as the operations select them (the graph's names).
+mod graph {
+    use serde::Deserialize;
+    use serde_json::{Map, Value};
+
+    #[derive(Deserialize)]
+    pub struct Named {
+        pub name: String,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Nodes<T> {
+        pub nodes: Vec<T>,
+    }
+
+    /// A query, with the fields each operation selects of it; another kind of node
+    /// (`node(id:)` of another type) reads as one without a status.
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    pub struct Query {
+        pub number: i64,
+        pub context: Option<String>,
+        pub ip: String,
+        pub from: Option<String>,
+        pub to: Option<String>,
+        pub status: Option<String>,
+        pub status_message: Option<String>,
+        pub result_available: bool,
+        pub records: Option<Records>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Records {
+        pub page_info: Value,
+        /// Read field by field, as a result's headers pick them.
+        pub nodes: Vec<Map<String, Value>>,
+    }
+
+    /// LIST.
+    #[derive(Deserialize)]
+    pub struct Listed {
+        pub c: Option<Named>,
+        pub r: Nodes<Query>,
+    }
+
+    /// STATUS and RESULT: the context, and the node asked for.
+    #[derive(Deserialize)]
+    pub struct Looked {
+        pub c: Option<Named>,
+        pub q: Option<Query>,
+    }
+
+    /// SUBMIT and CANCEL.
+    #[derive(Deserialize)]
+    pub struct Changed {
+        pub r: Query,
+    }
+}
+
+/// What Trisul says about a query beside its status, in its names.
+#[derive(Serialize)]
+struct Standing {
+    #[serde(rename = "CurrentStatus")]
+    status: String,
+    #[serde(rename = "QueryStatusMessage")]
+    message: String,
+    ip: String,
+    from_time: String,
+    to_time: String,
+}
+
+impl Standing {
+    fn of(q: &graph::Query, c: &Context) -> Self {
+        let (from_time, to_time) = window(q, c);
+        Self {
+            status: q.status.clone().unwrap_or_default(),
+            message: status_message(q),
+            ip: q.ip.clone(),
+            from_time,
+            to_time,
+        }
+    }
+
+    fn fields(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        }
+    }
+}
+
+/// A query as LIST shows it, in Trisul's names.
+#[derive(Serialize)]
+struct Control {
+    id: i64,
+    #[serde(rename = "QueryIP")]
+    ip: String,
+    #[serde(rename = "QueryWindowStart")]
+    start: String,
+    #[serde(rename = "QueryWindowEnd")]
+    end: String,
+    #[serde(rename = "CurrentStatus")]
+    status: String,
+    #[serde(rename = "StatusMessage")]
+    message: String,
+}
+
+/// A successful answer: `"status": "SUCCESS"` and `body`'s fields.
+fn success(body: impl Serialize) -> Reply {
+    let mut out = Map::new();
+    out.insert("status".into(), json!("SUCCESS"));
+    if let Ok(Value::Object(fields)) = serde_json::to_value(body) {
+        out.extend(fields);
+    }
+    Reply::ok(Value::Object(out))
+}
+
 /// A query's status message: Pivot's reason where it gives one (a query given up),
 /// else Trisul's words for its status.
-fn status_message(q: &Value) -> Value {
-    match q["statusMessage"].as_str() {
-        Some(m) if !m.is_empty() => json!(m),
-        _ => json!(words::of_status(q["status"].as_str().unwrap_or_default())),
+fn status_message(q: &graph::Query) -> String {
+    match q.status_message.as_deref() {
+        Some(m) if !m.is_empty() => m.to_string(),
+        _ => words::of_status(q.status.as_deref().unwrap_or_default()).to_string(),
     }
 }
 
@@ -228,40 +347,44 @@ fn list_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
 }
 
 /// Trisul's window fields of a query.
-fn window(q: &Value, c: &Context) -> (Value, Value) {
+fn window(q: &graph::Query, c: &Context) -> (String, String) {
     (
-        json!(time::render_window(c.timezone, q["from"].as_str())),
-        json!(time::render_window(c.timezone, q["to"].as_str())),
+        time::render_window(c.timezone, q.from.as_deref()),
+        time::render_window(c.timezone, q.to.as_deref()),
     )
 }
 
+fn context_not_found(p: &Params) -> Result<Refusal, Refusal> {
+    Ok(Refusal::new(
+        StatusCode::NOT_FOUND,
+        format!("Context {} not found", context(p)?),
+    ))
+}
+
 fn list(a: Answer, p: &Params, c: &Context) -> Result<Reply, Refusal> {
-    if a.data["c"].is_null() {
-        let asked = context(p)?;
-        return Err(Refusal::new(
-            StatusCode::NOT_FOUND,
-            format!("Context {asked} not found"),
-        ));
+    let listed: graph::Listed = a.read()?;
+    if listed.c.is_none() {
+        return Err(context_not_found(p)?);
     }
-    let mut controls: Vec<Value> = a.data["r"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    // Most recent first.
+    let controls: Vec<Control> = listed
+        .r
+        .nodes
+        .iter()
+        .rev()
         .map(|q| {
-            let (from, to) = window(q, c);
-            json!({
-                "id": q["number"],
-                "QueryIP": q["ip"],
-                "QueryWindowStart": from,
-                "QueryWindowEnd": to,
-                "CurrentStatus": q["status"],
-                "StatusMessage": status_message(q),
-            })
+            let (start, end) = window(q, c);
+            Control {
+                id: q.number,
+                ip: q.ip.clone(),
+                start,
+                end,
+                status: q.status.clone().unwrap_or_default(),
+                message: status_message(q),
+            }
         })
         .collect();
-    // Most recent first.
-    controls.reverse();
-    Ok(Reply::ok(json!({ "status": "SUCCESS", "ipdr_controls": controls })))
+    Ok(success(json!({ "ipdr_controls": controls })))
 }
 
 fn new_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
@@ -292,10 +415,10 @@ fn new_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
 }
 
 fn submitted(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    Ok(Reply::ok(json!({
-        "status": "SUCCESS",
+    let done: graph::Changed = a.read()?;
+    Ok(success(json!({
         "message": "Query submitted successfully",
-        "query_id": a.data["r"]["number"],
+        "query_id": done.r.number,
     })))
 }
 
@@ -305,40 +428,21 @@ fn status_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
 }
 
 /// The query of a STATUS or RESULT read, checked to exist in the context asked for.
-fn found<'a>(data: &'a Value, p: &Params) -> Result<&'a Value, Refusal> {
-    let asked = context(p)?;
-    if data["c"].is_null() {
-        return Err(Refusal::new(
-            StatusCode::NOT_FOUND,
-            format!("Context {asked} not found"),
-        ));
-    }
-    let q = &data["q"];
+fn found(data: &Value, p: &Params) -> Result<graph::Query, Refusal> {
+    let looked: graph::Looked = read_data(data)?;
+    let Some(context) = looked.c else {
+        return Err(context_not_found(p)?);
+    };
     // Another kind of node, or a query of another context, is not a query here.
-    if q.get("status").is_none() || q["context"] != data["c"]["name"] {
-        return Err(Refusal::new(StatusCode::NOT_FOUND, "Query ID not found"));
+    match looked.q {
+        Some(q) if q.status.is_some() && q.context.as_deref() == Some(&context.name) => Ok(q),
+        _ => Err(Refusal::new(StatusCode::NOT_FOUND, "Query ID not found")),
     }
-    Ok(q)
-}
-
-/// What Trisul says about a query beside its status.
-fn standing(q: &Value, c: &Context) -> Map<String, Value> {
-    let (from, to) = window(q, c);
-    let mut m = Map::new();
-    m.insert("CurrentStatus".into(), q["status"].clone());
-    m.insert("QueryStatusMessage".into(), status_message(q));
-    m.insert("ip".into(), q["ip"].clone());
-    m.insert("from_time".into(), from);
-    m.insert("to_time".into(), to);
-    m
 }
 
 fn status(a: Answer, p: &Params, c: &Context) -> Result<Reply, Refusal> {
     let q = found(&a.data, p)?;
-    let mut body = Map::new();
-    body.insert("status".into(), json!("SUCCESS"));
-    body.extend(standing(q, c));
-    Ok(Reply::ok(Value::Object(body)))
+    Ok(success(Standing::of(&q, c)))
 }
 
 /// The spec's column names, in its order, with the record field each reads.
@@ -406,11 +510,11 @@ fn result_vars(p: &Params, _: &Context) -> Result<Value, Refusal> {
 /// The next page of a result, when there is one to answer with (not for a query still
 /// running, nor for a result that went missing: those answer without rows).
 fn next_page(data: &Value) -> Option<String> {
-    let q = &data["q"];
-    if !finished(q) || q["resultAvailable"] != true {
+    let q = read_data::<graph::Looked>(data).ok()?.q?;
+    if !finished(&q) || !q.result_available {
         return None;
     }
-    cursor_after(&q["records"]["pageInfo"])
+    cursor_after(&q.records?.page_info)
 }
 
 /// A record field as Trisul writes it: text, times in local `YYYY-MM-DD HH:MM:SS`,
@@ -432,59 +536,61 @@ fn cell(v: &Value, graph_field: &str, c: &Context) -> Value {
 fn result(a: Answer, p: &Params, c: &Context) -> Result<Reply, Refusal> {
     let q = found(&a.data, p)?;
     let columns = headers(p)?;
-    if !finished(q) {
+    let standing = Standing::of(&q, c);
+    if !finished(&q) {
         let mut body = Map::new();
         body.insert("status".into(), json!("ERROR"));
         body.insert("message".into(), json!("Query is not completed"));
-        body.extend(standing(q, c));
+        body.extend(standing.fields());
         return Ok(Reply {
             status: StatusCode::CONFLICT,
             ..Reply::ok(Value::Object(body))
         });
     }
-    if q["resultAvailable"].as_bool() != Some(true) {
+    if !q.result_available {
         return Err(Refusal::new(StatusCode::NOT_FOUND, "Result not found"));
     }
-    let pages = std::iter::once(&a.data).chain(a.pages.iter());
-    let rows: Vec<Value> = pages
-        .flat_map(|page| page["q"]["records"]["nodes"].as_array().cloned().unwrap_or_default())
-        .map(|record| {
+    let mut rows = Vec::new();
+    for page in std::iter::once(&a.data).chain(a.pages.iter()) {
+        let records = found(page, p)?.records.map(|r| r.nodes).unwrap_or_default();
+        for record in records {
             let row: Map<String, Value> = columns
                 .iter()
-                .map(|(name, graph_field)| (name.to_string(), cell(&record[*graph_field], graph_field, c)))
+                .map(|(name, graph_field)| {
+                    let v = record.get(*graph_field).unwrap_or(&Value::Null);
+                    (name.to_string(), cell(v, graph_field, c))
+                })
                 .collect();
-            Value::Object(row)
-        })
-        .collect();
-    let mut body = Map::new();
-    body.insert("status".into(), json!("SUCCESS"));
-    body.extend(standing(q, c));
+            rows.push(Value::Object(row));
+        }
+    }
+    let mut body = standing.fields();
     body.insert("rows".into(), Value::Array(rows));
-    Ok(Reply::ok(Value::Object(body)))
+    Ok(success(body))
 }
 
-/// Whether a query node (`status`) is COMPLETED or CANCELED.
-fn finished(q: &Value) -> bool {
-    Status::parse(q["status"].as_str().unwrap_or_default()).finished()
+/// Whether a query is COMPLETED or CANCELED.
+fn finished(q: &graph::Query) -> bool {
+    Status::parse(q.status.as_deref().unwrap_or_default()).finished()
 }
 
 /// Before a cancellation: the query exists in the context, and can still be canceled
 /// (the mutation checks that again, atomically; this says where the query stands).
 fn cancelable(prior: &Value, p: &Params, c: &Context) -> Result<(), Refusal> {
     let q = found(prior, p)?;
-    if finished(q) {
-        return Err(Refusal::new(StatusCode::CONFLICT, words::NOT_CANCELABLE).with_details(standing(q, c)));
+    if finished(&q) {
+        let standing = Standing::of(&q, c).fields();
+        return Err(Refusal::new(StatusCode::CONFLICT, words::NOT_CANCELABLE).with_details(standing));
     }
     Ok(())
 }
 
 fn canceled(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    let q = &a.data["r"];
-    let (from, to) = window(q, c);
-    Ok(Reply::ok(json!({
-        "status": "SUCCESS",
+    let q = a.read::<graph::Changed>()?.r;
+    let (from, to) = window(&q, c);
+    Ok(success(json!({
         "message": "Query cancelled successfully",
-        "ip": q["ip"],
+        "ip": q.ip,
         "from_time": from,
         "to_time": to,
     })))

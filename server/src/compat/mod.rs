@@ -4,6 +4,13 @@
 //! (parsed once, when the router is built), and how its variables are read and its
 //! result shaped. No route touches the database: the resolvers, their guards,
 //! validation and DataLoaders answer every one of them.
+//!
+//! Route glue is typed where a dialect has been moved to it (Trisul's): a route reads
+//! its operation's data into types that declare the fields it selects
+//! ([`Answer::read`]) and writes its answer from types whose serde names are the
+//! dialect's (plain renames declared, not written as code). Intrudect's routes still
+//! index the JSON; `every_route_runs_a_valid_operation` checks every route's document
+//! against the schema either way.
 
 pub mod intrudect;
 pub mod ipdr;
@@ -338,6 +345,24 @@ pub struct Answer {
     pub pages: Vec<Value>,
     /// Where the page sits, for [`Paging::Numbered`].
     pub numbered: Option<PageNumber>,
+}
+
+impl Answer {
+    /// The operation's data read as `T`, a type declaring the fields the operation
+    /// selects under the graph's names ([`read_data`]).
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, Refusal> {
+        read_data(&self.data)
+    }
+}
+
+/// A page of an operation's data read as `T`. A field the type declares and the
+/// operation does not select fails here, as a bug: the route's tests find it.
+pub fn read_data<T: serde::de::DeserializeOwned>(data: &Value) -> Result<T, Refusal> {
+    serde_path_to_error::deserialize(data).map_err(|e| {
+        let what = std::any::type_name::<T>();
+        tracing::error!(path = %e.path(), error = %e.inner(), "an operation's answer does not read as {what}");
+        Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    })
 }
 
 /// Pages a paged route reads at most (a million rows at 1,000 a page): past that its
