@@ -5,12 +5,12 @@
 //! result shaped. No route touches the database: the resolvers, their guards,
 //! validation and DataLoaders answer every one of them.
 //!
-//! Route glue is typed where a dialect has been moved to it (Trisul's): a route reads
-//! its operation's data into types that declare the fields it selects
-//! ([`Answer::read`]) and writes its answer from types whose serde names are the
-//! dialect's (plain renames declared, not written as code). Intrudect's routes still
-//! index the JSON; `every_route_runs_a_valid_operation` checks every route's document
-//! against the schema either way.
+//! Route glue is typed: a route reads its operation's data into types that declare the
+//! fields it selects ([`Answer::read`], [`read_data`]) and writes its answer from types
+//! whose serde names are the dialect's (plain renames declared, not written as code).
+//! Trisul's routes and Intrudect's devices, networks and services are; Intrudect's
+//! alerts and data routes still index the JSON. `every_route_runs_a_valid_operation`
+//! checks every route's document against the schema either way.
 
 pub mod intrudect;
 pub mod ipdr;

@@ -299,7 +299,7 @@ pub(super) fn network_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
 }
 
 pub(super) fn network_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(paged(&a, "network_alerts", |x| network_alert(x, c.timezone)))
+    paged(&a, "network_alerts", |x: Value| network_alert(&x, c.timezone))
 }
 
 pub(super) fn alert_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
@@ -383,7 +383,7 @@ pub(super) fn server_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
 }
 
 pub(super) fn server_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(paged(&a, "server_alerts", |x| server_alert(x, c.timezone)))
+    paged(&a, "server_alerts", |x: Value| server_alert(&x, c.timezone))
 }
 
 pub(super) fn deleted_server_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {

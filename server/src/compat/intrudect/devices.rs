@@ -46,23 +46,38 @@ pub(super) fn device_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
     }))
 }
 
-pub(super) fn device(d: &Value, tz: chrono_tz::Tz) -> Value {
-    json!({
-        "id": int_id(&d["id"]),
-        "mac": d["mac"],
-        "last_ip": text(&d["lastIp"]),
-        "hostname": text(&d["hostname"]),
-        "friendly_name": text(&d["friendlyName"]),
-        "vendor": text(&d["vendor"]),
-        "network": text(&d["network"]["name"]),
-        "is_gateway": d["isGateway"],
-        "first_seen": time::render(tz, d["firstSeen"].as_str()),
-        "last_seen": time::render(tz, d["lastSeen"].as_str()),
-    })
+/// A device as Intrudect shows it: missing text as `""`, times local.
+#[derive(Serialize)]
+pub(super) struct Device {
+    id: Option<i64>,
+    mac: String,
+    last_ip: String,
+    hostname: String,
+    friendly_name: String,
+    vendor: String,
+    network: String,
+    is_gateway: bool,
+    first_seen: String,
+    last_seen: String,
+}
+
+pub(super) fn device(d: graph::Device, tz: chrono_tz::Tz) -> Device {
+    Device {
+        id: number_of(&d.id),
+        mac: d.mac,
+        last_ip: d.last_ip.unwrap_or_default(),
+        hostname: d.hostname.unwrap_or_default(),
+        friendly_name: d.friendly_name.unwrap_or_default(),
+        vendor: d.vendor.unwrap_or_default(),
+        network: d.network.map(|n| n.name).unwrap_or_default(),
+        is_gateway: d.is_gateway,
+        first_seen: time::render(tz, d.first_seen.as_deref()),
+        last_seen: time::render(tz, d.last_seen.as_deref()),
+    }
 }
 
 pub(super) fn devices(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(paged(&a, "devices", |d| device(d, c.timezone)))
+    paged(&a, "devices", |d| device(d, c.timezone))
 }
 
 #[derive(Deserialize)]
@@ -96,5 +111,6 @@ pub(super) fn update_device(p: &Params, _: &Context) -> Result<Value, Refusal> {
 }
 
 pub(super) fn updated_device(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(Reply::ok(json!({"device": device(&a.data["r"], c.timezone)})))
+    let d: graph::Device = read_data(&a.data["r"])?;
+    Ok(Reply::ok(json!({"device": device(d, c.timezone)})))
 }

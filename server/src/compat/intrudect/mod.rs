@@ -55,12 +55,14 @@
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::patterns;
 use super::time::{self, Bound, Precision};
-use super::{listing_after, read, Answer, Call, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route};
+use super::{
+    listing_after, read, read_data, Answer, Call, Context, Dialect, Input, Paging, Params, Refusal, Reply, Route,
+};
 use crate::auth::principal::{self, Presented};
 use crate::domain::access::{Capability, Level};
 use crate::domain::ids::{self, Kind};
@@ -172,6 +174,56 @@ use devices::*;
 use networks::*;
 use params::*;
 use services::*;
+
+/// The graph's objects as the routes' fragments select them (the graph's names): the
+/// routes moved to typed glue read them with `read_data`.
+mod graph {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Named {
+        pub name: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Device {
+        pub id: String,
+        pub mac: String,
+        pub last_ip: Option<String>,
+        pub hostname: Option<String>,
+        pub friendly_name: Option<String>,
+        pub vendor: Option<String>,
+        pub network: Option<Named>,
+        pub is_gateway: bool,
+        pub first_seen: Option<String>,
+        pub last_seen: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Network {
+        pub id: String,
+        pub name: String,
+        pub cidr: String,
+        pub gateway_ip: Option<String>,
+        pub gateway_mac: Option<String>,
+        pub alert_level: i32,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Service {
+        pub id: String,
+        pub ip: Option<String>,
+        pub port: i32,
+        pub protocol: String,
+        pub name: Option<String>,
+        pub authorized: bool,
+        pub first_seen: Option<String>,
+        pub last_seen: Option<String>,
+    }
+}
 
 pub struct Intrudect;
 

@@ -34,19 +34,32 @@ pub(super) fn network_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
     Ok(json!({"filter": filter, "order": order(NETWORK_SORTS, &sort, "NAME", "ASC")}))
 }
 
-pub(super) fn network(n: &Value) -> Value {
-    json!({
-        "id": int_id(&n["id"]),
-        "name": n["name"],
-        "cidr": n["cidr"],
-        "gateway_ip": text(&n["gatewayIp"]),
-        "gateway_mac": text(&n["gatewayMac"]),
-        "alert": n["alertLevel"],
+/// A network as Intrudect shows it: a missing gateway as `""`.
+#[derive(Serialize)]
+pub(super) struct Network {
+    id: Option<i64>,
+    name: String,
+    cidr: String,
+    gateway_ip: String,
+    gateway_mac: String,
+    alert: i32,
+}
+
+/// The network the graph answered at `n`.
+pub(super) fn network(n: &Value) -> Result<Network, Refusal> {
+    let n: graph::Network = read_data(n)?;
+    Ok(Network {
+        id: number_of(&n.id),
+        name: n.name,
+        cidr: n.cidr,
+        gateway_ip: n.gateway_ip.unwrap_or_default(),
+        gateway_mac: n.gateway_mac.unwrap_or_default(),
+        alert: n.alert_level,
     })
 }
 
 pub(super) fn networks(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    let rows: Vec<Value> = walked(&a)?.map(network).collect();
+    let rows: Vec<Network> = walked(&a)?.map(network).collect::<Result<_, _>>()?;
     Ok(Reply::ok(json!({ "networks": rows })))
 }
 
@@ -121,14 +134,14 @@ pub(super) fn network_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
 pub(super) fn created_network(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
     Ok(Reply {
         status: StatusCode::CREATED,
-        ..Reply::ok(json!({"network": network(&a.data["r"])}))
+        ..Reply::ok(json!({"network": network(&a.data["r"])?}))
     })
 }
 
 pub(super) fn updated_network(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    Ok(Reply::ok(json!({"network": network(&a.data["r"])})))
+    Ok(Reply::ok(json!({"network": network(&a.data["r"])?})))
 }
 
 pub(super) fn deleted_network(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    Ok(Reply::ok(json!({"deleted": true, "network": network(&a.prior["r"])})))
+    Ok(Reply::ok(json!({"deleted": true, "network": network(&a.prior["r"])?})))
 }

@@ -223,9 +223,12 @@ pub(super) fn path_id(p: &Params, kind: Kind) -> Result<Value, Refusal> {
 
 /// The integer of a Pivot global ID.
 pub(super) fn int_id(id: &Value) -> Value {
-    id.as_str()
-        .and_then(|s| ids::decode_any("id", s).ok())
-        .map_or(Value::Null, |(_, n)| json!(n))
+    json!(number_of(id.as_str().unwrap_or_default()))
+}
+
+/// The number of a global ID, as Intrudect's integer IDs.
+pub(super) fn number_of(id: &str) -> Option<i64> {
+    ids::decode_any("id", id).ok().map(|(_, n)| n)
 }
 
 /// A text field, `""` when absent.
@@ -251,17 +254,20 @@ pub(super) fn of_kind(prior: &Value, kind: &str) -> Result<(), Refusal> {
 }
 
 /// A numbered page ([`Paging::Numbered`]) of rows, under `key`.
-pub(super) fn paged(a: &Answer, key: &str, row: impl Fn(&Value) -> Value) -> Reply {
-    let rows: Vec<Value> = a.data["r"]["nodes"]
-        .as_array()
-        .map(|n| n.iter().map(row).collect())
-        .unwrap_or_default();
+/// A numbered page of the listing `r`: each node read as `T`, answered as `row` makes it.
+pub(super) fn paged<T: DeserializeOwned, R: Serialize>(
+    a: &Answer,
+    key: &str,
+    row: impl Fn(T) -> R,
+) -> Result<Reply, Refusal> {
+    let nodes: Vec<T> = read_data(&a.data["r"]["nodes"])?;
+    let rows: Vec<R> = nodes.into_iter().map(row).collect();
     let n = a.numbered.expect("a numbered route");
-    Reply::ok(json!({
+    Ok(Reply::ok(json!({
         key: rows,
         "page": n.page,
         "page_size": n.size,
         "total_rows": n.total_rows,
         "total_pages": n.total_pages,
-    }))
+    })))
 }

@@ -81,60 +81,101 @@ pub(super) fn service_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
     Ok(json!({"filter": filter, "order": order(SERVICE_SORTS, &sort, "IP", "ASC")}))
 }
 
-pub(super) fn service(s: &Value, tz: chrono_tz::Tz) -> Value {
-    json!({
-        "id": int_id(&s["id"]),
-        "service_ip": text(&s["ip"]),
-        "service_port": s["port"],
-        "proto": s["protocol"].as_str().unwrap_or_default().to_ascii_lowercase(),
-        "name": text(&s["name"]),
-        "authorized": s["authorized"],
-        "first_seen": time::render(tz, s["firstSeen"].as_str()),
-        "last_seen": time::render(tz, s["lastSeen"].as_str()),
+/// A service as Intrudect shows it: missing text as `""`, the protocol in lower case,
+/// times local.
+#[derive(Serialize)]
+pub(super) struct Service {
+    id: Option<i64>,
+    service_ip: String,
+    service_port: i32,
+    proto: String,
+    name: String,
+    authorized: bool,
+    first_seen: String,
+    last_seen: String,
+}
+
+/// The service the graph answered at `s`.
+pub(super) fn service(s: &Value, tz: chrono_tz::Tz) -> Result<Service, Refusal> {
+    let s: graph::Service = read_data(s)?;
+    Ok(Service {
+        id: number_of(&s.id),
+        service_ip: s.ip.unwrap_or_default(),
+        service_port: s.port,
+        proto: s.protocol.to_ascii_lowercase(),
+        name: s.name.unwrap_or_default(),
+        authorized: s.authorized,
+        first_seen: time::render(tz, s.first_seen.as_deref()),
+        last_seen: time::render(tz, s.last_seen.as_deref()),
     })
+}
+
+/// One port of an address's group.
+#[derive(Serialize)]
+struct Port<'a> {
+    id: Option<i64>,
+    port: i32,
+    proto: &'a str,
+    authorized: bool,
+    first_seen: &'a str,
+    last_seen: &'a str,
+}
+
+/// The services of one address, as Intrudect groups them.
+#[derive(Serialize)]
+struct Group<'a> {
+    service_ip: &'a str,
+    name: &'a str,
+    authorized: bool,
+    first_seen: &'a str,
+    last_seen: &'a str,
+    tcp_ports: Vec<Port<'a>>,
+    udp_ports: Vec<Port<'a>>,
 }
 
 /// Service rows grouped by address, in the order of each address's first row.
 pub(super) fn services(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
-    for row in walked(&a)?.map(|r| service(r, c.timezone)) {
-        let ip = s_of(&row["service_ip"]);
-        match groups.iter_mut().find(|(g, _)| *g == ip) {
+    let mut groups: Vec<(String, Vec<Service>)> = Vec::new();
+    for row in walked(&a)? {
+        let row = service(row, c.timezone)?;
+        match groups.iter_mut().find(|(ip, _)| *ip == row.service_ip) {
             Some((_, rows)) => rows.push(row),
-            None => groups.push((ip, vec![row])),
+            None => groups.push((row.service_ip.clone(), vec![row])),
         }
     }
-    let out: Vec<Value> = groups
-        .into_iter()
+    let out: Vec<Group> = groups
+        .iter()
         .map(|(ip, rows)| {
-            let port = |r: &Value| {
-                json!({"id": r["id"], "port": r["service_port"], "proto": r["proto"], "authorized": r["authorized"],
-                       "first_seen": r["first_seen"], "last_seen": r["last_seen"]})
-            };
             let of = |proto: &str| {
                 rows.iter()
-                    .filter(|r| r["proto"] == proto)
-                    .map(port)
-                    .collect::<Vec<_>>()
+                    .filter(|r| r.proto == proto)
+                    .map(|r| Port {
+                        id: r.id,
+                        port: r.service_port,
+                        proto: &r.proto,
+                        authorized: r.authorized,
+                        first_seen: &r.first_seen,
+                        last_seen: &r.last_seen,
+                    })
+                    .collect()
             };
-            let times = |k: &str| rows.iter().map(|r| s_of(&r[k])).collect::<Vec<_>>();
-            json!({
-                "service_ip": ip,
-                "name": rows.iter().map(|r| s_of(&r["name"])).find(|n| !n.is_empty()).unwrap_or_default(),
-                "authorized": rows.iter().all(|r| r["authorized"] == true),
+            Group {
+                service_ip: ip,
+                name: rows
+                    .iter()
+                    .map(|r| r.name.as_str())
+                    .find(|n| !n.is_empty())
+                    .unwrap_or_default(),
+                authorized: rows.iter().all(|r| r.authorized),
                 // Local times of one format compare as text.
-                "first_seen": times("first_seen").into_iter().min().unwrap_or_default(),
-                "last_seen": times("last_seen").into_iter().max().unwrap_or_default(),
-                "tcp_ports": of("tcp"),
-                "udp_ports": of("udp"),
-            })
+                first_seen: rows.iter().map(|r| r.first_seen.as_str()).min().unwrap_or_default(),
+                last_seen: rows.iter().map(|r| r.last_seen.as_str()).max().unwrap_or_default(),
+                tcp_ports: of("tcp"),
+                udp_ports: of("udp"),
+            }
         })
         .collect();
     Ok(Reply::ok(json!({ "services": out })))
-}
-
-pub(super) fn s_of(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
 }
 
 #[derive(Deserialize)]
@@ -226,16 +267,16 @@ pub(super) fn authorize_by_fields(p: &Params, _: &Context) -> Result<Value, Refu
 pub(super) fn created_service(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
     Ok(Reply {
         status: StatusCode::CREATED,
-        ..Reply::ok(json!({"service": service(&a.data["r"], c.timezone)}))
+        ..Reply::ok(json!({"service": service(&a.data["r"], c.timezone)?}))
     })
 }
 
 pub(super) fn one_service(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    Ok(Reply::ok(json!({"service": service(&a.data["r"], c.timezone)})))
+    Ok(Reply::ok(json!({"service": service(&a.data["r"], c.timezone)?})))
 }
 
 pub(super) fn deleted_service(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
     Ok(Reply::ok(
-        json!({"deleted": true, "service": service(&a.prior["r"], c.timezone)}),
+        json!({"deleted": true, "service": service(&a.prior["r"], c.timezone)?}),
     ))
 }
