@@ -8,9 +8,9 @@
 //! Route glue is typed: a route reads its operation's data into types that declare the
 //! fields it selects ([`Answer::read`], [`read_data`]) and writes its answer from types
 //! whose serde names are the dialect's (plain renames declared, not written as code).
-//! Trisul's routes and Intrudect's devices, networks and services are; Intrudect's
-//! alerts and data routes still index the JSON. `every_route_runs_a_valid_operation`
-//! checks every route's document against the schema either way.
+//! Every route of Trisul and Intrudect reads its results so; a type's missing field is
+//! a logged 500 that the route's tests find, and `every_route_runs_a_valid_operation`
+//! checks every route's document against the schema before that.
 
 pub mod intrudect;
 pub mod ipdr;

@@ -14,59 +14,84 @@ pub(super) fn no_params(p: &Params, _: &Context) -> Result<Value, Refusal> {
     }
 }
 
+/// A dataset's records as `about` describes them; the span only where Intrudect gives one.
+#[derive(Serialize)]
+struct Records {
+    row_count: i64,
+    row_count_is_estimate: bool,
+    #[serde(flatten)]
+    span: Option<Span>,
+}
+
+#[derive(Serialize)]
+struct Span {
+    size_bytes: Option<i64>,
+    first_record_at: Option<String>,
+    last_record_at: Option<String>,
+}
+
+/// A threat feed Pivot keeps none of.
+#[derive(Serialize)]
+struct Feed {
+    last_updated_at: Option<String>,
+    size_bytes: i64,
+}
+
+const NO_FEED: Feed = Feed {
+    last_updated_at: None,
+    size_bytes: 0,
+};
+
+#[derive(Serialize)]
+struct Health {
+    name: String,
+    missing_indexes: Vec<String>,
+    extra_indexes: Vec<String>,
+    wrong_index_cols: Vec<String>,
+    is_healthy: bool,
+}
+
 pub(super) fn about(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    let r = &a.data["r"];
-    let table = |name: &str| {
-        r["database"]["tables"]
-            .as_array()
-            .and_then(|t| t.iter().find(|t| t["name"] == name))
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
-    let records = |t: Value, with_span: bool| {
-        let mut m = json!({"row_count": t["rowCount"].as_i64().unwrap_or(0), "row_count_is_estimate": true});
-        if with_span {
-            let when = |k: &str| match t[k].as_str() {
-                Some(s) => json!(time::render(c.timezone, Some(s))),
-                None => Value::Null,
-            };
-            m["size_bytes"] = t["sizeBytes"].clone();
-            m["first_record_at"] = when("firstRecordAt");
-            m["last_record_at"] = when("lastRecordAt");
+    let info: graph::SystemInfo = read_data(&a.data["r"])?;
+    let table = |name: &str| info.database.tables.iter().find(|t| t.name == name);
+    let records = |t: Option<&graph::Table>, with_span: bool| {
+        let when = |at: &Option<String>| at.as_deref().map(|s| time::render(c.timezone, Some(s)));
+        Records {
+            row_count: t.map_or(0, |t| t.row_count),
+            row_count_is_estimate: true,
+            span: with_span.then(|| Span {
+                size_bytes: t.and_then(|t| t.size_bytes),
+                first_record_at: t.and_then(|t| when(&t.first_record_at)),
+                last_record_at: t.and_then(|t| when(&t.last_record_at)),
+            }),
         }
-        m
     };
-    let feed = || json!({"last_updated_at": Value::Null, "size_bytes": 0});
-    let health: Vec<Value> = r["schemaHealth"]["tables"]
-        .as_array()
-        .map(|t| {
-            t.iter()
-                .map(|h| {
-                    json!({
-                        "name": h["name"],
-                        "missing_indexes": h["missingIndexes"],
-                        "extra_indexes": h["extraIndexes"],
-                        "wrong_index_cols": h["wrongIndexColumns"],
-                        "is_healthy": h["isHealthy"],
-                    })
-                })
-                .collect()
+    let health: Vec<Health> = info
+        .schema_health
+        .tables
+        .iter()
+        .map(|h| Health {
+            name: h.name.clone(),
+            missing_indexes: h.missing_indexes.clone(),
+            extra_indexes: h.extra_indexes.clone(),
+            wrong_index_cols: h.wrong_index_columns.clone(),
+            is_healthy: h.is_healthy,
         })
-        .unwrap_or_default();
+        .collect();
     Ok(Reply::ok(json!({
-        "version": r["version"],
-        "runtime_memory_bytes": r["runtimeMemoryBytes"],
+        "version": info.version,
+        "runtime_memory_bytes": info.runtime_memory_bytes,
         "database": {
-            "size_bytes": r["database"]["sizeBytes"],
+            "size_bytes": info.database.size_bytes,
             "network_alerts": records(table("alerts"), false),
             "tcp_records": records(table("flows"), true),
             "dns_records": records(table("dns_records"), true),
-            "dhcp_records": records(Value::Null, true),
-            "http_records": records(Value::Null, true),
-            "tor_relays": feed(),
-            "misp_ip_records": feed(),
-            "misp_dns_records": feed(),
+            "dhcp_records": records(None, true),
+            "http_records": records(None, true),
+            "tor_relays": NO_FEED,
+            "misp_ip_records": NO_FEED,
+            "misp_dns_records": NO_FEED,
         },
-        "schema_health": {"is_healthy": r["schemaHealth"]["isHealthy"], "tables": health},
+        "schema_health": {"is_healthy": info.schema_health.is_healthy, "tables": health},
     })))
 }

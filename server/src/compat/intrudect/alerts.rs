@@ -26,9 +26,8 @@ pub(super) fn severities(level: i64) -> Result<Vec<Value>, Refusal> {
 }
 
 /// The Intrudect level of a GraphQL severity.
-pub(super) fn level(severity: &Value) -> Value {
-    let found = LEVELS.iter().find(|(s, _)| severity.as_str() == Some(s));
-    json!(found.map_or(30, |(_, l)| *l))
+pub(super) fn level(severity: &str) -> i64 {
+    LEVELS.iter().find(|(s, _)| *s == severity).map_or(30, |(_, l)| *l)
 }
 
 /// The severities the levels given stand for, as a condition.
@@ -240,12 +239,12 @@ pub(super) fn any_term(list: Option<Vec<String>>) -> Result<Option<Value>, Refus
 
 /// Whether an address is public: not private, loopback, link-local, unique-local,
 /// documentation, CGNAT or unspecified.
-pub(super) fn is_public(ip: &Value) -> Value {
+pub(super) fn is_public(ip: Option<&str>) -> bool {
     use std::net::IpAddr;
-    let Some(ip) = ip.as_str().and_then(|s| s.parse::<IpAddr>().ok()) else {
-        return json!(false);
+    let Some(ip) = ip.and_then(|s| s.parse::<IpAddr>().ok()) else {
+        return false;
     };
-    let public = match ip {
+    match ip {
         IpAddr::V4(v) => {
             let [a, b, ..] = v.octets();
             !(v.is_private()
@@ -266,40 +265,78 @@ pub(super) fn is_public(ip: &Value) -> Value {
                 || (first & 0xffc0) == 0xfe80
                 || first == 0x2001 && v.segments()[1] == 0x0db8)
         }
-    };
-    json!(public)
+    }
 }
 
-pub(super) fn network_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
-    json!({
-        "id": int_id(&a["id"]),
-        "timestamp": time::render(tz, a["occurredAt"].as_str()),
-        "agent": text(&a["sensor"]),
-        "agent_name": text(&a["sensor"]),
-        "src_mac": text(&a["srcMac"]),
-        "dst_mac": text(&a["dstMac"]),
-        "src_ip": text(&a["srcIp"]),
-        "dst_ip": text(&a["dstIp"]),
-        "src_port": a["srcPort"],
-        "dst_port": a["dstPort"],
-        "src_hostname": text(&a["srcDevice"]["hostname"]),
-        "dst_hostname": text(&a["dstDevice"]["hostname"]),
-        "level": level(&a["severity"]),
-        "type": a["type"],
-        "subject": a["title"],
-        "message": text(&a["message"]),
-        "pcap_id": int_id(&a["pcap"]["id"]),
-        "src_device_name": text(&a["srcDevice"]["friendlyName"]),
-        "dst_device_name": text(&a["dstDevice"]["friendlyName"]),
-        "src_network_name": text(&a["srcNetwork"]["name"]),
-        "dst_network_name": text(&a["dstNetwork"]["name"]),
-        "is_src_public_ip": is_public(&a["srcIp"]),
-        "is_dst_public_ip": is_public(&a["dstIp"]),
-    })
+/// A network alert as Intrudect shows it: missing text as `""`, times local, the
+/// severity as its level.
+#[derive(Serialize)]
+pub(super) struct NetworkAlert {
+    id: Option<i64>,
+    timestamp: String,
+    agent: String,
+    agent_name: String,
+    src_mac: String,
+    dst_mac: String,
+    src_ip: String,
+    dst_ip: String,
+    src_port: Option<i32>,
+    dst_port: Option<i32>,
+    src_hostname: String,
+    dst_hostname: String,
+    level: i64,
+    #[serde(rename = "type")]
+    alert_type: String,
+    subject: String,
+    message: String,
+    pcap_id: Option<i64>,
+    src_device_name: String,
+    dst_device_name: String,
+    src_network_name: String,
+    dst_network_name: String,
+    is_src_public_ip: bool,
+    is_dst_public_ip: bool,
+}
+
+pub(super) fn network_alert(a: graph::Alert, tz: chrono_tz::Tz) -> NetworkAlert {
+    let names = |d: &Option<graph::DeviceNames>| {
+        let d = d.as_ref();
+        let hostname = d.and_then(|d| d.hostname.clone()).unwrap_or_default();
+        let friendly = d.and_then(|d| d.friendly_name.clone()).unwrap_or_default();
+        (hostname, friendly)
+    };
+    let ((src_hostname, src_device_name), (dst_hostname, dst_device_name)) =
+        (names(&a.src_device), names(&a.dst_device));
+    let network = |n: Option<graph::Named>| n.map(|n| n.name).unwrap_or_default();
+    NetworkAlert {
+        id: number_of(&a.id),
+        timestamp: time::render(tz, a.occurred_at.as_deref()),
+        agent: a.sensor.clone().unwrap_or_default(),
+        agent_name: a.sensor.unwrap_or_default(),
+        is_src_public_ip: is_public(a.src_ip.as_deref()),
+        is_dst_public_ip: is_public(a.dst_ip.as_deref()),
+        src_mac: a.src_mac.unwrap_or_default(),
+        dst_mac: a.dst_mac.unwrap_or_default(),
+        src_ip: a.src_ip.unwrap_or_default(),
+        dst_ip: a.dst_ip.unwrap_or_default(),
+        src_port: a.src_port,
+        dst_port: a.dst_port,
+        src_hostname,
+        dst_hostname,
+        level: level(&a.severity),
+        alert_type: a.alert_type,
+        subject: a.title,
+        message: a.message.unwrap_or_default(),
+        pcap_id: a.pcap.and_then(|p| number_of(&p.id)),
+        src_device_name,
+        dst_device_name,
+        src_network_name: network(a.src_network),
+        dst_network_name: network(a.dst_network),
+    }
 }
 
 pub(super) fn network_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    paged(&a, "network_alerts", |x: Value| network_alert(&x, c.timezone))
+    paged(&a, "network_alerts", |x| network_alert(x, c.timezone))
 }
 
 pub(super) fn alert_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
@@ -308,7 +345,7 @@ pub(super) fn alert_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
 
 pub(super) fn deleted_network_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
     Ok(Reply::ok(
-        json!({"deleted": true, "network_alert": network_alert(&a.prior["r"], c.timezone)}),
+        json!({"deleted": true, "network_alert": network_alert(read_data(&a.prior["r"])?, c.timezone)}),
     ))
 }
 
@@ -368,26 +405,41 @@ pub(super) fn server_alert_vars(p: &Params, c: &Context) -> Result<Value, Refusa
     }))
 }
 
-pub(super) fn server_alert(a: &Value, tz: chrono_tz::Tz) -> Value {
-    json!({
-        "id": int_id(&a["id"]),
-        "timestamp": time::render(tz, a["occurredAt"].as_str()),
-        "agent": text(&a["sensor"]),
-        "agent_name": text(&a["sensor"]),
-        "hostname": text(&a["hostname"]),
-        "level": level(&a["severity"]),
-        "type": a["type"],
-        "title": a["title"],
-        "line": text(&a["message"]),
-    })
+/// A server alert (a syslog line) as Intrudect shows it.
+#[derive(Serialize)]
+pub(super) struct ServerAlert {
+    id: Option<i64>,
+    timestamp: String,
+    agent: String,
+    agent_name: String,
+    hostname: String,
+    level: i64,
+    #[serde(rename = "type")]
+    alert_type: String,
+    title: String,
+    line: String,
+}
+
+pub(super) fn server_alert(a: graph::Alert, tz: chrono_tz::Tz) -> ServerAlert {
+    ServerAlert {
+        id: number_of(&a.id),
+        timestamp: time::render(tz, a.occurred_at.as_deref()),
+        agent: a.sensor.clone().unwrap_or_default(),
+        agent_name: a.sensor.unwrap_or_default(),
+        hostname: a.hostname.unwrap_or_default(),
+        level: level(&a.severity),
+        alert_type: a.alert_type,
+        title: a.title,
+        line: a.message.unwrap_or_default(),
+    }
 }
 
 pub(super) fn server_alerts(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
-    paged(&a, "server_alerts", |x: Value| server_alert(&x, c.timezone))
+    paged(&a, "server_alerts", |x| server_alert(x, c.timezone))
 }
 
 pub(super) fn deleted_server_alert(a: Answer, _: &Params, c: &Context) -> Result<Reply, Refusal> {
     Ok(Reply::ok(
-        json!({"deleted": true, "server_alert": server_alert(&a.prior["r"], c.timezone)}),
+        json!({"deleted": true, "server_alert": server_alert(read_data(&a.prior["r"])?, c.timezone)}),
     ))
 }

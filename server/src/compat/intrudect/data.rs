@@ -471,7 +471,8 @@ pub(super) fn export_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
 }
 
 pub(super) fn exported(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    Ok(Reply::download(a.data["r"]["url"].as_str().unwrap_or_default()))
+    let export: graph::Url = read_data(&a.data["r"])?;
+    Ok(Reply::download(&export.url))
 }
 
 pub(super) fn delete_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
@@ -502,11 +503,19 @@ pub(super) fn delete_vars(p: &Params, c: &Context) -> Result<Value, Refusal> {
 
 pub(super) fn deleted_data(a: Answer, p: &Params, _: &Context) -> Result<Reply, Refusal> {
     let set = dataset(p.body["table"].as_str().unwrap_or_default())?;
-    let r = &a.data;
-    let deleted = [&r["a"], &r["f"], &r["d"]]
-        .iter()
-        .find_map(|d| d["deletedRows"].as_i64())
-        .unwrap_or(0);
+    // The one deletion the route ran (none for a dataset Pivot records nothing in).
+    #[derive(Deserialize)]
+    struct Ran {
+        a: Option<graph::Deletion>,
+        f: Option<graph::Deletion>,
+        d: Option<graph::Deletion>,
+    }
+    let ran: Ran = a.read()?;
+    let deleted = [ran.a, ran.f, ran.d]
+        .into_iter()
+        .flatten()
+        .map(|d| d.deleted_rows)
+        .sum::<i64>();
     let mut body = json!({
         "table": set.key,
         "label": set.label,

@@ -221,22 +221,9 @@ pub(super) fn path_id(p: &Params, kind: Kind) -> Result<Value, Refusal> {
     Ok(json!(ids::encode(kind, n).0))
 }
 
-/// The integer of a Pivot global ID.
-pub(super) fn int_id(id: &Value) -> Value {
-    json!(number_of(id.as_str().unwrap_or_default()))
-}
-
-/// The number of a global ID, as Intrudect's integer IDs.
+/// The number of a Pivot global ID, as Intrudect's integer IDs.
 pub(super) fn number_of(id: &str) -> Option<i64> {
     ids::decode_any("id", id).ok().map(|(_, n)| n)
-}
-
-/// A text field, `""` when absent.
-pub(super) fn text(v: &Value) -> Value {
-    match v {
-        Value::Null => json!(""),
-        v => v.clone(),
-    }
 }
 
 pub(super) fn exists(prior: &Value, _: &Params, _: &Context) -> Result<(), Refusal> {
