@@ -146,6 +146,7 @@ pub async fn generate(db: &DatabaseConnection, admin: user::Model, opts: DemoOpt
 
     let schema = graphql::build(
         db.clone(),
+        crate::db::WriteGate::for_backend(db),
         None,
         Default::default(),
         Default::default(),

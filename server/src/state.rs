@@ -31,6 +31,7 @@ struct Inner {
     sockets: Slots,
     uploads: Slots,
     traffic: crate::traffic::Traffic,
+    gate: db::WriteGate,
 }
 
 impl AppState {
@@ -49,7 +50,15 @@ impl AppState {
         let (jobs_db, _) = db::connect_pool(&config.database_url, None, config.ipdr.workers as u32 + 1).await?;
         let jobs = crate::jobs::ipdr::start(jobs_db, config.ipdr.clone());
         let traffic = crate::traffic::Traffic::default();
-        let schema = graphql::build(db.clone(), Some(bus.clone()), exports.clone(), jobs, traffic.clone());
+        let gate = db::WriteGate::for_backend(&db);
+        let schema = graphql::build(
+            db.clone(),
+            gate.clone(),
+            Some(bus.clone()),
+            exports.clone(),
+            jobs,
+            traffic.clone(),
+        );
         Ok(Self(Arc::new(Inner {
             schema,
             db,
@@ -62,6 +71,7 @@ impl AppState {
             sockets: Slots::default(),
             uploads: Slots::default(),
             traffic,
+            gate,
         })))
     }
 
@@ -135,6 +145,11 @@ impl AppState {
     /// Multipart uploads in flight, by user.
     pub fn uploads(&self) -> &Slots {
         &self.0.uploads
+    }
+
+    /// SQLite's one writer (none on PostgreSQL): every write waits its turn here.
+    pub fn write_gate(&self) -> &db::WriteGate {
+        &self.0.gate
     }
 
     /// SQL statements sent so far (`/metrics`).

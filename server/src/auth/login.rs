@@ -38,12 +38,42 @@ static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 /// same time as a wrong password.
 static DECOY: LazyLock<String> = LazyLock::new(|| passwords::hash("decoy password, never matches"));
 
+/// Signs in: a session begins, recorded as `LOGIN`.
 pub async fn login<C>(
     db: &C,
     gate: Option<&crate::db::WriteGate>,
     username: &str,
     password: &str,
     address: Option<&str>,
+) -> DomainResult<Outcome>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    attempt(db, gate, username, password, address, true).await
+}
+
+/// Checks a password sent with a request itself (HTTP Basic): the same rules, limits and
+/// recorded failures as a sign-in, but no session begins, so none is recorded.
+pub async fn check<C>(
+    db: &C,
+    gate: Option<&crate::db::WriteGate>,
+    username: &str,
+    password: &str,
+    address: Option<&str>,
+) -> DomainResult<Outcome>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    attempt(db, gate, username, password, address, false).await
+}
+
+async fn attempt<C>(
+    db: &C,
+    gate: Option<&crate::db::WriteGate>,
+    username: &str,
+    password: &str,
+    address: Option<&str>,
+    sign_in: bool,
 ) -> DomainResult<Outcome>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -104,6 +134,10 @@ where
     crate::db::write_lock(&tx).await?;
     // Not a failure after all.
     audit_event::Entity::delete_by_id(attempt).exec(&tx).await?;
+    if !sign_in {
+        tx.commit().await?;
+        return Ok(Outcome::SignedIn(user));
+    }
     let mut am: user::ActiveModel = user.clone().into();
     am.last_login_at = Set(Some(Utc::now()));
     let user = am.update(&tx).await?;

@@ -8,6 +8,7 @@ use entities::user;
 use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
 
+use super::login;
 use crate::domain::access::{Principal, Via};
 use crate::domain::error::DomainResult;
 use crate::domain::tenancy;
@@ -26,6 +27,20 @@ pub enum Presented {
     /// An API token and the name of the user it must belong to (a token and someone
     /// else's name is refused).
     TokenOf { token: String, username: String },
+    /// A user name and password sent with the request (HTTP Basic): checked as a
+    /// sign-in is, under its limits (`login::check`).
+    Password { username: String, password: String },
+}
+
+/// Where a request comes from, beside its credentials.
+#[derive(Clone, Copy, Default)]
+pub struct Origin<'a> {
+    /// The browser session, for a request that presents nothing else.
+    pub session: Option<&'a Session>,
+    /// The client's address (sign-in limits count by it).
+    pub address: Option<&'a str>,
+    /// SQLite's one writer (a password check records its attempt).
+    pub gate: Option<&'a crate::db::WriteGate>,
 }
 
 /// What the credentials of a request amount to.
@@ -38,14 +53,20 @@ pub enum Credentials {
 }
 
 /// The caller that `presented` (or else the session cookie) stands for.
-pub async fn resolve(
-    db: &DatabaseConnection,
-    presented: &Presented,
-    session: Option<&Session>,
-) -> DomainResult<Credentials> {
+pub async fn resolve(db: &DatabaseConnection, presented: &Presented, origin: Origin<'_>) -> DomainResult<Credentials> {
     let (secret, username) = match presented {
-        Presented::Nothing => return from_session(db, session).await,
+        Presented::Nothing => return from_session(db, origin.session).await,
         Presented::Malformed => return Ok(Credentials::Invalid),
+        Presented::Password { username, password } => {
+            return Ok(
+                match login::check(db, origin.gate, username, password, origin.address).await? {
+                    login::Outcome::SignedIn(user) => {
+                        Credentials::Valid(Box::new(of_user(db, user, Via::Password).await?))
+                    }
+                    login::Outcome::Refused | login::Outcome::RateLimited => Credentials::Invalid,
+                },
+            )
+        }
         Presented::Token(secret) => (secret, None),
         Presented::TokenOf { token, username } => (token, Some(username)),
     };
@@ -72,6 +93,33 @@ pub fn authorization(headers: &HeaderMap) -> Presented {
         .map(|(_, secret)| secret.trim())
         .filter(|s| !s.is_empty())
         .map_or(Presented::Malformed, |s| Presented::Token(s.to_string()))
+}
+
+/// A user name and password sent as `Authorization: Basic` (ntopng's clients);
+/// `Nothing` for another scheme, so that the caller's other extractors may read it.
+pub fn basic(headers: &HeaderMap) -> Presented {
+    use base64::Engine;
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Presented::Nothing;
+    };
+    let value = value.to_str().unwrap_or_default().trim();
+    let Some((scheme, encoded)) = value.split_once(' ') else {
+        return Presented::Nothing;
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Presented::Nothing;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    match decoded.as_deref().and_then(|d| d.split_once(':')) {
+        Some((username, password)) if !username.is_empty() => Presented::Password {
+            username: username.to_string(),
+            password: password.to_string(),
+        },
+        _ => Presented::Malformed,
+    }
 }
 
 /// An API token sent bare in header `name` (DFIR-IRIS's `X-IRIS-AUTH`).
@@ -142,5 +190,19 @@ mod tests {
             Presented::Malformed
         );
         assert_eq!(key_header(&HeaderMap::new(), "x-iris-auth"), Presented::Nothing);
+        // admin:secret:with:colons
+        assert_eq!(
+            basic(&with("authorization", "Basic YWRtaW46c2VjcmV0OndpdGg6Y29sb25z")),
+            Presented::Password {
+                username: "admin".into(),
+                password: "secret:with:colons".into()
+            }
+        );
+        assert_eq!(basic(&with("authorization", "Bearer pvt_x")), Presented::Nothing);
+        assert_eq!(basic(&with("authorization", "Basic !!")), Presented::Malformed);
+        assert_eq!(
+            basic(&with("authorization", "Basic OnNlY3JldA==")),
+            Presented::Malformed
+        );
     }
 }

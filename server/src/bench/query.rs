@@ -55,6 +55,7 @@ impl Runner {
         let admin = users::by_name(conn, users::ADMIN).await?;
         let schema = graphql::build(
             conn.clone(),
+            crate::db::WriteGate::for_backend(conn),
             None,
             Default::default(),
             Default::default(),

@@ -432,6 +432,8 @@ pub struct Call<'a> {
     pub method: &'a Method,
     pub uri: &'a Uri,
     pub headers: &'a HeaderMap,
+    /// The client's address.
+    pub address: Option<&'a str>,
     /// Where the dialect is mounted.
     pub mount: &'a str,
 }
@@ -690,10 +692,15 @@ fn stream<D: Dialect>(
 async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request) -> Result<Done, Refusal> {
     let route = &compiled.route;
     let (mut parts, body) = request.into_parts();
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip().to_canonical().to_string());
     let call = Call {
         method: &parts.method,
         uri: &parts.uri,
         headers: &parts.headers,
+        address: address.as_deref(),
         mount: &compiled.mount,
     };
     D::gate(&call)?;
@@ -706,10 +713,6 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
             .map_err(|e| Refusal::bad(format!("the query string is malformed: {e}")))?,
         None => Vec::new(),
     };
-    let address = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip().to_canonical().to_string());
     let mut params = Params {
         path,
         query,
@@ -719,6 +722,7 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
         method: &parts.method,
         uri: &parts.uri,
         headers: &parts.headers,
+        address: address.as_deref(),
         mount: &compiled.mount,
     };
     // The caller is known before its body is read, unless the dialect sends credentials in it.
@@ -809,7 +813,12 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
 /// The caller of a dialect's request, or the dialect's refusal.
 async fn caller_of<D: Dialect>(state: &AppState, call: &Call<'_>, params: &Params) -> Result<Principal, Refusal> {
     let presented = D::credentials(call.headers, params)?;
-    match principal::resolve(state.db(), &presented, None).await {
+    let origin = principal::Origin {
+        session: None,
+        address: call.address,
+        gate: Some(state.write_gate()),
+    };
+    match principal::resolve(state.db(), &presented, origin).await {
         Ok(Credentials::Valid(p)) => Ok(*p),
         Ok(Credentials::Anonymous) => Err(D::unauthenticated(false, call)),
         Ok(Credentials::Invalid) => Err(D::unauthenticated(true, call)),
@@ -1132,8 +1141,8 @@ mod tests {
     }
 
     /// A dialect made to try the machinery every dialect shares, in a real application
-    /// on a SQLite file: a gate, a key header, a redirect for callers without
-    /// credentials, rows streamed page by page, bytes with headers, and a download.
+    /// on a SQLite file: a gate, a key header and HTTP Basic, a redirect for callers
+    /// without credentials, rows streamed page by page, bytes with headers, a download.
     struct Probe;
 
     const CUSTOMERS: &str = "query($first: Int, $after: String) { \
@@ -1210,7 +1219,11 @@ mod tests {
             headers: &axum::http::HeaderMap,
             _: &super::Params,
         ) -> Result<crate::auth::principal::Presented, super::Refusal> {
-            Ok(crate::auth::principal::key_header(headers, "x-probe-key"))
+            use crate::auth::principal::{basic, key_header, Presented};
+            Ok(match basic(headers) {
+                Presented::Nothing => key_header(headers, "x-probe-key"),
+                password => password,
+            })
         }
 
         fn unauthenticated(_: bool, call: &super::Call) -> super::Refusal {
@@ -1237,7 +1250,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn dialects_gate_redirect_stream_and_download() {
+    async fn dialects_gate_authenticate_redirect_stream_and_download() {
         use axum::http::{header, Request, StatusCode};
         use tower::ServiceExt;
         let dir = tempfile::tempdir().unwrap();
@@ -1260,6 +1273,7 @@ mod tests {
                 .unwrap();
             assert!(done.errors.is_empty(), "{:?}", done.errors);
         }
+        let db = state.db().clone();
         let app = super::router::<Probe>("/tools/probe").with_state(state);
         let call = |uri: &str, referer: Option<&str>, key: Option<&str>| {
             let mut r = Request::get(uri);
@@ -1292,6 +1306,34 @@ mod tests {
         );
         let r = call("/tools/probe/count", ok, Some("pvt_wrong")).await.unwrap();
         assert_eq!(r.status(), StatusCode::FOUND);
+
+        // A user name and password with the request (HTTP Basic): checked as a sign-in
+        // is, a failure recorded as one, a success not a sign-in.
+        let basic = |password: &str| {
+            use base64::Engine;
+            let pair = base64::engine::general_purpose::STANDARD.encode(format!("admin:{password}"));
+            let r = Request::get("/tools/probe/count")
+                .header("referer", "http://probe.example/ui")
+                .header(header::AUTHORIZATION, format!("Basic {pair}"));
+            app.clone().oneshot(r.body(axum::body::Body::empty()).unwrap())
+        };
+        let r = basic("a long enough password").await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = basic("wrong").await.unwrap();
+        assert_eq!(r.status(), StatusCode::FOUND);
+        let actions: Vec<String> = {
+            use sea_orm::{EntityTrait, QueryOrder};
+            entities::audit_event::Entity::find()
+                .order_by_asc(entities::audit_event::Column::Id)
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .filter(|a| a.starts_with("login"))
+                .collect()
+        };
+        assert_eq!(actions, [crate::domain::audit::LOGIN_FAILED]);
 
         // Bytes, with the route's headers.
         let r = call("/tools/probe/count", ok, Some(&key)).await.unwrap();

@@ -112,6 +112,8 @@ pub enum Via {
     Token,
     /// A browser session cookie: ambient credentials, so writes must be same-origin.
     Session,
+    /// A user name and password sent with the request itself (HTTP Basic).
+    Password,
 }
 
 impl Principal {

@@ -156,16 +156,17 @@ macro_rules! with_loaders {
     }};
 }
 
-/// The schema over `db`; with the process's alert bus when it serves live alerts, where
-/// its data exports wait to be downloaded, and the queue that wakes its IPDR workers.
+/// The schema over `db` and its one writer's `gate`; with the process's alert bus when
+/// it serves live alerts, where its data exports wait to be downloaded, and the queue
+/// that wakes its IPDR workers.
 pub fn build(
     db: DatabaseConnection,
+    gate: crate::db::WriteGate,
     bus: Option<crate::live::Bus>,
     exports: crate::exports::Exports,
     jobs: crate::jobs::ipdr::Queue,
     traffic: crate::traffic::Traffic,
 ) -> PivotSchema {
-    let gate = crate::db::WriteGate::for_backend(&db);
     let builder = builder().data(db).data(gate).data(exports).data(jobs).data(traffic);
     match bus {
         Some(bus) => builder.data(bus).finish(),

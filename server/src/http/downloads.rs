@@ -24,7 +24,16 @@ pub fn routes() -> Router<AppState> {
 /// The caller of a download (`Authorization: Bearer` token or session); else the
 /// refusal to answer. What it may download is `downloads`' to say.
 async fn caller_of_download(state: &AppState, headers: &HeaderMap, session: &Session) -> Result<Principal, Response> {
-    match principal::resolve(state.db(), &principal::authorization(headers), Some(session)).await {
+    match principal::resolve(
+        state.db(),
+        &principal::authorization(headers),
+        principal::Origin {
+            session: Some(session),
+            ..Default::default()
+        },
+    )
+    .await
+    {
         Ok(Credentials::Valid(p)) => Ok(*p),
         Ok(_) => Err(error_response(
             StatusCode::UNAUTHORIZED,

@@ -42,7 +42,16 @@ async fn caller(
     t: Transport<'_>,
     single: Option<&async_graphql::Request>,
 ) -> Result<Caller, Response> {
-    let principal = match principal::resolve(state.db(), &principal::authorization(t.headers), Some(&t.session)).await {
+    let principal = match principal::resolve(
+        state.db(),
+        &principal::authorization(t.headers),
+        principal::Origin {
+            session: Some(&t.session),
+            ..Default::default()
+        },
+    )
+    .await
+    {
         Ok(Credentials::Valid(p)) => Some(*p),
         Ok(Credentials::Anonymous) => None,
         Ok(Credentials::Invalid) => {

@@ -48,7 +48,16 @@ pub async fn identify(
     session: Option<&Session>,
 ) -> DomainResult<Identified> {
     let presented = principal::authorization(headers);
-    let p = match principal::resolve(db, &presented, session).await? {
+    let p = match principal::resolve(
+        db,
+        &presented,
+        principal::Origin {
+            session,
+            ..Default::default()
+        },
+    )
+    .await?
+    {
         Credentials::Valid(p) => p,
         Credentials::Anonymous => return Ok(Identified::Anonymous),
         Credentials::Invalid => return Ok(Identified::Invalid),
