@@ -38,42 +38,24 @@ static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 /// same time as a wrong password.
 static DECOY: LazyLock<String> = LazyLock::new(|| passwords::hash("decoy password, never matches"));
 
-/// Signs in: a session begins, recorded as `LOGIN`.
+/// Why a password is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// A sign-in: a session begins, recorded as `LOGIN`.
+    SignIn,
+    /// A password sent with a request itself (HTTP Basic): the same rules, limits and
+    /// recorded failures, but no session begins, so none is recorded.
+    Request,
+}
+
+/// Checks `username` and `password` for `purpose`.
 pub async fn login<C>(
     db: &C,
     gate: Option<&crate::db::WriteGate>,
     username: &str,
     password: &str,
     address: Option<&str>,
-) -> DomainResult<Outcome>
-where
-    C: ConnectionTrait + TransactionTrait,
-{
-    attempt(db, gate, username, password, address, true).await
-}
-
-/// Checks a password sent with a request itself (HTTP Basic): the same rules, limits and
-/// recorded failures as a sign-in, but no session begins, so none is recorded.
-pub async fn check<C>(
-    db: &C,
-    gate: Option<&crate::db::WriteGate>,
-    username: &str,
-    password: &str,
-    address: Option<&str>,
-) -> DomainResult<Outcome>
-where
-    C: ConnectionTrait + TransactionTrait,
-{
-    attempt(db, gate, username, password, address, false).await
-}
-
-async fn attempt<C>(
-    db: &C,
-    gate: Option<&crate::db::WriteGate>,
-    username: &str,
-    password: &str,
-    address: Option<&str>,
-    sign_in: bool,
+    purpose: Purpose,
 ) -> DomainResult<Outcome>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -134,7 +116,7 @@ where
     crate::db::write_lock(&tx).await?;
     // Not a failure after all.
     audit_event::Entity::delete_by_id(attempt).exec(&tx).await?;
-    if !sign_in {
+    if purpose == Purpose::Request {
         tx.commit().await?;
         return Ok(Outcome::SignedIn(user));
     }

@@ -28,7 +28,7 @@ pub enum Presented {
     /// else's name is refused).
     TokenOf { token: String, username: String },
     /// A user name and password sent with the request (HTTP Basic): checked as a
-    /// sign-in is, under its limits (`login::check`).
+    /// sign-in is, under its limits (`login::Purpose::Request`).
     Password { username: String, password: String },
 }
 
@@ -59,7 +59,16 @@ pub async fn resolve(db: &DatabaseConnection, presented: &Presented, origin: Ori
         Presented::Malformed => return Ok(Credentials::Invalid),
         Presented::Password { username, password } => {
             return Ok(
-                match login::check(db, origin.gate, username, password, origin.address).await? {
+                match login::login(
+                    db,
+                    origin.gate,
+                    username,
+                    password,
+                    origin.address,
+                    login::Purpose::Request,
+                )
+                .await?
+                {
                     login::Outcome::SignedIn(user) => {
                         Credentials::Valid(Box::new(of_user(db, user, Via::Password).await?))
                     }

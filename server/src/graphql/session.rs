@@ -40,9 +40,16 @@ impl SessionMutation {
         let session = session(ctx)?;
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let gate = ctx.data_opt::<crate::db::WriteGate>();
-        match login::login(db, gate, &username, &password, peer(ctx).as_deref())
-            .await
-            .gql()?
+        match login::login(
+            db,
+            gate,
+            &username,
+            &password,
+            peer(ctx).as_deref(),
+            login::Purpose::SignIn,
+        )
+        .await
+        .gql()?
         {
             Outcome::SignedIn(user) => {
                 session.cycle_id().await.map_err(store_failed)?;
