@@ -696,6 +696,11 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(a)| a.ip().to_canonical().to_string());
+    // Read before the gate (the path extractor borrows the request), refused after it.
+    let path = Path::<BTreeMap<String, String>>::from_request_parts(&mut parts, &())
+        .await
+        .map(|p| p.0)
+        .map_err(|e| Refusal::bad(e.body_text()));
     let call = Call {
         method: &parts.method,
         uri: &parts.uri,
@@ -704,26 +709,15 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
         mount: &compiled.mount,
     };
     D::gate(&call)?;
-    let path = Path::<BTreeMap<String, String>>::from_request_parts(&mut parts, &())
-        .await
-        .map_err(|e| Refusal::bad(e.body_text()))?
-        .0;
     let query = match parts.uri.query() {
         Some(q) => serde_urlencoded::from_str::<Vec<(String, String)>>(q)
             .map_err(|e| Refusal::bad(format!("the query string is malformed: {e}")))?,
         None => Vec::new(),
     };
     let mut params = Params {
-        path,
+        path: path?,
         query,
         body: Value::Null,
-    };
-    let call = Call {
-        method: &parts.method,
-        uri: &parts.uri,
-        headers: &parts.headers,
-        address: address.as_deref(),
-        mount: &compiled.mount,
     };
     // The caller is known before its body is read, unless the dialect sends credentials in it.
     let early = if D::CREDENTIALS_IN_BODY {
