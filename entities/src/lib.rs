@@ -35,6 +35,7 @@ pub mod note_revision;
 pub mod os_match;
 pub mod port;
 pub mod port_sighting;
+pub mod port_tally;
 pub mod scan;
 pub mod script_result;
 pub mod service;

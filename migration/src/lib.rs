@@ -22,6 +22,7 @@ mod m20261206_000017_query_model;
 mod m20261207_000018_device_gateways;
 mod m20261207_000019_ordered_indexes;
 mod m20261207_000020_user_preferences;
+mod m20261207_000021_port_tallies;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_device_gateways::Migration),
             Box::new(m20261207_000019_ordered_indexes::Migration),
             Box::new(m20261207_000020_user_preferences::Migration),
+            Box::new(m20261207_000021_port_tallies::Migration),
         ]
     }
 }

@@ -44,7 +44,7 @@ pub struct HostFilter {
     pub ports: Option<Box<PortFilter>>,
 }
 
-crate::where_impl!(HostFilter, host::Entity, |f, c| {
+crate::where_impl!(HostFilter, host::Entity, tally = super::tallies::of_hosts, |f, c| {
     use host::Column as H;
     c.on("ip", &f.ip, H::Ip)?;
     c.on("mac", &f.mac, H::Mac)?;

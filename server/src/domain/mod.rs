@@ -29,6 +29,7 @@ pub mod ports;
 pub mod preferences;
 pub mod provenance;
 pub mod query;
+pub mod tallies;
 pub mod tasks;
 pub mod tenancy;
 pub mod text;

@@ -6,10 +6,10 @@ use std::marker::PhantomData;
 
 use async_graphql::{Context, Object, SimpleObject, TypeName};
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, PaginatorTrait, QueryFilter, Select};
+use sea_orm::DatabaseConnection;
 
 use super::errors::Gql;
-use super::pagination::scope;
+use super::pagination::Selected;
 use crate::domain::query::aggregate::{self, rows};
 use crate::domain::query::Fields;
 
@@ -32,7 +32,7 @@ pub struct Bucket {
 
 /// The aggregates of the objects of one type that meet a filter.
 pub struct Aggregate<F: Fields> {
-    select: Select<F::E>,
+    rows: Selected<F::E>,
     _f: PhantomData<F>,
 }
 
@@ -48,10 +48,10 @@ impl<F: Fields + Named> TypeName for Aggregate<F> {
 }
 
 impl<F: Fields> Aggregate<F> {
-    /// The aggregates of `select` (already filtered), within the request's scope.
-    pub fn new(ctx: &Context<'_>, select: Select<F::E>) -> Self {
+    /// The aggregates of `selected` (already filtered), within the request's scope.
+    pub fn new(ctx: &Context<'_>, selected: Selected<F::E>) -> Self {
         Self {
-            select: select.filter(scope(ctx).condition::<F::E>()),
+            rows: selected.scoped(ctx),
             _f: PhantomData,
         }
     }
@@ -70,7 +70,7 @@ where
     /// How many objects meet the filter.
     async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(self.select.clone().count(db).await.gql()? as i64)
+        self.rows.clone().count(db).await
     }
 
     /// The `first` most common values of `field`, most common first (ties by value).
@@ -83,7 +83,7 @@ where
     ) -> async_graphql::Result<Vec<GroupCount>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let n = rows("first", first).gql()?;
-        Ok(aggregate::group_by(db, self.select.clone(), field, n)
+        Ok(aggregate::group_by(db, self.rows.select.clone(), field, n)
             .await
             .gql()?
             .into_iter()
@@ -105,7 +105,7 @@ where
     ) -> async_graphql::Result<Vec<Option<String>>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let n = rows("first", first).gql()?;
-        aggregate::distinct(db, self.select.clone(), field, n).await.gql()
+        aggregate::distinct(db, self.rows.select.clone(), field, n).await.gql()
     }
 
     /// How many objects fall in each bucket of `seconds` of the time field `field`
@@ -121,7 +121,7 @@ where
     ) -> async_graphql::Result<Vec<Bucket>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let n = rows("first", first).gql()?;
-        Ok(aggregate::histogram(db, self.select.clone(), field, seconds, n)
+        Ok(aggregate::histogram(db, self.rows.select.clone(), field, seconds, n)
             .await
             .gql()?
             .into_iter()

@@ -39,7 +39,7 @@ macro_rules! listing {
             ) -> async_graphql::Result<$crate::graphql::pagination::Conn<$node>> {
                 let args = $crate::graphql::pagination::PageArgs { first, after, last, before };
                 let select = $crate::graphql::pagination::filtered(ctx, filter)?;
-                $(let select = sea_orm::QueryFilter::filter(select, $visible(ctx).await?);)?
+                $(let select = select.narrowed($visible(ctx).await?);)?
                 let shape = $crate::graphql::pagination::Shape { order: order_by, distinct_on, skip };
                 $crate::graphql::pagination::listing::<$field, _, _>(ctx, select, shape, args, $crate::listing!(@ctor $node $($ctor)?)).await
             }
@@ -51,7 +51,7 @@ macro_rules! listing {
                 filter: Option<$filter>,
             ) -> async_graphql::Result<$crate::graphql::aggregate::Aggregate<$field>> {
                 let select = $crate::graphql::pagination::filtered(ctx, filter)?;
-                $(let select = sea_orm::QueryFilter::filter(select, $visible(ctx).await?);)?
+                $(let select = select.narrowed($visible(ctx).await?);)?
                 Ok($crate::graphql::aggregate::Aggregate::new(ctx, select))
             }
         }

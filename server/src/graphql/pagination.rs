@@ -17,6 +17,7 @@ use crate::domain::error::{DomainError, DomainResult};
 use crate::domain::filters::Filter;
 use crate::domain::query::order::Keyset;
 use crate::domain::query::{self, Fields, OrderBy, Where};
+use crate::domain::tallies::{self, Tally};
 use crate::domain::tenancy::{Scope, Scoped};
 
 /// The customers the request may see (everything for a request without a principal).
@@ -153,7 +154,7 @@ pub const MAX_SKIP: i32 = 10_000;
 /// type of the query model.
 pub async fn listing<F, O, N>(
     ctx: &Context<'_>,
-    select: Select<F::E>,
+    selected: Selected<F::E>,
     shape: Shape<O, F>,
     args: PageArgs,
     map: impl Fn(<F::E as EntityTrait>::Model) -> N,
@@ -167,9 +168,13 @@ where
 {
     let order: Vec<OrderBy<F>> = shape.order.unwrap_or_default().into_iter().map(Into::into).collect();
     let keys = Keyset::new(&order).gql()?;
-    let select = match shape.distinct_on.filter(|d| !d.is_empty()) {
-        Some(fields) => newest_of_each(select.filter(scope(ctx).condition::<F::E>()), &fields).gql()?,
-        None => select,
+    let Selected { select, tally } = selected;
+    let (select, tally) = match shape.distinct_on.filter(|d| !d.is_empty()) {
+        Some(fields) => (
+            newest_of_each(select.filter(scope(ctx).condition::<F::E>()), &fields).gql()?,
+            None,
+        ),
+        None => (select, tally),
     };
     let skip = match shape.skip {
         None | Some(0) => 0,
@@ -179,7 +184,7 @@ where
         Some(_) if args.last.is_some() => return Err(DomainError::bad("skip", "goes with first, not last")).gql(),
         Some(n) => n as u64,
     };
-    paged(ctx, select, keys, args, skip, map).await
+    paged(ctx, Selected { select, tally }, keys, args, skip, map).await
 }
 
 /// The rows of `select` that are the newest (greatest id) of their combination of
@@ -202,20 +207,66 @@ fn newest_of_each<F: Fields>(select: Select<F::E>, fields: &[F]) -> DomainResult
     Ok(<F::E as EntityTrait>::find().filter(sea_orm::ColumnTrait::in_subquery(&id, newest)))
 }
 
-/// The rows of `W`'s table that meet `filter`, within the request's scope.
-pub fn filtered<W: Where>(ctx: &Context<'_>, filter: Option<W>) -> async_graphql::Result<Select<W::E>> {
-    let scope = scope(ctx);
-    let mut select = <W::E as EntityTrait>::find();
-    if let Some(f) = filter {
-        select = select.filter(query::condition(&f, &scope, "filter").gql()?);
-    }
-    Ok(select)
+/// The rows a listing's filter selects, and the count the database keeps of them when
+/// it keeps one ([`crate::domain::tallies`]).
+#[derive(Clone)]
+pub struct Selected<E: EntityTrait> {
+    pub select: Select<E>,
+    pub tally: Option<Tally>,
 }
 
-/// One page of `select` in the order of `keys`, `skip` rows past the cursor.
+impl<E: EntityTrait> Selected<E> {
+    /// Fewer rows than the filter's: no kept count holds for them.
+    pub fn narrowed(self, condition: Condition) -> Self {
+        Self {
+            select: self.select.filter(condition),
+            tally: None,
+        }
+    }
+
+    /// Only the rows of the request's scope.
+    pub fn scoped(self, ctx: &Context<'_>) -> Self
+    where
+        E: Scoped,
+    {
+        Self {
+            select: self.select.filter(scope(ctx).condition::<E>()),
+            tally: self.tally,
+        }
+    }
+
+    /// How many rows there are: the kept count, or the rows counted.
+    pub async fn count(self, db: &DatabaseConnection) -> async_graphql::Result<i64>
+    where
+        E::Model: Sync,
+    {
+        match &self.tally {
+            Some(t) => tallies::count(db, t).await.gql(),
+            None => Ok(self.select.count(db).await.gql()? as i64),
+        }
+    }
+}
+
+/// The rows of `W`'s table that meet `filter`. A kept count holds for them only when
+/// the scope cannot narrow them (a table of no customer's, or a request that sees all).
+pub fn filtered<W: Where>(ctx: &Context<'_>, filter: Option<W>) -> async_graphql::Result<Selected<W::E>> {
+    let scope = scope(ctx);
+    let mut select = <W::E as EntityTrait>::find();
+    let mut tally = None;
+    if let Some(f) = filter {
+        select = select.filter(query::condition(&f, &scope, "filter").gql()?);
+        if !<W::E as Scoped>::OWNED || scope.customers().is_none() {
+            tally = f.tally();
+        }
+    }
+    Ok(Selected { select, tally })
+}
+
+/// One page of `selected` in the order of `keys`, `skip` rows past the cursor. The page
+/// is read only when its rows or `pageInfo` are asked for, not for a `totalCount` alone.
 async fn paged<E, N>(
     ctx: &Context<'_>,
-    select: Select<E>,
+    selected: Selected<E>,
     keys: Keyset<E>,
     args: PageArgs,
     skip: u64,
@@ -231,9 +282,10 @@ where
     let backward = direction == Direction::Backward;
     let field = if backward { "before" } else { "after" };
     let cursor = cursor.map(|c| keys.decode(field, c)).transpose().gql()?;
-    let select = select.filter(scope(ctx).condition::<E>());
-    let counted = select.clone();
-    let mut q = select;
+    let asked = ctx.look_ahead();
+    let read = ["nodes", "edges", "pageInfo"].iter().any(|f| asked.field(f).exists());
+    let selected = selected.scoped(ctx);
+    let mut q = selected.select.clone();
     if let Some(c) = &cursor {
         q = q.filter(keys.after(c, backward));
     }
@@ -241,7 +293,7 @@ where
     if skip > 0 {
         q = q.offset(skip);
     }
-    let mut rows = q.all(&db).await.gql()?;
+    let mut rows = if read { q.all(&db).await.gql()? } else { Vec::new() };
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     if backward {
@@ -251,9 +303,10 @@ where
         Direction::Forward => (cursor.is_some() || skip > 0, more),
         Direction::Backward => (more, cursor.is_some()),
     };
+    let selected = Arc::new(selected);
     let total = TotalCount::new(move |_| {
-        let (q, db) = (counted.clone(), db.clone());
-        Box::pin(async move { q.count(&db).await.gql().map(|n| n as i64) })
+        let (selected, db) = (Selected::clone(&selected), db.clone());
+        Box::pin(async move { selected.count(&db).await })
     });
     let mut conn = Connection::with_additional_fields(has_previous, has_next, total);
     conn.edges

@@ -387,6 +387,13 @@ pub async fn import(
     if total.inserted + total.updated >= ANALYZE_AFTER {
         analyze(db, format).await;
     }
+    if format == Format::Nmap {
+        // The kept counts of hosts by port: one row per key again (an optimisation
+        // only: the import has succeeded whatever this does).
+        if let Err(e) = crate::domain::tallies::fold(db).await {
+            tracing::warn!(error = %e, "folding the port tallies after an import");
+        }
+    }
     Ok(total)
 }
 

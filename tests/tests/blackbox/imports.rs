@@ -49,6 +49,19 @@ const LOCALHOST: &str = r#"{ host(ip: "127.0.0.1") { status os hostnames
         scripts { scriptId output data } firstSeen lastSeen
         sightings { state seenAt scan { tool name source categories args startedAt endedAt } } } } } }"#;
 
+/// How many hosts have port `number` in `state`, as the listing and the aggregate count them
+/// (they agree).
+async fn hosts_with(app: &TestApp, number: i64, state: &str) -> i64 {
+    let d = app
+        .data(
+            "query($f: HostFilter) { hosts(filter: $f) { totalCount } hostsAggregate(filter: $f) { count } }",
+            json!({"f": {"ports": {"port": {"eq": number}, "state": {"eq": state}}}}),
+        )
+        .await;
+    assert_eq!(d["hosts"]["totalCount"], d["hostsAggregate"]["count"], "{d}");
+    d["hosts"]["totalCount"].as_i64().unwrap()
+}
+
 fn port(host: &Value, number: i64) -> &Value {
     host["ports"]["nodes"]
         .as_array()
@@ -103,6 +116,9 @@ both_dbs!(nmap_lands_field_by_field_and_keeps_history, |app: TestApp| async move
     assert_eq!(title["output"], "Directory listing for /");
     assert_eq!(title["data"], json!({"title": "Directory listing for /"}));
     assert_eq!(port(h, 22)["state"], "closed");
+    assert_eq!(hosts_with(&app, 2222, "open").await, 1);
+    assert_eq!(hosts_with(&app, 22, "closed").await, 1);
+    assert_eq!(hosts_with(&app, 22, "open").await, 0);
     let scan = &ssh["sightings"][0]["scan"];
     assert_eq!(scan["tool"], "nmap");
     assert_eq!(scan["name"], "nmap 7.93");
@@ -153,6 +169,8 @@ both_dbs!(nmap_lands_field_by_field_and_keeps_history, |app: TestApp| async move
     let ssh = port(&d["host"], 2222);
     assert_eq!((&ssh["state"], &ssh["reason"]), (&json!("closed"), &json!("reset")));
     assert_eq!(ssh["sightings"].as_array().unwrap().len(), 3);
+    assert_eq!(hosts_with(&app, 2222, "open").await, 0, "2222 closed by the newer scan");
+    assert_eq!(hosts_with(&app, 2222, "closed").await, 1);
     let d = app.data("{ hosts { totalCount } }", json!({})).await;
     assert_eq!(d["hosts"]["totalCount"], 1);
 
@@ -640,4 +658,18 @@ async fn large_imports_leave_fresh_statistics_on_postgres() {
         .try_get_by_index::<i64>(0)
         .unwrap();
     assert_eq!(analyzed, 2, "hosts and ports are analyzed after the import");
+    // The kept count of each port is one row again (folded after the import), and right.
+    let rows = app
+        .db
+        .query_one(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*) FROM port_tallies WHERE port = 22",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(rows, 1, "one row for 22/open after the import");
+    assert_eq!(hosts_with(&app, 22, "open").await, 120);
 }

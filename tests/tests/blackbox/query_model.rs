@@ -564,3 +564,172 @@ both_dbs!(distinct_rows_skips_and_gateways, |app: TestApp| async move {
     let d = app.data(q, json!({})).await;
     assert_eq!(d["alerts"]["nodes"], json!([{"id": by_mac}, {"id": by_ip}]));
 });
+
+/// (port id, host address, port, state) of a port a test made.
+type Made = (String, String, i64, String);
+
+/// Checks that the hosts with each of a few (port, state) are those `ports` says, and
+/// that their count (listing and aggregate) is theirs.
+async fn check_tallies(app: &TestApp, ports: &[Made], step: &str) {
+    use std::collections::BTreeSet;
+    const COUNTS: &str = "query($f: HostFilter) { hosts(filter: $f) { totalCount }
+        hostsAggregate(filter: $f) { count } all: hosts(filter: $f, first: 100) { nodes { ip } } }";
+    for (number, state) in [(22, "open"), (22, "closed"), (80, "open"), (443, "open")] {
+        let expected: BTreeSet<String> = ports
+            .iter()
+            .filter(|p| p.2 == number && p.3 == state)
+            .map(|p| p.1.clone())
+            .collect();
+        let f = json!({"ports": {"port": {"eq": number}, "state": {"eq": state}}});
+        let d = app.data(COUNTS, json!({ "f": f })).await;
+        let listed: BTreeSet<String> = d["all"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| s(&n["ip"]))
+            .collect();
+        assert_eq!(listed, expected, "{step}: the hosts with {number}/{state}");
+        assert_eq!(
+            d["hosts"]["totalCount"],
+            expected.len(),
+            "{step}: {number}/{state}: {d}"
+        );
+        assert_eq!(
+            d["hostsAggregate"]["count"],
+            expected.len(),
+            "{step}: {number}/{state}: {d}"
+        );
+    }
+}
+
+async fn add_port(app: &TestApp, host: &str, ip: &str, port: i64, protocol: &str, state: &str) -> Made {
+    let d = app
+        .data(
+            "mutation($i: CreatePortInput!) { createPort(input: $i) { id } }",
+            json!({"i": {"hostId": host, "port": port, "protocol": protocol, "state": state}}),
+        )
+        .await;
+    (s(&d["createPort"]["id"]), ip.to_string(), port, state.to_string())
+}
+
+// The hosts with a port of a number in a state are counted from what the database
+// keeps as ports change (`port_tallies`): after every kind of change — a second
+// protocol on the same port, a state changed, a port and a host deleted — the count
+// (listing and aggregate) equals the hosts the test knows it gave such a port.
+both_dbs!(
+    kept_counts_of_hosts_by_port_follow_every_change,
+    |app: TestApp| async move {
+        let mut hosts = BTreeMap::new();
+        for n in 1..=6 {
+            let ip = format!("10.9.0.{n}");
+            let d = app
+                .data(
+                    "mutation($ip: IpAddr!) { createHost(input: {ip: $ip}) { id } }",
+                    json!({ "ip": ip }),
+                )
+                .await;
+            hosts.insert(ip, s(&d["createHost"]["id"]));
+        }
+        let mut ports: Vec<Made> = Vec::new();
+        let add = |ip: &'static str, port: i64, protocol: &'static str, state: &'static str| {
+            add_port(&app, &hosts[ip], ip, port, protocol, state)
+        };
+        check_tallies(&app, &ports, "no ports").await;
+        // 10.9.0.1 has 22 open twice (TCP and UDP): one host.
+        ports.push(add("10.9.0.1", 22, "TCP", "open").await);
+        let udp = add("10.9.0.1", 22, "UDP", "open").await;
+        ports.push(udp.clone());
+        ports.push(add("10.9.0.2", 22, "TCP", "open").await);
+        ports.push(add("10.9.0.3", 22, "TCP", "closed").await);
+        ports.push(add("10.9.0.4", 80, "TCP", "open").await);
+        let changed = add("10.9.0.5", 22, "TCP", "open").await;
+        ports.push(changed.clone());
+        ports.push(add("10.9.0.6", 22, "TCP", "open").await);
+        ports.push(add("10.9.0.6", 443, "TCP", "open").await);
+        check_tallies(&app, &ports, "added").await;
+
+        // A state changed moves the host from one count to the other.
+        app.data(
+            "mutation($i: ID!) { updatePort(id: $i, input: {state: \"closed\"}) { id } }",
+            json!({ "i": changed.0 }),
+        )
+        .await;
+        ports.iter_mut().find(|p| p.0 == changed.0).unwrap().3 = "closed".into();
+        check_tallies(&app, &ports, "state changed").await;
+
+        // The host keeps 22 open through TCP when its UDP port goes.
+        app.data("mutation($i: ID!) { deletePort(id: $i) }", json!({ "i": udp.0 }))
+            .await;
+        ports.retain(|p| p.0 != udp.0);
+        check_tallies(&app, &ports, "one of two protocols deleted").await;
+
+        // A host deleted takes its ports out of every count.
+        app.data(
+            "mutation($i: ID!) { deleteHost(id: $i) }",
+            json!({ "i": hosts["10.9.0.6"] }),
+        )
+        .await;
+        ports.retain(|p| p.1 != "10.9.0.6");
+        check_tallies(&app, &ports, "host deleted").await;
+
+        // Many changes in a row (on PostgreSQL, a row each to add up) and back again.
+        for _ in 0..40 {
+            let p = add("10.9.0.4", 22, "TCP", "open").await;
+            app.data("mutation($i: ID!) { deletePort(id: $i) }", json!({ "i": p.0 }))
+                .await;
+        }
+        ports.push(add("10.9.0.4", 22, "SCTP", "open").await);
+        check_tallies(&app, &ports, "many changes").await;
+        // The count that folded the rows was exact; so is the next one, once folded.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        check_tallies(&app, &ports, "folded").await;
+    }
+);
+
+/// Two transactions adding the same host's port 22 under two protocols at once count
+/// the host once: on PostgreSQL the second waits for the first (the trigger locks the
+/// host) and then sees its row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_count_a_host_once_on_postgres() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let app = TestApp::postgres().await;
+    let d = app
+        .data("mutation { createHost(input: {ip: \"10.9.1.1\"}) { ip } }", json!({}))
+        .await;
+    assert_eq!(d["createHost"]["ip"], "10.9.1.1");
+    let host: i64 = app
+        .db
+        .query_one(Statement::from_string(DbBackend::Postgres, "SELECT MAX(id) FROM hosts"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    let insert = move |protocol: &str| {
+        Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "INSERT INTO ports (host_id, port, protocol, state, cpes) VALUES ({host}, 22, '{protocol}', 'open', '')"
+            ),
+        )
+    };
+    let first = app.db.begin().await.unwrap();
+    first.execute(insert("tcp")).await.unwrap();
+    let db = app.db.clone();
+    let second = tokio::spawn(async move {
+        let tx = db.begin().await.unwrap();
+        tx.execute(insert("udp")).await.unwrap();
+        tx.commit().await.unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the second writer waits for the first");
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let d = app
+        .data(
+            "{ hosts(filter: {ports: {port: {eq: 22}, state: {eq: \"open\"}}}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["hosts"]["totalCount"], 1, "{d}");
+}

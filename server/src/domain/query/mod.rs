@@ -40,13 +40,19 @@ pub trait Where: Serialize + Send + Sync + Sized {
     fn not(&self) -> Option<&Self>;
     /// The fields' conditions, each handed to `c`.
     fn fields(&self, c: &mut Conditions<'_, Self::E>) -> DomainResult<()>;
+    /// The count the database keeps of the rows that meet this filter, for the few
+    /// shapes it keeps one of ([`super::tallies`]); `None`: count the rows.
+    fn tally(&self) -> Option<super::tallies::Tally> {
+        None
+    }
 }
 
 /// Declares the `and`/`or`/`not` part of a filter struct (fields named `and`, `or`,
-/// `not`) and its [`Where`] implementation, whose body names each field's column.
+/// `not`) and its [`Where`] implementation, whose body names each field's column
+/// (`tally = f` names the function that finds the filter's kept count, if any).
 #[macro_export]
 macro_rules! where_impl {
-    ($filter:ty, $entity:path, |$self_:ident, $c:ident| $body:block) => {
+    ($filter:ty, $entity:path, $(tally = $tally:path,)? |$self_:ident, $c:ident| $body:block) => {
         impl $crate::domain::query::Where for $filter {
             type E = $entity;
             fn and(&self) -> &[Self] {
@@ -66,6 +72,9 @@ macro_rules! where_impl {
                 $body
                 Ok(())
             }
+            $(fn tally(&self) -> Option<$crate::domain::tallies::Tally> {
+                $tally(self)
+            })?
         }
     };
 }
