@@ -10,7 +10,7 @@
 //! imports reaching ports 22 and 80 in opposite orders): its trigger appends a +1 or
 //! −1 row instead, never waiting on a counter, and `server::domain::tallies::fold`
 //! sums them back into one row per key after imports. Both are read as a `SUM`. The
-//! PostgreSQL trigger locks the port's host first so that two transactions adding the
+//! PostgreSQL triggers lock the ports' hosts first so that two transactions adding the
 //! same host's port under two protocols see each other (READ COMMITTED).
 
 use sea_orm_migration::prelude::*;
@@ -48,30 +48,65 @@ BEGIN
 END;
 ";
 
-const POSTGRES_TRIGGER: &str = "
-CREATE FUNCTION port_tallies_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+// PostgreSQL fires row triggers after the whole statement, each seeing every row the
+// statement wrote (two ports of one host inserted at once would each see the other and
+// neither count): its triggers tally each statement's rows at once (transition tables),
+// which also costs imports, that insert ports by the thousand, far less. An update
+// that moves no port to another key (most: `last_seen`) returns after one look.
+const POSTGRES_TRIGGERS: &str = "
+CREATE FUNCTION port_tallies_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' AND (OLD.host_id, OLD.port, OLD.state) IS NOT DISTINCT FROM (NEW.host_id, NEW.port, NEW.state) THEN
-    RETURN NULL;
-  END IF;
-  IF TG_OP IN ('DELETE', 'UPDATE') THEN
-    PERFORM 1 FROM hosts WHERE id = OLD.host_id FOR NO KEY UPDATE;
-    IF NOT EXISTS (SELECT 1 FROM ports p
-                   WHERE p.port = OLD.port AND p.state = OLD.state AND p.host_id = OLD.host_id) THEN
-      INSERT INTO port_tallies (port, state, hosts) VALUES (OLD.port, OLD.state, -1);
-    END IF;
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    PERFORM 1 FROM hosts WHERE id = NEW.host_id FOR NO KEY UPDATE;
-    IF NOT EXISTS (SELECT 1 FROM ports p
-                   WHERE p.port = NEW.port AND p.state = NEW.state AND p.host_id = NEW.host_id AND p.id <> NEW.id) THEN
-      INSERT INTO port_tallies (port, state, hosts) VALUES (NEW.port, NEW.state, 1);
-    END IF;
-  END IF;
+  PERFORM 1 FROM hosts WHERE id IN (SELECT host_id FROM new_rows) ORDER BY id FOR NO KEY UPDATE;
+  INSERT INTO port_tallies (port, state, hosts)
+    SELECT k.port, k.state, COUNT(*)
+    FROM (SELECT host_id, port, state, COUNT(*) AS n FROM new_rows GROUP BY host_id, port, state) k
+    WHERE (SELECT COUNT(*) FROM ports p
+           WHERE p.port = k.port AND p.state = k.state AND p.host_id = k.host_id) = k.n
+    GROUP BY k.port, k.state;
   RETURN NULL;
 END $$;
-CREATE TRIGGER port_tallies_follow AFTER INSERT OR DELETE OR UPDATE OF host_id, port, state ON ports
-  FOR EACH ROW EXECUTE FUNCTION port_tallies_follow();
+CREATE FUNCTION port_tallies_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM hosts WHERE id IN (SELECT host_id FROM old_rows) ORDER BY id FOR NO KEY UPDATE;
+  INSERT INTO port_tallies (port, state, hosts)
+    SELECT k.port, k.state, -COUNT(*)
+    FROM (SELECT DISTINCT host_id, port, state FROM old_rows) k
+    WHERE NOT EXISTS (SELECT 1 FROM ports p
+                      WHERE p.port = k.port AND p.state = k.state AND p.host_id = k.host_id)
+    GROUP BY k.port, k.state;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION port_tallies_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n USING (id)
+                 WHERE (o.host_id, o.port, o.state) IS DISTINCT FROM (n.host_id, n.port, n.state)) THEN
+    RETURN NULL;
+  END IF;
+  PERFORM 1 FROM hosts WHERE id IN (SELECT host_id FROM old_rows UNION SELECT host_id FROM new_rows)
+    ORDER BY id FOR NO KEY UPDATE;
+  -- Per key of a host: how many rows came (+) and went (-); it had the key before if
+  -- it has more rows of it now than came, and has it now if any.
+  INSERT INTO port_tallies (port, state, hosts)
+    SELECT port, state, SUM(has - had) FROM (
+      SELECT k.port, k.state, (c.n > 0)::int AS has, (c.n - k.net > 0)::int AS had
+      FROM (SELECT host_id, port, state, SUM(d) AS net FROM (
+              SELECT n.host_id, n.port, n.state, 1 AS d FROM old_rows o JOIN new_rows n USING (id)
+              WHERE (o.host_id, o.port, o.state) IS DISTINCT FROM (n.host_id, n.port, n.state)
+              UNION ALL
+              SELECT o.host_id, o.port, o.state, -1 FROM old_rows o JOIN new_rows n USING (id)
+              WHERE (o.host_id, o.port, o.state) IS DISTINCT FROM (n.host_id, n.port, n.state)) moves
+            GROUP BY host_id, port, state) k
+      CROSS JOIN LATERAL (SELECT COUNT(*) AS n FROM ports p
+                          WHERE p.port = k.port AND p.state = k.state AND p.host_id = k.host_id) c) t
+    GROUP BY port, state HAVING SUM(has - had) <> 0;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER port_tallies_added AFTER INSERT ON ports
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION port_tallies_added();
+CREATE TRIGGER port_tallies_removed AFTER DELETE ON ports
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION port_tallies_removed();
+CREATE TRIGGER port_tallies_moved AFTER UPDATE ON ports
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION port_tallies_moved();
 ";
 
 #[async_trait::async_trait]
@@ -111,7 +146,7 @@ impl MigrationTrait for Migration {
              SELECT port, state, COUNT(DISTINCT host_id) FROM ports GROUP BY port, state",
         )
         .await?;
-        db.execute_unprepared(if sqlite { SQLITE_TRIGGERS } else { POSTGRES_TRIGGER })
+        db.execute_unprepared(if sqlite { SQLITE_TRIGGERS } else { POSTGRES_TRIGGERS })
             .await?;
         Ok(())
     }
@@ -124,8 +159,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         } else {
-            db.execute_unprepared("DROP TRIGGER port_tallies_follow ON ports; DROP FUNCTION port_tallies_follow();")
+            for name in ["added", "removed", "moved"] {
+                db.execute_unprepared(&format!(
+                    "DROP TRIGGER port_tallies_{name} ON ports; DROP FUNCTION port_tallies_{name}();"
+                ))
                 .await?;
+            }
         }
         m.drop_table(Table::drop().table(PortTallies::Table).to_owned()).await
     }

@@ -733,3 +733,82 @@ async fn concurrent_writers_count_a_host_once_on_postgres() {
         .await;
     assert_eq!(d["hosts"]["totalCount"], 1, "{d}");
 }
+
+/// Statements that write many ports at once (as imports do) count each host once per
+/// (port, state), whatever the order in which the database sees the rows.
+both_dbs!(
+    statements_of_many_ports_count_each_host_once,
+    |app: TestApp| async move {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = app.db.get_database_backend();
+        for n in 1..=2 {
+            app.data(
+                "mutation($ip: IpAddr!) { createHost(input: {ip: $ip}) { ip } }",
+                json!({ "ip": format!("10.9.2.{n}") }),
+            )
+            .await;
+        }
+        let sql = |q: &str| Statement::from_string(backend, q.to_string());
+        let hosts: Vec<i64> = app
+            .db
+            .query_all(sql("SELECT id FROM hosts ORDER BY id"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index(0).unwrap())
+            .collect();
+        let (a, b) = (hosts[0], hosts[1]);
+        let count = |state: &'static str| {
+            let app = &app;
+            async move {
+                let d = app
+                .data(
+                    "query($s: String!) { hosts(filter: {ports: {port: {eq: 22}, state: {eq: $s}}}) { totalCount } }",
+                    json!({ "s": state }),
+                )
+                .await;
+                d["hosts"]["totalCount"].as_i64().unwrap()
+            }
+        };
+        // One statement: host a's 22 under three protocols, host b's under one.
+        app.db
+        .execute(sql(&format!(
+            "INSERT INTO ports (host_id, port, protocol, state, cpes) VALUES \
+             ({a}, 22, 'tcp', 'open', ''), ({a}, 22, 'udp', 'open', ''), ({b}, 22, 'tcp', 'open', ''), ({a}, 22, 'sctp', 'open', '')"
+        )))
+        .await
+        .unwrap();
+        assert_eq!((count("open").await, count("closed").await), (2, 0), "inserted at once");
+        // Two of a's three close in one statement: a is in both counts.
+        app.db
+            .execute(sql(&format!(
+                "UPDATE ports SET state = 'closed' WHERE host_id = {a} AND protocol IN ('tcp', 'udp')"
+            )))
+            .await
+            .unwrap();
+        assert_eq!(
+            (count("open").await, count("closed").await),
+            (2, 1),
+            "two of three closed"
+        );
+        // The last open one closes too, and one of the closed opens again, at once.
+        app.db
+            .execute(sql(&format!(
+                "UPDATE ports SET state = CASE state WHEN 'open' THEN 'closed' ELSE 'open' END \
+             WHERE host_id = {a} AND protocol IN ('sctp', 'tcp')"
+            )))
+            .await
+            .unwrap();
+        assert_eq!((count("open").await, count("closed").await), (2, 1), "states swapped");
+        // Every port of a's goes in one statement; b's stays.
+        app.db
+            .execute(sql(&format!("DELETE FROM ports WHERE host_id = {a}")))
+            .await
+            .unwrap();
+        assert_eq!(
+            (count("open").await, count("closed").await),
+            (1, 0),
+            "a's deleted at once"
+        );
+    }
+);
