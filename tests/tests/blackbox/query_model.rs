@@ -734,8 +734,8 @@ async fn concurrent_writers_count_a_host_once_on_postgres() {
     assert_eq!(d["hosts"]["totalCount"], 1, "{d}");
 }
 
-/// Statements that write many ports at once (as imports do) count each host once per
-/// (port, state), whatever the order in which the database sees the rows.
+// Statements that write many ports at once (as imports do) count each host once per
+// (port, state), whatever the order in which the database sees the rows.
 both_dbs!(
     statements_of_many_ports_count_each_host_once,
     |app: TestApp| async move {
