@@ -52,28 +52,31 @@ END;
 // statement wrote (two ports of one host inserted at once would each see the other and
 // neither count): its triggers tally each statement's rows at once (transition tables),
 // which also costs imports, that insert ports by the thousand, far less. An update
-// that moves no port to another key (most: `last_seen`) returns after one look.
+// that moves no port to another key (most: `last_seen`) returns after one look. The
+// statements that read `hosts` and `ports` are planned each time (`EXECUTE`): a plan
+// kept from when an import's first batch found the tables empty scans them whole, and
+// an import of a million hosts never ends.
 const POSTGRES_TRIGGERS: &str = "
 CREATE FUNCTION port_tallies_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM 1 FROM hosts WHERE id IN (SELECT host_id FROM new_rows) ORDER BY id FOR NO KEY UPDATE;
-  INSERT INTO port_tallies (port, state, hosts)
+  EXECUTE 'SELECT 1 FROM hosts WHERE id IN (SELECT host_id FROM new_rows) ORDER BY id FOR NO KEY UPDATE';
+  EXECUTE 'INSERT INTO port_tallies (port, state, hosts)
     SELECT k.port, k.state, COUNT(*)
     FROM (SELECT host_id, port, state, COUNT(*) AS n FROM new_rows GROUP BY host_id, port, state) k
     WHERE (SELECT COUNT(*) FROM ports p
            WHERE p.port = k.port AND p.state = k.state AND p.host_id = k.host_id) = k.n
-    GROUP BY k.port, k.state;
+    GROUP BY k.port, k.state';
   RETURN NULL;
 END $$;
 CREATE FUNCTION port_tallies_removed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM 1 FROM hosts WHERE id IN (SELECT host_id FROM old_rows) ORDER BY id FOR NO KEY UPDATE;
-  INSERT INTO port_tallies (port, state, hosts)
+  EXECUTE 'SELECT 1 FROM hosts WHERE id IN (SELECT host_id FROM old_rows) ORDER BY id FOR NO KEY UPDATE';
+  EXECUTE 'INSERT INTO port_tallies (port, state, hosts)
     SELECT k.port, k.state, -COUNT(*)
     FROM (SELECT DISTINCT host_id, port, state FROM old_rows) k
     WHERE NOT EXISTS (SELECT 1 FROM ports p
                       WHERE p.port = k.port AND p.state = k.state AND p.host_id = k.host_id)
-    GROUP BY k.port, k.state;
+    GROUP BY k.port, k.state';
   RETURN NULL;
 END $$;
 CREATE FUNCTION port_tallies_moved() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -82,11 +85,11 @@ BEGIN
                  WHERE (o.host_id, o.port, o.state) IS DISTINCT FROM (n.host_id, n.port, n.state)) THEN
     RETURN NULL;
   END IF;
-  PERFORM 1 FROM hosts WHERE id IN (SELECT host_id FROM old_rows UNION SELECT host_id FROM new_rows)
-    ORDER BY id FOR NO KEY UPDATE;
+  EXECUTE 'SELECT 1 FROM hosts WHERE id IN (SELECT host_id FROM old_rows UNION SELECT host_id FROM new_rows)
+    ORDER BY id FOR NO KEY UPDATE';
   -- Per key of a host: how many rows came (+) and went (-); it had the key before if
   -- it has more rows of it now than came, and has it now if any.
-  INSERT INTO port_tallies (port, state, hosts)
+  EXECUTE 'INSERT INTO port_tallies (port, state, hosts)
     SELECT port, state, SUM(has - had) FROM (
       SELECT k.port, k.state, (c.n > 0)::int AS has, (c.n - k.net > 0)::int AS had
       FROM (SELECT host_id, port, state, SUM(d) AS net FROM (
@@ -98,7 +101,7 @@ BEGIN
             GROUP BY host_id, port, state) k
       CROSS JOIN LATERAL (SELECT COUNT(*) AS n FROM ports p
                           WHERE p.port = k.port AND p.state = k.state AND p.host_id = k.host_id) c) t
-    GROUP BY port, state HAVING SUM(has - had) <> 0;
+    GROUP BY port, state HAVING SUM(has - had) <> 0';
   RETURN NULL;
 END $$;
 CREATE TRIGGER port_tallies_added AFTER INSERT ON ports
