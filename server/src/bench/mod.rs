@@ -312,11 +312,22 @@ pub(crate) async fn raw_hosts(conn: &DatabaseConnection, hosts: usize) -> anyhow
                     q = q.bind((port_id + 1) as i64).bind(at).bind("open");
                 }
                 q.execute(&mut *tx).await?;
+                if pg && i < ANALYZE_AT && i + n >= ANALYZE_AT {
+                    // PostgreSQL keeps the plans of its foreign-key checks from the first
+                    // batches: made for tables of a hundred rows, they read them whole, and
+                    // a million hosts never load. Statistics taken once the tables have
+                    // grown (this transaction's rows count) make it plan them again.
+                    sea_orm::sqlx::query("ANALYZE hosts, hostnames, ports, port_sightings")
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 i += n;
             }
             tx.commit().await?;
         }};
     }
+    /// Hosts loaded before PostgreSQL's tables are analyzed.
+    const ANALYZE_AT: usize = 10_000;
     if pg {
         insert_all!(conn.get_postgres_connection_pool());
     } else {
