@@ -89,18 +89,20 @@ BEGIN
     ORDER BY id FOR NO KEY UPDATE';
   -- Per key of a host: how many rows came (+) and went (-); it had the key before if
   -- it has more rows of it now than came, and has it now if any.
-  EXECUTE 'INSERT INTO port_tallies (port, state, hosts)
+  EXECUTE 'WITH moved AS (
+      SELECT o.host_id AS old_host, o.port AS old_port, o.state AS old_state, n.host_id, n.port, n.state
+      FROM old_rows o JOIN new_rows n USING (id)
+      WHERE (o.host_id, o.port, o.state) IS DISTINCT FROM (n.host_id, n.port, n.state)),
+    k AS (
+      SELECT host_id, port, state, SUM(d) AS net FROM (
+        SELECT host_id, port, state, 1 AS d FROM moved
+        UNION ALL SELECT old_host, old_port, old_state, -1 FROM moved) shifts
+      GROUP BY host_id, port, state)
+    INSERT INTO port_tallies (port, state, hosts)
     SELECT port, state, SUM(has - had) FROM (
       SELECT k.port, k.state, (c.n > 0)::int AS has, (c.n - k.net > 0)::int AS had
-      FROM (SELECT host_id, port, state, SUM(d) AS net FROM (
-              SELECT n.host_id, n.port, n.state, 1 AS d FROM old_rows o JOIN new_rows n USING (id)
-              WHERE (o.host_id, o.port, o.state) IS DISTINCT FROM (n.host_id, n.port, n.state)
-              UNION ALL
-              SELECT o.host_id, o.port, o.state, -1 FROM old_rows o JOIN new_rows n USING (id)
-              WHERE (o.host_id, o.port, o.state) IS DISTINCT FROM (n.host_id, n.port, n.state)) moves
-            GROUP BY host_id, port, state) k
-      CROSS JOIN LATERAL (SELECT COUNT(*) AS n FROM ports p
-                          WHERE p.port = k.port AND p.state = k.state AND p.host_id = k.host_id) c) t
+      FROM k CROSS JOIN LATERAL (SELECT COUNT(*) AS n FROM ports p
+                                 WHERE p.port = k.port AND p.state = k.state AND p.host_id = k.host_id) c) t
     GROUP BY port, state HAVING SUM(has - had) <> 0';
   RETURN NULL;
 END $$;

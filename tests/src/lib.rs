@@ -545,10 +545,14 @@ pub async fn until<F: std::future::Future<Output = bool>>(what: &str, mut holds:
 
 /// The number of rows in `table`, read straight from the database.
 pub async fn rows_in(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
-    let statement =
-        sea_orm::Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}"));
-    let row = db.query_one(statement).await.unwrap().expect("a count");
-    row.try_get::<i64>("", "n").unwrap()
+    number(db, &format!("SELECT COUNT(*) FROM {table}")).await
+}
+
+/// The one number `sql` answers, read straight from the database.
+pub async fn number(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    let statement = sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string());
+    let row = db.query_one(statement).await.unwrap().expect("a row");
+    row.try_get_by_index::<i64>(0).unwrap()
 }
 
 /// A file of `../shared/fixtures/` (real tools' output, kept beside the repository).

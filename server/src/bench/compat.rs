@@ -74,7 +74,6 @@ pub(crate) async fn seed(conn: &DatabaseConnection, rows: usize) -> anyhow::Resu
     } else {
         insert_all!(conn.get_sqlite_connection_pool());
     }
-    conn.execute_unprepared("ANALYZE").await?;
     Ok(started.elapsed())
 }
 
@@ -104,6 +103,7 @@ async fn backend(
 ) -> anyhow::Result<()> {
     let conn = open(url, create_on).await?;
     let seeded = seed(&conn, opts.alerts).await?;
+    conn.execute_unprepared("ANALYZE").await?;
     conn.close().await?;
     let (router, token) = super::app_at(url).await?;
     let (status, _) = call(&router, &token, "/api/v1/networkalerts/search", SEARCH).await?;

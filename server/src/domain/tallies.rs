@@ -6,6 +6,8 @@
 //! aggregate's count reads it whenever its filter is exactly such a shape
 //! ([`super::query::Where::tally`]), and counts rows otherwise.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use entities::port_tally;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Select};
@@ -24,6 +26,9 @@ pub enum Tally {
 /// How many rows a count may add up before they are folded into one (PostgreSQL
 /// appends a row per change; imports fold them when they finish).
 const FOLD_AFTER: i64 = 64;
+
+/// Whether a count's fold is under way.
+static FOLDING: AtomicBool = AtomicBool::new(false);
 
 /// The tally a hosts filter asks for, if it is exactly `{ports: {port: {eq: N}, state:
 /// {eq: S}}}`. Read from the filter's JSON form, so that a field added to the filters
@@ -76,13 +81,15 @@ pub async fn count<C: ConnectionTrait + Clone + Send + 'static>(db: &C, tally: &
         .one(db)
         .await?
         .unwrap_or((0, 0));
-    if added > FOLD_AFTER {
-        // Later counts are then one row again; this one is already exact.
+    // Later counts are then one row again; this one is already exact. One fold at a
+    // time: the counts that meanwhile find many rows leave them to it.
+    if added > FOLD_AFTER && !FOLDING.swap(true, Ordering::AcqRel) {
         let db = db.clone();
         tokio::spawn(async move {
             if let Err(e) = fold(&db).await {
                 tracing::warn!(error = %e, "folding the port tallies");
             }
+            FOLDING.store(false, Ordering::Release);
         });
     }
     Ok(hosts)

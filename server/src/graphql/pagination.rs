@@ -168,13 +168,13 @@ where
 {
     let order: Vec<OrderBy<F>> = shape.order.unwrap_or_default().into_iter().map(Into::into).collect();
     let keys = Keyset::new(&order).gql()?;
-    let Selected { select, tally } = selected;
-    let (select, tally) = match shape.distinct_on.filter(|d| !d.is_empty()) {
-        Some(fields) => (
-            newest_of_each(select.filter(scope(ctx).condition::<F::E>()), &fields).gql()?,
-            None,
-        ),
-        None => (select, tally),
+    let selected = match shape.distinct_on.filter(|d| !d.is_empty()) {
+        // One row of each combination: fewer rows than the filter's, so no kept count.
+        Some(fields) => Selected {
+            select: newest_of_each(selected.scoped(ctx).select, &fields).gql()?,
+            tally: None,
+        },
+        None => selected,
     };
     let skip = match shape.skip {
         None | Some(0) => 0,
@@ -184,7 +184,7 @@ where
         Some(_) if args.last.is_some() => return Err(DomainError::bad("skip", "goes with first, not last")).gql(),
         Some(n) => n as u64,
     };
-    paged(ctx, Selected { select, tally }, keys, args, skip, map).await
+    paged(ctx, selected, keys, args, skip, map).await
 }
 
 /// The rows of `select` that are the newest (greatest id) of their combination of
@@ -303,9 +303,8 @@ where
         Direction::Forward => (cursor.is_some() || skip > 0, more),
         Direction::Backward => (more, cursor.is_some()),
     };
-    let selected = Arc::new(selected);
     let total = TotalCount::new(move |_| {
-        let (selected, db) = (Selected::clone(&selected), db.clone());
+        let (selected, db) = (selected.clone(), db.clone());
         Box::pin(async move { selected.count(&db).await })
     });
     let mut conn = Connection::with_additional_fields(has_previous, has_next, total);

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 use server::domain::users::Role;
-use tests::{both_dbs, fixture, sample, TestApp};
+use tests::{both_dbs, fixture, number, sample, TestApp};
 
 const NMAP: &str = "mutation($file: Upload!, $s: String, $c: [String!]) {
     importNmap(file: $file, source: $s, categories: $c) { read inserted updated skipped skippedBecause { reason count } counts { kind added updated unchanged } } }";
@@ -627,7 +627,6 @@ both_dbs!(imports_are_recorded_and_never_double, |app: TestApp| async move {
 /// so that the next queries are planned for what is there (not for empty tables).
 #[tokio::test]
 async fn large_imports_leave_fresh_statistics_on_postgres() {
-    use sea_orm::ConnectionTrait;
     let app = TestApp::postgres().await;
     let mut xml = String::from("<?xml version=\"1.0\"?><nmaprun scanner=\"nmap\" start=\"1768384800\">");
     for h in 0..120 {
@@ -646,30 +645,14 @@ async fn large_imports_leave_fresh_statistics_on_postgres() {
     xml.push_str("</nmaprun>");
     let summary = import(&app, NMAP, "scan.xml", xml.into_bytes(), json!({})).await;
     assert_eq!(count(&summary, "PORTS", "added"), 1200, "{summary}");
-    let analyzed = app
-        .db
-        .query_one(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('hosts', 'ports') AND last_analyze IS NOT NULL",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap();
+    let analyzed = number(
+        &app.db,
+        "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('hosts', 'ports') AND last_analyze IS NOT NULL",
+    )
+    .await;
     assert_eq!(analyzed, 2, "hosts and ports are analyzed after the import");
     // The kept count of each port is one row again (folded after the import), and right.
-    let rows = app
-        .db
-        .query_one(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SELECT count(*) FROM port_tallies WHERE port = 22",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap();
+    let rows = number(&app.db, "SELECT count(*) FROM port_tallies WHERE port = 22").await;
     assert_eq!(rows, 1, "one row for 22/open after the import");
     assert_eq!(hosts_with(&app, 22, "open").await, 120);
 }

@@ -697,14 +697,7 @@ async fn concurrent_writers_count_a_host_once_on_postgres() {
         .data("mutation { createHost(input: {ip: \"10.9.1.1\"}) { ip } }", json!({}))
         .await;
     assert_eq!(d["createHost"]["ip"], "10.9.1.1");
-    let host: i64 = app
-        .db
-        .query_one(Statement::from_string(DbBackend::Postgres, "SELECT MAX(id) FROM hosts"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap();
+    let host = tests::number(&app.db, "SELECT MAX(id) FROM hosts").await;
     let insert = move |protocol: &str| {
         Statement::from_string(
             DbBackend::Postgres,
