@@ -119,15 +119,33 @@ pub enum Via {
 impl Principal {
     /// Whether the user may act on `cap` at `level` (through its role or an extra grant).
     pub fn can(&self, cap: Capability, level: Level) -> bool {
-        let role = Role::parse(&self.user.role);
-        let by_role = role.and_then(|r| role_grant(r, cap));
-        let extra = parse_extra(&self.user.capabilities)
-            .into_iter()
-            .filter(|(c, _)| *c == cap)
-            .map(|(_, l)| l)
-            .max();
-        by_role.max(extra).is_some_and(|granted| granted >= level)
+        granted(&self.user, cap).is_some_and(|granted| granted >= level)
     }
+}
+
+/// The level `user` holds on `cap`: its role's, or its extra grant's if higher.
+pub fn granted(user: &user::Model, cap: Capability) -> Option<Level> {
+    let by_role = Role::parse(&user.role).and_then(|r| role_grant(r, cap));
+    let extra = parse_extra(&user.capabilities)
+        .into_iter()
+        .filter(|(c, _)| *c == cap)
+        .map(|(_, l)| l)
+        .max();
+    by_role.max(extra)
+}
+
+/// Everything `user` may do, as `capability:level`; write implies read, so a
+/// capability held for writing is listed twice (`cases:read`, `cases:write`).
+pub fn grants(user: &user::Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for cap in Capability::ALL {
+        let Some(level) = granted(user, cap) else { continue };
+        out.push(format!("{}:read", cap.name()));
+        if level == Level::Write {
+            out.push(format!("{}:write", cap.name()));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

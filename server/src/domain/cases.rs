@@ -15,7 +15,7 @@ use super::alert_log;
 use super::crud::{self, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, Kind};
-use super::query::{EnumOp, IdOp, TextOp, TimeOp};
+use super::query::{EnumOp, IdOp, IntOp, TextOp, TimeOp};
 use super::text::required;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -47,6 +47,8 @@ pub struct CaseFilter {
     pub and: Option<Vec<CaseFilter>>,
     pub or: Option<Vec<CaseFilter>>,
     pub not: Option<Box<CaseFilter>>,
+    /// The case number investigators refer to.
+    pub number: Option<IntOp>,
     pub name: Option<TextOp>,
     pub description: Option<TextOp>,
     /// The ticket number in the SOC's tracker.
@@ -62,6 +64,7 @@ pub struct CaseFilter {
 
 crate::where_impl!(CaseFilter, case::Entity, |f, c| {
     use case::Column as C;
+    c.on("number", &f.number, C::Id)?;
     c.on("name", &f.name, C::Name)?;
     c.on("description", &f.description, C::Description)?;
     c.on("socId", &f.soc_id, C::SocId)?;
@@ -77,6 +80,7 @@ crate::where_impl!(CaseFilter, case::Entity, |f, c| {
 crate::fields! {
     /// The fields cases sort, group and bucket by.
     CaseField, CaseOrder for case {
+        Number => Id: Int,
         Name => Name: Text,
         SocId => SocId: Text,
         Status => Status: Text,

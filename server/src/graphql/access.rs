@@ -77,6 +77,7 @@ pub fn mutation_access(name: &str) -> MutationAccess {
         | "importNmap" => Hosts,
         "importZeek" => Flows,
         "importSuricata" => Alerts,
+        "importIpdr" => Ipdr,
         "deleteAlerts" | "deleteFlows" | "deleteDnsRecords" => Data,
         "createFlow" | "updateFlow" | "deleteFlow" | "createDnsRecord" | "updateDnsRecord" | "deleteDnsRecord" => Flows,
         "createAlert" | "updateAlert" | "deleteAlert" | "acknowledgeAlerts" => Alerts,

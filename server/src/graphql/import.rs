@@ -9,7 +9,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::audit::write;
-use super::errors::Gql;
+use super::errors::{coded, Gql, BAD_USER_INPUT};
 use super::loaders::{loader, ById, GroupBy};
 use super::user::{principal, User};
 use crate::domain::ids::{self, Kind};
@@ -203,29 +203,25 @@ async fn finished_and_visible(ctx: &Context<'_>) -> Result<Condition> {
         .add(import::Column::FinishedAt.is_not_null()))
 }
 
-async fn import(
-    ctx: &Context<'_>,
-    format: Format,
-    file: Upload,
-    source: Option<String>,
-    categories: Option<Vec<String>>,
-    skip_bad_records: bool,
-) -> Result<Summary> {
+async fn import(ctx: &Context<'_>, format: Format, file: Upload, options: Options) -> Result<Summary> {
     let upload = file.value(ctx)?;
     let input = Input {
         name: upload.filename.clone(),
         file: upload.content,
     };
+    let me = principal(ctx)?.clone();
     let options = Options {
-        source,
-        categories: categories.unwrap_or_default(),
-        user_id: principal(ctx).ok().map(|p| p.user.id),
+        user_id: Some(me.user.id),
         via: provenance::Via::Api,
-        skip_bad_records,
-        ..Options::default()
+        ..options
     };
     let done = write(ctx, move |tx| {
-        Box::pin(async move { ingest::import(tx, format, vec![input], &options, &|_| {}).await })
+        Box::pin(async move {
+            if format == Format::Ipdr {
+                may_write_context(tx, &me, options.context.as_deref()).await?;
+            }
+            ingest::import(tx, format, vec![input], &options, &|_| {}).await
+        })
     })
     .await;
     if let Some(traffic) = ctx.data_opt::<crate::traffic::Traffic>() {
@@ -250,7 +246,18 @@ impl ImportMutation {
         source: Option<String>,
         categories: Option<Vec<String>>,
     ) -> Result<Summary> {
-        import(ctx, Format::Nmap, file, source, categories, false).await
+        let categories = categories.unwrap_or_default();
+        import(
+            ctx,
+            Format::Nmap,
+            file,
+            Options {
+                source,
+                categories,
+                ..Options::default()
+            },
+        )
+        .await
     }
     /// Imports a Zeek conn.log or dns.log (TSV or JSON lines, gzip or not) as flows and
     /// passive DNS records; `source` names the sensor. A flow imported before (the
@@ -264,7 +271,17 @@ impl ImportMutation {
         source: Option<String>,
         #[graphql(default = false)] skip_bad_records: bool,
     ) -> Result<Summary> {
-        import(ctx, Format::Zeek, file, source, None, skip_bad_records).await
+        import(
+            ctx,
+            Format::Zeek,
+            file,
+            Options {
+                source,
+                skip_bad_records,
+                ..Options::default()
+            },
+        )
+        .await
     }
     /// Imports the alerts of a Suricata eve.json (other event types are skipped and
     /// counted), linking each to its flow when the flow is known. An alert imported
@@ -277,6 +294,61 @@ impl ImportMutation {
         source: Option<String>,
         #[graphql(default = false)] skip_bad_records: bool,
     ) -> Result<Summary> {
-        import(ctx, Format::Suricata, file, source, None, skip_bad_records).await
+        import(
+            ctx,
+            Format::Suricata,
+            file,
+            Options {
+                source,
+                skip_bad_records,
+                ..Options::default()
+            },
+        )
+        .await
     }
+    /// Imports IPDR records (CSV, gzip or not) into `context` (`default` unless named;
+    /// made if new, unless the caller is limited to other contexts), reading times
+    /// written without an offset in `timezone` (an IANA name; UTC unless given). A
+    /// record imported before is left as it was. `skipBadRecords` as for `importZeek`.
+    async fn import_ipdr(
+        &self,
+        ctx: &Context<'_>,
+        file: Upload,
+        context: Option<String>,
+        timezone: Option<String>,
+        #[graphql(default = false)] skip_bad_records: bool,
+    ) -> Result<Summary> {
+        let timezone = match timezone.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) => Some(t.parse::<chrono_tz::Tz>().map_err(|_| {
+                coded(
+                    format!("timezone: not an IANA timezone name such as Europe/Paris: {t:?}"),
+                    BAD_USER_INPUT,
+                )
+            })?),
+        };
+        let options = Options {
+            context,
+            timezone,
+            skip_bad_records,
+            ..Options::default()
+        };
+        import(ctx, Format::Ipdr, file, options).await
+    }
+}
+
+/// A user limited to some IPDR contexts writes only into those (never into a new one).
+async fn may_write_context(
+    tx: &sea_orm::DatabaseTransaction,
+    me: &crate::domain::access::Principal,
+    name: Option<&str>,
+) -> crate::domain::error::DomainResult<()> {
+    use crate::domain::error::DomainError;
+    if ipdr::context(tx, me, name).await?.is_none() && ipdr::limits(tx, me.user.id).await?.is_some() {
+        return Err(DomainError::Forbidden(format!(
+            "no access to the IPDR context {}: you may import only into the contexts you are limited to",
+            ipdr::canonical_name(name)
+        )));
+    }
+    Ok(())
 }

@@ -48,6 +48,13 @@ impl User {
         self.private(ctx)?;
         Ok(crate::domain::text::decode_tags(&self.0.capabilities))
     }
+    /// Everything the user may do, by role and extra grants, as `capability:level`
+    /// (`cases:read`, `cases:write` ...; write implies read, so both are listed): what
+    /// a client offers it.
+    async fn grants(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        self.private(ctx)?;
+        Ok(crate::domain::access::grants(&self.0))
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -9,6 +9,7 @@ pub mod protocol;
 pub mod sse;
 pub mod transport;
 pub mod uploads;
+pub mod web;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -40,6 +41,12 @@ pub fn router(state: AppState) -> Router {
         .merge(compat::router::<Trisul>(compat::mount_of::<Trisul>(mounts)))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
+        // Anything else: the web app's files and pages (gzip for browsers that take it).
+        .fallback_service(
+            tower::ServiceBuilder::new()
+                .layer(tower_http::compression::CompressionLayer::new())
+                .service(axum::routing::any(web::serve).with_state(())),
+        )
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
         .layer(axum::middleware::map_response(hardened))
         // A bug must cost one request a 500, not the connection a reset.

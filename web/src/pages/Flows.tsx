@@ -1,0 +1,209 @@
+// The flows explorer: filter by address or network, port, protocol and time; top
+// talkers and ports, a time histogram, and the flows themselves (keyset pages).
+import { useMemo } from "react";
+import { Link, useSearchParams } from "react-router";
+import { useQuery } from "urql";
+import { Histogram } from "../components/Histogram";
+import { Table } from "../components/Table";
+import { Time } from "../components/Time";
+import { ErrorNotice } from "../errors";
+import { graphql, type ResultOf, type VariablesOf } from "../graphql";
+import { isIP } from "../ip";
+import { usePages } from "../paging";
+import { classify } from "../search";
+
+const FlowsList = graphql(`
+  query FlowsList($filter: FlowFilter, $after: String) {
+    flows(filter: $filter, first: 200, after: $after, orderBy: [{ field: STARTED_AT, direction: DESC }]) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { id srcIp srcPort dstIp dstPort protocol application srcBytes dstBytes startedAt state sensor }
+    }
+  }
+`);
+
+const FlowsSummary = graphql(`
+  query FlowsSummary($filter: FlowFilter, $seconds: Int!) {
+    flowsAggregate(filter: $filter) {
+      count
+      talkers: groupBy(field: SRC, first: 10) { value count }
+      ports: groupBy(field: DST_PORT, first: 10) { value count }
+      protocols: groupBy(field: PROTOCOL, first: 5) { value count }
+      histogram(field: STARTED_AT, seconds: $seconds, first: 500) { start count }
+    }
+  }
+`);
+
+type Filter = NonNullable<VariablesOf<typeof FlowsList>["filter"]>;
+type Row = ResultOf<typeof FlowsList>["flows"]["nodes"][number];
+const PROTOCOLS = ["TCP", "UDP", "ICMP"] as const;
+
+function filterOf(p: URLSearchParams): { filter: Filter; problem?: string } {
+  const all: Filter[] = [];
+  const host = p.get("host")?.trim();
+  if (host) {
+    const c = classify(host);
+    if (c.kind === "ip") all.push({ host: { eq: host } });
+    else if (c.kind === "cidr") all.push({ or: [{ src: { within: [host] } }, { dst: { within: [host] } }] });
+    else return { filter: {}, problem: `"${host}" is neither an address nor a network (CIDR)` };
+  }
+  const port = p.get("port")?.trim();
+  if (port) {
+    const n = Number(port);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      return { filter: {}, problem: `"${port}" is not a port number` };
+    all.push({ port: { eq: n } });
+  }
+  const proto = p.get("protocol");
+  if (proto && (PROTOCOLS as readonly string[]).includes(proto))
+    all.push({ protocol: { eq: proto as (typeof PROTOCOLS)[number] } });
+  const from = p.get("from");
+  const to = p.get("to");
+  if (from) all.push({ startedAt: { gte: new Date(from).toISOString() } });
+  if (to) all.push({ startedAt: { lt: new Date(to).toISOString() } });
+  return { filter: all.length ? { and: all } : {} };
+}
+
+export function FlowsPage() {
+  const [params, setParams] = useSearchParams();
+  const { filter, problem } = useMemo(() => filterOf(params), [params]);
+  const key = JSON.stringify(filter);
+  const pages = usePages(FlowsList, { filter }, (d) => d.flows, key);
+  const seconds = Number(params.get("bucket") ?? 3600);
+  const [{ data, error }] = useQuery({ query: FlowsSummary, variables: { filter, seconds } });
+  const agg = data?.flowsAggregate;
+  const set = (name: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next);
+  };
+  return (
+    <section aria-labelledby="flows-title">
+      <h1 id="flows-title">Flows</h1>
+      <form className="filters" aria-label="Flow filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Address or network
+          <input
+            defaultValue={params.get("host") ?? ""}
+            placeholder="10.0.0.5 or 10.0.0.0/24"
+            onBlur={(e) => set("host", e.target.value)}
+            onKeyDown={(e) => e.key === "Enter" && set("host", e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Port
+          <input
+            defaultValue={params.get("port") ?? ""}
+            inputMode="numeric"
+            onBlur={(e) => set("port", e.target.value)}
+            onKeyDown={(e) => e.key === "Enter" && set("port", e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Protocol
+          <select value={params.get("protocol") ?? ""} onChange={(e) => set("protocol", e.target.value)}>
+            <option value="">any</option>
+            {PROTOCOLS.map((p) => (
+              <option key={p}>{p}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          From
+          <input
+            type="datetime-local"
+            value={params.get("from") ?? ""}
+            onChange={(e) => set("from", e.target.value)}
+          />
+        </label>
+        <label>
+          To
+          <input
+            type="datetime-local"
+            value={params.get("to") ?? ""}
+            onChange={(e) => set("to", e.target.value)}
+          />
+        </label>
+        <label>
+          Buckets
+          <select value={String(seconds)} onChange={(e) => set("bucket", e.target.value)}>
+            <option value="60">1 minute</option>
+            <option value="3600">1 hour</option>
+            <option value="86400">1 day</option>
+          </select>
+        </label>
+      </form>
+      {problem && !isIP(params.get("host") ?? "") && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+      <ErrorNotice error={error ?? pages.error} />
+      {agg && (
+        <div className="summary">
+          <Histogram
+            label={`Flows per ${seconds === 60 ? "minute" : seconds === 3600 ? "hour" : "day"}`}
+            buckets={agg.histogram}
+            seconds={seconds}
+          />
+          <Top title="Top talkers" rows={agg.talkers} link={(v) => `/hosts/${v}`} />
+          <Top title="Top destination ports" rows={agg.ports} />
+          <Top title="Protocols" rows={agg.protocols} />
+        </div>
+      )}
+      <Table<Row>
+        label="Flows"
+        rows={pages.rows}
+        rowKey={(f) => f.id}
+        total={pages.total}
+        hasMore={pages.hasMore}
+        loadMore={pages.loadMore}
+        fetching={pages.fetching}
+        height={520}
+        columns={[
+          { header: "Start", cell: (f) => <Time at={f.startedAt} />, width: "11rem" },
+          {
+            header: "Source",
+            cell: (f) => <Link to={`/hosts/${f.srcIp}`}>{`${f.srcIp}:${f.srcPort ?? ""}`}</Link>,
+          },
+          {
+            header: "Destination",
+            cell: (f) => <Link to={`/hosts/${f.dstIp}`}>{`${f.dstIp}:${f.dstPort ?? ""}`}</Link>,
+          },
+          { header: "Proto", cell: (f) => f.protocol.toLowerCase(), width: "4rem" },
+          { header: "App", cell: (f) => f.application ?? "", width: "6rem" },
+          { header: "Bytes out", cell: (f) => f.srcBytes, width: "7rem" },
+          { header: "Bytes in", cell: (f) => f.dstBytes, width: "7rem" },
+          { header: "Sensor", cell: (f) => f.sensor ?? "", width: "7rem" },
+        ]}
+      />
+    </section>
+  );
+}
+
+export function Top({
+  title,
+  rows,
+  link,
+}: {
+  title: string;
+  rows: readonly { value: string | null; count: number }[];
+  link?: (value: string) => string;
+}) {
+  const max = Math.max(1, ...rows.map((r) => r.count));
+  return (
+    <section className="top" aria-label={title}>
+      <h2>{title}</h2>
+      <ol>
+        {rows.map((r) => (
+          <li key={r.value ?? "-"}>
+            <span className="bar" style={{ width: `${(100 * r.count) / max}%` }} />
+            <span>{r.value && link ? <Link to={link(r.value)}>{r.value}</Link> : (r.value ?? "—")}</span>
+            <span className="count">{r.count}</span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
