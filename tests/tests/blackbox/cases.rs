@@ -573,3 +573,43 @@ both_dbs!(ioc_values_are_checked_against_their_type, |app: TestApp| async move {
     app.data(add, json!({"t": "filename", "v": "invoice 2026.pdf.exe"}))
         .await;
 });
+
+// Cases by the number investigators refer to them by (the search box's `#42`), and
+// sorted by it.
+both_dbs!(cases_by_number, |app: TestApp| async move {
+    let acme = customer(&app, "ACME").await;
+    let mut numbers = Vec::new();
+    for name in ["first", "second", "third"] {
+        let d = app
+            .data(
+                "mutation($c: ID!, $n: String!) { createCase(input: {name: $n, customerId: $c}) { number } }",
+                json!({"c": acme, "n": name}),
+            )
+            .await;
+        numbers.push(d["createCase"]["number"].as_i64().unwrap());
+    }
+    let d = app
+        .data(
+            "query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { name number } } }",
+            json!({"n": numbers[1]}),
+        )
+        .await;
+    assert_eq!(d["cases"]["nodes"], json!([{"name": "second", "number": numbers[1]}]));
+    let d = app
+        .data(
+            "{ cases(orderBy: [{field: NUMBER, direction: DESC}]) { nodes { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        d["cases"]["nodes"],
+        json!([{"name": "third"}, {"name": "second"}, {"name": "first"}])
+    );
+    let d = app
+        .data(
+            "query($n: Int!) { cases(filter: {number: {gte: $n}}) { totalCount } }",
+            json!({"n": numbers[1]}),
+        )
+        .await;
+    assert_eq!(d["cases"]["totalCount"], 2);
+});

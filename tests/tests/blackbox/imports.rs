@@ -656,3 +656,90 @@ async fn large_imports_leave_fresh_statistics_on_postgres() {
     assert_eq!(rows, 1, "one row for 22/open after the import");
     assert_eq!(hosts_with(&app, 22, "open").await, 120);
 }
+
+// IPDR records uploaded (the web app's import page): into the context named, with
+// times read in the timezone given; a user limited to some contexts writes only there.
+both_dbs!(ipdr_uploads, |app: TestApp| async move {
+    const IPDR: &str = "mutation($file: Upload!, $c: String, $tz: String) {
+        importIpdr(file: $file, context: $c, timezone: $tz) { read inserted counts { kind added } } }";
+    let csv = "Protocol,SrcIP,SrcPort,DestIP,DestPort,StartTime,Duration,SubscriberID\n\
+               TCP,10.20.0.1,40000,198.51.100.1,443,2026-04-02 10:00:00,5,SUB-1\n\
+               UDP,10.20.0.2,40001,198.51.100.2,53,2026-04-02 10:00:01,1,SUB-2\n";
+    let s = import(
+        &app,
+        IPDR,
+        "records.csv",
+        csv.as_bytes().to_vec(),
+        json!({"c": "web", "tz": "Europe/Paris"}),
+    )
+    .await;
+    assert_eq!(s["read"], 2, "{s}");
+    assert_eq!(count(&s, "IPDR_RECORDS", "added"), 2, "{s}");
+    let d = app
+        .data(
+            "{ ipdrRecords(filter: {context: {eq: \"web\"}}, orderBy: [{field: START_TIME, direction: ASC}]) { nodes { subscriberId startTime } } }",
+            json!({}),
+        )
+        .await;
+    // 10:00 in Paris in April (summer time) is 08:00 UTC.
+    assert_eq!(d["ipdrRecords"]["nodes"][0]["subscriberId"], "SUB-1");
+    assert!(
+        d["ipdrRecords"]["nodes"][0]["startTime"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-04-02T08:00:00"),
+        "{d}"
+    );
+
+    // A timezone that is not one is refused, and nothing lands.
+    let r = app
+        .upload(
+            IPDR,
+            "more.csv",
+            csv.replace("SUB-", "X-").into_bytes(),
+            json!({"tz": "Mars/Olympus"}),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("timezone"), "{r}");
+    assert_eq!(number(&app.db, "SELECT COUNT(*) FROM ipdr_records").await, 2);
+
+    // An analyst limited to the context "web" imports there, and nowhere else.
+    let analyst = app.user("collector", Role::Analyst, "").await;
+    let id = app.user_id("collector").await;
+    app.data(
+        "mutation($id: ID!) { updateUser(id: $id, input: {ipdrContexts: [\"web\"]}) { id } }",
+        json!({"id": id}),
+    )
+    .await;
+    let other = csv.replace("SUB-", "A-");
+    for context in ["other", "brand-new"] {
+        let r = app
+            .upload_as(
+                &analyst,
+                IPDR,
+                "a.csv",
+                other.clone().into_bytes(),
+                json!({"c": context}),
+            )
+            .await;
+        assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN", "{context}: {r}");
+    }
+    let r = app
+        .upload_as(&analyst, IPDR, "a.csv", other.into_bytes(), json!({"c": "web"}))
+        .await;
+    assert_eq!(r["data"]["importIpdr"]["read"], 2, "{r}");
+    // A viewer imports nothing.
+    let viewer = app.user("onlooker", Role::Viewer, "").await;
+    let r = app
+        .upload_as(
+            &viewer,
+            IPDR,
+            "v.csv",
+            csv.replace("SUB-", "V-").into_bytes(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN", "{r}");
+    assert_eq!(number(&app.db, "SELECT COUNT(*) FROM ipdr_records").await, 4);
+});

@@ -24,3 +24,4 @@ mod sessions;
 mod statements;
 mod tenancy;
 mod users;
+mod web;

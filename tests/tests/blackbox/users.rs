@@ -208,3 +208,42 @@ both_dbs!(preferences_are_each_users_own, |app: TestApp| async move {
     let d = app.data(GET, json!({"n": null})).await;
     assert_eq!(d["preferences"].as_array().unwrap().len(), 1, "{d}");
 });
+
+// `grants`: what each role may do, with extra grants added, as a client offers it
+// (write implies read); a colleague's grants are not for others to read.
+both_dbs!(grants_say_what_a_user_may_do, |app: TestApp| async move {
+    const ME: &str = "{ me { grants } }";
+    let list = |v: &Value| -> Vec<String> { v["data"]["me"]["grants"].as_array().unwrap().iter().map(s).collect() };
+    let admin = app.data(ME, json!({})).await;
+    assert!(admin["me"]["grants"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("users:write")));
+    let viewer = app.user("watcher", Role::Viewer, "").await;
+    let v = list(&app.gql_as(&viewer, ME, json!({})).await);
+    assert!(
+        v.contains(&"hosts:read".to_string()) && v.contains(&"cases:read".to_string()),
+        "{v:?}"
+    );
+    assert!(!v.iter().any(|g| g.ends_with(":write")), "{v:?}");
+    assert!(
+        !v.contains(&"ipdr:read".to_string()) && !v.contains(&"users:read".to_string()),
+        "{v:?}"
+    );
+    let analyst = app.user("worker", Role::Analyst, ",ipdr:write,data:write,").await;
+    let a = list(&app.gql_as(&analyst, ME, json!({})).await);
+    for g in ["cases:read", "cases:write", "data:write", "ipdr:read", "ipdr:write"] {
+        assert!(a.contains(&g.to_string()), "{g} missing from {a:?}");
+    }
+    assert!(!a.contains(&"users:read".to_string()), "{a:?}");
+    // Someone else's grants are private, like their role.
+    let id = app.user_id("worker").await;
+    let r = app
+        .gql_as(
+            &viewer,
+            "query($id: ID!) { node(id: $id) { ... on User { username grants } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN", "{r}");
+});
