@@ -28,11 +28,16 @@ export function explain(error: CombinedError): { message: string; advice?: strin
 
 export function ErrorNotice({ error }: { error: CombinedError | undefined }) {
   if (!error) return null;
-  const d = explain(error);
+  return <Problem {...explain(error)} />;
+}
+
+/** One error said plainly: its message and, by its code, what to do. */
+export function Problem(d: { message: string; code?: string; advice?: string }) {
+  const what = d.advice ?? (d.code ? advice[d.code] : undefined);
   return (
     <div role="alert" className="error">
       <strong>{d.message}</strong>
-      {d.advice && <span> {d.advice}</span>}
+      {what && <span> {what}</span>}
     </div>
   );
 }

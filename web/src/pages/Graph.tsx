@@ -249,6 +249,19 @@ export default function GraphPage() {
     [client],
   );
 
+  // One more hop everywhere: every node not yet expanded, at most 100 at a time.
+  const expandAll = useCallback(async () => {
+    const g = cy.current;
+    if (!g) return;
+    const leaves = g
+      .nodes()
+      .filter((n) => !n.data("expanded") && n.data("kind") !== "more")
+      .slice(0, 100)
+      .map((n) => n.data() as Item);
+    for (const it of leaves) await expand(it.id, it.ip);
+    setStatus(`${leaves.length} expanded; ${g.nodes().length} nodes.`);
+  }, [expand]);
+
   useEffect(() => {
     if (!box.current) return;
     const g = cytoscape({ container: box.current, style, minZoom: 0.05, maxZoom: 4, wheelSensitivity: 0.3 });
@@ -297,6 +310,9 @@ export default function GraphPage() {
         <aside aria-label="Selected node">
           <p role="status">{status}</p>
           <p>{nodes} nodes</p>
+          <button type="button" onClick={expandAll} disabled={nodes === 0}>
+            Expand every node one hop
+          </button>
           {selected ? (
             <>
               <h2>{selected.label}</h2>

@@ -6,7 +6,8 @@ import { Notes } from "../components/Notes";
 import { Table } from "../components/Table";
 import { Time } from "../components/Time";
 import { ErrorNotice } from "../errors";
-import { graphql, type ResultOf } from "../graphql";
+import { graphql, type ResultOf, type VariablesOf } from "../graphql";
+import { isIP } from "../ip";
 import { usePages } from "../paging";
 import { useCan } from "../session";
 
@@ -53,6 +54,7 @@ const HostFlows = graphql(`
 
 type HostData = NonNullable<ResultOf<typeof HostQuery>["host"]>;
 type FlowRow = ResultOf<typeof HostFlows>["flows"]["nodes"][number];
+type FlowFilter = VariablesOf<typeof HostFlows>["filter"];
 
 export function HostPage() {
   const ip = useParams().ip ?? "";
@@ -325,8 +327,18 @@ function PortRow({
 
 function Flows({ ip }: { ip: string }) {
   const [sort, setSort] = useState({ field: "STARTED_AT", desc: true });
+  const [peer, setPeer] = useState("");
+  const [port, setPort] = useState("");
+  const [protocol, setProtocol] = useState("");
+  const all: FlowFilter[] = [{ host: { eq: ip } }];
+  if (isIP(peer)) all.push({ or: [{ src: { eq: peer } }, { dst: { eq: peer } }] });
+  const portNumber = Number(port);
+  if (port && Number.isInteger(portNumber) && portNumber >= 0 && portNumber < 65536)
+    all.push({ port: { eq: portNumber } });
+  if (protocol === "TCP" || protocol === "UDP" || protocol === "ICMP")
+    all.push({ protocol: { eq: protocol } });
   const variables = {
-    filter: { host: { eq: ip } },
+    filter: { and: all },
     orderBy: [
       { field: sort.field as "STARTED_AT", direction: sort.desc ? ("DESC" as const) : ("ASC" as const) },
     ],
@@ -337,6 +349,26 @@ function Flows({ ip }: { ip: string }) {
       <h2 id="flows-title">
         Flows <span className="count">{pages.total ?? "…"}</span>
       </h2>
+      <form className="filters" aria-label="Flow filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Peer address
+          <input value={peer} onChange={(e) => setPeer(e.target.value.trim())} />
+        </label>
+        <label>
+          Port
+          <input value={port} inputMode="numeric" onChange={(e) => setPort(e.target.value.trim())} />
+        </label>
+        <label>
+          Protocol
+          <select value={protocol} onChange={(e) => setProtocol(e.target.value)}>
+            <option value="">any</option>
+            <option>TCP</option>
+            <option>UDP</option>
+            <option>ICMP</option>
+          </select>
+        </label>
+        {peer && !isIP(peer) && <span className="error">not an address yet</span>}
+      </form>
       <ErrorNotice error={pages.error} />
       <Table<FlowRow>
         label="Flows"

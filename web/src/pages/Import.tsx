@@ -2,11 +2,12 @@
 // uploads, with the upload's progress and the import's summary (or what was wrong).
 import { useState } from "react";
 import { Link } from "react-router";
-import { useMutation, useQuery } from "urql";
+import { useQuery } from "urql";
 import { Time } from "../components/Time";
-import { ErrorNotice } from "../errors";
+import { Problem } from "../errors";
 import { graphql, type ResultOf } from "../graphql";
 import { useCan } from "../session";
+import { type Outcome, type Progress, upload } from "../upload";
 
 const ImportNmap = graphql(`
   mutation ImportNmap($file: Upload!, $source: String) {
@@ -80,10 +81,8 @@ export function ImportPage() {
   const [context, setContext] = useState("");
   const [timezone, setTimezone] = useState("");
   const [summary, setSummary] = useState<Summary | null>(null);
-  const [nmap, importNmap] = useMutation(ImportNmap);
-  const [zeek, importZeek] = useMutation(ImportZeek);
-  const [suricata, importSuricata] = useMutation(ImportSuricata);
-  const [ipdr, importIpdr] = useMutation(ImportIpdr);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [problem, setProblem] = useState<{ message: string; code?: string } | null>(null);
   const [{ data: recent }, refetch] = useQuery({ query: Recent });
   const allowed = {
     nmap: useCan("hosts:write"),
@@ -91,35 +90,31 @@ export function ImportPage() {
     suricata: useCan("alerts:write"),
     ipdr: useCan("ipdr:write"),
   };
-  const state = { nmap, zeek, suricata, ipdr }[format];
+  const fetching = progress !== null;
   const run = async () => {
     if (!file) return;
     setSummary(null);
-    const source_ = source || null;
-    const r =
+    setProblem(null);
+    setProgress({ sent: 0, total: file.size });
+    const src = source || null;
+    const r: Outcome<Record<string, Summary>> =
       format === "nmap"
-        ? await importNmap({ file, source: source_ }).then((r) => ({ error: r.error, s: r.data?.importNmap }))
+        ? await upload(ImportNmap, { file, source: src }, setProgress)
         : format === "zeek"
-          ? await importZeek({ file, source: source_, skipBadRecords: skipBad }).then((r) => ({
-              error: r.error,
-              s: r.data?.importZeek,
-            }))
+          ? await upload(ImportZeek, { file, source: src, skipBadRecords: skipBad }, setProgress)
           : format === "suricata"
-            ? await importSuricata({ file, source: source_, skipBadRecords: skipBad }).then((r) => ({
-                error: r.error,
-                s: r.data?.importSuricata,
-              }))
-            : await importIpdr({
-                file,
-                context: context || null,
-                timezone: timezone || null,
-                skipBadRecords: skipBad,
-              }).then((r) => ({
-                error: r.error,
-                s: r.data?.importIpdr,
-              }));
-    if (r.s) {
-      setSummary(r.s);
+            ? await upload(ImportSuricata, { file, source: src, skipBadRecords: skipBad }, setProgress)
+            : await upload(
+                ImportIpdr,
+                { file, context: context || null, timezone: timezone || null, skipBadRecords: skipBad },
+                setProgress,
+              );
+    setProgress(null);
+    const first = r.errors?.[0];
+    if (first) setProblem({ message: first.message, code: first.extensions?.code });
+    const s = r.data ? Object.values(r.data)[0] : undefined;
+    if (s) {
+      setSummary(s);
       refetch({ requestPolicy: "network-only" });
     }
   };
@@ -178,15 +173,24 @@ export function ImportPage() {
             Leave out records that cannot be read (and list them) instead of refusing the file
           </label>
         )}
-        <button type="submit" disabled={!file || state.fetching || !allowed[format]}>
+        <button type="submit" disabled={!file || fetching || !allowed[format]}>
           Import
         </button>
-        {state.fetching && (
+        {progress && (
           <p role="status">
-            <progress aria-label="Importing" /> Sending and importing {file?.name}…
+            {progress.sent < progress.total ? (
+              <>
+                <progress aria-label="Sent" value={progress.sent} max={progress.total} /> Sending {file?.name}
+                : {Math.round((100 * progress.sent) / Math.max(1, progress.total))}%
+              </>
+            ) : (
+              <>
+                <progress aria-label="Importing" /> Sent; importing {file?.name}…
+              </>
+            )}
           </p>
         )}
-        <ErrorNotice error={state.error} />
+        {problem && <Problem {...problem} />}
       </form>
       {summary && <SummaryView s={summary} />}
       <section aria-labelledby="recent-title">
