@@ -71,6 +71,41 @@ test("a new alert appears on the open alerts page without a reload", async ({ pa
   await shot(page, "alerts");
 });
 
+test("a dropped live connection resumes with the alerts it missed", async ({ page, baseURL }) => {
+  // The page's WebSocket goes through the test, which can cut it.
+  const sockets: import("@playwright/test").WebSocketRoute[] = [];
+  await page.routeWebSocket("**/graphql/ws", (ws) => {
+    ws.connectToServer();
+    sockets.push(ws);
+  });
+  await signIn(page);
+  await page.goto("/alerts");
+  const badge = page.getByRole("status").filter({ hasText: /live|connecting/ });
+  await expect(badge).toHaveText("● live");
+  const admin = await api(baseURL as string);
+  const before = `E2E before the cut ${Date.now()}`;
+  await admin.call(
+    'mutation($t: String!) { createAlert(input: { kind: "network", type: "e2e", severity: NOTICE, title: $t }) { id } }',
+    { t: before },
+  );
+  await expect(page.getByRole("link", { name: before })).toBeVisible();
+  // Cut the connection, and raise an alert while the page is away.
+  const open = sockets.length;
+  await sockets[open - 1].close({ code: 1012, reason: "test: service restart" });
+  const during = `E2E during the cut ${Date.now()}`;
+  await admin.call(
+    'mutation($t: String!) { createAlert(input: { kind: "network", type: "e2e", severity: NOTICE, title: $t }) { id } }',
+    { t: during },
+  );
+  await admin.dispose();
+  // The page reconnects by itself and receives what it missed, once.
+  await expect(page.getByRole("link", { name: during })).toBeVisible({ timeout: 20_000 });
+  expect(sockets.length).toBeGreaterThan(open);
+  await expect(badge).toHaveText("● live");
+  await expect(page.getByRole("link", { name: before })).toHaveCount(1);
+  await expect(page.getByRole("link", { name: during })).toHaveCount(1);
+});
+
 test("create a case with an IOC and a note", async ({ page, baseURL }) => {
   // Cases belong to a customer, which an administrator makes.
   const admin = await api(baseURL as string);
@@ -181,11 +216,27 @@ test("a viewer is offered no writes, and a refused page says why", async ({ page
   await shot(page, "viewer-refused");
 });
 
+test("a session that ends sends the user back to sign in", async ({ page, baseURL }) => {
+  const admin = await api(baseURL as string);
+  const made = await admin.call(
+    'mutation { createUser(input: { username: "leaver", password: "leaver-password-e2e", role: ANALYST }) { id } }',
+  );
+  await signIn(page, "leaver");
+  await admin.call("mutation($id: ID!) { updateUser(id: $id, input: { active: false }) { id } }", {
+    id: made.createUser.id,
+  });
+  await admin.dispose();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts" }).click();
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByText("Your session has ended. Sign in again.")).toBeVisible();
+});
+
 for (const path of ["/", "/alerts", "/flows", "/cases", "/hosts/127.0.0.1", "/import", "/admin"]) {
   test(`no serious accessibility violation on ${path}`, async ({ page }) => {
     await signIn(page);
     await page.goto(path);
     await page.waitForLoadState("networkidle");
+    await shot(page, `page${path.replaceAll("/", "-")}`);
     const result = await new AxeBuilder({ page }).analyze();
     const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
     expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);

@@ -178,6 +178,7 @@ export default function GraphPage() {
   const start = params.get("start") ?? "";
   const box = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | null>(null);
+  const nodeOfIp = useRef(new Map<string, string>());
   const client = useClient();
   const navigate = useNavigate();
   const [status, setStatus] = useState("");
@@ -213,10 +214,21 @@ export default function GraphPage() {
       const added: ElementDefinition[] = [];
       if (anchor.empty()) added.push({ group: "nodes", data: { ...self, expanded: true }, position: centre });
       else anchor.data("expanded", true);
-      // A host may already be on the graph as a flow peer (or the reverse): one node an address.
-      const known = (it: Item) =>
-        g.getElementById(it.id).nonempty() || (!!it.ip && g.nodes().some((n) => n.data("ip") === it.ip));
-      const fresh = items.filter((it) => !known(it));
+      // A host may already be on the graph as a flow peer (or the reverse): one node an
+      // address. Which node holds an address is kept in a map, not searched for.
+      const byIp = nodeOfIp.current;
+      const nodeOf = (it: Item) =>
+        g.getElementById(it.id).nonempty() ? it.id : it.ip ? byIp.get(it.ip) : undefined;
+      const fresh: Item[] = [];
+      const freshIds = new Map<string, string>();
+      for (const it of items) {
+        const existing =
+          nodeOf(it) ?? freshIds.get(it.id) ?? (it.ip ? freshIds.get(`ip:${it.ip}`) : undefined);
+        if (existing) continue;
+        fresh.push(it);
+        freshIds.set(it.id, it.id);
+        if (it.ip) freshIds.set(`ip:${it.ip}`, it.id);
+      }
       const radius = 80 + fresh.length * 6;
       fresh.forEach((it, k) => {
         const angle = (2 * Math.PI * k) / Math.max(1, fresh.length);
@@ -227,18 +239,19 @@ export default function GraphPage() {
         });
       });
       const selfId = anchor.nonempty() ? id : self.id;
+      if (self.ip && !byIp.has(self.ip)) byIp.set(self.ip, selfId);
+      for (const it of fresh) if (it.ip) byIp.set(it.ip, it.id);
+      const itemsById = new Map(items.map((i) => [i.id, i]));
       for (const [, to, label] of edges) {
-        const target = g.getElementById(to).nonempty()
-          ? to
-          : (fresh.find((f) => f.id === to)?.id ??
-            g
-              .nodes()
-              .filter((n) => n.data("ip") && n.data("ip") === items.find((i) => i.id === to)?.ip)
-              .first()
-              .id());
+        const item = itemsById.get(to);
+        const target = item ? (nodeOf(item) ?? freshIds.get(to)) : undefined;
         if (!target || target === selfId) continue;
         const eid = `${selfId}->${target}`;
-        if (g.getElementById(eid).empty() && g.getElementById(`${target}->${selfId}`).empty())
+        if (
+          g.getElementById(eid).empty() &&
+          g.getElementById(`${target}->${selfId}`).empty() &&
+          !added.some((a) => a.data.id === eid)
+        )
           added.push({ group: "edges", data: { id: eid, source: selfId, target, label } });
       }
       g.add(added);
@@ -250,15 +263,18 @@ export default function GraphPage() {
   );
 
   // One more hop everywhere: every node not yet expanded, at most 100 at a time.
+  const [busy, setBusy] = useState(false);
   const expandAll = useCallback(async () => {
     const g = cy.current;
     if (!g) return;
+    setBusy(true);
     const leaves = g
       .nodes()
       .filter((n) => !n.data("expanded") && n.data("kind") !== "more")
       .slice(0, 100)
       .map((n) => n.data() as Item);
     for (const it of leaves) await expand(it.id, it.ip);
+    setBusy(false);
     setStatus(`${leaves.length} expanded; ${g.nodes().length} nodes.`);
   }, [expand]);
 
@@ -279,6 +295,7 @@ export default function GraphPage() {
 
   useEffect(() => {
     cy.current?.elements().remove();
+    nodeOfIp.current.clear();
     setSelected(null);
     if (start) void expand(start);
   }, [start, expand]);
@@ -307,10 +324,10 @@ export default function GraphPage() {
       </form>
       <div className="graph-layout">
         <div ref={box} className="graph" role="img" aria-label={`Graph of ${nodes} nodes`} />
-        <aside aria-label="Selected node">
+        <aside aria-label="Selected node" aria-busy={busy}>
           <p role="status">{status}</p>
           <p>{nodes} nodes</p>
-          <button type="button" onClick={expandAll} disabled={nodes === 0}>
+          <button type="button" onClick={expandAll} disabled={nodes === 0 || busy}>
             Expand every node one hop
           </button>
           {selected ? (
