@@ -36,11 +36,14 @@ function* busy() {
     yield line("10.1.0.1", peer, i % 3 ? 443 : 80, day + (i * 86400) / 100_000);
   }
 }
-// Deterministic pseudo-random peers, so every run measures the same graph.
+// Deterministic pseudo-random peers (mulberry32, in 32-bit integer arithmetic), so
+// every run measures the same graph.
 let seed = 42;
 const next = () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return (t ^ (t >>> 14)) >>> 0;
 };
 const meshHost = (n) => `10.3.${Math.floor(n / 250)}.${(n % 250) + 1}`;
 function* mesh() {

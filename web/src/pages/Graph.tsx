@@ -11,6 +11,8 @@ import { isIP } from "../ip";
 
 const CAP = 25;
 
+const shorten = (label: string) => (label.length > 28 ? `${label.slice(0, 27)}…` : label);
+
 const Expand = graphql(`
   query Expand($id: ID!, $ip: IpAddr!, $withFlows: Boolean!) {
     node(id: $id) {
@@ -137,18 +139,20 @@ export function neighbours(data: Data): { self?: Item; items: Item[]; edges: [st
   return { self, items, edges };
 }
 
+// Drawing text is what costs most with thousands of nodes: labels are short (cut in
+// JS, not measured for ellipsis), skipped when too small to read, and edges show
+// their flow counts only when selected.
 const style: cytoscape.StylesheetJson = [
   {
     selector: "node",
     style: {
-      label: "data(label)",
+      label: "data(short)",
       "font-size": 9,
+      "min-zoomed-font-size": 7,
       "text-valign": "bottom",
       width: 18,
       height: 18,
       "background-color": "#64748b",
-      "text-max-width": "120px",
-      "text-wrap": "ellipsis",
     },
   },
   { selector: "node[kind='host'], node[kind='peer']", style: { "background-color": "#2563eb" } },
@@ -161,16 +165,8 @@ const style: cytoscape.StylesheetJson = [
   },
   { selector: "node[?expanded]", style: { "border-width": 3, "border-color": "#0f172a" } },
   { selector: "node:selected", style: { "overlay-opacity": 0.2 } },
-  {
-    selector: "edge",
-    style: {
-      width: 1,
-      "line-color": "#cbd5e1",
-      label: "data(label)",
-      "font-size": 7,
-      "curve-style": "haystack",
-    },
-  },
+  { selector: "edge", style: { width: 1, "line-color": "#cbd5e1", "curve-style": "haystack" } },
+  { selector: "edge:selected", style: { label: "data(label)", "font-size": 8, "line-color": "#475569" } },
 ];
 
 export default function GraphPage() {
@@ -190,6 +186,8 @@ export default function GraphPage() {
     async (id: string, ip?: string) => {
       const g = cy.current;
       if (!g) return;
+      // Tried once is enough: "expand every node" does not come back to it.
+      g.getElementById(id).data("expanded", true);
       setStatus("Expanding…");
       let realId = id;
       if (id.startsWith("peer:") && ip) {
@@ -212,7 +210,12 @@ export default function GraphPage() {
       const anchor = g.getElementById(id);
       const centre = anchor.nonempty() ? anchor.position() : { x: 0, y: 0 };
       const added: ElementDefinition[] = [];
-      if (anchor.empty()) added.push({ group: "nodes", data: { ...self, expanded: true }, position: centre });
+      if (anchor.empty())
+        added.push({
+          group: "nodes",
+          data: { ...self, short: shorten(self.label), expanded: true },
+          position: centre,
+        });
       else anchor.data("expanded", true);
       // A host may already be on the graph as a flow peer (or the reverse): one node an
       // address. Which node holds an address is kept in a map, not searched for.
@@ -234,7 +237,7 @@ export default function GraphPage() {
         const angle = (2 * Math.PI * k) / Math.max(1, fresh.length);
         added.push({
           group: "nodes",
-          data: it,
+          data: { ...it, short: shorten(it.label) },
           position: { x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) },
         });
       });
@@ -264,6 +267,8 @@ export default function GraphPage() {
 
   // One more hop everywhere: every node not yet expanded, at most 100 at a time.
   const [busy, setBusy] = useState(false);
+  // How many "expand every node" runs have finished (for whoever waits for one).
+  const [runs, setRuns] = useState(0);
   const expandAll = useCallback(async () => {
     const g = cy.current;
     if (!g) return;
@@ -273,14 +278,35 @@ export default function GraphPage() {
       .filter((n) => !n.data("expanded") && n.data("kind") !== "more")
       .slice(0, 100)
       .map((n) => n.data() as Item);
-    for (const it of leaves) await expand(it.id, it.ip);
+    // Drawn every 20 expansions rather than after each one.
+    g.startBatch();
+    for (const [k, it] of leaves.entries()) {
+      await expand(it.id, it.ip);
+      if (k % 20 === 19) {
+        g.endBatch();
+        g.startBatch();
+      }
+    }
+    g.endBatch();
     setBusy(false);
+    setRuns((n) => n + 1);
     setStatus(`${leaves.length} expanded; ${g.nodes().length} nodes.`);
   }, [expand]);
 
   useEffect(() => {
     if (!box.current) return;
-    const g = cytoscape({ container: box.current, style, minZoom: 0.05, maxZoom: 4, wheelSensitivity: 0.3 });
+    const g = cytoscape({
+      container: box.current,
+      style,
+      minZoom: 0.05,
+      maxZoom: 4,
+      wheelSensitivity: 0.3,
+      // While the view moves, edges and labels are left out of the drawing.
+      hideEdgesOnViewport: true,
+      hideLabelsOnViewport: true,
+      motionBlur: false,
+      pixelRatio: 1,
+    });
     cy.current = g;
     g.on("tap", "node", (e) => setSelected(e.target.data() as Item));
     g.on("dbltap", "node", (e) => {
@@ -324,7 +350,7 @@ export default function GraphPage() {
       </form>
       <div className="graph-layout">
         <div ref={box} className="graph" role="img" aria-label={`Graph of ${nodes} nodes`} />
-        <aside aria-label="Selected node" aria-busy={busy}>
+        <aside aria-label="Selected node" aria-busy={busy} data-runs={runs}>
           <p role="status">{status}</p>
           <p>{nodes} nodes</p>
           <button type="button" onClick={expandAll} disabled={nodes === 0 || busy}>
