@@ -17,4 +17,5 @@ export const graphql = initGraphQLTada<{
   };
 }>();
 
-export type { ResultOf, VariablesOf } from "gql.tada";
+export type { FragmentOf, ResultOf, VariablesOf } from "gql.tada";
+export { readFragment } from "gql.tada";

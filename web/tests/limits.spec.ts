@@ -8,7 +8,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type ASTNode,
   buildSchema,
+  type FragmentDefinitionNode,
   type GraphQLInputType,
   isEnumType,
   isInputObjectType,
@@ -20,6 +22,7 @@ import {
   parse,
   print,
   typeFromAST,
+  visit,
 } from "graphql";
 import { expect, password, test } from "./fixtures";
 
@@ -65,11 +68,32 @@ function placeholder(type: GraphQLInputType): unknown {
   return null;
 }
 
-const operations = documents.flatMap(({ file, text }) =>
-  parse(text)
-    .definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
-    .map((op) => ({ file, op })),
+const definitions = documents.flatMap(({ file, text }) => parse(text).definitions.map((d) => ({ file, d })));
+const operations = definitions.flatMap(({ file, d }) =>
+  d.kind === Kind.OPERATION_DEFINITION ? [{ file, op: d as OperationDefinitionNode }] : [],
 );
+// Fragments are documents of their own (gql.tada passes them along): an operation is
+// sent with those it spreads, as the app sends it.
+const fragments = new Map(
+  definitions.flatMap(({ d }) =>
+    d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d as FragmentDefinitionNode] as const] : [],
+  ),
+);
+function withFragments(op: OperationDefinitionNode): string {
+  const used = new Map<string, FragmentDefinitionNode>();
+  const walk = (node: ASTNode) =>
+    visit(node, {
+      FragmentSpread(spread) {
+        const f = fragments.get(spread.name.value);
+        if (f && !used.has(f.name.value)) {
+          used.set(f.name.value, f);
+          walk(f);
+        }
+      },
+    });
+  walk(op);
+  return [op, ...used.values()].map((d) => print(d)).join("\n");
+}
 
 // Operations that would end the session or spend sign-in attempts are measured as
 // documents alone (they are tiny): signing in and out are tested in app.spec.ts.
@@ -100,7 +124,7 @@ test("every operation of the app fits the server's limits", async ({ playwright,
         files[String(Object.keys(files).length)] = [`variables.${name}`];
       } else variables[name] = placeholder(type);
     }
-    const query = print(op);
+    const query = withFragments(op);
     const response = Object.keys(files).length
       ? await ctx.post("/graphql", {
           multipart: {

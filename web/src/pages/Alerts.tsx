@@ -1,8 +1,9 @@
 // The alerts list: filtered from the URL, new alerts added live at the top, many
 // selected at once to acknowledge or attach to a case.
-import { useMemo, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { useCallback, useMemo, useState } from "react";
+import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
+import { TimeRange, timeConditions, useUrlFilters } from "../components/Filters";
 import { type Column, Table } from "../components/Table";
 import { Time } from "../components/Time";
 import { ErrorNotice } from "../errors";
@@ -61,22 +62,25 @@ function filterOf(p: URLSearchParams): { filter: Filter; problem?: string } {
     if (!isIP(host)) return { filter: {}, problem: `"${host}" is not an IP address` };
     all.push({ host: { eq: host } });
   }
-  const from = p.get("from");
-  const to = p.get("to");
-  if (from) all.push({ occurredAt: { gte: new Date(from).toISOString() } });
-  if (to) all.push({ occurredAt: { lt: new Date(to).toISOString() } });
+  all.push(...timeConditions(p, "occurredAt"));
   const ack = p.get("acknowledged");
   if (ack === "yes" || ack === "no") all.push({ acknowledged: { eq: ack === "yes" } });
   return { filter: all.length ? { and: all } : {} };
 }
 
 export function AlertsPage() {
-  const [params, setParams] = useSearchParams();
+  const [live, setLive] = useState<Row[]>([]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // A new filter starts the list (and the live part of it) again.
+  const restart = useCallback(() => {
+    setLive([]);
+    setSelected(new Set());
+  }, []);
+  const filters = useUrlFilters(restart);
+  const { params, set } = filters;
   const { filter, problem } = useMemo(() => filterOf(params), [params]);
   const key = JSON.stringify(filter);
   const pages = usePages(AlertsQuery, { filter }, (d) => d.alerts, key);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [live, setLive] = useState<Row[]>([]);
   const canWrite = useCan("alerts:write");
   const canCase = useCan("cases:write");
   const [{ data: cases }] = useQuery({ query: OpenCases, pause: !canCase });
@@ -98,14 +102,6 @@ export function AlertsPage() {
     return [...live, ...pages.rows.filter((a) => !seen.has(a.id))];
   }, [live, pages.rows]);
 
-  const set = (name: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setLive([]);
-    setSelected(new Set());
-    setParams(next);
-  };
   const ids = [...selected];
   const columns: Column<Row>[] = [
     {
@@ -153,22 +149,7 @@ export function AlertsPage() {
             />
           </label>
         ))}
-        <label>
-          From
-          <input
-            type="datetime-local"
-            value={params.get("from") ?? ""}
-            onChange={(e) => set("from", e.target.value)}
-          />
-        </label>
-        <label>
-          To
-          <input
-            type="datetime-local"
-            value={params.get("to") ?? ""}
-            onChange={(e) => set("to", e.target.value)}
-          />
-        </label>
+        <TimeRange {...filters} />
         <label>
           Acknowledged
           <select

@@ -1,7 +1,8 @@
 // Cases by customer and state, and a new one.
 import { useState } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { useMutation, useQuery } from "urql";
+import { useUrlFilters } from "../components/Filters";
 import { Time } from "../components/Time";
 import { ErrorNotice } from "../errors";
 import { graphql, type VariablesOf } from "../graphql";
@@ -26,7 +27,7 @@ const CreateCase = graphql(`
 type Filter = NonNullable<VariablesOf<typeof CasesQuery>["filter"]>;
 
 export function CasesPage() {
-  const [params, setParams] = useSearchParams();
+  const { params, set } = useUrlFilters();
   const status = params.get("status") ?? "OPEN";
   const customer = params.get("customer") ?? "";
   const all: Filter[] = [];
@@ -34,11 +35,6 @@ export function CasesPage() {
   if (customer) all.push({ customerId: { eq: customer } });
   const [{ data, error, fetching }] = useQuery({ query: CasesQuery, variables: { filter: { and: all } } });
   const canWrite = useCan("cases:write");
-  const set = (name: string, value: string) => {
-    const next = new URLSearchParams(params);
-    next.set(name, value);
-    setParams(next);
-  };
   return (
     <section aria-labelledby="cases-title">
       <h1 id="cases-title">Cases</h1>

@@ -1,11 +1,12 @@
 // The flows explorer: filter by address or network, port, protocol and time; top
 // talkers and ports, a time histogram, and the flows themselves (keyset pages).
 import { useMemo } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { useQuery } from "urql";
+import { TimeRange, timeConditions, useUrlFilters } from "../components/Filters";
+import { flowColumns } from "../components/FlowColumns";
 import { Histogram } from "../components/Histogram";
 import { Table } from "../components/Table";
-import { Time } from "../components/Time";
 import { ErrorNotice } from "../errors";
 import { graphql, type ResultOf, type VariablesOf } from "../graphql";
 import { isIP } from "../ip";
@@ -57,27 +58,19 @@ function filterOf(p: URLSearchParams): { filter: Filter; problem?: string } {
   const proto = p.get("protocol");
   if (proto && (PROTOCOLS as readonly string[]).includes(proto))
     all.push({ protocol: { eq: proto as (typeof PROTOCOLS)[number] } });
-  const from = p.get("from");
-  const to = p.get("to");
-  if (from) all.push({ startedAt: { gte: new Date(from).toISOString() } });
-  if (to) all.push({ startedAt: { lt: new Date(to).toISOString() } });
+  all.push(...timeConditions(p, "startedAt"));
   return { filter: all.length ? { and: all } : {} };
 }
 
 export function FlowsPage() {
-  const [params, setParams] = useSearchParams();
+  const filters = useUrlFilters();
+  const { params, set } = filters;
   const { filter, problem } = useMemo(() => filterOf(params), [params]);
   const key = JSON.stringify(filter);
   const pages = usePages(FlowsList, { filter }, (d) => d.flows, key);
   const seconds = Number(params.get("bucket") ?? 3600);
   const [{ data, error }] = useQuery({ query: FlowsSummary, variables: { filter, seconds } });
   const agg = data?.flowsAggregate;
-  const set = (name: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next);
-  };
   return (
     <section aria-labelledby="flows-title">
       <h1 id="flows-title">Flows</h1>
@@ -109,22 +102,7 @@ export function FlowsPage() {
             ))}
           </select>
         </label>
-        <label>
-          From
-          <input
-            type="datetime-local"
-            value={params.get("from") ?? ""}
-            onChange={(e) => set("from", e.target.value)}
-          />
-        </label>
-        <label>
-          To
-          <input
-            type="datetime-local"
-            value={params.get("to") ?? ""}
-            onChange={(e) => set("to", e.target.value)}
-          />
-        </label>
+        <TimeRange {...filters} />
         <label>
           Buckets
           <select value={String(seconds)} onChange={(e) => set("bucket", e.target.value)}>
@@ -161,22 +139,7 @@ export function FlowsPage() {
         loadMore={pages.loadMore}
         fetching={pages.fetching}
         height={520}
-        columns={[
-          { header: "Start", cell: (f) => <Time at={f.startedAt} />, width: "11rem" },
-          {
-            header: "Source",
-            cell: (f) => <Link to={`/hosts/${f.srcIp}`}>{`${f.srcIp}:${f.srcPort ?? ""}`}</Link>,
-          },
-          {
-            header: "Destination",
-            cell: (f) => <Link to={`/hosts/${f.dstIp}`}>{`${f.dstIp}:${f.dstPort ?? ""}`}</Link>,
-          },
-          { header: "Proto", cell: (f) => f.protocol.toLowerCase(), width: "4rem" },
-          { header: "App", cell: (f) => f.application ?? "", width: "6rem" },
-          { header: "Bytes out", cell: (f) => f.srcBytes, width: "7rem" },
-          { header: "Bytes in", cell: (f) => f.dstBytes, width: "7rem" },
-          { header: "Sensor", cell: (f) => f.sensor ?? "", width: "7rem" },
-        ]}
+        columns={flowColumns<Row>()}
       />
     </section>
   );

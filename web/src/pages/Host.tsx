@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { useQuery } from "urql";
+import { flowColumns } from "../components/FlowColumns";
 import { Notes } from "../components/Notes";
 import { Table } from "../components/Table";
 import { Time } from "../components/Time";
@@ -380,16 +381,7 @@ function Flows({ ip }: { ip: string }) {
         fetching={pages.fetching}
         sort={sort}
         onSort={(field) => setSort((s) => ({ field, desc: s.field === field ? !s.desc : true }))}
-        columns={[
-          { header: "Start", cell: (f) => <Time at={f.startedAt} />, sort: "STARTED_AT", width: "11rem" },
-          { header: "Source", cell: (f) => `${f.srcIp}:${f.srcPort ?? ""}`, sort: "SRC" },
-          { header: "Destination", cell: (f) => `${f.dstIp}:${f.dstPort ?? ""}`, sort: "DST" },
-          { header: "Proto", cell: (f) => f.protocol.toLowerCase(), width: "4rem", sort: "PROTOCOL" },
-          { header: "App", cell: (f) => f.application ?? "", width: "6rem", sort: "APPLICATION" },
-          { header: "Bytes out", cell: (f) => f.srcBytes, width: "7rem", sort: "SRC_BYTES" },
-          { header: "Bytes in", cell: (f) => f.dstBytes, width: "7rem", sort: "DST_BYTES" },
-          { header: "State", cell: (f) => f.state ?? "", width: "5rem" },
-        ]}
+        columns={flowColumns<FlowRow>(true)}
       />
     </section>
   );

@@ -5,58 +5,62 @@ import { Link } from "react-router";
 import { useQuery } from "urql";
 import { Time } from "../components/Time";
 import { Problem } from "../errors";
-import { graphql, type ResultOf } from "../graphql";
+import { type FragmentOf, graphql, type ResultOf, readFragment } from "../graphql";
 import { useCan } from "../session";
 import { type Outcome, type Progress, upload } from "../upload";
 
-const ImportNmap = graphql(`
+// What every import answers: one fragment, spread into each format's mutation.
+const SummaryFields = graphql(`
+  fragment SummaryFields on ImportSummary {
+    read inserted updated unchanged skipped
+    skippedBecause { reason count }
+    counts { kind added updated unchanged }
+    badRecords { file location reason }
+    imports { id fileName }
+    alreadyImported { id fileName startedAt }
+  }
+`);
+
+const ImportNmap = graphql(
+  `
   mutation ImportNmap($file: Upload!, $source: String) {
     importNmap(file: $file, source: $source) {
-      read inserted updated unchanged skipped
-      skippedBecause { reason count }
-      counts { kind added updated unchanged }
-      badRecords { file location reason }
-      imports { id fileName }
-      alreadyImported { id fileName startedAt }
+      ...SummaryFields
     }
   }
-`);
-const ImportZeek = graphql(`
+`,
+  [SummaryFields],
+);
+const ImportZeek = graphql(
+  `
   mutation ImportZeek($file: Upload!, $source: String, $skipBadRecords: Boolean!) {
     importZeek(file: $file, source: $source, skipBadRecords: $skipBadRecords) {
-      read inserted updated unchanged skipped
-      skippedBecause { reason count }
-      counts { kind added updated unchanged }
-      badRecords { file location reason }
-      imports { id fileName }
-      alreadyImported { id fileName startedAt }
+      ...SummaryFields
     }
   }
-`);
-const ImportSuricata = graphql(`
+`,
+  [SummaryFields],
+);
+const ImportSuricata = graphql(
+  `
   mutation ImportSuricata($file: Upload!, $source: String, $skipBadRecords: Boolean!) {
     importSuricata(file: $file, source: $source, skipBadRecords: $skipBadRecords) {
-      read inserted updated unchanged skipped
-      skippedBecause { reason count }
-      counts { kind added updated unchanged }
-      badRecords { file location reason }
-      imports { id fileName }
-      alreadyImported { id fileName startedAt }
+      ...SummaryFields
     }
   }
-`);
-const ImportIpdr = graphql(`
+`,
+  [SummaryFields],
+);
+const ImportIpdr = graphql(
+  `
   mutation ImportIpdr($file: Upload!, $context: String, $timezone: String, $skipBadRecords: Boolean!) {
     importIpdr(file: $file, context: $context, timezone: $timezone, skipBadRecords: $skipBadRecords) {
-      read inserted updated unchanged skipped
-      skippedBecause { reason count }
-      counts { kind added updated unchanged }
-      badRecords { file location reason }
-      imports { id fileName }
-      alreadyImported { id fileName startedAt }
+      ...SummaryFields
     }
   }
-`);
+`,
+  [SummaryFields],
+);
 
 const Recent = graphql(`
   query RecentImports {
@@ -64,7 +68,7 @@ const Recent = graphql(`
   }
 `);
 
-type Summary = ResultOf<typeof ImportNmap>["importNmap"];
+type Summary = ResultOf<typeof SummaryFields>;
 const FORMATS = {
   nmap: { label: "nmap or masscan XML", capability: "hosts:write" },
   zeek: { label: "Zeek conn.log / dns.log", capability: "flows:write" },
@@ -97,7 +101,7 @@ export function ImportPage() {
     setProblem(null);
     setProgress({ sent: 0, total: file.size });
     const src = source || null;
-    const r: Outcome<Record<string, Summary>> =
+    const r: Outcome<Record<string, FragmentOf<typeof SummaryFields>>> =
       format === "nmap"
         ? await upload(ImportNmap, { file, source: src }, setProgress)
         : format === "zeek"
@@ -112,7 +116,7 @@ export function ImportPage() {
     setProgress(null);
     const first = r.errors?.[0];
     if (first) setProblem({ message: first.message, code: first.extensions?.code });
-    const s = r.data ? Object.values(r.data)[0] : undefined;
+    const s = r.data ? readFragment(SummaryFields, Object.values(r.data)[0]) : undefined;
     if (s) {
       setSummary(s);
       refetch({ requestPolicy: "network-only" });
