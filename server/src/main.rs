@@ -629,12 +629,7 @@ async fn bench(kind: BenchKind) -> anyhow::Result<()> {
 
 /// A timezone setting (`PIVOT_TIMEZONE`, `--timezone`): an IANA name; none when blank.
 fn parse_timezone(v: Option<String>) -> anyhow::Result<Option<chrono_tz::Tz>> {
-    match v.filter(|v| !v.is_empty()) {
-        Some(v) => v.parse().map(Some).map_err(|_| {
-            anyhow::anyhow!("PIVOT_TIMEZONE must be an IANA timezone name such as Europe/Paris, not {v:?}")
-        }),
-        None => Ok(None),
-    }
+    server::domain::ipdr::timezone("PIVOT_TIMEZONE", v.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn import_command(

@@ -70,3 +70,14 @@ export function usePages<T, D, V extends AnyVariables>(
     reload: useCallback(() => setGeneration((g) => g + 1), []),
   };
 }
+
+/** What a table shows of a paged list (rows, counts, loading, the next page). */
+export function tablePages<T>(p: {
+  rows: readonly T[];
+  total?: number;
+  hasMore: boolean;
+  loadMore: () => void;
+  fetching: boolean;
+}) {
+  return { rows: p.rows, total: p.total, hasMore: p.hasMore, loadMore: p.loadMore, fetching: p.fetching };
+}

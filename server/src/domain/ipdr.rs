@@ -308,6 +308,32 @@ pub async fn context(
     Ok(Some(context))
 }
 
+/// Whether `p` may import into the context `name`: anyone with IPDR write access,
+/// except that a user limited to some contexts writes only into those (never into a
+/// new one).
+pub async fn may_import_into(db: &impl ConnectionTrait, p: &Principal, name: Option<&str>) -> DomainResult<()> {
+    if context(db, p, name).await?.is_none() && limits(db, p.user.id).await?.is_some() {
+        return Err(DomainError::Forbidden(format!(
+            "no access to the IPDR context {}: you may import only into the contexts you are limited to",
+            canonical_name(name)
+        )));
+    }
+    Ok(())
+}
+
+/// A timezone given by name (an IANA name such as Europe/Paris); none when blank.
+pub fn timezone(field: &str, name: Option<&str>) -> DomainResult<Option<chrono_tz::Tz>> {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        None => Ok(None),
+        Some(n) => n.parse().map(Some).map_err(|_| {
+            DomainError::bad(
+                field,
+                format!("must be an IANA timezone name such as Europe/Paris, not {n:?}"),
+            )
+        }),
+    }
+}
+
 /// [`context`], which must exist (`NOT_FOUND` otherwise).
 pub async fn existing_context(
     db: &impl ConnectionTrait,

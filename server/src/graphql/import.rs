@@ -9,7 +9,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::audit::write;
-use super::errors::{coded, Gql, BAD_USER_INPUT};
+use super::errors::Gql;
 use super::loaders::{loader, ById, GroupBy};
 use super::user::{principal, User};
 use crate::domain::ids::{self, Kind};
@@ -218,7 +218,7 @@ async fn import(ctx: &Context<'_>, format: Format, file: Upload, options: Option
     let done = write(ctx, move |tx| {
         Box::pin(async move {
             if format == Format::Ipdr {
-                may_write_context(tx, &me, options.context.as_deref()).await?;
+                ipdr::may_import_into(tx, &me, options.context.as_deref()).await?;
             }
             ingest::import(tx, format, vec![input], &options, &|_| {}).await
         })
@@ -318,15 +318,7 @@ impl ImportMutation {
         timezone: Option<String>,
         #[graphql(default = false)] skip_bad_records: bool,
     ) -> Result<Summary> {
-        let timezone = match timezone.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            None => None,
-            Some(t) => Some(t.parse::<chrono_tz::Tz>().map_err(|_| {
-                coded(
-                    format!("timezone: not an IANA timezone name such as Europe/Paris: {t:?}"),
-                    BAD_USER_INPUT,
-                )
-            })?),
-        };
+        let timezone = ipdr::timezone("timezone", timezone.as_deref()).gql()?;
         let options = Options {
             context,
             timezone,
@@ -335,20 +327,4 @@ impl ImportMutation {
         };
         import(ctx, Format::Ipdr, file, options).await
     }
-}
-
-/// A user limited to some IPDR contexts writes only into those (never into a new one).
-async fn may_write_context(
-    tx: &sea_orm::DatabaseTransaction,
-    me: &crate::domain::access::Principal,
-    name: Option<&str>,
-) -> crate::domain::error::DomainResult<()> {
-    use crate::domain::error::DomainError;
-    if ipdr::context(tx, me, name).await?.is_none() && ipdr::limits(tx, me.user.id).await?.is_some() {
-        return Err(DomainError::Forbidden(format!(
-            "no access to the IPDR context {}: you may import only into the contexts you are limited to",
-            ipdr::canonical_name(name)
-        )));
-    }
-    Ok(())
 }

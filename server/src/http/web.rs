@@ -32,12 +32,12 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
         return not_found(&uri);
     }
     let path = uri.path().trim_start_matches('/');
-    if let Some(file) = path.strip_prefix("assets/").and_then(|_| Built::get(path)) {
-        return file_response(file, IMMUTABLE);
+    if path.starts_with("assets/") {
+        return Built::get(path).map_or_else(|| not_found(&uri), |file| file_response(file, IMMUTABLE));
     }
     let page = match path {
         "graphiql" | "graphiql/" => "graphiql.html",
-        _ if path.starts_with("assets/") || !wants_page(&headers) => return not_found(&uri),
+        _ if !wants_page(&headers) => return not_found(&uri),
         _ => "index.html",
     };
     match Built::get(page) {
@@ -66,7 +66,8 @@ fn wants_page(headers: &HeaderMap) -> bool {
 
 fn file_response(file: rust_embed::EmbeddedFile, cache: &'static str) -> Response {
     let mime = file.metadata.mimetype().to_string();
-    let mut r = Response::new(Body::from(file.data.into_owned()));
+    // Embedded bytes are borrowed for the life of the program, not copied per request.
+    let mut r = Response::new(Body::from(file.data));
     let h = r.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&mime) {
         h.insert(header::CONTENT_TYPE, v);

@@ -8,7 +8,7 @@ import { Table } from "../components/Table";
 import { Time } from "../components/Time";
 import { ErrorNotice } from "../errors";
 import { graphql, type ResultOf } from "../graphql";
-import { usePages } from "../paging";
+import { tablePages, usePages } from "../paging";
 
 const Users = graphql(`
   query Users {
@@ -383,12 +383,8 @@ function AuditTab() {
       <ErrorNotice error={pages.error} />
       <Table<AuditRow>
         label="Audit log"
-        rows={pages.rows}
+        {...tablePages(pages)}
         rowKey={(e) => e.id}
-        total={pages.total}
-        hasMore={pages.hasMore}
-        loadMore={pages.loadMore}
-        fetching={pages.fetching}
         columns={[
           { header: "When", cell: (e) => <Time at={e.at} />, width: "11rem" },
           { header: "Who", cell: (e) => e.user?.username ?? "—", width: "8rem" },

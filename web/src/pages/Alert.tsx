@@ -5,6 +5,7 @@ import { Time } from "../components/Time";
 import { ErrorNotice } from "../errors";
 import { graphql } from "../graphql";
 import { useCan } from "../session";
+import { Acknowledge } from "./Alerts";
 
 const AlertQuery = graphql(`
   query Alert($id: ID!) {
@@ -21,16 +22,10 @@ const AlertQuery = graphql(`
   }
 `);
 
-const AckOne = graphql(`
-  mutation AckOne($ids: [ID!]!, $acknowledged: Boolean!) {
-    acknowledgeAlerts(ids: $ids, acknowledged: $acknowledged)
-  }
-`);
-
 export function AlertPage() {
   const id = useParams().id ?? "";
   const [{ data, error, fetching }, refetch] = useQuery({ query: AlertQuery, variables: { id } });
-  const [ack, acknowledge] = useMutation(AckOne);
+  const [ack, acknowledge] = useMutation(Acknowledge);
   const canWrite = useCan("alerts:write");
   const a = data?.node && "title" in data.node ? data.node : null;
   if (fetching && !data) return <p className="loading">Loading…</p>;

@@ -31,7 +31,7 @@ const OpenCases = graphql(`
   }
 `);
 
-const Acknowledge = graphql(`
+export const Acknowledge = graphql(`
   mutation Acknowledge($ids: [ID!]!, $acknowledged: Boolean!) {
     acknowledgeAlerts(ids: $ids, acknowledged: $acknowledged)
   }

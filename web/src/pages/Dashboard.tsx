@@ -5,9 +5,9 @@ import { Link } from "react-router";
 import { useQuery } from "urql";
 import { Histogram } from "../components/Histogram";
 import { Time } from "../components/Time";
+import { Top } from "../components/Top";
 import { ErrorNotice } from "../errors";
 import { graphql } from "../graphql";
-import { Top } from "./Flows";
 
 const Dashboard = graphql(`
   query Dashboard($since: Instant!, $seconds: Int!) {

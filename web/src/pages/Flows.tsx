@@ -1,16 +1,16 @@
 // The flows explorer: filter by address or network, port, protocol and time; top
 // talkers and ports, a time histogram, and the flows themselves (keyset pages).
 import { useMemo } from "react";
-import { Link } from "react-router";
 import { useQuery } from "urql";
 import { TimeRange, timeConditions, useUrlFilters } from "../components/Filters";
 import { flowColumns } from "../components/FlowColumns";
 import { Histogram } from "../components/Histogram";
 import { Table } from "../components/Table";
+import { Top } from "../components/Top";
 import { ErrorNotice } from "../errors";
 import { graphql, type ResultOf, type VariablesOf } from "../graphql";
 import { isIP } from "../ip";
-import { usePages } from "../paging";
+import { tablePages, usePages } from "../paging";
 import { classify } from "../search";
 
 const FlowsList = graphql(`
@@ -132,41 +132,11 @@ export function FlowsPage() {
       )}
       <Table<Row>
         label="Flows"
-        rows={pages.rows}
+        {...tablePages(pages)}
         rowKey={(f) => f.id}
-        total={pages.total}
-        hasMore={pages.hasMore}
-        loadMore={pages.loadMore}
-        fetching={pages.fetching}
         height={520}
         columns={flowColumns<Row>()}
       />
-    </section>
-  );
-}
-
-export function Top({
-  title,
-  rows,
-  link,
-}: {
-  title: string;
-  rows: readonly { value: string | null; count: number }[];
-  link?: (value: string) => string;
-}) {
-  const max = Math.max(1, ...rows.map((r) => r.count));
-  return (
-    <section className="top" aria-label={title}>
-      <h2>{title}</h2>
-      <ol>
-        {rows.map((r) => (
-          <li key={r.value ?? "-"}>
-            <span className="bar" style={{ width: `${(100 * r.count) / max}%` }} />
-            <span>{r.value && link ? <Link to={link(r.value)}>{r.value}</Link> : (r.value ?? "—")}</span>
-            <span className="count">{r.count}</span>
-          </li>
-        ))}
-      </ol>
     </section>
   );
 }

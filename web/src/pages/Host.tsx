@@ -9,7 +9,7 @@ import { Time } from "../components/Time";
 import { ErrorNotice } from "../errors";
 import { graphql, type ResultOf, type VariablesOf } from "../graphql";
 import { isIP } from "../ip";
-import { usePages } from "../paging";
+import { tablePages, usePages } from "../paging";
 import { useCan } from "../session";
 
 const HostQuery = graphql(`
@@ -373,12 +373,8 @@ function Flows({ ip }: { ip: string }) {
       <ErrorNotice error={pages.error} />
       <Table<FlowRow>
         label="Flows"
-        rows={pages.rows}
+        {...tablePages(pages)}
         rowKey={(f) => f.id}
-        total={pages.total}
-        hasMore={pages.hasMore}
-        loadMore={pages.loadMore}
-        fetching={pages.fetching}
         sort={sort}
         onSort={(field) => setSort((s) => ({ field, desc: s.field === field ? !s.desc : true }))}
         columns={flowColumns<FlowRow>(true)}
