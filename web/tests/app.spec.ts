@@ -242,3 +242,47 @@ for (const path of ["/", "/alerts", "/flows", "/cases", "/hosts/127.0.0.1", "/im
     expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
   });
 }
+
+test("alerts attached to a case from the list; the case closed and reopened; a token shown once", async ({
+  page,
+  baseURL,
+}) => {
+  const admin = await api(baseURL as string);
+  const customer = await admin.call('mutation { createCustomer(name: "E2E attach customer") { id } }');
+  const name = `E2E attach case ${Date.now()}`;
+  const made = await admin.call(
+    "mutation($n: String!, $c: ID!) { createCase(input: { name: $n, customerId: $c }) { number } }",
+    {
+      n: name,
+      c: customer.createCustomer.id,
+    },
+  );
+  await admin.dispose();
+  await signIn(page);
+  await page.goto("/alerts?severity=CRITICAL");
+  const table = page.getByRole("table", { name: "Alerts" });
+  await table.getByRole("checkbox").first().check();
+  const title = await table.getByRole("row").nth(1).getByRole("link").first().innerText();
+  await page
+    .getByRole("toolbar", { name: "Selected alerts" })
+    .getByRole("combobox")
+    .selectOption({ label: `#${made.createCase.number} ${name}` });
+  await page.getByRole("button", { name: "Attach to case" }).click();
+  await expect(page.getByText(/1 attached to case #\d+/)).toBeVisible();
+  await page.goto("/cases");
+  await page.getByRole("link", { name }).click();
+  await expect(
+    page.getByRole("region", { name: /Linked alerts/ }).getByRole("link", { name: title }),
+  ).toBeVisible();
+  await page.getByRole("button", { name: "Close case" }).click();
+  await expect(page.getByRole("button", { name: "Reopen case" })).toBeVisible();
+  await page.getByRole("button", { name: "Reopen case" }).click();
+  await expect(page.getByRole("button", { name: "Close case" })).toBeVisible();
+  await page.goto("/admin/tokens");
+  await page.getByLabel("What it is for").fill("e2e script");
+  await page.getByRole("button", { name: "Make a token" }).click();
+  await expect(page.getByText(/Your new token .*pvt_/)).toBeVisible();
+  await page.reload();
+  await expect(page.getByText("e2e script")).toBeVisible();
+  await expect(page.getByText(/pvt_/)).toHaveCount(0);
+});
