@@ -262,7 +262,7 @@ test("alerts attached to a case from the list; the case closed and reopened; a t
   await page.goto("/alerts?severity=CRITICAL");
   const table = page.getByRole("table", { name: "Alerts" });
   await table.getByRole("checkbox").first().check();
-  const title = await table.getByRole("row").nth(1).getByRole("link").first().innerText();
+  const title = (await table.getByRole("row").nth(1).getByRole("link").first().textContent()) ?? "";
   await page
     .getByRole("toolbar", { name: "Selected alerts" })
     .getByRole("combobox")
