@@ -286,3 +286,21 @@ test("alerts attached to a case from the list; the case closed and reopened; a t
   await expect(page.getByText("e2e script")).toBeVisible();
   await expect(page.getByText(/pvt_/)).toHaveCount(0);
 });
+
+test("search results are walked with the arrow keys", async ({ page }) => {
+  await signIn(page);
+  await page.keyboard.press("/");
+  await expect(page.getByRole("searchbox")).toBeFocused();
+  await page.keyboard.type("192.0.2.10");
+  await page.keyboard.press("Enter");
+  const hosts = page.getByRole("region", { name: "Hosts" });
+  await hosts.getByRole("link").first().focus();
+  await page.keyboard.press("ArrowDown");
+  // The next result (an alert of that host) has the focus; Enter opens it.
+  const focused = page.locator(".results a:focus");
+  await expect(focused).toHaveAttribute("data-index", "1");
+  await page.keyboard.press("ArrowUp");
+  await expect(focused).toHaveAttribute("data-index", "0");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: /^192\.0\.2\.10/ })).toBeVisible();
+});
