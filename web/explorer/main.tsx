@@ -4,18 +4,32 @@
 import "graphiql/setup-workers/vite";
 import "graphiql/style.css";
 import "./explorer.css";
-import { createGraphiQLFetcher } from "@graphiql/toolkit";
+import { createGraphiQLFetcher, type Fetcher } from "@graphiql/toolkit";
 import { GraphiQL } from "graphiql";
+import { parse } from "graphql";
 import { createClient } from "graphql-ws";
 import { StrictMode, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 
 const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql/ws`;
 
-const fetcher = createGraphiQLFetcher({
+const toolkitFetcher = createGraphiQLFetcher({
   url: "/graphql",
   wsClient: createClient({ url: wsUrl, lazy: true }),
 });
+
+// The toolkit sends an operation over the WebSocket when the editor's parsed document
+// says it is a subscription; the editor parses after a pause, so an operation run at
+// once would go over HTTP (which refuses subscriptions). Parse what is sent instead.
+const fetcher: Fetcher = (params, options) => {
+  let documentAST = options?.documentAST;
+  try {
+    documentAST = parse(params.query);
+  } catch {
+    // Not a document: the server says what is wrong with it.
+  }
+  return toolkitFetcher(params, { ...options, documentAST });
+};
 
 const defaultQuery = `# Pivot's GraphQL explorer: the documentation is in the book icon on the left.
 # This page uses your signed-in session; to act as an API token, add the header

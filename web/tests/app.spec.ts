@@ -1,7 +1,8 @@
 // The investigator's walk through the app, in a real browser against the real server.
 // Expected values come from the files imported (tests/serve.sh), never from Pivot.
+import { readFileSync, writeFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
-import { api, expect, fixture, read, shot, signIn, test, testData } from "./fixtures";
+import { api, expect, fixture, password, read, shot, signIn, test, testData } from "./fixtures";
 
 /** Open TCP ports of 127.0.0.1 in nmap-localhost.xml, read from the XML itself. */
 function openPorts(): number[] {
@@ -129,7 +130,7 @@ test("create a case with an IOC and a note", async ({ page, baseURL }) => {
   const iocs = page.getByRole("region", { name: /^IOCs/ });
   await expect(iocs.getByRole("link", { name: "evil.example.com" })).toBeVisible();
   await expect(iocs.getByText("TLP:RED")).toBeVisible();
-  const note = page.getByRole("form", { name: "New note" });
+  const note = page.getByRole("form", { name: "New note", exact: true });
   await note.getByLabel("Title").fill("First look");
   // Markup is text: it must be shown as typed, never run.
   await note.getByLabel("Text").fill("<img src=x onerror=alert(1)> **not bold**");
@@ -303,4 +304,353 @@ test("search results are walked with the arrow keys", async ({ page }) => {
   await expect(focused).toHaveAttribute("data-index", "0");
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: /^192\.0\.2\.10/ })).toBeVisible();
+});
+
+test("the explorer keeps its history and runs a subscription over /graphql/ws", async ({ page, baseURL }) => {
+  // The explorer's editor is slow to come up on a busy machine.
+  test.setTimeout(60_000);
+  const sockets: string[] = [];
+  page.on("websocket", (ws) => sockets.push(new URL(ws.url()).pathname));
+  await signIn(page);
+  await page.goto("/graphiql");
+  await expect(page.getByRole("status")).toHaveText(/Signed in as admin/);
+  await expect(async () => {
+    await page.getByRole("button", { name: /Execute query/ }).click();
+    await expect(page.locator(".graphiql-response")).toContainText('"username": "admin"', { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+  // History survives a reload: the query just run is listed, and opening it brings it back.
+  await page.reload();
+  await page.getByRole("button", { name: "Show History" }).click();
+  const history = page.locator(".graphiql-history-item");
+  await expect(history.first()).toContainText("me { username role }");
+  // A subscription, typed into the editor, runs over the WebSocket and shows each alert.
+  const title = `E2E explorer subscription ${Date.now()}`;
+  await page.locator(".graphiql-query-editor .monaco-editor").click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  await page.keyboard.insertText(
+    'subscription { alertCreated(filter: { type: { eq: "e2e-explorer" } }) { title } }',
+  );
+  await page.getByRole("button", { name: /Execute (query|subscription)/ }).click();
+  // The subscription is open when the server has it: raise alerts until one arrives.
+  const admin = await api(baseURL as string);
+  await expect(async () => {
+    await admin.call(
+      'mutation($t: String!) { createAlert(input: { kind: "network", type: "e2e-explorer", severity: NOTICE, title: $t }) { id } }',
+      { t: title },
+    );
+    await expect(page.locator(".graphiql-response")).toContainText(title, { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+  await admin.dispose();
+  expect(sockets).toContain("/graphql/ws");
+  await shot(page, "explorer-subscription");
+});
+
+test("repeated wrong passwords are refused for a while, and the page says so", async ({ page, baseURL }) => {
+  const admin = await api(baseURL as string);
+  await admin.call(
+    'mutation { createUser(input: { username: "throttled", password: "throttled-password-e2e", role: VIEWER }) { id } }',
+  );
+  await admin.dispose();
+  await page.goto("/");
+  await page.getByLabel("Username").fill("throttled");
+  // Five failures for one username (auth::login::MAX_PER_USERNAME)...
+  for (let i = 0; i < 5; i++) {
+    await page.getByLabel("Password").fill(`wrong-${i}`);
+    const answered = page.waitForResponse(
+      (r) => r.url().endsWith("/graphql") && r.request().method() === "POST",
+    );
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await answered;
+    await expect(page.getByRole("alert")).toHaveText("Wrong username or password.");
+  }
+  // ...and even the right password is refused, with the reason.
+  await page.getByLabel("Password").fill(password("throttled"));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("Too many failed attempts");
+  await expect(page.getByRole("button", { name: "Sign out" })).toHaveCount(0);
+  await shot(page, "sign-in-rate-limited");
+});
+
+test("an alert's packet capture downloads as a pcap file", async ({ page }, info) => {
+  // One Suricata alert carrying the packet that raised it (`packet: yes` in eve.json).
+  const packet = Buffer.from(Array.from({ length: 54 }, (_, i) => (i * 7 + 3) % 256));
+  const signature = `PIVOT E2E pcap ${Date.now()}`;
+  const eve = info.outputPath("eve-pcap.json");
+  const line = {
+    timestamp: "2026-01-15T11:00:00.000000+0000",
+    flow_id: 4242424242,
+    event_type: "alert",
+    src_ip: "192.0.2.44",
+    src_port: 40404,
+    dest_ip: "198.51.100.44",
+    dest_port: 80,
+    proto: "TCP",
+    alert: {
+      action: "allowed",
+      gid: 1,
+      signature_id: 4242,
+      rev: 1,
+      signature,
+      category: "Test",
+      severity: 1,
+    },
+    packet: packet.toString("base64"),
+    packet_info: { linktype: 1 },
+  };
+  writeFileSync(eve, `${JSON.stringify(line)}\n`);
+  await signIn(page);
+  await page.goto("/import");
+  await page.getByLabel("Suricata eve.json").check();
+  await page.getByLabel(/^File/).setInputFiles(eve);
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByRole("region", { name: "Imported" })).toBeVisible({ timeout: 30_000 });
+  await page.goto("/alerts");
+  await page.getByRole("link", { name: signature }).click();
+  const download = page.waitForEvent("download");
+  await page
+    .getByRole("region", { name: "Packet capture" })
+    .getByRole("link", { name: `Download (1 packets, ${packet.length} bytes)` })
+    .click();
+  const file = readFileSync(await (await download).path());
+  // libpcap: a 24-byte file header (magic a1b2c3d4, little-endian), a 16-byte record
+  // header, then the packet as the sensor logged it.
+  expect(file.readUInt32LE(0)).toBe(0xa1b2c3d4);
+  expect(file.readUInt32LE(20)).toBe(1);
+  expect(file.length).toBe(24 + 16 + packet.length);
+  expect(file.readUInt32LE(24)).toBe(Date.parse(line.timestamp) / 1000);
+  expect(file.subarray(40).equals(packet)).toBe(true);
+});
+
+test.describe("in UTC", () => {
+  test.use({ timezoneId: "UTC" });
+  test("the flows explorer filters by address, network, protocol and time, and keeps them in the URL", async ({
+    page,
+  }) => {
+    const conn = read(testData("zeek/conn.json"))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const of = (ip: string) => conn.filter((f) => f["id.orig_h"] === ip || f["id.resp_h"] === ip);
+    // 192.0.2.99 is in conn.json only (none of the other imported files names it).
+    const lone = of("192.0.2.99");
+    expect(lone.length).toBe(1);
+    await signIn(page);
+    await page.goto("/flows");
+    const filters = page.getByRole("form", { name: "Flow filters" });
+    const table = page.getByRole("table", { name: "Flows" });
+    const foot = page.locator(".tfoot");
+    await filters.getByLabel("Address or network").fill("192.0.2.99");
+    await filters.getByLabel("Address or network").press("Enter");
+    await expect(page).toHaveURL(/host=192\.0\.2\.99/);
+    await expect(foot).toHaveText(`${lone.length} of ${lone.length} shown`);
+    await expect(table.getByRole("row").nth(1)).toContainText(lone[0]["id.resp_h"]);
+    const talkers = page.getByRole("region", { name: "Top talkers" });
+    await expect(talkers.getByRole("link", { name: "192.0.2.99" })).toBeVisible();
+    await expect(page.getByRole("region", { name: "Top destination ports" })).toContainText(
+      String(lone[0]["id.resp_p"]),
+    );
+    // A network: the /30 around it holds the same one flow.
+    await filters.getByLabel("Address or network").fill("192.0.2.96/30");
+    await filters.getByLabel("Address or network").press("Enter");
+    await expect(foot).toHaveText(`${lone.length} of ${lone.length} shown`);
+    // Its protocol matches; another does not.
+    await filters.getByLabel("Protocol").selectOption(lone[0].proto.toUpperCase());
+    await expect(foot).toHaveText("1 of 1 shown");
+    await filters.getByLabel("Protocol").selectOption("UDP");
+    await expect(foot).toHaveText("Nothing matches.");
+    await filters.getByLabel("Protocol").selectOption("");
+    // Time: up to a minute before the flow started, nothing; from then on, the flow.
+    const started = new Date(lone[0].ts * 1000);
+    const local = (d: Date) => d.toISOString().slice(0, 16);
+    await filters.getByLabel("To", { exact: true }).fill(local(new Date(started.getTime() - 60_000)));
+    await expect(foot).toHaveText("Nothing matches.");
+    await filters.getByLabel("To", { exact: true }).fill("");
+    await filters.getByLabel("From", { exact: true }).fill(local(new Date(started.getTime() - 60_000)));
+    await expect(foot).toHaveText("1 of 1 shown");
+    // The filters are in the URL: a reload keeps them.
+    await page.reload();
+    await expect(filters.getByLabel("Address or network")).toHaveValue("192.0.2.96/30");
+    await expect(foot).toHaveText("1 of 1 shown");
+    // Something that is neither an address nor a network is said so.
+    await filters.getByLabel("Address or network").fill("not an address");
+    await filters.getByLabel("Address or network").press("Enter");
+    await expect(page.getByRole("alert")).toContainText("is neither an address nor a network");
+    await shot(page, "flows-filtered");
+  });
+});
+
+test("a case's workspace: assets, the task board, note groups, a conflicting save merged, the timeline filtered, evidences", async ({
+  page,
+  baseURL,
+}) => {
+  const admin = await api(baseURL as string);
+  const customer = await admin.call('mutation { createCustomer(name: "E2E workspace customer") { id } }');
+  const name = `E2E workspace ${Date.now()}`;
+  const made = await admin.call(
+    "mutation($n: String!, $c: ID!) { createCase(input: { name: $n, customerId: $c }) { id number } }",
+    { n: name, c: customer.createCustomer.id },
+  );
+  const caseId = made.createCase.id;
+  // Two events from elsewhere, in two categories, for the timeline's filters.
+  const events = [
+    { title: "Phishing mail received", category: "initial-access", occurredAt: "2026-01-15T09:00:00Z" },
+    { title: "Beacon to the C2 server", category: "command-and-control", occurredAt: "2026-01-15T10:00:00Z" },
+  ];
+  for (const e of events)
+    await admin.call("mutation($i: CreateTimelineEventInput!) { createTimelineEvent(input: $i) { id } }", {
+      i: { caseId, ...e },
+    });
+  await signIn(page, "analyst");
+  await page.goto(`/cases/${encodeURIComponent(caseId)}`);
+  await expect(page.getByRole("heading", { name: new RegExp(name) })).toBeVisible();
+
+  // Assets: one of the seeded types, at an address that links to its host.
+  const asset = page.getByRole("form", { name: "Add asset" });
+  await asset.getByLabel("Name").fill("web01");
+  await asset.getByLabel("Type").selectOption({ label: "Linux - Server" });
+  await asset.getByLabel("IP").fill("192.0.2.10");
+  await asset.getByRole("button", { name: "Add asset" }).click();
+  const assets = page.getByRole("region", { name: /^Assets/ });
+  await expect(assets.getByRole("listitem").filter({ hasText: "web01" })).toContainText("Linux - Server");
+  await expect(assets.getByRole("link", { name: "192.0.2.10" })).toBeVisible();
+
+  // The task board: a new task is to do; moved, it is in the done column.
+  const task = page.getByRole("form", { name: "Add task" });
+  await task.getByLabel("Task").fill("Collect the proxy logs");
+  await task.getByRole("button", { name: "Add task" }).click();
+  const board = page.getByRole("region", { name: "Tasks" });
+  await expect(board.getByRole("region", { name: "todo" })).toContainText("Collect the proxy logs");
+  await board.getByLabel("Status of Collect the proxy logs").selectOption("DONE");
+  await expect(board.getByRole("region", { name: "done" })).toContainText("Collect the proxy logs");
+  await expect(board.getByRole("region", { name: "todo" })).not.toContainText("Collect the proxy logs");
+
+  // Note groups: a group, and a note filed under it.
+  const group = page.getByRole("form", { name: "New note group" });
+  await group.getByLabel("New group").fill("Triage");
+  await group.getByRole("button", { name: "Add group" }).click();
+  const note = page.getByRole("form", { name: "New note", exact: true });
+  await note.getByLabel("Group").selectOption({ label: "Triage" });
+  await note.getByLabel("Title").fill("Plan");
+  await note.getByLabel("Text").fill("Look at the proxy first.");
+  await note.getByRole("button", { name: "Add note" }).click();
+  const notes = page.getByRole("region", { name: /^Notes/ });
+  await expect(notes.getByRole("heading", { name: "Triage", level: 3 })).toBeVisible();
+  const plan = notes.getByRole("article", { name: "Plan" });
+  await expect(plan).toContainText("Look at the proxy first.");
+
+  // A conflicting save: someone else saves while this page edits; nothing typed is lost.
+  await plan.getByRole("button", { name: "Edit" }).click();
+  await plan.getByLabel("Text").fill("Look at the proxy first, then the DNS logs.");
+  const listed = await admin.call("query($s: ID!) { notes(filter: { subjectId: $s }) { nodes { id } } }", {
+    s: caseId,
+  });
+  await admin.call(
+    'mutation($id: ID!) { updateNote(id: $id, input: { body: "Their text: start with DNS." }) { id } }',
+    {
+      id: listed.notes.nodes[0].id,
+    },
+  );
+  await plan.getByRole("button", { name: "Save" }).click();
+  const conflict = plan.getByRole("alert");
+  await expect(conflict).toContainText("Someone saved revision 2");
+  await expect(conflict).toContainText("Their text: start with DNS.");
+  await expect(plan.getByLabel("Text")).toHaveValue("Look at the proxy first, then the DNS logs.");
+  await plan.getByLabel("Text").fill("Start with DNS, then the proxy.");
+  await conflict.getByRole("button", { name: "I have merged: save over revision 2" }).click();
+  await expect(plan.locator(".note-body")).toHaveText("Start with DNS, then the proxy.");
+  await expect(plan).toContainText("revision 3");
+  // The two earlier states are kept: the first text and theirs.
+  await plan.getByText("History (2 earlier revisions)").click();
+  await expect(plan.getByRole("group")).toContainText("Look at the proxy first.");
+  await expect(plan.getByRole("group")).toContainText("Their text: start with DNS.");
+
+  // The timeline, filtered by category and by text, and an event added here.
+  const timeline = page.getByRole("region", { name: /^Timeline/ });
+  const shown = timeline.getByRole("listitem");
+  await expect(shown).toHaveCount(events.length);
+  const tf = page.getByRole("form", { name: "Timeline filters" });
+  await tf.getByLabel("Category").selectOption("command-and-control");
+  await expect(shown).toHaveCount(1);
+  await expect(shown.first()).toContainText("Beacon to the C2 server");
+  await tf.getByLabel("Category").selectOption("");
+  await tf.getByLabel("Contains").fill("phishing");
+  await expect(shown).toHaveCount(1);
+  await expect(shown.first()).toContainText("Phishing mail received");
+  await tf.getByLabel("Contains").fill("");
+  const add = page.getByRole("form", { name: "Add timeline event" });
+  await add.getByLabel("Event").fill("Host isolated");
+  await add.getByLabel("When").fill("2026-01-15T12:00");
+  await add.getByRole("button", { name: "Add event" }).click();
+  await expect(shown).toHaveCount(events.length + 1);
+  await expect(shown.last()).toContainText("Host isolated");
+
+  // Evidences: registered with their hash.
+  const ev = page.getByRole("form", { name: "Register evidence" });
+  await ev.getByLabel("File name").fill("memory.raw");
+  await ev.getByLabel("Hash").fill("d41d8cd98f00b204e9800998ecf8427e");
+  await ev.getByRole("button", { name: "Register evidence" }).click();
+  await expect(page.getByRole("region", { name: /^Evidences/ }).getByRole("listitem")).toContainText(
+    "memory.raw d41d8cd98f00b204e9800998ecf8427e",
+  );
+  await admin.dispose();
+  await shot(page, "case-workspace");
+});
+
+test("administration: a user's role, grants, customers and state; customers; the audit log filtered", async ({
+  page,
+  baseURL,
+}) => {
+  await signIn(page);
+  await page.goto("/admin/customers");
+  const customer = `E2E admin customer ${Date.now()}`;
+  await page.getByRole("textbox", { name: "Customer" }).fill(customer);
+  await page.getByRole("button", { name: "Add customer" }).click();
+  await expect(page.getByRole("listitem").filter({ hasText: customer })).toBeVisible();
+
+  await page.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Users" }).click();
+  const form = page.getByRole("form", { name: "New user" });
+  await form.getByLabel("Username").fill("edited");
+  await form.getByLabel("Password").fill("edited-password-e2e");
+  await form.getByLabel("Role").selectOption("ANALYST");
+  await form.getByRole("button", { name: "Add user" }).click();
+  const row = page.getByRole("row").filter({ hasText: "edited" });
+  await row.getByLabel("Role of edited").selectOption("VIEWER");
+  await row.getByLabel("Extra grants of edited").fill("alerts:write");
+  await row.getByLabel("Extra grants of edited").blur();
+  await row.getByLabel("Customers of edited").selectOption({ label: customer });
+  await row.getByRole("button", { name: "Deactivate" }).click();
+  await expect(row.getByRole("button", { name: "Activate" })).toBeVisible();
+  // What the server now holds, asked elsewhere.
+  const admin = await api(baseURL as string);
+  const users = await admin.call(
+    "{ users(first: 500) { nodes { username role active capabilities customers { name } } } }",
+  );
+  await admin.dispose();
+  const edited = users.users.nodes.find((u: { username: string }) => u.username === "edited");
+  expect(edited).toMatchObject({
+    role: "viewer",
+    active: false,
+    capabilities: ["alerts:write"],
+    customers: [{ name: customer }],
+  });
+
+  // The audit log, filtered by action and by object type.
+  await page
+    .getByRole("navigation", { name: "Administration" })
+    .getByRole("link", { name: "Audit log" })
+    .click();
+  const audit = page.getByRole("table", { name: "Audit log" });
+  const filters = page.getByRole("form", { name: "Audit filters" });
+  await filters.getByLabel("Action").fill("updateUser");
+  // Role, grants, customers, state: four saves (and the earlier tests' own), nothing else.
+  await expect
+    .poll(() => audit.getByRole("row").filter({ hasText: "updateUser" }).count())
+    .toBeGreaterThanOrEqual(4);
+  await expect(audit.getByRole("row").filter({ hasNotText: "updateUser" })).toHaveCount(1); // the header
+  await filters.getByLabel("Action").fill("");
+  await filters.getByLabel("Object type").fill("Customer");
+  await expect(audit.getByRole("row").filter({ hasText: "createCustomer" }).first()).toBeVisible();
+  await expect(audit.getByRole("row").filter({ hasText: "updateUser" })).toHaveCount(0);
+  await shot(page, "admin-audit");
 });

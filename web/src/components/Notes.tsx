@@ -149,21 +149,24 @@ function NoteView({ note, canWrite, onSaved }: { note: Note; canWrite: boolean; 
   const [base, setBase] = useState(note.revision);
   const [{ fetching, error }, update] = useMutation(UpdateNote);
   const conflict = codes(error).includes("CONFLICT");
+  // Saves over revision `over`: the one the edit started from, or, once the editor has
+  // merged a conflicting save, that save's.
+  const save = async (over: number) => {
+    setBase(over);
+    const r = await update({ id: note.id, input: { title: title || null, body, expectedRevision: over } });
+    if (!r.error) setEditing(false);
+    // Saved, or refused as stale: either way, read the note as it is now (on a
+    // conflict, the other writer's text is then shown beside this one).
+    if (!r.error || codes(r.error).includes("CONFLICT")) onSaved();
+  };
   return (
     <article className="note" aria-label={note.title ?? "Note"}>
       {editing ? (
         <form
           className="stack"
-          onSubmit={async (e) => {
+          onSubmit={(e) => {
             e.preventDefault();
-            const r = await update({
-              id: note.id,
-              input: { title: title || null, body, expectedRevision: base },
-            });
-            if (!r.error) {
-              setEditing(false);
-              onSaved();
-            }
+            void save(base);
           }}
         >
           <label>
@@ -179,7 +182,7 @@ function NoteView({ note, canWrite, onSaved }: { note: Note; canWrite: boolean; 
               Someone saved revision {note.revision} while you were editing. Their text is below; yours is
               kept in the editor. Merge them, then save again.
               <pre>{note.body}</pre>
-              <button type="button" onClick={() => setBase(note.revision)}>
+              <button type="button" disabled={fetching} onClick={() => void save(note.revision)}>
                 I have merged: save over revision {note.revision}
               </button>
             </div>
@@ -217,9 +220,11 @@ function NoteView({ note, canWrite, onSaved }: { note: Note; canWrite: boolean; 
               </button>
             )}
           </p>
-          {note.revisions.length > 1 && (
+          {note.revisions.length > 0 && (
             <details>
-              <summary>History ({note.revisions.length} revisions)</summary>
+              <summary>
+                History ({note.revisions.length} earlier revision{note.revisions.length > 1 ? "s" : ""})
+              </summary>
               <ol>
                 {note.revisions.map((r) => (
                   <li key={r.revision}>
