@@ -17,6 +17,9 @@ pub struct Model {
     pub opened_by: Option<i64>,
     pub summary: Option<String>,
     pub updated_at: DateTimeUtc,
+    pub classification_id: Option<i64>,
+    /// A JSON object, as text.
+    pub custom_attributes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

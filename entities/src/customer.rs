@@ -10,6 +10,10 @@ pub struct Model {
     pub name: String,
     pub description: Option<String>,
     pub created_at: DateTimeUtc,
+    /// A JSON object, as text.
+    pub custom_attributes: Option<String>,
+    /// The service level agreed with the customer.
+    pub sla: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,8 @@ pub struct Model {
     pub tlp: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A JSON object, as text.
+    pub custom_attributes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,7 @@ mod m20261207_000018_device_gateways;
 mod m20261207_000019_ordered_indexes;
 mod m20261207_000020_user_preferences;
 mod m20261207_000021_port_tallies;
+mod m20261207_000022_case_references;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_ordered_indexes::Migration),
             Box::new(m20261207_000020_user_preferences::Migration),
             Box::new(m20261207_000021_port_tallies::Migration),
+            Box::new(m20261207_000022_case_references::Migration),
         ]
     }
 }

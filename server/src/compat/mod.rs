@@ -14,6 +14,7 @@
 
 pub mod intrudect;
 pub mod ipdr;
+pub mod iris;
 pub mod patterns;
 pub mod time;
 
@@ -238,9 +239,10 @@ pub struct Route {
     pub needs: Option<(Capability, Level)>,
     /// The GraphQL document, with one operation.
     pub operation: &'static str,
-    /// A read run just before the operation, with the same variables: what a deletion
-    /// answers with (Pivot's deletions answer with the ID) or checks first.
-    pub before: Option<Before>,
+    /// Steps run before the operation, in order: a read with the same variables (what
+    /// a deletion answers with — Pivot's deletions answer with the ID — or checks
+    /// first), or a step that feeds what it read into the variables ([`Route::first`]).
+    pub before: Vec<Before>,
     /// The operation's variables, from what the route was called with.
     pub variables: fn(&Params, &Context) -> Result<Value, Refusal>,
     /// The answer, from the operation's `data` (and the `before` read's).
@@ -309,7 +311,7 @@ impl Route {
             input,
             needs,
             operation,
-            before: None,
+            before: Vec::new(),
             variables,
             reply,
             paging: None,
@@ -317,7 +319,25 @@ impl Route {
     }
 
     pub fn before(mut self, operation: &'static str, check: Check) -> Self {
-        self.before = Some(Before { operation, check });
+        self.before.push(Before {
+            operation,
+            check,
+            variables: None,
+            feed: None,
+        });
+        self
+    }
+
+    /// A read (or a step) run first with variables of its own, whose answer `feed`
+    /// writes into the operation's variables: what the operation acts on is known
+    /// only once it has run (DFIR-IRIS's current case).
+    pub fn first(mut self, operation: &'static str, variables: Variables, check: Check, feed: Feed) -> Self {
+        self.before.push(Before {
+            operation,
+            check,
+            variables: Some(variables),
+            feed: Some(feed),
+        });
         self
     }
 
@@ -333,11 +353,16 @@ pub struct Before {
     pub operation: &'static str,
     /// Refuses to go on, from the read's data (the row is not of this route's kind).
     pub check: Check,
+    /// Its own variables (none: the operation's, as the steps before fed them).
+    pub variables: Option<Variables>,
+    /// Writes what it read into the operation's variables.
+    pub feed: Option<Feed>,
 }
 
 pub type Check = fn(&Value, &Params, &Context) -> Result<(), Refusal>;
+pub type Feed = fn(&Value, &mut Value);
 
-/// The `data` of a route's operation, and of its `before` read (`Null` without one).
+/// The `data` of a route's operation, and of its last `before` step (`Null` without one).
 pub struct Answer {
     pub data: Value,
     pub prior: Value,
@@ -345,6 +370,8 @@ pub struct Answer {
     pub pages: Vec<Value>,
     /// Where the page sits, for [`Paging::Numbered`].
     pub numbered: Option<PageNumber>,
+    /// The operation's variables, as the steps before it fed them.
+    pub variables: Value,
 }
 
 impl Answer {
@@ -444,7 +471,7 @@ struct Compiled {
     /// Where the dialect is mounted.
     mount: String,
     document: ExecutableDocument,
-    before: Option<ExecutableDocument>,
+    before: Vec<ExecutableDocument>,
 }
 
 fn parse(route: &Route, operation: &str) -> ExecutableDocument {
@@ -457,7 +484,7 @@ pub fn router<D: Dialect>(mount: &str) -> Router<AppState> {
     let mut paths: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
     for route in D::routes() {
         let document = parse(&route, route.operation);
-        let before = route.before.as_ref().map(|b| parse(&route, b.operation));
+        let before = route.before.iter().map(|b| parse(&route, b.operation)).collect();
         let filter = MethodFilter::try_from(route.method.clone()).expect("a routable method");
         let (path, compiled) = (
             format!("{mount}{}", route.path),
@@ -488,9 +515,10 @@ pub fn router<D: Dialect>(mount: &str) -> Router<AppState> {
 }
 
 /// The dialects' names and default mounts, for `PIVOT_MOUNTS`.
-pub const DIALECTS: [(&str, &str); 2] = [
+pub const DIALECTS: [(&str, &str); 3] = [
     (intrudect::Intrudect::NAME, intrudect::Intrudect::MOUNT),
     (ipdr::Trisul::NAME, ipdr::Trisul::MOUNT),
+    (iris::Iris::NAME, iris::Iris::MOUNT),
 ];
 
 /// Where dialect `D` is mounted, given `PIVOT_MOUNTS` read by [`mounts`].
@@ -749,20 +777,22 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
         caller: crate::domain::ids::encode(crate::domain::ids::Kind::User, principal.user.id),
         mount: compiled.mount.clone(),
     };
-    let variables = (route.variables)(&params, &ctx)?;
+    let mut variables = (route.variables)(&params, &ctx)?;
     let caller = Caller {
         principal: Some(principal.clone()),
         address,
         session: None,
     };
-    let prior = match (&route.before, &compiled.before) {
-        (Some(before), Some(document)) => {
-            let prior = operation::<D>(state, &caller, route, &params, before.operation, document, &variables).await?;
-            (before.check)(&prior, &params, &ctx)?;
-            prior
+    let mut prior = Value::Null;
+    for (before, document) in route.before.iter().zip(&compiled.before) {
+        let own = before.variables.map(|v| v(&params, &ctx)).transpose()?;
+        let asked = own.as_ref().unwrap_or(&variables);
+        prior = operation::<D>(state, &caller, route, &params, before.operation, document, asked).await?;
+        (before.check)(&prior, &params, &ctx)?;
+        if let Some(feed) = before.feed {
+            feed(&prior, &mut variables);
         }
-        _ => Value::Null,
-    };
+    }
     let run = |variables: Value| {
         let caller = &caller;
         let params = &params;
@@ -790,6 +820,7 @@ async fn run<D: Dialect>(state: &AppState, compiled: &Compiled, request: Request
             prior,
             pages,
             numbered,
+            variables: variables.clone(),
         },
         &params,
         &ctx,
@@ -1074,13 +1105,14 @@ mod tests {
         use super::{Dialect, Route};
         use crate::graphql::cost::{cost_of, Measure};
         let schema = crate::graphql::builder().finish();
-        let dialects: [(&str, Vec<Route>); 2] = [
+        let dialects: [(&str, Vec<Route>); 3] = [
             ("Intrudect", super::intrudect::Intrudect::routes()),
             ("Trisul", super::ipdr::Trisul::routes()),
+            ("IRIS", super::iris::Iris::routes()),
         ];
         for (dialect, routes) in dialects {
             for r in routes {
-                let before = r.before.as_ref().map(|b| b.operation);
+                let before = r.before.iter().map(|b| b.operation);
                 for text in std::iter::once(r.operation).chain(before) {
                     // Page sizes are read to cost a page: each `Int` variable is 1.
                     let doc = async_graphql::parser::parse_query(text).expect("parses");

@@ -1,9 +1,9 @@
 //! Cases: filters, writes, the alerts attached to them, and deletion of everything a
 //! case owns in one transaction.
 
-use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
+use async_graphql::{Enum, InputObject, Json, MaybeUndefined, ID};
 use chrono::Utc;
-use entities::{alert, case, case_alert, customer, ioc, ioc_case, user};
+use entities::{alert, case, case_alert, case_classification, customer, ioc, ioc_case, user};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
@@ -12,7 +12,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::alert_log;
-use super::crud::{self, opt_text, req_text, set, set_opt};
+use super::crud::{self, attributes, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::ids::{self, Kind};
 use super::query::{EnumOp, IdOp, IntOp, TextOp, TimeOp};
@@ -102,6 +102,10 @@ pub struct CaseInput {
     pub customer_id: Option<ID>,
     /// Closing sets `closedAt`; reopening clears it.
     pub status: Option<CaseStatus>,
+    /// What kind of incident it is (`caseClassifications`); null clears it.
+    pub classification_id: MaybeUndefined<i64>,
+    /// Free-form attributes: a JSON object (replaced whole).
+    pub custom_attributes: MaybeUndefined<Json<serde_json::Value>>,
 }
 
 #[derive(InputObject, Clone, Debug)]
@@ -123,6 +127,18 @@ async fn apply(db: &impl ConnectionTrait, am: &mut case::ActiveModel, f: CaseInp
         let id = ids::decode("customerId", &id, Kind::Customer)?;
         crud::find::<customer::Entity>(db, "customer", id).await?;
         am.customer_id = Set(id);
+    }
+    set_opt(
+        &mut am.custom_attributes,
+        attributes("customAttributes", f.custom_attributes)?,
+    );
+    match f.classification_id {
+        MaybeUndefined::Value(id) => {
+            crud::find::<case_classification::Entity>(db, "classification", id).await?;
+            am.classification_id = Set(Some(id));
+        }
+        MaybeUndefined::Null => am.classification_id = Set(None),
+        MaybeUndefined::Undefined => {}
     }
     if let Some(status) = f.status {
         let was_closed = am.closed_at.try_as_ref().map(Option::is_some).unwrap_or(false);
@@ -252,4 +268,20 @@ fn dedup(ids: &[i64]) -> Vec<i64> {
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+/// The preference a user's current case is kept as (`domain::preferences`).
+const CURRENT: &str = "case.current";
+
+/// The number of the user's current case, if one was chosen.
+pub async fn current(db: &impl ConnectionTrait, user_id: i64) -> DomainResult<Option<i64>> {
+    let found = super::preferences::get(db, user_id, Some(&[CURRENT.to_string()])).await?;
+    Ok(found.first().and_then(|(_, v)| v.as_i64()))
+}
+
+/// Makes case `id` the user's current case.
+pub async fn make_current(db: &impl ConnectionTrait, user_id: i64, id: i64) -> DomainResult<case::Model> {
+    let case = crud::find::<case::Entity>(db, "case", id).await?;
+    super::preferences::set(db, user_id, CURRENT, &serde_json::json!(id)).await?;
+    Ok(case)
 }

@@ -104,3 +104,35 @@ pub fn opt_text(field: &str, value: MaybeUndefined<String>, max: usize) -> Domai
 pub fn req_text(field: &str, value: Option<String>, max: usize) -> DomainResult<Option<String>> {
     value.map(|v| text::required(field, &v, max)).transpose()
 }
+
+/// The largest custom-attributes object, as JSON text.
+pub const MAX_ATTRIBUTES: usize = 65_536;
+
+/// Validates free-form custom attributes (a JSON object, kept as its text).
+pub fn attributes(
+    field: &str,
+    value: MaybeUndefined<async_graphql::Json<serde_json::Value>>,
+) -> DomainResult<MaybeUndefined<String>> {
+    Ok(match value {
+        MaybeUndefined::Value(async_graphql::Json(v)) => {
+            if !v.is_object() {
+                return Err(DomainError::bad(field, "a JSON object of attributes"));
+            }
+            let text = v.to_string();
+            if text.len() > MAX_ATTRIBUTES {
+                return Err(DomainError::bad(
+                    field,
+                    format!("at most {MAX_ATTRIBUTES} bytes of JSON"),
+                ));
+            }
+            MaybeUndefined::Value(text)
+        }
+        MaybeUndefined::Null => MaybeUndefined::Null,
+        MaybeUndefined::Undefined => MaybeUndefined::Undefined,
+    })
+}
+
+/// Custom attributes as kept, read back (an object; kept text that is not reads as none).
+pub fn attributes_of(text: Option<&str>) -> Option<serde_json::Value> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+}

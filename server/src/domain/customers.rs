@@ -1,6 +1,6 @@
 //! Customers: the tenants cases belong to.
 
-use async_graphql::{InputObject, MaybeUndefined};
+use async_graphql::{InputObject, Json, MaybeUndefined};
 use chrono::Utc;
 use entities::{case, customer};
 use sea_orm::{
@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::crud::{self, opt_text, req_text, set, set_opt};
+use super::crud::{self, attributes, opt_text, req_text, set, set_opt};
 use super::error::{DomainError, DomainResult};
 use super::query::{TextOp, TimeOp};
 use super::text::required;
@@ -42,11 +42,20 @@ crate::fields! {
 pub struct CustomerInput {
     pub name: Option<String>,
     pub description: MaybeUndefined<String>,
+    /// The service level agreed with the customer.
+    pub sla: MaybeUndefined<String>,
+    /// Free-form attributes: a JSON object (replaced whole).
+    pub custom_attributes: MaybeUndefined<Json<serde_json::Value>>,
 }
 
 fn apply(am: &mut customer::ActiveModel, f: CustomerInput) -> DomainResult<()> {
     set(&mut am.name, req_text("name", f.name, 200)?);
     set_opt(&mut am.description, opt_text("description", f.description, 10_000)?);
+    set_opt(&mut am.sla, opt_text("sla", f.sla, 10_000)?);
+    set_opt(
+        &mut am.custom_attributes,
+        attributes("customAttributes", f.custom_attributes)?,
+    );
     Ok(())
 }
 

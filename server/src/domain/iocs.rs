@@ -175,6 +175,8 @@ pub struct IocInput {
     /// Replaces the tags.
     pub tags: Option<Vec<String>>,
     pub tlp: Option<Tlp>,
+    /// Free-form attributes: a JSON object (replaced whole).
+    pub custom_attributes: MaybeUndefined<async_graphql::Json<serde_json::Value>>,
 }
 
 #[derive(InputObject, Clone, Debug)]
@@ -193,6 +195,10 @@ fn apply(am: &mut ioc::ActiveModel, f: IocInput) -> DomainResult<()> {
     set_opt(&mut am.description, opt_text("description", f.description, 10_000)?);
     set(&mut am.tags, f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?);
     set(&mut am.tlp, f.tlp.map(|t| t.as_str().to_string()));
+    set_opt(
+        &mut am.custom_attributes,
+        crud::attributes("customAttributes", f.custom_attributes)?,
+    );
     am.updated_at = Set(Utc::now());
     Ok(())
 }
@@ -320,6 +326,19 @@ pub async fn unlink(db: &impl ConnectionTrait, ioc_id: i64, case_id: i64) -> Dom
         )));
     }
     Ok(())
+}
+
+/// Deletes an IOC linked to no case (its asset links go with it); true if it did.
+pub async fn delete_if_orphan(db: &impl ConnectionTrait, ioc_id: i64) -> DomainResult<bool> {
+    let links = ioc_case::Entity::find()
+        .filter(ioc_case::Column::IocId.eq(ioc_id))
+        .count(db)
+        .await?;
+    if links > 0 {
+        return Ok(false);
+    }
+    ioc::Entity::delete_by_id(ioc_id).exec(db).await?;
+    Ok(true)
 }
 
 /// Replaces the IOCs linked to an asset; they must be linked to the asset's case.

@@ -73,6 +73,7 @@ pub fn mutation_access(name: &str) -> MutationAccess {
         "login" => return MutationAccess::Anyone,
         "logout" | "createApiToken" | "revokeApiToken" | "setPreference" => return MutationAccess::SelfService,
         "submitIpdrQuery" | "cancelIpdrQuery" => return MutationAccess::Use(Ipdr),
+        "useCase" => return MutationAccess::Use(Cases),
         "createHost" | "updateHost" | "deleteHost" | "createPort" | "updatePort" | "deletePort" | "deleteScan"
         | "importNmap" => Hosts,
         "importZeek" => Flows,

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{
-    alert, asset, case, case_alert, customer, evidence, ioc, ioc_case, note, note_group, task, timeline_event,
-    timeline_event_asset, user,
+    alert, asset, case, case_alert, case_classification, customer, evidence, ioc, ioc_case, note, note_group, task,
+    timeline_event, timeline_event_asset, user,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement};
 use sea_orm::EntityTrait;
@@ -19,6 +19,7 @@ use super::ioc::Ioc;
 use super::loaders::{loader, ById, GroupBy, Paged};
 use super::note::{Note, NoteGroup};
 use super::pagination::{edge_connection, Conn, PageArgs};
+use super::references::CaseClassification;
 use super::task::Task;
 use super::timeline::TimelineEvent;
 use super::user::principal;
@@ -148,6 +149,21 @@ impl Case {
         };
         Ok(loader::<ById<user::Entity>>(ctx).load_one(id).await.gql()?.map(User))
     }
+    /// Free-form attributes (a JSON object).
+    async fn custom_attributes(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        crate::domain::crud::attributes_of(self.0.custom_attributes.as_deref()).map(async_graphql::Json)
+    }
+    /// What kind of incident it is.
+    async fn classification(&self, ctx: &Context<'_>) -> Result<Option<CaseClassification>> {
+        let Some(id) = self.0.classification_id else {
+            return Ok(None);
+        };
+        Ok(loader::<ById<case_classification::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?
+            .map(Into::into))
+    }
     #[graphql(complexity = "super::pagination::cost(first, None, child_complexity)")]
     async fn iocs(
         &self,
@@ -228,6 +244,34 @@ pub struct CaseMutation;
 
 #[Object]
 impl CaseMutation {
+    /// Makes case `id` the caller's current case: the one an investigator works in, kept
+    /// per user in the database (every replica agrees), for clients that act on "the
+    /// current case" (DFIR-IRIS's). Without `id`, answers the current case, or null
+    /// when there is none (or it is gone). NOT_FOUND for a case the caller cannot see.
+    async fn use_case(&self, ctx: &Context<'_>, id: Option<ID>) -> Result<Option<Case>> {
+        let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
+        let me = principal(ctx)?.user.id;
+        let current = cases::current(db, me).await.gql()?;
+        let wanted = match &id {
+            Some(id) => Some(ids::decode("id", id, Kind::Case).gql()?),
+            None => current,
+        };
+        let Some(n) = wanted else { return Ok(None) };
+        let visible = loader::<ById<case::Entity>>(ctx).load_one(n).await.gql()?;
+        match (visible, id.is_some()) {
+            (None, true) => Err(super::errors::gql(crate::domain::error::DomainError::not_found(
+                format!("case {n}"),
+            ))),
+            (None, false) => Ok(None),
+            // Written only when it changes: clients name their case on every call.
+            (Some(c), true) if current != Some(n) => write(ctx, move |tx| {
+                Box::pin(async move { cases::make_current(tx, me, n).await })
+            })
+            .await
+            .map(|_| Some(Case(c))),
+            (Some(c), _) => Ok(Some(Case(c))),
+        }
+    }
     async fn create_case(&self, ctx: &Context<'_>, input: CreateCaseInput) -> Result<Case> {
         let me = principal(ctx)?.user.id;
         write(ctx, move |tx| {

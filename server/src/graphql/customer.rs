@@ -1,6 +1,6 @@
 //! Customers: the tenants cases belong to.
 
-use async_graphql::{Context, Object, Result, ID};
+use async_graphql::{Context, Json, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{case, customer};
 
@@ -29,6 +29,14 @@ impl Customer {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// The service level agreed with the customer.
+    async fn sla(&self) -> Option<&str> {
+        self.0.sla.as_deref()
+    }
+    /// Free-form attributes (a JSON object).
+    async fn custom_attributes(&self) -> Option<Json<serde_json::Value>> {
+        crate::domain::crud::attributes_of(self.0.custom_attributes.as_deref()).map(Json)
     }
     async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
         let rows = loader::<GroupBy<CasesOfCustomer>>(ctx)

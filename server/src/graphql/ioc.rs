@@ -64,6 +64,10 @@ impl Ioc {
     async fn tlp(&self) -> Tlp {
         Tlp::parse(&self.0.tlp)
     }
+    /// Free-form attributes (a JSON object).
+    async fn custom_attributes(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        crate::domain::crud::attributes_of(self.0.custom_attributes.as_deref()).map(async_graphql::Json)
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -132,13 +136,25 @@ impl IocMutation {
         .await
         .map(Ioc)
     }
-    async fn unlink_ioc(&self, ctx: &Context<'_>, ioc_id: ID, case_id: ID) -> Result<Ioc> {
+    /// Unlinks an IOC from a case. With `deleteOrphan`, an IOC then linked to no case
+    /// at all is deleted too (answered as it was, without cases).
+    async fn unlink_ioc(
+        &self,
+        ctx: &Context<'_>,
+        ioc_id: ID,
+        case_id: ID,
+        #[graphql(default)] delete_orphan: bool,
+    ) -> Result<Ioc> {
         let i = ids::decode("iocId", &ioc_id, Kind::Ioc).gql()?;
         let c = ids::decode("caseId", &case_id, Kind::Case).gql()?;
         write(ctx, move |tx| {
             Box::pin(async move {
+                let ioc = crate::domain::crud::find::<ioc::Entity>(tx, "IOC", i).await?;
                 iocs::unlink(tx, i, c).await?;
-                crate::domain::crud::find::<ioc::Entity>(tx, "IOC", i).await
+                if delete_orphan {
+                    iocs::delete_if_orphan(tx, i).await?;
+                }
+                Ok(ioc)
             })
         })
         .await

@@ -30,6 +30,7 @@ pub mod order;
 pub mod pagination;
 pub mod port;
 pub mod preference;
+pub mod references;
 pub mod session;
 pub mod task;
 pub mod timeline;
@@ -62,6 +63,7 @@ pub struct Query(
     note::NoteQuery,
     asset::AssetQuery,
     asset::AssetTypeQuery,
+    references::ReferenceQuery,
     task::TaskQuery,
     timeline::TimelineQuery,
     evidence::EvidenceQuery,
@@ -449,8 +451,8 @@ fn prepare(db: &DatabaseConnection, caller: &Caller, request: Request, gate: &Ar
         ById<e::host::Entity>, ById<e::port::Entity>, ById<e::scan::Entity>, ById<e::flow::Entity>,
         ById<e::alert::Entity>, ById<e::customer::Entity>, ById<e::user::Entity>, ById<e::case::Entity>,
         ById<e::ioc::Entity>, ById<e::note::Entity>, ById<e::note_group::Entity>, ById<e::asset::Entity>,
-        ById<e::asset_type::Entity>, ById<e::analysis_status::Entity>, ById<e::task::Entity>,
-        ById<e::timeline_event::Entity>, ById<e::evidence::Entity>, ById<e::device::Entity>,
+        ById<e::asset_type::Entity>, ById<e::analysis_status::Entity>, ById<e::case_classification::Entity>,
+        ById<e::task::Entity>, ById<e::timeline_event::Entity>, ById<e::evidence::Entity>, ById<e::device::Entity>,
         ById<e::network::Entity>, ById<e::service::Entity>, ById<e::dns_record::Entity>, ById<e::audit_event::Entity>,
         GroupBy<host::HostnamesOfHost>, GroupBy<user::CustomerLinksOfUser>, GroupBy<host::HostByIp>, GroupBy<host::NotesOfHost>,
         GroupBy<port::ScriptsOfPort>, GroupBy<findings::SightingsOfPort>, GroupBy<findings::ScriptsOfHost>,

@@ -28,7 +28,7 @@ use crate::graphql::{self, limits};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    use compat::{intrudect::Intrudect, ipdr::Trisul};
+    use compat::{intrudect::Intrudect, ipdr::Trisul, iris::Iris};
     let sessions = sessions::layer(state.db().clone(), state.config().secure_cookies);
     let mounts = &state.config().mounts;
     Router::new()
@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         .merge(compat::router::<Intrudect>(compat::mount_of::<Intrudect>(mounts)))
         .merge(compat::router::<Trisul>(compat::mount_of::<Trisul>(mounts)))
+        .merge(compat::router::<Iris>(compat::mount_of::<Iris>(mounts)))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         // Anything else: the web app's files and pages (gzip for browsers that take it).
@@ -88,9 +89,13 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
             tracing::debug!(error = %e, "setting TCP_NODELAY");
         }
     });
+    // Slashes merged before routing (the router cannot do it for itself).
+    let app = tower::ServiceBuilder::new()
+        .map_request(merge_slashes)
+        .service(router(state));
     axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(app),
     )
     .with_graceful_shutdown(async {
         stop_asked().await;
@@ -99,6 +104,34 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A request target's repeated slashes merged (`//manage/x` is `/manage/x`), as web
+/// servers do by default: DFIR-IRIS's client joins its base URL and paths that start
+/// with `/` into such targets.
+fn merge_slashes(mut request: axum::extract::Request) -> axum::extract::Request {
+    let uri = request.uri();
+    if !uri.path().contains("//") {
+        return request;
+    }
+    let mut path = String::with_capacity(uri.path().len());
+    for c in uri.path().chars() {
+        if !(c == '/' && path.ends_with('/')) {
+            path.push(c);
+        }
+    }
+    let target = match uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    };
+    let mut parts = uri.clone().into_parts();
+    if let Ok(pq) = target.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(merged) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = merged;
+        }
+    }
+    request
 }
 
 /// Ctrl-C (SIGINT) at a terminal, or SIGTERM from a service manager (systemd, Docker,
@@ -129,4 +162,24 @@ async fn stop_asked() {
 pub(crate) fn error_response(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
     let e = graphql::access::refusal(message, code);
     (status, Json(async_graphql::Response::from_errors(vec![e]))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_slashes;
+
+    fn merged(target: &str) -> String {
+        let r = axum::extract::Request::builder()
+            .uri(target)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        merge_slashes(r).uri().to_string()
+    }
+
+    #[test]
+    fn repeated_slashes_are_one() {
+        assert_eq!(merged("/iris//manage/customers/list"), "/iris/manage/customers/list");
+        assert_eq!(merged("//manage///x?cid=1&a=//b"), "/manage/x?cid=1&a=//b");
+        assert_eq!(merged("/graphql"), "/graphql");
+    }
 }

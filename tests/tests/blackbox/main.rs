@@ -14,6 +14,7 @@ mod imports;
 mod intrudect;
 mod inventory;
 mod ipdr;
+mod iris;
 mod limits;
 mod live;
 mod mutations;

@@ -1,0 +1,49 @@
+//! The case a case-scoped route acts on — IRIS's `cid`: from the query string, else
+//! from the JSON body, else the caller's current case (Pivot's `useCase`, kept per
+//! user in the database so that every replica agrees). A case named is made the
+//! caller's current one, as IRIS does. No case, an id that is no number, or a case
+//! the caller cannot see (another customer's): "Invalid case ID".
+
+use serde_json::{json, Value};
+
+use super::super::{Context, Params, Refusal, Route};
+use super::form::integer;
+use super::shapes::global_of;
+use crate::domain::ids::Kind;
+
+const USE_CASE: &str = "mutation($cid: ID) { c: useCase(id: $cid) { id number } }";
+
+pub const INVALID: &str = "Invalid case ID";
+
+/// `route`, run in the case the call names (or the caller's current case): its
+/// operation gets the case's ID as `$caseId`.
+pub fn in_case(route: Route) -> Route {
+    route.first(USE_CASE, cid, found, feed)
+}
+
+fn cid(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let given = match p.query("cid") {
+        Some(q) => Some(json!(q)),
+        None => p.body.get("cid").filter(|v| !v.is_null()).cloned(),
+    };
+    match given {
+        None => Ok(json!({ "cid": null })),
+        Some(v) => match integer(&v) {
+            Some(n) if n > 0 => Ok(json!({ "cid": global_of(Kind::Case, n).0 })),
+            _ => Err(Refusal::bad(INVALID)),
+        },
+    }
+}
+
+fn found(v: &Value, _: &Params, _: &Context) -> Result<(), Refusal> {
+    match v["c"]["id"] {
+        Value::String(_) => Ok(()),
+        _ => Err(Refusal::bad(INVALID)),
+    }
+}
+
+fn feed(v: &Value, variables: &mut Value) {
+    if let Some(vars) = variables.as_object_mut() {
+        vars.insert("caseId".into(), v["c"]["id"].clone());
+    }
+}

@@ -1,0 +1,230 @@
+//! DFIR-IRIS's REST API (`../shared/specs/iris-api-v1.txt`, the 47 operations of IRIS
+//! ≤ v1.2, and what the official Python client 2.0.4 calls of IRIS v2), under `/iris`:
+//! the `{status, message, data}` envelope, integer ids (Pivot's row ids: a case's id
+//! is its number), API keys that are Pivot API tokens (`Authorization: Bearer <key>`,
+//! a bare key, or `X-IRIS-AUTH: Bearer <key>`), "Data error" with a field → messages
+//! map for a body that does not validate.
+//!
+//! | Method    | Path                                  | Runs                                 |
+//! |-----------|---------------------------------------|--------------------------------------|
+//! | GET       | /api/ping                             | me                                   |
+//! | GET       | /api/versions                         | me                                   |
+//! | GET       | /manage/tlp/list                      | (Pivot's TLP levels)                 |
+//! | GET       | /manage/ioc-types/list                | iocTypes                             |
+//! | GET       | /manage/case-classifications/list     | caseClassifications                  |
+//! | GET       | /manage/asset-type/list               | assetTypes                           |
+//! | GET       | /manage/assettype/list (v1: arrays)   | assetTypes                           |
+//! | GET       | /manage/analysis-status/list          | analysisStatuses                     |
+//! | GET       | /manage/task-status/list              | (Pivot's task statuses)              |
+//! | GET       | /manage/event-categories/list         | eventCategories                      |
+//! | GET       | /manage/compromise-status/list        | (Pivot's compromise statuses)        |
+//! | GET       | /manage/customers/list                | customers (walked)                   |
+//! | GET       | /manage/customers/{id}                | node                                 |
+//! | POST      | /manage/customers/add, /customer/add  | createCustomer                       |
+//! | POST      | /manage/customers/update/{id}         | updateCustomer                       |
+//! | GET, POST | /manage/customers/delete/{id}         | deleteCustomer                       |
+//! | GET       | /manage/cases/list                    | cases (walked)                       |
+//! | GET       | /manage/cases/{id}                    | node                                 |
+//! | POST      | /manage/cases/add                     | createCase                           |
+//! | POST      | /manage/cases/update/{id}             | updateCase                           |
+//! | GET, POST | /manage/cases/close/{id}              | closeCase                            |
+//! | GET, POST | /manage/cases/reopen/{id}             | reopenCase                           |
+//! | GET, POST | /manage/cases/delete/{id}             | deleteCase                           |
+//! | GET       | /case/summary/fetch                   | useCase + node                       |
+//! | POST      | /case/summary/update                  | useCase + updateCase                 |
+//!
+//! Routes under `/case/` act in a case: the one `cid` names (query string, then JSON
+//! body), else the caller's current case (see `context`).
+//!
+//! Where IRIS v1.2 and the v2 client disagree, one route serves both: bodies may hold
+//! the fields of either (any other field is refused, as v1.2 refuses it), answers
+//! carry the keys of both (`client_id` and `customer_id`), and deletes, closes and
+//! reopens take GET (v1.2) and POST (v2). The customers list answers objects (v2;
+//! v1.2 answered arrays, which no client reads by position). Request targets with
+//! doubled slashes (`//manage/...`, which the client sends) reach the same routes: the
+//! HTTP layer merges slashes before routing.
+//!
+//! How IRIS's model maps onto Pivot's graph:
+//! - An IRIS administrator is a Pivot user with user administration: the `/manage/customers`
+//!   writes need it, as Pivot's customer mutations do. Customer limits hold on every
+//!   route: a limited user's case of another customer reads as no case at all.
+//! - A case's `case_name` is `#<id> - <name>`, as IRIS stores it; a name sent back with
+//!   that prefix is stored without it. `case_description` is Pivot's case description.
+
+mod cases;
+mod context;
+mod customers;
+mod form;
+mod references;
+mod shapes;
+mod summary;
+
+use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::{Call, Dialect, Input, Params, Refusal, Route};
+use crate::auth::principal::Presented;
+use crate::domain::access::{Capability, Level};
+use crate::graphql::errors::{BAD_USER_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND};
+use cases::*;
+use context::in_case;
+use customers::*;
+use references::*;
+use summary::*;
+
+pub struct Iris;
+
+/// IRIS's header for API keys in v2 (`X-IRIS-AUTH: Bearer <key>`).
+static X_IRIS_AUTH: HeaderName = HeaderName::from_static("x-iris-auth");
+
+impl Dialect for Iris {
+    const NAME: &'static str = "iris";
+    const MOUNT: &'static str = "/iris";
+
+    // One row per route, as the table above: kept on one line each.
+    #[rustfmt::skip]
+    fn routes() -> Vec<Route> {
+        use Capability::*;
+        use Level::*;
+        use Method as M;
+        use super::Paging::Every;
+        let json = Input::Json;
+        let mut routes = vec![
+            Route::new(M::GET, "/api/ping", json, None, ME, no_vars, pong),
+            Route::new(M::GET, "/api/versions", json, None, ME, no_vars, versions),
+            Route::new(M::GET, "/manage/tlp/list", json, None, ME, no_vars, tlps),
+            Route::new(M::GET, "/manage/ioc-types/list", json, None, IOC_TYPES, no_vars, ioc_types),
+            Route::new(M::GET, "/manage/case-classifications/list", json, None, CLASSIFICATIONS, no_vars, classifications),
+            Route::new(M::GET, "/manage/asset-type/list", json, None, ASSET_TYPES, no_vars, asset_types),
+            Route::new(M::GET, "/manage/assettype/list", json, None, ASSET_TYPES, no_vars, asset_type_rows),
+            Route::new(M::GET, "/manage/analysis-status/list", json, None, ANALYSIS_STATUSES, no_vars, analysis_statuses),
+            Route::new(M::GET, "/manage/task-status/list", json, None, ME, no_vars, task_statuses),
+            Route::new(M::GET, "/manage/event-categories/list", json, None, EVENT_CATEGORIES, no_vars, event_categories),
+            Route::new(M::GET, "/manage/compromise-status/list", json, None, ME, no_vars, compromise_statuses),
+            Route::new(M::GET, "/manage/customers/list", json, None, CUSTOMERS, no_vars, customer_list).paging(Every(super::listing_after)),
+            Route::new(M::GET, "/manage/customers/{id}", json, None, CUSTOMER, customer_id, one_customer),
+            Route::new(M::POST, "/manage/customers/add", json, Some((Users, Write)), CREATE_CUSTOMER, new_customer, added_customer),
+            Route::new(M::POST, "/customer/add", json, Some((Users, Write)), CREATE_CUSTOMER, new_customer, added_customer_v120),
+            Route::new(M::POST, "/manage/customers/update/{id}", json, Some((Users, Write)), UPDATE_CUSTOMER, customer_update, updated_customer),
+            Route::new(M::GET, "/manage/cases/list", json, Some((Cases, Read)), CASES, no_vars, case_list).paging(Every(super::listing_after)),
+            Route::new(M::POST, "/manage/cases/add", json, Some((Cases, Write)), CREATE_CASE, new_case, added_case),
+            Route::new(M::POST, "/manage/cases/update/{id}", json, Some((Cases, Write)), UPDATE_CASE, case_update, updated_case),
+        ];
+        // Changes v1.2 made with GET and v2 with POST.
+        for method in [M::GET, M::POST] {
+            routes.extend([
+                Route::new(method.clone(), "/manage/customers/delete/{id}", json, Some((Users, Write)), DELETE_CUSTOMER, customer_id, deleted_customer),
+                Route::new(method.clone(), "/manage/cases/close/{id}", json, Some((Cases, Write)), CLOSE_CASE, case_id, closed_case),
+                Route::new(method.clone(), "/manage/cases/reopen/{id}", json, Some((Cases, Write)), REOPEN_CASE, case_id, reopened_case),
+                Route::new(method.clone(), "/manage/cases/delete/{id}", json, Some((Cases, Write)), DELETE_CASE, case_id, deleted_case),
+            ]);
+        }
+        routes.push(Route::new(M::GET, "/manage/cases/{id}", json, Some((Cases, Read)), CASE, case_id, one_case));
+        // In a case: the one `cid` names, or the caller's current case.
+        routes.extend([
+            Route::new(M::GET, "/case/summary/fetch", json, Some((Cases, Read)), SUMMARY, no_vars, fetched_summary),
+            Route::new(M::POST, "/case/summary/update", json, Some((Cases, Write)), UPDATE_SUMMARY, summary_update, updated_summary),
+        ].map(in_case));
+        routes
+    }
+
+    /// An API key: `Authorization: Bearer <key>`, `Authorization: <key>` (IRIS drops a
+    /// leading "Bearer " and takes what is left) or `X-IRIS-AUTH: Bearer <key>`.
+    fn credentials(headers: &HeaderMap, _: &Params) -> Result<Presented, Refusal> {
+        let value = headers
+            .get(&X_IRIS_AUTH)
+            .or_else(|| headers.get(header::AUTHORIZATION))
+            .map(|v| v.to_str().unwrap_or_default().trim());
+        Ok(match value {
+            None => Presented::Nothing,
+            Some(v) => {
+                let key = v
+                    .strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+                    .unwrap_or(v)
+                    .trim();
+                if key.is_empty() || key.contains(' ') {
+                    Presented::Malformed
+                } else {
+                    Presented::Token(key.to_string())
+                }
+            }
+        })
+    }
+
+    fn unauthenticated(_: bool, _: &Call) -> Refusal {
+        Refusal::new(StatusCode::UNAUTHORIZED, "Authentication required")
+    }
+
+    /// `{"status": "error", "message": ..., "data": ...}`; `data` is `[]` unless the
+    /// refusal carries one (a "Data error"'s fields).
+    fn refuse(refusal: Refusal) -> Response {
+        let message = match refusal.status {
+            StatusCode::NOT_FOUND => "Resource not found".to_string(),
+            s if s.is_server_error() => "Internal server error".to_string(),
+            _ => refusal.message,
+        };
+        let data = refusal.details.get("data").cloned().unwrap_or_else(|| json!([]));
+        let body = json!({ "status": "error", "message": message, "data": data });
+        (refusal.status, axum::Json(body)).into_response()
+    }
+
+    /// IRIS answers an unknown id with 400 and its own words, never a 404.
+    fn status(code: &str) -> StatusCode {
+        match code {
+            NOT_FOUND | CONFLICT | BAD_USER_INPUT => StatusCode::BAD_REQUEST,
+            other => crate::graphql::errors::http_status(other),
+        }
+    }
+
+    fn refusal(code: &str, field: Option<&str>, path: &str, _: &Params) -> Option<Refusal> {
+        let message = match (code, path) {
+            (FORBIDDEN, _) => return Some(Refusal::new(StatusCode::FORBIDDEN, "Permission denied")),
+            // The case context (`context`): none, or not the caller's to see.
+            (NOT_FOUND, _) if field == Some("c") => context::INVALID,
+            (NOT_FOUND, p) if p.starts_with("/manage/cases/close") => "Tried to close an non-existing case",
+            (NOT_FOUND, p) if p.starts_with("/manage/cases/reopen") => "Tried to reopen an non-existing case",
+            (NOT_FOUND, p) if p.starts_with("/manage/cases/delete") => "Tried to delete a non-existing case",
+            (NOT_FOUND, p) if p.starts_with("/manage/cases/update") => "Invalid case ID",
+            (NOT_FOUND, "/manage/cases/add") => {
+                return Some(form::data_error(json!({ "case_customer": ["Invalid customer ID"] })))
+            }
+            (NOT_FOUND, p) if p.starts_with("/manage/customers") => "Invalid Customer ID",
+            // The v2 client's words (its tests read them); v1.2 added "with this particular name".
+            (CONFLICT, "/manage/customers/add" | "/customer/add") => {
+                return Some(Refusal::bad("Error adding customer").with_details(data(json!({
+                    "customer_name": ["Customer already exists"]
+                }))))
+            }
+            (CONFLICT, p) if p.starts_with("/manage/customers/update") => {
+                return Some(form::data_error(
+                    json!({ "customer_name": ["Customer already exists"] }),
+                ))
+            }
+            (CONFLICT, p) if p.starts_with("/manage/customers/delete") => "Cannot delete a referenced customer",
+            _ => return None,
+        };
+        Some(Refusal::bad(message))
+    }
+}
+
+/// A refusal's `data`.
+fn data(v: Value) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("data".into(), v);
+    m
+}
+
+/// IRIS's answer: `{"status": "success", "message": ..., "data": ...}`.
+fn success(message: &str, data: Value) -> super::Reply {
+    super::Reply::ok(json!({ "status": "success", "message": message, "data": data }))
+}
+
+/// For routes whose operation takes no variables.
+fn no_vars(_: &Params, _: &super::Context) -> Result<Value, Refusal> {
+    Ok(json!({}))
+}
+
+/// Who asks (any signed-in caller may): for routes that answer constants.
+const ME: &str = "query { me { id } }";

@@ -1,0 +1,547 @@
+//! DFIR-IRIS's REST API (/iris) against ../shared/specs/iris-api-v1.txt and the
+//! conventions of ../shared/specs/notes/iris.md: the spec's request examples replayed
+//! (answers snapshotted, ids and times redacted), the envelope, API keys, "Data error"
+//! bodies, the reference lists as IRIS seeds them, and one graph: what IRIS routes
+//! write, GraphQL reads, and the reverse.
+
+use serde_json::{json, Value};
+use server::domain::users::Role;
+use tests::{both_dbs, s, TestApp};
+
+/// A call as the IRIS client makes it: `Content-Type: application/json` on every
+/// request (GETs without a body), the key as `Authorization: Bearer`.
+async fn iris(app: &TestApp, key: Option<&str>, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = app
+        .anonymous
+        .request(method, app.url(&format!("/iris{path}")))
+        .header("content-type", "application/json")
+        .header("user-agent", "iris-client");
+    if let Some(k) = key {
+        req = req.bearer_auth(k);
+    }
+    if let Some(b) = body {
+        req = req.body(b.to_string());
+    }
+    let res = req.send().await.expect("an IRIS call");
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("a JSON body, got {status} {text:?}"));
+    (status, body)
+}
+
+async fn get(app: &TestApp, path: &str) -> Value {
+    let (st, body) = iris(app, Some(&app.token), "GET", path, None).await;
+    assert_eq!((st, &body["status"]), (200, &json!("success")), "GET {path}: {body}");
+    body
+}
+
+async fn post(app: &TestApp, path: &str, body: Value) -> Value {
+    let (st, body) = iris(app, Some(&app.token), "POST", path, Some(body)).await;
+    assert_eq!((st, &body["status"]), (200, &json!("success")), "POST {path}: {body}");
+    body
+}
+
+/// A customer made through IRIS: its id.
+async fn customer(app: &TestApp, name: &str) -> i64 {
+    let body = post(app, "/manage/customers/add", json!({ "customer_name": name })).await;
+    body["data"]["customer_id"].as_i64().expect("a customer id")
+}
+
+async fn case_count(app: &TestApp) -> i64 {
+    app.data("{ cases(first: 1) { totalCount } }", json!({})).await["cases"]["totalCount"]
+        .as_i64()
+        .unwrap()
+}
+
+both_dbs!(handshake_and_keys, |app: TestApp| async move {
+    // The client's handshake: ping, then the API versions it checks itself against.
+    let ping = get(&app, "/api/ping?cid=1").await;
+    assert_eq!(ping, json!({"status": "success", "message": "pong", "data": []}));
+    let v = get(&app, "/api/versions?cid=1").await;
+    assert_eq!(v["data"]["api_min"], "2.0.4");
+    assert_eq!(v["data"]["api_current"], "2.0.5");
+    // Three ways to send a key.
+    for (name, value) in [
+        ("authorization", format!("Bearer {}", app.token)),
+        ("authorization", app.token.clone()),
+        ("x-iris-auth", format!("Bearer {}", app.token)),
+    ] {
+        let res = app
+            .anonymous
+            .get(app.url("/iris/api/ping"))
+            .header(name, value.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{name}: {value}");
+    }
+    // No key, a wrong key: 401 in IRIS's shape.
+    for key in [None, Some("not-a-key")] {
+        let (st, body) = iris(&app, key, "GET", "/api/ping", None).await;
+        assert_eq!(st, 401);
+        assert_eq!(
+            body,
+            json!({"status": "error", "message": "Authentication required", "data": []})
+        );
+    }
+    // An unknown route under /iris: IRIS's JSON 404.
+    let (st, body) = iris(&app, Some(&app.token), "GET", "/manage/nothing/here", None).await;
+    assert_eq!(
+        (st, body),
+        (
+            404,
+            json!({"status": "error", "message": "Resource not found", "data": []})
+        )
+    );
+    // The client's doubled slashes reach the same route.
+    let (st, body) = iris(&app, Some(&app.token), "GET", "//manage/customers/list", None).await;
+    assert_eq!((st, &body["status"]), (200, &json!("success")), "{body}");
+});
+
+both_dbs!(reference_lists, |app: TestApp| async move {
+    // As IRIS seeds them (notes §4.1).
+    let tlp = get(&app, "/manage/tlp/list").await["data"].clone();
+    let names: Vec<(i64, String)> = tlp
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["tlp_id"].as_i64().unwrap(), s(&t["tlp_name"])))
+        .collect();
+    assert_eq!(
+        names[..3],
+        [
+            (1, "red".to_string()),
+            (2, "amber".to_string()),
+            (3, "green".to_string())
+        ]
+    );
+    let v1 = get(&app, "/manage/assettype/list").await["data"].clone();
+    let rows = v1.as_array().unwrap();
+    assert_eq!(rows.len(), 21);
+    assert_eq!(rows[0], json!(["Account", "Generic Account", 1]));
+    assert_eq!(
+        rows[20],
+        json!(["Windows Account - AD - Service", "Windows Account - AD - krbtgt", 21])
+    );
+    let v2 = get(&app, "/manage/asset-type/list").await["data"].clone();
+    assert_eq!(v2[2]["asset_name"], "Linux - Server");
+    assert_eq!(v2[2]["asset_id"], 3);
+    let statuses = get(&app, "/manage/analysis-status/list").await["data"].clone();
+    assert_eq!(statuses[5], json!({"id": 6, "name": "Done"}));
+    let tasks = get(&app, "/manage/task-status/list").await["data"].clone();
+    let names: Vec<String> = tasks.as_array().unwrap().iter().map(|t| s(&t["status_name"])).collect();
+    assert_eq!(names, ["To do", "In progress", "On hold", "Done", "Canceled"]);
+    let categories = get(&app, "/manage/event-categories/list").await["data"].clone();
+    assert_eq!(categories.as_array().unwrap().len(), 15);
+    assert_eq!(categories[12], json!({"id": 13, "name": "Command and Control"}));
+    let classes = get(&app, "/manage/case-classifications/list").await["data"].clone();
+    assert_eq!(classes[0]["name"], "abusive-content:spam");
+    assert!(classes
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == "intrusion:domain-compromise"));
+    let types = get(&app, "/manage/ioc-types/list").await["data"].clone();
+    for name in ["domain", "ip-dst", "sha256", "IP", "Hash"] {
+        assert!(
+            types.as_array().unwrap().iter().any(|t| t["type_name"] == name),
+            "IOC type {name}"
+        );
+    }
+    let compromise = get(&app, "/manage/compromise-status/list").await["data"].clone();
+    assert_eq!(compromise[1], json!({"value": 1, "name": "Compromised"}));
+    // The same lists in GraphQL.
+    let d = app
+        .data(
+            "{ caseClassifications { id name } eventCategories { id name } iocTypes { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        d["caseClassifications"].as_array().unwrap().len(),
+        classes.as_array().unwrap().len()
+    );
+    assert_eq!(d["eventCategories"][12]["name"], "Command and Control");
+});
+
+both_dbs!(customers, |app: TestApp| async move {
+    // The spec's example, then v1.2.0's route.
+    let added = post(&app, "/manage/customers/add", json!({"customer_name": "client_63"})).await;
+    assert_eq!(added["message"], "Added successfully");
+    let id = added["data"]["customer_id"].as_i64().unwrap();
+    assert_eq!(added["data"]["client_id"], id);
+    assert_eq!(added["data"]["customer_name"], "client_63");
+    let old = post(&app, "/customer/add", json!({"customer_name": "client_64"})).await;
+    assert_eq!(old["message"], "Customer added");
+    assert_eq!(old["data"]["customer_name"], "client_64");
+    // A taken name, a short one, an unknown field: refused with the field named.
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        "/manage/customers/add",
+        Some(json!({"customer_name": "client_63"})),
+    )
+    .await;
+    assert_eq!(st, 400);
+    assert_eq!(body["message"], "Error adding customer");
+    assert_eq!(body["data"]["customer_name"][0], "Customer already exists");
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        "/manage/customers/add",
+        Some(json!({"customer_name": "x", "customer_nam": 1})),
+    )
+    .await;
+    assert_eq!(st, 400);
+    assert_eq!(
+        body,
+        json!({"status": "error", "message": "Data error", "data": {
+            "customer_name": ["Shorter than minimum length 2."],
+            "customer_nam": ["Unknown field."]
+        }})
+    );
+    // The v2 client's fields, kept; read back one and all.
+    let updated = post(
+        &app,
+        &format!("/manage/customers/update/{id}"),
+        json!({"customer_name": "Client 63", "customer_description": "retail", "customer_sla": "4h", "custom_attributes": {"tier": "gold"}}),
+    )
+    .await;
+    assert_eq!(updated["data"]["customer_sla"], "4h");
+    let one = get(&app, &format!("/manage/customers/{id}")).await["data"].clone();
+    assert_eq!(
+        (
+            one["customer_name"].clone(),
+            one["customer_description"].clone(),
+            one["custom_attributes"].clone()
+        ),
+        (json!("Client 63"), json!("retail"), json!({"tier": "gold"}))
+    );
+    let list = get(&app, "//manage/customers/list").await["data"].clone();
+    let names: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| s(&c["customer_name"]))
+        .collect();
+    assert_eq!(names, ["Client 63", "client_64"]);
+    // The same customer in GraphQL.
+    let d = app
+        .data(
+            "{ customers(first: 10) { nodes { name sla customAttributes } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        d["customers"]["nodes"][0],
+        json!({"name": "Client 63", "sla": "4h", "customAttributes": {"tier": "gold"}})
+    );
+    // Customer administration is an administrator's: an analyst is refused.
+    let analyst = app.user("ann", Role::Analyst, "").await;
+    let (st, body) = iris(
+        &app,
+        Some(&analyst),
+        "POST",
+        "/manage/customers/add",
+        Some(json!({"customer_name": "client_65"})),
+    )
+    .await;
+    assert_eq!(st, 403, "{body}");
+    assert_eq!(body["status"], "error");
+    // Deleted with GET (v1.2) or POST (v2); an unknown id is IRIS's error.
+    let gone = get(&app, &format!("/manage/customers/delete/{}", old["data"]["client_id"])).await;
+    assert_eq!(gone["data"], json!([]));
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        "/manage/customers/delete/999999",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!((st, s(&body["message"])), (400, "Invalid Customer ID".to_string()));
+});
+
+both_dbs!(cases, |app: TestApp| async move {
+    let client = customer(&app, "client_63").await;
+    // The spec's request example.
+    let added = post(
+        &app,
+        "/manage/cases/add",
+        json!({"case_soc_id": "soc_id_1", "case_customer": client, "case_name": "My Case API", "case_description": "a description"}),
+    )
+    .await;
+    let id = added["data"]["case_id"].as_i64().unwrap();
+    insta::assert_json_snapshot!("iris_case_add", added, {
+        ".data.case_id" => "[id]", ".data.case_uuid" => "[id]", ".data.case_customer" => "[id]",
+        ".data.customer_id" => "[id]", ".data.user_id" => "[id]", ".data.owner_id" => "[id]",
+        ".data.case_name" => "[name]", ".data.open_date" => "[date]",
+    });
+    assert_eq!(added["data"]["case_name"], format!("#{id} - My Case API"));
+    assert_eq!(added["data"]["case_customer"], client);
+    assert_eq!(added["data"]["close_date"], Value::Null);
+    // The case is Pivot's: GraphQL reads it.
+    let d = app
+        .data(
+            "query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { name description socId customer { name } } } }",
+            json!({"n": id}),
+        )
+        .await;
+    assert_eq!(
+        d["cases"]["nodes"][0],
+        json!({"name": "My Case API", "description": "a description", "socId": "soc_id_1", "customer": {"name": "client_63"}})
+    );
+    // ...and a case made in GraphQL is listed here.
+    let cust =
+        app.data("{ customers(first: 5) { nodes { id } } }", json!({})).await["customers"]["nodes"][0]["id"].clone();
+    app.data(
+        "mutation($c: ID!) { createCase(input: {name: \"From GraphQL\", customerId: $c, description: \"made elsewhere\"}) { id } }",
+        json!({"c": cust}),
+    )
+    .await;
+    let list = get(&app, "/manage/cases/list").await["data"].clone();
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["case_description"], "made elsewhere");
+    assert_eq!(rows[0]["client_name"], "client_63");
+    assert_eq!(rows[0]["case_close_date"], "");
+    assert!(regex_like_us_date(&s(&rows[0]["case_open_date"])), "{}", rows[0]);
+    // Classification and custom attributes (v2), by update.
+    let updated = post(
+        &app,
+        &format!("/manage/cases/update/{id}"),
+        json!({"case_name": format!("#{id} - Renamed"), "classification_id": 20, "custom_attributes": {"ticket": 7}}),
+    )
+    .await;
+    assert_eq!(updated["data"]["case_name"], format!("#{id} - Renamed"));
+    assert_eq!(updated["data"]["classification_id"], 20);
+    let read = get(&app, &format!("/manage/cases/{id}")).await["data"].clone();
+    assert_eq!(read["classification"], "intrusion:domain-compromise");
+    assert_eq!(read["custom_attributes"], json!({"ticket": 7}));
+    assert_eq!(read["customer_name"], "client_63");
+    // Close with GET (v1.2), reopen with POST (v2).
+    let closed = get(&app, &format!("/manage/cases/close/{id}")).await;
+    assert_eq!(closed["message"], "Case closed successfully");
+    assert_eq!(
+        closed["data"]["close_date"],
+        chrono::Utc::now().format("%Y-%m-%d").to_string()
+    );
+    assert_eq!(get(&app, "/manage/cases/list").await["data"][0]["state_name"], "Closed");
+    let reopened = post(&app, &format!("/manage/cases/reopen/{id}"), json!({})).await;
+    assert_eq!(reopened["message"], "Case reopened successfully");
+    assert_eq!(reopened["data"]["close_date"], Value::Null);
+    // Bad input: IRIS's words, nothing written.
+    let before = case_count(&app).await;
+    for (body, field, message) in [
+        (
+            json!({"case_name": "x", "case_customer": client, "case_description": "ok", "case_soc_id": ""}),
+            "case_name",
+            "Shorter than minimum length 2.",
+        ),
+        (
+            json!({"case_name": "Fine", "case_customer": client, "case_soc_id": ""}),
+            "case_description",
+            "Missing data for required field.",
+        ),
+        (
+            json!({"case_name": "Fine", "case_customer": "one", "case_description": "ok", "case_soc_id": ""}),
+            "case_customer",
+            "Not a valid integer.",
+        ),
+        (
+            json!({"case_name": "Fine", "case_customer": client, "case_desciption": "typo", "case_description": "ok", "case_soc_id": ""}),
+            "case_desciption",
+            "Unknown field.",
+        ),
+        (
+            json!({"case_name": "Fine", "case_customer": 999999, "case_description": "ok", "case_soc_id": ""}),
+            "case_customer",
+            "Invalid customer ID",
+        ),
+    ] {
+        let (st, got) = iris(&app, Some(&app.token), "POST", "/manage/cases/add", Some(body.clone())).await;
+        assert_eq!(st, 400, "{body}: {got}");
+        assert_eq!(got["message"], "Data error", "{got}");
+        assert_eq!(got["data"][field][0], message, "{body}: {got}");
+    }
+    let (st, got) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        "/manage/cases/add",
+        Some(json!("a string")),
+    )
+    .await;
+    assert_eq!(
+        (st, got["data"].clone()),
+        (400, json!({"_schema": ["Invalid input type."]}))
+    );
+    assert_eq!(case_count(&app).await, before);
+    for (path, message) in [
+        ("/manage/cases/close/999999", "Tried to close an non-existing case"),
+        ("/manage/cases/reopen/999999", "Tried to reopen an non-existing case"),
+        ("/manage/cases/delete/999999", "Tried to delete a non-existing case"),
+        ("/manage/cases/999999", "Invalid case ID"),
+        ("/manage/cases/close/abc", "Invalid case ID"),
+    ] {
+        let (st, got) = iris(&app, Some(&app.token), "GET", path, None).await;
+        assert_eq!((st, s(&got["message"])), (400, message.to_string()), "{path}");
+    }
+    // Tenancy: a user limited to another customer sees no such case.
+    let other = customer(&app, "client_99").await;
+    let limited = app.user("lim", Role::Analyst, "").await;
+    let other_id = app
+        .data("{ customers(first: 10) { nodes { id name } } }", json!({}))
+        .await["customers"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "client_99")
+        .unwrap()["id"]
+        .clone();
+    let _ = other;
+    app.limit_to("lim", json!([other_id])).await;
+    let (st, got) = iris(&app, Some(&limited), "GET", &format!("/manage/cases/{id}"), None).await;
+    assert_eq!((st, s(&got["message"])), (400, "Invalid case ID".to_string()), "{got}");
+    let (st, got) = iris(&app, Some(&limited), "GET", "/manage/cases/list", None).await;
+    assert_eq!((st, got["data"].clone()), (200, json!([])));
+    let (st, got) = iris(&app, Some(&limited), "GET", &format!("/manage/cases/close/{id}"), None).await;
+    assert_eq!(
+        (st, s(&got["message"])),
+        (400, "Tried to close an non-existing case".to_string()),
+        "{got}"
+    );
+    // Deleted (POST, v2); gone from GraphQL too.
+    let deleted = post(&app, &format!("/manage/cases/delete/{id}"), json!({})).await;
+    assert_eq!(deleted["message"], "Case successfully deleted");
+    assert_eq!(case_count(&app).await, before - 1);
+});
+
+fn regex_like_us_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.len() == 10 && b[2] == b'/' && b[5] == b'/' && s.chars().filter(char::is_ascii_digit).count() == 8
+}
+
+both_dbs!(case_context_and_summary, |app: TestApp| async move {
+    let client = customer(&app, "client_63").await;
+    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": format!("about {name}")});
+    let first = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    let second = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    // No case named and none current: IRIS's refusal.
+    let (st, body) = iris(&app, Some(&app.token), "GET", "/case/summary/fetch", None).await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Invalid case ID".to_string()),
+        "{body}"
+    );
+    // Named in the query string: read, with the text's CRC-32.
+    let read = get(&app, &format!("/case/summary/fetch?cid={first}")).await["data"].clone();
+    assert_eq!(read["case_description"], "about First");
+    assert_eq!(read["crc32"], crc32fast::hash(b"about First"));
+    // ...and kept as the caller's current case: the next call names none.
+    assert_eq!(
+        get(&app, "/case/summary/fetch").await["data"]["case_description"],
+        "about First"
+    );
+    // Named in the body (and taken out of it before the fields are checked).
+    let updated = post(
+        &app,
+        "/case/summary/update",
+        json!({"case_description": "Second's summary", "cid": second}),
+    )
+    .await;
+    assert_eq!(updated["message"], "Summary updated");
+    assert_eq!(
+        get(&app, "/case/summary/fetch").await["data"]["case_description"],
+        "Second's summary"
+    );
+    let d = app
+        .data(
+            "query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { description } } }",
+            json!({"n": second}),
+        )
+        .await;
+    assert_eq!(d["cases"]["nodes"][0]["description"], "Second's summary");
+    // The query string wins over the body.
+    post(
+        &app,
+        &format!("/case/summary/update?cid={first}"),
+        json!({"case_description": "First again", "cid": second}),
+    )
+    .await;
+    assert_eq!(
+        get(&app, &format!("/case/summary/fetch?cid={first}")).await["data"]["case_description"],
+        "First again"
+    );
+    // Not a case: refused, nothing changed.
+    for cid in ["abc", "0", "999999"] {
+        let (st, body) = iris(
+            &app,
+            Some(&app.token),
+            "POST",
+            &format!("/case/summary/update?cid={cid}"),
+            Some(json!({"case_description": "x"})),
+        )
+        .await;
+        assert_eq!(
+            (st, s(&body["message"])),
+            (400, "Invalid case ID".to_string()),
+            "cid {cid}: {body}"
+        );
+    }
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        "/case/summary/update",
+        Some(json!({"summary": "x"})),
+    )
+    .await;
+    assert_eq!(st, 400);
+    assert_eq!(
+        body["data"],
+        json!({"summary": ["Unknown field."], "case_description": ["Missing data for required field."]})
+    );
+    // Another customer's case is no case to a user limited to other customers.
+    let other = customer(&app, "client_99").await;
+    let limited = app.user("lim", Role::Analyst, "").await;
+    let ids = app
+        .data("{ customers(first: 10) { nodes { id name } } }", json!({}))
+        .await;
+    let other_id = ids["customers"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "client_99")
+        .unwrap()["id"]
+        .clone();
+    let _ = other;
+    app.limit_to("lim", json!([other_id])).await;
+    let (st, body) = iris(
+        &app,
+        Some(&limited),
+        "GET",
+        &format!("/case/summary/fetch?cid={first}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Invalid case ID".to_string()),
+        "{body}"
+    );
+    // Each user has a current case of their own.
+    let (st, body) = iris(&app, Some(&limited), "GET", "/case/summary/fetch", None).await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Invalid case ID".to_string()),
+        "{body}"
+    );
+});
