@@ -328,6 +328,18 @@ impl Route {
         self
     }
 
+    /// A step run with the operation's variables (as the steps before fed them),
+    /// whose answer `feed` writes into them.
+    pub fn then(mut self, operation: &'static str, check: Check, feed: Feed) -> Self {
+        self.before.push(Before {
+            operation,
+            check,
+            variables: None,
+            feed: Some(feed),
+        });
+        self
+    }
+
     /// A read (or a step) run first with variables of its own, whose answer `feed`
     /// writes into the operation's variables: what the operation acts on is known
     /// only once it has run (DFIR-IRIS's current case).

@@ -545,3 +545,205 @@ both_dbs!(case_context_and_summary, |app: TestApp| async move {
         "{body}"
     );
 });
+
+both_dbs!(iocs, |app: TestApp| async move {
+    let client = customer(&app, "client_63").await;
+    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "IOC tests"});
+    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    // The spec's addition example (its cid made this case's).
+    let added = post(
+        &app,
+        "/case/ioc/add",
+        json!({"ioc_type": "IP", "ioc_tlp_id": "2", "ioc_value": "8.8.8.8", "ioc_description": "rewrw", "ioc_tags": "", "cid": case}),
+    )
+    .await;
+    insta::assert_json_snapshot!("iris_ioc_add", added, {".data.ioc_id" => "[id]", ".data.ioc_uuid" => "[id]", ".data.ioc_type_id" => "[id]"});
+    let ip = added["data"]["ioc_id"].as_i64().unwrap();
+    // v2's way: the type by id (looked up by name, as the client does), TLP by id.
+    let types = get(&app, "/manage/ioc-types/list").await["data"].clone();
+    let domain = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type_name"] == "domain")
+        .unwrap()["type_id"]
+        .clone();
+    let by_id = post(
+        &app,
+        &format!("/case/ioc/add?cid={case}"),
+        json!({"ioc_value": "evil.example.com", "ioc_type_id": domain, "ioc_tlp_id": 1, "ioc_tags": "c2,phishing", "custom_attributes": {"source": "mail"}}),
+    )
+    .await;
+    assert_eq!(by_id["message"], "IOC added");
+    assert_eq!(
+        (
+            by_id["data"]["ioc_type"].clone(),
+            by_id["data"]["ioc_type_id"].clone(),
+            by_id["data"]["ioc_tlp_id"].clone(),
+            by_id["data"]["ioc_tags"].clone()
+        ),
+        (json!("domain"), domain.clone(), json!(1), json!("c2,phishing"))
+    );
+    let evil = by_id["data"]["ioc_id"].as_i64().unwrap();
+    // The same IOC again in this case: refused; in another case of the customer: the same IOC, linked.
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        &format!("/case/ioc/add?cid={case}"),
+        Some(json!({"ioc_value": "evil.example.com", "ioc_type_id": domain})),
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "IOC already exists and linked to this case".to_string())
+    );
+    let again = post(
+        &app,
+        &format!("/case/ioc/add?cid={other}"),
+        json!({"ioc_value": "evil.example.com", "ioc_type": "domain"}),
+    )
+    .await;
+    assert_eq!(again["message"], "IOC already existed in DB. Updated with info on DB.");
+    assert_eq!(again["data"]["ioc_id"], evil);
+    // The list: the other case sharing an IOC is named; GraphQL sees the same links.
+    let list = get(&app, &format!("/case/ioc/list?cid={case}")).await["data"].clone();
+    let rows = list["ioc"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let shared = rows.iter().find(|r| r["ioc_id"] == evil).unwrap();
+    assert_eq!(
+        shared["link"],
+        json!([{"case_id": other, "case_name": format!("#{other} - Second"), "client_name": "client_63"}])
+    );
+    assert_eq!(
+        (shared["tlp_name"].clone(), shared["custom_attributes"].clone()),
+        (json!("red"), json!({"source": "mail"}))
+    );
+    let d = app
+        .data("query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { iocs(first: 10) { nodes { value tlp tags cases { number } } } } } }", json!({"n": other}))
+        .await;
+    assert_eq!(
+        d["cases"]["nodes"][0]["iocs"]["nodes"][0]["tags"],
+        json!(["c2", "phishing"])
+    );
+    // Read one; one of no case of this one's is "Invalid IOC ID for this case".
+    let one = get(&app, &format!("/case/ioc/{ip}?cid={case}")).await["data"].clone();
+    assert_eq!(
+        (one["ioc_value"].clone(), one["ioc_tlp_id"].clone()),
+        (json!("8.8.8.8"), json!(2))
+    );
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/case/ioc/{ip}?cid={other}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Invalid IOC ID for this case".to_string())
+    );
+    // The spec's update example, on the IP: description, TLP and tags change, every case sees it.
+    let updated = post(
+        &app,
+        &format!("/case/ioc/update/{ip}"),
+        json!({"ioc_type": "IP", "ioc_tlp_id": "1", "ioc_value": "8.8.8.8", "ioc_description": "IOC description", "ioc_tags": "tag1,tag2", "cid": case}),
+    )
+    .await;
+    assert_eq!(
+        updated,
+        json!({"status": "success", "message": "Updated ioc 8.8.8.8", "data": []})
+    );
+    let one = get(&app, &format!("/case/ioc/{ip}?cid={case}")).await["data"].clone();
+    assert_eq!(
+        (
+            one["ioc_tags"].clone(),
+            one["ioc_tlp_id"].clone(),
+            one["ioc_description"].clone()
+        ),
+        (json!("tag1,tag2"), json!(1), json!("IOC description"))
+    );
+    // What an IOC is does not change; bad fields are named; nothing is written.
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        &format!("/case/ioc/update/{ip}?cid={case}"),
+        Some(json!({"ioc_value": "1.1.1.1", "ioc_type": "IP"})),
+    )
+    .await;
+    assert_eq!((st, s(&body["message"])), (400, "Data error".to_string()), "{body}");
+    assert!(body["data"]["ioc_value"].is_array());
+    for (bad, field) in [
+        (
+            json!({"ioc_type": "IP", "ioc_value": "9.9.9.9", "ioc_tlp_id": 9}),
+            "ioc_tlp_id",
+        ),
+        (json!({"ioc_type": "IP"}), "ioc_value"),
+        (
+            json!({"ioc_value": "9.9.9.9", "ioc_type": "IP", "ioc_colour": "red"}),
+            "ioc_colour",
+        ),
+        (json!({"ioc_value": "9.9.9.9", "ioc_type_id": 99999}), "ioc_type_id"),
+    ] {
+        let (st, body) = iris(
+            &app,
+            Some(&app.token),
+            "POST",
+            &format!("/case/ioc/add?cid={case}"),
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(
+            (st, s(&body["message"])),
+            (400, "Data error".to_string()),
+            "{bad}: {body}"
+        );
+        assert!(body["data"][field].is_array(), "{bad}: {body}");
+    }
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        &format!("/case/ioc/add?cid={case}"),
+        Some(json!({"ioc_value": "9.9.9.9", "ioc_type": "Nonsense"})),
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Not a valid IOC type".to_string()),
+        "{body}"
+    );
+    assert_eq!(
+        get(&app, &format!("/case/ioc/list?cid={case}")).await["data"]["ioc"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Deleted from a case it shares: unlinked; from its last case: deleted (GET, v1.2; POST, v2).
+    let gone = get(&app, &format!("/case/ioc/delete/{evil}?cid={case}")).await;
+    assert_eq!(gone["message"], "IOC unlinked");
+    let gone = post(&app, &format!("/case/ioc/delete/{evil}?cid={other}"), json!({})).await;
+    assert_eq!(gone["message"], "IOC deleted");
+    let d = app.data("{ iocs(first: 10) { nodes { value } } }", json!({})).await;
+    assert_eq!(d["iocs"]["nodes"], json!([{"value": "8.8.8.8"}]));
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/case/ioc/delete/{ip}?cid={other}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Not a valid IOC for this case".to_string())
+    );
+});

@@ -32,6 +32,11 @@
 //! | GET, POST | /manage/cases/delete/{id}             | deleteCase                           |
 //! | GET       | /case/summary/fetch                   | useCase + node                       |
 //! | POST      | /case/summary/update                  | useCase + updateCase                 |
+//! | GET       | /case/ioc/list                        | useCase + iocs (walked)              |
+//! | GET       | /case/ioc/{id}                        | useCase + node                       |
+//! | POST      | /case/ioc/add                         | useCase, iocTypes, iocs + addIoc or linkIoc |
+//! | POST      | /case/ioc/update/{id}                 | useCase, iocTypes, node + updateIoc  |
+//! | GET, POST | /case/ioc/delete/{id}                 | useCase, node + unlinkIoc (deleteOrphan) |
 //!
 //! Routes under `/case/` act in a case: the one `cid` names (query string, then JSON
 //! body), else the caller's current case (see `context`).
@@ -55,6 +60,7 @@ mod cases;
 mod context;
 mod customers;
 mod form;
+mod iocs;
 mod references;
 mod shapes;
 mod summary;
@@ -70,6 +76,7 @@ use crate::graphql::errors::{BAD_USER_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND};
 use cases::*;
 use context::in_case;
 use customers::*;
+use iocs::*;
 use references::*;
 use summary::*;
 
@@ -125,7 +132,23 @@ impl Dialect for Iris {
         routes.extend([
             Route::new(M::GET, "/case/summary/fetch", json, Some((Cases, Read)), SUMMARY, no_vars, fetched_summary),
             Route::new(M::POST, "/case/summary/update", json, Some((Cases, Write)), UPDATE_SUMMARY, summary_update, updated_summary),
+            Route::new(M::GET, "/case/ioc/list", json, Some((Cases, Read)), IOC_LIST, no_vars, ioc_list).paging(Every(super::listing_after)),
+            Route::new(M::GET, "/case/ioc/{id}", json, Some((Cases, Read)), IOC, ioc_id, one_ioc),
         ].map(in_case));
+        routes.extend([
+            in_case(Route::new(M::POST, "/case/ioc/add", json, Some((Cases, Write)), ADD_IOC, new_ioc, added_ioc))
+                .then(TYPES, type_known, feed_type)
+                .then(SAME, fine, feed_same),
+            in_case(Route::new(M::POST, "/case/ioc/update/{id}", json, Some((Cases, Write)), UPDATE_IOC, ioc_update, updated_ioc))
+                .then(TYPES, type_known, feed_type)
+                .then(IOC_CASES, fine, feed_in_case),
+        ]);
+        for method in [M::GET, M::POST] {
+            routes.push(
+                in_case(Route::new(method, "/case/ioc/delete/{id}", json, Some((Cases, Write)), DELETE_IOC, ioc_delete, deleted_ioc))
+                    .then(IOC_CASES, fine, feed_in_case),
+            );
+        }
         routes
     }
 
