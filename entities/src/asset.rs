@@ -19,6 +19,10 @@ pub struct Model {
     pub tags: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Free notes on the asset.
+    pub info: Option<String>,
+    /// A JSON object, as text.
+    pub custom_attributes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ mod m20261207_000019_ordered_indexes;
 mod m20261207_000020_user_preferences;
 mod m20261207_000021_port_tallies;
 mod m20261207_000022_case_references;
+mod m20261207_000023_asset_details;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_user_preferences::Migration),
             Box::new(m20261207_000021_port_tallies::Migration),
             Box::new(m20261207_000022_case_references::Migration),
+            Box::new(m20261207_000023_asset_details::Migration),
         ]
     }
 }

@@ -109,6 +109,10 @@ pub struct AssetInput {
     pub tags: Option<Vec<String>>,
     /// Replaces the IOCs linked to the asset (they must be linked to its case).
     pub ioc_ids: Option<Vec<ID>>,
+    /// Free notes on the asset.
+    pub info: MaybeUndefined<String>,
+    /// Free-form attributes: a JSON object (replaced whole).
+    pub custom_attributes: MaybeUndefined<async_graphql::Json<serde_json::Value>>,
 }
 
 #[derive(InputObject, Clone, Debug)]
@@ -149,6 +153,11 @@ async fn apply(
     }
     set_opt(&mut am.analysis_status_id, f.analysis_status_id);
     set(&mut am.tags, f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?);
+    set_opt(&mut am.info, opt_text("info", f.info, 100_000)?);
+    set_opt(
+        &mut am.custom_attributes,
+        crud::attributes("customAttributes", f.custom_attributes)?,
+    );
     am.updated_at = Set(Utc::now());
     f.ioc_ids.map(|i| ids::decode_all("iocIds", &i, Kind::Ioc)).transpose()
 }

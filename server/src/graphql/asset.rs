@@ -45,6 +45,14 @@ impl Asset {
     async fn tags(&self) -> Vec<String> {
         text::decode_tags(&self.0.tags)
     }
+    /// Free notes on the asset.
+    async fn info(&self) -> Option<&str> {
+        self.0.info.as_deref()
+    }
+    /// Free-form attributes (a JSON object).
+    async fn custom_attributes(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        crate::domain::crud::attributes_of(self.0.custom_attributes.as_deref()).map(async_graphql::Json)
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

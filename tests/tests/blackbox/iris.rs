@@ -747,3 +747,167 @@ both_dbs!(iocs, |app: TestApp| async move {
         (400, "Not a valid IOC for this case".to_string())
     );
 });
+
+both_dbs!(assets, |app: TestApp| async move {
+    let client = customer(&app, "client_63").await;
+    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "asset tests"});
+    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    let ioc = post(
+        &app,
+        &format!("/case/ioc/add?cid={case}"),
+        json!({"ioc_value": "10.0.0.5", "ioc_type": "ip-dst"}),
+    )
+    .await["data"]["ioc_id"]
+        .clone();
+    // The spec's fields; analysis status and type by IRIS's ids (3: Linux - Server, 2: To be done).
+    let added = post(
+        &app,
+        "/case/assets/add",
+        json!({"asset_name": "web01", "asset_type_id": 3, "asset_description": "front web server", "asset_domain": "corp.example",
+               "asset_ip": "10.0.0.5", "asset_info": "nginx, patched in May", "analysis_status_id": 2, "asset_compromised": true,
+               "ioc_links": [ioc.to_string()], "cid": case}),
+    )
+    .await;
+    insta::assert_json_snapshot!("iris_asset_add", added, {
+        ".data.asset_id" => "[id]", ".data.asset_uuid" => "[id]", ".data.case_id" => "[id]",
+        ".data.date_added" => "[time]", ".data.date_update" => "[time]",
+    });
+    let asset = added["data"]["asset_id"].as_i64().unwrap();
+    // The list, as v1.2 shaped it (names beside ids, linked IOC values as rows).
+    let list = get(&app, &format!("/case/assets/list?cid={case}")).await["data"].clone();
+    let row = &list["assets"][0];
+    assert_eq!(
+        (
+            row["asset_type"].clone(),
+            row["analysis_status"].clone(),
+            row["asset_compromised"].clone(),
+            row["ioc"].clone()
+        ),
+        (
+            json!("Linux - Server"),
+            json!("To be done"),
+            json!(true),
+            json!([["10.0.0.5"]])
+        )
+    );
+    // Read: with its IOCs; another case's asset is not this case's.
+    let one = get(&app, &format!("/case/assets/{asset}?cid={case}")).await["data"].clone();
+    assert_eq!(one["linked_ioc"][0]["ioc_value"], "10.0.0.5");
+    assert_eq!(one["asset_info"], "nginx, patched in May");
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/case/assets/{asset}?cid={other}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Invalid asset ID for this case".to_string())
+    );
+    // The spec's update fields (strings where it sends strings), then v2's compromise status.
+    let updated = post(
+        &app,
+        &format!("/case/assets/update/{asset}?cid={case}"),
+        json!({"asset_name": "web01", "asset_type_id": "3", "asset_description": "front", "asset_domain": "", "asset_ip": "10.0.0.6",
+               "asset_info": "", "asset_compromised": "false", "analysis_status_id": "6", "ioc_links": []}),
+    )
+    .await;
+    assert_eq!(
+        updated,
+        json!({"status": "success", "message": "Updated asset web01", "data": []})
+    );
+    post(
+        &app,
+        &format!("/case/assets/update/{asset}?cid={case}"),
+        json!({"asset_compromise_status_id": 3, "asset_tags": "dmz,linux", "custom_attributes": {"owner": "ops"}}),
+    )
+    .await;
+    // GraphQL sees the same asset.
+    let d = app
+        .data("query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { assets { name ip domain info compromiseStatus tags customAttributes analysisStatus { name } iocs { value } } } } }", json!({"n": case}))
+        .await;
+    assert_eq!(
+        d["cases"]["nodes"][0]["assets"][0],
+        json!({"name": "web01", "ip": "10.0.0.6", "domain": null, "info": null, "compromiseStatus": "UNKNOWN", "tags": ["dmz", "linux"],
+               "customAttributes": {"owner": "ops"}, "analysisStatus": {"name": "Done"}, "iocs": []})
+    );
+    // Bad input: named fields, nothing written; another case's asset is not changed.
+    for (bad, field) in [
+        (json!({"asset_name": "x", "asset_type_id": 3}), "asset_name"),
+        (json!({"asset_name": "db01"}), "asset_type_id"),
+        (
+            json!({"asset_name": "db01", "asset_type_id": 3, "asset_ip": "10.0.0.300"}),
+            "asset_ip",
+        ),
+        (
+            json!({"asset_name": "db01", "asset_type_id": 3, "asset_compromised": "maybe"}),
+            "asset_compromised",
+        ),
+        (
+            json!({"asset_name": "db01", "asset_type_id": 3, "asset_colour": "red"}),
+            "asset_colour",
+        ),
+    ] {
+        let (st, body) = iris(
+            &app,
+            Some(&app.token),
+            "POST",
+            &format!("/case/assets/add?cid={case}"),
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(
+            (st, s(&body["message"])),
+            (400, "Data error".to_string()),
+            "{bad}: {body}"
+        );
+        assert!(body["data"][field].is_array(), "{bad}: {body}");
+    }
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        &format!("/case/assets/update/{asset}?cid={other}"),
+        Some(json!({"asset_name": "stolen"})),
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Invalid asset ID for this case".to_string())
+    );
+    assert_eq!(
+        get(&app, &format!("/case/assets/list?cid={case}")).await["data"]["assets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Deleted (v1.2's GET), and from another case, not.
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        &format!("/case/assets/delete/{asset}?cid={other}"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Invalid asset ID for this case".to_string())
+    );
+    assert_eq!(
+        get(&app, &format!("/case/assets/delete/{asset}?cid={case}")).await["message"],
+        "Deleted"
+    );
+    assert_eq!(
+        get(&app, &format!("/case/assets/list?cid={case}")).await["data"]["assets"],
+        json!([])
+    );
+});

@@ -101,6 +101,48 @@ impl<'a> Form<'a> {
         self.int(field)
     }
 
+    /// A boolean as marshmallow reads one: true/false, 1/0, "true"/"false", "y"/"n"...
+    pub fn bool(&mut self, field: &str) -> Option<bool> {
+        let v = self.body.get(field)?;
+        let parsed = match v {
+            Value::Null => return None,
+            Value::Bool(b) => Some(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(1) => Some(true),
+                Some(0) => Some(false),
+                _ => None,
+            },
+            Value::String(s) => match s.to_lowercase().as_str() {
+                "true" | "t" | "1" | "y" | "yes" | "on" => Some(true),
+                "false" | "f" | "0" | "n" | "no" | "off" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.fail(field, "Not a valid boolean.");
+        }
+        parsed
+    }
+
+    /// A list of integers (ids sent as numbers or strings of digits).
+    pub fn ints(&mut self, field: &str) -> Option<Vec<i64>> {
+        match self.body.get(field)? {
+            Value::Null => None,
+            Value::Array(items) => {
+                let out: Option<Vec<i64>> = items.iter().map(integer).collect();
+                if out.is_none() {
+                    self.fail(field, "Not a valid integer.");
+                }
+                out
+            }
+            _ => {
+                self.fail(field, "Not a valid list.");
+                None
+            }
+        }
+    }
+
     /// An object field kept as it is (`custom_attributes`).
     pub fn object(&mut self, field: &str) -> Option<Value> {
         match self.body.get(field)? {
@@ -172,9 +214,12 @@ mod tests {
 
     #[test]
     fn values_read_as_marshmallow_reads_them() {
-        let p = params(json!({"a": "12", "d": null, "o": {"k": 1}}));
-        let mut f = Form::new(&p, &["a", "d", "o"]).unwrap();
+        let p = params(json!({"a": "12", "b": "y", "c": [1, "2"], "d": null, "e": 0, "o": {"k": 1}}));
+        let mut f = Form::new(&p, &["a", "b", "c", "d", "e", "o"]).unwrap();
         assert_eq!(f.int("a"), Some(12));
+        assert_eq!(f.bool("b"), Some(true));
+        assert_eq!(f.bool("e"), Some(false));
+        assert_eq!(f.ints("c"), Some(vec![1, 2]));
         assert_eq!(f.text("d", 1), None);
         assert_eq!(f.object("o"), Some(json!({"k": 1})));
         assert!(f.finish().is_ok());

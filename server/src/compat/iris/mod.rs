@@ -37,6 +37,11 @@
 //! | POST      | /case/ioc/add                         | useCase, iocTypes, iocs + addIoc or linkIoc |
 //! | POST      | /case/ioc/update/{id}                 | useCase, iocTypes, node + updateIoc  |
 //! | GET, POST | /case/ioc/delete/{id}                 | useCase, node + unlinkIoc (deleteOrphan) |
+//! | GET       | /case/assets/list                     | useCase + node (the case's assets)   |
+//! | GET       | /case/assets/{id}                     | useCase + node                       |
+//! | POST      | /case/assets/add                      | useCase + createAsset                |
+//! | POST      | /case/assets/update/{id}              | useCase, node + updateAsset          |
+//! | GET, POST | /case/assets/delete/{id}              | useCase, node + deleteAsset          |
 //!
 //! Routes under `/case/` act in a case: the one `cid` names (query string, then JSON
 //! body), else the caller's current case (see `context`).
@@ -56,6 +61,7 @@
 //! - A case's `case_name` is `#<id> - <name>`, as IRIS stores it; a name sent back with
 //!   that prefix is stored without it. `case_description` is Pivot's case description.
 
+mod assets;
 mod cases;
 mod context;
 mod customers;
@@ -73,6 +79,7 @@ use super::{Call, Dialect, Input, Params, Refusal, Route};
 use crate::auth::principal::Presented;
 use crate::domain::access::{Capability, Level};
 use crate::graphql::errors::{BAD_USER_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND};
+use assets::*;
 use cases::*;
 use context::in_case;
 use customers::*;
@@ -134,6 +141,8 @@ impl Dialect for Iris {
             Route::new(M::POST, "/case/summary/update", json, Some((Cases, Write)), UPDATE_SUMMARY, summary_update, updated_summary),
             Route::new(M::GET, "/case/ioc/list", json, Some((Cases, Read)), IOC_LIST, no_vars, ioc_list).paging(Every(super::listing_after)),
             Route::new(M::GET, "/case/ioc/{id}", json, Some((Cases, Read)), IOC, ioc_id, one_ioc),
+            Route::new(M::GET, "/case/assets/list", json, Some((Cases, Read)), ASSETS, no_vars, asset_list),
+            Route::new(M::GET, "/case/assets/{id}", json, Some((Cases, Read)), ASSET, asset_id, one_asset),
         ].map(in_case));
         routes.extend([
             in_case(Route::new(M::POST, "/case/ioc/add", json, Some((Cases, Write)), ADD_IOC, new_ioc, added_ioc))
@@ -143,11 +152,18 @@ impl Dialect for Iris {
                 .then(TYPES, type_known, feed_type)
                 .then(IOC_CASES, fine, feed_in_case),
         ]);
+        routes.extend([
+            in_case(Route::new(M::POST, "/case/assets/add", json, Some((Cases, Write)), ADD_ASSET, new_asset, added_asset)),
+            in_case(Route::new(M::POST, "/case/assets/update/{id}", json, Some((Cases, Write)), UPDATE_ASSET, asset_update, updated_asset))
+                .then(ASSET_CASE, fine, feed_asset_in_case),
+        ]);
         for method in [M::GET, M::POST] {
-            routes.push(
-                in_case(Route::new(method, "/case/ioc/delete/{id}", json, Some((Cases, Write)), DELETE_IOC, ioc_delete, deleted_ioc))
+            routes.extend([
+                in_case(Route::new(method.clone(), "/case/ioc/delete/{id}", json, Some((Cases, Write)), DELETE_IOC, ioc_delete, deleted_ioc))
                     .then(IOC_CASES, fine, feed_in_case),
-            );
+                in_case(Route::new(method, "/case/assets/delete/{id}", json, Some((Cases, Write)), DELETE_ASSET, asset_id, deleted_asset))
+                    .then(ASSET_CASE, fine, feed_asset_in_case),
+            ]);
         }
         routes
     }
