@@ -14,6 +14,8 @@ pub struct Model {
     pub description: Option<String>,
     pub added_at: DateTimeUtc,
     pub added_by: Option<i64>,
+    /// A JSON object, as text.
+    pub custom_attributes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,7 @@ mod m20261207_000020_user_preferences;
 mod m20261207_000021_port_tallies;
 mod m20261207_000022_case_references;
 mod m20261207_000023_asset_details;
+mod m20261207_000024_case_object_details;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_port_tallies::Migration),
             Box::new(m20261207_000022_case_references::Migration),
             Box::new(m20261207_000023_asset_details::Migration),
+            Box::new(m20261207_000024_case_object_details::Migration),
         ]
     }
 }

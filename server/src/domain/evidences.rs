@@ -60,6 +60,8 @@ pub struct EvidenceInput {
     /// A hex digest (MD5, SHA-1, SHA-256 or SHA-512).
     pub hash: MaybeUndefined<String>,
     pub description: MaybeUndefined<String>,
+    /// Free-form attributes: a JSON object (replaced whole).
+    pub custom_attributes: MaybeUndefined<async_graphql::Json<serde_json::Value>>,
 }
 
 #[derive(InputObject, Clone, Debug)]
@@ -72,6 +74,10 @@ pub struct CreateEvidenceInput {
 
 fn apply(am: &mut evidence::ActiveModel, f: EvidenceInput) -> DomainResult<()> {
     set(&mut am.filename, req_text("filename", f.filename, 1024)?);
+    set_opt(
+        &mut am.custom_attributes,
+        crud::attributes("customAttributes", f.custom_attributes)?,
+    );
     if let MaybeUndefined::Value(s) = f.size {
         if s < 0 {
             return Err(DomainError::bad("size", "must not be negative"));

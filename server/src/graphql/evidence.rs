@@ -34,6 +34,10 @@ impl Evidence {
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// Free-form attributes (a JSON object).
+    async fn custom_attributes(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        crate::domain::crud::attributes_of(self.0.custom_attributes.as_deref()).map(async_graphql::Json)
+    }
     async fn added_at(&self) -> DateTime<Utc> {
         self.0.added_at
     }

@@ -911,3 +911,109 @@ both_dbs!(assets, |app: TestApp| async move {
         json!([])
     );
 });
+
+both_dbs!(evidences, |app: TestApp| async move {
+    let client = customer(&app, "client_63").await;
+    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "evidence tests"});
+    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    // The spec's example, with a real digest.
+    let digest = "d41d8cd98f00b204e9800998ecf8427e";
+    let added = post(
+        &app,
+        "/case/evidences/add",
+        json!({"filename": "memory.raw", "file_size": 4096, "file_hash": digest, "file_description": "RAM of web01", "cid": case}),
+    )
+    .await;
+    insta::assert_json_snapshot!("iris_evidence_add", added, {".data.id" => "[id]", ".data.file_uuid" => "[id]", ".data.date_added" => "[time]"});
+    let id = added["data"]["id"].as_i64().unwrap();
+    post(
+        &app,
+        &format!("/case/evidences/add?cid={case}"),
+        json!({"filename": "disk.e01"}),
+    )
+    .await;
+    // Listed newest first, with RFC 1123 dates and who added them.
+    let list = get(&app, &format!("/case/evidences/list?cid={case}")).await["data"]["evidences"].clone();
+    let names: Vec<String> = list.as_array().unwrap().iter().map(|e| s(&e["filename"])).collect();
+    assert_eq!(names, ["disk.e01", "memory.raw"]);
+    assert!(s(&list[1]["date_added"]).ends_with(" GMT"), "{}", list[1]);
+    assert_eq!(list[1]["username"], "admin");
+    // Read, updated; GraphQL sees the same.
+    let one = get(&app, &format!("/case/evidences/{id}?cid={case}")).await["data"].clone();
+    assert_eq!(
+        (one["file_size"].clone(), one["file_hash"].clone()),
+        (json!(4096), json!(digest))
+    );
+    let updated = post(
+        &app,
+        &format!("/case/evidences/update/{id}?cid={case}"),
+        json!({"filename": "memory.lime", "file_size": 8192, "custom_attributes": {"chain": "sealed bag 12"}}),
+    )
+    .await;
+    assert_eq!(updated["data"]["filename"], "memory.lime");
+    let d = app
+        .data("query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { evidences { filename size hash customAttributes } } } }", json!({"n": case}))
+        .await;
+    assert!(d["cases"]["nodes"][0]["evidences"].as_array().unwrap().contains(
+        &json!({"filename": "memory.lime", "size": 8192, "hash": digest, "customAttributes": {"chain": "sealed bag 12"}})
+    ));
+    // Bad input, and another case's evidence: refused, nothing written.
+    for (bad, field) in [
+        (json!({"filename": "x"}), "filename"),
+        (json!({"filename": "ok.bin", "file_size": "big"}), "file_size"),
+        (json!({"filename": "ok.bin", "file_hash": "string"}), "file_hash"),
+        (json!({"filename": "ok.bin", "file_type": "raw"}), "file_type"),
+    ] {
+        let (st, body) = iris(
+            &app,
+            Some(&app.token),
+            "POST",
+            &format!("/case/evidences/add?cid={case}"),
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(
+            (st, s(&body["message"])),
+            (400, "Data error".to_string()),
+            "{bad}: {body}"
+        );
+        assert!(body["data"][field].is_array(), "{bad}: {body}");
+    }
+    for (method, path) in [
+        ("GET", format!("/case/evidences/{id}")),
+        ("POST", format!("/case/evidences/update/{id}")),
+        ("GET", format!("/case/evidences/delete/{id}")),
+    ] {
+        let body = (method == "POST").then(|| json!({"filename": "stolen.bin"}));
+        let (st, got) = iris(&app, Some(&app.token), method, &format!("{path}?cid={other}"), body).await;
+        assert_eq!(
+            (st, s(&got["message"])),
+            (400, "Invalid evidence ID for this case".to_string()),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        get(&app, &format!("/case/evidences/list?cid={case}")).await["data"]["evidences"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Deleted (v2's POST).
+    assert_eq!(
+        post(&app, &format!("/case/evidences/delete/{id}?cid={case}"), json!({})).await["message"],
+        "Evidence deleted"
+    );
+    assert_eq!(
+        get(&app, &format!("/case/evidences/list?cid={case}")).await["data"]["evidences"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+});

@@ -42,6 +42,11 @@
 //! | POST      | /case/assets/add                      | useCase + createAsset                |
 //! | POST      | /case/assets/update/{id}              | useCase, node + updateAsset          |
 //! | GET, POST | /case/assets/delete/{id}              | useCase, node + deleteAsset          |
+//! | GET       | /case/evidences/list                  | useCase + node (the case's evidences)|
+//! | GET       | /case/evidences/{id}                  | useCase + node                       |
+//! | POST      | /case/evidences/add                   | useCase + createEvidence             |
+//! | POST      | /case/evidences/update/{id}           | useCase, node + updateEvidence       |
+//! | GET, POST | /case/evidences/delete/{id}           | useCase, node + deleteEvidence       |
 //!
 //! Routes under `/case/` act in a case: the one `cid` names (query string, then JSON
 //! body), else the caller's current case (see `context`).
@@ -65,6 +70,7 @@ mod assets;
 mod cases;
 mod context;
 mod customers;
+mod evidences;
 mod form;
 mod iocs;
 mod references;
@@ -83,6 +89,7 @@ use assets::*;
 use cases::*;
 use context::in_case;
 use customers::*;
+use evidences::*;
 use iocs::*;
 use references::*;
 use summary::*;
@@ -143,6 +150,9 @@ impl Dialect for Iris {
             Route::new(M::GET, "/case/ioc/{id}", json, Some((Cases, Read)), IOC, ioc_id, one_ioc),
             Route::new(M::GET, "/case/assets/list", json, Some((Cases, Read)), ASSETS, no_vars, asset_list),
             Route::new(M::GET, "/case/assets/{id}", json, Some((Cases, Read)), ASSET, asset_id, one_asset),
+            Route::new(M::GET, "/case/evidences/list", json, Some((Cases, Read)), EVIDENCES, no_vars, evidence_list),
+            Route::new(M::GET, "/case/evidences/{id}", json, Some((Cases, Read)), EVIDENCE, evidence_id, one_evidence),
+            Route::new(M::POST, "/case/evidences/add", json, Some((Cases, Write)), ADD_EVIDENCE, new_evidence, added_evidence),
         ].map(in_case));
         routes.extend([
             in_case(Route::new(M::POST, "/case/ioc/add", json, Some((Cases, Write)), ADD_IOC, new_ioc, added_ioc))
@@ -156,13 +166,17 @@ impl Dialect for Iris {
             in_case(Route::new(M::POST, "/case/assets/add", json, Some((Cases, Write)), ADD_ASSET, new_asset, added_asset)),
             in_case(Route::new(M::POST, "/case/assets/update/{id}", json, Some((Cases, Write)), UPDATE_ASSET, asset_update, updated_asset))
                 .then(ASSET_CASE, fine, feed_asset_in_case),
+            in_case(Route::new(M::POST, "/case/evidences/update/{id}", json, Some((Cases, Write)), UPDATE_EVIDENCE, evidence_update, updated_evidence))
+                .then(EVIDENCE_CASE, fine, feed_evidence_in_case),
         ]);
         for method in [M::GET, M::POST] {
             routes.extend([
                 in_case(Route::new(method.clone(), "/case/ioc/delete/{id}", json, Some((Cases, Write)), DELETE_IOC, ioc_delete, deleted_ioc))
                     .then(IOC_CASES, fine, feed_in_case),
-                in_case(Route::new(method, "/case/assets/delete/{id}", json, Some((Cases, Write)), DELETE_ASSET, asset_id, deleted_asset))
+                in_case(Route::new(method.clone(), "/case/assets/delete/{id}", json, Some((Cases, Write)), DELETE_ASSET, asset_id, deleted_asset))
                     .then(ASSET_CASE, fine, feed_asset_in_case),
+                in_case(Route::new(method, "/case/evidences/delete/{id}", json, Some((Cases, Write)), DELETE_EVIDENCE, evidence_id, deleted_evidence))
+                    .then(EVIDENCE_CASE, fine, feed_evidence_in_case),
             ]);
         }
         routes

@@ -41,6 +41,11 @@ pub fn us_day(t: &DateTime<Utc>) -> String {
     t.format("%m/%d/%Y").to_string()
 }
 
+/// Raw rows through Flask's JSON encoder: `Wed, 20 Oct 2021 09:54:28 GMT`.
+pub fn http_date(t: &DateTime<Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
 /// IRIS stores a case's name as `#<id> - <name>`.
 pub fn case_name(id: i64, name: &str) -> String {
     format!("#{id} - {name}")
@@ -69,6 +74,7 @@ mod tests {
         assert_eq!(iso(&t), "2021-10-20T09:54:28.000000");
         assert_eq!(day(&t), "2021-10-20");
         assert_eq!(us_day(&t), "10/20/2021");
+        assert_eq!(http_date(&t), "Wed, 20 Oct 2021 09:54:28 GMT");
     }
 
     #[test]
