@@ -16,6 +16,14 @@ pub struct Model {
     pub tags: String,
     pub color: Option<String>,
     pub created_at: DateTimeUtc,
+    /// A JSON object, as text.
+    pub custom_attributes: Option<String>,
+    /// The source text the event was read from (a log line...).
+    pub raw: Option<String>,
+    /// The UTC offset the event was reported in (`+02:00`).
+    pub timezone: Option<String>,
+    pub in_summary: bool,
+    pub in_graph: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,7 @@
 //! Timeline events of a case, and the assets each is about.
 
+use std::str::FromStr;
+
 use async_graphql::{InputObject, MaybeUndefined, ID};
 use chrono::{DateTime, Utc};
 use entities::{asset, case, timeline_event, timeline_event_asset};
@@ -73,6 +75,17 @@ pub struct TimelineEventInput {
     pub color: MaybeUndefined<String>,
     /// Replaces the assets the event is about (assets of the same case).
     pub asset_ids: Option<Vec<ID>>,
+    /// The source text the event was read from (a log line...).
+    pub raw: MaybeUndefined<String>,
+    /// The UTC offset the event was reported in, `+02:00` (for display: `occurredAt`
+    /// is the instant).
+    pub timezone: MaybeUndefined<String>,
+    /// Whether the event belongs in the case's summary (false unless said).
+    pub in_summary: Option<bool>,
+    /// Whether the event is drawn in the case's graph (true unless said).
+    pub in_graph: Option<bool>,
+    /// Free-form attributes: a JSON object (replaced whole).
+    pub custom_attributes: MaybeUndefined<async_graphql::Json<serde_json::Value>>,
 }
 
 #[derive(InputObject, Clone, Debug)]
@@ -93,14 +106,35 @@ fn apply(am: &mut timeline_event::ActiveModel, f: TimelineEventInput) -> DomainR
     set_opt(&mut am.category, opt_text("category", f.category, 100)?);
     set_opt(&mut am.source, opt_text("source", f.source, 200)?);
     set(&mut am.tags, f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?);
-    let color = opt_text("color", f.color, 7)?;
+    let color = opt_text("color", f.color, 9)?;
     if let MaybeUndefined::Value(c) = &color {
-        let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+        let ok =
+            (c.len() == 7 || c.len() == 9) && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
         if !ok {
-            return Err(DomainError::bad("color", format!("{c:?} is not a colour like #1f77b4")));
+            return Err(DomainError::bad(
+                "color",
+                format!("{c:?} is not a colour like #1f77b4 (or, with opacity, #1f77b480)"),
+            ));
         }
     }
     set_opt(&mut am.color, color);
+    set_opt(&mut am.raw, opt_text("raw", f.raw, 100_000)?);
+    let timezone = opt_text("timezone", f.timezone, 6)?;
+    if let MaybeUndefined::Value(z) = &timezone {
+        if chrono::FixedOffset::from_str(z).is_err() || z.len() != 6 {
+            return Err(DomainError::bad(
+                "timezone",
+                format!("{z:?} is not a UTC offset like +02:00"),
+            ));
+        }
+    }
+    set_opt(&mut am.timezone, timezone);
+    set(&mut am.in_summary, f.in_summary);
+    set(&mut am.in_graph, f.in_graph);
+    set_opt(
+        &mut am.custom_attributes,
+        crud::attributes("customAttributes", f.custom_attributes)?,
+    );
     f.asset_ids
         .map(|a| ids::decode_all("assetIds", &a, Kind::Asset))
         .transpose()
@@ -147,6 +181,8 @@ pub async fn create(
         case_id: Set(case_id),
         tags: Set(String::new()),
         created_at: Set(Utc::now()),
+        in_summary: Set(false),
+        in_graph: Set(true),
         ..Default::default()
     };
     let mut fields = input.fields;

@@ -43,6 +43,26 @@ impl TimelineEvent {
     async fn color(&self) -> Option<&str> {
         self.0.color.as_deref()
     }
+    /// The source text the event was read from.
+    async fn raw(&self) -> Option<&str> {
+        self.0.raw.as_deref()
+    }
+    /// The UTC offset the event was reported in (`+02:00`).
+    async fn timezone(&self) -> Option<&str> {
+        self.0.timezone.as_deref()
+    }
+    /// Whether the event belongs in the case's summary.
+    async fn in_summary(&self) -> bool {
+        self.0.in_summary
+    }
+    /// Whether the event is drawn in the case's graph.
+    async fn in_graph(&self) -> bool {
+        self.0.in_graph
+    }
+    /// Free-form attributes (a JSON object).
+    async fn custom_attributes(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        crate::domain::crud::attributes_of(self.0.custom_attributes.as_deref()).map(async_graphql::Json)
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

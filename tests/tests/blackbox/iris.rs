@@ -1017,3 +1017,195 @@ both_dbs!(evidences, |app: TestApp| async move {
         1
     );
 });
+
+both_dbs!(timeline, |app: TestApp| async move {
+    let client = customer(&app, "client_63").await;
+    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "timeline tests"});
+    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    let asset = post(
+        &app,
+        &format!("/case/assets/add?cid={case}"),
+        json!({"asset_name": "web01", "asset_type_id": 3, "asset_compromised": true}),
+    )
+    .await["data"]["asset_id"]
+        .as_i64()
+        .unwrap();
+    // The spec's addition example names `color`, which v1.2 refuses (notes §2, #33).
+    let example = json!({"event_title": "string", "event_content": "string", "event_raw": "string", "event_source": "string",
+        "event_assets": [asset], "event_category": "2", "color": "string", "event_date": "2021-10-19", "event_time": "16:19:09",
+        "event_in_graph": true, "event_in_summary": true, "event_tags": "string", "event_tz": "+00:00", "cid": case});
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        "/case/timeline/event/add",
+        Some(example),
+    )
+    .await;
+    assert_eq!((st, body["data"].clone()), (400, json!({"color": ["Unknown field."]})));
+    // v1.2's fields, a wall-clock time two hours east of UTC.
+    let added = post(
+        &app,
+        &format!("/case/timeline/event/add?cid={case}"),
+        json!({"event_title": "Phishing mail opened", "event_content": "by alice", "event_raw": "Jan 15 10:00:00 mx postfix: ...",
+               "event_source": "mail gateway", "event_assets": [asset], "event_category": "4", "event_color": "#1572E899",
+               "event_date": "2026-01-15", "event_time": "10:00:00", "event_tz": "+02:00", "event_in_graph": true,
+               "event_in_summary": true, "event_tags": "mail,initial"}),
+    )
+    .await;
+    insta::assert_json_snapshot!("iris_event_add", added, {".data.event_id" => "[id]", ".data.event_uuid" => "[id]", ".data.case_id" => "[id]", ".data.event_added" => "[time]", ".data.event_assets" => "[ids]"});
+    let first = added["data"]["event_id"].as_i64().unwrap();
+    // v2's fields: one date, the category by id, custom attributes.
+    let v2 = post(
+        &app,
+        &format!("/case/timeline/events/add?cid={case}"),
+        json!({"event_title": "Beacon to C2", "event_date": "2026-01-15T07:30:00.000000", "event_tz": "+00:00", "event_category_id": 13,
+               "event_assets": [], "event_iocs": [], "event_sync_iocs_assets": false, "parent_event_id": null, "custom_attributes": {"ticket": 4}}),
+    )
+    .await;
+    let second = v2["data"]["event_id"].as_i64().unwrap();
+    // The timeline: in time order (the v2 event, at 07:30 UTC, before the first, at 08:00 UTC).
+    let list = get(&app, &format!("/case/timeline/get/0?cid={case}")).await["data"]["timeline"].clone();
+    let order: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [second, first]);
+    let row = &list[1];
+    assert_eq!(
+        (
+            row["event_date"].clone(),
+            row["event_date_wtz"].clone(),
+            row["category_name"].clone(),
+            row["assets"][0]["name"].clone()
+        ),
+        (
+            json!("2026-01-15T10:00:00.000000"),
+            json!("2026-01-15T08:00:00.000000"),
+            json!("Initial Access"),
+            json!("web01 (Linux - Server)")
+        )
+    );
+    // Filtered by asset (v2's path).
+    let only =
+        get(&app, &format!("/case/timeline/events/list/filter/{asset}?cid={case}")).await["data"]["timeline"].clone();
+    assert_eq!(only.as_array().unwrap().len(), 1);
+    // GraphQL sees the same event.
+    let d = app
+        .data("query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { timeline { title occurredAt category timezone inSummary inGraph raw color tags } } } }", json!({"n": case}))
+        .await;
+    assert!(d["cases"]["nodes"][0]["timeline"].as_array().unwrap().contains(&json!({
+        "title": "Phishing mail opened", "occurredAt": "2026-01-15T08:00:00+00:00", "category": "Initial Access", "timezone": "+02:00",
+        "inSummary": true, "inGraph": true, "raw": "Jan 15 10:00:00 mx postfix: ...", "color": "#1572E899", "tags": ["mail", "initial"]
+    })), "{d}");
+    // The spec's update example (as IRIS answers it, "Event added"); read back by v1.2's path.
+    let updated = post(
+        &app,
+        &format!("/case/timeline/event/update/{first}"),
+        json!({"event_title": "My event", "event_content": "Content of the event", "event_raw": "A raw content", "event_source": "My source",
+               "event_assets": [asset], "event_category": "2", "event_color": "#1572E899", "event_date": "1892-10-14", "event_time": "04:06:54",
+               "event_tz": "+00:00", "event_in_summary": true, "event_in_graph": true, "event_tags": "", "cid": case}),
+    )
+    .await;
+    assert_eq!(updated["message"], "Event added");
+    let one = get(&app, &format!("/case/timeline/event/{first}?cid={case}")).await["data"].clone();
+    assert_eq!(
+        (
+            one["event_date"].clone(),
+            one["event_date_wtz"].clone(),
+            one["event_category_id"].clone(),
+            one["event_title"].clone()
+        ),
+        (
+            json!("1892-10-14 04:06:54"),
+            json!("1892-10-14T04:06:54"),
+            json!(2),
+            json!("My event")
+        )
+    );
+    // Bad input is named; another case's event is not this case's.
+    for (bad, field) in [
+        (
+            json!({"event_title": "x", "event_date": "2026-01-15", "event_time": "10:00:00", "event_category": 1}),
+            "event_title",
+        ),
+        (
+            json!({"event_title": "Bad date", "event_date": "2026-13-45", "event_time": "10:00:00", "event_category": 1}),
+            "event_date",
+        ),
+        (
+            json!({"event_title": "Bad zone", "event_date": "2026-01-15", "event_time": "10:00:00", "event_tz": "Mars", "event_category": 1}),
+            "event_date",
+        ),
+        (
+            json!({"event_title": "No category", "event_date": "2026-01-15", "event_time": "10:00:00"}),
+            "event_category_id",
+        ),
+        (
+            json!({"event_title": "Bad category", "event_date": "2026-01-15", "event_time": "10:00:00", "event_category": 99}),
+            "event_category_id",
+        ),
+        (
+            json!({"event_title": "With IOCs", "event_date": "2026-01-15T10:00:00", "event_category_id": 1, "event_iocs": [1]}),
+            "event_iocs",
+        ),
+    ] {
+        let (st, body) = iris(
+            &app,
+            Some(&app.token),
+            "POST",
+            &format!("/case/timeline/events/add?cid={case}"),
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(
+            (st, s(&body["message"])),
+            (400, "Data error".to_string()),
+            "{bad}: {body}"
+        );
+        assert!(body["data"][field].is_array(), "{bad}: {body}");
+    }
+    for (method, path) in [
+        ("GET", format!("/case/timeline/events/{first}")),
+        ("GET", format!("/case/timeline/event/delete/{first}")),
+    ] {
+        let (st, got) = iris(&app, Some(&app.token), method, &format!("{path}?cid={other}"), None).await;
+        assert_eq!(
+            (st, s(&got["message"])),
+            (400, "Invalid event ID for this case".to_string()),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        get(&app, &format!("/case/timeline/get/0?cid={case}")).await["data"]["timeline"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Deleted: v1.2's GET, v2's POST.
+    assert_eq!(
+        get(&app, &format!("/case/timeline/event/delete/{first}?cid={case}")).await["message"],
+        format!("Event ID {first} deleted")
+    );
+    assert_eq!(
+        post(
+            &app,
+            &format!("/case/timeline/events/delete/{second}?cid={case}"),
+            json!({})
+        )
+        .await["message"],
+        format!("Event ID {second} deleted")
+    );
+    assert_eq!(
+        get(&app, &format!("/case/timeline/get/0?cid={case}")).await["data"]["timeline"],
+        json!([])
+    );
+});

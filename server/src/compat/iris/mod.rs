@@ -47,6 +47,11 @@
 //! | POST      | /case/evidences/add                   | useCase + createEvidence             |
 //! | POST      | /case/evidences/update/{id}           | useCase, node + updateEvidence       |
 //! | GET, POST | /case/evidences/delete/{id}           | useCase, node + deleteEvidence       |
+//! | GET       | /case/timeline/get/{asset_id} (v1.2), /case/timeline/events/list/filter/{asset_id} (v2) | useCase + node (the case's timeline) |
+//! | GET       | /case/timeline/event/{id}, /case/timeline/events/{id} | useCase + node       |
+//! | POST      | /case/timeline/event/add, /case/timeline/events/add | useCase, eventCategories + createTimelineEvent |
+//! | POST      | /case/timeline/event/update/{id}, /case/timeline/events/update/{id} | useCase, eventCategories, node + updateTimelineEvent |
+//! | GET       | /case/timeline/event/delete/{id} (v1.2; POST: /case/timeline/events/delete/{id}, v2) | useCase, node + deleteTimelineEvent |
 //!
 //! Routes under `/case/` act in a case: the one `cid` names (query string, then JSON
 //! body), else the caller's current case (see `context`).
@@ -76,6 +81,7 @@ mod iocs;
 mod references;
 mod shapes;
 mod summary;
+mod timeline;
 
 use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -93,6 +99,7 @@ use evidences::*;
 use iocs::*;
 use references::*;
 use summary::*;
+use timeline::*;
 
 pub struct Iris;
 
@@ -153,7 +160,26 @@ impl Dialect for Iris {
             Route::new(M::GET, "/case/evidences/list", json, Some((Cases, Read)), EVIDENCES, no_vars, evidence_list),
             Route::new(M::GET, "/case/evidences/{id}", json, Some((Cases, Read)), EVIDENCE, evidence_id, one_evidence),
             Route::new(M::POST, "/case/evidences/add", json, Some((Cases, Write)), ADD_EVIDENCE, new_evidence, added_evidence),
+            Route::new(M::GET, "/case/timeline/get/{asset_id}", json, Some((Cases, Read)), TIMELINE, timeline_vars, timeline_list),
+            Route::new(M::GET, "/case/timeline/events/list/filter/{asset_id}", json, Some((Cases, Read)), TIMELINE, timeline_vars, timeline_list),
+            Route::new(M::GET, "/case/timeline/event/{id}", json, Some((Cases, Read)), EVENT, event_id, one_event),
+            Route::new(M::GET, "/case/timeline/events/{id}", json, Some((Cases, Read)), EVENT, event_id, one_event),
         ].map(in_case));
+        // v1.2's paths (`event/`) and v2's (`events/`).
+        for (add, update, delete, method) in [
+            ("/case/timeline/event/add", "/case/timeline/event/update/{id}", "/case/timeline/event/delete/{id}", M::GET),
+            ("/case/timeline/events/add", "/case/timeline/events/update/{id}", "/case/timeline/events/delete/{id}", M::POST),
+        ] {
+            routes.extend([
+                in_case(Route::new(M::POST, add, json, Some((Cases, Write)), ADD_EVENT, new_event, added_event))
+                    .then(CATEGORIES, category_known, feed_category),
+                in_case(Route::new(M::POST, update, json, Some((Cases, Write)), UPDATE_EVENT, event_update, updated_event))
+                    .then(CATEGORIES, category_known, feed_category)
+                    .then(EVENT_CASE, fine, feed_event_in_case),
+                in_case(Route::new(method, delete, json, Some((Cases, Write)), DELETE_EVENT, event_id, deleted_event))
+                    .then(EVENT_CASE, fine, feed_event_in_case),
+            ]);
+        }
         routes.extend([
             in_case(Route::new(M::POST, "/case/ioc/add", json, Some((Cases, Write)), ADD_IOC, new_ioc, added_ioc))
                 .then(TYPES, type_known, feed_type)
