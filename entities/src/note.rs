@@ -17,6 +17,8 @@ pub struct Model {
     pub subject_id: i64,
     pub case_id: Option<i64>,
     pub group_id: Option<i64>,
+    /// A JSON object, as text.
+    pub custom_attributes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,7 +5,11 @@ use async_graphql::{InputObject, MaybeUndefined, ID};
 use chrono::Utc;
 use entities::{case, note, note_group, note_revision};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::{self, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
 use serde::Serialize;
 
 use super::crud::{self, opt_text};
@@ -141,6 +145,8 @@ pub struct CreateNoteInput {
     pub body: String,
     /// A note group of the same case.
     pub group_id: Option<ID>,
+    /// Free-form attributes: a JSON object.
+    pub custom_attributes: Option<async_graphql::Json<serde_json::Value>>,
 }
 
 #[derive(InputObject, Clone, Debug, Default)]
@@ -151,6 +157,8 @@ pub struct UpdateNoteInput {
     /// The revision the edit is based on; the update fails with CONFLICT when the note
     /// has changed since.
     pub expected_revision: Option<i32>,
+    /// Free-form attributes: a JSON object (replaced whole).
+    pub custom_attributes: MaybeUndefined<async_graphql::Json<serde_json::Value>>,
 }
 
 async fn check_group(db: &impl ConnectionTrait, group: &ID, case_id: Option<i64>) -> DomainResult<i64> {
@@ -163,13 +171,18 @@ async fn check_group(db: &impl ConnectionTrait, group: &ID, case_id: Option<i64>
 }
 
 fn body(value: &str) -> DomainResult<String> {
-    if value.trim().is_empty() {
-        return Err(DomainError::bad("body", "must not be empty"));
-    }
     if value.len() > MAX_BODY {
         return Err(DomainError::bad("body", format!("must be at most {MAX_BODY} bytes")));
     }
     Ok(value.to_string())
+}
+
+/// A note is a title, a text, or both: never neither.
+fn untitled_and_empty(title: &Option<String>, body: &str) -> DomainResult<()> {
+    if title.is_none() && body.trim().is_empty() {
+        return Err(DomainError::bad("body", "a note needs a title or a text"));
+    }
+    Ok(())
 }
 
 pub async fn create(
@@ -185,9 +198,17 @@ pub async fn create(
         None => None,
     };
     let now = Utc::now();
+    let title = text::optional("title", input.title.as_deref(), 300)?;
+    let body = body(&input.body)?;
+    untitled_and_empty(&title, &body)?;
+    let attributes = match input.custom_attributes {
+        Some(a) => crud::attributes("customAttributes", MaybeUndefined::Value(a))?,
+        None => MaybeUndefined::Null,
+    };
     let model = note::ActiveModel {
-        title: Set(text::optional("title", input.title.as_deref(), 300)?),
-        body: Set(body(&input.body)?),
+        title: Set(title),
+        body: Set(body),
+        custom_attributes: Set(attributes.take()),
         revision: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -242,6 +263,15 @@ pub async fn update(
         MaybeUndefined::Null => am.group_id = Set(None),
         MaybeUndefined::Value(g) => am.group_id = Set(Some(check_group(&tx, &g, old.case_id).await?)),
     }
+    crud::set_opt(
+        &mut am.custom_attributes,
+        crud::attributes("customAttributes", input.custom_attributes)?,
+    );
+    if let (ActiveValue::Set(t) | ActiveValue::Unchanged(t), ActiveValue::Set(b) | ActiveValue::Unchanged(b)) =
+        (&am.title, &am.body)
+    {
+        untitled_and_empty(t, b)?;
+    }
     am.revision = Set(old.revision + 1);
     am.updated_at = Set(Utc::now());
     am.author_id = Set(author.or(old.author_id));
@@ -272,7 +302,14 @@ pub async fn rename_group(db: &impl ConnectionTrait, id: i64, title: &str) -> Do
     Ok(am.update(db).await?)
 }
 
-/// Deletes a note group; its notes stay, outside any group.
-pub async fn delete_group(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
+/// Deletes a note group; its notes stay, outside any group, unless `with_notes`.
+pub async fn delete_group(db: &impl ConnectionTrait, id: i64, with_notes: bool) -> DomainResult<()> {
+    crud::find::<note_group::Entity>(db, "note group", id).await?;
+    if with_notes {
+        note::Entity::delete_many()
+            .filter(note::Column::GroupId.eq(id))
+            .exec(db)
+            .await?;
+    }
     crud::delete::<note_group::Entity>(db, "note group", id).await
 }

@@ -35,6 +35,10 @@ impl Note {
     async fn body(&self) -> &str {
         &self.0.body
     }
+    /// Free-form attributes (a JSON object).
+    async fn custom_attributes(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        crate::domain::crud::attributes_of(self.0.custom_attributes.as_deref()).map(async_graphql::Json)
+    }
     /// Starts at 1 and grows with each edit; pass it as `expectedRevision` when editing.
     async fn revision(&self) -> i32 {
         self.0.revision
@@ -179,10 +183,14 @@ impl NoteMutation {
         .await
         .map(NoteGroup)
     }
-    /// Deletes a note group; its notes stay, outside any group.
-    async fn delete_note_group(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    /// Deletes a note group; its notes stay, outside any group — or, with
+    /// `deleteNotes`, go with it.
+    async fn delete_note_group(&self, ctx: &Context<'_>, id: ID, #[graphql(default)] delete_notes: bool) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::NoteGroup).gql()?;
-        write(ctx, move |tx| Box::pin(async move { notes::delete_group(tx, n).await })).await?;
+        write(ctx, move |tx| {
+            Box::pin(async move { notes::delete_group(tx, n, delete_notes).await })
+        })
+        .await?;
         Ok(id)
     }
 }

@@ -1209,3 +1209,181 @@ both_dbs!(timeline, |app: TestApp| async move {
         json!([])
     );
 });
+
+both_dbs!(notes, |app: TestApp| async move {
+    let client = customer(&app, "client_63").await;
+    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "note tests"});
+    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    // The spec's examples: a group, a note in it.
+    let group = post(
+        &app,
+        "/case/notes/groups/add",
+        json!({"group_title": "Test", "cid": case}),
+    )
+    .await;
+    insta::assert_json_snapshot!("iris_group_add", group, {".data.group_id" => "[id]", ".data.group_uuid" => "[id]", ".data.group_creationdate" => "[time]", ".data.group_lastupdate" => "[time]"});
+    let gid = group["data"]["group_id"].as_i64().unwrap();
+    let note = post(
+        &app,
+        "/case/notes/add",
+        json!({"note_title": "string", "note_content": "string", "group_id": gid, "cid": case}),
+    )
+    .await;
+    insta::assert_json_snapshot!("iris_note_add", note, {".data.note_id" => "[id]", ".data.note_uuid" => "[id]", ".data.group_id" => "[id]", ".data.directory_id" => "[id]", ".data.note_creationdate" => "[time]", ".data.note_lastupdate" => "[time]"});
+    let nid = note["data"]["note_id"].as_i64().unwrap();
+    // v2's way: the group as a directory, custom attributes; an empty group.
+    post(&app, &format!("/case/notes/add?cid={case}"), json!({"note_title": "Timeline of the mail", "note_content": "Alice opened it at 10:00", "directory_id": gid, "custom_attributes": {"k": 1}})).await;
+    let empty = post(
+        &app,
+        &format!("/case/notes/groups/add?cid={case}"),
+        json!({"group_title": ""}),
+    )
+    .await["data"]["group_id"]
+        .as_i64()
+        .unwrap();
+    // v1.2's groups list: a row per note with its group, and one per empty group.
+    let rows = get(&app, &format!("/case/notes/groups?cid={case}")).await["data"]["groups"].clone();
+    assert_eq!(rows.as_array().unwrap().len(), 3, "{rows}");
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["group_id"] == empty && r.get("note_id").is_none()));
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["note_id"] == nid && r["group_title"] == "Test" && r["user"] == "admin"));
+    // Read; saved (spec's example), with a revision kept in the graph.
+    assert_eq!(
+        get(&app, &format!("/case/notes/{nid}?cid={case}")).await["data"]["note_content"],
+        "string"
+    );
+    let saved = post(
+        &app,
+        &format!("/case/notes/save/{nid}"),
+        json!({"note_title": "string", "note_content": "new text", "cid": case}),
+    )
+    .await;
+    assert_eq!(
+        saved,
+        json!({"status": "success", "message": format!("Note ID {nid} saved"), "data": []})
+    );
+    let d = app
+        .data("query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { notes { title body revision group { title } } } } }", json!({"n": case}))
+        .await;
+    assert!(
+        d["cases"]["nodes"][0]["notes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"title": "string", "body": "new text", "revision": 2, "group": {"title": "Test"}})),
+        "{d}"
+    );
+    // Search: the notes whose text has the term (none for an empty term).
+    let found = post(
+        &app,
+        &format!("/case/notes/search?cid={case}"),
+        json!({"search_term": "alice"}),
+    )
+    .await["data"]
+        .clone();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["note_title"], "Timeline of the mail");
+    assert_eq!(
+        post(
+            &app,
+            &format!("/case/notes/search?cid={case}"),
+            json!({"search_term": ""})
+        )
+        .await["data"],
+        json!([])
+    );
+    assert_eq!(
+        post(
+            &app,
+            &format!("/case/notes/search?cid={other}"),
+            json!({"search_term": "alice"})
+        )
+        .await["data"],
+        json!([])
+    );
+    // Bad input, another case's group or note: refused, nothing written.
+    let other_group = post(
+        &app,
+        &format!("/case/notes/groups/add?cid={other}"),
+        json!({"group_title": "Theirs"}),
+    )
+    .await["data"]["group_id"]
+        .as_i64()
+        .unwrap();
+    for (bad, field) in [
+        (json!({"note_content": "no title", "group_id": gid}), "note_title"),
+        (json!({"note_title": "No group"}), "group_id"),
+        (json!({"note_title": "Wrong case", "group_id": other_group}), "group_id"),
+        (json!({"note_title": "No such group", "group_id": 999999}), "group_id"),
+        (
+            json!({"note_title": "Typo", "group_id": gid, "note_contents": "x"}),
+            "note_contents",
+        ),
+    ] {
+        let (st, body) = iris(
+            &app,
+            Some(&app.token),
+            "POST",
+            &format!("/case/notes/add?cid={case}"),
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(
+            (st, s(&body["message"])),
+            (400, "Data error".to_string()),
+            "{bad}: {body}"
+        );
+        assert!(body["data"][field].is_array(), "{bad}: {body}");
+    }
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        &format!("/case/notes/save/{nid}?cid={other}"),
+        Some(json!({"note_title": "stolen"})),
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (400, "Invalid note ID for this case".to_string())
+    );
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/case/notes/groups/delete/{gid}?cid={other}"),
+        None,
+    )
+    .await;
+    assert_eq!((st, s(&body["message"])), (400, "Invalid group ID".to_string()));
+    // A note deleted (v2's POST); a group deleted with its notes (v1.2's GET).
+    assert_eq!(
+        post(&app, &format!("/case/notes/delete/{nid}?cid={case}"), json!({})).await["message"],
+        "Deleted"
+    );
+    assert_eq!(
+        get(&app, &format!("/case/notes/groups/delete/{gid}?cid={case}")).await["message"],
+        format!("Group ID {gid} deleted")
+    );
+    let d = app
+        .data(
+            "query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { notes { title } noteGroups { title } } } }",
+            json!({"n": case}),
+        )
+        .await;
+    assert_eq!(
+        d["cases"]["nodes"][0],
+        json!({"notes": [], "noteGroups": [{"title": "Untitled group"}]})
+    );
+});

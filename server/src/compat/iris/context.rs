@@ -42,12 +42,15 @@ fn found(v: &Value, _: &Params, _: &Context) -> Result<(), Refusal> {
     }
 }
 
-/// `$caseId`, and the `caseId` of an input that has one to fill (a creation's).
+/// `$caseId`, and the `caseId` (or `subjectId`) of an input that has one to fill (a
+/// creation's).
 fn feed(v: &Value, variables: &mut Value) {
     let case = v["c"]["id"].clone();
     if let Some(input) = variables.get_mut("input").and_then(Value::as_object_mut) {
-        if input.contains_key("caseId") {
-            input.insert("caseId".into(), case.clone());
+        for key in ["caseId", "subjectId"] {
+            if input.contains_key(key) {
+                input.insert(key.into(), case.clone());
+            }
         }
     }
     if let Some(vars) = variables.as_object_mut() {

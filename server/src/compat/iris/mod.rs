@@ -52,6 +52,14 @@
 //! | POST      | /case/timeline/event/add, /case/timeline/events/add | useCase, eventCategories + createTimelineEvent |
 //! | POST      | /case/timeline/event/update/{id}, /case/timeline/events/update/{id} | useCase, eventCategories, node + updateTimelineEvent |
 //! | GET       | /case/timeline/event/delete/{id} (v1.2; POST: /case/timeline/events/delete/{id}, v2) | useCase, node + deleteTimelineEvent |
+//! | GET       | /case/notes/groups, /case/notes/groups/list | useCase + node (the case's groups) |
+//! | POST      | /case/notes/groups/add                | useCase + createNoteGroup            |
+//! | GET, POST | /case/notes/groups/delete/{id}        | useCase, node + deleteNoteGroup (with its notes) |
+//! | GET       | /case/notes/{id}                      | useCase + node                       |
+//! | POST      | /case/notes/add                       | useCase + createNote                 |
+//! | POST      | /case/notes/save/{id}, /case/notes/update/{id} | useCase, node + updateNote  |
+//! | GET, POST | /case/notes/delete/{id}               | useCase, node + deleteNote           |
+//! | POST      | /case/notes/search                    | useCase + notes                      |
 //!
 //! Routes under `/case/` act in a case: the one `cid` names (query string, then JSON
 //! body), else the caller's current case (see `context`).
@@ -78,6 +86,7 @@ mod customers;
 mod evidences;
 mod form;
 mod iocs;
+mod notes;
 mod references;
 mod shapes;
 mod summary;
@@ -97,6 +106,7 @@ use context::in_case;
 use customers::*;
 use evidences::*;
 use iocs::*;
+use notes::*;
 use references::*;
 use summary::*;
 use timeline::*;
@@ -164,7 +174,19 @@ impl Dialect for Iris {
             Route::new(M::GET, "/case/timeline/events/list/filter/{asset_id}", json, Some((Cases, Read)), TIMELINE, timeline_vars, timeline_list),
             Route::new(M::GET, "/case/timeline/event/{id}", json, Some((Cases, Read)), EVENT, event_id, one_event),
             Route::new(M::GET, "/case/timeline/events/{id}", json, Some((Cases, Read)), EVENT, event_id, one_event),
+            Route::new(M::GET, "/case/notes/groups", json, Some((Cases, Read)), GROUPS, no_vars, group_rows),
+            Route::new(M::GET, "/case/notes/groups/list", json, Some((Cases, Read)), GROUPS, no_vars, group_list),
+            Route::new(M::POST, "/case/notes/groups/add", json, Some((Cases, Write)), ADD_GROUP, new_group, added_group),
+            Route::new(M::GET, "/case/notes/{id}", json, Some((Cases, Read)), NOTE, note_id, one_note),
+            Route::new(M::POST, "/case/notes/add", json, Some((Cases, Write)), ADD_NOTE, new_note, added_note),
+            Route::new(M::POST, "/case/notes/search", json, Some((Cases, Read)), SEARCH_NOTES, search_vars, found_notes),
         ].map(in_case));
+        for path in ["/case/notes/save/{id}", "/case/notes/update/{id}"] {
+            routes.push(
+                in_case(Route::new(M::POST, path, json, Some((Cases, Write)), UPDATE_NOTE, note_update, saved_note))
+                    .then(NOTE_SUBJECT, fine, feed_note_in_case),
+            );
+        }
         // v1.2's paths (`event/`) and v2's (`events/`).
         for (add, update, delete, method) in [
             ("/case/timeline/event/add", "/case/timeline/event/update/{id}", "/case/timeline/event/delete/{id}", M::GET),
@@ -201,8 +223,12 @@ impl Dialect for Iris {
                     .then(IOC_CASES, fine, feed_in_case),
                 in_case(Route::new(method.clone(), "/case/assets/delete/{id}", json, Some((Cases, Write)), DELETE_ASSET, asset_id, deleted_asset))
                     .then(ASSET_CASE, fine, feed_asset_in_case),
-                in_case(Route::new(method, "/case/evidences/delete/{id}", json, Some((Cases, Write)), DELETE_EVIDENCE, evidence_id, deleted_evidence))
+                in_case(Route::new(method.clone(), "/case/evidences/delete/{id}", json, Some((Cases, Write)), DELETE_EVIDENCE, evidence_id, deleted_evidence))
                     .then(EVIDENCE_CASE, fine, feed_evidence_in_case),
+                in_case(Route::new(method.clone(), "/case/notes/delete/{id}", json, Some((Cases, Write)), DELETE_NOTE, note_id, deleted_note))
+                    .then(NOTE_SUBJECT, fine, feed_note_in_case),
+                in_case(Route::new(method, "/case/notes/groups/delete/{id}", json, Some((Cases, Write)), DELETE_GROUP, group_id, deleted_group))
+                    .then(GROUP_IDS, fine, feed_group_in_case),
             ]);
         }
         routes
@@ -266,6 +292,10 @@ impl Dialect for Iris {
             (NOT_FOUND, p) if p.starts_with("/manage/cases/reopen") => "Tried to reopen an non-existing case",
             (NOT_FOUND, p) if p.starts_with("/manage/cases/delete") => "Tried to delete a non-existing case",
             (NOT_FOUND, p) if p.starts_with("/manage/cases/update") => "Invalid case ID",
+            // A note's group that is not the case's, or none at all.
+            (NOT_FOUND | BAD_USER_INPUT, "/case/notes/add" | "/case/notes/save/{id}" | "/case/notes/update/{id}") => {
+                return Some(form::data_error(json!({ "group_id": ["Invalid group id for note"] })))
+            }
             (NOT_FOUND, "/manage/cases/add") => {
                 return Some(form::data_error(json!({ "case_customer": ["Invalid customer ID"] })))
             }
