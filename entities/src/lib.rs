@@ -12,6 +12,7 @@ pub mod audit_event;
 pub mod case;
 pub mod case_alert;
 pub mod case_classification;
+pub mod case_object_state;
 pub mod customer;
 pub mod device;
 pub mod dns_record;

@@ -26,6 +26,7 @@ mod m20261207_000021_port_tallies;
 mod m20261207_000022_case_references;
 mod m20261207_000023_asset_details;
 mod m20261207_000024_case_object_details;
+mod m20261207_000025_case_object_states;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_case_references::Migration),
             Box::new(m20261207_000023_asset_details::Migration),
             Box::new(m20261207_000024_case_object_details::Migration),
+            Box::new(m20261207_000025_case_object_states::Migration),
         ]
     }
 }

@@ -181,6 +181,7 @@ pub async fn create(db: &impl TransactionTrait, input: CreateAssetInput) -> Doma
     if let Some(iocs) = iocs {
         iocs::set_asset_iocs(&tx, &model, &iocs).await?;
     }
+    super::case_states::bump(&tx, [model.case_id], super::case_states::CaseObjects::Assets).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -193,10 +194,13 @@ pub async fn update(db: &impl TransactionTrait, id: i64, input: AssetInput) -> D
     if let Some(iocs) = iocs {
         iocs::set_asset_iocs(&tx, &model, &iocs).await?;
     }
+    super::case_states::bump(&tx, [model.case_id], super::case_states::CaseObjects::Assets).await?;
     tx.commit().await?;
     Ok(model)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
-    crud::delete::<asset::Entity>(db, "asset", id).await
+    let a = crud::find::<asset::Entity>(db, "asset", id).await?;
+    crud::delete::<asset::Entity>(db, "asset", id).await?;
+    super::case_states::bump(db, [a.case_id], super::case_states::CaseObjects::Assets).await
 }

@@ -114,15 +114,21 @@ pub async fn create(
     let mut fields = input.fields;
     fields.filename = Some(input.filename);
     apply(&mut am, fields)?;
-    Ok(am.insert(db).await?)
+    let model = am.insert(db).await?;
+    super::case_states::bump(db, [case_id], super::case_states::CaseObjects::Evidences).await?;
+    Ok(model)
 }
 
 pub async fn update(db: &impl ConnectionTrait, id: i64, input: EvidenceInput) -> DomainResult<evidence::Model> {
     let mut am: evidence::ActiveModel = crud::find::<evidence::Entity>(db, "evidence", id).await?.into();
     apply(&mut am, input)?;
-    Ok(am.update(db).await?)
+    let model = am.update(db).await?;
+    super::case_states::bump(db, [model.case_id], super::case_states::CaseObjects::Evidences).await?;
+    Ok(model)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
-    crud::delete::<evidence::Entity>(db, "evidence", id).await
+    let e = crud::find::<evidence::Entity>(db, "evidence", id).await?;
+    crud::delete::<evidence::Entity>(db, "evidence", id).await?;
+    super::case_states::bump(db, [e.case_id], super::case_states::CaseObjects::Evidences).await
 }

@@ -240,6 +240,7 @@ pub async fn create(db: &impl TransactionTrait, input: CreateIocInput, scope: &S
     crud::require_all::<case::Entity>(&tx, "case", &case_ids).await?;
     let model = am.insert(&tx).await?;
     link_cases(&tx, model.id, &case_ids).await?;
+    super::case_states::bump(&tx, case_ids, super::case_states::CaseObjects::Iocs).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -249,13 +250,29 @@ pub async fn update(db: &impl ConnectionTrait, id: i64, input: IocInput, scope: 
     let mut am: ioc::ActiveModel = crud::find::<ioc::Entity>(db, "IOC", id).await?.into();
     require_whole(db, id, scope).await?;
     apply(&mut am, input)?;
-    Ok(am.update(db).await?)
+    let model = am.update(db).await?;
+    super::case_states::bump(db, cases_of(db, id).await?, super::case_states::CaseObjects::Iocs).await?;
+    Ok(model)
+}
+
+/// The cases an IOC is linked to (every one: a change shows in each).
+async fn cases_of(db: &impl ConnectionTrait, ioc_id: i64) -> DomainResult<Vec<i64>> {
+    use sea_orm::QuerySelect;
+    Ok(ioc_case::Entity::find()
+        .filter(ioc_case::Column::IocId.eq(ioc_id))
+        .select_only()
+        .column(ioc_case::Column::CaseId)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i64, scope: &Scope) -> DomainResult<()> {
     crud::find::<ioc::Entity>(db, "IOC", id).await?;
     require_whole(db, id, scope).await?;
-    crud::delete::<ioc::Entity>(db, "IOC", id).await
+    let cases = cases_of(db, id).await?;
+    crud::delete::<ioc::Entity>(db, "IOC", id).await?;
+    super::case_states::bump(db, cases, super::case_states::CaseObjects::Iocs).await
 }
 
 /// An IOC linked to cases of customers outside `scope` is shared with them: a user
@@ -309,6 +326,7 @@ pub async fn link(db: &impl TransactionTrait, ioc_id: i64, case_id: i64) -> Doma
     crud::find::<ioc::Entity>(&tx, "IOC", ioc_id).await?;
     crud::find::<case::Entity>(&tx, "case", case_id).await?;
     link_cases(&tx, ioc_id, &[case_id]).await?;
+    super::case_states::bump(&tx, [case_id], super::case_states::CaseObjects::Iocs).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -325,7 +343,7 @@ pub async fn unlink(db: &impl ConnectionTrait, ioc_id: i64, case_id: i64) -> Dom
             "link of IOC {ioc_id} to case {case_id}"
         )));
     }
-    Ok(())
+    super::case_states::bump(db, [case_id], super::case_states::CaseObjects::Iocs).await
 }
 
 /// Deletes an IOC linked to no case (its asset links go with it); true if it did.

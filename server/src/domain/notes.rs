@@ -221,6 +221,7 @@ pub async fn create(
     }
     .insert(&tx)
     .await?;
+    super::case_states::bump(&tx, model.case_id, super::case_states::CaseObjects::Notes).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -276,35 +277,43 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     am.author_id = Set(author.or(old.author_id));
     let model = am.update(&tx).await?;
+    super::case_states::bump(&tx, model.case_id, super::case_states::CaseObjects::Notes).await?;
     tx.commit().await?;
     Ok(model)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
-    crud::delete::<note::Entity>(db, "note", id).await
+    let n = crud::find::<note::Entity>(db, "note", id).await?;
+    crud::delete::<note::Entity>(db, "note", id).await?;
+    super::case_states::bump(db, n.case_id, super::case_states::CaseObjects::Notes).await
 }
 
 pub async fn create_group(db: &impl ConnectionTrait, case_id: i64, title: &str) -> DomainResult<note_group::Model> {
     crud::find::<case::Entity>(db, "case", case_id).await?;
-    Ok(note_group::ActiveModel {
+    let group = note_group::ActiveModel {
         case_id: Set(case_id),
         title: Set(text::required("title", title, 300)?),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    super::case_states::bump(db, [case_id], super::case_states::CaseObjects::Notes).await?;
+    Ok(group)
 }
 
 pub async fn rename_group(db: &impl ConnectionTrait, id: i64, title: &str) -> DomainResult<note_group::Model> {
     let mut am: note_group::ActiveModel = crud::find::<note_group::Entity>(db, "note group", id).await?.into();
     am.title = Set(text::required("title", title, 300)?);
-    Ok(am.update(db).await?)
+    let group = am.update(db).await?;
+    super::case_states::bump(db, [group.case_id], super::case_states::CaseObjects::Notes).await?;
+    Ok(group)
 }
 
 /// Deletes a note group; its notes stay, outside any group, unless `with_notes`.
 pub async fn delete_group(db: &impl ConnectionTrait, id: i64, with_notes: bool) -> DomainResult<()> {
-    crud::find::<note_group::Entity>(db, "note group", id).await?;
+    let group = crud::find::<note_group::Entity>(db, "note group", id).await?;
+    super::case_states::bump(db, [group.case_id], super::case_states::CaseObjects::Notes).await?;
     if with_notes {
         note::Entity::delete_many()
             .filter(note::Column::GroupId.eq(id))

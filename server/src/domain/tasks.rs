@@ -139,15 +139,21 @@ pub async fn create(db: &impl ConnectionTrait, input: CreateTaskInput) -> Domain
     let mut fields = input.fields;
     fields.title = Some(input.title);
     apply(db, &mut am, fields).await?;
-    Ok(am.insert(db).await?)
+    let model = am.insert(db).await?;
+    super::case_states::bump(db, model.case_id, super::case_states::CaseObjects::Tasks).await?;
+    Ok(model)
 }
 
 pub async fn update(db: &impl ConnectionTrait, id: i64, input: TaskInput) -> DomainResult<task::Model> {
     let mut am: task::ActiveModel = crud::find::<task::Entity>(db, "task", id).await?.into();
     apply(db, &mut am, input).await?;
-    Ok(am.update(db).await?)
+    let model = am.update(db).await?;
+    super::case_states::bump(db, model.case_id, super::case_states::CaseObjects::Tasks).await?;
+    Ok(model)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
-    crud::delete::<task::Entity>(db, "task", id).await
+    let t = crud::find::<task::Entity>(db, "task", id).await?;
+    crud::delete::<task::Entity>(db, "task", id).await?;
+    super::case_states::bump(db, t.case_id, super::case_states::CaseObjects::Tasks).await
 }

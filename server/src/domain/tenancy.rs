@@ -164,7 +164,15 @@ macro_rules! owned_by_case {
         }
     )*};
 }
-owned_by_case!(asset, timeline_event, evidence, note_group, ioc_case, case_alert);
+owned_by_case!(
+    asset,
+    timeline_event,
+    evidence,
+    note_group,
+    ioc_case,
+    case_alert,
+    case_object_state
+);
 
 /// Tables whose rows may belong to a case (then they follow it) or to none (a task of
 /// no case: seen by all).
@@ -268,6 +276,7 @@ pub fn tables() -> Vec<(String, bool)> {
         row::<asset::Entity>(),
         row::<timeline_event::Entity>(),
         row::<evidence::Entity>(),
+        row::<case_object_state::Entity>(),
         row::<note_group::Entity>(),
         row::<ioc_case::Entity>(),
         row::<case_alert::Entity>(),

@@ -193,6 +193,7 @@ pub async fn create(
     if let Some(a) = assets {
         set_assets(&tx, &model, a).await?;
     }
+    super::case_states::bump(&tx, [model.case_id], super::case_states::CaseObjects::Timeline).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -211,10 +212,13 @@ pub async fn update(
     if let Some(a) = assets {
         set_assets(&tx, &model, a).await?;
     }
+    super::case_states::bump(&tx, [model.case_id], super::case_states::CaseObjects::Timeline).await?;
     tx.commit().await?;
     Ok(model)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
-    crud::delete::<timeline_event::Entity>(db, "timeline event", id).await
+    let e = crud::find::<timeline_event::Entity>(db, "timeline event", id).await?;
+    crud::delete::<timeline_event::Entity>(db, "timeline event", id).await?;
+    super::case_states::bump(db, [e.case_id], super::case_states::CaseObjects::Timeline).await
 }

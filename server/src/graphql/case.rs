@@ -3,8 +3,8 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{
-    alert, asset, case, case_alert, case_classification, customer, evidence, ioc, ioc_case, note, note_group, task,
-    timeline_event, timeline_event_asset, user,
+    alert, asset, case, case_alert, case_classification, case_object_state, customer, evidence, ioc, ioc_case, note,
+    note_group, task, timeline_event, timeline_event_asset, user,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement};
 use sea_orm::EntityTrait;
@@ -25,6 +25,7 @@ use super::timeline::TimelineEvent;
 use super::user::principal;
 use super::user::User;
 use crate::domain::alerts::AlertFilter;
+use crate::domain::case_states::CaseObjects;
 use crate::domain::cases::{self, CaseField, CaseFilter, CaseInput, CaseOrder, CaseStatus, CreateCaseInput};
 use crate::domain::ids::{self, Kind};
 use crate::domain::iocs::IocFilter;
@@ -47,6 +48,12 @@ group!(
     i64
 );
 group!(EvidencesOfCase, evidence::Entity, evidence::Column::CaseId, i64);
+group!(
+    StatesOfCase,
+    case_object_state::Entity,
+    case_object_state::Column::CaseId,
+    i64
+);
 group!(CaseLinksOfAlert, case_alert::Entity, case_alert::Column::AlertId, i64);
 group!(CaseLinksOfIoc, ioc_case::Entity, ioc_case::Column::IocId, i64);
 
@@ -221,6 +228,24 @@ impl Case {
         rows.sort_by_key(|e| (e.occurred_at, e.id));
         Ok(rows.into_iter().map(TimelineEvent).collect())
     }
+    /// How many times each family of the case's objects has changed, and when last
+    /// (a family never changed is not listed): poll it to know what to read again.
+    async fn object_states(&self, ctx: &Context<'_>) -> Result<Vec<CaseObjectState>> {
+        let rows = loader::<GroupBy<StatesOfCase>>(ctx).load_one(self.0.id).await.gql()?;
+        let mut out: Vec<CaseObjectState> = rows
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| {
+                Some(CaseObjectState {
+                    family: CaseObjects::parse(&r.family)?,
+                    state: r.state,
+                    updated_at: r.updated_at,
+                })
+            })
+            .collect();
+        out.sort_by_key(|s| s.family.as_str());
+        Ok(out)
+    }
     async fn evidences(&self, ctx: &Context<'_>) -> Result<Vec<Evidence>> {
         let rows = loader::<GroupBy<EvidencesOfCase>>(ctx)
             .load_one(self.0.id)
@@ -362,4 +387,12 @@ pub async fn cases_of_ioc(ctx: &Context<'_>, ioc_id: i64) -> Result<Vec<Case>> {
         .gql()?
         .unwrap_or_default();
     cases_by_id(ctx, links.into_iter().map(|l| l.case_id)).await
+}
+
+/// How many times a family of a case's objects has changed, and when last.
+#[derive(async_graphql::SimpleObject)]
+pub struct CaseObjectState {
+    pub family: CaseObjects,
+    pub state: i64,
+    pub updated_at: DateTime<Utc>,
 }

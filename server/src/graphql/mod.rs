@@ -459,7 +459,7 @@ fn prepare(db: &DatabaseConnection, caller: &Caller, request: Request, gate: &Ar
         GroupBy<findings::OsMatchesOfHost>, GroupBy<findings::HopsOfHost>, GroupBy<flow::AlertsOfFlow>, GroupBy<customer::CasesOfCustomer>,
         GroupBy<case::AssetsOfCase>, GroupBy<case::TasksOfCase>, GroupBy<case::NotesOfCase>,
         GroupBy<case::GroupsOfCase>, GroupBy<case::EventsOfCase>, GroupBy<case::EventLinks>,
-        GroupBy<case::EvidencesOfCase>, GroupBy<case::CaseLinksOfAlert>, GroupBy<case::CaseLinksOfIoc>,
+        GroupBy<case::EvidencesOfCase>, GroupBy<case::StatesOfCase>, GroupBy<case::CaseLinksOfAlert>, GroupBy<case::CaseLinksOfIoc>,
         GroupBy<ioc::IocsByValue>, GroupBy<ioc::HostnamesByName>, GroupBy<note::RevisionsOfNote>,
         GroupBy<note::NotesOfGroup>, GroupBy<asset::IocLinksOfAsset>, GroupBy<asset::AssetsByIp>,
         GroupBy<inventory::DeviceByMac>, GroupBy<inventory::DevicesByIp>, GroupBy<inventory::ServicesByIp>,

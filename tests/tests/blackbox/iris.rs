@@ -1387,3 +1387,121 @@ both_dbs!(notes, |app: TestApp| async move {
         json!({"notes": [], "noteGroups": [{"title": "Untitled group"}]})
     );
 });
+
+both_dbs!(object_states, |app: TestApp| async move {
+    let client = customer(&app, "client_63").await;
+    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "state tests"});
+    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
+        .as_i64()
+        .unwrap();
+    // Nothing changed yet: IRIS's words, and lists with a null state.
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/case/timeline/state?cid={case}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, s(&body["message"])),
+        (
+            400,
+            "No timeline state for this case. Add an event to begin".to_string()
+        )
+    );
+    assert_eq!(
+        get(&app, &format!("/case/timeline/get/0?cid={case}")).await["data"]["state"],
+        Value::Null
+    );
+    // Each change counts one, in its own family only.
+    let event = json!({"event_title": "First event", "event_date": "2026-01-15T10:00:00", "event_category_id": 1});
+    let e = post(&app, &format!("/case/timeline/events/add?cid={case}"), event.clone()).await["data"]["event_id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &app,
+        &format!("/case/timeline/events/update/{e}?cid={case}"),
+        json!({"event_title": "Renamed"}),
+    )
+    .await;
+    let state = get(&app, &format!("/case/timeline/state?cid={case}")).await["data"].clone();
+    assert_eq!(state["object_state"], 2);
+    assert!(s(&state["object_last_update"]).ends_with(" GMT"), "{state}");
+    assert_eq!(
+        get(&app, &format!("/case/timeline/get/0?cid={case}")).await["data"]["state"]["object_state"],
+        2
+    );
+    let (st, _) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/case/assets/state?cid={case}"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 400);
+    // An IOC shared by two cases: a change to it shows in both.
+    let ioc = post(
+        &app,
+        &format!("/case/ioc/add?cid={case}"),
+        json!({"ioc_value": "evil.example.com", "ioc_type": "domain"}),
+    )
+    .await["data"]["ioc_id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &app,
+        &format!("/case/ioc/add?cid={other}"),
+        json!({"ioc_value": "evil.example.com", "ioc_type": "domain"}),
+    )
+    .await;
+    post(
+        &app,
+        &format!("/case/ioc/update/{ioc}?cid={case}"),
+        json!({"ioc_value": "evil.example.com", "ioc_description": "C2"}),
+    )
+    .await;
+    assert_eq!(
+        get(&app, &format!("/case/ioc/state?cid={case}")).await["data"]["object_state"],
+        2
+    );
+    assert_eq!(
+        get(&app, &format!("/case/ioc/state?cid={other}")).await["data"]["object_state"],
+        2
+    );
+    assert_eq!(
+        get(&app, &format!("/case/ioc/list?cid={other}")).await["data"]["state"]["object_state"],
+        2
+    );
+    // Changes made through GraphQL count too; GraphQL reads the same counters.
+    let d = app
+        .data(
+            "query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { id } } }",
+            json!({"n": case}),
+        )
+        .await;
+    let case_id = d["cases"]["nodes"][0]["id"].clone();
+    app.data(
+        "mutation($c: ID!) { createEvidence(input: {caseId: $c, filename: \"disk.e01\"}) { id } }",
+        json!({"c": case_id}),
+    )
+    .await;
+    let d = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Case { objectStates { family state } } } }",
+            json!({"id": case_id}),
+        )
+        .await;
+    assert_eq!(
+        d["node"]["objectStates"],
+        json!([{"family": "EVIDENCES", "state": 1}, {"family": "IOCS", "state": 2}, {"family": "TIMELINE", "state": 2}])
+    );
+    assert_eq!(
+        get(&app, &format!("/case/evidences/list?cid={case}")).await["data"]["state"]["object_state"],
+        1
+    );
+});

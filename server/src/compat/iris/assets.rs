@@ -24,7 +24,9 @@ macro_rules! asset_fields {
 }
 
 pub(super) const ASSETS: &str = concat!(
-    "query($caseId: ID!) { r: node(id: $caseId) { ... on Case { assets { ...A } } } } ",
+    "query($caseId: ID!) { r: node(id: $caseId) { ... on Case { assets { ...A } ",
+    super::states::states_of_case!(),
+    " } } } ",
     asset_fields!()
 );
 pub(super) const ASSET: &str = concat!("query($id: ID!) { r: node(id: $id) { ...A } } ", asset_fields!());
@@ -154,7 +156,8 @@ struct AssetList {
 
 pub(super) fn asset_list(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
     let rows: Vec<Value> = a.read::<Assets>()?.r.assets.iter().map(Asset::row).collect();
-    Ok(success("", json!({ "assets": rows, "state": null })))
+    let state = super::states::state_in(&a.data["r"], "ASSETS");
+    Ok(success("", json!({ "assets": rows, "state": state })))
 }
 
 pub(super) fn asset_id(p: &Params, _: &Context) -> Result<Value, Refusal> {

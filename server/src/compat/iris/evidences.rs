@@ -18,7 +18,9 @@ macro_rules! evidence_fields {
 }
 
 pub(super) const EVIDENCES: &str = concat!(
-    "query($caseId: ID!) { r: node(id: $caseId) { ... on Case { evidences { ...E } } } } ",
+    "query($caseId: ID!) { r: node(id: $caseId) { ... on Case { evidences { ...E } ",
+    super::states::states_of_case!(),
+    " } } } ",
     evidence_fields!()
 );
 pub(super) const EVIDENCE: &str = concat!("query($id: ID!) { r: node(id: $id) { ...E } } ", evidence_fields!());
@@ -105,7 +107,8 @@ pub(super) fn evidence_list(a: Answer, _: &Params, _: &Context) -> Result<Reply,
             .then_with(|| number(&y.id).cmp(&number(&x.id)))
     });
     let rows: Vec<Value> = list.iter().map(Evidence::row).collect();
-    Ok(success("", json!({ "evidences": rows, "state": null })))
+    let state = super::states::state_in(&a.data["r"], "EVIDENCES");
+    Ok(success("", json!({ "evidences": rows, "state": state })))
 }
 
 pub(super) fn evidence_id(p: &Params, _: &Context) -> Result<Value, Refusal> {

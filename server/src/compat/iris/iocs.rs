@@ -24,6 +24,9 @@ macro_rules! ioc_fields {
 
 pub(super) const IOC_LIST: &str = concat!(
     "query($caseId: ID!, $after: String) { types: iocTypes { id name } ",
+    "states: node(id: $caseId) { ... on Case { ",
+    super::states::states_of_case!(),
+    " } } ",
     "r: iocs(filter: { caseId: { eq: $caseId } }, first: 1000, after: $after, orderBy: [{ field: TYPE, direction: ASC }]) ",
     "{ pageInfo { hasNextPage endCursor } nodes { ...I } } } ",
     ioc_fields!()
@@ -172,7 +175,8 @@ pub(super) fn ioc_list(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refu
     for page in std::iter::once(&a.data).chain(&a.pages) {
         rows.extend(read_data::<Page>(page)?.r.nodes.iter().map(|i| i.row(&types, case)));
     }
-    Ok(success("", json!({ "ioc": rows, "state": null })))
+    let state = super::states::state_in(&a.data["states"], "IOCS");
+    Ok(success("", json!({ "ioc": rows, "state": state })))
 }
 
 pub(super) fn ioc_id(p: &Params, _: &Context) -> Result<Value, Refusal> {

@@ -60,6 +60,7 @@
 //! | POST      | /case/notes/save/{id}, /case/notes/update/{id} | useCase, node + updateNote  |
 //! | GET, POST | /case/notes/delete/{id}               | useCase, node + deleteNote           |
 //! | POST      | /case/notes/search                    | useCase + notes                      |
+//! | GET       | /case/{ioc,assets,evidences,notes,tasks,timeline}/state | useCase + node (objectStates) |
 //!
 //! Routes under `/case/` act in a case: the one `cid` names (query string, then JSON
 //! body), else the caller's current case (see `context`).
@@ -89,6 +90,7 @@ mod iocs;
 mod notes;
 mod references;
 mod shapes;
+mod states;
 mod summary;
 mod timeline;
 
@@ -108,6 +110,7 @@ use evidences::*;
 use iocs::*;
 use notes::*;
 use references::*;
+use states::*;
 use summary::*;
 use timeline::*;
 
@@ -175,6 +178,12 @@ impl Dialect for Iris {
             Route::new(M::GET, "/case/timeline/event/{id}", json, Some((Cases, Read)), EVENT, event_id, one_event),
             Route::new(M::GET, "/case/timeline/events/{id}", json, Some((Cases, Read)), EVENT, event_id, one_event),
             Route::new(M::GET, "/case/notes/groups", json, Some((Cases, Read)), GROUPS, no_vars, group_rows),
+            Route::new(M::GET, "/case/ioc/state", json, Some((Cases, Read)), STATES, no_vars, ioc_state),
+            Route::new(M::GET, "/case/assets/state", json, Some((Cases, Read)), STATES, no_vars, asset_state),
+            Route::new(M::GET, "/case/evidences/state", json, Some((Cases, Read)), STATES, no_vars, evidence_state),
+            Route::new(M::GET, "/case/notes/state", json, Some((Cases, Read)), STATES, no_vars, note_state),
+            Route::new(M::GET, "/case/tasks/state", json, Some((Cases, Read)), STATES, no_vars, task_state),
+            Route::new(M::GET, "/case/timeline/state", json, Some((Cases, Read)), STATES, no_vars, timeline_state),
             Route::new(M::GET, "/case/notes/groups/list", json, Some((Cases, Read)), GROUPS, no_vars, group_list),
             Route::new(M::POST, "/case/notes/groups/add", json, Some((Cases, Write)), ADD_GROUP, new_group, added_group),
             Route::new(M::GET, "/case/notes/{id}", json, Some((Cases, Read)), NOTE, note_id, one_note),

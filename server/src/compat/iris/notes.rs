@@ -20,8 +20,12 @@ macro_rules! note_fields {
     };
 }
 
-pub(super) const GROUPS: &str = "query($caseId: ID!) { r: node(id: $caseId) { ... on Case { noteGroups { \
-     id title createdAt notes { id title updatedAt author { username } } } } } }";
+pub(super) const GROUPS: &str = concat!(
+    "query($caseId: ID!) { r: node(id: $caseId) { ... on Case { noteGroups { ",
+    "id title createdAt notes { id title updatedAt author { username } } } ",
+    super::states::states_of_case!(),
+    " } } }"
+);
 pub(super) const NOTE: &str = concat!("query($id: ID!) { r: node(id: $id) { ...N } } ", note_fields!());
 /// What a note is about (the step before an update or deletion).
 pub(super) const NOTE_SUBJECT: &str = "query($id: ID!) { r: node(id: $id) { ... on Note { id subject { id } } } }";
@@ -139,7 +143,8 @@ pub(super) fn group_rows(a: Answer, _: &Params, _: &Context) -> Result<Reply, Re
             rows.push(row);
         }
     }
-    Ok(success("", json!({ "groups": rows, "state": null })))
+    let state = super::states::state_in(&a.data["r"], "NOTES");
+    Ok(success("", json!({ "groups": rows, "state": state })))
 }
 
 /// API 1.0.1's groups: each with its notes.
@@ -171,7 +176,8 @@ pub(super) fn group_list(a: Answer, _: &Params, _: &Context) -> Result<Reply, Re
             })
         })
         .collect();
-    Ok(success("", json!({ "groups": groups, "state": null })))
+    let state = super::states::state_in(&a.data["r"], "NOTES");
+    Ok(success("", json!({ "groups": groups, "state": state })))
 }
 
 /// IRIS reads only the title of a new group (other fields are ignored, as IRIS does).

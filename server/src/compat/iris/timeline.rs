@@ -26,7 +26,9 @@ macro_rules! event_fields {
 
 pub(super) const TIMELINE: &str = concat!(
     "query($caseId: ID!, $assetId: ID) { cats: eventCategories { id name } ",
-    "r: node(id: $caseId) { ... on Case { timeline(assetId: $assetId) { ...T } } } } ",
+    "r: node(id: $caseId) { ... on Case { timeline(assetId: $assetId) { ...T } ",
+    super::states::states_of_case!(),
+    " } } } ",
     event_fields!()
 );
 pub(super) const EVENT: &str = concat!(
@@ -223,7 +225,8 @@ pub(super) fn timeline_list(a: Answer, _: &Params, _: &Context) -> Result<Reply,
     let mut events = a.read::<Listed>()?.r.timeline;
     events.sort_by_key(|e| (e.occurred_at, number(&e.id)));
     let rows: Vec<Value> = events.iter().map(|e| e.row(&cats)).collect();
-    Ok(success("", json!({ "timeline": rows, "state": null })))
+    let state = super::states::state_in(&a.data["r"], "TIMELINE");
+    Ok(success("", json!({ "timeline": rows, "state": state })))
 }
 
 pub(super) fn event_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
