@@ -45,6 +45,7 @@ pub mod script_result;
 pub mod service;
 pub mod session;
 pub mod task;
+pub mod task_assignee;
 pub mod timeline_event;
 pub mod timeline_event_asset;
 pub mod trace_hop;

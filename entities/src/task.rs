@@ -11,10 +11,12 @@ pub struct Model {
     pub title: String,
     pub description: Option<String>,
     pub status: String,
-    pub assignee_id: Option<i64>,
+    // `assignee_id` is no longer read: assignees are `task_assignee` rows.
     pub tags: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A JSON object, as text.
+    pub custom_attributes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,7 @@ mod m20261207_000022_case_references;
 mod m20261207_000023_asset_details;
 mod m20261207_000024_case_object_details;
 mod m20261207_000025_case_object_states;
+mod m20261207_000026_task_assignees;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_asset_details::Migration),
             Box::new(m20261207_000024_case_object_details::Migration),
             Box::new(m20261207_000025_case_object_states::Migration),
+            Box::new(m20261207_000026_task_assignees::Migration),
         ]
     }
 }

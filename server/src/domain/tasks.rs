@@ -2,8 +2,8 @@
 
 use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use chrono::Utc;
-use entities::{case, task, user};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use entities::{case, task, task_assignee, user};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use super::crud::{self, opt_text, req_text, set, set_opt};
@@ -54,6 +54,7 @@ pub struct TaskFilter {
     pub status: Option<EnumOp<TaskStatus>>,
     /// The task's case; `isNull: true` finds the global tasks (of no case).
     pub case_id: Option<IdOp>,
+    /// Assigned to a user that meets it.
     pub assignee_id: Option<IdOp>,
     /// Has this tag.
     pub tag: Option<String>,
@@ -67,7 +68,14 @@ crate::where_impl!(TaskFilter, task::Entity, |f, c| {
     c.on("description", &f.description, C::Description)?;
     c.on("status", &f.status, C::Status)?;
     c.on_id("caseId", &f.case_id, Kind::Case, C::CaseId)?;
-    c.on_id("assigneeId", &f.assignee_id, Kind::User, C::AssigneeId)?;
+    c.linked::<task_assignee::Entity>(
+        "assigneeId",
+        &f.assignee_id,
+        Kind::User,
+        C::Id,
+        task_assignee::Column::TaskId,
+        task_assignee::Column::UserId,
+    )?;
     c.tagged("tag", &f.tag, C::Tags)?;
     c.on("createdAt", &f.created_at, C::CreatedAt)?;
     c.on("updatedAt", &f.updated_at, C::UpdatedAt)?;
@@ -79,7 +87,6 @@ crate::fields! {
         Title => Title: Text,
         Status => Status: Text,
         Case => CaseId: Int,
-        Assignee => AssigneeId: Int,
         CreatedAt => CreatedAt: Time,
         UpdatedAt => UpdatedAt: Time,
     }
@@ -91,9 +98,12 @@ pub struct TaskInput {
     pub title: Option<String>,
     pub description: MaybeUndefined<String>,
     pub status: Option<TaskStatus>,
-    pub assignee_id: MaybeUndefined<ID>,
+    /// Replaces the users the task is assigned to.
+    pub assignee_ids: Option<Vec<ID>>,
     /// Replaces the tags.
     pub tags: Option<Vec<String>>,
+    /// Free-form attributes: a JSON object (replaced whole).
+    pub custom_attributes: MaybeUndefined<async_graphql::Json<serde_json::Value>>,
 }
 
 #[derive(InputObject, Clone, Debug)]
@@ -105,22 +115,44 @@ pub struct CreateTaskInput {
     pub fields: TaskInput,
 }
 
-async fn apply(db: &impl ConnectionTrait, am: &mut task::ActiveModel, f: TaskInput) -> DomainResult<()> {
+/// Applies the fields; answers the assignees to set, once the task is written.
+async fn apply(db: &impl ConnectionTrait, am: &mut task::ActiveModel, f: TaskInput) -> DomainResult<Option<Vec<i64>>> {
     set(&mut am.title, req_text("title", f.title, 300)?);
     set_opt(&mut am.description, opt_text("description", f.description, 100_000)?);
     set(&mut am.status, f.status.map(|s| s.as_str().to_string()));
-    let assignee = match f.assignee_id {
-        MaybeUndefined::Value(id) => {
-            let id = ids::decode("assigneeId", &id, Kind::User)?;
-            crud::find::<user::Entity>(db, "user", id).await?;
-            MaybeUndefined::Value(id)
+    let assignees = match f.assignee_ids {
+        Some(list) => {
+            let mut ids = ids::decode_all("assigneeIds", &list, Kind::User)?;
+            ids.sort_unstable();
+            ids.dedup();
+            crud::require_all::<user::Entity>(db, "user", &ids).await?;
+            Some(ids)
         }
-        MaybeUndefined::Null => MaybeUndefined::Null,
-        MaybeUndefined::Undefined => MaybeUndefined::Undefined,
+        None => None,
     };
-    set_opt(&mut am.assignee_id, assignee);
     set(&mut am.tags, f.tags.map(|t| text::encode_tags("tags", &t)).transpose()?);
+    set_opt(
+        &mut am.custom_attributes,
+        crud::attributes("customAttributes", f.custom_attributes)?,
+    );
     am.updated_at = Set(Utc::now());
+    Ok(assignees)
+}
+
+/// Replaces the users task `task_id` is assigned to.
+async fn set_assignees(db: &impl ConnectionTrait, task_id: i64, users: Vec<i64>) -> DomainResult<()> {
+    task_assignee::Entity::delete_many()
+        .filter(task_assignee::Column::TaskId.eq(task_id))
+        .exec(db)
+        .await?;
+    if !users.is_empty() {
+        task_assignee::Entity::insert_many(users.into_iter().map(|user_id| task_assignee::ActiveModel {
+            task_id: Set(task_id),
+            user_id: Set(user_id),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
     Ok(())
 }
 
@@ -138,16 +170,22 @@ pub async fn create(db: &impl ConnectionTrait, input: CreateTaskInput) -> Domain
     };
     let mut fields = input.fields;
     fields.title = Some(input.title);
-    apply(db, &mut am, fields).await?;
+    let assignees = apply(db, &mut am, fields).await?;
     let model = am.insert(db).await?;
+    if let Some(users) = assignees {
+        set_assignees(db, model.id, users).await?;
+    }
     super::case_states::bump(db, model.case_id, super::case_states::CaseObjects::Tasks).await?;
     Ok(model)
 }
 
 pub async fn update(db: &impl ConnectionTrait, id: i64, input: TaskInput) -> DomainResult<task::Model> {
     let mut am: task::ActiveModel = crud::find::<task::Entity>(db, "task", id).await?.into();
-    apply(db, &mut am, input).await?;
+    let assignees = apply(db, &mut am, input).await?;
     let model = am.update(db).await?;
+    if let Some(users) = assignees {
+        set_assignees(db, model.id, users).await?;
+    }
     super::case_states::bump(db, model.case_id, super::case_states::CaseObjects::Tasks).await?;
     Ok(model)
 }

@@ -208,6 +208,7 @@ follows!(
     note_revision: note by NoteId,
     ioc_asset: asset by AssetId,
     timeline_event_asset: timeline_event by EventId,
+    task_assignee: task by TaskId,
 );
 
 /// Tables every user sees (within their capabilities), or that only administrators
@@ -276,6 +277,7 @@ pub fn tables() -> Vec<(String, bool)> {
         row::<asset::Entity>(),
         row::<timeline_event::Entity>(),
         row::<evidence::Entity>(),
+        row::<task_assignee::Entity>(),
         row::<case_object_state::Entity>(),
         row::<note_group::Entity>(),
         row::<ioc_case::Entity>(),

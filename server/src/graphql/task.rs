@@ -2,16 +2,24 @@
 
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
-use entities::{case, task, user};
+use entities::{case, task, task_assignee, user};
 
 use super::audit::write;
 use super::case::Case;
 use super::errors::Gql;
-use super::loaders::{loader, ById};
+use super::loaders::{loader, ById, GroupBy};
 use super::user::User;
 use crate::domain::ids::{self, Kind};
 use crate::domain::tasks::{self, CreateTaskInput, TaskField, TaskFilter, TaskInput, TaskOrder, TaskStatus};
 use crate::domain::text;
+use crate::group;
+
+group!(
+    AssigneesOfTask,
+    task_assignee::Entity,
+    task_assignee::Column::TaskId,
+    i64
+);
 
 pub struct Task(pub task::Model);
 
@@ -45,11 +53,24 @@ impl Task {
         };
         Ok(loader::<ById<case::Entity>>(ctx).load_one(id).await.gql()?.map(Case))
     }
-    async fn assignee(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(id) = self.0.assignee_id else {
-            return Ok(None);
-        };
-        Ok(loader::<ById<user::Entity>>(ctx).load_one(id).await.gql()?.map(User))
+    /// The users the task is assigned to.
+    async fn assignees(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
+        let links = loader::<GroupBy<AssigneesOfTask>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        let found = loader::<ById<user::Entity>>(ctx)
+            .load_many(links.iter().map(|l| l.user_id))
+            .await
+            .gql()?;
+        let mut out: Vec<User> = found.into_values().map(User).collect();
+        out.sort_by(|a, b| a.0.username.cmp(&b.0.username));
+        Ok(out)
+    }
+    /// Free-form attributes (a JSON object).
+    async fn custom_attributes(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        crate::domain::crud::attributes_of(self.0.custom_attributes.as_deref()).map(async_graphql::Json)
     }
 }
 

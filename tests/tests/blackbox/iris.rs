@@ -48,6 +48,21 @@ async fn customer(app: &TestApp, name: &str) -> i64 {
     body["data"]["customer_id"].as_i64().expect("a customer id")
 }
 
+/// Two cases of customer `client_63` ("First" and "Second"), made through IRIS: their ids.
+async fn two_cases(app: &TestApp) -> (i64, i64) {
+    let client = customer(app, "client_63").await;
+    let mut ids = Vec::new();
+    for name in ["First", "Second"] {
+        let body = json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "tests"});
+        ids.push(
+            post(app, "/manage/cases/add", body).await["data"]["case_id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    (ids[0], ids[1])
+}
+
 async fn case_count(app: &TestApp) -> i64 {
     app.data("{ cases(first: 1) { totalCount } }", json!({})).await["cases"]["totalCount"]
         .as_i64()
@@ -547,14 +562,7 @@ both_dbs!(case_context_and_summary, |app: TestApp| async move {
 });
 
 both_dbs!(iocs, |app: TestApp| async move {
-    let client = customer(&app, "client_63").await;
-    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "IOC tests"});
-    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
-    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
+    let (case, other) = two_cases(&app).await;
     // The spec's addition example (its cid made this case's).
     let added = post(
         &app,
@@ -749,14 +757,7 @@ both_dbs!(iocs, |app: TestApp| async move {
 });
 
 both_dbs!(assets, |app: TestApp| async move {
-    let client = customer(&app, "client_63").await;
-    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "asset tests"});
-    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
-    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
+    let (case, other) = two_cases(&app).await;
     let ioc = post(
         &app,
         &format!("/case/ioc/add?cid={case}"),
@@ -913,14 +914,7 @@ both_dbs!(assets, |app: TestApp| async move {
 });
 
 both_dbs!(evidences, |app: TestApp| async move {
-    let client = customer(&app, "client_63").await;
-    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "evidence tests"});
-    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
-    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
+    let (case, other) = two_cases(&app).await;
     // The spec's example, with a real digest.
     let digest = "d41d8cd98f00b204e9800998ecf8427e";
     let added = post(
@@ -1019,14 +1013,7 @@ both_dbs!(evidences, |app: TestApp| async move {
 });
 
 both_dbs!(timeline, |app: TestApp| async move {
-    let client = customer(&app, "client_63").await;
-    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "timeline tests"});
-    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
-    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
+    let (case, other) = two_cases(&app).await;
     let asset = post(
         &app,
         &format!("/case/assets/add?cid={case}"),
@@ -1211,14 +1198,7 @@ both_dbs!(timeline, |app: TestApp| async move {
 });
 
 both_dbs!(notes, |app: TestApp| async move {
-    let client = customer(&app, "client_63").await;
-    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "note tests"});
-    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
-    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
+    let (case, other) = two_cases(&app).await;
     // The spec's examples: a group, a note in it.
     let group = post(
         &app,
@@ -1389,14 +1369,7 @@ both_dbs!(notes, |app: TestApp| async move {
 });
 
 both_dbs!(object_states, |app: TestApp| async move {
-    let client = customer(&app, "client_63").await;
-    let new_case = |name: &str| json!({"case_soc_id": "", "case_customer": client, "case_name": name, "case_description": "state tests"});
-    let case = post(&app, "/manage/cases/add", new_case("First")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
-    let other = post(&app, "/manage/cases/add", new_case("Second")).await["data"]["case_id"]
-        .as_i64()
-        .unwrap();
+    let (case, other) = two_cases(&app).await;
     // Nothing changed yet: IRIS's words, and lists with a null state.
     let (st, body) = iris(
         &app,
@@ -1504,4 +1477,191 @@ both_dbs!(object_states, |app: TestApp| async move {
         get(&app, &format!("/case/evidences/list?cid={case}")).await["data"]["state"]["object_state"],
         1
     );
+});
+
+/// The integer id IRIS knows user `name` by.
+async fn user_number(app: &TestApp, name: &str) -> i64 {
+    let id = app.user_id(name).await;
+    server::domain::ids::decode_any("id", &id).unwrap().1
+}
+
+both_dbs!(tasks, |app: TestApp| async move {
+    let (case, other) = two_cases(&app).await;
+    app.user("ann", Role::Analyst, "").await;
+    app.user("bob", Role::Analyst, "").await;
+    let (ann, bob) = (user_number(&app, "ann").await, user_number(&app, "bob").await);
+    // The spec's example (a status from the list), assigned to one user (v1.2).
+    let added = post(
+        &app,
+        "/case/tasks/add",
+        json!({"task_assignee_id": ann, "task_status": "To do", "task_title": "Collect proxy logs", "task_description": "from the DMZ", "task_tags": "logs", "cid": case}),
+    )
+    .await;
+    insta::assert_json_snapshot!("iris_task_add", added, {
+        ".data.id" => "[id]", ".data.task_id" => "[id]", ".data.task_uuid" => "[id]", ".data.task_case_id" => "[id]",
+        ".data.task_assignee_id" => "[id]", ".data.task_assignees[].id" => "[id]",
+        ".data.task_open_date" => "[time]", ".data.task_last_update" => "[time]",
+    });
+    let t = added["data"]["task_id"].as_i64().unwrap();
+    // v2: several assignees, the status by id.
+    let v2 = post(&app, &format!("/case/tasks/add?cid={case}"), json!({"task_title": "Image web01", "task_assignees_id": [ann, bob], "task_status_id": 2, "custom_attributes": {"sla": "4h"}})).await;
+    assert_eq!(v2["data"]["task_status"], "In progress");
+    let names: Vec<String> = v2["data"]["task_assignees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| s(&u["user"]))
+        .collect();
+    assert_eq!(names, ["ann", "bob"]);
+    // The list, and GraphQL's view of the same tasks.
+    let list = get(&app, &format!("/case/tasks/list?cid={case}")).await["data"].clone();
+    assert_eq!(list["tasks"].as_array().unwrap().len(), 2);
+    assert_eq!(list["tasks"][0]["user_name"], "ann");
+    assert_eq!(list["state"]["object_state"], 2);
+    let d = app
+        .data("query($n: Int!) { cases(filter: {number: {eq: $n}}) { nodes { tasks { title status assignees { username } customAttributes } } } }", json!({"n": case}))
+        .await;
+    assert!(d["cases"]["nodes"][0]["tasks"].as_array().unwrap().contains(
+        &json!({"title": "Image web01", "status": "IN_PROGRESS", "assignees": [{"username": "ann"}, {"username": "bob"}], "customAttributes": {"sla": "4h"}})
+    ));
+    let mine = app
+        .data(
+            "query($u: ID!) { tasks(filter: {assigneeId: {eq: $u}}) { totalCount } }",
+            json!({"u": app.user_id("bob").await}),
+        )
+        .await;
+    assert_eq!(mine["tasks"]["totalCount"], 1);
+    // Read; updated (v1.2's fields), then the status alone.
+    assert_eq!(
+        get(&app, &format!("/case/tasks/{t}?cid={case}")).await["data"]["task_title"],
+        "Collect proxy logs"
+    );
+    let up = post(
+        &app,
+        &format!("/case/tasks/update/{t}?cid={case}"),
+        json!({"task_assignee_id": bob, "task_status": "Done", "task_title": "Collect proxy logs"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            up["data"]["task_status"].clone(),
+            up["data"]["task_assignee_id"].clone()
+        ),
+        (json!("Done"), json!(bob))
+    );
+    post(
+        &app,
+        &format!("/case/tasks/status/update/{t}?cid={case}"),
+        json!({"task_status": "On hold"}),
+    )
+    .await;
+    assert_eq!(
+        get(&app, &format!("/case/tasks/{t}?cid={case}")).await["data"]["task_status_id"],
+        3
+    );
+    // Bad input is named; another case's task is not this case's.
+    for (bad, field) in [
+        (json!({"task_title": "x"}), "task_title"),
+        (json!({"task_title": "Odd", "task_status": "Someday"}), "task_status"),
+        (json!({"task_title": "Odd", "task_status_id": 9}), "task_status_id"),
+        (
+            json!({"task_title": "Nobody", "task_assignee_id": 999999}),
+            "task_assignee_id",
+        ),
+        (json!({"task_title": "Typo", "task_asignee_id": ann}), "task_asignee_id"),
+    ] {
+        let (st, body) = iris(
+            &app,
+            Some(&app.token),
+            "POST",
+            &format!("/case/tasks/add?cid={case}"),
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(
+            (st, s(&body["message"])),
+            (400, "Data error".to_string()),
+            "{bad}: {body}"
+        );
+        assert!(body["data"][field].is_array(), "{bad}: {body}");
+    }
+    for path in [format!("/case/tasks/{t}"), format!("/case/tasks/delete/{t}")] {
+        let (st, got) = iris(&app, Some(&app.token), "GET", &format!("{path}?cid={other}"), None).await;
+        assert_eq!(
+            (st, s(&got["message"])),
+            (400, "Invalid task ID for this case".to_string()),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        post(&app, &format!("/case/tasks/delete/{t}?cid={case}"), json!({})).await["message"],
+        "Task deleted"
+    );
+    assert_eq!(
+        get(&app, &format!("/case/tasks/list?cid={case}")).await["data"]["tasks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Global tasks: the spec's examples.
+    let added = post(&app, "/global/tasks/add", json!({"task_assignee": ann, "task_status": "To do", "task_title": "Handover report", "task_description": "Generate the report", "task_tags": "case51"})).await;
+    assert_eq!(added, json!({"status": "success", "message": "Saved !", "data": []}));
+    let list = get(&app, "/global/tasks/list").await["data"].clone();
+    assert_eq!(list.as_array().unwrap().len(), 1, "case tasks are not global: {list}");
+    let g = list[0]["task_id"].as_i64().unwrap();
+    assert!(s(&list[0]["task_last_update"]).ends_with(" GMT"));
+    let status = post(
+        &app,
+        "/global/tasks/update-status",
+        json!({"task_id": g, "task_status": "In progress"}),
+    )
+    .await;
+    assert_eq!(status, json!({"status": "success", "message": "Updated", "data": []}));
+    let edited = post(&app, &format!("/global/tasks/edit/{g}"), json!({"task_assignee": bob, "task_status": "Done", "task_title": "Handover report", "task_description": "", "task_tags": ""})).await;
+    assert_eq!(edited["message"], "Updated !");
+    assert_eq!(
+        get(&app, &format!("/global/tasks/{g}")).await["data"]["task_status"],
+        "Done"
+    );
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        "/global/tasks/add",
+        Some(json!({"task_title": "No one", "task_status": "To do"})),
+    )
+    .await;
+    assert_eq!(
+        (st, body["data"]["task_assignee"][0].clone()),
+        (400, json!("Missing data for required field."))
+    );
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        "/global/tasks/update-status",
+        Some(json!({"task_id": g})),
+    )
+    .await;
+    assert_eq!((st, s(&body["message"])), (400, "Missing parameter".to_string()));
+    // A case's task is no global task.
+    let case_task = get(&app, &format!("/case/tasks/list?cid={case}")).await["data"]["tasks"][0]["task_id"]
+        .as_i64()
+        .unwrap();
+    let (st, body) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/global/tasks/delete/{case_task}"),
+        None,
+    )
+    .await;
+    assert_eq!((st, s(&body["message"])), (400, "Unknown task ID !".to_string()));
+    assert_eq!(
+        get(&app, &format!("/global/tasks/delete/{g}")).await["message"],
+        "Task deleted"
+    );
+    assert_eq!(get(&app, "/global/tasks/list").await["data"], json!([]));
 });

@@ -19,7 +19,7 @@ const CaseQuery = graphql(`
         iocs(first: 200) { totalCount nodes { id type value tlp description } }
         alerts(first: 100) { totalCount nodes { id title severity occurredAt srcIp dstIp } }
         assets { id name ip domain compromiseStatus type { id name } }
-        tasks { id title status assignee { id username } }
+        tasks { id title status assignees { id username } }
         noteGroups { id title }
         timeline { id title content occurredAt category source }
         evidences { id filename size hash description addedAt }
@@ -332,7 +332,9 @@ function Tasks({ c, canWrite, reload }: Part) {
                 .map((t) => (
                   <li key={t.id} className="card">
                     {t.title}
-                    {t.assignee && <span className="muted"> · {t.assignee.username}</span>}
+                    {t.assignees.length > 0 && (
+                      <span className="muted"> · {t.assignees.map((u) => u.username).join(", ")}</span>
+                    )}
                     {canWrite && (
                       <select
                         aria-label={`Status of ${t.title}`}

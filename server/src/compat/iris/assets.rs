@@ -290,23 +290,13 @@ pub(super) fn asset_update(p: &Params, c: &Context) -> Result<Value, Refusal> {
     Ok(v)
 }
 
-/// Whether the asset is the case's: the change runs only then.
-pub(super) fn feed_asset_in_case(v: &Value, variables: &mut Value) {
-    let here = v["r"]["case"]["id"].as_str().is_some() && v["r"]["case"]["id"] == variables["caseId"];
-    variables["inCase"] = json!(here);
-}
-
 pub(super) fn updated_asset(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    if a.variables["inCase"] != true {
-        return Err(Refusal::bad(INVALID));
-    }
+    super::context::owned(&a, INVALID)?;
     let asset: Asset = read_data(&a.data["r"])?;
     Ok(success(&format!("Updated asset {}", asset.name), json!([])))
 }
 
 pub(super) fn deleted_asset(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    if a.variables["inCase"] != true {
-        return Err(Refusal::bad(INVALID));
-    }
+    super::context::owned(&a, INVALID)?;
     Ok(success("Deleted", json!([])))
 }

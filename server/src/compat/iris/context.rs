@@ -57,3 +57,23 @@ fn feed(v: &Value, variables: &mut Value) {
         vars.insert("caseId".into(), case);
     }
 }
+
+/// For a step reading an object's case (`r { case { id } }`): whether it is the case
+/// the route acts in (`$inCase`); the change runs only then.
+pub fn feed_owned(v: &Value, variables: &mut Value) {
+    let here = v["r"]["case"]["id"].as_str().is_some() && v["r"]["case"]["id"] == variables["caseId"];
+    variables["inCase"] = json!(here);
+}
+
+/// The route's object was the case's (`$inCase`, fed by a step before); `invalid` if not.
+pub fn owned(a: &super::super::Answer, invalid: &str) -> Result<(), Refusal> {
+    match a.variables["inCase"] == true {
+        true => Ok(()),
+        false => Err(Refusal::bad(invalid)),
+    }
+}
+
+/// The check of a step that only feeds.
+pub fn fine(_: &Value, _: &Params, _: &Context) -> Result<(), Refusal> {
+    Ok(())
+}

@@ -193,22 +193,12 @@ pub(super) fn evidence_update(p: &Params, c: &Context) -> Result<Value, Refusal>
     Ok(v)
 }
 
-/// Whether the evidence is the case's: the change runs only then.
-pub(super) fn feed_evidence_in_case(v: &Value, variables: &mut Value) {
-    let here = v["r"]["case"]["id"].as_str().is_some() && v["r"]["case"]["id"] == variables["caseId"];
-    variables["inCase"] = json!(here);
-}
-
 pub(super) fn updated_evidence(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    if a.variables["inCase"] != true {
-        return Err(Refusal::bad(INVALID));
-    }
+    super::context::owned(&a, INVALID)?;
     Ok(success("", read_data::<Evidence>(&a.data["r"])?.dump()))
 }
 
 pub(super) fn deleted_evidence(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    if a.variables["inCase"] != true {
-        return Err(Refusal::bad(INVALID));
-    }
+    super::context::owned(&a, INVALID)?;
     Ok(success("Evidence deleted", json!([])))
 }

@@ -365,11 +365,6 @@ pub(super) fn ioc_delete(p: &Params, c: &Context) -> Result<Value, Refusal> {
     Ok(json!({ "id": id, "inCase": false }))
 }
 
-/// For steps that only feed.
-pub(super) fn fine(_: &Value, _: &Params, _: &Context) -> Result<(), Refusal> {
-    Ok(())
-}
-
 pub(super) fn deleted_ioc(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
     if a.variables["inCase"] != true {
         return Err(Refusal::bad("Not a valid IOC for this case"));

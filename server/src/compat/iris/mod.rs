@@ -61,6 +61,17 @@
 //! | GET, POST | /case/notes/delete/{id}               | useCase, node + deleteNote           |
 //! | POST      | /case/notes/search                    | useCase + notes                      |
 //! | GET       | /case/{ioc,assets,evidences,notes,tasks,timeline}/state | useCase + node (objectStates) |
+//! | GET       | /case/tasks/list                      | useCase + node (the case's tasks)    |
+//! | GET       | /case/tasks/{id}                      | useCase + node                       |
+//! | POST      | /case/tasks/add                       | useCase + createTask                 |
+//! | POST      | /case/tasks/update/{id}, /case/tasks/status/update/{id} | useCase, node + updateTask |
+//! | GET, POST | /case/tasks/delete/{id}               | useCase, node + deleteTask           |
+//! | GET       | /global/tasks/list                    | tasks of no case (walked)            |
+//! | GET       | /global/tasks/{id}                    | node                                 |
+//! | POST      | /global/tasks/add                     | createTask                           |
+//! | POST      | /global/tasks/edit/{id} (v1.2), /global/tasks/update/{id} (v2) | node + updateTask |
+//! | POST      | /global/tasks/update-status           | node + updateTask                    |
+//! | GET, POST | /global/tasks/delete/{id}             | node + deleteTask                    |
 //!
 //! Routes under `/case/` act in a case: the one `cid` names (query string, then JSON
 //! body), else the caller's current case (see `context`).
@@ -92,6 +103,7 @@ mod references;
 mod shapes;
 mod states;
 mod summary;
+mod tasks;
 mod timeline;
 
 use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
@@ -104,7 +116,7 @@ use crate::domain::access::{Capability, Level};
 use crate::graphql::errors::{BAD_USER_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND};
 use assets::*;
 use cases::*;
-use context::in_case;
+use context::{feed_owned, fine, in_case};
 use customers::*;
 use evidences::*;
 use iocs::*;
@@ -112,6 +124,7 @@ use notes::*;
 use references::*;
 use states::*;
 use summary::*;
+use tasks::*;
 use timeline::*;
 
 pub struct Iris;
@@ -178,6 +191,9 @@ impl Dialect for Iris {
             Route::new(M::GET, "/case/timeline/event/{id}", json, Some((Cases, Read)), EVENT, event_id, one_event),
             Route::new(M::GET, "/case/timeline/events/{id}", json, Some((Cases, Read)), EVENT, event_id, one_event),
             Route::new(M::GET, "/case/notes/groups", json, Some((Cases, Read)), GROUPS, no_vars, group_rows),
+            Route::new(M::GET, "/case/tasks/list", json, Some((Cases, Read)), CASE_TASKS, no_vars, case_task_list),
+            Route::new(M::GET, "/case/tasks/{id}", json, Some((Cases, Read)), TASK, task_id, one_task),
+            Route::new(M::POST, "/case/tasks/add", json, Some((Cases, Write)), ADD_TASK, new_task, added_task),
             Route::new(M::GET, "/case/ioc/state", json, Some((Cases, Read)), STATES, no_vars, ioc_state),
             Route::new(M::GET, "/case/assets/state", json, Some((Cases, Read)), STATES, no_vars, asset_state),
             Route::new(M::GET, "/case/evidences/state", json, Some((Cases, Read)), STATES, no_vars, evidence_state),
@@ -190,6 +206,26 @@ impl Dialect for Iris {
             Route::new(M::POST, "/case/notes/add", json, Some((Cases, Write)), ADD_NOTE, new_note, added_note),
             Route::new(M::POST, "/case/notes/search", json, Some((Cases, Read)), SEARCH_NOTES, search_vars, found_notes),
         ].map(in_case));
+        for path in ["/case/tasks/update/{id}", "/case/tasks/status/update/{id}"] {
+            routes.push(
+                in_case(Route::new(M::POST, path, json, Some((Cases, Write)), UPDATE_TASK, task_update, updated_task))
+                    .then(TASK_CASE, fine, feed_owned),
+            );
+        }
+        // Global tasks: of no case.
+        routes.extend([
+            Route::new(M::GET, "/global/tasks/list", json, Some((Cases, Read)), GLOBAL_TASKS, no_vars, global_task_list).paging(Every(super::listing_after)),
+            Route::new(M::GET, "/global/tasks/{id}", json, Some((Cases, Read)), TASK, task_id, one_global_task),
+            Route::new(M::POST, "/global/tasks/add", json, Some((Cases, Write)), ADD_TASK, new_global_task, added_global_task),
+            Route::new(M::POST, "/global/tasks/update-status", json, Some((Cases, Write)), UPDATE_TASK, global_status_update, updated_global_status)
+                .then(TASK_CASE, fine, feed_global),
+        ]);
+        for path in ["/global/tasks/edit/{id}", "/global/tasks/update/{id}"] {
+            routes.push(
+                Route::new(M::POST, path, json, Some((Cases, Write)), UPDATE_TASK, global_task_update, updated_global_task)
+                    .then(TASK_CASE, fine, feed_global),
+            );
+        }
         for path in ["/case/notes/save/{id}", "/case/notes/update/{id}"] {
             routes.push(
                 in_case(Route::new(M::POST, path, json, Some((Cases, Write)), UPDATE_NOTE, note_update, saved_note))
@@ -206,9 +242,9 @@ impl Dialect for Iris {
                     .then(CATEGORIES, category_known, feed_category),
                 in_case(Route::new(M::POST, update, json, Some((Cases, Write)), UPDATE_EVENT, event_update, updated_event))
                     .then(CATEGORIES, category_known, feed_category)
-                    .then(EVENT_CASE, fine, feed_event_in_case),
+                    .then(EVENT_CASE, fine, feed_owned),
                 in_case(Route::new(method, delete, json, Some((Cases, Write)), DELETE_EVENT, event_id, deleted_event))
-                    .then(EVENT_CASE, fine, feed_event_in_case),
+                    .then(EVENT_CASE, fine, feed_owned),
             ]);
         }
         routes.extend([
@@ -222,22 +258,26 @@ impl Dialect for Iris {
         routes.extend([
             in_case(Route::new(M::POST, "/case/assets/add", json, Some((Cases, Write)), ADD_ASSET, new_asset, added_asset)),
             in_case(Route::new(M::POST, "/case/assets/update/{id}", json, Some((Cases, Write)), UPDATE_ASSET, asset_update, updated_asset))
-                .then(ASSET_CASE, fine, feed_asset_in_case),
+                .then(ASSET_CASE, fine, feed_owned),
             in_case(Route::new(M::POST, "/case/evidences/update/{id}", json, Some((Cases, Write)), UPDATE_EVIDENCE, evidence_update, updated_evidence))
-                .then(EVIDENCE_CASE, fine, feed_evidence_in_case),
+                .then(EVIDENCE_CASE, fine, feed_owned),
         ]);
         for method in [M::GET, M::POST] {
             routes.extend([
                 in_case(Route::new(method.clone(), "/case/ioc/delete/{id}", json, Some((Cases, Write)), DELETE_IOC, ioc_delete, deleted_ioc))
                     .then(IOC_CASES, fine, feed_in_case),
                 in_case(Route::new(method.clone(), "/case/assets/delete/{id}", json, Some((Cases, Write)), DELETE_ASSET, asset_id, deleted_asset))
-                    .then(ASSET_CASE, fine, feed_asset_in_case),
+                    .then(ASSET_CASE, fine, feed_owned),
                 in_case(Route::new(method.clone(), "/case/evidences/delete/{id}", json, Some((Cases, Write)), DELETE_EVIDENCE, evidence_id, deleted_evidence))
-                    .then(EVIDENCE_CASE, fine, feed_evidence_in_case),
+                    .then(EVIDENCE_CASE, fine, feed_owned),
                 in_case(Route::new(method.clone(), "/case/notes/delete/{id}", json, Some((Cases, Write)), DELETE_NOTE, note_id, deleted_note))
                     .then(NOTE_SUBJECT, fine, feed_note_in_case),
-                in_case(Route::new(method, "/case/notes/groups/delete/{id}", json, Some((Cases, Write)), DELETE_GROUP, group_id, deleted_group))
+                in_case(Route::new(method.clone(), "/case/notes/groups/delete/{id}", json, Some((Cases, Write)), DELETE_GROUP, group_id, deleted_group))
                     .then(GROUP_IDS, fine, feed_group_in_case),
+                in_case(Route::new(method.clone(), "/case/tasks/delete/{id}", json, Some((Cases, Write)), DELETE_TASK, task_id, deleted_task))
+                    .then(TASK_CASE, fine, feed_owned),
+                Route::new(method, "/global/tasks/delete/{id}", json, Some((Cases, Write)), DELETE_TASK, task_id, deleted_global_task)
+                    .then(TASK_CASE, fine, feed_global),
             ]);
         }
         routes
@@ -304,6 +344,17 @@ impl Dialect for Iris {
             // A note's group that is not the case's, or none at all.
             (NOT_FOUND | BAD_USER_INPUT, "/case/notes/add" | "/case/notes/save/{id}" | "/case/notes/update/{id}") => {
                 return Some(form::data_error(json!({ "group_id": ["Invalid group id for note"] })))
+            }
+            // An assignee who is no user.
+            (NOT_FOUND, "/global/tasks/add") => {
+                return Some(form::data_error(
+                    json!({ "task_assignee": ["Invalid user id for assignee"] }),
+                ))
+            }
+            (NOT_FOUND, p) if p.starts_with("/case/tasks/") || p.starts_with("/global/tasks/") => {
+                return Some(form::data_error(
+                    json!({ "task_assignee_id": ["Invalid user id for assignee"] }),
+                ))
             }
             (NOT_FOUND, "/manage/cases/add") => {
                 return Some(form::data_error(json!({ "case_customer": ["Invalid customer ID"] })))

@@ -231,9 +231,7 @@ pub(super) fn feed_group_in_case(v: &Value, variables: &mut Value) {
 }
 
 pub(super) fn deleted_group(a: Answer, p: &Params, _: &Context) -> Result<Reply, Refusal> {
-    if a.variables["inCase"] != true {
-        return Err(Refusal::bad(INVALID_GROUP));
-    }
+    super::context::owned(&a, INVALID_GROUP)?;
     Ok(success(&format!("Group ID {} deleted", p.path("id").trim()), json!([])))
 }
 
@@ -312,16 +310,12 @@ pub(super) fn feed_note_in_case(v: &Value, variables: &mut Value) {
 }
 
 pub(super) fn saved_note(a: Answer, p: &Params, _: &Context) -> Result<Reply, Refusal> {
-    if a.variables["inCase"] != true {
-        return Err(Refusal::bad(INVALID_NOTE));
-    }
+    super::context::owned(&a, INVALID_NOTE)?;
     Ok(success(&format!("Note ID {} saved", p.path("id").trim()), json!([])))
 }
 
 pub(super) fn deleted_note(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    if a.variables["inCase"] != true {
-        return Err(Refusal::bad(INVALID_NOTE));
-    }
+    super::context::owned(&a, INVALID_NOTE)?;
     Ok(success("Deleted", json!([])))
 }
 

@@ -400,25 +400,15 @@ pub(super) fn event_update(p: &Params, c: &Context) -> Result<Value, Refusal> {
     Ok(v)
 }
 
-/// Whether the event is the case's: the change runs only then.
-pub(super) fn feed_event_in_case(v: &Value, variables: &mut Value) {
-    let here = v["r"]["case"]["id"].as_str().is_some() && v["r"]["case"]["id"] == variables["caseId"];
-    variables["inCase"] = json!(here);
-}
-
 /// IRIS answers an update as an addition ("Event added", sic).
 pub(super) fn updated_event(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    if a.variables["inCase"] != true {
-        return Err(Refusal::bad(INVALID));
-    }
+    super::context::owned(&a, INVALID)?;
     let e: Event = read_data(&a.data["r"])?;
     Ok(success("Event added", e.dump(&Categories::of(&a.variables))))
 }
 
 pub(super) fn deleted_event(a: Answer, p: &Params, _: &Context) -> Result<Reply, Refusal> {
-    if a.variables["inCase"] != true {
-        return Err(Refusal::bad(INVALID));
-    }
+    super::context::owned(&a, INVALID)?;
     Ok(success(&format!("Event ID {} deleted", p.path("id").trim()), json!([])))
 }
 
