@@ -54,7 +54,6 @@ struct Ref {
 
 #[derive(Deserialize)]
 struct CaseRef {
-    id: String,
     number: i64,
 }
 
@@ -165,14 +164,7 @@ pub(super) fn asset_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
 }
 
 pub(super) fn one_asset(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    let v = &a.data["r"];
-    if v.get("id").is_none() {
-        return Err(Refusal::bad(INVALID));
-    }
-    let asset: Asset = read_data(v)?;
-    if Some(asset.case.id.as_str()) != a.variables["caseId"].as_str() {
-        return Err(Refusal::bad(INVALID));
-    }
+    let asset: Asset = super::context::of_case(&a, INVALID)?;
     let mut out = asset.dump();
     out["linked_ioc"] = json!(asset
         .iocs

@@ -61,8 +61,21 @@ fn feed(v: &Value, variables: &mut Value) {
 /// For a step reading an object's case (`r { case { id } }`): whether it is the case
 /// the route acts in (`$inCase`); the change runs only then.
 pub fn feed_owned(v: &Value, variables: &mut Value) {
-    let here = v["r"]["case"]["id"].as_str().is_some() && v["r"]["case"]["id"] == variables["caseId"];
-    variables["inCase"] = json!(here);
+    variables["inCase"] = json!(case_of(&v["r"], variables));
+}
+
+/// Whether `object` (selecting `case { id }`) is of the case the route acts in.
+fn case_of(object: &Value, variables: &Value) -> bool {
+    object["case"]["id"].as_str().is_some() && object["case"]["id"] == variables["caseId"]
+}
+
+/// The route's object (`r`, selecting `case { id }`) read as `T` when it is the case's;
+/// `invalid` otherwise (no such object, another kind's, another case's).
+pub fn of_case<T: serde::de::DeserializeOwned>(a: &super::super::Answer, invalid: &str) -> Result<T, Refusal> {
+    match case_of(&a.data["r"], &a.variables) {
+        true => super::super::read_data(&a.data["r"]),
+        false => Err(Refusal::bad(invalid)),
+    }
 }
 
 /// The route's object was the case's (`$inCase`, fed by a step before); `invalid` if not.

@@ -44,11 +44,6 @@ struct Who {
     username: String,
 }
 
-#[derive(Deserialize)]
-struct CaseRef {
-    id: String,
-}
-
 /// An evidence as the fragment selects it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -61,7 +56,6 @@ struct Evidence {
     custom_attributes: Option<Value>,
     added_at: chrono::DateTime<chrono::Utc>,
     added_by: Option<Who>,
-    case: CaseRef,
 }
 
 impl Evidence {
@@ -116,14 +110,7 @@ pub(super) fn evidence_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
 }
 
 pub(super) fn one_evidence(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    let v = &a.data["r"];
-    if v.get("id").is_none() {
-        return Err(Refusal::bad(INVALID));
-    }
-    let e: Evidence = read_data(v)?;
-    if Some(e.case.id.as_str()) != a.variables["caseId"].as_str() {
-        return Err(Refusal::bad(INVALID));
-    }
+    let e: Evidence = super::context::of_case(&a, INVALID)?;
     Ok(success("", e.dump()))
 }
 

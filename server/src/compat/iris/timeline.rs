@@ -78,7 +78,6 @@ struct Asset {
 
 #[derive(Deserialize)]
 struct CaseRef {
-    id: String,
     number: i64,
 }
 
@@ -234,14 +233,7 @@ pub(super) fn event_id(p: &Params, _: &Context) -> Result<Value, Refusal> {
 }
 
 pub(super) fn one_event(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    let v = &a.data["r"];
-    if v.get("id").is_none() {
-        return Err(Refusal::bad(INVALID));
-    }
-    let e: Event = read_data(v)?;
-    if Some(e.case.id.as_str()) != a.variables["caseId"].as_str() {
-        return Err(Refusal::bad(INVALID));
-    }
+    let e: Event = super::context::of_case(&a, INVALID)?;
     Ok(success("", e.dump(&Categories::of(&a.data))))
 }
 
