@@ -20,6 +20,9 @@ pub struct Model {
     pub classification_id: Option<i64>,
     /// A JSON object, as text.
     pub custom_attributes: Option<String>,
+    /// How the case ended: `unknown`, `false_positive`, `true_positive_with_impact`,
+    /// `true_positive_without_impact`, `not_applicable` or `legitimate`.
+    pub outcome: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

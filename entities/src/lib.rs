@@ -10,6 +10,7 @@ pub mod asset;
 pub mod asset_type;
 pub mod audit_event;
 pub mod case;
+pub mod case_activity;
 pub mod case_alert;
 pub mod case_classification;
 pub mod case_object_state;

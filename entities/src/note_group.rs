@@ -10,6 +10,8 @@ pub struct Model {
     pub case_id: i64,
     pub title: String,
     pub created_at: DateTimeUtc,
+    /// The group this one is inside (of the same case), if any.
+    pub parent_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,7 @@ mod m20261207_000023_asset_details;
 mod m20261207_000024_case_object_details;
 mod m20261207_000025_case_object_states;
 mod m20261207_000026_task_assignees;
+mod m20261207_000027_case_activities_and_outcomes;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000024_case_object_details::Migration),
             Box::new(m20261207_000025_case_object_states::Migration),
             Box::new(m20261207_000026_task_assignees::Migration),
+            Box::new(m20261207_000027_case_activities_and_outcomes::Migration),
         ]
     }
 }

@@ -41,6 +41,43 @@ impl CaseStatus {
     }
 }
 
+/// How a case ended (DFIR-IRIS's outcome statuses, in their order).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CaseOutcome {
+    Unknown,
+    FalsePositive,
+    TruePositiveWithImpact,
+    NotApplicable,
+    TruePositiveWithoutImpact,
+    Legitimate,
+}
+
+impl CaseOutcome {
+    pub const ALL: [Self; 6] = [
+        Self::Unknown,
+        Self::FalsePositive,
+        Self::TruePositiveWithImpact,
+        Self::NotApplicable,
+        Self::TruePositiveWithoutImpact,
+        Self::Legitimate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::FalsePositive => "false_positive",
+            Self::TruePositiveWithImpact => "true_positive_with_impact",
+            Self::NotApplicable => "not_applicable",
+            Self::TruePositiveWithoutImpact => "true_positive_without_impact",
+            Self::Legitimate => "legitimate",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        Self::ALL.into_iter().find(|o| o.as_str() == s).unwrap_or(Self::Unknown)
+    }
+}
+
 /// Which cases: conditions on their fields, composed with `and`, `or` and `not`.
 #[derive(InputObject, Serialize, Clone, Debug, Default)]
 pub struct CaseFilter {
@@ -55,6 +92,7 @@ pub struct CaseFilter {
     pub soc_id: Option<TextOp>,
     pub summary: Option<TextOp>,
     pub status: Option<EnumOp<CaseStatus>>,
+    pub outcome: Option<EnumOp<CaseOutcome>>,
     pub customer_id: Option<IdOp>,
     pub opened_by_id: Option<IdOp>,
     pub opened_at: Option<TimeOp>,
@@ -70,6 +108,7 @@ crate::where_impl!(CaseFilter, case::Entity, |f, c| {
     c.on("socId", &f.soc_id, C::SocId)?;
     c.on("summary", &f.summary, C::Summary)?;
     c.on("status", &f.status, C::Status)?;
+    c.on("outcome", &f.outcome, C::Outcome)?;
     c.on_id("customerId", &f.customer_id, Kind::Customer, C::CustomerId)?;
     c.on_id("openedById", &f.opened_by_id, Kind::User, C::OpenedBy)?;
     c.on("openedAt", &f.opened_at, C::OpenedAt)?;
@@ -84,6 +123,7 @@ crate::fields! {
         Name => Name: Text,
         SocId => SocId: Text,
         Status => Status: Text,
+        Outcome => Outcome: Text,
         Customer => CustomerId: Int,
         OpenedAt => OpenedAt: Time,
         ClosedAt => ClosedAt: Time,
@@ -102,6 +142,8 @@ pub struct CaseInput {
     pub customer_id: Option<ID>,
     /// Closing sets `closedAt`; reopening clears it.
     pub status: Option<CaseStatus>,
+    /// How the case ended.
+    pub outcome: Option<CaseOutcome>,
     /// What kind of incident it is (`caseClassifications`); null clears it.
     pub classification_id: MaybeUndefined<i64>,
     /// Free-form attributes: a JSON object (replaced whole).
@@ -140,6 +182,9 @@ async fn apply(db: &impl ConnectionTrait, am: &mut case::ActiveModel, f: CaseInp
         MaybeUndefined::Null => am.classification_id = Set(None),
         MaybeUndefined::Undefined => {}
     }
+    if let Some(outcome) = f.outcome {
+        am.outcome = Set(outcome.as_str().into());
+    }
     if let Some(status) = f.status {
         let was_closed = am.closed_at.try_as_ref().map(Option::is_some).unwrap_or(false);
         am.status = Set(status.as_str().into());
@@ -165,6 +210,7 @@ pub async fn create(
         name: Set(required("name", &input.name, 300)?),
         description: Set(String::new()),
         status: Set(CaseStatus::Open.as_str().into()),
+        outcome: Set(CaseOutcome::Unknown.as_str().into()),
         opened_at: Set(now),
         closed_at: Set(None),
         opened_by: Set(opened_by),

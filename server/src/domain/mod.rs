@@ -8,6 +8,7 @@ pub mod alert_log;
 pub mod alerts;
 pub mod assets;
 pub mod audit;
+pub mod case_activities;
 pub mod case_states;
 pub mod cases;
 pub mod crud;

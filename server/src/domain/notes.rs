@@ -288,12 +288,54 @@ pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
     super::case_states::bump(db, n.case_id, super::case_states::CaseObjects::Notes).await
 }
 
-pub async fn create_group(db: &impl ConnectionTrait, case_id: i64, title: &str) -> DomainResult<note_group::Model> {
+/// A group of the case that may hold `child` (none: any group of the case may): the
+/// parent must be of the same case, and neither `child` nor inside it.
+async fn check_parent(db: &impl ConnectionTrait, case_id: i64, parent: &ID, child: Option<i64>) -> DomainResult<i64> {
+    let pid = ids::decode("parentId", parent, Kind::NoteGroup)?;
+    let bad = || {
+        DomainError::bad(
+            "parentId",
+            "must be a group of the same case, and not inside the group itself",
+        )
+    };
+    let mut at = Some(pid);
+    // Up from the parent to the top: `child` must not be on the way.
+    for _ in 0..=MAX_DEPTH {
+        let Some(g) = at else { return Ok(pid) };
+        if Some(g) == child {
+            return Err(bad());
+        }
+        let group = note_group::Entity::find_by_id(g).one(db).await?.ok_or_else(bad)?;
+        if group.case_id != case_id {
+            return Err(bad());
+        }
+        at = group.parent_id;
+    }
+    Err(DomainError::bad(
+        "parentId",
+        format!("groups nest at most {MAX_DEPTH} deep"),
+    ))
+}
+
+/// How deep groups may nest: deep enough for any case, shallow enough to walk.
+const MAX_DEPTH: usize = 32;
+
+pub async fn create_group(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    title: &str,
+    parent: Option<ID>,
+) -> DomainResult<note_group::Model> {
     crud::find::<case::Entity>(db, "case", case_id).await?;
+    let parent_id = match &parent {
+        Some(p) => Some(check_parent(db, case_id, p, None).await?),
+        None => None,
+    };
     let group = note_group::ActiveModel {
         case_id: Set(case_id),
         title: Set(text::required("title", title, 300)?),
         created_at: Set(Utc::now()),
+        parent_id: Set(parent_id),
         ..Default::default()
     }
     .insert(db)
@@ -302,23 +344,57 @@ pub async fn create_group(db: &impl ConnectionTrait, case_id: i64, title: &str) 
     Ok(group)
 }
 
-pub async fn rename_group(db: &impl ConnectionTrait, id: i64, title: &str) -> DomainResult<note_group::Model> {
-    let mut am: note_group::ActiveModel = crud::find::<note_group::Entity>(db, "note group", id).await?.into();
-    am.title = Set(text::required("title", title, 300)?);
+/// Renames a group, or moves it into another group of its case (null: to the top).
+pub async fn update_group(
+    db: &impl ConnectionTrait,
+    id: i64,
+    title: Option<String>,
+    parent: MaybeUndefined<ID>,
+) -> DomainResult<note_group::Model> {
+    let old = crud::find::<note_group::Entity>(db, "note group", id).await?;
+    let case_id = old.case_id;
+    let mut am: note_group::ActiveModel = old.into();
+    if let Some(t) = title {
+        am.title = Set(text::required("title", &t, 300)?);
+    }
+    match parent {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => am.parent_id = Set(None),
+        MaybeUndefined::Value(p) => am.parent_id = Set(Some(check_parent(db, case_id, &p, Some(id)).await?)),
+    }
     let group = am.update(db).await?;
-    super::case_states::bump(db, [group.case_id], super::case_states::CaseObjects::Notes).await?;
+    super::case_states::bump(db, [case_id], super::case_states::CaseObjects::Notes).await?;
     Ok(group)
 }
 
-/// Deletes a note group; its notes stay, outside any group, unless `with_notes`.
+/// Deletes a note group and the groups inside it; their notes stay, outside any
+/// group, unless `with_notes`.
 pub async fn delete_group(db: &impl ConnectionTrait, id: i64, with_notes: bool) -> DomainResult<()> {
     let group = crud::find::<note_group::Entity>(db, "note group", id).await?;
     super::case_states::bump(db, [group.case_id], super::case_states::CaseObjects::Notes).await?;
+    // The group and everything inside it, level by level.
+    let mut all = vec![id];
+    let mut level = vec![id];
+    while !level.is_empty() && all.len() <= 100_000 {
+        level = note_group::Entity::find()
+            .filter(note_group::Column::ParentId.is_in(level))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|g| g.id)
+            .filter(|g| !all.contains(g))
+            .collect();
+        all.extend(&level);
+    }
     if with_notes {
         note::Entity::delete_many()
-            .filter(note::Column::GroupId.eq(id))
+            .filter(note::Column::GroupId.is_in(all.clone()))
             .exec(db)
             .await?;
     }
-    crud::delete::<note_group::Entity>(db, "note group", id).await
+    note_group::Entity::delete_many()
+        .filter(note_group::Column::Id.is_in(all))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -171,7 +171,8 @@ owned_by_case!(
     note_group,
     ioc_case,
     case_alert,
-    case_object_state
+    case_object_state,
+    case_activity
 );
 
 /// Tables whose rows may belong to a case (then they follow it) or to none (a task of
@@ -279,6 +280,7 @@ pub fn tables() -> Vec<(String, bool)> {
         row::<evidence::Entity>(),
         row::<task_assignee::Entity>(),
         row::<case_object_state::Entity>(),
+        row::<case_activity::Entity>(),
         row::<note_group::Entity>(),
         row::<ioc_case::Entity>(),
         row::<case_alert::Entity>(),

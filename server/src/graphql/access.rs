@@ -90,6 +90,7 @@ pub fn mutation_access(name: &str) -> MutationAccess {
         "createUser" | "updateUser" | "resetPassword" | "deleteUser" => Users,
         "createCase"
         | "updateCase"
+        | "logCaseActivity"
         | "closeCase"
         | "reopenCase"
         | "deleteCase"

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{
-    alert, asset, case, case_alert, case_classification, case_object_state, customer, evidence, ioc, ioc_case, note,
-    note_group, task, timeline_event, timeline_event_asset, user,
+    alert, asset, case, case_activity, case_alert, case_classification, case_object_state, customer, evidence, ioc,
+    ioc_case, note, note_group, task, timeline_event, timeline_event_asset, user,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement};
 use sea_orm::EntityTrait;
@@ -25,8 +25,11 @@ use super::timeline::TimelineEvent;
 use super::user::principal;
 use super::user::User;
 use crate::domain::alerts::AlertFilter;
+use crate::domain::case_activities;
 use crate::domain::case_states::CaseObjects;
-use crate::domain::cases::{self, CaseField, CaseFilter, CaseInput, CaseOrder, CaseStatus, CreateCaseInput};
+use crate::domain::cases::{
+    self, CaseField, CaseFilter, CaseInput, CaseOrder, CaseOutcome, CaseStatus, CreateCaseInput,
+};
 use crate::domain::ids::{self, Kind};
 use crate::domain::iocs::IocFilter;
 use crate::group;
@@ -52,6 +55,12 @@ group!(
     StatesOfCase,
     case_object_state::Entity,
     case_object_state::Column::CaseId,
+    i64
+);
+group!(
+    ActivitiesOfCase,
+    case_activity::Entity,
+    case_activity::Column::CaseId,
     i64
 );
 group!(CaseLinksOfAlert, case_alert::Entity, case_alert::Column::AlertId, i64);
@@ -130,6 +139,10 @@ impl Case {
     }
     async fn status(&self) -> CaseStatus {
         CaseStatus::parse(&self.0.status)
+    }
+    /// How the case ended (UNKNOWN until someone says).
+    async fn outcome(&self) -> CaseOutcome {
+        CaseOutcome::parse(&self.0.outcome)
     }
     async fn opened_at(&self) -> DateTime<Utc> {
         self.0.opened_at
@@ -253,6 +266,41 @@ impl Case {
             .gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Evidence).collect())
     }
+    /// What investigators wrote down as they worked the case, oldest first.
+    async fn activities(&self, ctx: &Context<'_>) -> Result<Vec<CaseActivity>> {
+        let mut rows = loader::<GroupBy<ActivitiesOfCase>>(ctx)
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        rows.sort_by_key(|a| (a.created_at, a.id));
+        Ok(rows.into_iter().map(CaseActivity).collect())
+    }
+}
+
+/// Something done in a case, in the words of whoever did it (a task log).
+pub struct CaseActivity(pub case_activity::Model);
+
+#[Object]
+impl CaseActivity {
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.user_id else {
+            return Ok(None);
+        };
+        Ok(loader::<ById<user::Entity>>(ctx).load_one(id).await.gql()?.map(User))
+    }
+}
+
+impl super::audit::Touched for case_activity::Model {
+    fn touched(&self) -> Option<(Kind, i64)> {
+        Some((Kind::Case, self.case_id))
+    }
 }
 
 crate::listing!(
@@ -342,6 +390,16 @@ impl CaseMutation {
         let n = ids::decode("id", &id, Kind::Case).gql()?;
         write(ctx, move |tx| Box::pin(async move { cases::delete(tx, n).await })).await?;
         Ok(id)
+    }
+    /// Writes down, in the case's activity, something done in it (a task log).
+    async fn log_case_activity(&self, ctx: &Context<'_>, case_id: ID, text: String) -> Result<CaseActivity> {
+        let me = principal(ctx)?.user.id;
+        let n = ids::decode("caseId", &case_id, Kind::Case).gql()?;
+        write(ctx, move |tx| {
+            Box::pin(async move { case_activities::log(tx, n, &text, Some(me)).await })
+        })
+        .await
+        .map(CaseActivity)
     }
     async fn attach_alerts(&self, ctx: &Context<'_>, case_id: ID, alert_ids: Vec<ID>) -> Result<Case> {
         let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;

@@ -1,6 +1,6 @@
 //! Notes (with revisions) and note groups.
 
-use async_graphql::{Context, Object, Result, ID};
+use async_graphql::{Context, MaybeUndefined, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{note, note_group, note_revision, user};
 
@@ -21,6 +21,7 @@ group!(
     i64
 );
 group!(NotesOfGroup, note::Entity, note::Column::GroupId, i64);
+group!(GroupsOfGroup, note_group::Entity, note_group::Column::ParentId, i64);
 
 pub struct Note(pub note::Model);
 
@@ -128,6 +129,22 @@ impl NoteGroup {
         let rows = loader::<GroupBy<NotesOfGroup>>(ctx).load_one(self.0.id).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Note).collect())
     }
+    /// The group this one is inside, if any.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<NoteGroup>> {
+        let Some(id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(loader::<ById<note_group::Entity>>(ctx)
+            .load_one(id)
+            .await
+            .gql()?
+            .map(NoteGroup))
+    }
+    /// The groups directly inside this one.
+    async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<NoteGroup>> {
+        let rows = loader::<GroupBy<GroupsOfGroup>>(ctx).load_one(self.0.id).await.gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(NoteGroup).collect())
+    }
 }
 
 crate::listing!(
@@ -167,24 +184,39 @@ impl NoteMutation {
         write(ctx, move |tx| Box::pin(async move { notes::delete(tx, n).await })).await?;
         Ok(id)
     }
-    async fn create_note_group(&self, ctx: &Context<'_>, case_id: ID, title: String) -> Result<NoteGroup> {
+    /// A note group of the case, at the top or inside group `parentId` (of the case).
+    async fn create_note_group(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        title: String,
+        parent_id: Option<ID>,
+    ) -> Result<NoteGroup> {
         let case_id = ids::decode("caseId", &case_id, Kind::Case).gql()?;
         write(ctx, move |tx| {
-            Box::pin(async move { notes::create_group(tx, case_id, &title).await })
+            Box::pin(async move { notes::create_group(tx, case_id, &title, parent_id).await })
         })
         .await
         .map(NoteGroup)
     }
-    async fn update_note_group(&self, ctx: &Context<'_>, id: ID, title: String) -> Result<NoteGroup> {
+    /// Renames a group, or moves it inside another group of its case (`parentId`; null
+    /// moves it to the top). A group cannot go inside itself.
+    async fn update_note_group(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        title: Option<String>,
+        parent_id: MaybeUndefined<ID>,
+    ) -> Result<NoteGroup> {
         let id = ids::decode("id", &id, Kind::NoteGroup).gql()?;
         write(ctx, move |tx| {
-            Box::pin(async move { notes::rename_group(tx, id, &title).await })
+            Box::pin(async move { notes::update_group(tx, id, title, parent_id).await })
         })
         .await
         .map(NoteGroup)
     }
-    /// Deletes a note group; its notes stay, outside any group — or, with
-    /// `deleteNotes`, go with it.
+    /// Deletes a note group and the groups inside it; their notes stay, outside any
+    /// group — or, with `deleteNotes`, go with them.
     async fn delete_note_group(&self, ctx: &Context<'_>, id: ID, #[graphql(default)] delete_notes: bool) -> Result<ID> {
         let n = ids::decode("id", &id, Kind::NoteGroup).gql()?;
         write(ctx, move |tx| {

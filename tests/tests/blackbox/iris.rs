@@ -1665,3 +1665,306 @@ both_dbs!(tasks, |app: TestApp| async move {
     );
     assert_eq!(get(&app, "/global/tasks/list").await["data"], json!([]));
 });
+
+both_dbs!(task_logs_and_outcomes, |app: TestApp| async move {
+    let (case, other) = two_cases(&app).await;
+    // The spec's example: a task log, kept as the case's activity (IRIS v2 answers it).
+    let logged = post(&app, "/case/tasklog/add", json!({"log_content": "A test", "cid": case})).await;
+    assert_eq!(logged["message"], "Log saved");
+    assert_eq!(logged["data"]["activity_desc"], "A test");
+    assert_eq!(logged["data"]["case_id"], case);
+    assert_eq!(logged["data"]["user_input"], true);
+    let read = |n: i64| {
+        let app = &app;
+        async move {
+            let d = app
+                .data(
+                    "query($n: Int!) { cases(filter: { number: { eq: $n } }) { nodes { outcome activities { text user { username } } } } }",
+                    json!({ "n": n }),
+                )
+                .await;
+            d["cases"]["nodes"][0].clone()
+        }
+    };
+    assert_eq!(
+        read(case).await["activities"],
+        json!([{"text": "A test", "user": {"username": "admin"}}])
+    );
+    assert_eq!(read(other).await["activities"], json!([]));
+    // Bad bodies: IRIS's field map, and nothing written.
+    for (body, field, message) in [
+        (json!({"cid": case}), "log_content", "Missing data for required field."),
+        (
+            json!({"log_content": "", "cid": case}),
+            "log_content",
+            "Shorter than minimum length 1.",
+        ),
+        (
+            json!({"log_content": 3, "cid": case}),
+            "log_content",
+            "Not a valid string.",
+        ),
+        (
+            json!({"log_content": "x", "log": "x", "cid": case}),
+            "log",
+            "Unknown field.",
+        ),
+    ] {
+        let (st, answer) = iris(&app, Some(&app.token), "POST", "/case/tasklog/add", Some(body.clone())).await;
+        assert_eq!(
+            (st, &answer["message"]),
+            (400, &json!("Data error")),
+            "{body}: {answer}"
+        );
+        assert_eq!(answer["data"][field][0], message, "{body}: {answer}");
+    }
+    assert_eq!(read(case).await["activities"].as_array().unwrap().len(), 1);
+
+    // Outcomes: IRIS's list, set by id, read in the graph and in IRIS's case.
+    let outcomes = get(&app, "//manage/outcome-status/list?cid=1").await["data"].clone();
+    assert_eq!(
+        outcomes,
+        json!([{"value": 0, "name": "Unknown"}, {"value": 1, "name": "False positive"},
+               {"value": 2, "name": "True positive with impact"}, {"value": 3, "name": "Not applicable"},
+               {"value": 4, "name": "True positive without impact"}, {"value": 5, "name": "Legitimate"}])
+    );
+    assert_eq!(read(case).await["outcome"], "UNKNOWN");
+    let set = post(
+        &app,
+        &format!("/case/update-status?cid={case}"),
+        json!({"status_id": 1}),
+    )
+    .await;
+    assert_eq!(
+        (&set["message"], &set["data"]),
+        (&json!("Case status updated"), &json!(1))
+    );
+    assert_eq!(read(case).await["outcome"], "FALSE_POSITIVE");
+    assert_eq!(read(other).await["outcome"], "UNKNOWN");
+    let detail = get(&app, &format!("/manage/cases/{case}")).await["data"].clone();
+    assert_eq!(
+        (&detail["status_id"], &detail["status_name"]),
+        (&json!(1), &json!("False positive"))
+    );
+    for (body, message) in [
+        (json!({"status_id": 9}), "Invalid status"),
+        (json!({"status_id": "x"}), "Invalid status"),
+        (json!({}), "Invalid status. Expected int"),
+    ] {
+        let (st, answer) = iris(
+            &app,
+            Some(&app.token),
+            "POST",
+            &format!("/case/update-status?cid={case}"),
+            Some(body),
+        )
+        .await;
+        assert_eq!((st, &answer["message"]), (400, &json!(message)), "{answer}");
+    }
+    assert_eq!(read(case).await["outcome"], "FALSE_POSITIVE");
+    // The states IRIS v2 lists: a Pivot case is open (3) or closed (9).
+    let states = get(&app, "/manage/case-states/list").await["data"].clone();
+    assert_eq!(states.as_array().unwrap().len(), 9);
+    assert_eq!(
+        (&states[2]["state_id"], &states[2]["state_name"]),
+        (&json!(3), &json!("Open"))
+    );
+    assert_eq!(
+        (&states[8]["state_id"], &states[8]["state_name"]),
+        (&json!(9), &json!("Closed"))
+    );
+
+    // Both writes are in the audit log, on the case.
+    let audit = app
+        .data(
+            r#"{ auditEvents(filter: { action: { in: ["logCaseActivity", "updateCase"] } }) { nodes { action objectType } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        audit["auditEvents"]["nodes"],
+        json!([{"action": "logCaseActivity", "objectType": "Case"}, {"action": "updateCase", "objectType": "Case"}])
+    );
+});
+
+both_dbs!(note_directories, |app: TestApp| async move {
+    let (case, other) = two_cases(&app).await;
+    // IRIS v2's directories, as the client makes them: one at the top, one inside it.
+    let top = post(
+        &app,
+        &format!("/case/notes/directories/add?cid={case}"),
+        json!({"name": "Triage", "parent_id": null}),
+    )
+    .await;
+    assert_eq!(top["message"], "Directory added");
+    let top_id = top["data"]["id"].as_i64().unwrap();
+    assert_eq!(
+        top["data"],
+        json!({"id": top_id, "name": "Triage", "parent_id": null, "case_id": case})
+    );
+    let inner = post(
+        &app,
+        &format!("/case/notes/directories/add?cid={case}"),
+        json!({"name": "Hosts", "parent_id": top_id}),
+    )
+    .await;
+    let inner_id = inner["data"]["id"].as_i64().unwrap();
+    assert_eq!(inner["data"]["parent_id"], top_id);
+    // A note in the inner directory (the client's body).
+    let note = post(
+        &app,
+        &format!("/case/notes/add?cid={case}"),
+        json!({"note_title": "web01", "note_content": "isolated", "directory_id": inner_id, "custom_attributes": {}}),
+    )
+    .await;
+    let note_id = note["data"]["note_id"].as_i64().unwrap();
+    // The list: every directory by name, with its notes and its tree.
+    let listed = get(&app, &format!("/case/notes/directories/filter?cid={case}")).await["data"].clone();
+    assert_eq!(
+        listed,
+        json!([
+            {"id": inner_id, "name": "Hosts", "note_count": 1, "subdirectories": [], "notes": [{"id": note_id, "title": "web01"}]},
+            {"id": top_id, "name": "Triage", "note_count": 0, "notes": [],
+             "subdirectories": [{"id": inner_id, "name": "Hosts", "note_count": 1, "subdirectories": []}]},
+        ])
+    );
+    assert_eq!(
+        get(&app, &format!("/case/notes/directories/filter?cid={other}")).await["data"],
+        json!([])
+    );
+    // The same in the graph.
+    let groups = app
+        .data(
+            "query($n: Int!) { cases(filter: { number: { eq: $n } }) { nodes { noteGroups { title parent { title } groups { title } notes { title } } } } }",
+            json!({ "n": case }),
+        )
+        .await;
+    assert_eq!(
+        groups["cases"]["nodes"][0]["noteGroups"],
+        json!([
+            {"title": "Triage", "parent": null, "groups": [{"title": "Hosts"}], "notes": []},
+            {"title": "Hosts", "parent": {"title": "Triage"}, "groups": [], "notes": [{"title": "web01"}]},
+        ])
+    );
+    // Renamed, then moved to the top.
+    let renamed = post(
+        &app,
+        &format!("/case/notes/directories/update/{inner_id}?cid={case}"),
+        json!({"name": "Servers"}),
+    )
+    .await;
+    assert_eq!(renamed["message"], "Directory modified");
+    assert_eq!(
+        (&renamed["data"]["name"], &renamed["data"]["parent_id"]),
+        (&json!("Servers"), &json!(top_id))
+    );
+    let moved = post(
+        &app,
+        &format!("/case/notes/directories/update/{inner_id}?cid={case}"),
+        json!({"parent_id": null}),
+    )
+    .await;
+    assert_eq!(moved["data"]["parent_id"], Value::Null);
+    // Refused: a directory inside itself or inside its own child, a parent of another
+    // case, another case's directory, a missing name, a wrong type.
+    post(
+        &app,
+        &format!("/case/notes/directories/update/{inner_id}?cid={case}"),
+        json!({"parent_id": top_id}),
+    )
+    .await;
+    let elsewhere = post(
+        &app,
+        &format!("/case/notes/directories/add?cid={other}"),
+        json!({"name": "Other"}),
+    )
+    .await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let invalid_parent = json!({"parent_id": ["Invalid parent id for the directory"]});
+    for (path, body, message, data) in [
+        (
+            format!("/case/notes/directories/update/{top_id}?cid={case}"),
+            json!({"parent_id": top_id}),
+            "Data error",
+            invalid_parent.clone(),
+        ),
+        (
+            format!("/case/notes/directories/update/{top_id}?cid={case}"),
+            json!({"parent_id": inner_id}),
+            "Data error",
+            invalid_parent.clone(),
+        ),
+        (
+            format!("/case/notes/directories/add?cid={case}"),
+            json!({"name": "X", "parent_id": elsewhere}),
+            "Data error",
+            invalid_parent.clone(),
+        ),
+        (
+            format!("/case/notes/directories/add?cid={case}"),
+            json!({"name": "X", "parent_id": 999_999}),
+            "Data error",
+            invalid_parent.clone(),
+        ),
+        (
+            format!("/case/notes/directories/update/{elsewhere}?cid={case}"),
+            json!({"name": "Mine"}),
+            "Invalid directory ID",
+            json!([]),
+        ),
+        (
+            format!("/case/notes/directories/delete/{elsewhere}?cid={case}"),
+            json!({}),
+            "Invalid directory ID",
+            json!([]),
+        ),
+        (
+            format!("/case/notes/directories/add?cid={case}"),
+            json!({"parent_id": null}),
+            "Data error",
+            json!({"name": ["Missing data for required field."]}),
+        ),
+        (
+            format!("/case/notes/directories/add?cid={case}"),
+            json!({"name": 5}),
+            "Data error",
+            json!({"name": ["Not a valid string."]}),
+        ),
+    ] {
+        let (st, answer) = iris(&app, Some(&app.token), "POST", &path, Some(body.clone())).await;
+        assert_eq!(
+            (st, &answer["message"], &answer["data"]),
+            (400, &json!(message), &data),
+            "{path} {body}"
+        );
+    }
+    // Deleting the top directory takes what is inside it, notes included.
+    let deleted = post(
+        &app,
+        &format!("/case/notes/directories/delete/{top_id}?cid={case}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (&deleted["message"], &deleted["data"]),
+        (&json!("Directory deleted"), &json!([]))
+    );
+    assert_eq!(
+        get(&app, &format!("/case/notes/directories/filter?cid={case}")).await["data"],
+        json!([])
+    );
+    let (st, gone) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/case/notes/{note_id}?cid={case}"),
+        None,
+    )
+    .await;
+    assert_eq!((st, &gone["status"]), (400, &json!("error")));
+    assert_eq!(
+        get(&app, &format!("/case/notes/directories/filter?cid={other}")).await["data"][0]["name"],
+        "Other"
+    );
+});

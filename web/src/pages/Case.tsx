@@ -13,7 +13,7 @@ const CaseQuery = graphql(`
   query Case($id: ID!) {
     node(id: $id) {
       ... on Case {
-        id number name description summary socId status openedAt closedAt
+        id number name description summary socId status outcome openedAt closedAt
         customer { id name }
         openedBy { id username }
         iocs(first: 200) { totalCount nodes { id type value tlp description } }
@@ -23,6 +23,7 @@ const CaseQuery = graphql(`
         noteGroups { id title }
         timeline { id title content occurredAt category source }
         evidences { id filename size hash description addedAt }
+        activities { text createdAt user { id username } }
       }
     }
     assetTypes { id name }
@@ -33,6 +34,18 @@ const SetStatus = graphql(`
   mutation SetCaseStatus($id: ID!, $close: Boolean!) {
     closeCase(id: $id) @include(if: $close) { id status closedAt }
     reopenCase(id: $id) @skip(if: $close) { id status closedAt }
+  }
+`);
+
+const SetOutcome = graphql(`
+  mutation SetOutcome($id: ID!, $outcome: CaseOutcome!) {
+    updateCase(id: $id, input: { outcome: $outcome }) { id outcome }
+  }
+`);
+
+const LogActivity = graphql(`
+  mutation LogActivity($caseId: ID!, $text: String!) {
+    logCaseActivity(caseId: $caseId, text: $text) { createdAt }
   }
 `);
 
@@ -94,6 +107,15 @@ const IOC_TYPES = [
   "mac",
 ];
 const TASK_STATES = ["TODO", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"] as const;
+const OUTCOMES = [
+  "UNKNOWN",
+  "FALSE_POSITIVE",
+  "TRUE_POSITIVE_WITH_IMPACT",
+  "TRUE_POSITIVE_WITHOUT_IMPACT",
+  "NOT_APPLICABLE",
+  "LEGITIMATE",
+] as const;
+const label = (s: string) => s.charAt(0) + s.slice(1).toLowerCase().replaceAll("_", " ");
 
 export function CasePage() {
   const id = useParams().id ?? "";
@@ -101,6 +123,7 @@ export function CasePage() {
   const reload = () => refetch({ requestPolicy: "network-only" });
   const canWrite = useCan("cases:write");
   const [status, setStatus] = useMutation(SetStatus);
+  const [outcome, setOutcome] = useMutation(SetOutcome);
   const c = data?.node && "number" in data.node ? (data.node as CaseData) : null;
   if (fetching && !data) return <p className="loading">Loading…</p>;
   if (!c)
@@ -139,8 +162,24 @@ export function CasePage() {
             {c.status === "OPEN" ? "Close case" : "Reopen case"}
           </button>
         )}
+        <label>
+          Outcome{" "}
+          <select
+            value={c.outcome}
+            disabled={!canWrite || outcome.fetching}
+            onChange={(e) =>
+              void setOutcome({ id: c.id, outcome: e.target.value as (typeof OUTCOMES)[number] })
+            }
+          >
+            {OUTCOMES.map((o) => (
+              <option key={o} value={o}>
+                {label(o)}
+              </option>
+            ))}
+          </select>
+        </label>
       </p>
-      <ErrorNotice error={status.error ?? error} />
+      <ErrorNotice error={status.error ?? outcome.error ?? error} />
       {c.description && <p className="note-body">{c.description}</p>}
       {c.summary && <p className="note-body">{c.summary}</p>}
       <Iocs c={c} canWrite={canWrite} reload={reload} />
@@ -166,6 +205,7 @@ export function CasePage() {
         </ul>
         {c.alerts.totalCount === 0 && <p className="muted">None: attach alerts from the alerts list.</p>}
       </section>
+      <Activity c={c} canWrite={canWrite} reload={reload} />
     </article>
   );
 }
@@ -542,6 +582,48 @@ function Evidences({ c, canWrite, reload }: Part) {
           </label>
           <button type="submit" disabled={fetching}>
             Register evidence
+          </button>
+          <ErrorNotice error={error} />
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Activity({ c, canWrite, reload }: Part) {
+  const [text, setText] = useState("");
+  const [{ fetching, error }, log] = useMutation(LogActivity);
+  return (
+    <section aria-labelledby="activity-title">
+      <h2 id="activity-title">
+        Activity <span className="count">{c.activities.length}</span>
+      </h2>
+      <ol className="plain">
+        {c.activities.map((a) => (
+          <li key={`${a.createdAt}-${a.text}`}>
+            <Time at={a.createdAt} /> <span className="muted">{a.user?.username ?? "someone"}:</span> {a.text}
+          </li>
+        ))}
+      </ol>
+      {canWrite && (
+        <form
+          aria-label="Write down an activity"
+          className="inline"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const r = await log({ caseId: c.id, text });
+            if (!r.error) {
+              setText("");
+              reload();
+            }
+          }}
+        >
+          <label>
+            Done
+            <input value={text} onChange={(e) => setText(e.target.value)} required />
+          </label>
+          <button type="submit" disabled={fetching}>
+            Write down
           </button>
           <ErrorNotice error={error} />
         </form>

@@ -8,13 +8,14 @@ use serde_json::{json, Value};
 
 use super::super::{read_data, Answer, Context, Params, Refusal, Reply};
 use super::form::Form;
+use super::references::OUTCOMES;
 use super::shapes::{bare_case_name, case_name, day, global, global_of, iso, number, us_day};
 use super::success;
 use crate::domain::ids::Kind;
 
 macro_rules! case_fields {
     () => {
-        "fragment K on Case { id number name description socId status openedAt closedAt customAttributes \
+        "fragment K on Case { id number name description socId status outcome openedAt closedAt customAttributes \
          customer { id name } openedBy { id username displayName } classification { id name } }"
     };
 }
@@ -70,6 +71,7 @@ struct Case {
     description: String,
     soc_id: Option<String>,
     status: String,
+    outcome: String,
     opened_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
     custom_attributes: Option<Value>,
@@ -102,6 +104,14 @@ impl Case {
         }
     }
 
+    /// IRIS's outcome id and name.
+    fn outcome(&self) -> (i64, &'static str) {
+        OUTCOMES
+            .iter()
+            .find(|(_, pivot, _)| *pivot == self.outcome)
+            .map_or((0, "Unknown"), |(id, _, name)| (*id, *name))
+    }
+
     fn opener_id(&self) -> Option<i64> {
         self.opened_by.as_ref().map(|u| number(&u.id))
     }
@@ -130,7 +140,7 @@ impl Case {
             "reviewer_id": null,
             "review_status_id": null,
             "severity_id": null,
-            "status_id": 0,
+            "status_id": self.outcome().0,
             "state_id": self.state().0,
             "modification_history": {},
             "custom_attributes": self.custom_attributes.clone().unwrap_or_else(|| json!({})),
@@ -161,8 +171,8 @@ impl Case {
             "reviewer": null,
             "state_id": state_id,
             "state_name": state_name,
-            "status_id": 0,
-            "status_name": "Unknown",
+            "status_id": self.outcome().0,
+            "status_name": self.outcome().1,
             "case_tags": "",
             "protagonists": [],
             "modification_history": {},
@@ -298,4 +308,79 @@ pub(super) fn reopened_case(a: Answer, _: &Params, _: &Context) -> Result<Reply,
 
 pub(super) fn deleted_case(_: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
     Ok(success("Case successfully deleted", json!([])))
+}
+
+pub(super) const SET_OUTCOME: &str =
+    "mutation($caseId: ID!, $input: CaseInput!) { r: updateCase(id: $caseId, input: $input) { outcome } }";
+pub(super) const LOG_ACTIVITY: &str =
+    "mutation($caseId: ID!, $text: String!) { r: logCaseActivity(caseId: $caseId, text: $text) { text createdAt user { id } } }";
+
+/// `/case/update-status`: the case's outcome, by IRIS's id (`status_id`), which IRIS
+/// reads alone from the body.
+pub(super) fn outcome_update(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let id = match p.body.get("status_id") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => Some(s.trim().parse::<i64>().map_err(|_| Refusal::bad("Invalid status"))?),
+        _ => return Err(Refusal::bad("Invalid status. Expected int")),
+    };
+    let outcome = OUTCOMES
+        .iter()
+        .find(|(n, _, _)| Some(*n) == id)
+        .ok_or_else(|| Refusal::bad("Invalid status"))?;
+    Ok(json!({ "input": { "outcome": outcome.1 } }))
+}
+
+pub(super) fn outcome_set(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    #[derive(Deserialize)]
+    struct Set {
+        r: Outcome,
+    }
+    #[derive(Deserialize)]
+    struct Outcome {
+        outcome: String,
+    }
+    let pivot = a.read::<Set>()?.r.outcome;
+    let id = OUTCOMES.iter().find(|(_, p, _)| *p == pivot).map_or(0, |o| o.0);
+    Ok(success("Case status updated", json!(id)))
+}
+
+/// `/case/tasklog/add`: a line of the case's activity, in the author's words.
+pub(super) fn task_log(p: &Params, _: &Context) -> Result<Value, Refusal> {
+    let mut f = Form::new(p, &["log_content"])?;
+    let text = f.required_text("log_content", 1);
+    f.finish()?;
+    Ok(json!({ "text": text }))
+}
+
+/// IRIS v2 answers the activity it saved (v1.2 answered `[]`, which no script reads).
+pub(super) fn task_logged(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    #[derive(Deserialize)]
+    struct Logged {
+        r: Activity,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Activity {
+        text: String,
+        created_at: DateTime<Utc>,
+        user: Option<Id>,
+    }
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let case = a.variables["caseId"].as_str().map(number);
+    let logged = a.read::<Logged>()?.r;
+    Ok(success(
+        "Log saved",
+        json!({
+            "case_id": case,
+            "user_id": logged.user.map(|u| number(&u.id)),
+            "activity_date": iso(&logged.created_at),
+            "activity_desc": logged.text,
+            "user_input": true,
+            "is_from_api": true,
+            "display_in_ui": true,
+        }),
+    ))
 }

@@ -23,21 +23,28 @@ static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new
 impl<'a> Form<'a> {
     /// The body of `params`, which may hold the fields `allowed` only.
     pub fn new(params: &'a Params, allowed: &[&str]) -> Result<Self, Refusal> {
-        let body = match &params.body {
-            Value::Object(m) => m,
-            Value::Null => &*EMPTY,
-            _ => return Err(data_error(json!({ "_schema": ["Invalid input type."] }))),
-        };
-        let mut form = Self {
-            body,
-            errors: BTreeMap::new(),
-        };
+        let mut form = Self::lenient(params)?;
+        let body = form.body;
         for key in body.keys() {
             if !allowed.contains(&key.as_str()) && key != "cid" && key != "csrf_token" {
                 form.fail(key, "Unknown field.");
             }
         }
         Ok(form)
+    }
+
+    /// The body of `params`, whose fields other than those read are ignored (IRIS v2's
+    /// schemas that exclude unknown fields).
+    pub fn lenient(params: &'a Params) -> Result<Self, Refusal> {
+        let body = match &params.body {
+            Value::Object(m) => m,
+            Value::Null => &*EMPTY,
+            _ => return Err(data_error(json!({ "_schema": ["Invalid input type."] }))),
+        };
+        Ok(Self {
+            body,
+            errors: BTreeMap::new(),
+        })
     }
 
     pub fn fail(&mut self, field: &str, message: impl Into<String>) {

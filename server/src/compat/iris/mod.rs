@@ -18,6 +18,8 @@
 //! | GET       | /manage/task-status/list              | (Pivot's task statuses)              |
 //! | GET       | /manage/event-categories/list         | eventCategories                      |
 //! | GET       | /manage/compromise-status/list        | (Pivot's compromise statuses)        |
+//! | GET       | /manage/outcome-status/list           | (Pivot's case outcomes)              |
+//! | GET       | /manage/case-states/list              | (open and closed, among IRIS's stages) |
 //! | GET       | /manage/customers/list                | customers (walked)                   |
 //! | GET       | /manage/customers/{id}                | node                                 |
 //! | POST      | /manage/customers/add, /customer/add  | createCustomer                       |
@@ -32,6 +34,8 @@
 //! | GET, POST | /manage/cases/delete/{id}             | deleteCase                           |
 //! | GET       | /case/summary/fetch                   | useCase + node                       |
 //! | POST      | /case/summary/update                  | useCase + updateCase                 |
+//! | POST      | /case/update-status                   | useCase + updateCase (outcome)       |
+//! | POST      | /case/tasklog/add                     | useCase + logCaseActivity            |
 //! | GET       | /case/ioc/list                        | useCase + iocs (walked)              |
 //! | GET       | /case/ioc/{id}                        | useCase + node                       |
 //! | POST      | /case/ioc/add                         | useCase, iocTypes, iocs + addIoc or linkIoc |
@@ -60,6 +64,10 @@
 //! | POST      | /case/notes/save/{id}, /case/notes/update/{id} | useCase, node + updateNote  |
 //! | GET, POST | /case/notes/delete/{id}               | useCase, node + deleteNote           |
 //! | POST      | /case/notes/search                    | useCase + notes                      |
+//! | GET       | /case/notes/directories/filter        | useCase + node (the case's groups)   |
+//! | POST      | /case/notes/directories/add           | useCase + createNoteGroup (parentId) |
+//! | POST      | /case/notes/directories/update/{id}   | useCase, node + updateNoteGroup      |
+//! | POST      | /case/notes/directories/delete/{id}   | useCase, node + deleteNoteGroup (with its groups and notes) |
 //! | GET       | /case/{ioc,assets,evidences,notes,tasks,timeline}/state | useCase + node (objectStates) |
 //! | GET       | /case/tasks/list                      | useCase + node (the case's tasks)    |
 //! | GET       | /case/tasks/{id}                      | useCase + node                       |
@@ -95,6 +103,7 @@ mod assets;
 mod cases;
 mod context;
 mod customers;
+mod directories;
 mod evidences;
 mod form;
 mod iocs;
@@ -118,6 +127,7 @@ use assets::*;
 use cases::*;
 use context::{feed_owned, fine, in_case};
 use customers::*;
+use directories::*;
 use evidences::*;
 use iocs::*;
 use notes::*;
@@ -156,6 +166,8 @@ impl Dialect for Iris {
             Route::new(M::GET, "/manage/task-status/list", json, None, ME, no_vars, task_statuses),
             Route::new(M::GET, "/manage/event-categories/list", json, None, EVENT_CATEGORIES, no_vars, event_categories),
             Route::new(M::GET, "/manage/compromise-status/list", json, None, ME, no_vars, compromise_statuses),
+            Route::new(M::GET, "/manage/outcome-status/list", json, None, ME, no_vars, outcomes),
+            Route::new(M::GET, "/manage/case-states/list", json, None, ME, no_vars, case_states),
             Route::new(M::GET, "/manage/customers/list", json, None, CUSTOMERS, no_vars, customer_list).paging(Every(super::listing_after)),
             Route::new(M::GET, "/manage/customers/{id}", json, None, CUSTOMER, customer_id, one_customer),
             Route::new(M::POST, "/manage/customers/add", json, Some((Users, Write)), CREATE_CUSTOMER, new_customer, added_customer),
@@ -179,6 +191,8 @@ impl Dialect for Iris {
         routes.extend([
             Route::new(M::GET, "/case/summary/fetch", json, Some((Cases, Read)), SUMMARY, no_vars, fetched_summary),
             Route::new(M::POST, "/case/summary/update", json, Some((Cases, Write)), UPDATE_SUMMARY, summary_update, updated_summary),
+            Route::new(M::POST, "/case/update-status", json, Some((Cases, Write)), SET_OUTCOME, outcome_update, outcome_set),
+            Route::new(M::POST, "/case/tasklog/add", json, Some((Cases, Write)), LOG_ACTIVITY, task_log, task_logged),
             Route::new(M::GET, "/case/ioc/list", json, Some((Cases, Read)), IOC_LIST, no_vars, ioc_list).paging(Every(super::listing_after)),
             Route::new(M::GET, "/case/ioc/{id}", json, Some((Cases, Read)), IOC, ioc_id, one_ioc),
             Route::new(M::GET, "/case/assets/list", json, Some((Cases, Read)), ASSETS, no_vars, asset_list),
@@ -247,6 +261,15 @@ impl Dialect for Iris {
                     .then(EVENT_CASE, fine, feed_owned),
             ]);
         }
+        // IRIS v2's note directories (groups inside groups).
+        routes.extend([
+            in_case(Route::new(M::GET, "/case/notes/directories/filter", json, Some((Cases, Read)), DIRECTORIES, no_vars, directory_list)),
+            in_case(Route::new(M::POST, "/case/notes/directories/add", json, Some((Cases, Write)), ADD_DIRECTORY, new_directory, added_directory)),
+            in_case(Route::new(M::POST, "/case/notes/directories/update/{id}", json, Some((Cases, Write)), UPDATE_DIRECTORY, directory_update, updated_directory))
+                .then(DIRECTORY_PARENTS, fine, feed_directory_in_case),
+            in_case(Route::new(M::POST, "/case/notes/directories/delete/{id}", json, Some((Cases, Write)), DELETE_DIRECTORY, directory_id, deleted_directory))
+                .then(GROUP_IDS, fine, feed_group_in_case),
+        ]);
         routes.extend([
             in_case(Route::new(M::POST, "/case/ioc/add", json, Some((Cases, Write)), ADD_IOC, new_ioc, added_ioc))
                 .then(TYPES, type_known, feed_type)
@@ -344,6 +367,12 @@ impl Dialect for Iris {
             // A note's group that is not the case's, or none at all.
             (NOT_FOUND | BAD_USER_INPUT, "/case/notes/add" | "/case/notes/save/{id}" | "/case/notes/update/{id}") => {
                 return Some(form::data_error(json!({ "group_id": ["Invalid group id for note"] })))
+            }
+            // A directory's parent that is not one of the case's.
+            (NOT_FOUND | BAD_USER_INPUT, p) if p.starts_with("/case/notes/directories/") => {
+                return Some(form::data_error(
+                    json!({ "parent_id": ["Invalid parent id for the directory"] }),
+                ))
             }
             // An assignee who is no user.
             (NOT_FOUND, "/global/tasks/add") => {

@@ -37,6 +37,30 @@ pub const COMPROMISE_STATUSES: [(i64, &str, &str); 4] = [
     (3, "UNKNOWN", "Unknown"),
 ];
 
+/// IRIS's case outcome ("status") ids (v2), Pivot's outcomes, and IRIS's names.
+pub const OUTCOMES: [(i64, &str, &str); 6] = [
+    (0, "UNKNOWN", "Unknown"),
+    (1, "FALSE_POSITIVE", "False positive"),
+    (2, "TRUE_POSITIVE_WITH_IMPACT", "True positive with impact"),
+    (3, "NOT_APPLICABLE", "Not applicable"),
+    (4, "TRUE_POSITIVE_WITHOUT_IMPACT", "True positive without impact"),
+    (5, "LEGITIMATE", "Legitimate"),
+];
+
+/// IRIS v2's case states: Pivot keeps a case open or closed (3 and 9); the stages
+/// between are IRIS's own and no Pivot case is in them.
+pub const CASE_STATES: [(i64, &str, &str); 9] = [
+    (1, "Unspecified", "Unspecified"),
+    (2, "In progress", "Case is being investigated"),
+    (3, "Open", "Case is open"),
+    (4, "Containment", "Containment is in progress"),
+    (5, "Eradication", "Eradication is in progress"),
+    (6, "Recovery", "Recovery is in progress"),
+    (7, "Post-Incident", "Post-incident phase"),
+    (8, "Reporting", "Reporting is in progress"),
+    (9, "Closed", "Case is closed"),
+];
+
 pub(super) const IOC_TYPES: &str = "query { r: iocTypes { id name description } }";
 pub(super) const CLASSIFICATIONS: &str = "query { r: caseClassifications { id name expandedName description } }";
 pub(super) const ASSET_TYPES: &str = "query { r: assetTypes { id name description } }";
@@ -107,6 +131,25 @@ pub(super) fn compromise_statuses(_: Answer, _: &Params, _: &Context) -> Result<
     let rows: Vec<Value> = COMPROMISE_STATUSES
         .iter()
         .map(|(value, _, name)| json!({ "value": value, "name": name }))
+        .collect();
+    Ok(success("", json!(rows)))
+}
+
+pub(super) fn outcomes(_: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    let rows: Vec<Value> = OUTCOMES
+        .iter()
+        .map(|(value, _, name)| json!({ "value": value, "name": name }))
+        .collect();
+    Ok(success("", json!(rows)))
+}
+
+pub(super) fn case_states(_: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
+    let rows: Vec<Value> = CASE_STATES
+        .iter()
+        .map(|(id, name, description)| {
+            let protected = [1, 3, 9].contains(id);
+            json!({ "state_id": id, "state_name": name, "state_description": description, "protected": protected })
+        })
         .collect();
     Ok(success("", json!(rows)))
 }

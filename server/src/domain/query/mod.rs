@@ -416,6 +416,7 @@ macro_rules! stored_as_text {
 }
 stored_as_text!(
     super::cases::CaseStatus,
+    super::cases::CaseOutcome,
     super::ports::Protocol,
     super::iocs::Tlp,
     super::assets::CompromiseStatus,

@@ -650,6 +650,7 @@ pub trait Stored: Copy + PartialEq + Serialize + InputType {
 #[graphql(concrete(name = "SeverityFilter", params(super::super::alerts::Severity)))]
 #[graphql(concrete(name = "ProtocolFilter", params(super::super::ports::Protocol)))]
 #[graphql(concrete(name = "CaseStatusFilter", params(super::super::cases::CaseStatus)))]
+#[graphql(concrete(name = "CaseOutcomeFilter", params(super::super::cases::CaseOutcome)))]
 #[graphql(concrete(name = "TlpFilter", params(super::super::iocs::Tlp)))]
 #[graphql(concrete(name = "CompromiseStatusFilter", params(super::super::assets::CompromiseStatus)))]
 #[graphql(concrete(name = "TaskStatusFilter", params(super::super::tasks::TaskStatus)))]
