@@ -21,8 +21,8 @@ describe("classify", () => {
     expect(classify(input).kind).toBe(kind);
   });
 
-  it("normalises a MAC to lower case with colons", () => {
-    expect(classify("00-11-22-AA-BB-CC").value).toBe("00:11:22:aa:bb:cc");
+  it("normalises a MAC as Pivot stores it: upper case with colons", () => {
+    expect(classify("00-11-22-aa-bb-cc").value).toBe("00:11:22:AA:BB:CC");
   });
 });
 

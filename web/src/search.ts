@@ -12,7 +12,8 @@ export function classify(raw: string): { kind: Kind; value: string } {
     if (bits <= (value.includes(":") ? 128 : 32)) return { kind: "cidr", value };
   }
   if (/^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i.test(value))
-    return { kind: "mac", value: value.toLowerCase().replaceAll("-", ":") };
+    // As Pivot stores MACs (the MacAddr scalar): upper case, with colons.
+    return { kind: "mac", value: value.toUpperCase().replaceAll("-", ":") };
   if (/^#?\d{1,9}$/.test(value)) return { kind: "number", value: value.replace("#", "") };
   return { kind: "text", value };
 }

@@ -2,7 +2,7 @@
 // Expected values come from the files imported (tests/serve.sh), never from Pivot.
 import { readFileSync, writeFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
-import { api, expect, fixture, password, read, shot, signIn, test, testData } from "./fixtures";
+import { api, expect, fixture, jsonLines, password, read, shot, signIn, test, testData } from "./fixtures";
 
 /** Open TCP ports of 127.0.0.1 in nmap-localhost.xml, read from the XML itself. */
 function openPorts(): number[] {
@@ -25,6 +25,62 @@ test("a wrong password is said plainly, then sign in and out", async ({ page }) 
   await shot(page, "dashboard");
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+});
+
+/** Pivot's severity of a Suricata alert (README: 1 → CRITICAL, 2 → ERROR, 3 → WARNING, 4+ → NOTICE). */
+const suricataSeverity = (s: number) =>
+  s <= 1 ? "CRITICAL" : s === 2 ? "ERROR" : s === 3 ? "WARNING" : "NOTICE";
+
+/** How many times each key occurs, most frequent first. */
+function tally<T>(items: T[], key: (t: T) => string): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const t of items) counts.set(key(t), (counts.get(key(t)) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
+// First of the tests that read shared data: nothing but tests/serve.sh's files is in yet.
+test("the dashboard sums up what was imported: alerts by severity, top talkers, open cases, imports", async ({
+  page,
+  baseURL,
+}) => {
+  const alerts = jsonLines(testData("suricata/eve.json")).filter((e) => e.event_type === "alert");
+  const high = alerts.filter((a) => a.alert.severity <= 2).length;
+  const conn = jsonLines(testData("zeek/conn.json"));
+  const [[topTalker, topCount]] = tally(conn, (f) => f["id.orig_h"]);
+  const admin = await api(baseURL as string);
+  const customer = await admin.call('mutation { createCustomer(name: "E2E dashboard customer") { id } }');
+  const name = `E2E dashboard case ${Date.now()}`;
+  const made = await admin.call(
+    "mutation($n: String!, $c: ID!) { createCase(input: { name: $n, customerId: $c }) { number } }",
+    { n: name, c: customer.createCustomer.id },
+  );
+  await admin.dispose();
+  await signIn(page);
+  const box = page.getByRole("region", { name: /^Alerts/ });
+  await expect(box.getByRole("heading")).toHaveText(`Alerts ${alerts.length}`);
+  for (const [severity, n] of tally(alerts, (a) => suricataSeverity(a.alert.severity)))
+    await expect(box.getByRole("link", { name: `${severity} ${n}`, exact: true })).toBeVisible();
+  await expect(box.getByRole("img", { name: new RegExp(`^Error and above: ${high} in`) })).toBeVisible();
+  await expect(
+    box.getByRole("img", { name: new RegExp(`^Below error: ${alerts.length - high} in`) }),
+  ).toBeVisible();
+  const talkers = page.getByRole("region", { name: `Top talkers (${conn.length} flows)` });
+  await expect(talkers.getByRole("listitem").first().getByRole("link")).toHaveText(topTalker);
+  await expect(talkers.getByRole("listitem").first().locator(".count")).toHaveText(String(topCount));
+  const cases = page.getByRole("region", { name: /^Open cases/ });
+  await expect(cases.getByRole("heading")).toHaveText("Open cases 1");
+  await expect(cases.getByRole("link", { name: `#${made.createCase.number} ${name}` })).toBeVisible();
+  const imports = page.getByRole("region", { name: "Latest imports" });
+  for (const file of ["nmap-localhost.xml", "test-T22.xml", "conn.json", "dns.log", "eve.json"])
+    await expect(imports.getByText(file, { exact: false })).toBeVisible();
+  await shot(page, "dashboard-content");
+  // Every alert in the files is from 2026-01-15: none in the last 24 hours.
+  await page.getByLabel("Period").selectOption("day");
+  await expect(box.getByRole("heading")).toHaveText("Alerts 0");
+  // A severity opens the alerts list filtered by it.
+  await page.getByLabel("Period").selectOption("all");
+  await box.getByRole("link", { name: /^CRITICAL/ }).click();
+  await expect(page).toHaveURL(/\/alerts\?severity=CRITICAL/);
 });
 
 test("search an address, open the host, see its ports and alerts", async ({ page, baseURL }) => {
@@ -593,6 +649,29 @@ test("a case's workspace: assets, the task board, note groups, a conflicting sav
   await expect(page.getByRole("region", { name: /^Evidences/ }).getByRole("listitem")).toContainText(
     "memory.raw d41d8cd98f00b204e9800998ecf8427e",
   );
+
+  // What was done, written down; how the case ended.
+  const act = page.getByRole("form", { name: "Write down an activity" });
+  await act.getByLabel("Done").fill("Isolated web01 from the network");
+  await act.getByRole("button", { name: "Write down" }).click();
+  await expect(page.getByRole("region", { name: /^Activity/ })).toContainText(
+    "analyst: Isolated web01 from the network",
+  );
+  const answered = page.waitForResponse(
+    (r) => r.url().endsWith("/graphql") && r.request().method() === "POST",
+  );
+  await page.getByLabel("Outcome").selectOption("TRUE_POSITIVE_WITH_IMPACT");
+  await answered;
+  const after = await admin.call(
+    "query($id: ID!) { node(id: $id) { ... on Case { outcome activities { text } } } }",
+    {
+      id: caseId,
+    },
+  );
+  expect(after.node).toEqual({
+    outcome: "TRUE_POSITIVE_WITH_IMPACT",
+    activities: [{ text: "Isolated web01 from the network" }],
+  });
   await admin.dispose();
   await shot(page, "case-workspace");
 });
@@ -653,4 +732,484 @@ test("administration: a user's role, grants, customers and state; customers; the
   await expect(audit.getByRole("row").filter({ hasText: "createCustomer" }).first()).toBeVisible();
   await expect(audit.getByRole("row").filter({ hasText: "updateUser" })).toHaveCount(0);
   await shot(page, "admin-audit");
+});
+
+test("the explorer acts as a token pasted into its headers, and shows the schema's documentation", async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(60_000);
+  const analyst = await api(baseURL as string, "analyst");
+  const made = await analyst.call('mutation { createApiToken(name: "e2e explorer") { token } }');
+  await analyst.dispose();
+  // Not signed in: only the token says who runs the queries.
+  await page.goto("/graphiql");
+  await expect(page.getByRole("status")).toContainText("Not signed in");
+  await page.getByRole("button", { name: "Headers" }).click();
+  await page.locator('.monaco-editor[data-uri$="-request-headers.json"]').click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${made.createApiToken.token}` }));
+  await expect(async () => {
+    await page.getByRole("button", { name: /Execute query/ }).click();
+    await expect(page.locator(".graphiql-response")).toContainText('"username": "analyst"', {
+      timeout: 2_000,
+    });
+  }).toPass({ timeout: 20_000 });
+  // The documentation: the schema (read with the token) from its root type down to a field.
+  await page.getByRole("button", { name: "Re-fetch GraphQL schema" }).click();
+  await page.getByRole("button", { name: "Show Documentation Explorer" }).click();
+  const docs = page.getByRole("region", { name: "Documentation Explorer" });
+  await docs.getByRole("link", { name: "Query", exact: true }).click();
+  await docs.getByRole("link", { name: "host", exact: true }).click();
+  await expect(docs).toContainText("The host with this address, if Pivot knows it.");
+  await shot(page, "explorer-docs");
+});
+
+test("search finds networks, host names, MACs, IOC values, cases by name and number, and signatures", async ({
+  page,
+  baseURL,
+}) => {
+  const stamp = Date.now();
+  const admin = await api(baseURL as string);
+  const customer = await admin.call('mutation { createCustomer(name: "E2E search customer") { id } }');
+  const caseName = `E2E search case ${stamp}`;
+  const made = await admin.call(
+    "mutation($n: String!, $c: ID!) { createCase(input: { name: $n, customerId: $c }) { id number } }",
+    { n: caseName, c: customer.createCustomer.id },
+  );
+  const iocValue = `e2e-${stamp}.evil.example.org`;
+  await admin.call(
+    'mutation($v: String!, $c: ID!) { addIoc(input: { type: "domain", value: $v, caseIds: [$c] }) { id } }',
+    { v: iocValue, c: made.createCase.id },
+  );
+  const mac = "02:00:5e:10:00:42";
+  const macTitle = `E2E MAC alert ${stamp}`;
+  await admin.call(
+    'mutation($t: String!, $m: MacAddr!) { createAlert(input: { kind: "network", type: "e2e", severity: NOTICE, title: $t, srcMac: $m }) { id } }',
+    { t: macTitle, m: mac },
+  );
+  await admin.dispose();
+  await signIn(page);
+  const search = async (q: string) => {
+    await page.getByRole("searchbox").fill(q);
+    await page.getByRole("searchbox").press("Enter");
+    await expect(page.getByRole("heading", { name: `Search: ${q}` })).toBeVisible();
+  };
+  const group = (name: string) => page.getByRole("region", { name, exact: true });
+
+  // A network: the /16 of test-T22.xml (masscan) holding most of its hosts, and no host of
+  // the other files.
+  const addresses = (file: string) => [
+    ...new Set(
+      [...read(fixture(file)).matchAll(/<address addr="([\d.]+)" addrtype="ipv4"/g)].map((m) => m[1]),
+    ),
+  ];
+  const other = new Set(
+    addresses("ivre-test-samples/test-T443.xml").map((a) => a.split(".").slice(0, 2).join(".")),
+  );
+  const [[net, inNet]] = tally(
+    addresses("ivre-test-samples/test-T22.xml").filter((a) => !other.has(a.split(".").slice(0, 2).join("."))),
+    (a) => a.split(".").slice(0, 2).join("."),
+  );
+  expect(inNet).toBeGreaterThan(1);
+  await search(`${net}.0.0/16`);
+  await expect(page.getByText("Looked for as a cidr")).toBeVisible();
+  await expect(group("Hosts").locator(".count")).toHaveText(String(inNet));
+  await expect(group("Hosts").getByRole("link")).toHaveCount(Math.min(10, inNet));
+  // A host name (nmap's PTR name of 127.0.0.1).
+  await search("localhost");
+  await expect(group("Hosts").getByRole("link", { name: /127\.0\.0\.1/ })).toBeVisible();
+  // A MAC, written the other way.
+  await search(mac.replaceAll(":", "-"));
+  await expect(page.getByText("Looked for as a mac")).toBeVisible();
+  await expect(group("Alerts").getByRole("link", { name: new RegExp(macTitle) })).toBeVisible();
+  // An IOC value, in part.
+  await search(`e2e-${stamp}`);
+  await expect(
+    group("IOCs").getByRole("link", { name: new RegExp(iocValue.replaceAll(".", "\\.")) }),
+  ).toBeVisible();
+  // A case by name, and by number.
+  const caseLink = `#${made.createCase.number} ${caseName}`;
+  await search(caseName);
+  await expect(group("Cases").getByRole("link", { name: new RegExp(caseLink) })).toBeVisible();
+  await search(`#${made.createCase.number}`);
+  await expect(group("Cases").getByRole("link", { name: new RegExp(caseLink) })).toBeVisible();
+  // A signature from eve.json, in part; Enter on the result opens the alert.
+  const signature: string = jsonLines(testData("suricata/eve.json")).find((e) => e.event_type === "alert")
+    .alert.signature;
+  await search(signature.split(" ").slice(2, 4).join(" "));
+  const hit = group("Alerts").getByRole("link", { name: new RegExp(signature) });
+  await expect(hit).toBeVisible();
+  await hit.focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: new RegExp(signature) })).toBeVisible();
+  await shot(page, "search-kinds");
+});
+
+test("Zeek and IPDR uploads show their progress; the host page shows all Pivot knows of the host", async ({
+  page,
+  baseURL,
+}, info) => {
+  test.setTimeout(120_000);
+  const ip = "127.0.0.1";
+  const xml = read(fixture("nmap-localhost.xml"));
+  // Zeek: many flows of the host (enough for the upload to take a while on a slowed
+  // link), and one DNS answer naming it.
+  const flows = Array.from({ length: 4000 }, (_, i) => ({
+    ts: 1768471200 + i,
+    uid: `CE2Eloop${i}`,
+    "id.orig_h": ip,
+    "id.orig_p": 30000 + (i % 1000),
+    "id.resp_h": `198.51.100.${1 + (i % 50)}`,
+    "id.resp_p": 443,
+    proto: "tcp",
+    service: "ssl",
+    duration: 1.5,
+    orig_bytes: 100 + i,
+    resp_bytes: 2000,
+    conn_state: "SF",
+  }));
+  const dnsName = "e2e-loopback.example.com";
+  const dns = {
+    ts: "2026-01-15T10:30:00Z",
+    uid: "CE2Eloopdns",
+    "id.orig_h": "192.0.2.10",
+    "id.orig_p": 53999,
+    "id.resp_h": "192.0.2.53",
+    "id.resp_p": 53,
+    proto: "udp",
+    query: dnsName,
+    qtype_name: "A",
+    rcode_name: "NOERROR",
+    answers: [ip],
+    TTLs: [60.0],
+  };
+  const zeek = info.outputPath("loopback.json");
+  writeFileSync(zeek, `${[...flows, dns].map((r) => JSON.stringify(r)).join("\n")}\n`);
+  const ipdr = info.outputPath("loopback-ipdr.csv");
+  const subscriber = `SUB-E2E-${Date.now()}`;
+  writeFileSync(
+    ipdr,
+    `Protocol,SrcIP,SrcPort,DestIP,DestPort,StartTime,EndTime,UserID,SubscriberID,NatIP,NatPort\nTCP,10.20.30.40,51515,${ip},443,2026-01-15T10:00:00Z,2026-01-15T10:05:00Z,user-e2e,${subscriber},198.51.100.1,40001\n`,
+  );
+
+  await signIn(page);
+  await page.goto("/import");
+  // A slow link, so that the upload's progress is there to be seen.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 200 * 1024,
+  });
+  await page.getByLabel("Zeek conn.log / dns.log").check();
+  await page.getByLabel(/^File/).setInputFiles(zeek);
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByRole("progressbar", { name: "Sent" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: /Sending loopback\.json: \d+%/ })).toBeVisible();
+  const summary = page.getByRole("region", { name: "Imported" });
+  await expect(summary).toBeVisible({ timeout: 60_000 });
+  await expect(summary.getByRole("definition").first()).toHaveText(String(flows.length + 1));
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+  await page.getByLabel("IPDR records (CSV)").check();
+  await page.getByLabel(/^File/).setInputFiles(ipdr);
+  await page.getByLabel("IPDR context").fill("e2e-loopback");
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(summary.getByRole("definition").first()).toHaveText("1");
+  await expect(page.getByRole("region", { name: "Latest imports" })).toContainText("loopback-ipdr.csv");
+
+  // What else Pivot knows of the host: its network, its device, an IOC naming it in a case.
+  const admin = await api(baseURL as string);
+  await admin.call('mutation { createNetwork(input: { name: "e2e loopback", cidr: "127.0.0.0/8" }) { id } }');
+  await admin.call(
+    'mutation($ip: IpAddr!) { createDevice(input: { mac: "02:00:5e:00:00:7f", lastIp: $ip, hostname: "e2e-loop-dev", vendor: "E2E Vendor" }) { id } }',
+    { ip },
+  );
+  const customer = await admin.call('mutation { createCustomer(name: "E2E host page customer") { id } }');
+  const caseName = `E2E host page case ${Date.now()}`;
+  const made = await admin.call(
+    "mutation($n: String!, $c: ID!) { createCase(input: { name: $n, customerId: $c }) { id number } }",
+    { n: caseName, c: customer.createCustomer.id },
+  );
+  await admin.call(
+    'mutation($v: String!, $c: ID!) { addIoc(input: { type: "ip-dst", value: $v, caseIds: [$c], tlp: AMBER }) { id } }',
+    { v: ip, c: made.createCase.id },
+  );
+  await admin.dispose();
+
+  await page.goto(`/hosts/${ip}`);
+  await expect(page.getByRole("heading", { name: `${ip} localhost` })).toBeVisible();
+  const facts = page.locator("dl.facts");
+  // OS guesses, as nmap ranked them.
+  const [, os, accuracy] = xml.match(/<osmatch name="([^"]+)" accuracy="(\d+)"/) ?? [];
+  await expect(facts).toContainText(`${os} ${accuracy}%`);
+  await expect(facts).toContainText("e2e-loop-dev (E2E Vendor)");
+  await expect(facts).toContainText("e2e loopback 127.0.0.0/8");
+  // NSE output and sightings of the port with scripts.
+  const scripted = xml.match(
+    /<port protocol="tcp" portid="(\d+)">(?:(?!<\/port>).)*?<script id="([^"]+)" output="([^"]+)"/s,
+  );
+  expect(scripted).not.toBeNull();
+  const [, portid, script, output] = scripted as RegExpMatchArray;
+  const ports = page.getByRole("region", { name: /^Ports/ });
+  const row = ports
+    .getByRole("row")
+    .filter({ has: page.getByRole("cell", { name: `${portid}/tcp`, exact: true }) });
+  await row.getByRole("button", { name: /scripts?$/ }).click();
+  await expect(ports.getByText(script, { exact: true })).toBeVisible();
+  await expect(ports.locator("pre").filter({ hasText: output })).toBeVisible();
+  await expect(ports.getByText(/Sightings: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d open/)).toBeVisible();
+  // Flows, and filtered by a peer.
+  const flowsBox = page.getByRole("region", { name: /^Flows/ });
+  await expect(flowsBox.getByRole("heading")).toHaveText(`Flows ${flows.length}`);
+  await flowsBox.getByLabel("Peer address").fill("198.51.100.7");
+  await expect(flowsBox.getByRole("heading")).toHaveText(
+    `Flows ${flows.filter((f) => f["id.resp_h"] === "198.51.100.7").length}`,
+  );
+  // Passive DNS, IPDR records, IOCs, cases.
+  await expect(page.getByRole("region", { name: /^Passive DNS/ }).getByRole("table")).toContainText(dnsName);
+  const ipdrBox = page.getByRole("region", { name: /^IPDR records/ });
+  await expect(ipdrBox.getByRole("heading")).toHaveText("IPDR records 1");
+  await expect(ipdrBox.getByRole("table")).toContainText(subscriber);
+  await expect(page.getByRole("region", { name: "IOCs that match" })).toContainText(
+    `${ip} ip-dst · TLP:AMBER`,
+  );
+  await expect(
+    page
+      .getByRole("region", { name: "Cases" })
+      .getByRole("link", { name: `#${made.createCase.number} ${caseName}` }),
+  ).toBeVisible();
+  // A note on the host, edited once: two revisions.
+  const note = page.getByRole("form", { name: "New note", exact: true });
+  await note.getByLabel("Title").fill("Loopback");
+  await note.getByLabel("Text").fill("Seen in the scan.");
+  await note.getByRole("button", { name: "Add note" }).click();
+  const written = page.getByRole("article", { name: "Loopback" });
+  await written.getByRole("button", { name: "Edit" }).click();
+  await written.getByLabel("Text").fill("Seen in the scan, and talking to 50 peers.");
+  await written.getByRole("button", { name: "Save" }).click();
+  await expect(written).toContainText("revision 2");
+  await written.getByText("History (1 earlier revision)").click();
+  await expect(written.locator("pre")).toHaveText("Seen in the scan.");
+  await shot(page, "host-everything");
+});
+
+test("the cases list filtered by customer and by state", async ({ page, baseURL }) => {
+  const stamp = Date.now();
+  const admin = await api(baseURL as string);
+  const customers: Record<string, string> = {};
+  for (const c of ["A", "B"]) {
+    const r = await admin.call("mutation($n: String!) { createCustomer(name: $n) { id } }", {
+      n: `E2E cases ${c} ${stamp}`,
+    });
+    customers[c] = r.createCustomer.id;
+  }
+  const cases = [
+    { name: `E2E A open ${stamp}`, customer: "A", closed: false },
+    { name: `E2E A closed ${stamp}`, customer: "A", closed: true },
+    { name: `E2E B open ${stamp}`, customer: "B", closed: false },
+  ];
+  for (const c of cases) {
+    const r = await admin.call(
+      "mutation($n: String!, $c: ID!) { createCase(input: { name: $n, customerId: $c }) { id } }",
+      { n: c.name, c: customers[c.customer] },
+    );
+    if (c.closed)
+      await admin.call("mutation($id: ID!) { closeCase(id: $id) { id } }", { id: r.createCase.id });
+  }
+  await admin.dispose();
+  await signIn(page);
+  await page.goto("/cases");
+  const filters = page.getByRole("form", { name: "Case filters" });
+  const table = page.getByRole("table");
+  const expectShown = async (customer: string, state: "OPEN" | "CLOSED" | "ALL") => {
+    for (const c of cases) {
+      const shown = c.customer === customer && (state === "ALL" || (state === "CLOSED") === c.closed);
+      await expect(table.getByRole("link", { name: c.name, exact: true })).toHaveCount(shown ? 1 : 0);
+    }
+  };
+  await filters.getByLabel("Customer").selectOption({ label: `E2E cases A ${stamp}` });
+  await expectShown("A", "OPEN");
+  await expect(table.getByRole("caption")).toHaveText("1 cases");
+  await filters.getByLabel("State").selectOption("CLOSED");
+  await expectShown("A", "CLOSED");
+  await filters.getByLabel("State").selectOption("ALL");
+  await expectShown("A", "ALL");
+  await expect(table.getByRole("caption")).toHaveText("2 cases");
+  await filters.getByLabel("Customer").selectOption({ label: `E2E cases B ${stamp}` });
+  await expectShown("B", "ALL");
+  // The filters are in the URL: a reload keeps them.
+  await page.reload();
+  await expect(filters.getByLabel("State")).toHaveValue("ALL");
+  await expectShown("B", "ALL");
+  await shot(page, "cases-filtered");
+});
+
+test("the graph caps each kind of neighbour and shows the rest as one 'N more' node", async ({
+  page,
+  baseURL,
+}) => {
+  // The graph shows at most 25 neighbours of a kind (Graph.tsx, CAP).
+  const cap = 25;
+  const extra = 7;
+  const admin = await api(baseURL as string);
+  const customer = await admin.call('mutation { createCustomer(name: "E2E graph cap customer") { id } }');
+  const made = await admin.call(
+    "mutation($n: String!, $c: ID!) { createCase(input: { name: $n, customerId: $c }) { id } }",
+    { n: `E2E graph cap ${Date.now()}`, c: customer.createCustomer.id },
+  );
+  for (let i = 0; i < cap + extra; i++)
+    await admin.call(
+      'mutation($v: String!, $c: ID!) { addIoc(input: { type: "domain", value: $v, caseIds: [$c] }) { id } }',
+      { v: `e2e-cap-${i}-${Date.now()}.example.org`, c: made.createCase.id },
+    );
+  await admin.dispose();
+  await signIn(page);
+  await page.goto(`/graph?start=${encodeURIComponent(made.createCase.id)}`);
+  // The case, the first 25 IOCs, and one node for the rest.
+  await expect(page.getByText(`${1 + cap + 1} nodes`, { exact: true })).toBeVisible();
+  await page.getByText("Nodes as a list").click();
+  const list = page.getByRole("list", { name: "Nodes" });
+  await expect(list.getByRole("listitem").filter({ hasText: /ioc$/ })).toHaveCount(cap);
+  await list.getByRole("button", { name: `${extra} more IOCs` }).click();
+  const aside = page.getByRole("complementary", { name: "Selected node" });
+  await expect(aside.getByRole("heading", { name: `${extra} more IOCs` })).toBeVisible();
+  // A placeholder is not expanded.
+  await expect(aside.getByRole("button", { name: "Expand", exact: true })).toHaveCount(0);
+  await shot(page, "graph-capped");
+});
+
+test.describe("in UTC, alerts and flows", () => {
+  test.use({ timezoneId: "UTC" });
+  test("alerts filtered by kind, type, sensor, host and time; several acknowledged at once; an alert's flow", async ({
+    page,
+    baseURL,
+  }) => {
+    const stamp = Date.now();
+    const type = `e2e-filters-${stamp}`;
+    const made = [
+      { kind: "e2e-net", sensor: "e2e-s1", srcIp: "203.0.113.51", occurredAt: "2026-02-01T10:00:00Z" },
+      { kind: "e2e-net", sensor: "e2e-s2", srcIp: "203.0.113.52", occurredAt: "2026-02-02T10:00:00Z" },
+      { kind: "e2e-host", sensor: "e2e-s1", srcIp: "203.0.113.51", occurredAt: "2026-02-03T10:00:00Z" },
+    ].map((a, i) => ({ ...a, type, title: `E2E filtered ${i} ${stamp}` }));
+    const admin = await api(baseURL as string);
+    for (const a of made)
+      await admin.call("mutation($i: CreateAlertInput!) { createAlert(input: $i) { id } }", {
+        i: { ...a, severity: "WARNING" },
+      });
+    await signIn(page);
+    await page.goto("/alerts");
+    const filters = page.getByRole("form", { name: "Alert filters" });
+    const table = page.getByRole("table", { name: "Alerts" });
+    const expectShown = (keep: (a: (typeof made)[number]) => boolean) =>
+      expect(table.getByRole("link", { name: /^E2E filtered \d/ })).toHaveCount(made.filter(keep).length);
+    const set = async (label: string, value: string) => {
+      await filters.getByLabel(label, { exact: true }).fill(value);
+      await filters.getByLabel(label, { exact: true }).press("Enter");
+    };
+    await set("Type", type);
+    await expect(page).toHaveURL(new RegExp(`type=${type}`));
+    await expectShown(() => true);
+    await set("Kind", "e2e-net");
+    await expectShown((a) => a.kind === "e2e-net");
+    await set("Sensor", "e2e-s1");
+    await expectShown((a) => a.kind === "e2e-net" && a.sensor === "e2e-s1");
+    await set("Kind", "");
+    await expectShown((a) => a.sensor === "e2e-s1");
+    await set("Sensor", "");
+    await set("Host", "203.0.113.52");
+    await expectShown((a) => a.srcIp === "203.0.113.52");
+    await set("Host", "");
+    await filters.getByLabel("From", { exact: true }).fill("2026-02-02T00:00");
+    await expectShown((a) => a.occurredAt >= "2026-02-02");
+    await filters.getByLabel("To", { exact: true }).fill("2026-02-03T00:00");
+    await expectShown((a) => a.occurredAt >= "2026-02-02" && a.occurredAt < "2026-02-03");
+    await filters.getByLabel("From", { exact: true }).fill("");
+    await filters.getByLabel("To", { exact: true }).fill("");
+    await expectShown(() => true);
+
+    // Two selected, acknowledged at once.
+    const picked = made.slice(0, 2);
+    for (const a of picked)
+      await table.getByRole("row").filter({ hasText: a.title }).getByRole("checkbox").check();
+    await page
+      .getByRole("toolbar", { name: "Selected alerts" })
+      .getByRole("button", { name: "Acknowledge" })
+      .click();
+    await expect(page.getByText(`${picked.length} acknowledged`)).toBeVisible();
+    await filters.getByLabel("Acknowledged").selectOption("yes");
+    await expectShown((a) => picked.includes(a));
+    const acked = await admin.call(
+      "query($t: String!) { alerts(filter: { type: { eq: $t }, acknowledged: { eq: true } }) { nodes { title } } }",
+      { t: type },
+    );
+    await admin.dispose();
+    expect(acked.alerts.nodes.map((n: { title: string }) => n.title).sort()).toEqual(
+      picked.map((a) => a.title).sort(),
+    );
+
+    // A Suricata alert's page shows the Zeek flow it was linked to (same endpoints, port,
+    // protocol, running at the alert's time).
+    const alert = jsonLines(testData("suricata/eve.json")).find(
+      (e) => e.event_type === "alert" && e.proto === "TCP" && e.src_ip === "192.0.2.10",
+    );
+    const flow = jsonLines(testData("zeek/conn.json")).find(
+      (f) =>
+        f["id.orig_h"] === alert.src_ip &&
+        f["id.resp_h"] === alert.dest_ip &&
+        f["id.resp_p"] === alert.dest_port,
+    );
+    await page.goto("/alerts");
+    await page.getByRole("link", { name: alert.alert.signature }).click();
+    const flowBox = page.getByRole("region", { name: "Flow" });
+    await expect(flowBox).toContainText(flow.uid);
+    await expect(flowBox).toContainText(`${flow.orig_bytes} B / ${flow.orig_pkts} packets out`);
+    await expect(flowBox).toContainText(`${flow.resp_bytes} B / ${flow.resp_pkts} packets in`);
+    await shot(page, "alert-flow");
+  });
+
+  test("the flows explorer's port filter, and its histogram per hour and per minute", async ({ page }) => {
+    const ip = "192.0.2.10";
+    const conn = jsonLines(testData("zeek/conn.json")).filter(
+      (f) => f["id.orig_h"] === ip || f["id.resp_h"] === ip,
+    );
+    const buckets = (seconds: number) => new Set(conn.map((f) => Math.floor(f.ts / seconds))).size;
+    await signIn(page);
+    await page.goto(`/flows?host=${ip}`);
+    const foot = page.locator(".tfoot");
+    await expect(foot).toHaveText(`${conn.length} of ${conn.length} shown`);
+    await expect(
+      page.getByRole("img", {
+        name: `Flows per hour: ${conn.length} in ${buckets(3600)} buckets of 60 minutes`,
+      }),
+    ).toBeVisible();
+    await page.getByRole("form", { name: "Flow filters" }).getByLabel("Buckets").selectOption("60");
+    await expect(
+      page.getByRole("img", {
+        name: `Flows per minute: ${conn.length} in ${buckets(60)} buckets of 1 minutes`,
+      }),
+    ).toBeVisible();
+    // The port filter: either end's port.
+    const port = conn.find((f) => f.proto === "tcp")["id.resp_p"];
+    const withPort = conn.filter((f) => f["id.orig_p"] === port || f["id.resp_p"] === port).length;
+    const filters = page.getByRole("form", { name: "Flow filters" });
+    await filters.getByLabel("Port").fill(String(port));
+    await filters.getByLabel("Port").press("Enter");
+    await expect(page).toHaveURL(new RegExp(`port=${port}`));
+    await expect(foot).toHaveText(`${withPort} of ${withPort} shown`);
+    await expect(
+      page.getByRole("img", { name: new RegExp(`^Flows per minute: ${withPort} in`) }),
+    ).toBeVisible();
+    await filters.getByLabel("Port").fill("not-a-port");
+    await filters.getByLabel("Port").press("Enter");
+    await expect(page.getByRole("alert")).toContainText('"not-a-port" is not a port number');
+    await shot(page, "flows-port");
+  });
 });

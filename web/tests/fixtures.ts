@@ -64,3 +64,12 @@ export function testData(path: string): string {
 export function read(path: string): string {
   return readFileSync(path, "utf8");
 }
+
+/** The records of a JSON-lines file (Zeek, Suricata), as the tools wrote them. */
+// biome-ignore lint/suspicious/noExplicitAny: records in the tools' own shapes
+export function jsonLines(path: string): any[] {
+  return read(path)
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}

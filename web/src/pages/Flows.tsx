@@ -9,7 +9,6 @@ import { Table } from "../components/Table";
 import { Top } from "../components/Top";
 import { ErrorNotice } from "../errors";
 import { graphql, type ResultOf, type VariablesOf } from "../graphql";
-import { isIP } from "../ip";
 import { tablePages, usePages } from "../paging";
 import { classify } from "../search";
 
@@ -112,7 +111,7 @@ export function FlowsPage() {
           </select>
         </label>
       </form>
-      {problem && !isIP(params.get("host") ?? "") && (
+      {problem && (
         <p role="alert" className="error">
           {problem}
         </p>

@@ -3,7 +3,7 @@
 // New nodes are placed around the node expanded (no global layout), so the view stays
 // responsive with thousands of nodes. Double-click (or Enter) opens a node's page.
 import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { useClient } from "urql";
 import { graphql, type ResultOf } from "../graphql";
@@ -353,6 +353,7 @@ export default function GraphPage() {
         <aside aria-label="Selected node" aria-busy={busy} data-runs={runs}>
           <p role="status">{status}</p>
           <p>{nodes} nodes</p>
+          <NodeList cy={cy} nodes={nodes} runs={runs} onSelect={setSelected} />
           <button type="button" onClick={expandAll} disabled={nodes === 0 || busy}>
             Expand every node one hop
           </button>
@@ -372,10 +373,57 @@ export default function GraphPage() {
               )}
             </>
           ) : (
-            <p className="muted">Click a node to select it; double-click opens its page.</p>
+            <p className="muted">
+              Click a node (or pick it in the list) to select it; double-click opens its page.
+            </p>
           )}
         </aside>
       </div>
     </section>
+  );
+}
+
+// The canvas is a picture: the same nodes as a list, for keyboards and screen readers
+// (and for whoever checks what the graph holds). Built only while it is open.
+const LIST_MAX = 500;
+function NodeList({
+  cy,
+  nodes,
+  runs,
+  onSelect,
+}: {
+  cy: { current: Core | null };
+  nodes: number;
+  runs: number;
+  onSelect: (it: Item) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  // `nodes` and `runs` change when the graph does: the list is read again then.
+  const items = useMemo(
+    () =>
+      open && nodes >= 0 && runs >= 0
+        ? (cy.current?.nodes().map((n) => n.data() as Item) ?? []).slice(0, LIST_MAX)
+        : [],
+    [open, nodes, runs, cy],
+  );
+  return (
+    <details onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Nodes as a list</summary>
+      <ul className="plain node-list" aria-label="Nodes">
+        {items.map((it) => (
+          <li key={it.id}>
+            <button type="button" className="link" onClick={() => onSelect(it)}>
+              {it.label}
+            </button>{" "}
+            <span className="muted">{it.kind}</span>
+          </li>
+        ))}
+      </ul>
+      {nodes > LIST_MAX && (
+        <p className="muted">
+          The first {LIST_MAX} of {nodes}.
+        </p>
+      )}
+    </details>
   );
 }
