@@ -15,6 +15,7 @@ import os
 import sys
 
 import requests
+from dfir_iris_client.admin import AdminHelper
 from dfir_iris_client.case import Case
 from dfir_iris_client.session import ClientSession
 
@@ -171,4 +172,21 @@ check(g == {"evidences": [], "timeline": [], "tasks": [], "noteGroups": [], "ass
 ok(case.delete_case(cid), "delete_case")
 check(graph("query($n: Int!) { cases(filter: { number: { eq: $n } }) { totalCount } }", n=cid)["cases"]["totalCount"] == 0,
       "the case is gone")
+# A service account for a SOAR, with its own key; deactivated, its key stops working.
+admin = AdminHelper(session)
+robot = ok(admin.add_user(login="soar", name="SOAR robot", password="", email="soar@example.com",
+                          is_service_account=True), "add_user")
+check(robot["user_login"] == "soar" and robot["user_api_key"], f"the new user and its key: {robot}")
+ClientSession(apikey=robot["user_api_key"], host=f"{URL}/iris", ssl_verify=False)
+check(ok(admin.get_user("soar"), "get_user")["user_name"] == "SOAR robot", "the user read back by login")
+ok(admin.update_user("soar", name="SOAR"), "update_user")
+ok(admin.deactivate_user("soar"), "deactivate_user")
+try:
+    ClientSession(apikey=robot["user_api_key"], host=f"{URL}/iris", ssl_verify=False)
+    check(False, "a deactivated user's key was accepted")
+except Exception as e:
+    check("Invalid API key" in str(e), f"a deactivated key's refusal: {e}")
+g = graph('{ users(filter: { username: { eq: "soar" } }) { nodes { displayName active } } }')["users"]["nodes"]
+check(g == [{"displayName": "SOAR", "active": False}], f"the user in the graph: {g}")
+
 print(f"dfir-iris-client session: {checks} checks passed")

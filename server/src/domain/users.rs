@@ -171,6 +171,7 @@ pub async fn create_token(
     expires_at: Option<DateTime<Utc>>,
 ) -> DomainResult<(api_token::Model, String)> {
     let name = text::required("name", name, 100)?;
+    crud::find::<user::Entity>(db, "user", user_id).await?;
     if expires_at.is_some_and(|e| e <= Utc::now()) {
         return Err(DomainError::bad("expiresAt", "must be in the future"));
     }
@@ -448,7 +449,7 @@ async fn revoke_all_tokens(db: &impl ConnectionTrait, user_id: i64) -> DomainRes
 
 /// Deletes a user who never acted; one who did is kept for the record (deactivate it).
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
-    use entities::{audit_event, case, evidence, note};
+    use entities::{audit_event, case, case_activity, evidence, note};
     let u = crud::find::<user::Entity>(db, "user", id).await?;
     let acted = audit_event::Entity::find()
         .filter(audit_event::Column::UserId.eq(id))
@@ -464,6 +465,10 @@ pub async fn delete(db: &impl ConnectionTrait, id: i64) -> DomainResult<()> {
             .await?
         + evidence::Entity::find()
             .filter(evidence::Column::AddedBy.eq(id))
+            .count(db)
+            .await?
+        + case_activity::Entity::find()
+            .filter(case_activity::Column::UserId.eq(id))
             .count(db)
             .await?;
     if acted > 0 {

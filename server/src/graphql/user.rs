@@ -216,16 +216,28 @@ impl UserMutation {
         write(ctx, move |tx| Box::pin(async move { users::delete(tx, n).await })).await?;
         Ok(id)
     }
-    /// Creates an API token for the caller; the secret is in the answer and nowhere else.
+    /// Creates an API token for the caller — or, for user administrators, for user
+    /// `userId` (a service account's, say); the secret is in the answer and nowhere else.
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
         name: String,
         expires_at: Option<DateTime<Utc>>,
+        user_id: Option<ID>,
     ) -> Result<CreatedApiToken> {
-        let me = principal(ctx)?.user.id;
+        let caller = principal(ctx)?;
+        let owner = match &user_id {
+            Some(id) => ids::decode("userId", id, Kind::User).gql()?,
+            None => caller.user.id,
+        };
+        if owner != caller.user.id && !caller.can(Capability::Users, Level::Write) {
+            return Err(coded(
+                "createApiToken: a token for another user needs write access to users",
+                FORBIDDEN,
+            ));
+        }
         let (model, token) = write(ctx, move |tx| {
-            Box::pin(async move { users::create_token(tx, me, &name, expires_at).await })
+            Box::pin(async move { users::create_token(tx, owner, &name, expires_at).await })
         })
         .await?;
         Ok(CreatedApiToken {

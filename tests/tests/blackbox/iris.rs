@@ -1968,3 +1968,233 @@ both_dbs!(note_directories, |app: TestApp| async move {
         "Other"
     );
 });
+
+both_dbs!(users_and_their_keys, |app: TestApp| async move {
+    // The client's add_user: a user with an API key at once, which works.
+    let added = post(
+        &app,
+        "/manage/users/add",
+        json!({"user_login": "svc-soar", "user_name": "SOAR robot", "user_password": "", "user_email": "soar@example.com",
+               "user_is_service_account": true, "cid": 1}),
+    )
+    .await;
+    assert_eq!(added["message"], "user created");
+    let id = added["data"]["user_id"].as_i64().unwrap();
+    assert_eq!(
+        (
+            &added["data"]["user_login"],
+            &added["data"]["user_name"],
+            &added["data"]["user_email"],
+            &added["data"]["user_active"]
+        ),
+        (
+            &json!("svc-soar"),
+            &json!("SOAR robot"),
+            &json!("soar@example.com"),
+            &json!(true)
+        )
+    );
+    let key = added["data"]["user_api_key"].as_str().expect("an API key").to_string();
+    let (st, ping) = iris(&app, Some(&key), "GET", "/api/ping", None).await;
+    assert_eq!((st, &ping["status"]), (200, &json!("success")));
+    // A viewer in Pivot: it reads cases, and may not make them.
+    let (st, _) = iris(&app, Some(&key), "GET", "/manage/cases/list", None).await;
+    assert_eq!(st, 200);
+    let (st, refused) = iris(
+        &app,
+        Some(&key),
+        "POST",
+        "/manage/cases/add",
+        Some(json!({"case_name": "x"})),
+    )
+    .await;
+    assert_eq!((st, &refused["status"]), (403, &json!("error")));
+    // Read back: by id, by login, in both lists; the graph agrees.
+    let detail = get(&app, &format!("/manage/users/{id}")).await["data"].clone();
+    assert_eq!(
+        (&detail["user_login"], &detail["user_customers"]),
+        (&json!("svc-soar"), &json!([]))
+    );
+    assert_eq!(
+        get(&app, "/manage/users/lookup/login/svc-soar").await["data"]["user_id"],
+        id
+    );
+    assert_eq!(
+        get(&app, &format!("/manage/users/lookup/id/{id}")).await["data"]["user_login"],
+        "svc-soar"
+    );
+    let listed = get(&app, "/manage/users/list").await["data"].clone();
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["user_id"] == id && u["user_email"] == "soar@example.com"));
+    let restricted = get(&app, "/manage/users/restricted/list").await["data"].clone();
+    assert!(restricted
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["user_id"] == id && u.get("user_email").is_none()));
+    let d = app
+        .data(
+            r#"{ users(filter: { username: { eq: "svc-soar" } }) { nodes { displayName email role active } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        d["users"]["nodes"][0],
+        json!({"displayName": "SOAR robot", "email": "soar@example.com", "role": "viewer", "active": true})
+    );
+    // The client's update_user: name, email and a new password; the login stays.
+    let updated = post(
+        &app,
+        &format!("/manage/users/update/{id}"),
+        json!({"user_login": null, "user_name": "SOAR", "user_email": "soar2@example.com", "user_password": "a new long password", "cid": 1}),
+    )
+    .await;
+    assert_eq!(
+        (&updated["message"], &updated["data"]["user_name"]),
+        (&json!("User updated"), &json!("SOAR"))
+    );
+    let login = app
+        .anonymous
+        .post(app.url("/graphql"))
+        .json(&json!({"query": "mutation { login(username: \"svc-soar\", password: \"a new long password\") { username } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(login["data"]["login"]["username"], "svc-soar", "{login}");
+    // Refused, and nothing changed: a new login, a short password, a taken login, missing fields.
+    for (path, body, data) in [
+        (
+            format!("/manage/users/update/{id}"),
+            json!({"user_login": "renamed"}),
+            json!({"user_login": ["Pivot keeps a user's login: it cannot be changed"]}),
+        ),
+        (
+            format!("/manage/users/update/{id}"),
+            json!({"user_password": "short"}),
+            json!({"user_password": ["Password must be at least 12 characters long"]}),
+        ),
+        (
+            "/manage/users/add".to_string(),
+            json!({"user_login": "svc-soar", "user_name": "Again", "user_email": "a@example.com", "user_password": "a long enough password"}),
+            json!({"user_login": ["User name already taken"]}),
+        ),
+        (
+            "/manage/users/add".to_string(),
+            json!({"user_login": "nobody"}),
+            json!({"user_name": ["Missing data for required field."], "user_email": ["Missing data for required field."], "user_password": ["Missing data for required field."]}),
+        ),
+    ] {
+        let (st, answer) = iris(&app, Some(&app.token), "POST", &path, Some(body.clone())).await;
+        assert_eq!(
+            (st, &answer["message"], &answer["data"]),
+            (400, &json!("Data error"), &data),
+            "{path} {body}"
+        );
+    }
+    assert_eq!(
+        get(&app, &format!("/manage/users/{id}")).await["data"]["user_name"],
+        "SOAR"
+    );
+    let (st, unknown) = iris(&app, Some(&app.token), "GET", "/manage/users/99999", None).await;
+    assert_eq!((st, &unknown["message"]), (400, &json!("Invalid user ID")));
+    // Deletion needs a deactivated user; deactivating oneself is refused.
+    let (st, active) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        &format!("/manage/users/delete/{id}"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!((st, &active["message"]), (400, &json!("Cannot delete active user")));
+    let me = user_number(&app, "admin").await;
+    let (st, myself) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/manage/users/deactivate/{me}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, &myself["message"]),
+        (
+            400,
+            &json!("We do not recommend deactivating yourself for obvious reasons")
+        )
+    );
+    let off = get(&app, &format!("/manage/users/deactivate/{id}")).await;
+    assert_eq!(
+        (&off["message"], &off["data"]["user_active"]),
+        (&json!("User deactivated"), &json!(false))
+    );
+    let (st, _) = iris(&app, Some(&key), "GET", "/api/ping", None).await;
+    assert_eq!(st, 401, "a deactivated user's key stops working");
+    // A user who acted (it signed in, it was refused a case) stays, as in IRIS.
+    let (st, acted) = iris(
+        &app,
+        Some(&app.token),
+        "POST",
+        &format!("/manage/users/delete/{id}"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(
+        (st, &acted["message"]),
+        (400, &json!("user svc-soar has acted in Pivot: deactivate it instead"))
+    );
+    // One who never did goes.
+    let body = json!({"user_login": "temp", "user_name": "Temp", "user_email": "t@example.com", "user_password": "a long enough password"});
+    let temp = post(&app, "/manage/users/add", body).await["data"]["user_id"]
+        .as_i64()
+        .unwrap();
+    get(&app, &format!("/manage/users/deactivate/{temp}")).await;
+    let deleted = post(&app, &format!("/manage/users/delete/{temp}"), json!({})).await;
+    assert_eq!(deleted["message"], format!("Deleted user ID {temp}"));
+    let (st, _) = iris(&app, Some(&app.token), "GET", &format!("/manage/users/{temp}"), None).await;
+    assert_eq!(st, 400);
+    // Users are administration: an analyst may not list, look up or make them.
+    let analyst = app.user("ana", Role::Analyst, "").await;
+    for (method, path) in [
+        ("GET", "/manage/users/list"),
+        ("GET", "/manage/users/restricted/list"),
+        ("GET", "/manage/users/lookup/login/ana"),
+        ("POST", "/manage/users/add"),
+    ] {
+        let (st, answer) = iris(&app, Some(&analyst), method, path, Some(json!({}))).await;
+        assert_eq!((st, &answer["status"]), (403, &json!("error")), "{method} {path}");
+    }
+    // Every write is in the audit log.
+    let audit = app
+        .data(
+            r#"{ auditEvents(filter: { action: { in: ["createUser", "createApiToken", "resetPassword", "updateUser", "deleteUser"] } }) { nodes { action } } }"#,
+            json!({}),
+        )
+        .await;
+    let actions: Vec<&str> = audit["auditEvents"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "createUser",
+            "createApiToken",
+            "resetPassword",
+            "updateUser",
+            "updateUser",
+            "createUser",
+            "createApiToken",
+            "updateUser",
+            "deleteUser"
+        ]
+    );
+});

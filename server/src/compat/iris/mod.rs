@@ -32,6 +32,13 @@
 //! | GET, POST | /manage/cases/close/{id}              | closeCase                            |
 //! | GET, POST | /manage/cases/reopen/{id}             | reopenCase                           |
 //! | GET, POST | /manage/cases/delete/{id}             | deleteCase                           |
+//! | GET       | /manage/users/list, /manage/users/restricted/list | users (walked)     |
+//! | GET       | /manage/users/{id}, /manage/users/lookup/id/{id} | node                |
+//! | GET       | /manage/users/lookup/login/{login}    | users (by username)                  |
+//! | POST      | /manage/users/add                     | createUser + createApiToken (userId) |
+//! | POST      | /manage/users/update/{id}             | node, resetPassword + updateUser     |
+//! | GET       | /manage/users/deactivate/{id}, /manage/users/activate/{id} | updateUser (active) |
+//! | GET, POST | /manage/users/delete/{id}             | node + deleteUser                    |
 //! | GET       | /case/summary/fetch                   | useCase + node                       |
 //! | POST      | /case/summary/update                  | useCase + updateCase                 |
 //! | POST      | /case/update-status                   | useCase + updateCase (outcome)       |
@@ -114,6 +121,7 @@ mod states;
 mod summary;
 mod tasks;
 mod timeline;
+mod users;
 
 use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -136,6 +144,7 @@ use states::*;
 use summary::*;
 use tasks::*;
 use timeline::*;
+use users::*;
 
 pub struct Iris;
 
@@ -187,6 +196,26 @@ impl Dialect for Iris {
             ]);
         }
         routes.push(Route::new(M::GET, "/manage/cases/{id}", json, Some((Cases, Read)), CASE, case_id, one_case));
+        // Users: all of it is user administration in Pivot.
+        routes.extend([
+            Route::new(M::GET, "/manage/users/list", json, Some((Users, Read)), USERS, no_vars, user_list).paging(Every(super::listing_after)),
+            Route::new(M::GET, "/manage/users/restricted/list", json, Some((Users, Read)), USERS, no_vars, restricted_user_list).paging(Every(super::listing_after)),
+            Route::new(M::GET, "/manage/users/lookup/id/{id}", json, Some((Users, Read)), USER, user_id, looked_up_id),
+            Route::new(M::GET, "/manage/users/lookup/login/{login}", json, Some((Users, Read)), USER_BY_LOGIN, login, looked_up_login),
+            Route::new(M::POST, "/manage/users/add", json, Some((Users, Write)), USER_KEY, no_vars, added_user)
+                .first(CREATE_USER, new_user, fine, feed_new_user),
+            Route::new(M::POST, "/manage/users/update/{id}", json, Some((Users, Write)), UPDATE_USER, user_update, updated_user)
+                .before(USER, login_kept),
+            Route::new(M::GET, "/manage/users/deactivate/{id}", json, Some((Users, Write)), SET_ACTIVE, deactivation, deactivated_user),
+            Route::new(M::GET, "/manage/users/activate/{id}", json, Some((Users, Write)), SET_ACTIVE, activation, activated_user),
+            Route::new(M::GET, "/manage/users/{id}", json, Some((Users, Read)), USER, user_id, one_user),
+        ]);
+        for method in [M::GET, M::POST] {
+            routes.push(
+                Route::new(method, "/manage/users/delete/{id}", json, Some((Users, Write)), DELETE_USER, user_id, deleted_user)
+                    .before(USER, inactive),
+            );
+        }
         // In a case: the one `cid` names, or the caller's current case.
         routes.extend([
             Route::new(M::GET, "/case/summary/fetch", json, Some((Cases, Read)), SUMMARY, no_vars, fetched_summary),
@@ -389,6 +418,10 @@ impl Dialect for Iris {
                 return Some(form::data_error(json!({ "case_customer": ["Invalid customer ID"] })))
             }
             (NOT_FOUND, p) if p.starts_with("/manage/customers") => "Invalid Customer ID",
+            (NOT_FOUND, p) if p.starts_with("/manage/users") => users::INVALID_USER,
+            (CONFLICT, "/manage/users/add") => {
+                return Some(form::data_error(json!({ "user_login": ["User name already taken"] })))
+            }
             // The v2 client's words (its tests read them); v1.2 added "with this particular name".
             (CONFLICT, "/manage/customers/add" | "/customer/add") => {
                 return Some(Refusal::bad("Error adding customer").with_details(data(json!({
