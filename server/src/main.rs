@@ -195,6 +195,22 @@ enum BenchKind {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Measure DFIR-IRIS's long lists: a case's IOCs and every case, each as long as
+    /// --rows, on SQLite and (with --postgres) PostgreSQL, with the statements a call sends.
+    Iris {
+        /// IOCs in one case, and cases in all.
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+        /// Calls timed per list.
+        #[arg(long, default_value_t = 50)]
+        calls: usize,
+        /// Where the SQLite database goes.
+        #[arg(long, default_value = "data/bench")]
+        dir: std::path::PathBuf,
+        /// A PostgreSQL server to create a scratch database on, e.g. postgres://postgres@127.0.0.1:5432
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Measure live alert delivery: WebSocket subscribers with mixed filters while alerts
     /// are created at a steady rate, on SQLite and (with --postgres) two replicas on one
     /// PostgreSQL database; and the memory of idle subscriptions.
@@ -580,6 +596,20 @@ async fn bench(kind: BenchKind) -> anyhow::Result<()> {
             server::bench::compat::run(server::bench::compat::CompatOptions {
                 alerts,
                 searches,
+                dir,
+                postgres,
+            })
+            .await?
+        }
+        BenchKind::Iris {
+            rows,
+            calls,
+            dir,
+            postgres,
+        } => {
+            server::bench::iris::run(server::bench::iris::IrisOptions {
+                rows,
+                calls,
                 dir,
                 postgres,
             })

@@ -189,4 +189,14 @@ except Exception as e:
 g = graph('{ users(filter: { username: { eq: "soar" } }) { nodes { displayName active } } }')["users"]["nodes"]
 check(g == [{"displayName": "SOAR", "active": False}], f"the user in the graph: {g}")
 
+# Every write the session made through IRIS routes is in Pivot's audit log, under the
+# GraphQL mutation it ran.
+wanted = {"createCustomer", "createCase", "useCase", "addIoc", "updateIoc", "createAsset", "updateAsset",
+          "createNoteGroup", "createNote", "updateNote", "createTask", "updateTask", "createTimelineEvent",
+          "updateTimelineEvent", "createEvidence", "updateCase", "logCaseActivity", "closeCase", "reopenCase",
+          "deleteEvidence", "deleteTimelineEvent", "deleteTask", "deleteNote", "deleteNoteGroup", "deleteAsset",
+          "unlinkIoc", "deleteCase", "createUser", "createApiToken", "updateUser"}
+seen = {e["action"] for e in graph("{ auditEvents(first: 1000) { nodes { action } } }")["auditEvents"]["nodes"]}
+check(wanted <= seen, f"writes missing from the audit log: {sorted(wanted - seen)}")
+
 print(f"dfir-iris-client session: {checks} checks passed")

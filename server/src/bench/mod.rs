@@ -19,6 +19,7 @@ use crate::ingest::{self, Format, ImportedKind, Input, Options};
 pub mod compat;
 pub mod hostile;
 pub mod ipdr;
+pub mod iris;
 pub mod live;
 pub mod query;
 
@@ -166,6 +167,12 @@ pub(crate) async fn open(url: &str, create_on: Option<&str>) -> anyhow::Result<D
 /// The application on the database at `url` (its background workers running) and an
 /// API token of its first admin: what the REST benchmarks call through.
 pub(crate) async fn app_at(url: &str) -> anyhow::Result<(axum::Router, String)> {
+    let (router, token, _) = app_with_counter(url).await?;
+    Ok((router, token))
+}
+
+/// As [`app_at`], with the counter of the SQL statements the application sends.
+pub(crate) async fn app_with_counter(url: &str) -> anyhow::Result<(axum::Router, String, db::StatementCounter)> {
     let state = crate::state::AppState::start(crate::config::Config {
         database_url: url.into(),
         admin_password: Some("bench admin password".into()),
@@ -174,7 +181,8 @@ pub(crate) async fn app_at(url: &str) -> anyhow::Result<(axum::Router, String)> 
     .await?;
     let admin = crate::domain::users::by_name(state.db(), "admin").await?;
     let (_, token) = crate::domain::users::create_token(state.db(), admin.id, "bench", None).await?;
-    Ok((crate::http::router(state), token))
+    let statements = state.statements().clone();
+    Ok((crate::http::router(state), token, statements))
 }
 
 pub(crate) async fn import(

@@ -2198,3 +2198,227 @@ both_dbs!(users_and_their_keys, |app: TestApp| async move {
         ]
     );
 });
+
+// The spec's examples the tests above do not replay as written: v1.2's GET variants,
+// bodies sent whole (with `cid` in the body), and v1.2's answer shapes.
+both_dbs!(spec_examples_replayed, |app: TestApp| async move {
+    let (case, other) = two_cases(&app).await;
+    // #4, #5 by GET, as v1.2 took them (the case deleted is not the current one).
+    get(&app, &format!("/manage/cases/close/{other}")).await;
+    let reopened = get(&app, &format!("/manage/cases/reopen/{other}")).await;
+    assert_eq!(
+        (&reopened["message"], &reopened["data"]["close_date"]),
+        (&json!("Case reopened successfully"), &Value::Null)
+    );
+    let deleted = get(&app, &format!("/manage/cases/delete/{other}?cid={case}")).await;
+    assert_eq!(
+        deleted,
+        json!({"status": "success", "message": "Case successfully deleted", "data": []})
+    );
+
+    // #7: a global task's status set back to "To do".
+    let admin = user_number(&app, "admin").await;
+    post(&app, "/global/tasks/add", json!({"task_assignee": admin, "task_status": "In progress", "task_title": "Report", "task_description": "", "task_tags": ""})).await;
+    let g = get(&app, "/global/tasks/list").await["data"][0]["task_id"]
+        .as_i64()
+        .unwrap();
+    let status = post(
+        &app,
+        "/global/tasks/update-status",
+        json!({"task_id": g, "task_status": "To do"}),
+    )
+    .await;
+    assert_eq!(status, json!({"status": "success", "message": "Updated", "data": []}));
+    assert_eq!(get(&app, "/global/tasks/list").await["data"][0]["task_status"], "To do");
+
+    // #21 by GET; #23 on v2's path with the spec's body; #24 with `cid` in the body.
+    let group = post(
+        &app,
+        "/case/notes/groups/add",
+        json!({"group_title": "Test", "cid": case}),
+    )
+    .await["data"]["group_id"]
+        .as_i64()
+        .unwrap();
+    let nid = post(
+        &app,
+        "/case/notes/add",
+        json!({"note_title": "string", "note_content": "string", "group_id": group, "cid": case}),
+    )
+    .await["data"]["note_id"]
+        .as_i64()
+        .unwrap();
+    let updated = post(
+        &app,
+        &format!("/case/notes/update/{nid}"),
+        json!({"note_title": "string", "note_content": "updated string", "cid": case}),
+    )
+    .await;
+    assert_eq!(updated["data"]["note_content"], "updated string");
+    let found = post(
+        &app,
+        "/case/notes/search",
+        json!({"search_term": "updated", "cid": case}),
+    )
+    .await;
+    assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+    let gone = get(&app, &format!("/case/notes/delete/{nid}?cid={case}")).await;
+    assert_eq!(gone, json!({"status": "success", "message": "Deleted", "data": []}));
+
+    // #30 on v1.2's path with an asset; #32 on v2's path.
+    let asset = post(
+        &app,
+        "/case/assets/add",
+        json!({"asset_name": "web01", "asset_type_id": 3, "analysis_status_id": 1, "cid": case}),
+    )
+    .await["data"]["asset_id"]
+        .as_i64()
+        .unwrap();
+    let event = post(
+        &app,
+        "/case/timeline/event/add",
+        json!({"event_title": "Beacon", "event_content": "", "event_raw": "", "event_source": "", "event_date": "2026-01-15T10:00:00.000",
+               "event_tz": "+00:00", "event_category_id": 1, "event_assets": [asset], "event_tags": "", "event_color": "",
+               "event_in_graph": true, "event_in_summary": false, "cid": case}),
+    )
+    .await["data"]["event_id"]
+        .as_i64()
+        .unwrap();
+    let by_asset = get(&app, &format!("/case/timeline/get/{asset}?cid={case}")).await["data"]["timeline"].clone();
+    assert_eq!(by_asset.as_array().unwrap().len(), 1, "{by_asset}");
+    assert_eq!(
+        get(&app, &format!("/case/timeline/events/{event}?cid={case}")).await["data"]["event_title"],
+        "Beacon"
+    );
+
+    // #38: a case task updated with every field of the spec's body.
+    let t = post(
+        &app,
+        "/case/tasks/add",
+        json!({"task_assignee_id": admin, "task_status": "To do", "task_title": "Task", "cid": case}),
+    )
+    .await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let task = post(
+        &app,
+        &format!("/case/tasks/update/{t}"),
+        json!({"task_assignee_id": admin, "task_status": "In progress", "task_title": "Collect logs", "task_description": "proxy and DNS", "task_tags": "logs", "cid": case}),
+    )
+    .await;
+    assert_eq!(task["message"], "");
+    let read = get(&app, &format!("/case/tasks/{t}?cid={case}")).await["data"].clone();
+    assert_eq!(
+        (
+            &read["task_title"],
+            &read["task_description"],
+            &read["task_tags"],
+            &read["task_status_id"]
+        ),
+        (
+            &json!("Collect logs"),
+            &json!("proxy and DNS"),
+            &json!("logs"),
+            &json!(2)
+        )
+    );
+
+    // #41: an evidence updated with every field of the spec's body (a real digest).
+    let e = post(
+        &app,
+        "/case/evidences/add",
+        json!({"filename": "a.raw", "file_size": 1, "cid": case}),
+    )
+    .await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let ev = post(
+        &app,
+        &format!("/case/evidences/update/{e}"),
+        json!({"filename": "memory.raw", "file_size": 4096, "file_hash": digest, "file_description": "RAM", "cid": case}),
+    )
+    .await["data"]
+        .clone();
+    assert_eq!(
+        (
+            &ev["filename"],
+            &ev["file_size"],
+            &ev["file_hash"],
+            &ev["file_description"]
+        ),
+        (&json!("memory.raw"), &json!(4096), &json!(digest), &json!("RAM"))
+    );
+
+    // #45 and #44 with the spec's bodies (v1.2's `user_isadmin` makes an administrator),
+    // #46 in v1.2's shape as well as v2's, #43 by GET.
+    let added = post(
+        &app,
+        "/manage/users/add",
+        json!({"user_name": "User 1", "user_login": "user_1", "user_email": "user_1@example.com", "user_password": "a long enough password"}),
+    )
+    .await["data"]
+        .clone();
+    let id = added["id"].as_i64().unwrap();
+    assert_eq!(
+        (
+            &added["active"],
+            &added["user_id"],
+            &added["user_login"],
+            &added["user_name"],
+            &added["user_isadmin"]
+        ),
+        (
+            &json!(true),
+            &json!(id),
+            &json!("user_1"),
+            &json!("User 1"),
+            &json!(false)
+        )
+    );
+    let updated = post(
+        &app,
+        &format!("/manage/users/update/{id}"),
+        json!({"cid": 1, "user_name": "User One", "user_login": "user_1", "user_email": "one@example.com", "user_password": "another long password", "user_isadmin": true}),
+    )
+    .await["data"]
+        .clone();
+    assert_eq!(
+        (&updated["user_name"], &updated["user_isadmin"]),
+        (&json!("User One"), &json!(true))
+    );
+    let detail = get(&app, &format!("/manage/users/{id}")).await["data"].clone();
+    assert_eq!(
+        (
+            &detail["active"],
+            &detail["email"],
+            &detail["id"],
+            &detail["name"],
+            &detail["user"],
+            &detail["user_roles_str"]
+        ),
+        (
+            &json!(true),
+            &json!("one@example.com"),
+            &json!(id),
+            &json!("User One"),
+            &json!("user_1"),
+            &json!(["admin"])
+        )
+    );
+    let (st, active) = iris(
+        &app,
+        Some(&app.token),
+        "GET",
+        &format!("/manage/users/delete/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, active),
+        (
+            400,
+            json!({"status": "error", "message": "Cannot delete active user", "data": []})
+        )
+    );
+});

@@ -269,9 +269,9 @@ impl Dialect for Iris {
                     .then(TASK_CASE, fine, feed_global),
             );
         }
-        for path in ["/case/notes/save/{id}", "/case/notes/update/{id}"] {
+        for (path, reply) in [("/case/notes/save/{id}", saved_note as super::Shape), ("/case/notes/update/{id}", updated_note)] {
             routes.push(
-                in_case(Route::new(M::POST, path, json, Some((Cases, Write)), UPDATE_NOTE, note_update, saved_note))
+                in_case(Route::new(M::POST, path, json, Some((Cases, Write)), UPDATE_NOTE, note_update, reply))
                     .then(NOTE_SUBJECT, fine, feed_note_in_case),
             );
         }

@@ -314,6 +314,13 @@ pub(super) fn saved_note(a: Answer, p: &Params, _: &Context) -> Result<Reply, Re
     Ok(success(&format!("Note ID {} saved", p.path("id").trim()), json!([])))
 }
 
+/// v2's update answers the note (v1.2's save answered nothing).
+pub(super) fn updated_note(a: Answer, p: &Params, _: &Context) -> Result<Reply, Refusal> {
+    super::context::owned(&a, INVALID_NOTE)?;
+    let note: Note = read_data(&a.data["r"])?;
+    Ok(success(&format!("Note ID {} saved", p.path("id").trim()), note.dump()))
+}
+
 pub(super) fn deleted_note(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
     super::context::owned(&a, INVALID_NOTE)?;
     Ok(success("Deleted", json!([])))

@@ -2,7 +2,8 @@
 //! its login Pivot's username (which does not change), its name the display name.
 //! Every route here is user administration in Pivot, the lookups and the "restricted"
 //! list too: Pivot shows colleagues as authors, never as a directory. A user made here
-//! is a viewer (Pivot's least role: IRIS's new users have no group either) and gets an
+//! is a viewer (Pivot's least role: IRIS's new users have no group either) — or, with
+//! v1.2's `user_isadmin`, an administrator — and gets an
 //! API key at once, as IRIS answers one (`user_api_key`); a service account gets a
 //! password nobody knows.
 
@@ -17,7 +18,7 @@ use crate::domain::ids::Kind;
 
 macro_rules! user_fields {
     () => {
-        "fragment U on User { id username displayName email active customers { id name } }"
+        "fragment U on User { id username displayName email active role customers { id name } }"
     };
 }
 
@@ -66,6 +67,7 @@ struct User {
     display_name: Option<String>,
     email: Option<String>,
     active: bool,
+    role: String,
     customers: Vec<Named>,
 }
 
@@ -102,9 +104,16 @@ impl User {
         v
     }
 
-    /// IRIS's user details; Pivot has no groups, organisations or per-case access.
+    /// IRIS's user details (v2's keys, then v1.2's); Pivot has no groups,
+    /// organisations or per-case access.
     fn detail(&self) -> Value {
         let mut v = self.row();
+        v["id"] = json!(number(&self.id));
+        v["user"] = json!(self.username);
+        v["name"] = json!(self.name());
+        v["email"] = json!(self.email);
+        v["active"] = json!(self.active);
+        v["user_roles_str"] = json!([self.role]);
         v["user_groups"] = json!([]);
         v["user_organisations"] = json!([]);
         v["user_permissions"] = json!([]);
@@ -117,7 +126,9 @@ impl User {
     /// What IRIS's schema dumps after a write.
     fn dump(&self) -> Value {
         let mut v = self.row();
+        v["id"] = json!(number(&self.id));
         v["active"] = json!(self.active);
+        v["user_isadmin"] = json!(self.role == "admin");
         v["user_primary_organisation_id"] = json!(0);
         v
     }
@@ -184,7 +195,8 @@ struct Fields {
     name: Option<String>,
     email: Option<String>,
     password: Option<String>,
-    service: bool,
+    /// v1.2's `user_isadmin`: an administrator, or (false) a viewer.
+    role: Option<&'static str>,
 }
 
 fn fields(p: &Params, create: bool) -> Result<Fields, Refusal> {
@@ -199,6 +211,9 @@ fn fields(p: &Params, create: bool) -> Result<Fields, Refusal> {
         (f.text("user_login", 2), f.text("user_name", 2), f.text("user_email", 2))
     };
     let service = f.bool("user_is_service_account").unwrap_or(false);
+    let role = f
+        .bool("user_isadmin")
+        .map(|admin| if admin { "ADMIN" } else { "VIEWER" });
     let password = f.text("user_password", 0).filter(|p| !p.is_empty());
     match &password {
         Some(pw) if pw.chars().count() < MIN_PASSWORD => f.fail(
@@ -214,7 +229,7 @@ fn fields(p: &Params, create: bool) -> Result<Fields, Refusal> {
         name,
         email,
         password,
-        service,
+        role,
     })
 }
 
@@ -222,12 +237,9 @@ fn fields(p: &Params, create: bool) -> Result<Fields, Refusal> {
 pub(super) fn new_user(p: &Params, _: &Context) -> Result<Value, Refusal> {
     let f = fields(p, true)?;
     // A service account signs in with its key only: a password nobody knows.
-    let password = match (f.password, f.service) {
-        (Some(pw), _) => pw,
-        (None, _) => crate::domain::tokens::generate().0,
-    };
+    let password = f.password.unwrap_or_else(|| crate::domain::tokens::generate().0);
     Ok(json!({ "input": {
-        "username": f.login, "password": password, "role": "VIEWER",
+        "username": f.login, "password": password, "role": f.role.unwrap_or("VIEWER"),
         "displayName": f.name, "email": f.email,
     }}))
 }
@@ -252,6 +264,9 @@ pub(super) fn user_update(p: &Params, c: &Context) -> Result<Value, Refusal> {
     }
     if let Some(e) = f.email {
         input.insert("email".into(), json!(e));
+    }
+    if let Some(r) = f.role {
+        input.insert("role".into(), json!(r));
     }
     Ok(json!({
         "id": id, "input": input,
