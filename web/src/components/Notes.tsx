@@ -50,7 +50,8 @@ export function Notes({
   const notes = data?.notes.nodes ?? [];
   const grouped = new Map<string, Note[]>();
   for (const n of notes) {
-    const g = n.group?.title ?? "";
+    // A group's title as the caller gives it (with the groups it is inside), else its own.
+    const g = groups?.find((x) => x.id === n.group?.id)?.title ?? n.group?.title ?? "";
     grouped.set(g, [...(grouped.get(g) ?? []), n]);
   }
   return (

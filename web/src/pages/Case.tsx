@@ -20,7 +20,7 @@ const CaseQuery = graphql(`
         alerts(first: 100) { totalCount nodes { id title severity occurredAt srcIp dstIp } }
         assets { id name ip domain compromiseStatus type { id name } }
         tasks { id title status assignees { id username } }
-        noteGroups { id title }
+        noteGroups { id title parent { id } }
         timeline { id title content occurredAt category source }
         evidences { id filename size hash description addedAt }
         activities { text createdAt user { id username } }
@@ -428,12 +428,29 @@ function Tasks({ c, canWrite, reload }: Part) {
   );
 }
 
+/** Each group titled with the groups it is inside ("Triage / Servers"), in that order. */
+function groupPaths(groups: CaseData["noteGroups"]) {
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const path = (g: CaseData["noteGroups"][number]): string[] => {
+    const seen = new Set<string>();
+    const titles: string[] = [];
+    for (let at: typeof g | undefined = g; at && !seen.has(at.id); at = byId.get(at.parent?.id ?? "")) {
+      seen.add(at.id);
+      titles.unshift(at.title);
+    }
+    return titles;
+  };
+  return groups
+    .map((g) => ({ id: g.id, title: path(g).join(" / ") }))
+    .sort((a, b) => a.title.localeCompare(b.title));
+}
+
 function NoteGroups({ c, canWrite, reload }: Part) {
   const [title, setTitle] = useState("");
   const [{ fetching, error }, addGroup] = useMutation(AddGroup);
   return (
     <>
-      <Notes subjectId={c.id} groups={c.noteGroups} />
+      <Notes subjectId={c.id} groups={groupPaths(c.noteGroups)} />
       {canWrite && (
         <form
           aria-label="New note group"
