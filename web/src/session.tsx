@@ -1,7 +1,7 @@
 // Who is signed in: the `me` query decides; without a session the app shows the
 // sign-in page, and any request refused as UNAUTHENTICATED (the session ended) brings
 // it back.
-import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
+import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { codes, onSignedOut } from "./client";
 import { explain } from "./errors";
@@ -42,7 +42,16 @@ export function SessionGate({ children }: { children: ReactNode }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: Me, requestPolicy: "network-only" });
   const [, logout] = useMutation(Logout);
   const [ended, setEnded] = useState(false);
-  useEffect(() => onSignedOut(() => setEnded(true)), []);
+  // Only a session there was can end: a first visit's refused "who am I" is no news.
+  const wasSignedIn = useRef(false);
+  if (data?.me) wasSignedIn.current = true;
+  useEffect(
+    () =>
+      onSignedOut(() => {
+        if (wasSignedIn.current) setEnded(true);
+      }),
+    [],
+  );
   if (fetching && !data) return <p className="loading">Loading…</p>;
   const signedOut = ended || !data || codes(error).includes("UNAUTHENTICATED");
   if (signedOut) {

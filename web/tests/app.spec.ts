@@ -14,6 +14,9 @@ function openPorts(): number[] {
 
 test("a wrong password is said plainly, then sign in and out", async ({ page }) => {
   await page.goto("/");
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  // A first visit: no session ever was, so none "has ended".
+  await expect(page.getByText("Your session has ended")).toHaveCount(0);
   await page.getByLabel("Username").fill("admin");
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in" }).click();
