@@ -969,9 +969,20 @@ test("Zeek and IPDR uploads show their progress; the host page shows all Pivot k
   await expect(ports.getByText(script, { exact: true })).toBeVisible();
   await expect(ports.locator("pre").filter({ hasText: output })).toBeVisible();
   await expect(ports.getByText(/Sightings: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d open/)).toBeVisible();
-  // Flows, and filtered by a peer.
+  // Flows: paged, sorted by a column, and filtered by a peer.
   const flowsBox = page.getByRole("region", { name: /^Flows/ });
   await expect(flowsBox.getByRole("heading")).toHaveText(`Flows ${flows.length}`);
+  const flowsFoot = flowsBox.locator(".tfoot");
+  await expect(flowsFoot).toHaveText(`200 of ${flows.length} shownLoad more`);
+  await flowsFoot.getByRole("button", { name: "Load more" }).click();
+  await expect(flowsFoot).toHaveText(`400 of ${flows.length} shownLoad more`);
+  await flowsBox.getByRole("button", { name: "Bytes out" }).click();
+  await expect(flowsBox.getByRole("columnheader", { name: /Bytes out/ })).toHaveAttribute(
+    "aria-sort",
+    "descending",
+  );
+  const most = Math.max(...flows.map((f) => f.orig_bytes));
+  await expect(flowsBox.getByRole("table").getByRole("row").nth(1)).toContainText(String(most));
   await flowsBox.getByLabel("Peer address").fill("198.51.100.7");
   await expect(flowsBox.getByRole("heading")).toHaveText(
     `Flows ${flows.filter((f) => f["id.resp_h"] === "198.51.100.7").length}`,

@@ -30,14 +30,19 @@ async fn iris(app: &TestApp, key: Option<&str>, method: &str, path: &str, body: 
     (status, body)
 }
 
+/// A call with the administrator's key, whatever its answer.
+async fn admin(app: &TestApp, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    iris(app, Some(&app.token), method, path, body).await
+}
+
 async fn get(app: &TestApp, path: &str) -> Value {
-    let (st, body) = iris(app, Some(&app.token), "GET", path, None).await;
+    let (st, body) = admin(app, "GET", path, None).await;
     assert_eq!((st, &body["status"]), (200, &json!("success")), "GET {path}: {body}");
     body
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> Value {
-    let (st, body) = iris(app, Some(&app.token), "POST", path, Some(body)).await;
+    let (st, body) = admin(app, "POST", path, Some(body)).await;
     assert_eq!((st, &body["status"]), (200, &json!("success")), "POST {path}: {body}");
     body
 }
@@ -101,7 +106,7 @@ both_dbs!(handshake_and_keys, |app: TestApp| async move {
         );
     }
     // An unknown route under /iris: IRIS's JSON 404.
-    let (st, body) = iris(&app, Some(&app.token), "GET", "/manage/nothing/here", None).await;
+    let (st, body) = admin(&app, "GET", "/manage/nothing/here", None).await;
     assert_eq!(
         (st, body),
         (
@@ -110,7 +115,7 @@ both_dbs!(handshake_and_keys, |app: TestApp| async move {
         )
     );
     // The client's doubled slashes reach the same route.
-    let (st, body) = iris(&app, Some(&app.token), "GET", "//manage/customers/list", None).await;
+    let (st, body) = admin(&app, "GET", "//manage/customers/list", None).await;
     assert_eq!((st, &body["status"]), (200, &json!("success")), "{body}");
 });
 
@@ -191,9 +196,8 @@ both_dbs!(customers, |app: TestApp| async move {
     assert_eq!(old["message"], "Customer added");
     assert_eq!(old["data"]["customer_name"], "client_64");
     // A taken name, a short one, an unknown field: refused with the field named.
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "POST",
         "/manage/customers/add",
         Some(json!({"customer_name": "client_63"})),
@@ -202,9 +206,8 @@ both_dbs!(customers, |app: TestApp| async move {
     assert_eq!(st, 400);
     assert_eq!(body["message"], "Error adding customer");
     assert_eq!(body["data"]["customer_name"][0], "Customer already exists");
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "POST",
         "/manage/customers/add",
         Some(json!({"customer_name": "x", "customer_nam": 1})),
@@ -269,14 +272,7 @@ both_dbs!(customers, |app: TestApp| async move {
     // Deleted with GET (v1.2) or POST (v2); an unknown id is IRIS's error.
     let gone = get(&app, &format!("/manage/customers/delete/{}", old["data"]["client_id"])).await;
     assert_eq!(gone["data"], json!([]));
-    let (st, body) = iris(
-        &app,
-        Some(&app.token),
-        "POST",
-        "/manage/customers/delete/999999",
-        Some(json!({})),
-    )
-    .await;
+    let (st, body) = admin(&app, "POST", "/manage/customers/delete/999999", Some(json!({}))).await;
     assert_eq!((st, s(&body["message"])), (400, "Invalid Customer ID".to_string()));
 });
 
@@ -377,19 +373,12 @@ both_dbs!(cases, |app: TestApp| async move {
             "Invalid customer ID",
         ),
     ] {
-        let (st, got) = iris(&app, Some(&app.token), "POST", "/manage/cases/add", Some(body.clone())).await;
+        let (st, got) = admin(&app, "POST", "/manage/cases/add", Some(body.clone())).await;
         assert_eq!(st, 400, "{body}: {got}");
         assert_eq!(got["message"], "Data error", "{got}");
         assert_eq!(got["data"][field][0], message, "{body}: {got}");
     }
-    let (st, got) = iris(
-        &app,
-        Some(&app.token),
-        "POST",
-        "/manage/cases/add",
-        Some(json!("a string")),
-    )
-    .await;
+    let (st, got) = admin(&app, "POST", "/manage/cases/add", Some(json!("a string"))).await;
     assert_eq!(
         (st, got["data"].clone()),
         (400, json!({"_schema": ["Invalid input type."]}))
@@ -402,7 +391,7 @@ both_dbs!(cases, |app: TestApp| async move {
         ("/manage/cases/999999", "Invalid case ID"),
         ("/manage/cases/close/abc", "Invalid case ID"),
     ] {
-        let (st, got) = iris(&app, Some(&app.token), "GET", path, None).await;
+        let (st, got) = admin(&app, "GET", path, None).await;
         assert_eq!((st, s(&got["message"])), (400, message.to_string()), "{path}");
     }
     // Tenancy: a user limited to another customer sees no such case.
@@ -450,7 +439,7 @@ both_dbs!(case_context_and_summary, |app: TestApp| async move {
         .as_i64()
         .unwrap();
     // No case named and none current: IRIS's refusal.
-    let (st, body) = iris(&app, Some(&app.token), "GET", "/case/summary/fetch", None).await;
+    let (st, body) = admin(&app, "GET", "/case/summary/fetch", None).await;
     assert_eq!(
         (st, s(&body["message"])),
         (400, "Invalid case ID".to_string()),
@@ -497,9 +486,8 @@ both_dbs!(case_context_and_summary, |app: TestApp| async move {
     );
     // Not a case: refused, nothing changed.
     for cid in ["abc", "0", "999999"] {
-        let (st, body) = iris(
+        let (st, body) = admin(
             &app,
-            Some(&app.token),
             "POST",
             &format!("/case/summary/update?cid={cid}"),
             Some(json!({"case_description": "x"})),
@@ -511,14 +499,7 @@ both_dbs!(case_context_and_summary, |app: TestApp| async move {
             "cid {cid}: {body}"
         );
     }
-    let (st, body) = iris(
-        &app,
-        Some(&app.token),
-        "POST",
-        "/case/summary/update",
-        Some(json!({"summary": "x"})),
-    )
-    .await;
+    let (st, body) = admin(&app, "POST", "/case/summary/update", Some(json!({"summary": "x"}))).await;
     assert_eq!(st, 400);
     assert_eq!(
         body["data"],
@@ -599,9 +580,8 @@ both_dbs!(iocs, |app: TestApp| async move {
     );
     let evil = by_id["data"]["ioc_id"].as_i64().unwrap();
     // The same IOC again in this case: refused; in another case of the customer: the same IOC, linked.
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "POST",
         &format!("/case/ioc/add?cid={case}"),
         Some(json!({"ioc_value": "evil.example.com", "ioc_type_id": domain})),
@@ -645,14 +625,7 @@ both_dbs!(iocs, |app: TestApp| async move {
         (one["ioc_value"].clone(), one["ioc_tlp_id"].clone()),
         (json!("8.8.8.8"), json!(2))
     );
-    let (st, body) = iris(
-        &app,
-        Some(&app.token),
-        "GET",
-        &format!("/case/ioc/{ip}?cid={other}"),
-        None,
-    )
-    .await;
+    let (st, body) = admin(&app, "GET", &format!("/case/ioc/{ip}?cid={other}"), None).await;
     assert_eq!(
         (st, s(&body["message"])),
         (400, "Invalid IOC ID for this case".to_string())
@@ -678,9 +651,8 @@ both_dbs!(iocs, |app: TestApp| async move {
         (json!("tag1,tag2"), json!(1), json!("IOC description"))
     );
     // What an IOC is does not change; bad fields are named; nothing is written.
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "POST",
         &format!("/case/ioc/update/{ip}?cid={case}"),
         Some(json!({"ioc_value": "1.1.1.1", "ioc_type": "IP"})),
@@ -700,14 +672,7 @@ both_dbs!(iocs, |app: TestApp| async move {
         ),
         (json!({"ioc_value": "9.9.9.9", "ioc_type_id": 99999}), "ioc_type_id"),
     ] {
-        let (st, body) = iris(
-            &app,
-            Some(&app.token),
-            "POST",
-            &format!("/case/ioc/add?cid={case}"),
-            Some(bad.clone()),
-        )
-        .await;
+        let (st, body) = admin(&app, "POST", &format!("/case/ioc/add?cid={case}"), Some(bad.clone())).await;
         assert_eq!(
             (st, s(&body["message"])),
             (400, "Data error".to_string()),
@@ -715,9 +680,8 @@ both_dbs!(iocs, |app: TestApp| async move {
         );
         assert!(body["data"][field].is_array(), "{bad}: {body}");
     }
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "POST",
         &format!("/case/ioc/add?cid={case}"),
         Some(json!({"ioc_value": "9.9.9.9", "ioc_type": "Nonsense"})),
@@ -742,14 +706,7 @@ both_dbs!(iocs, |app: TestApp| async move {
     assert_eq!(gone["message"], "IOC deleted");
     let d = app.data("{ iocs(first: 10) { nodes { value } } }", json!({})).await;
     assert_eq!(d["iocs"]["nodes"], json!([{"value": "8.8.8.8"}]));
-    let (st, body) = iris(
-        &app,
-        Some(&app.token),
-        "GET",
-        &format!("/case/ioc/delete/{ip}?cid={other}"),
-        None,
-    )
-    .await;
+    let (st, body) = admin(&app, "GET", &format!("/case/ioc/delete/{ip}?cid={other}"), None).await;
     assert_eq!(
         (st, s(&body["message"])),
         (400, "Not a valid IOC for this case".to_string())
@@ -800,14 +757,7 @@ both_dbs!(assets, |app: TestApp| async move {
     let one = get(&app, &format!("/case/assets/{asset}?cid={case}")).await["data"].clone();
     assert_eq!(one["linked_ioc"][0]["ioc_value"], "10.0.0.5");
     assert_eq!(one["asset_info"], "nginx, patched in May");
-    let (st, body) = iris(
-        &app,
-        Some(&app.token),
-        "GET",
-        &format!("/case/assets/{asset}?cid={other}"),
-        None,
-    )
-    .await;
+    let (st, body) = admin(&app, "GET", &format!("/case/assets/{asset}?cid={other}"), None).await;
     assert_eq!(
         (st, s(&body["message"])),
         (400, "Invalid asset ID for this case".to_string())
@@ -856,14 +806,7 @@ both_dbs!(assets, |app: TestApp| async move {
             "asset_colour",
         ),
     ] {
-        let (st, body) = iris(
-            &app,
-            Some(&app.token),
-            "POST",
-            &format!("/case/assets/add?cid={case}"),
-            Some(bad.clone()),
-        )
-        .await;
+        let (st, body) = admin(&app, "POST", &format!("/case/assets/add?cid={case}"), Some(bad.clone())).await;
         assert_eq!(
             (st, s(&body["message"])),
             (400, "Data error".to_string()),
@@ -871,9 +814,8 @@ both_dbs!(assets, |app: TestApp| async move {
         );
         assert!(body["data"][field].is_array(), "{bad}: {body}");
     }
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "POST",
         &format!("/case/assets/update/{asset}?cid={other}"),
         Some(json!({"asset_name": "stolen"})),
@@ -891,9 +833,8 @@ both_dbs!(assets, |app: TestApp| async move {
         1
     );
     // Deleted (v1.2's GET), and from another case, not.
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "POST",
         &format!("/case/assets/delete/{asset}?cid={other}"),
         Some(json!({})),
@@ -963,9 +904,8 @@ both_dbs!(evidences, |app: TestApp| async move {
         (json!({"filename": "ok.bin", "file_hash": "string"}), "file_hash"),
         (json!({"filename": "ok.bin", "file_type": "raw"}), "file_type"),
     ] {
-        let (st, body) = iris(
+        let (st, body) = admin(
             &app,
-            Some(&app.token),
             "POST",
             &format!("/case/evidences/add?cid={case}"),
             Some(bad.clone()),
@@ -984,7 +924,7 @@ both_dbs!(evidences, |app: TestApp| async move {
         ("GET", format!("/case/evidences/delete/{id}")),
     ] {
         let body = (method == "POST").then(|| json!({"filename": "stolen.bin"}));
-        let (st, got) = iris(&app, Some(&app.token), method, &format!("{path}?cid={other}"), body).await;
+        let (st, got) = admin(&app, method, &format!("{path}?cid={other}"), body).await;
         assert_eq!(
             (st, s(&got["message"])),
             (400, "Invalid evidence ID for this case".to_string()),
@@ -1026,14 +966,7 @@ both_dbs!(timeline, |app: TestApp| async move {
     let example = json!({"event_title": "string", "event_content": "string", "event_raw": "string", "event_source": "string",
         "event_assets": [asset], "event_category": "2", "color": "string", "event_date": "2021-10-19", "event_time": "16:19:09",
         "event_in_graph": true, "event_in_summary": true, "event_tags": "string", "event_tz": "+00:00", "cid": case});
-    let (st, body) = iris(
-        &app,
-        Some(&app.token),
-        "POST",
-        "/case/timeline/event/add",
-        Some(example),
-    )
-    .await;
+    let (st, body) = admin(&app, "POST", "/case/timeline/event/add", Some(example)).await;
     assert_eq!((st, body["data"].clone()), (400, json!({"color": ["Unknown field."]})));
     // v1.2's fields, a wall-clock time two hours east of UTC.
     let added = post(
@@ -1144,9 +1077,8 @@ both_dbs!(timeline, |app: TestApp| async move {
             "event_iocs",
         ),
     ] {
-        let (st, body) = iris(
+        let (st, body) = admin(
             &app,
-            Some(&app.token),
             "POST",
             &format!("/case/timeline/events/add?cid={case}"),
             Some(bad.clone()),
@@ -1163,7 +1095,7 @@ both_dbs!(timeline, |app: TestApp| async move {
         ("GET", format!("/case/timeline/events/{first}")),
         ("GET", format!("/case/timeline/event/delete/{first}")),
     ] {
-        let (st, got) = iris(&app, Some(&app.token), method, &format!("{path}?cid={other}"), None).await;
+        let (st, got) = admin(&app, method, &format!("{path}?cid={other}"), None).await;
         assert_eq!(
             (st, s(&got["message"])),
             (400, "Invalid event ID for this case".to_string()),
@@ -1311,14 +1243,7 @@ both_dbs!(notes, |app: TestApp| async move {
             "note_contents",
         ),
     ] {
-        let (st, body) = iris(
-            &app,
-            Some(&app.token),
-            "POST",
-            &format!("/case/notes/add?cid={case}"),
-            Some(bad.clone()),
-        )
-        .await;
+        let (st, body) = admin(&app, "POST", &format!("/case/notes/add?cid={case}"), Some(bad.clone())).await;
         assert_eq!(
             (st, s(&body["message"])),
             (400, "Data error".to_string()),
@@ -1326,9 +1251,8 @@ both_dbs!(notes, |app: TestApp| async move {
         );
         assert!(body["data"][field].is_array(), "{bad}: {body}");
     }
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "POST",
         &format!("/case/notes/save/{nid}?cid={other}"),
         Some(json!({"note_title": "stolen"})),
@@ -1338,9 +1262,8 @@ both_dbs!(notes, |app: TestApp| async move {
         (st, s(&body["message"])),
         (400, "Invalid note ID for this case".to_string())
     );
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "GET",
         &format!("/case/notes/groups/delete/{gid}?cid={other}"),
         None,
@@ -1371,14 +1294,7 @@ both_dbs!(notes, |app: TestApp| async move {
 both_dbs!(object_states, |app: TestApp| async move {
     let (case, other) = two_cases(&app).await;
     // Nothing changed yet: IRIS's words, and lists with a null state.
-    let (st, body) = iris(
-        &app,
-        Some(&app.token),
-        "GET",
-        &format!("/case/timeline/state?cid={case}"),
-        None,
-    )
-    .await;
+    let (st, body) = admin(&app, "GET", &format!("/case/timeline/state?cid={case}"), None).await;
     assert_eq!(
         (st, s(&body["message"])),
         (
@@ -1408,14 +1324,7 @@ both_dbs!(object_states, |app: TestApp| async move {
         get(&app, &format!("/case/timeline/get/0?cid={case}")).await["data"]["state"]["object_state"],
         2
     );
-    let (st, _) = iris(
-        &app,
-        Some(&app.token),
-        "GET",
-        &format!("/case/assets/state?cid={case}"),
-        None,
-    )
-    .await;
+    let (st, _) = admin(&app, "GET", &format!("/case/assets/state?cid={case}"), None).await;
     assert_eq!(st, 400);
     // An IOC shared by two cases: a change to it shows in both.
     let ioc = post(
@@ -1570,14 +1479,7 @@ both_dbs!(tasks, |app: TestApp| async move {
         ),
         (json!({"task_title": "Typo", "task_asignee_id": ann}), "task_asignee_id"),
     ] {
-        let (st, body) = iris(
-            &app,
-            Some(&app.token),
-            "POST",
-            &format!("/case/tasks/add?cid={case}"),
-            Some(bad.clone()),
-        )
-        .await;
+        let (st, body) = admin(&app, "POST", &format!("/case/tasks/add?cid={case}"), Some(bad.clone())).await;
         assert_eq!(
             (st, s(&body["message"])),
             (400, "Data error".to_string()),
@@ -1586,7 +1488,7 @@ both_dbs!(tasks, |app: TestApp| async move {
         assert!(body["data"][field].is_array(), "{bad}: {body}");
     }
     for path in [format!("/case/tasks/{t}"), format!("/case/tasks/delete/{t}")] {
-        let (st, got) = iris(&app, Some(&app.token), "GET", &format!("{path}?cid={other}"), None).await;
+        let (st, got) = admin(&app, "GET", &format!("{path}?cid={other}"), None).await;
         assert_eq!(
             (st, s(&got["message"])),
             (400, "Invalid task ID for this case".to_string()),
@@ -1625,9 +1527,8 @@ both_dbs!(tasks, |app: TestApp| async move {
         get(&app, &format!("/global/tasks/{g}")).await["data"]["task_status"],
         "Done"
     );
-    let (st, body) = iris(
+    let (st, body) = admin(
         &app,
-        Some(&app.token),
         "POST",
         "/global/tasks/add",
         Some(json!({"task_title": "No one", "task_status": "To do"})),
@@ -1637,27 +1538,13 @@ both_dbs!(tasks, |app: TestApp| async move {
         (st, body["data"]["task_assignee"][0].clone()),
         (400, json!("Missing data for required field."))
     );
-    let (st, body) = iris(
-        &app,
-        Some(&app.token),
-        "POST",
-        "/global/tasks/update-status",
-        Some(json!({"task_id": g})),
-    )
-    .await;
+    let (st, body) = admin(&app, "POST", "/global/tasks/update-status", Some(json!({"task_id": g}))).await;
     assert_eq!((st, s(&body["message"])), (400, "Missing parameter".to_string()));
     // A case's task is no global task.
     let case_task = get(&app, &format!("/case/tasks/list?cid={case}")).await["data"]["tasks"][0]["task_id"]
         .as_i64()
         .unwrap();
-    let (st, body) = iris(
-        &app,
-        Some(&app.token),
-        "GET",
-        &format!("/global/tasks/delete/{case_task}"),
-        None,
-    )
-    .await;
+    let (st, body) = admin(&app, "GET", &format!("/global/tasks/delete/{case_task}"), None).await;
     assert_eq!((st, s(&body["message"])), (400, "Unknown task ID !".to_string()));
     assert_eq!(
         get(&app, &format!("/global/tasks/delete/{g}")).await["message"],
@@ -1710,7 +1597,7 @@ both_dbs!(task_logs_and_outcomes, |app: TestApp| async move {
             "Unknown field.",
         ),
     ] {
-        let (st, answer) = iris(&app, Some(&app.token), "POST", "/case/tasklog/add", Some(body.clone())).await;
+        let (st, answer) = admin(&app, "POST", "/case/tasklog/add", Some(body.clone())).await;
         assert_eq!(
             (st, &answer["message"]),
             (400, &json!("Data error")),
@@ -1751,14 +1638,7 @@ both_dbs!(task_logs_and_outcomes, |app: TestApp| async move {
         (json!({"status_id": "x"}), "Invalid status"),
         (json!({}), "Invalid status. Expected int"),
     ] {
-        let (st, answer) = iris(
-            &app,
-            Some(&app.token),
-            "POST",
-            &format!("/case/update-status?cid={case}"),
-            Some(body),
-        )
-        .await;
+        let (st, answer) = admin(&app, "POST", &format!("/case/update-status?cid={case}"), Some(body)).await;
         assert_eq!((st, &answer["message"]), (400, &json!(message)), "{answer}");
     }
     assert_eq!(read(case).await["outcome"], "FALSE_POSITIVE");
@@ -1932,7 +1812,7 @@ both_dbs!(note_directories, |app: TestApp| async move {
             json!({"name": ["Not a valid string."]}),
         ),
     ] {
-        let (st, answer) = iris(&app, Some(&app.token), "POST", &path, Some(body.clone())).await;
+        let (st, answer) = admin(&app, "POST", &path, Some(body.clone())).await;
         assert_eq!(
             (st, &answer["message"], &answer["data"]),
             (400, &json!(message), &data),
@@ -1954,14 +1834,7 @@ both_dbs!(note_directories, |app: TestApp| async move {
         get(&app, &format!("/case/notes/directories/filter?cid={case}")).await["data"],
         json!([])
     );
-    let (st, gone) = iris(
-        &app,
-        Some(&app.token),
-        "GET",
-        &format!("/case/notes/{note_id}?cid={case}"),
-        None,
-    )
-    .await;
+    let (st, gone) = admin(&app, "GET", &format!("/case/notes/{note_id}?cid={case}"), None).await;
     assert_eq!((st, &gone["status"]), (400, &json!("error")));
     assert_eq!(
         get(&app, &format!("/case/notes/directories/filter?cid={other}")).await["data"][0]["name"],
@@ -2090,7 +1963,7 @@ both_dbs!(users_and_their_keys, |app: TestApp| async move {
             json!({"user_name": ["Missing data for required field."], "user_email": ["Missing data for required field."], "user_password": ["Missing data for required field."]}),
         ),
     ] {
-        let (st, answer) = iris(&app, Some(&app.token), "POST", &path, Some(body.clone())).await;
+        let (st, answer) = admin(&app, "POST", &path, Some(body.clone())).await;
         assert_eq!(
             (st, &answer["message"], &answer["data"]),
             (400, &json!("Data error"), &data),
@@ -2101,27 +1974,13 @@ both_dbs!(users_and_their_keys, |app: TestApp| async move {
         get(&app, &format!("/manage/users/{id}")).await["data"]["user_name"],
         "SOAR"
     );
-    let (st, unknown) = iris(&app, Some(&app.token), "GET", "/manage/users/99999", None).await;
+    let (st, unknown) = admin(&app, "GET", "/manage/users/99999", None).await;
     assert_eq!((st, &unknown["message"]), (400, &json!("Invalid user ID")));
     // Deletion needs a deactivated user; deactivating oneself is refused.
-    let (st, active) = iris(
-        &app,
-        Some(&app.token),
-        "POST",
-        &format!("/manage/users/delete/{id}"),
-        Some(json!({})),
-    )
-    .await;
+    let (st, active) = admin(&app, "POST", &format!("/manage/users/delete/{id}"), Some(json!({}))).await;
     assert_eq!((st, &active["message"]), (400, &json!("Cannot delete active user")));
     let me = user_number(&app, "admin").await;
-    let (st, myself) = iris(
-        &app,
-        Some(&app.token),
-        "GET",
-        &format!("/manage/users/deactivate/{me}"),
-        None,
-    )
-    .await;
+    let (st, myself) = admin(&app, "GET", &format!("/manage/users/deactivate/{me}"), None).await;
     assert_eq!(
         (st, &myself["message"]),
         (
@@ -2137,14 +1996,7 @@ both_dbs!(users_and_their_keys, |app: TestApp| async move {
     let (st, _) = iris(&app, Some(&key), "GET", "/api/ping", None).await;
     assert_eq!(st, 401, "a deactivated user's key stops working");
     // A user who acted (it signed in, it was refused a case) stays, as in IRIS.
-    let (st, acted) = iris(
-        &app,
-        Some(&app.token),
-        "POST",
-        &format!("/manage/users/delete/{id}"),
-        Some(json!({})),
-    )
-    .await;
+    let (st, acted) = admin(&app, "POST", &format!("/manage/users/delete/{id}"), Some(json!({}))).await;
     assert_eq!(
         (st, &acted["message"]),
         (400, &json!("user svc-soar has acted in Pivot: deactivate it instead"))
@@ -2157,7 +2009,7 @@ both_dbs!(users_and_their_keys, |app: TestApp| async move {
     get(&app, &format!("/manage/users/deactivate/{temp}")).await;
     let deleted = post(&app, &format!("/manage/users/delete/{temp}"), json!({})).await;
     assert_eq!(deleted["message"], format!("Deleted user ID {temp}"));
-    let (st, _) = iris(&app, Some(&app.token), "GET", &format!("/manage/users/{temp}"), None).await;
+    let (st, _) = admin(&app, "GET", &format!("/manage/users/{temp}"), None).await;
     assert_eq!(st, 400);
     // Users are administration: an analyst may not list, look up or make them.
     let analyst = app.user("ana", Role::Analyst, "").await;
@@ -2406,14 +2258,7 @@ both_dbs!(spec_examples_replayed, |app: TestApp| async move {
             &json!(["admin"])
         )
     );
-    let (st, active) = iris(
-        &app,
-        Some(&app.token),
-        "GET",
-        &format!("/manage/users/delete/{id}"),
-        None,
-    )
-    .await;
+    let (st, active) = admin(&app, "GET", &format!("/manage/users/delete/{id}"), None).await;
     assert_eq!(
         (st, active),
         (
