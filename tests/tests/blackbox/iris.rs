@@ -2069,8 +2069,8 @@ both_dbs!(spec_examples_replayed, |app: TestApp| async move {
     );
 
     // #7: a global task's status set back to "To do".
-    let admin = user_number(&app, "admin").await;
-    post(&app, "/global/tasks/add", json!({"task_assignee": admin, "task_status": "In progress", "task_title": "Report", "task_description": "", "task_tags": ""})).await;
+    let admin_id = user_number(&app, "admin").await;
+    post(&app, "/global/tasks/add", json!({"task_assignee": admin_id, "task_status": "In progress", "task_title": "Report", "task_description": "", "task_tags": ""})).await;
     let g = get(&app, "/global/tasks/list").await["data"][0]["task_id"]
         .as_i64()
         .unwrap();
@@ -2147,7 +2147,7 @@ both_dbs!(spec_examples_replayed, |app: TestApp| async move {
     let t = post(
         &app,
         "/case/tasks/add",
-        json!({"task_assignee_id": admin, "task_status": "To do", "task_title": "Task", "cid": case}),
+        json!({"task_assignee_id": admin_id, "task_status": "To do", "task_title": "Task", "cid": case}),
     )
     .await["data"]["id"]
         .as_i64()
@@ -2155,7 +2155,7 @@ both_dbs!(spec_examples_replayed, |app: TestApp| async move {
     let task = post(
         &app,
         &format!("/case/tasks/update/{t}"),
-        json!({"task_assignee_id": admin, "task_status": "In progress", "task_title": "Collect logs", "task_description": "proxy and DNS", "task_tags": "logs", "cid": case}),
+        json!({"task_assignee_id": admin_id, "task_status": "In progress", "task_title": "Collect logs", "task_description": "proxy and DNS", "task_tags": "logs", "cid": case}),
     )
     .await;
     assert_eq!(task["message"], "");
