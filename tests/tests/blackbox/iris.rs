@@ -2040,8 +2040,8 @@ both_dbs!(users_and_their_keys, |app: TestApp| async move {
         [
             "createUser",
             "createApiToken",
-            "resetPassword",
             "updateUser",
+            "resetPassword",
             "updateUser",
             "createUser",
             "createApiToken",
@@ -2049,6 +2049,65 @@ both_dbs!(users_and_their_keys, |app: TestApp| async move {
             "deleteUser"
         ]
     );
+    // v1.2's `user_isadmin: false` only takes the administrator role away; a refused
+    // update changes nothing, its password included.
+    let ana = user_number(&app, "ana").await;
+    post(
+        &app,
+        &format!("/manage/users/update/{ana}"),
+        json!({"user_isadmin": false, "user_password": ""}),
+    )
+    .await;
+    let boss = post(
+        &app,
+        "/manage/users/add",
+        json!({"user_login": "Boss", "user_name": "Boss", "user_email": "b@example.com", "user_password": "a long enough password", "user_isadmin": true}),
+    )
+    .await["data"]["user_id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        get(&app, "/manage/users/lookup/login/Boss").await["data"]["user_id"],
+        boss
+    );
+    post(
+        &app,
+        &format!("/manage/users/update/{boss}"),
+        json!({"user_login": "Boss", "user_isadmin": false}),
+    )
+    .await;
+    let roles = app
+        .data(
+            r#"{ users(filter: { username: { in: ["ana", "boss"] } }) { nodes { username role } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        roles["users"]["nodes"],
+        json!([{"username": "ana", "role": "analyst"}, {"username": "boss", "role": "analyst"}])
+    );
+    let (st, bad) = admin(
+        &app,
+        "POST",
+        &format!("/manage/users/update/{boss}"),
+        Some(json!({"user_email": "ab", "user_password": "a brand new password"})),
+    )
+    .await;
+    assert_eq!(
+        (st, &bad["data"]),
+        (400, &json!({"user_email": ["Not a valid email address."]}))
+    );
+    let kept = app
+        .anonymous
+        .post(app.url("/graphql"))
+        .json(&json!({"query": "mutation { login(username: \"boss\", password: \"a long enough password\") { username } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(kept["data"]["login"]["username"], "boss", "{kept}");
 });
 
 // The spec's examples the tests above do not replay as written: v1.2's GET variants,

@@ -1,6 +1,8 @@
 //! A case's note directories (IRIS v2, `/case/notes/directories/*`): Pivot's note
 //! groups, which may sit inside one another. IRIS v2 ignores unknown body fields here.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -60,19 +62,24 @@ struct InCase {
 pub(super) fn directory_list(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
     let mut all = a.read::<InCase>()?.r.note_groups;
     all.sort_by(|x, y| x.title.cmp(&y.title).then(x.id.cmp(&y.id)));
-    fn tree(d: &Directory, all: &[Directory], depth: usize) -> Value {
-        let inside: Vec<Value> = all
-            .iter()
-            .filter(|c| c.parent.as_ref().is_some_and(|p| p.id == d.id))
-            .filter(|_| depth < 32)
-            .map(|c| tree(c, all, depth + 1))
-            .collect();
-        json!({ "id": number(&d.id), "name": d.title, "note_count": d.notes.len(), "subdirectories": inside })
+    // Each directory's children, found once (by name, as the list is).
+    let mut inside: HashMap<&str, Vec<&Directory>> = HashMap::new();
+    for d in &all {
+        if let Some(p) = &d.parent {
+            inside.entry(p.id.as_str()).or_default().push(d);
+        }
+    }
+    fn tree(d: &Directory, inside: &HashMap<&str, Vec<&Directory>>, depth: usize) -> Value {
+        let children: Vec<Value> = match inside.get(d.id.as_str()) {
+            Some(cs) if depth < 32 => cs.iter().map(|c| tree(c, inside, depth + 1)).collect(),
+            _ => Vec::new(),
+        };
+        json!({ "id": number(&d.id), "name": d.title, "note_count": d.notes.len(), "subdirectories": children })
     }
     let rows: Vec<Value> = all
         .iter()
         .map(|d| {
-            let mut row = tree(d, &all, 0);
+            let mut row = tree(d, &inside, 0);
             let mut notes: Vec<(String, i64)> = d
                 .notes
                 .iter()
@@ -97,6 +104,10 @@ fn directory_input(p: &Params, create: bool) -> Result<Value, Refusal> {
     } else {
         f.text("name", 1)
     };
+    // Pivot's limit, said here: the operation's errors read as a bad parent.
+    if name.as_ref().is_some_and(|n| n.chars().count() > 300) {
+        f.fail("name", "Longer than maximum length 300.");
+    }
     let mut vars = json!({ "title": name });
     if f.has("parent_id") {
         vars["parentId"] = json!(f.int("parent_id").map(|n| global_of(Kind::NoteGroup, n).0));

@@ -205,7 +205,7 @@ impl Dialect for Iris {
             Route::new(M::POST, "/manage/users/add", json, Some((Users, Write)), USER_KEY, no_vars, added_user)
                 .first(CREATE_USER, new_user, fine, feed_new_user),
             Route::new(M::POST, "/manage/users/update/{id}", json, Some((Users, Write)), UPDATE_USER, user_update, updated_user)
-                .before(USER, login_kept),
+                .then(USER, login_kept, feed_demotion),
             Route::new(M::GET, "/manage/users/deactivate/{id}", json, Some((Users, Write)), SET_ACTIVE, deactivation, deactivated_user),
             Route::new(M::GET, "/manage/users/activate/{id}", json, Some((Users, Write)), SET_ACTIVE, activation, activated_user),
             Route::new(M::GET, "/manage/users/{id}", json, Some((Users, Read)), USER, user_id, one_user),

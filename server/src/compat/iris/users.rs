@@ -40,8 +40,8 @@ pub(super) const USER_KEY: &str =
     "mutation($userId: ID!) { r: createApiToken(name: \"DFIR-IRIS API key\", userId: $userId) { token } }";
 pub(super) const UPDATE_USER: &str = concat!(
     "mutation($id: ID!, $input: UserInput!, $password: String!, $setPassword: Boolean!) { ",
-    "p: resetPassword(id: $id, password: $password) @include(if: $setPassword) { id } ",
-    "r: updateUser(id: $id, input: $input) { ...U } } ",
+    "r: updateUser(id: $id, input: $input) { ...U } ",
+    "p: resetPassword(id: $id, password: $password) @include(if: $setPassword) { id } } ",
     user_fields!()
 );
 pub(super) const SET_ACTIVE: &str = concat!(
@@ -177,7 +177,8 @@ pub(super) fn looked_up_id(a: Answer, _: &Params, _: &Context) -> Result<Reply, 
 }
 
 pub(super) fn login(p: &Params, _: &Context) -> Result<Value, Refusal> {
-    Ok(json!({ "login": p.path("login") }))
+    // Pivot keeps usernames in lower case.
+    Ok(json!({ "login": p.path("login").to_lowercase() }))
 }
 
 pub(super) fn looked_up_login(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
@@ -195,7 +196,7 @@ struct Fields {
     name: Option<String>,
     email: Option<String>,
     password: Option<String>,
-    /// v1.2's `user_isadmin`: an administrator, or (false) a viewer.
+    /// v1.2's `user_isadmin`: an administrator, or (false) not one.
     role: Option<&'static str>,
 }
 
@@ -210,6 +211,19 @@ fn fields(p: &Params, create: bool) -> Result<Fields, Refusal> {
     } else {
         (f.text("user_login", 2), f.text("user_name", 2), f.text("user_email", 2))
     };
+    // Pivot's own limits, checked before anything runs: an update is two mutations
+    // (the details, then the password), and the second must not fail on its input.
+    for (field, value, max) in [("user_name", &name, 200), ("user_email", &email, 254)] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            f.fail(field, format!("Longer than maximum length {max}."));
+        }
+    }
+    if email
+        .as_ref()
+        .is_some_and(|e| !e.contains('@') || e.starts_with('@') || e.ends_with('@'))
+    {
+        f.fail("user_email", "Not a valid email address.");
+    }
     let service = f.bool("user_is_service_account").unwrap_or(false);
     let role = f
         .bool("user_isadmin")
@@ -219,6 +233,13 @@ fn fields(p: &Params, create: bool) -> Result<Fields, Refusal> {
         Some(pw) if pw.chars().count() < MIN_PASSWORD => f.fail(
             "user_password",
             format!("Password must be at least {MIN_PASSWORD} characters long"),
+        ),
+        Some(pw) if pw.len() > crate::domain::passwords::MAX_LENGTH => f.fail(
+            "user_password",
+            format!(
+                "Password must be at most {} bytes long",
+                crate::domain::passwords::MAX_LENGTH
+            ),
         ),
         None if create && !service => f.fail("user_password", super::form::MISSING),
         _ => {}
@@ -278,11 +299,27 @@ pub(super) fn user_update(p: &Params, c: &Context) -> Result<Value, Refusal> {
 /// rename users).
 pub(super) fn login_kept(v: &Value, p: &Params, _: &Context) -> Result<(), Refusal> {
     let u = the_user(&v["r"])?;
-    match p.body.get("user_login").and_then(Value::as_str) {
+    // Pivot keeps usernames in lower case.
+    match p.body.get("user_login").and_then(Value::as_str).map(str::to_lowercase) {
         Some(login) if login != u.username => Err(super::form::data_error(
             json!({ "user_login": ["Pivot keeps a user's login: it cannot be changed"] }),
         )),
         _ => Ok(()),
+    }
+}
+
+/// v1.2's `user_isadmin: false` takes the administrator role away (an administrator
+/// becomes an analyst) and leaves any other role as it is: IRIS only removes its
+/// administrator role.
+pub(super) fn feed_demotion(v: &Value, variables: &mut Value) {
+    if variables["input"]["role"] == "VIEWER" {
+        if let Some(input) = variables["input"].as_object_mut() {
+            if v["r"]["role"] == "admin" {
+                input.insert("role".into(), json!("ANALYST"));
+            } else {
+                input.remove("role");
+            }
+        }
     }
 }
 
