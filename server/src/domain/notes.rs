@@ -317,6 +317,13 @@ async fn check_parent(db: &impl ConnectionTrait, case_id: i64, parent: &ID, chil
     ))
 }
 
+/// Changes to a case's groups one at a time: on PostgreSQL, concurrent moves could
+/// make a loop, or a group could land under a parent being deleted (SQLite writes one
+/// at a time already).
+async fn lock_groups(db: &impl ConnectionTrait, case_id: i64) -> DomainResult<()> {
+    Ok(crate::db::advisory_locks(db, &[("note_groups", &case_id.to_string())]).await?)
+}
+
 /// How deep groups may nest: deep enough for any case, shallow enough to walk.
 const MAX_DEPTH: usize = 32;
 
@@ -327,6 +334,7 @@ pub async fn create_group(
     parent: Option<ID>,
 ) -> DomainResult<note_group::Model> {
     crud::find::<case::Entity>(db, "case", case_id).await?;
+    lock_groups(db, case_id).await?;
     let parent_id = match &parent {
         Some(p) => Some(check_parent(db, case_id, p, None).await?),
         None => None,
@@ -351,8 +359,9 @@ pub async fn update_group(
     title: Option<String>,
     parent: MaybeUndefined<ID>,
 ) -> DomainResult<note_group::Model> {
+    let case_id = crud::find::<note_group::Entity>(db, "note group", id).await?.case_id;
+    lock_groups(db, case_id).await?;
     let old = crud::find::<note_group::Entity>(db, "note group", id).await?;
-    let case_id = old.case_id;
     let mut am: note_group::ActiveModel = old.into();
     if let Some(t) = title {
         am.title = Set(text::required("title", &t, 300)?);
@@ -371,6 +380,7 @@ pub async fn update_group(
 /// group, unless `with_notes`.
 pub async fn delete_group(db: &impl ConnectionTrait, id: i64, with_notes: bool) -> DomainResult<()> {
     let group = crud::find::<note_group::Entity>(db, "note group", id).await?;
+    lock_groups(db, group.case_id).await?;
     super::case_states::bump(db, [group.case_id], super::case_states::CaseObjects::Notes).await?;
     // The group and everything inside it, level by level.
     let mut all = vec![id];

@@ -245,14 +245,27 @@ impl UserMutation {
             api_token: ApiToken(model),
         })
     }
-    /// Revokes one of the caller's API tokens.
+    /// Revokes one of the caller's API tokens (a user administrator: anyone's).
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ApiToken> {
-        let me = principal(ctx)?.user.id;
+        let caller = principal(ctx)?;
+        let me = caller.user.id;
+        // User administrators revoke any user's token (those they made for others too).
+        let any = caller.can(Capability::Users, Level::Write);
         let id = ids::decode("id", &id, Kind::ApiToken).gql()?;
         write(ctx, move |tx| {
-            Box::pin(async move { users::revoke_token(tx, me, id).await })
+            Box::pin(async move {
+                let token = token_owner(tx, id).await?;
+                users::revoke_token(tx, if any { token } else { me }, id).await
+            })
         })
         .await
         .map(ApiToken)
     }
+}
+
+/// Whose token `id` is (NOT_FOUND when there is none).
+async fn token_owner(db: &sea_orm::DatabaseTransaction, id: i64) -> crate::domain::error::DomainResult<i64> {
+    Ok(crate::domain::crud::find::<api_token::Entity>(db, "API token", id)
+        .await?
+        .user_id)
 }

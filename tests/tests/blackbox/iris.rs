@@ -2108,6 +2108,35 @@ both_dbs!(users_and_their_keys, |app: TestApp| async move {
         .await
         .unwrap();
     assert_eq!(kept["data"]["login"]["username"], "boss", "{kept}");
+    // An administrator revokes a token it made for another user; that user's key stops.
+    let boss_id = app.user_id("boss").await;
+    let made = app
+        .data(
+            r#"mutation($u: ID!) { createApiToken(name: "for boss", userId: $u) { token apiToken { id } } }"#,
+            json!({ "u": boss_id }),
+        )
+        .await;
+    let (key, token_id) = (
+        s(&made["createApiToken"]["token"]),
+        made["createApiToken"]["apiToken"]["id"].clone(),
+    );
+    assert_eq!(iris(&app, Some(&key), "GET", "/api/ping", None).await.0, 200);
+    let refused = app
+        .gql_as(
+            &analyst,
+            "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
+            json!({ "id": token_id }),
+        )
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "NOT_FOUND", "{refused}");
+    let revoked = app
+        .data(
+            "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
+            json!({ "id": token_id }),
+        )
+        .await;
+    assert!(revoked["revokeApiToken"]["revokedAt"].is_string(), "{revoked}");
+    assert_eq!(iris(&app, Some(&key), "GET", "/api/ping", None).await.0, 401);
 });
 
 // The spec's examples the tests above do not replay as written: v1.2's GET variants,
