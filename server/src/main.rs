@@ -858,7 +858,7 @@ async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) ->
         UserCommand::Revoke { name, token } => {
             let user = users::by_name(db, &name).await.map_err(fail)?;
             let tx = db.begin().await?;
-            let revoked = users::revoke_token(&tx, user.id, token).await.map_err(fail)?;
+            let revoked = users::revoke_token(&tx, Some(user.id), token).await.map_err(fail)?;
             audit::record(&tx, cli_event("revokeApiToken").on(Kind::ApiToken, revoked.id))
                 .await
                 .map_err(fail)?;

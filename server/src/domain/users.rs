@@ -190,9 +190,14 @@ pub async fn create_token(
 }
 
 /// Revokes one of the user's tokens (another user's token is NOT_FOUND).
-pub async fn revoke_token(db: &impl ConnectionTrait, user_id: i64, token_id: i64) -> DomainResult<api_token::Model> {
+/// Revokes token `token_id` of user `owner` (any user's, without one: administration).
+pub async fn revoke_token(
+    db: &impl ConnectionTrait,
+    owner: Option<i64>,
+    token_id: i64,
+) -> DomainResult<api_token::Model> {
     let token = crud::find::<api_token::Entity>(db, "API token", token_id).await?;
-    if token.user_id != user_id {
+    if owner.is_some_and(|u| token.user_id != u) {
         return Err(DomainError::not_found(format!("API token {token_id}")));
     }
     let mut am: api_token::ActiveModel = token.into();

@@ -253,19 +253,9 @@ impl UserMutation {
         let any = caller.can(Capability::Users, Level::Write);
         let id = ids::decode("id", &id, Kind::ApiToken).gql()?;
         write(ctx, move |tx| {
-            Box::pin(async move {
-                let token = token_owner(tx, id).await?;
-                users::revoke_token(tx, if any { token } else { me }, id).await
-            })
+            Box::pin(async move { users::revoke_token(tx, (!any).then_some(me), id).await })
         })
         .await
         .map(ApiToken)
     }
-}
-
-/// Whose token `id` is (NOT_FOUND when there is none).
-async fn token_owner(db: &sea_orm::DatabaseTransaction, id: i64) -> crate::domain::error::DomainResult<i64> {
-    Ok(crate::domain::crud::find::<api_token::Entity>(db, "API token", id)
-        .await?
-        .user_id)
 }
