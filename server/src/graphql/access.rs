@@ -27,6 +27,7 @@ pub fn type_capability(type_name: &str) -> Option<Capability> {
         .strip_suffix("Connection")
         .or_else(|| base.strip_suffix("Edge"))
         .or_else(|| base.strip_suffix("Page"))
+        .or_else(|| base.strip_suffix("Table"))
         .or_else(|| base.strip_suffix("Aggregate"))
         .unwrap_or(base);
     match base {

@@ -7,7 +7,9 @@ use entities::{
     ioc_case, note, note_group, task, timeline_event, timeline_event_asset, user,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement};
-use sea_orm::EntityTrait;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use serde_json::{json, Value};
+use std::collections::HashMap;
 
 use super::alert::Alert;
 use super::asset::Asset;
@@ -16,10 +18,11 @@ use super::customer::Customer;
 use super::errors::Gql;
 use super::evidence::Evidence;
 use super::ioc::Ioc;
-use super::loaders::{loader, ById, GroupBy, Paged};
+use super::loaders::{loader, ById, GroupBy, LoadError, Paged};
 use super::note::{Note, NoteGroup};
 use super::pagination::{edge_connection, Conn, PageArgs};
 use super::references::CaseClassification;
+use super::table::{by_id, graphql, Rows};
 use super::task::Task;
 use super::timeline::TimelineEvent;
 use super::user::principal;
@@ -32,6 +35,7 @@ use crate::domain::cases::{
 };
 use crate::domain::ids::{self, Kind};
 use crate::domain::iocs::IocFilter;
+use crate::domain::tenancy::Scope;
 use crate::group;
 
 group!(AssetsOfCase, asset::Entity, asset::Column::CaseId, i64);
@@ -311,6 +315,82 @@ crate::listing!(
     /// Counts, groups and time buckets of the cases that meet `filter`.
     cases_aggregate,
 );
+
+crate::table!(
+    CaseTableQuery, CaseTable, Case, CaseFilter, CaseField, CaseOrder,
+    /// The cases `cases` lists, as a table (for reading thousands at once): each row is
+    /// `{id, number, name, description, socId, status, outcome, openedAt, closedAt,
+    /// updatedAt, summary, customAttributes, customer: {id, name}, openedBy: {id,
+    /// username, displayName} or null, classification: {id, name} or null}`.
+    case_table,
+);
+
+impl Rows for Case {
+    type E = case::Entity;
+
+    async fn rows(db: &DatabaseConnection, scope: &Scope, models: Vec<case::Model>) -> Result<Vec<Value>, LoadError> {
+        let customers = by_id::<customer::Entity>(db, scope, models.iter().map(|m| m.customer_id)).await?;
+        let users = by_id::<user::Entity>(db, scope, models.iter().filter_map(|m| m.opened_by)).await?;
+        let classes =
+            by_id::<case_classification::Entity>(db, scope, models.iter().filter_map(|m| m.classification_id)).await?;
+        Ok(models
+            .into_iter()
+            .map(|m| {
+                let user = m.opened_by.and_then(|id| users.get(&id));
+                let class = m.classification_id.and_then(|id| classes.get(&id));
+                json!({
+                    "id": ids::encode(Kind::Case, m.id).to_string(),
+                    "number": m.id,
+                    "name": m.name,
+                    "description": m.description,
+                    "socId": m.soc_id,
+                    "status": graphql(&CaseStatus::parse(&m.status)),
+                    "outcome": graphql(&CaseOutcome::parse(&m.outcome)),
+                    "openedAt": graphql(&m.opened_at),
+                    "closedAt": graphql(&m.closed_at),
+                    "updatedAt": graphql(&m.updated_at),
+                    "summary": m.summary,
+                    "customAttributes": crate::domain::crud::attributes_of(m.custom_attributes.as_deref()),
+                    "customer": customers.get(&m.customer_id).map(customer_summary),
+                    "openedBy": user.map(|u| json!({
+                        "id": ids::encode(Kind::User, u.id).to_string(),
+                        "username": u.username,
+                        "displayName": u.display_name,
+                    })),
+                    "classification": class.map(|c| json!({ "id": c.id, "name": c.name })),
+                })
+            })
+            .collect())
+    }
+}
+
+/// A customer as tables show it: `{id, name}`.
+fn customer_summary(c: &customer::Model) -> Value {
+    json!({ "id": ids::encode(Kind::Customer, c.id).to_string(), "name": c.name })
+}
+
+/// Cases as tables show them, by id: `{id, number, name, customer: {id, name}}` (one
+/// statement for the cases, one for their customers).
+pub async fn case_summaries(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Value>, LoadError> {
+    let cases = by_id::<case::Entity>(db, scope, ids).await?;
+    let customers = by_id::<customer::Entity>(db, scope, cases.values().map(|c| c.customer_id)).await?;
+    Ok(cases
+        .into_values()
+        .map(|c| {
+            let row = json!({
+                "id": ids::encode(Kind::Case, c.id).to_string(),
+                "number": c.id,
+                "name": c.name,
+                "customer": customers.get(&c.customer_id).map(customer_summary),
+            });
+            (c.id, row)
+        })
+        .collect())
+}
 
 #[derive(Default)]
 pub struct CaseMutation;

@@ -5,17 +5,22 @@ use chrono::{DateTime, Utc};
 use entities::{hostname, ioc};
 
 use super::audit::write;
-use super::case::{cases_of_ioc, Case};
+use super::batching::BatchLoad;
+use super::case::{case_summaries, cases_of_ioc, Case, CaseLinksOfIoc};
 use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
-use super::loaders::{loader, ById, GroupBy};
+use super::loaders::{loader, ById, GroupBy, LoadError};
 use super::pagination::scope;
+use super::table::{self, Rows};
 use crate::domain::ids::{self, Kind};
 use crate::domain::iocs::{self, CreateIocInput, IocField, IocFilter, IocInput, IocOrder, Tlp};
+use crate::domain::tenancy::Scope;
 use crate::domain::values::IpAddr;
 use crate::domain::{ip, text};
 use crate::group;
+use sea_orm::DatabaseConnection;
+use serde_json::{json, Value};
 
 group!(IocsByValue, ioc::Entity, ioc::Column::Value, String);
 group!(HostnamesByName, hostname::Entity, hostname::Column::Name, String);
@@ -91,6 +96,52 @@ crate::listing!(
     /// Counts, groups and time buckets of the IOCs that meet `filter`.
     iocs_aggregate,
 );
+
+crate::table!(
+    IocTableQuery, IocTable, Ioc, IocFilter, IocField, IocOrder,
+    /// The IOCs `iocs` lists, as a table (for reading thousands at once): each row is
+    /// `{id, type, value, description, tags, tlp, customAttributes, createdAt,
+    /// updatedAt, cases}`, `cases` being the cases it is linked to that the caller
+    /// sees, each `{id, number, name, customer: {id, name}}`.
+    ioc_table,
+);
+
+impl Rows for Ioc {
+    type E = ioc::Entity;
+
+    async fn rows(db: &DatabaseConnection, scope: &Scope, models: Vec<ioc::Model>) -> Result<Vec<Value>, LoadError> {
+        let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
+        let links = if ids.is_empty() {
+            Default::default()
+        } else {
+            GroupBy::<CaseLinksOfIoc>::new(db.clone(), scope.clone())
+                .load(&ids)
+                .await?
+        };
+        let cases = case_summaries(db, scope, links.values().flatten().map(|l| l.case_id)).await?;
+        Ok(models
+            .into_iter()
+            .map(|m| {
+                let mut linked: Vec<i64> = links
+                    .get(&m.id)
+                    .map_or_else(Vec::new, |ls| ls.iter().map(|l| l.case_id).collect());
+                linked.sort_unstable();
+                json!({
+                    "id": ids::encode(Kind::Ioc, m.id).to_string(),
+                    "type": m.ioc_type,
+                    "value": m.value,
+                    "description": m.description,
+                    "tags": text::decode_tags(&m.tags),
+                    "tlp": table::graphql(&Tlp::parse(&m.tlp)),
+                    "customAttributes": crate::domain::crud::attributes_of(m.custom_attributes.as_deref()),
+                    "createdAt": table::graphql(&m.created_at),
+                    "updatedAt": table::graphql(&m.updated_at),
+                    "cases": linked.iter().filter_map(|c| cases.get(c)).collect::<Vec<_>>(),
+                })
+            })
+            .collect())
+    }
+}
 
 #[derive(Default)]
 pub struct IocMutation;

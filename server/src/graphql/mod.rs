@@ -32,6 +32,7 @@ pub mod port;
 pub mod preference;
 pub mod references;
 pub mod session;
+pub mod table;
 pub mod task;
 pub mod timeline;
 pub mod user;
@@ -59,7 +60,9 @@ pub struct Query(
     alert::AlertListing,
     customer::CustomerQuery,
     case::CaseQuery,
+    case::CaseTableQuery,
     ioc::IocQuery,
+    ioc::IocTableQuery,
     note::NoteQuery,
     asset::AssetQuery,
     asset::AssetTypeQuery,

@@ -23,6 +23,7 @@ mod schema;
 mod security;
 mod sessions;
 mod statements;
+mod tables;
 mod tenancy;
 mod users;
 mod web;

@@ -27,9 +27,9 @@ pub(super) const IOC_LIST: &str = concat!(
     "states: node(id: $caseId) { ... on Case { ",
     super::states::states_of_case!(),
     " } } ",
-    "r: iocs(filter: { caseId: { eq: $caseId } }, first: 1000, after: $after, orderBy: [{ field: TYPE, direction: ASC }]) ",
-    "{ pageInfo { hasNextPage endCursor } nodes { ...I } } } ",
-    ioc_fields!()
+    // A table, not a connection: a case may hold tens of thousands of IOCs.
+    "r: iocTable(filter: { caseId: { eq: $caseId } }, first: 20000, after: $after, orderBy: [{ field: TYPE, direction: ASC }]) ",
+    "{ pageInfo { hasNextPage endCursor } rows } }"
 );
 pub(super) const IOC: &str = concat!(
     "query($id: ID!) { types: iocTypes { id name } r: node(id: $id) { ...I } } ",
@@ -160,12 +160,13 @@ fn case_of(variables: &Value) -> &str {
 
 #[derive(Deserialize)]
 struct Page {
-    r: Nodes,
+    r: Rows,
 }
 
+/// A page of `iocTable`, whose rows hold what the fragment selects.
 #[derive(Deserialize)]
-struct Nodes {
-    nodes: Vec<Ioc>,
+struct Rows {
+    rows: Vec<Ioc>,
 }
 
 pub(super) fn ioc_list(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
@@ -173,7 +174,7 @@ pub(super) fn ioc_list(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refu
     let case = case_of(&a.variables);
     let mut rows = Vec::new();
     for page in std::iter::once(&a.data).chain(&a.pages) {
-        rows.extend(read_data::<Page>(page)?.r.nodes.iter().map(|i| i.row(&types, case)));
+        rows.extend(read_data::<Page>(page)?.r.rows.iter().map(|i| i.row(&types, case)));
     }
     let state = super::states::state_in(&a.data["states"], "IOCS");
     Ok(success("", json!({ "ioc": rows, "state": state })))

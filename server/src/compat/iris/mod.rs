@@ -25,7 +25,7 @@
 //! | POST      | /manage/customers/add, /customer/add  | createCustomer                       |
 //! | POST      | /manage/customers/update/{id}         | updateCustomer                       |
 //! | GET, POST | /manage/customers/delete/{id}         | deleteCustomer                       |
-//! | GET       | /manage/cases/list                    | cases (walked)                       |
+//! | GET       | /manage/cases/list                    | caseTable (walked)                   |
 //! | GET       | /manage/cases/{id}                    | node                                 |
 //! | POST      | /manage/cases/add                     | createCase                           |
 //! | POST      | /manage/cases/update/{id}             | updateCase                           |
@@ -43,7 +43,7 @@
 //! | POST      | /case/summary/update                  | useCase + updateCase                 |
 //! | POST      | /case/update-status                   | useCase + updateCase (outcome)       |
 //! | POST      | /case/tasklog/add                     | useCase + logCaseActivity            |
-//! | GET       | /case/ioc/list                        | useCase + iocs (walked)              |
+//! | GET       | /case/ioc/list                        | useCase + iocTable (walked)          |
 //! | GET       | /case/ioc/{id}                        | useCase + node                       |
 //! | POST      | /case/ioc/add                         | useCase, iocTypes, iocs + addIoc or linkIoc |
 //! | POST      | /case/ioc/update/{id}                 | useCase, iocTypes, node + updateIoc  |

@@ -1,0 +1,188 @@
+//! Tables: a listing's rows as plain JSON, up to [`MAX_ROWS`] a page, for clients that
+//! read a long list whole (the DFIR-IRIS dialect's lists; scripts).
+//!
+//! A page of objects costs GraphQL's work for every field of every row (10 to 25 µs a
+//! row, measured by `pivot bench iris`), and pages stop at 1,000 rows. A table answers
+//! the rows its listing would (the same filter, order, cursors and customer scope) as
+//! one JSON value: each row is the type's scalar fields under their GraphQL names and
+//! in their GraphQL forms, with summaries of its edges that its type documents. Related
+//! rows are read with one statement per relation for the whole page, not through the
+//! request's loaders (which send at most 1,000 keys a statement), so a page's
+//! statements do not depend on its length. Only the selection is given up: a table is
+//! not a second query language.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use async_graphql::connection::PageInfo;
+use async_graphql::{Context, InputType, Json};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::Value;
+
+use super::errors::Gql;
+use super::loaders::LoadError;
+use super::pagination::{scope, Selected, TotalCount};
+use crate::domain::error::DomainError;
+use crate::domain::query::order::Keyset;
+use crate::domain::query::{Fields, OrderBy};
+use crate::domain::tenancy::{Scope, Scoped};
+
+pub const DEFAULT_ROWS: i32 = 10_000;
+/// Under every backend's limit of bound parameters (SQLite 32,766), so that a page's
+/// related rows are one statement each.
+pub const MAX_ROWS: i32 = 20_000;
+
+/// A table's cost: two a row (a row is read and written without per-field work; a page
+/// of objects costs its rows times their selection).
+pub fn cost(first: Option<i32>) -> usize {
+    first.unwrap_or(DEFAULT_ROWS).clamp(1, MAX_ROWS) as usize * 2
+}
+
+/// A page of a table.
+pub struct Table {
+    pub rows: Json<Vec<Value>>,
+    pub page_info: PageInfo,
+    pub total: TotalCount,
+}
+
+/// How the rows of a type are written, from a page of its models: its scalar fields and
+/// its edges' summaries, their related rows read for the whole page at once.
+pub trait Rows: Send + Sync + 'static {
+    type E: Scoped;
+
+    fn rows(
+        db: &DatabaseConnection,
+        scope: &Scope,
+        models: Vec<<Self::E as EntityTrait>::Model>,
+    ) -> impl Future<Output = Result<Vec<Value>, LoadError>> + Send;
+}
+
+/// A value as GraphQL writes it (a date-time in RFC 3339, an enum by its name).
+pub fn graphql<T: InputType>(v: &T) -> Value {
+    v.to_value().into_json().unwrap_or(Value::Null)
+}
+
+/// The rows of `ids` of `E`, by id, within the scope: one statement.
+pub async fn by_id<E>(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, E::Model>, LoadError>
+where
+    E: Scoped,
+    E::Model: Send + Sync + Clone,
+{
+    use super::batching::BatchLoad;
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    super::loaders::ById::<E>::new(db.clone(), scope.clone())
+        .load(&ids)
+        .await
+}
+
+/// One page of `selected` as a table of `R`'s rows, in the order of `order`, after the
+/// cursor `after` (the listing's cursors).
+pub async fn table<F, O, R>(
+    ctx: &Context<'_>,
+    selected: Selected<F::E>,
+    order: Option<Vec<O>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Table>
+where
+    F: Fields,
+    O: Into<OrderBy<F>>,
+    R: Rows<E = F::E>,
+    <F::E as EntityTrait>::Model: Sync,
+{
+    let limit = match first {
+        None => DEFAULT_ROWS,
+        Some(n) if (1..=MAX_ROWS).contains(&n) => n,
+        Some(_) => return Err(DomainError::bad("first", format!("must be between 1 and {MAX_ROWS}"))).gql(),
+    } as u64;
+    let order: Vec<OrderBy<F>> = order.unwrap_or_default().into_iter().map(Into::into).collect();
+    let keys = Keyset::new(&order).gql()?;
+    let cursor = after.as_deref().map(|c| keys.decode("after", c)).transpose().gql()?;
+    let db = ctx.data_unchecked::<DatabaseConnection>().clone();
+    let scope = scope(ctx);
+    let selected = selected.scoped(ctx);
+    let mut q = selected.select.clone();
+    if let Some(c) = &cursor {
+        q = q.filter(keys.after(c, false));
+    }
+    let mut models = keys.sort(q, false).limit(limit + 1).all(&db).await.gql()?;
+    let more = models.len() as u64 > limit;
+    models.truncate(limit as usize);
+    let page_info = PageInfo {
+        has_previous_page: cursor.is_some(),
+        has_next_page: more,
+        start_cursor: models.first().map(|m| keys.cursor(m)),
+        end_cursor: models.last().map(|m| keys.cursor(m)),
+    };
+    let rows = R::rows(&db, &scope, models).await.gql()?;
+    let total = TotalCount::new(move |_| {
+        let (selected, db) = (selected.clone(), db.clone());
+        Box::pin(async move { selected.count(&db).await })
+    });
+    Ok(Table {
+        rows: Json(rows),
+        page_info,
+        total,
+    })
+}
+
+/// Declares `$root`, a query object with the table `$name` of `$rows`'s rows (type
+/// `$table`) over the listing's filter `$filter` and order `$order` of fields `$field`.
+#[macro_export]
+macro_rules! table {
+    (
+        $root:ident, $table:ident, $rows:ty, $filter:ty, $field:ty, $order:ty,
+        $(#[$doc:meta])* $name:ident $(,)?
+    ) => {
+        #[derive(Default)]
+        pub struct $root;
+
+        /// A page of a table: rows as JSON, with the listing's cursors.
+        pub struct $table(pub $crate::graphql::table::Table);
+
+        #[async_graphql::Object]
+        impl $table {
+            /// The rows: a JSON array of objects, each shaped as the field that answers
+            /// this table says.
+            async fn rows(&self) -> &async_graphql::Json<Vec<serde_json::Value>> {
+                &self.0.rows
+            }
+            async fn page_info(&self) -> &async_graphql::connection::PageInfo {
+                &self.0.page_info
+            }
+            /// How many rows match, across all pages.
+            async fn total_count(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<i64> {
+                self.0.total.count(ctx).await
+            }
+        }
+
+        #[async_graphql::Object]
+        impl $root {
+            $(#[$doc])*
+            #[graphql(complexity = "crate::graphql::table::cost(first)")]
+            async fn $name(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "Rows a page (default 10,000, at most 20,000).")]
+                first: Option<i32>,
+                after: Option<String>,
+                filter: Option<$filter>,
+                order_by: Option<Vec<$order>>,
+            ) -> async_graphql::Result<$table> {
+                let select = $crate::graphql::pagination::filtered(ctx, filter)?;
+                $crate::graphql::table::table::<$field, _, $rows>(ctx, select, order_by, first, after)
+                    .await
+                    .map($table)
+            }
+        }
+    };
+}
