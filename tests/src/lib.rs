@@ -344,6 +344,23 @@ impl TestApp {
         users::create_token(&self.db, user.id, "tests", None).await.unwrap().1
     }
 
+    /// A new user with no role, holding only the grants `extra` (`,hosts:read,`), and
+    /// an API token of it.
+    pub async fn user_with_only(&self, name: &str, extra: &str) -> String {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+        let token = self.user(name, users::Role::Viewer, extra).await;
+        let user = entities::user::Entity::find()
+            .filter(entities::user::Column::Username.eq(name))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut am: entities::user::ActiveModel = user.into();
+        am.role = Set("none".into());
+        am.update(&self.db).await.unwrap();
+        token
+    }
+
     /// The global ID of user `name`, read through the API.
     pub async fn user_id(&self, name: &str) -> String {
         let data = self

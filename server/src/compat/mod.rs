@@ -180,6 +180,22 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// JSON written from `body` as it is (no JSON tree built first).
+    pub fn serialized(body: &impl serde::Serialize) -> Result<Self, Refusal> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            tracing::error!(error = %e, "an answer does not serialize");
+            Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        })?;
+        Ok(Self {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            content: Content::Bytes {
+                content_type: "application/json",
+                bytes,
+            },
+        })
+    }
+
     pub fn ok(body: Value) -> Self {
         Self {
             status: StatusCode::OK,
@@ -400,6 +416,17 @@ pub fn read_data<T: serde::de::DeserializeOwned>(data: &Value) -> Result<T, Refu
     serde_path_to_error::deserialize(data).map_err(|e| {
         let what = std::any::type_name::<T>();
         tracing::error!(path = %e.path(), error = %e.inner(), "an operation's answer does not read as {what}");
+        Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    })
+}
+
+/// Rows a table answered as JSON text (`iocTable { rows }`), read as `T`; as
+/// [`read_data`], a failure is a bug.
+pub fn read_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Refusal> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let what = std::any::type_name::<T>();
+        tracing::error!(path = %e.path(), error = %e.inner(), "a table's rows do not read as {what}");
         Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
     })
 }

@@ -8,7 +8,8 @@ use entities::{
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement};
 use sea_orm::{DatabaseConnection, EntityTrait};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::HashMap;
 
 use super::alert::Alert;
@@ -325,69 +326,127 @@ crate::table!(
     case_table,
 );
 
+/// A row of `caseTable`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseRow {
+    id: String,
+    number: i64,
+    name: String,
+    description: String,
+    soc_id: Option<String>,
+    status: Value,
+    outcome: Value,
+    opened_at: Value,
+    closed_at: Value,
+    updated_at: Value,
+    summary: Option<String>,
+    custom_attributes: Option<Value>,
+    customer: Option<CustomerSummary>,
+    opened_by: Option<UserSummary>,
+    classification: Option<ClassificationSummary>,
+}
+
+/// A customer in a table's row.
+#[derive(Serialize, Clone)]
+pub struct CustomerSummary {
+    id: String,
+    name: String,
+}
+
+impl CustomerSummary {
+    fn of(c: &customer::Model) -> Self {
+        Self {
+            id: ids::encode(Kind::Customer, c.id).to_string(),
+            name: c.name.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    id: String,
+    username: String,
+    display_name: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ClassificationSummary {
+    id: i64,
+    name: String,
+}
+
+/// A case in a table's row: `{id, number, name, customer: {id, name}}`.
+#[derive(Serialize, Clone)]
+pub struct CaseSummary {
+    id: String,
+    number: i64,
+    name: String,
+    customer: Option<CustomerSummary>,
+}
+
 impl Rows for Case {
     type E = case::Entity;
+    type Row = CaseRow;
 
-    async fn rows(db: &DatabaseConnection, scope: &Scope, models: Vec<case::Model>) -> Result<Vec<Value>, LoadError> {
+    async fn rows(db: &DatabaseConnection, scope: &Scope, models: Vec<case::Model>) -> Result<Vec<CaseRow>, LoadError> {
         let customers = by_id::<customer::Entity>(db, scope, models.iter().map(|m| m.customer_id)).await?;
         let users = by_id::<user::Entity>(db, scope, models.iter().filter_map(|m| m.opened_by)).await?;
         let classes =
             by_id::<case_classification::Entity>(db, scope, models.iter().filter_map(|m| m.classification_id)).await?;
         Ok(models
             .into_iter()
-            .map(|m| {
-                let user = m.opened_by.and_then(|id| users.get(&id));
-                let class = m.classification_id.and_then(|id| classes.get(&id));
-                json!({
-                    "id": ids::encode(Kind::Case, m.id).to_string(),
-                    "number": m.id,
-                    "name": m.name,
-                    "description": m.description,
-                    "socId": m.soc_id,
-                    "status": graphql(&CaseStatus::parse(&m.status)),
-                    "outcome": graphql(&CaseOutcome::parse(&m.outcome)),
-                    "openedAt": graphql(&m.opened_at),
-                    "closedAt": graphql(&m.closed_at),
-                    "updatedAt": graphql(&m.updated_at),
-                    "summary": m.summary,
-                    "customAttributes": crate::domain::crud::attributes_of(m.custom_attributes.as_deref()),
-                    "customer": customers.get(&m.customer_id).map(customer_summary),
-                    "openedBy": user.map(|u| json!({
-                        "id": ids::encode(Kind::User, u.id).to_string(),
-                        "username": u.username,
-                        "displayName": u.display_name,
-                    })),
-                    "classification": class.map(|c| json!({ "id": c.id, "name": c.name })),
-                })
+            .map(|m| CaseRow {
+                id: ids::encode(Kind::Case, m.id).to_string(),
+                number: m.id,
+                status: graphql(&CaseStatus::parse(&m.status)),
+                outcome: graphql(&CaseOutcome::parse(&m.outcome)),
+                opened_at: graphql(&m.opened_at),
+                closed_at: graphql(&m.closed_at),
+                updated_at: graphql(&m.updated_at),
+                custom_attributes: crate::domain::crud::attributes_of(m.custom_attributes.as_deref()),
+                customer: customers.get(&m.customer_id).map(CustomerSummary::of),
+                opened_by: m.opened_by.and_then(|id| users.get(&id)).map(|u| UserSummary {
+                    id: ids::encode(Kind::User, u.id).to_string(),
+                    username: u.username.clone(),
+                    display_name: u.display_name.clone(),
+                }),
+                classification: m
+                    .classification_id
+                    .and_then(|id| classes.get(&id))
+                    .map(|c| ClassificationSummary {
+                        id: c.id,
+                        name: c.name.clone(),
+                    }),
+                name: m.name,
+                description: m.description,
+                soc_id: m.soc_id,
+                summary: m.summary,
             })
             .collect())
     }
 }
 
-/// A customer as tables show it: `{id, name}`.
-fn customer_summary(c: &customer::Model) -> Value {
-    json!({ "id": ids::encode(Kind::Customer, c.id).to_string(), "name": c.name })
-}
-
-/// Cases as tables show them, by id: `{id, number, name, customer: {id, name}}` (one
-/// statement for the cases, one for their customers).
+/// Cases as tables show them, by id (one statement for the cases, one for their
+/// customers).
 pub async fn case_summaries(
     db: &DatabaseConnection,
     scope: &Scope,
     ids: impl IntoIterator<Item = i64>,
-) -> Result<HashMap<i64, Value>, LoadError> {
+) -> Result<HashMap<i64, CaseSummary>, LoadError> {
     let cases = by_id::<case::Entity>(db, scope, ids).await?;
     let customers = by_id::<customer::Entity>(db, scope, cases.values().map(|c| c.customer_id)).await?;
     Ok(cases
         .into_values()
         .map(|c| {
-            let row = json!({
-                "id": ids::encode(Kind::Case, c.id).to_string(),
-                "number": c.id,
-                "name": c.name,
-                "customer": customers.get(&c.customer_id).map(customer_summary),
-            });
-            (c.id, row)
+            let summary = CaseSummary {
+                id: ids::encode(Kind::Case, c.id).to_string(),
+                number: c.id,
+                customer: customers.get(&c.customer_id).map(CustomerSummary::of),
+                name: c.name,
+            };
+            (c.id, summary)
         })
         .collect())
 }

@@ -2,11 +2,12 @@
 
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
-use entities::{hostname, ioc};
+use entities::{hostname, ioc, ioc_case};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
 
 use super::audit::write;
-use super::batching::BatchLoad;
-use super::case::{case_summaries, cases_of_ioc, Case, CaseLinksOfIoc};
+use super::case::{case_summaries, cases_of_ioc, Case, CaseSummary};
 use super::errors::Gql;
 use super::flow::host_at;
 use super::host::Host;
@@ -20,7 +21,8 @@ use crate::domain::values::IpAddr;
 use crate::domain::{ip, text};
 use crate::group;
 use sea_orm::DatabaseConnection;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 group!(IocsByValue, ioc::Entity, ioc::Column::Value, String);
 group!(HostnamesByName, hostname::Entity, hostname::Column::Name, String);
@@ -106,38 +108,59 @@ crate::table!(
     ioc_table,
 );
 
+/// A row of `iocTable`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IocRow {
+    id: String,
+    #[serde(rename = "type")]
+    ioc_type: String,
+    value: String,
+    description: Option<String>,
+    tags: Vec<String>,
+    tlp: Value,
+    custom_attributes: Option<Value>,
+    created_at: Value,
+    updated_at: Value,
+    cases: Vec<CaseSummary>,
+}
+
 impl Rows for Ioc {
     type E = ioc::Entity;
+    type Row = IocRow;
 
-    async fn rows(db: &DatabaseConnection, scope: &Scope, models: Vec<ioc::Model>) -> Result<Vec<Value>, LoadError> {
+    async fn rows(db: &DatabaseConnection, scope: &Scope, models: Vec<ioc::Model>) -> Result<Vec<IocRow>, LoadError> {
         let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
         let links = if ids.is_empty() {
-            Default::default()
+            Vec::new()
         } else {
-            GroupBy::<CaseLinksOfIoc>::new(db.clone(), scope.clone())
-                .load(&ids)
-                .await?
+            let links = ioc_case::Entity::find()
+                .filter(ioc_case::Column::IocId.is_in(ids))
+                .filter(scope.condition::<ioc_case::Entity>());
+            table::all_at_once(db, links).await?
         };
-        let cases = case_summaries(db, scope, links.values().flatten().map(|l| l.case_id)).await?;
+        let cases = case_summaries(db, scope, links.iter().map(|l| l.case_id)).await?;
+        let mut of_ioc: HashMap<i64, Vec<i64>> = HashMap::new();
+        for l in links {
+            of_ioc.entry(l.ioc_id).or_default().push(l.case_id);
+        }
         Ok(models
             .into_iter()
             .map(|m| {
-                let mut linked: Vec<i64> = links
-                    .get(&m.id)
-                    .map_or_else(Vec::new, |ls| ls.iter().map(|l| l.case_id).collect());
+                let mut linked = of_ioc.remove(&m.id).unwrap_or_default();
                 linked.sort_unstable();
-                json!({
-                    "id": ids::encode(Kind::Ioc, m.id).to_string(),
-                    "type": m.ioc_type,
-                    "value": m.value,
-                    "description": m.description,
-                    "tags": text::decode_tags(&m.tags),
-                    "tlp": table::graphql(&Tlp::parse(&m.tlp)),
-                    "customAttributes": crate::domain::crud::attributes_of(m.custom_attributes.as_deref()),
-                    "createdAt": table::graphql(&m.created_at),
-                    "updatedAt": table::graphql(&m.updated_at),
-                    "cases": linked.iter().filter_map(|c| cases.get(c)).collect::<Vec<_>>(),
-                })
+                IocRow {
+                    id: ids::encode(Kind::Ioc, m.id).to_string(),
+                    tags: text::decode_tags(&m.tags),
+                    tlp: table::graphql(&Tlp::parse(&m.tlp)),
+                    custom_attributes: crate::domain::crud::attributes_of(m.custom_attributes.as_deref()),
+                    created_at: table::graphql(&m.created_at),
+                    updated_at: table::graphql(&m.updated_at),
+                    cases: linked.iter().filter_map(|c| cases.get(c).cloned()).collect(),
+                    ioc_type: m.ioc_type,
+                    value: m.value,
+                    description: m.description,
+                }
             })
             .collect())
     }

@@ -15,8 +15,13 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use async_graphql::connection::PageInfo;
-use async_graphql::{Context, InputType, Json};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use async_graphql::{Context, InputType};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter, QuerySelect,
+    QueryTrait, Select, Statement,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::Gql;
@@ -40,7 +45,8 @@ pub fn cost(first: Option<i32>) -> usize {
 
 /// A page of a table.
 pub struct Table {
-    pub rows: Json<Vec<Value>>,
+    /// The rows as JSON text.
+    pub rows: String,
     pub page_info: PageInfo,
     pub total: TotalCount,
 }
@@ -49,12 +55,14 @@ pub struct Table {
 /// its edges' summaries, their related rows read for the whole page at once.
 pub trait Rows: Send + Sync + 'static {
     type E: Scoped;
+    /// A row: written straight into the answer (no JSON tree is built first).
+    type Row: Serialize + Send + Sync + 'static;
 
     fn rows(
         db: &DatabaseConnection,
         scope: &Scope,
         models: Vec<<Self::E as EntityTrait>::Model>,
-    ) -> impl Future<Output = Result<Vec<Value>, LoadError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Self::Row>, LoadError>> + Send;
 }
 
 /// A value as GraphQL writes it (a date-time in RFC 3339, an enum by its name).
@@ -84,6 +92,45 @@ where
         .await
 }
 
+/// The rows of `select`, in its order, read as one JSON array the database builds
+/// (SQLite's and PostgreSQL's JSON functions): SQLite's driver hands rows over one at a
+/// time from its own thread, waking the reader for each, so ten thousand rows cost
+/// far more than one row holding them all. The array is built from the select as a
+/// subquery, which both databases read in its order (a plain aggregate over a sorted,
+/// limited subquery). `E::Model` reads from the JSON the database writes: the columns
+/// by name, times as text.
+pub async fn all_at_once<E>(db: &DatabaseConnection, select: Select<E>) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: DeserializeOwned,
+{
+    let backend = db.get_database_backend();
+    let (object, array) = match backend {
+        DbBackend::Postgres => ("json_build_object", "COALESCE(json_agg"),
+        _ => ("json_object", "(json_group_array"),
+    };
+    let fields = E::Column::iter()
+        .map(|c| {
+            let name = c.as_str();
+            format!("'{name}', p.\"{name}\"")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (inner, values) = select.into_query().build_any(&*backend.get_query_builder());
+    let close = if backend == DbBackend::Postgres {
+        ", '[]')::text"
+    } else {
+        ")"
+    };
+    let sql = format!("SELECT {array}({object}({fields})){close} AS j FROM ({inner}) AS p");
+    let row = db
+        .query_one(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("an aggregate answers one row".into()))?;
+    let text: String = row.try_get("", "j")?;
+    serde_json::from_str(&text).map_err(|e| DbErr::Json(format!("a page read as JSON: {e}")))
+}
+
 /// One page of `selected` as a table of `R`'s rows, in the order of `order`, after the
 /// cursor `after` (the listing's cursors).
 pub async fn table<F, O, R>(
@@ -97,7 +144,7 @@ where
     F: Fields,
     O: Into<OrderBy<F>>,
     R: Rows<E = F::E>,
-    <F::E as EntityTrait>::Model: Sync,
+    <F::E as EntityTrait>::Model: Sync + DeserializeOwned,
 {
     let limit = match first {
         None => DEFAULT_ROWS,
@@ -114,7 +161,7 @@ where
     if let Some(c) = &cursor {
         q = q.filter(keys.after(c, false));
     }
-    let mut models = keys.sort(q, false).limit(limit + 1).all(&db).await.gql()?;
+    let mut models = all_at_once(&db, keys.sort(q, false).limit(limit + 1)).await.gql()?;
     let more = models.len() as u64 > limit;
     models.truncate(limit as usize);
     let page_info = PageInfo {
@@ -124,15 +171,14 @@ where
         end_cursor: models.last().map(|m| keys.cursor(m)),
     };
     let rows = R::rows(&db, &scope, models).await.gql()?;
+    let rows = serde_json::to_string(&rows)
+        .map_err(|e| DbErr::Json(e.to_string()))
+        .gql()?;
     let total = TotalCount::new(move |_| {
         let (selected, db) = (selected.clone(), db.clone());
         Box::pin(async move { selected.count(&db).await })
     });
-    Ok(Table {
-        rows: Json(rows),
-        page_info,
-        total,
-    })
+    Ok(Table { rows, page_info, total })
 }
 
 /// Declares `$root`, a query object with the table `$name` of `$rows`'s rows (type
@@ -151,9 +197,10 @@ macro_rules! table {
 
         #[async_graphql::Object]
         impl $table {
-            /// The rows: a JSON array of objects, each shaped as the field that answers
-            /// this table says.
-            async fn rows(&self) -> &async_graphql::Json<Vec<serde_json::Value>> {
+            /// The rows as JSON text: an array of objects, each shaped as the field that
+            /// answers this table says. Text, not a JSON value, so that tens of
+            /// thousands of rows travel without a GraphQL value per field: parse it once.
+            async fn rows(&self) -> &str {
                 &self.0.rows
             }
             async fn page_info(&self) -> &async_graphql::connection::PageInfo {

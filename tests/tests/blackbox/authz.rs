@@ -1,7 +1,6 @@
 //! Authorization: each role against a representative query and mutation per
 //! capability, and the same rules through edges and `node(id:)`.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use server::domain::users::Role;
 use tests::{both_dbs, s, TestApp};
@@ -97,16 +96,7 @@ both_dbs!(edges_and_nodes_follow_the_same_rules, |app: TestApp| async move {
     let flow = s(&d["createFlow"]["id"]);
     let host = s(&d["createFlow"]["src"]["id"]);
     // A user with no role, holding only an extra grant: hosts, read.
-    let token = app.user("hostsonly", Role::Viewer, ",hosts:read,").await;
-    let user = entities::user::Entity::find()
-        .filter(entities::user::Column::Username.eq("hostsonly"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut am: entities::user::ActiveModel = user.into();
-    am.role = Set("none".into());
-    am.update(&app.db).await.unwrap();
+    let token = app.user_with_only("hostsonly", ",hosts:read,").await;
 
     let r = app.gql_as(&token, "{ hosts { nodes { ip } } }", json!({})).await;
     assert_eq!(r["data"]["hosts"]["nodes"].as_array().unwrap().len(), 2, "{r}");

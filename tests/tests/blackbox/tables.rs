@@ -2,7 +2,6 @@
 //! same filter, order, cursors, customer scope and capabilities; their statements do
 //! not depend on their length.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use server::domain::users::Role;
 use tests::{both_dbs, s, TestApp};
@@ -45,7 +44,11 @@ async fn walk(
             None => app.data(&query, vars).await,
         };
         let page = &d["r"];
-        let list = if table { &page["rows"] } else { &page["nodes"] };
+        let list: Value = if table {
+            serde_json::from_str(page["rows"].as_str().unwrap()).unwrap()
+        } else {
+            page["nodes"].clone()
+        };
         rows.extend(list.as_array().unwrap().iter().cloned());
         cursors.push(page["pageInfo"].clone());
         if page["pageInfo"]["hasNextPage"] != true {
@@ -143,8 +146,9 @@ both_dbs!(tables_answer_what_their_listings_answer, |app: TestApp| async move {
             json!({"c": acme, "after": page["l"]["pageInfo"]["endCursor"]}),
         )
         .await;
-    assert_eq!(next["t"]["rows"].as_array().unwrap().len(), 1);
-    assert_eq!(next["t"]["rows"][0]["name"], "Two");
+    let next: Value = serde_json::from_str(next["t"]["rows"].as_str().unwrap()).unwrap();
+    assert_eq!(next.as_array().unwrap().len(), 1);
+    assert_eq!(next[0]["name"], "Two");
 
     // A user limited to Acme: Brick's case is in neither, nor among an IOC's cases.
     let ann = app.user("ann", Role::Analyst, "").await;
@@ -165,16 +169,7 @@ both_dbs!(tables_answer_what_their_listings_answer, |app: TestApp| async move {
     assert_eq!(walk(&app, Some(&ann), "caseTable", "", 100).await, listed);
 
     // Without the cases capability: refused as the listing is.
-    let hosts_only = app.user("hostsonly", Role::Viewer, ",hosts:read,").await;
-    let user = entities::user::Entity::find()
-        .filter(entities::user::Column::Username.eq("hostsonly"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut am: entities::user::ActiveModel = user.into();
-    am.role = Set("none".into());
-    am.update(&app.db).await.unwrap();
+    let hosts_only = app.user_with_only("hostsonly", ",hosts:read,").await;
     for q in ["{ caseTable { rows } }", "{ iocTable { totalCount } }"] {
         let r = app.gql_as(&hosts_only, q, json!({})).await;
         assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN", "{r}");
@@ -238,7 +233,7 @@ both_dbs!(
                     )
                     .await;
                 let after = app.statements().await;
-                let rows = d["t"]["rows"].as_array().unwrap().clone();
+                let rows: Vec<Value> = serde_json::from_str(d["t"]["rows"].as_str().unwrap()).unwrap();
                 assert!(
                     rows.iter().all(|r| r["cases"].as_array().unwrap().len() == 2),
                     "{rows:?}"

@@ -3,14 +3,14 @@
 //! 3 "Open" or 9 "Closed" (Pivot keeps no finer stages).
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::super::{read_data, Answer, Context, Params, Refusal, Reply};
+use super::super::{read_data, read_text, Answer, Context, Params, Refusal, Reply};
 use super::form::Form;
 use super::references::OUTCOMES;
 use super::shapes::{bare_case_name, case_name, day, global, global_of, iso, number, us_day};
-use super::success;
+use super::{success, success_of};
 use crate::domain::ids::Kind;
 
 macro_rules! case_fields {
@@ -90,7 +90,14 @@ struct Page {
 
 #[derive(Deserialize)]
 struct Rows {
-    rows: Vec<Case>,
+    /// JSON text.
+    rows: String,
+}
+
+impl Rows {
+    fn read(&self) -> Result<Vec<Case>, Refusal> {
+        read_text(&self.rows)
+    }
 }
 
 impl Case {
@@ -179,28 +186,50 @@ impl Case {
     }
 
     /// A row of the cases list.
-    fn row(&self) -> Value {
+    fn row(&self) -> ListRow<'_> {
         let (state_id, state_name) = self.state();
-        json!({
-            "case_id": self.number,
-            "case_uuid": self.id,
-            "case_name": case_name(self.number, &self.name),
-            "case_description": self.description,
-            "client_name": self.customer.name,
-            "case_open_date": us_day(&self.opened_at),
-            "case_close_date": self.closed_at.as_ref().map(us_day).unwrap_or_default(),
-            "case_soc_id": self.soc_id.clone().unwrap_or_default(),
-            "opened_by": self.opened_by.as_ref().map(|u| u.username.clone()),
-            "opened_by_user_id": self.opener_id(),
-            "owner": self.opener_name(),
-            "owner_id": self.opener_id(),
-            "classification_id": self.classification.as_ref().map(|c| c.id),
-            "classification": self.classification.as_ref().map(|c| c.name.clone()),
-            "state_id": state_id,
-            "state_name": state_name,
-            "access_level": 4,
-        })
+        ListRow {
+            case_id: self.number,
+            case_uuid: &self.id,
+            case_name: case_name(self.number, &self.name),
+            case_description: &self.description,
+            client_name: &self.customer.name,
+            case_open_date: us_day(&self.opened_at),
+            case_close_date: self.closed_at.as_ref().map(us_day).unwrap_or_default(),
+            case_soc_id: self.soc_id.as_deref().unwrap_or_default(),
+            opened_by: self.opened_by.as_ref().map(|u| u.username.as_str()),
+            opened_by_user_id: self.opener_id(),
+            owner: self.opener_name(),
+            owner_id: self.opener_id(),
+            classification_id: self.classification.as_ref().map(|c| c.id),
+            classification: self.classification.as_ref().map(|c| c.name.as_str()),
+            state_id,
+            state_name,
+            access_level: 4,
+        }
     }
+}
+
+/// A row of the cases list, written straight into the answer (thousands of them).
+#[derive(Serialize)]
+struct ListRow<'a> {
+    case_id: i64,
+    case_uuid: &'a str,
+    case_name: String,
+    case_description: &'a str,
+    client_name: &'a str,
+    case_open_date: String,
+    case_close_date: String,
+    case_soc_id: &'a str,
+    opened_by: Option<&'a str>,
+    opened_by_user_id: Option<i64>,
+    owner: Option<&'a str>,
+    owner_id: Option<i64>,
+    classification_id: Option<i64>,
+    classification: Option<&'a str>,
+    state_id: i64,
+    state_name: &'static str,
+    access_level: i64,
 }
 
 /// The one case of a route's answer (`r`), or IRIS's refusal.
@@ -277,11 +306,12 @@ pub(super) fn case_update(p: &Params, c: &Context) -> Result<Value, Refusal> {
 }
 
 pub(super) fn case_list(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
-    let mut rows = Vec::new();
+    let mut cases = Vec::new();
     for page in std::iter::once(&a.data).chain(&a.pages) {
-        rows.extend(read_data::<Page>(page)?.r.rows.iter().map(Case::row));
+        cases.extend(read_data::<Page>(page)?.r.read()?);
     }
-    Ok(success("", json!(rows)))
+    let rows: Vec<ListRow> = cases.iter().map(Case::row).collect();
+    success_of("", &rows)
 }
 
 pub(super) fn one_case(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {

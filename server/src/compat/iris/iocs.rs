@@ -5,14 +5,14 @@
 //! ids are IRIS's (`references::TLPS`). An IOC's value and type are what it is: an
 //! update that changes them is refused (add the new IOC instead).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::super::{read_data, Answer, Context, Params, Refusal, Reply};
+use super::super::{read_data, read_text, Answer, Context, Params, Refusal, Reply};
 use super::form::{data_error, Form};
 use super::references::TLPS;
 use super::shapes::{global, number};
-use super::success;
+use super::{success, success_of};
 use crate::domain::ids::Kind;
 
 macro_rules! ioc_fields {
@@ -113,45 +113,97 @@ fn tlp_id(level: &str) -> i64 {
 impl Ioc {
     /// The IOC as IRIS dumps it (a read, an addition).
     fn dump(&self, types: &Types) -> Value {
+        serde_json::to_value(self.dumped(types)).unwrap_or_default()
+    }
+
+    fn dumped<'a>(&'a self, types: &'a Types) -> Dumped<'a> {
         let t = types.find(&self.ioc_type);
-        json!({
-            "ioc_id": number(&self.id),
-            "ioc_uuid": self.id,
-            "ioc_value": self.value,
-            "ioc_type": t.map_or(self.ioc_type.as_str(), |t| t.name.as_str()),
-            "ioc_type_id": t.map(|t| t.id),
-            "ioc_description": self.description.clone().unwrap_or_default(),
-            "ioc_tags": self.tags.join(","),
-            "ioc_misp": null,
-            "ioc_tlp_id": tlp_id(&self.tlp),
-            "user_id": null,
-            "custom_attributes": self.custom_attributes.clone().unwrap_or_else(|| json!({})),
-        })
+        Dumped {
+            ioc_id: number(&self.id),
+            ioc_uuid: &self.id,
+            ioc_value: &self.value,
+            ioc_type: t.map_or(self.ioc_type.as_str(), |t| t.name.as_str()),
+            ioc_type_id: t.map(|t| t.id),
+            ioc_description: self.description.as_deref().unwrap_or_default(),
+            ioc_tags: self.tags.join(","),
+            ioc_misp: None,
+            ioc_tlp_id: tlp_id(&self.tlp),
+            user_id: None,
+            custom_attributes: Attributes(self.custom_attributes.as_ref()),
+        }
     }
 
     /// A row of a case's list: with its TLP's name and the other cases it is in.
-    fn row(&self, types: &Types, case_id: &str) -> Value {
-        let mut v = self.dump(types);
+    fn row<'a>(&'a self, types: &'a Types, case_id: &str) -> ListRow<'a> {
         let tlp = TLPS.iter().find(|t| t.1 == self.tlp);
-        v["tlp_name"] = json!(tlp.map(|t| t.2));
-        v["tlp_bscolor"] = json!(tlp.map(|t| t.3));
-        v["misp_link"] = Value::Null;
-        v["link"] = json!(self
-            .cases
-            .iter()
-            .filter(|c| c.id != case_id)
-            .map(|c| json!({
-                "case_id": c.number,
-                "case_name": super::shapes::case_name(c.number, &c.name),
-                "client_name": c.customer.as_ref().map(|x| x.name.clone()),
-            }))
-            .collect::<Vec<_>>());
-        v
+        ListRow {
+            ioc: self.dumped(types),
+            tlp_name: tlp.map(|t| t.2),
+            tlp_bscolor: tlp.map(|t| t.3),
+            misp_link: None,
+            link: self
+                .cases
+                .iter()
+                .filter(|c| c.id != case_id)
+                .map(|c| Link {
+                    case_id: c.number,
+                    case_name: super::shapes::case_name(c.number, &c.name),
+                    client_name: c.customer.as_ref().map(|x| x.name.as_str()),
+                })
+                .collect(),
+        }
     }
 
     fn in_case(&self, case_id: &str) -> bool {
         self.cases.iter().any(|c| c.id == case_id)
     }
+}
+
+/// An IOC as IRIS dumps it.
+#[derive(Serialize)]
+struct Dumped<'a> {
+    ioc_id: i64,
+    ioc_uuid: &'a str,
+    ioc_value: &'a str,
+    ioc_type: &'a str,
+    ioc_type_id: Option<i64>,
+    ioc_description: &'a str,
+    ioc_tags: String,
+    ioc_misp: Option<()>,
+    ioc_tlp_id: i64,
+    user_id: Option<()>,
+    custom_attributes: Attributes<'a>,
+}
+
+/// Custom attributes, `{}` for none.
+struct Attributes<'a>(Option<&'a Value>);
+
+impl Serialize for Attributes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(v) => v.serialize(s),
+            None => serde::ser::SerializeMap::end(s.serialize_map(Some(0))?),
+        }
+    }
+}
+
+/// A row of a case's IOC list, written straight into the answer (thousands of them).
+#[derive(Serialize)]
+struct ListRow<'a> {
+    #[serde(flatten)]
+    ioc: Dumped<'a>,
+    tlp_name: Option<&'static str>,
+    tlp_bscolor: Option<&'static str>,
+    misp_link: Option<()>,
+    link: Vec<Link<'a>>,
+}
+
+/// Another case an IOC is in.
+#[derive(Serialize)]
+struct Link<'a> {
+    case_id: i64,
+    case_name: String,
+    client_name: Option<&'a str>,
 }
 
 fn case_of(variables: &Value) -> &str {
@@ -166,18 +218,31 @@ struct Page {
 /// A page of `iocTable`, whose rows hold what the fragment selects.
 #[derive(Deserialize)]
 struct Rows {
-    rows: Vec<Ioc>,
+    /// JSON text.
+    rows: String,
+}
+
+impl Rows {
+    fn read(&self) -> Result<Vec<Ioc>, Refusal> {
+        read_text(&self.rows)
+    }
 }
 
 pub(super) fn ioc_list(a: Answer, _: &Params, _: &Context) -> Result<Reply, Refusal> {
     let types = Types::of(&a.data)?;
     let case = case_of(&a.variables);
-    let mut rows = Vec::new();
+    let mut iocs = Vec::new();
     for page in std::iter::once(&a.data).chain(&a.pages) {
-        rows.extend(read_data::<Page>(page)?.r.rows.iter().map(|i| i.row(&types, case)));
+        iocs.extend(read_data::<Page>(page)?.r.read()?);
     }
+    let rows: Vec<ListRow> = iocs.iter().map(|i| i.row(&types, case)).collect();
     let state = super::states::state_in(&a.data["states"], "IOCS");
-    Ok(success("", json!({ "ioc": rows, "state": state })))
+    #[derive(Serialize)]
+    struct Data<'a> {
+        ioc: Vec<ListRow<'a>>,
+        state: Value,
+    }
+    success_of("", &Data { ioc: rows, state })
 }
 
 pub(super) fn ioc_id(p: &Params, _: &Context) -> Result<Value, Refusal> {

@@ -452,6 +452,22 @@ fn success(message: &str, data: Value) -> super::Reply {
     super::Reply::ok(json!({ "status": "success", "message": message, "data": data }))
 }
 
+/// IRIS's answer of typed data, written straight to the body (long lists: no JSON
+/// tree is built for their thousands of rows).
+fn success_of(message: &str, data: &impl serde::Serialize) -> Result<super::Reply, Refusal> {
+    #[derive(serde::Serialize)]
+    struct Envelope<'a, T> {
+        status: &'static str,
+        message: &'a str,
+        data: &'a T,
+    }
+    super::Reply::serialized(&Envelope {
+        status: "success",
+        message,
+        data,
+    })
+}
+
 /// For routes whose operation takes no variables.
 fn no_vars(_: &Params, _: &super::Context) -> Result<Value, Refusal> {
     Ok(json!({}))
