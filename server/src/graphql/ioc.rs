@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::{hostname, ioc, ioc_case};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 use super::audit::write;
@@ -135,7 +135,7 @@ impl Rows for Ioc {
             Vec::new()
         } else {
             let links = ioc_case::Entity::find()
-                .filter(ioc_case::Column::IocId.is_in(ids))
+                .filter(table::among(db.get_database_backend(), "ioc_cases", "ioc_id", &ids))
                 .filter(scope.condition::<ioc_case::Entity>());
             table::all_at_once(db, links).await?
         };
