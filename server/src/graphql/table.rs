@@ -1,12 +1,13 @@
-//! Tables: a listing's rows as plain JSON, up to [`MAX_ROWS`] a page, for clients that
+//! Tables: a listing's rows as JSON text, up to [`MAX_ROWS`] a page, for clients that
 //! read a long list whole (the DFIR-IRIS dialect's lists; scripts).
 //!
 //! A page of objects costs GraphQL's work for every field of every row (10 to 25 µs a
 //! row, measured by `pivot bench iris`), and pages stop at 1,000 rows. A table answers
 //! the rows its listing would (the same filter, order, cursors and customer scope) as
-//! one JSON value: each row is the type's scalar fields under their GraphQL names and
-//! in their GraphQL forms, with summaries of its edges that its type documents. Related
-//! rows are read with one statement per relation for the whole page, not through the
+//! one string of JSON: each row is the type's scalar fields under their GraphQL names
+//! and in their GraphQL forms, with summaries of its edges that its type documents.
+//! The page is read as one JSON array the database builds ([`all_at_once`]) and its
+//! related rows with one statement per relation for the whole page, not through the
 //! request's loaders (which send at most 1,000 keys a statement), so a page's
 //! statements do not depend on its length. Only the selection is given up: a table is
 //! not a second query language.
@@ -99,7 +100,7 @@ where
 /// far more than one row holding them all. The array is built from the select as a
 /// subquery, which both databases read in its order (a plain aggregate over a sorted,
 /// limited subquery). `E::Model` reads from the JSON the database writes: the columns
-/// by name, times as text.
+/// by name, times as text. PostgreSQL's `json_build_object` takes at most 50 columns.
 pub async fn all_at_once<E>(db: &DatabaseConnection, select: Select<E>) -> Result<Vec<E::Model>, DbErr>
 where
     E: EntityTrait,
