@@ -15,6 +15,7 @@
 pub mod intrudect;
 pub mod ipdr;
 pub mod iris;
+pub mod ivre;
 pub mod patterns;
 pub mod time;
 
