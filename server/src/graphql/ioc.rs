@@ -137,7 +137,7 @@ impl Rows for Ioc {
             let links = ioc_case::Entity::find()
                 .filter(table::among(db.get_database_backend(), "ioc_cases", "ioc_id", &ids))
                 .filter(scope.condition::<ioc_case::Entity>());
-            table::all_at_once(db, links).await?
+            table::all_at_once(db, links, None).await?
         };
         let cases = case_summaries(db, scope, links.iter().map(|l| l.case_id)).await?;
         let mut of_ioc: HashMap<i64, Vec<i64>> = HashMap::new();

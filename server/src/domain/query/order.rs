@@ -204,6 +204,27 @@ impl<E: Scoped> Keyset<E> {
         select.order_by(id_column::<E>(), if desc { Order::Desc } else { Order::Asc })
     }
 
+    /// The forward order as SQL over the columns of the subquery `alias` (for an
+    /// aggregate that must keep it: `json_agg(… ORDER BY …)`).
+    pub fn order_sql(&self, alias: &str) -> String {
+        use sea_orm::IdenStatic;
+        let mut parts: Vec<String> = self
+            .keys
+            .iter()
+            .map(|k| {
+                let (dir, nulls) = if k.desc {
+                    ("DESC", "NULLS FIRST")
+                } else {
+                    ("ASC", "NULLS LAST")
+                };
+                format!("{alias}.\"{}\" {dir} {nulls}", k.column.as_str())
+            })
+            .collect();
+        let dir = if self.tie_desc() { "DESC" } else { "ASC" };
+        parts.push(format!("{alias}.\"{}\" {dir}", id_column::<E>().as_str()));
+        parts.join(", ")
+    }
+
     /// Whether ties go by id downward: the way the last field goes, so that an order
     /// one index holds (`severity DESC, occurred_at DESC`, each index ending with the
     /// row's id) is one scan of it, without a sort.
