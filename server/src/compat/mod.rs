@@ -414,26 +414,23 @@ impl Answer {
 /// A page of an operation's data read as `T`. A field the type declares and the
 /// operation does not select fails here, as a bug: the route's tests find it.
 pub fn read_data<T: serde::de::DeserializeOwned>(data: &Value) -> Result<T, Refusal> {
-    serde_path_to_error::deserialize(data).map_err(|e| {
-        let what = std::any::type_name::<T>();
-        tracing::error!(path = %e.path(), error = %e.inner(), "an operation's answer does not read as {what}");
-        Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-    })
+    serde_path_to_error::deserialize(data).map_err(unreadable::<T, _>)
 }
 
 /// Rows a table answered as JSON text (`iocTable { rows }`), read as `T`; as
 /// [`read_data`], a failure is a bug.
 pub fn read_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Refusal> {
     // Read plainly (fast); only a failure is read again to say where.
-    if let Ok(rows) = serde_json::from_str(text) {
-        return Ok(rows);
-    }
-    let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let what = std::any::type_name::<T>();
-        tracing::error!(path = %e.path(), error = %e.inner(), "a table's rows do not read as {what}");
-        Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-    })
+    serde_json::from_str(text)
+        .or_else(|_| serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)))
+        .map_err(unreadable::<T, _>)
+}
+
+/// An answer that does not read as `T`: logged where, and an internal error.
+fn unreadable<T, E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Refusal {
+    let what = std::any::type_name::<T>();
+    tracing::error!(path = %e.path(), error = %e.inner(), "an operation's answer does not read as {what}");
+    Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
 }
 
 /// Pages a paged route reads at most (a million rows at 1,000 a page): past that its

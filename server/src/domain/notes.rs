@@ -361,6 +361,7 @@ pub async fn update_group(
 ) -> DomainResult<note_group::Model> {
     let case_id = crud::find::<note_group::Entity>(db, "note group", id).await?.case_id;
     lock_groups(db, case_id).await?;
+    // Read again under the lock: a move that held it may have changed the group.
     let old = crud::find::<note_group::Entity>(db, "note group", id).await?;
     let mut am: note_group::ActiveModel = old.into();
     if let Some(t) = title {

@@ -189,8 +189,8 @@ pub async fn create_token(
     Ok((model, secret))
 }
 
-/// Revokes one of the user's tokens (another user's token is NOT_FOUND).
-/// Revokes token `token_id` of user `owner` (any user's, without one: administration).
+/// Revokes token `token_id` of user `owner` (another user's token is NOT_FOUND), or of
+/// any user without an owner (administration).
 pub async fn revoke_token(
     db: &impl ConnectionTrait,
     owner: Option<i64>,

@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::Context;
-use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement, ValueType};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Query, SelectStatement, SimpleExpr, ValueType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, FromQueryResult, ModelTrait,
     QueryFilter, TryGetable, Value,
@@ -45,9 +45,19 @@ where
     type Value = E::Model;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
-        let id = id_column::<E>();
+        self.fetch(id_column::<E>().is_in(keys.to_vec())).await
+    }
+}
+
+impl<E> ById<E>
+where
+    E: Scoped,
+    E::Model: Send + Sync + Clone,
+{
+    /// The rows meeting `which` (a condition on their ids) within the scope, by id.
+    pub async fn fetch(&self, which: SimpleExpr) -> Result<HashMap<i64, E::Model>, LoadError> {
         let rows = E::find()
-            .filter(id.is_in(keys.to_vec()))
+            .filter(which)
             .filter(self.1.condition::<E>())
             .all(&self.0)
             .await?;

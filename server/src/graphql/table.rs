@@ -89,17 +89,11 @@ where
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let backend = db.get_database_backend();
     let table = E::default().table_name().to_string();
-    let rows = E::find()
-        .filter(among(backend, &table, "id", &ids))
-        .filter(scope.condition::<E>())
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|m| (super::pagination::model_id::<E>(&m), m))
-        .collect())
+    let which = among(db.get_database_backend(), &table, "id", &ids);
+    super::loaders::ById::<E>::new(db.clone(), scope.clone())
+        .fetch(which)
+        .await
 }
 
 /// The rows of `select`, in its order, read as one JSON array the database builds
@@ -119,16 +113,6 @@ where
     E::Model: DeserializeOwned,
 {
     let backend = db.get_database_backend();
-    // PostgreSQL keeps a sorted subquery's order in a plain aggregate in practice, not by
-    // contract: the order is said again inside it. (SQLite's planner keeps it.)
-    let within = match order {
-        Some(keys) if backend == DbBackend::Postgres => format!(" ORDER BY {}", keys.order_sql("p")),
-        _ => String::new(),
-    };
-    let (object, array) = match backend {
-        DbBackend::Postgres => ("json_build_object", "COALESCE(json_agg"),
-        _ => ("json_object", "(json_group_array"),
-    };
     let fields = E::Column::iter()
         .map(|c| {
             let name = c.as_str();
@@ -137,12 +121,19 @@ where
         .collect::<Vec<_>>()
         .join(", ");
     let (inner, values) = select.into_query().build_any(&*backend.get_query_builder());
-    let close = if backend == DbBackend::Postgres {
-        ", '[]')::text"
-    } else {
-        ")"
+    let sql = match backend {
+        // PostgreSQL keeps a sorted subquery's order in a plain aggregate in practice,
+        // not by contract: the order is said again inside it. (SQLite's planner keeps it.)
+        DbBackend::Postgres => {
+            let within = order
+                .map(|k| format!(" ORDER BY {}", k.order_sql("p")))
+                .unwrap_or_default();
+            format!(
+                "SELECT COALESCE(json_agg(json_build_object({fields}){within}), '[]')::text AS j FROM ({inner}) AS p"
+            )
+        }
+        _ => format!("SELECT json_group_array(json_object({fields})) AS j FROM ({inner}) AS p"),
     };
-    let sql = format!("SELECT {array}({object}({fields}){within}){close} AS j FROM ({inner}) AS p");
     let row = db
         .query_one(Statement::from_sql_and_values(backend, sql, values))
         .await?
